@@ -1,0 +1,252 @@
+"""Encrypted, content-addressed blob store for large payloads (volumes, slides, audio).
+
+Each object is one file of sealed chunks: ``nonce(12) | AES-256-GCM(chunk) | tag(16)``. The
+associated data binds the object's SHA-256, the chunk index and the object size, so a chunk
+moved, swapped or truncated fails to open. File names are an HMAC of the digest: the digest of
+a known document cannot be confirmed by looking at the directory.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import os
+import struct
+from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from sqlalchemy.orm import Session
+
+from storage.database import Database
+from storage.errors import BlobNotFoundError, IntegrityError
+from storage.fileio import disk_full_guard, fsync_directory
+from storage.models import BlobRecord
+
+CHUNK_SIZE = 1 << 20
+_MAGIC = b"CLPB\x01"
+_HEADER = struct.Struct(">5sIQ")  # magic+version, chunk size, object size
+_NONCE = 12
+_TAG = 16
+_OVERHEAD = _NONCE + _TAG
+
+
+def derive_subkey(data_key: bytes, purpose: str) -> bytes:
+    """A 256-bit key for one purpose, derived from the profile data key with HKDF-SHA256."""
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=purpose.encode()).derive(
+        data_key
+    )
+
+
+def _aad(digest: bytes, index: int, size: int) -> bytes:
+    return digest + struct.pack(">QQ", index, size)
+
+
+@dataclass(frozen=True)
+class BlobInfo:
+    """What the index knows about a stored object."""
+
+    digest: str
+    size: int
+
+
+class BlobReader:
+    """Random-access reader of one stored object; every chunk read is authenticated."""
+
+    def __init__(self, path: Path, digest: str, aead: AESGCM) -> None:
+        self.path = path
+        self.digest = digest
+        self._raw_digest = bytes.fromhex(digest)
+        self._aead = aead
+        self._file = path.open("rb")
+        magic, self.chunk_size, self.size = _HEADER.unpack(self._file.read(_HEADER.size))
+        if magic != _MAGIC or self.chunk_size <= 0:
+            self._file.close()
+            raise IntegrityError(f"Blob {digest[:12]} has a damaged header.")
+        self.chunk_count = max(1, -(-self.size // self.chunk_size))
+
+    def __enter__(self) -> BlobReader:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Close the underlying file."""
+        self._file.close()
+
+    def _chunk_span(self, index: int) -> tuple[int, int]:
+        plain = min(self.chunk_size, self.size - index * self.chunk_size)
+        start = _HEADER.size + index * (self.chunk_size + _OVERHEAD)
+        return start, plain + _OVERHEAD
+
+    def _open_chunk(self, index: int, sealed: bytes | memoryview) -> bytes:
+        expected = self._chunk_span(index)[1]
+        if len(sealed) != expected:
+            raise IntegrityError(
+                f"Blob {self.digest[:12]} is truncated at chunk {index} (damaged or altered)."
+            )
+        try:
+            return self._aead.decrypt(
+                sealed[:_NONCE], sealed[_NONCE:], _aad(self._raw_digest, index, self.size)
+            )
+        except InvalidTag:
+            raise IntegrityError(
+                f"Blob {self.digest[:12]} chunk {index} failed its integrity check "
+                "(damaged or altered); no data was returned."
+            ) from None
+
+    def read_chunk(self, index: int) -> bytes:
+        """Decrypt and return chunk ``index``."""
+        start, length = self._chunk_span(index)
+        self._file.seek(start)
+        return self._open_chunk(index, self._file.read(length))
+
+    def read(self, offset: int = 0, length: int | None = None) -> bytes:
+        """Return ``length`` bytes from ``offset`` (to the end when ``length`` is None)."""
+        end = self.size if length is None else min(self.size, offset + length)
+        if offset < 0 or offset > end:
+            raise ValueError(f"offset {offset} outside blob of {self.size} bytes")
+        if offset == end:
+            return b""
+        first, last = offset // self.chunk_size, (end - 1) // self.chunk_size
+        if first == 0 and last == self.chunk_count - 1:
+            data = self._read_all()
+        else:
+            data = b"".join(self.read_chunk(i) for i in range(first, last + 1))
+        skip = offset - first * self.chunk_size
+        return data[skip : skip + (end - offset)]
+
+    def _read_all(self) -> bytes:
+        self._file.seek(_HEADER.size)
+        raw = memoryview(self._file.read())
+        step = self.chunk_size + _OVERHEAD
+        sealed = [(i, raw[i * step : (i + 1) * step]) for i in range(self.chunk_count)]
+        if len(sealed) > 2:
+            with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
+                parts = list(pool.map(lambda pair: self._open_chunk(*pair), sealed))
+        else:
+            parts = [self._open_chunk(i, s) for i, s in sealed]
+        return b"".join(parts)
+
+
+class BlobStore:
+    """Objects addressed by SHA-256, sealed in ~1 MiB AES-256-GCM chunks under ``root``."""
+
+    def __init__(self, root: Path, data_key: bytes, database: Database) -> None:
+        self.root = root
+        self.root.mkdir(parents=True, exist_ok=True)
+        self._aead = AESGCM(derive_subkey(data_key, "caliper-blob-chunks-v1"))
+        self._name_key = derive_subkey(data_key, "caliper-blob-names-v1")
+        self._database = database
+
+    def _file_name(self, digest: str) -> str:
+        return hmac.new(self._name_key, bytes.fromhex(digest), hashlib.sha256).hexdigest()
+
+    def path_of(self, digest: str) -> Path:
+        """Where the object with ``digest`` lives (whether or not it exists)."""
+        name = self._file_name(digest)
+        return self.root / name[:2] / name
+
+    def contains(self, digest: str) -> bool:
+        """True when the object is stored."""
+        return self.path_of(digest).exists()
+
+    def put(self, data: bytes, session: Session | None = None) -> str:
+        """Store ``data``; return its SHA-256 hex digest (deduplicated)."""
+        digest = hashlib.sha256(data).hexdigest()
+        view = memoryview(data)
+        chunks = (view[i : i + CHUNK_SIZE] for i in range(0, max(len(data), 1), CHUNK_SIZE))
+        self._store(digest, len(data), chunks, session)
+        return digest
+
+    def put_file(self, path: Path, session: Session | None = None) -> str:
+        """Store the file at ``path`` (streamed: hashed, then sealed chunk by chunk)."""
+        hasher = hashlib.sha256()
+        size = 0
+        with path.open("rb") as handle:
+            while block := handle.read(CHUNK_SIZE):
+                hasher.update(block)
+                size += len(block)
+        digest = hasher.hexdigest()
+
+        def chunks() -> Iterator[bytes]:
+            with path.open("rb") as handle:
+                first = handle.read(CHUNK_SIZE)
+                yield first
+                while block := handle.read(CHUNK_SIZE):
+                    yield block
+
+        self._store(digest, size, chunks(), session)
+        return digest
+
+    def _store(
+        self, digest: str, size: int, chunks: Iterable[bytes | memoryview], session: Session | None
+    ) -> None:
+        target = self.path_of(digest)
+        if not target.exists():
+            raw_digest = bytes.fromhex(digest)
+            target.parent.mkdir(exist_ok=True)
+            tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
+            with disk_full_guard(f"blob {digest[:12]}"):
+                try:
+                    with tmp.open("wb") as out:
+                        out.write(_HEADER.pack(_MAGIC, CHUNK_SIZE, size))
+                        for index, chunk in enumerate(chunks):
+                            nonce = os.urandom(_NONCE)
+                            aad = _aad(raw_digest, index, size)
+                            out.write(nonce + self._aead.encrypt(nonce, bytes(chunk), aad))
+                        out.flush()
+                        os.fsync(out.fileno())
+                    tmp.replace(target)
+                finally:
+                    tmp.unlink(missing_ok=True)
+                fsync_directory(target.parent)
+        self._index(digest, size, target.name, session)
+
+    def _index(self, digest: str, size: int, file_name: str, session: Session | None) -> None:
+        record = BlobRecord(
+            digest=digest,
+            size=size,
+            chunk_size=CHUNK_SIZE,
+            file_name=file_name,
+            created_at=datetime.now(UTC).isoformat(),
+        )
+        if session is not None:
+            session.merge(record)
+            return
+        with self._database.write() as own:
+            own.merge(record)
+
+    def open(self, digest: str) -> BlobReader:
+        """Open the object for random-access reads."""
+        path = self.path_of(digest)
+        if not path.exists():
+            raise BlobNotFoundError(f"Blob {digest[:12]} is not in this profile's store.")
+        return BlobReader(path, digest, self._aead)
+
+    def get(self, digest: str) -> bytes:
+        """The whole object, authenticated chunk by chunk."""
+        with self.open(digest) as reader:
+            return reader.read()
+
+    def verify(self, digest: str) -> None:
+        """Decrypt every chunk and re-check the SHA-256; raise :class:`IntegrityError` if bad."""
+        hasher = hashlib.sha256()
+        with self.open(digest) as reader:
+            for index in range(reader.chunk_count):
+                hasher.update(reader.read_chunk(index))
+        if hasher.hexdigest() != digest:
+            raise IntegrityError(f"Blob {digest[:12]} does not match its digest.")
+
+    def digests(self) -> list[BlobInfo]:
+        """Every object the index knows of."""
+        with self._database.read() as session:
+            rows = session.query(BlobRecord.digest, BlobRecord.size).all()
+        return [BlobInfo(digest, size) for digest, size in rows]

@@ -1,0 +1,50 @@
+"""Small file helpers: atomic writes and a clear error when the disk is full."""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+from storage.errors import DiskFullError
+
+
+@contextlib.contextmanager
+def disk_full_guard(what: str) -> Iterator[None]:
+    """Turn ENOSPC/EDQUOT into :class:`DiskFullError` naming ``what`` was being written."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.errno in (errno.ENOSPC, errno.EDQUOT):
+            raise DiskFullError(
+                f"The disk is full while writing {what}; nothing already saved was harmed."
+            ) from exc
+        raise
+
+
+def fsync_directory(path: Path) -> None:
+    """Make a rename inside ``path`` durable (no-op where directories cannot be opened)."""
+    if os.name != "posix":
+        return
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a synced temporary file and an atomic rename."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with disk_full_guard(str(path)):
+        try:
+            with tmp.open("wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            tmp.replace(path)
+        finally:
+            tmp.unlink(missing_ok=True)
+        fsync_directory(path.parent)

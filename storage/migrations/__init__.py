@@ -1,0 +1,34 @@
+"""Alembic migrations of the profile database, run whenever a profile is opened."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import Connection, text
+from sqlalchemy.exc import OperationalError
+
+#: The newest revision; a test checks it matches Alembic's head.
+HEAD_REVISION = "0001"
+
+MIGRATIONS_DIR = Path(__file__).parent
+
+
+def current_revision(conn: Connection) -> str | None:
+    """The revision the database is at, or None for a new database."""
+    try:
+        return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    except OperationalError:
+        return None
+
+
+def upgrade(conn: Connection) -> None:
+    """Bring the database to the head revision (cheap no-op when already there)."""
+    if current_revision(conn) == HEAD_REVISION:
+        return
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.attributes["connection"] = conn
+    command.upgrade(config, "head")

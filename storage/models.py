@@ -1,0 +1,152 @@
+"""SQLAlchemy 2 typed models: the structured half of a profile (the blob store is the other)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import JSON, ForeignKey, Index, Integer, LargeBinary, String, Text
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    """Declarative base of every table in the profile database."""
+
+    type_annotation_map = {dict[str, Any]: JSON, list[Any]: JSON}
+
+
+class Setting(Base):
+    """A user setting (kept here, encrypted, because values can name patients)."""
+
+    __tablename__ = "settings"
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    value: Mapped[Any] = mapped_column(JSON)
+
+
+class LabelSchemaRecord(Base):
+    """A label schema document as loaded from a preset or a batch."""
+
+    __tablename__ = "label_schemas"
+    id: Mapped[str] = mapped_column(String(200), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    version: Mapped[str] = mapped_column(String(50))
+    document: Mapped[dict[str, Any]]
+
+
+class Project(Base):
+    """A project groups items, batches and tasks under one label schema."""
+
+    __tablename__ = "projects"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200), unique=True)
+    schema_id: Mapped[str] = mapped_column(ForeignKey("label_schemas.id"))
+    created_at: Mapped[str] = mapped_column(String(40))
+
+
+class BlobRecord(Base):
+    """Index of one object in the encrypted blob store."""
+
+    __tablename__ = "blobs"
+    digest: Mapped[str] = mapped_column(String(64), primary_key=True)
+    size: Mapped[int] = mapped_column(Integer)
+    chunk_size: Mapped[int] = mapped_column(Integer)
+    file_name: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[str] = mapped_column(String(40))
+
+
+class Item(Base):
+    """An imported piece of data of any modality (a CT series, a note, an ECG, a recording)."""
+
+    __tablename__ = "items"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    project_id: Mapped[str | None] = mapped_column(ForeignKey("projects.id"), index=True)
+    modality: Mapped[str] = mapped_column(String(40), index=True)
+    title: Mapped[str] = mapped_column(Text)
+    content_digest: Mapped[str] = mapped_column(String(64), index=True)
+    meta: Mapped[dict[str, Any]]
+    created_at: Mapped[str] = mapped_column(String(40))
+
+
+class ItemBlob(Base):
+    """One stored file of an item (a DICOM instance, a WFDB header or signal, a WAV)."""
+
+    __tablename__ = "item_blobs"
+    item_id: Mapped[str] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), primary_key=True)
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(Text)
+    digest: Mapped[str] = mapped_column(ForeignKey("blobs.digest"))
+
+
+class Batch(Base):
+    """A batch of tasks checked out or created together."""
+
+    __tablename__ = "batches"
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    project_id: Mapped[str] = mapped_column(ForeignKey("projects.id"), index=True)
+    title: Mapped[str] = mapped_column(Text)
+    track: Mapped[str | None] = mapped_column(String(100))
+    due: Mapped[str | None] = mapped_column(String(40))
+    created_at: Mapped[str] = mapped_column(String(40))
+
+
+class Task(Base):
+    """One item to annotate in a batch, moving through the QA workflow states."""
+
+    __tablename__ = "tasks"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    batch_id: Mapped[str | None] = mapped_column(ForeignKey("batches.id"), index=True)
+    item_id: Mapped[str] = mapped_column(ForeignKey("items.id"), index=True)
+    status: Mapped[str] = mapped_column(String(20), index=True)
+    assignee: Mapped[str | None] = mapped_column(String(200))
+    instructions: Mapped[str] = mapped_column(Text, default="")
+    updated_at: Mapped[str] = mapped_column(String(40))
+
+
+class Annotation(Base):
+    """The current state of one annotation; its history lives in ``command_log``."""
+
+    __tablename__ = "annotations"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    item_id: Mapped[str] = mapped_column(ForeignKey("items.id"), index=True)
+    task_id: Mapped[str | None] = mapped_column(ForeignKey("tasks.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(40))
+    label: Mapped[str | None] = mapped_column(String(200))
+    data: Mapped[dict[str, Any]]
+    author: Mapped[str] = mapped_column(String(200))
+    updated_at: Mapped[str] = mapped_column(String(40))
+
+
+class CommandRecord(Base):
+    """Journal of every command done, undone or redone, persisted as it is pushed."""
+
+    __tablename__ = "command_log"
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    item_id: Mapped[str] = mapped_column(String(36))
+    action: Mapped[str] = mapped_column(String(8))
+    kind: Mapped[str] = mapped_column(String(80))
+    payload: Mapped[dict[str, Any]]
+    author: Mapped[str] = mapped_column(String(200))
+    at: Mapped[str] = mapped_column(String(40))
+
+    __table_args__ = (Index("ix_command_log_item", "item_id", "seq"),)
+
+
+class AuditEntry(Base):
+    """Append-only, hash-chained audit row (triggers forbid UPDATE and DELETE)."""
+
+    __tablename__ = "audit_log"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[str] = mapped_column(String(40))
+    user: Mapped[str] = mapped_column(String(200))
+    event: Mapped[str] = mapped_column(String(80))
+    subject: Mapped[str] = mapped_column(Text, default="")
+    detail: Mapped[str] = mapped_column(Text, default="{}")
+    prev_hash: Mapped[bytes] = mapped_column(LargeBinary(32))
+    hash: Mapped[bytes] = mapped_column(LargeBinary(32))
+
+
+class RecentItem(Base):
+    """Items the user opened, most recent first."""
+
+    __tablename__ = "recent_items"
+    item_id: Mapped[str] = mapped_column(ForeignKey("items.id"), primary_key=True)
+    opened_at: Mapped[str] = mapped_column(String(40), index=True)
