@@ -1,0 +1,142 @@
+"""Projects, their label schemas, batches and tasks."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from storage.models import Batch, Item, LabelSchemaRecord, Project, Task
+from workspace.schema import LabelSchema, parse_schema, schema_to_document
+from workspace.tasks import TaskStatus, check_transition
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+@dataclass(frozen=True)
+class ProjectInfo:
+    """A project and the id of its label schema."""
+
+    id: str
+    name: str
+    schema_id: str
+
+
+@dataclass(frozen=True)
+class TaskSummary:
+    """A task as the task list shows it."""
+
+    id: str
+    item_id: str
+    item_title: str
+    modality: str
+    status: TaskStatus
+    batch_id: str | None
+    batch_title: str
+    assignee: str | None
+
+
+def save_schema(session: Session, schema: LabelSchema) -> None:
+    """Store (or replace) a label schema document."""
+    session.merge(
+        LabelSchemaRecord(
+            id=schema.id,
+            name=schema.name,
+            version=schema.version,
+            document=schema_to_document(schema),
+        )
+    )
+
+
+def load_schema(session: Session, schema_id: str) -> LabelSchema:
+    """A stored label schema (KeyError with a clear message if absent)."""
+    row = session.get(LabelSchemaRecord, schema_id)
+    if row is None:
+        raise KeyError(f"No label schema '{schema_id}' in this profile.")
+    return parse_schema(dict(row.document), source=f"profile:{schema_id}")
+
+
+def ensure_project(session: Session, name: str, schema: LabelSchema) -> ProjectInfo:
+    """The project called ``name``, made with ``schema`` if it does not exist yet."""
+    row = session.scalars(select(Project).where(Project.name == name)).first()
+    if row is None:
+        save_schema(session, schema)
+        row = Project(id=str(uuid.uuid4()), name=name, schema_id=schema.id, created_at=_now())
+        session.add(row)
+        session.flush()
+    return ProjectInfo(row.id, row.name, row.schema_id)
+
+
+def list_projects(session: Session) -> list[ProjectInfo]:
+    """Every project, by name."""
+    rows = session.scalars(select(Project).order_by(Project.name))
+    return [ProjectInfo(r.id, r.name, r.schema_id) for r in rows]
+
+
+def create_batch(
+    session: Session,
+    project_id: str,
+    title: str,
+    item_ids: list[str],
+    track: str | None = None,
+    assignee: str | None = None,
+) -> str:
+    """A batch with one new task per item; returns the batch id."""
+    batch_id = str(uuid.uuid4())
+    session.add(
+        Batch(id=batch_id, project_id=project_id, title=title, track=track, created_at=_now())
+    )
+    session.flush()
+    for item_id in item_ids:
+        session.add(
+            Task(
+                id=str(uuid.uuid4()),
+                batch_id=batch_id,
+                item_id=item_id,
+                status=TaskStatus.NEW.value,
+                assignee=assignee,
+                instructions="",
+                updated_at=_now(),
+            )
+        )
+    return batch_id
+
+
+def list_tasks(session: Session) -> list[TaskSummary]:
+    """Every task with its item and batch titles."""
+    query = (
+        select(Task, Item.title, Item.modality, Batch.title)
+        .join(Item, Item.id == Task.item_id)
+        .outerjoin(Batch, Batch.id == Task.batch_id)
+        .order_by(Batch.created_at, Item.title)
+    )
+    return [
+        TaskSummary(
+            id=task.id,
+            item_id=task.item_id,
+            item_title=item_title,
+            modality=modality,
+            status=TaskStatus(task.status),
+            batch_id=task.batch_id,
+            batch_title=batch_title or "",
+            assignee=task.assignee,
+        )
+        for task, item_title, modality, batch_title in session.execute(query)
+    ]
+
+
+def set_task_status(session: Session, task_id: str, status: TaskStatus) -> TaskStatus:
+    """Move a task to ``status`` if the workflow allows it; returns the old status."""
+    task = session.get(Task, task_id)
+    if task is None:
+        raise KeyError(f"No task with id {task_id}.")
+    old = TaskStatus(task.status)
+    check_transition(old, status)
+    task.status = status.value
+    task.updated_at = _now()
+    return old

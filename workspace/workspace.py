@@ -1,0 +1,219 @@
+"""The workspace: one unlocked profile seen through domain objects (the viewers' only door)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from storage.keys import Argon2Params
+from storage.models import Annotation as AnnotationRow
+from storage.profile import Profile
+from workspace import items as item_store
+from workspace import projects, settings
+from workspace.annotations import Annotation, AnnotationDocument
+from workspace.commands import CommandStack
+from workspace.events import EventEmitter
+from workspace.importers.registry import scan
+from workspace.items import ItemFile, ItemSummary
+from workspace.persistence import StoreSink
+from workspace.projects import ProjectInfo, TaskSummary
+from workspace.schema import LabelSchema, load_preset
+from workspace.tasks import TaskStatus
+
+DEFAULT_SCHEMA_BY_MODALITY = {
+    "volume": "ct-abdomen-organs",
+    "text": "clinical-ner",
+    "waveform": "ecg-beats-rhythms",
+    "audio": "audio-conversation",
+}
+ProblemCallback = Callable[[Path, str], None]
+
+
+def _row_to_annotation(row: AnnotationRow) -> Annotation:
+    return Annotation(
+        id=row.id,
+        item_id=row.item_id,
+        task_id=row.task_id,
+        kind=row.kind,
+        label=row.label,
+        data=dict(row.data),
+        author=row.author,
+        updated_at=row.updated_at,
+    )
+
+
+class Workspace:
+    """Facade over a :class:`~storage.profile.Profile` for the app, the CLI and the viewers."""
+
+    def __init__(self, profile: Profile) -> None:
+        self.profile = profile
+        self._documents: dict[str, AnnotationDocument] = {}
+        self._stacks: dict[str, CommandStack] = {}
+        self.items_changed = EventEmitter()
+        self.tasks_changed = EventEmitter()
+
+    # ------------------------------------------------------------------ opening
+    @classmethod
+    def create(
+        cls, path: Path, passphrase: str, user: str | None = None, kdf: Argon2Params | None = None
+    ) -> Workspace:
+        """A new profile at ``path`` (``kdf`` overrides the Argon2id cost, e.g. in tests)."""
+        return cls(Profile.create(path, passphrase, user=user, kdf=kdf))
+
+    @classmethod
+    def unlock(cls, path: Path, passphrase: str) -> Workspace:
+        """Open the profile at ``path``."""
+        return cls(Profile.unlock(path, passphrase))
+
+    @property
+    def user(self) -> str:
+        """Who is working (recorded on every edit and audit row)."""
+        return self.profile.user
+
+    def lock(self) -> None:
+        """Drop the key; documents and stacks are forgotten."""
+        self._documents.clear()
+        self._stacks.clear()
+        self.profile.lock()
+
+    # ------------------------------------------------------------------ items
+    def import_paths(
+        self,
+        paths: Sequence[Path],
+        on_problem: ProblemCallback | None = None,
+        cancelled: Callable[[], bool] | None = None,
+        progress: Callable[[int, int], None] | None = None,
+        project: ProjectInfo | None = None,
+    ) -> list[ItemSummary]:
+        """Scan ``paths`` (files or folders), store what is recognised, report the rest."""
+        found = scan(list(paths), on_problem=on_problem, cancelled=cancelled, progress=progress)
+        stored: list[ItemSummary] = []
+        for imported in found:
+            if cancelled is not None and cancelled():
+                break
+            summary = item_store.store_item(
+                self.profile, imported, project.id if project else None, cancelled
+            )
+            if summary is not None:
+                stored.append(summary)
+        if stored:
+            self.items_changed.emit()
+        return stored
+
+    def items(self, modality: str | None = None) -> list[ItemSummary]:
+        """Every item, oldest first."""
+        with self.profile.database.read() as session:
+            return item_store.list_items(session, modality)
+
+    def item(self, item_id: str) -> ItemSummary:
+        """One item."""
+        with self.profile.database.read() as session:
+            return item_store.get_item(session, item_id)
+
+    def item_files(self, item_id: str) -> list[ItemFile]:
+        """The stored files of an item."""
+        with self.profile.database.read() as session:
+            return item_store.item_files(session, item_id)
+
+    def read_file(self, file: ItemFile) -> bytes:
+        """The decrypted bytes of one stored file (integrity-checked)."""
+        return self.profile.blobs.get(file.digest)
+
+    def open_item(self, item_id: str) -> ItemSummary:
+        """Mark an item opened (recent items, audit) and return it."""
+        with self.profile.database.write() as session:
+            summary = item_store.get_item(session, item_id)
+            settings.touch_recent(session, item_id)
+            self.profile.audit.append(session, "item.view", item_id)
+        return summary
+
+    def recent_items(self) -> list[ItemSummary]:
+        """Recently opened items, newest first."""
+        with self.profile.database.read() as session:
+            return [item_store.get_item(session, i) for i in settings.recent_item_ids(session)]
+
+    # ------------------------------------------------------------------ schemas, projects
+    def schema_for(self, item: ItemSummary) -> LabelSchema:
+        """The label schema that applies to ``item`` (its project's, else the modality preset)."""
+        if item.project_id:
+            with self.profile.database.read() as session:
+                for project in projects.list_projects(session):
+                    if project.id == item.project_id:
+                        return projects.load_schema(session, project.schema_id)
+        return load_preset(DEFAULT_SCHEMA_BY_MODALITY.get(item.modality, "clinical-ner"))
+
+    def ensure_project(self, name: str, schema: LabelSchema) -> ProjectInfo:
+        """The project ``name``, created with ``schema`` if new."""
+        with self.profile.database.write() as session:
+            return projects.ensure_project(session, name, schema)
+
+    def projects(self) -> list[ProjectInfo]:
+        """Every project."""
+        with self.profile.database.read() as session:
+            return projects.list_projects(session)
+
+    # ------------------------------------------------------------------ tasks
+    def create_batch(
+        self, project: ProjectInfo, title: str, item_ids: list[str], track: str | None = None
+    ) -> str:
+        """A local batch with one new task per item."""
+        with self.profile.database.write() as session:
+            batch_id = projects.create_batch(session, project.id, title, item_ids, track, self.user)
+            self.profile.audit.append(session, "batch.create", batch_id, {"tasks": len(item_ids)})
+        self.tasks_changed.emit()
+        return batch_id
+
+    def tasks(self) -> list[TaskSummary]:
+        """Every task."""
+        with self.profile.database.read() as session:
+            return projects.list_tasks(session)
+
+    def set_task_status(self, task_id: str, status: TaskStatus) -> None:
+        """Move a task through the workflow (audited)."""
+        with self.profile.database.write() as session:
+            old = projects.set_task_status(session, task_id, status)
+            self.profile.audit.append(
+                session, "task.status", task_id, {"from": old.value, "to": status.value}
+            )
+        self.tasks_changed.emit()
+
+    # ------------------------------------------------------------------ annotations
+    def document(self, item_id: str) -> AnnotationDocument:
+        """The annotations of one item, loaded once and then kept in step by commands."""
+        if item_id not in self._documents:
+            with self.profile.database.read() as session:
+                rows = session.scalars(
+                    select(AnnotationRow).where(AnnotationRow.item_id == item_id)
+                )
+                annotations = [_row_to_annotation(r) for r in rows]
+            self._documents[item_id] = AnnotationDocument(item_id, annotations)
+        return self._documents[item_id]
+
+    def command_stack(self, item_id: str) -> CommandStack:
+        """The undo/redo stack of one item; every push is persisted before it returns."""
+        if item_id not in self._stacks:
+            sink = StoreSink(self.profile.database, self.profile.audit, item_id)
+            self._stacks[item_id] = CommandStack(sink)
+        return self._stacks[item_id]
+
+    def annotations(self, item_id: str | None = None) -> list[Annotation]:
+        """Stored annotations (of one item, or all), read from the store."""
+        with self.profile.database.read() as session:
+            query = select(AnnotationRow).order_by(AnnotationRow.updated_at)
+            if item_id:
+                query = query.where(AnnotationRow.item_id == item_id)
+            return [_row_to_annotation(r) for r in session.scalars(query)]
+
+    # ------------------------------------------------------------------ settings
+    def setting(self, key: str, default: Any = None) -> Any:
+        """A user setting."""
+        with self.profile.database.read() as session:
+            return settings.get_setting(session, key, default)
+
+    def set_setting(self, key: str, value: Any) -> None:
+        """Store a user setting."""
+        with self.profile.database.write() as session:
+            settings.set_setting(session, key, value)
