@@ -170,9 +170,7 @@ def _listing(workspace: Any, what: str) -> dict[str, list[dict[str, Any]]]:
     if what in ("all", "items"):
         listing["items"] = [asdict(i) for i in workspace.items()]
     if what in ("all", "tasks"):
-        listing["tasks"] = [
-            {**asdict(t), "status": t.status.value} for t in workspace.tasks()
-        ]
+        listing["tasks"] = [{**asdict(t), "status": t.status.value} for t in workspace.tasks()]
     if what in ("all", "annotations"):
         listing["annotations"] = [asdict(a) for a in workspace.annotations()]
     return listing
@@ -198,8 +196,12 @@ def cmd_list(args: argparse.Namespace) -> int:
     for section, rows in listing.items():
         print(f"# {section} ({len(rows)})")
         for row in rows:
-            print("\t".join(str(row.get(col) if row.get(col) is not None else "") for col in
-                            _COLUMNS[section]))
+            print(
+                "\t".join(
+                    str(row.get(col) if row.get(col) is not None else "")
+                    for col in _COLUMNS[section]
+                )
+            )
     return EXIT_OK
 
 
@@ -224,7 +226,9 @@ def cmd_audit_show(args: argparse.Namespace) -> int:
     finally:
         workspace.lock()
     for entry in entries:
-        print(f"{entry['id']}\t{entry['at']}\t{entry['user']}\t{entry['event']}\t{entry['subject']}")
+        print(
+            f"{entry['id']}\t{entry['at']}\t{entry['user']}\t{entry['event']}\t{entry['subject']}"
+        )
     return EXIT_OK
 
 
@@ -285,53 +289,74 @@ def cmd_open(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (shared options accepted before or after the command)."""
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--profile", metavar="DIR", default=argparse.SUPPRESS,
-                        help="profile directory (default: $CALIPER_PROFILE or the user data dir)")
-    common.add_argument("--passphrase-file", metavar="FILE", default=argparse.SUPPRESS,
-                        help="read the passphrase from FILE (else $CALIPER_PASSPHRASE or a prompt)")
+    common.add_argument(
+        "--profile",
+        metavar="DIR",
+        default=argparse.SUPPRESS,
+        help="profile directory (default: $CALIPER_PROFILE or the user data dir)",
+    )
+    common.add_argument(
+        "--passphrase-file",
+        metavar="FILE",
+        default=argparse.SUPPRESS,
+        help="read the passphrase from FILE (else $CALIPER_PASSPHRASE or a prompt)",
+    )
     parser = argparse.ArgumentParser(
-        prog="caliper", parents=[common],
+        prog="caliper",
+        parents=[common],
         description="Caliper: offline, encrypted annotation workstation for clinical data.",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    def add(name: str, handler: Callable[[argparse.Namespace], int], text: str
-            ) -> argparse.ArgumentParser:
+    def add(
+        name: str, handler: Callable[[argparse.Namespace], int], text: str
+    ) -> argparse.ArgumentParser:
         command = sub.add_parser(name, parents=[common], help=text, description=text)
         command.set_defaults(handler=handler)
         return command
 
     add("init", cmd_init, "create a new encrypted profile").add_argument(
-        "--user", help="name recorded on every edit and audit row (default: login name)")
+        "--user", help="name recorded on every edit and audit row (default: login name)"
+    )
     passwd = add("passwd", cmd_passwd, "change the passphrase (the data key is re-wrapped)")
-    passwd.add_argument("--recovery-key-file", metavar="FILE",
-                        help="unlock with a recovery key instead of the current passphrase")
-    passwd.add_argument("--new-passphrase-file", metavar="FILE",
-                        help="read the new passphrase from FILE (else $CALIPER_NEW_PASSPHRASE)")
+    passwd.add_argument(
+        "--recovery-key-file",
+        metavar="FILE",
+        help="unlock with a recovery key instead of the current passphrase",
+    )
+    passwd.add_argument(
+        "--new-passphrase-file",
+        metavar="FILE",
+        help="read the new passphrase from FILE (else $CALIPER_NEW_PASSPHRASE)",
+    )
     recovery = sub.add_parser("recovery-key", help="recovery key management")
-    recovery_sub = recovery.add_subparsers(dest="recovery_command", metavar="ACTION",
-                                           required=True)
-    export = recovery_sub.add_parser("export", parents=[common],
-                                     help="write a new recovery key to a file")
+    recovery_sub = recovery.add_subparsers(dest="recovery_command", metavar="ACTION", required=True)
+    export = recovery_sub.add_parser(
+        "export", parents=[common], help="write a new recovery key to a file"
+    )
     export.add_argument("--out", required=True, metavar="FILE")
     export.add_argument("--force", action="store_true", help="overwrite FILE")
     export.set_defaults(handler=cmd_recovery_export)
     add("import", cmd_import, "import files or folders").add_argument(
-        "paths", nargs="+", metavar="PATH")
+        "paths", nargs="+", metavar="PATH"
+    )
     listing = add("list", cmd_list, "list items, tasks and annotations")
-    listing.add_argument("what", nargs="?", default="all",
-                         choices=["all", "items", "tasks", "annotations"])
+    listing.add_argument(
+        "what", nargs="?", default="all", choices=["all", "items", "tasks", "annotations"]
+    )
     listing.add_argument("--json", action="store_true", help="machine-readable output")
     audit = sub.add_parser("audit", help="audit log")
     audit_sub = audit.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
     audit_sub.add_parser("verify", parents=[common], help="check the hash chain").set_defaults(
-        handler=cmd_audit_verify)
+        handler=cmd_audit_verify
+    )
     show = audit_sub.add_parser("show", parents=[common], help="print the newest rows")
     show.add_argument("--limit", type=int, default=50)
     show.set_defaults(handler=cmd_audit_show)
     add("check", cmd_check, "check database, blobs and audit log for damage")
     add("demo", cmd_demo, "create and open the demo profile").add_argument(
-        "--no-gui", action="store_true", help="create the profile and list its items only")
+        "--no-gui", action="store_true", help="create the profile and list its items only"
+    )
     add("open", cmd_open, "open the workstation (the default)")
     return parser
 
@@ -361,8 +386,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:
         if os.environ.get("CALIPER_DEBUG"):
             raise
-        print(f"caliper: internal error ({type(exc).__name__}: {exc}); "
-              "run with CALIPER_DEBUG=1 for details", file=sys.stderr)
+        print(
+            f"caliper: internal error ({type(exc).__name__}: {exc}); "
+            "run with CALIPER_DEBUG=1 for details",
+            file=sys.stderr,
+        )
         return EXIT_INTERNAL
 
 

@@ -67,7 +67,7 @@ class Profile:
         return profile
 
     @classmethod
-    def _key_file(cls, path: Path) -> KeyFile:
+    def _load_key_file(cls, path: Path) -> KeyFile:
         if not is_profile(path):
             raise ProfileNotFoundError(f"No Caliper profile at {path} (run 'caliper init').")
         return KeyFile.load(path / KEY_FILE)
@@ -75,7 +75,7 @@ class Profile:
     @classmethod
     def unlock(cls, path: Path, passphrase: str) -> Profile:
         """Open with the passphrase; a wrong one touches nothing on disk."""
-        key_file = cls._key_file(path)
+        key_file = cls._load_key_file(path)
         profile = cls(path, key_file, key_file.unwrap_with_passphrase(passphrase))
         profile.audit.record("profile.unlock", str(path), {"method": "passphrase"})
         return profile
@@ -83,7 +83,7 @@ class Profile:
     @classmethod
     def unlock_with_recovery_key(cls, path: Path, recovery_key: str) -> Profile:
         """Open with an exported recovery key (then set a new passphrase)."""
-        key_file = cls._key_file(path)
+        key_file = cls._load_key_file(path)
         profile = cls(path, key_file, key_file.unwrap_with_recovery_key(recovery_key))
         profile.audit.record("profile.unlock", str(path), {"method": "recovery-key"})
         return profile

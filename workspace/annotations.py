@@ -52,9 +52,9 @@ class AnnotationDocument:
     def __init__(self, item_id: str, annotations: Iterable[Annotation] = ()) -> None:
         self.item_id = item_id
         self._by_id: dict[str, Annotation] = {a.id: a for a in annotations}
-        self.added = EventEmitter()
-        self.updated = EventEmitter()
-        self.removed = EventEmitter()
+        self.added: EventEmitter[[Annotation]] = EventEmitter("added")
+        self.updated: EventEmitter[[Annotation]] = EventEmitter("updated")
+        self.removed: EventEmitter[[Annotation]] = EventEmitter("removed")
 
     def __len__(self) -> int:
         return len(self._by_id)

@@ -63,7 +63,7 @@ class CommandStack:
         self._limit = limit
         self._undo: list[Command] = []
         self._redo: list[Command] = []
-        self.changed = EventEmitter()
+        self.changed: EventEmitter[[]] = EventEmitter("changed")
 
     @property
     def can_undo(self) -> bool:
@@ -118,9 +118,13 @@ class CommandStack:
         self.changed.emit()
 
     def _apply(self, command: Command, action: str) -> None:
-        forward, backward = (command.undo, command.do) if action == "undo" else (
-            command.do,
-            command.undo,
+        forward, backward = (
+            (command.undo, command.do)
+            if action == "undo"
+            else (
+                command.do,
+                command.undo,
+            )
         )
         changes = forward()
         try:

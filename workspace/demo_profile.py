@@ -11,7 +11,7 @@ from workspace.schema import load_preset
 from workspace.workspace import DEFAULT_SCHEMA_BY_MODALITY, Workspace
 
 #: The demo profile holds only synthetic data, so its passphrase can be printed.
-DEMO_PASSPHRASE = "caliper-demo"
+DEMO_PASSPHRASE = "caliper-demo"  # noqa: S105
 DEMO_USER = "demo.annotator"
 
 

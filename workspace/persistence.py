@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import cast
 
 from sqlalchemy import Table, delete, insert
 from sqlalchemy.dialects.sqlite import insert as upsert
@@ -14,8 +15,8 @@ from storage.models import Annotation as AnnotationRow
 from storage.models import CommandRecord
 from workspace.commands import Change, Command
 
-_TABLES: dict[str, Table] = {"annotations": AnnotationRow.__table__}  # type: ignore[dict-item]
-_JOURNAL: Table = CommandRecord.__table__  # type: ignore[assignment]
+_TABLES: dict[str, Table] = {"annotations": cast(Table, AnnotationRow.__table__)}
+_JOURNAL = cast(Table, CommandRecord.__table__)
 
 
 class StoreSink:

@@ -52,8 +52,8 @@ class Workspace:
         self.profile = profile
         self._documents: dict[str, AnnotationDocument] = {}
         self._stacks: dict[str, CommandStack] = {}
-        self.items_changed = EventEmitter()
-        self.tasks_changed = EventEmitter()
+        self.items_changed: EventEmitter[[]] = EventEmitter("items_changed")
+        self.tasks_changed: EventEmitter[[]] = EventEmitter("tasks_changed")
 
     # ------------------------------------------------------------------ opening
     @classmethod

@@ -43,8 +43,9 @@ def main(argv: list[str] | None = None) -> float:
         start = time.perf_counter()
         plain_write()
         plain_write_s = time.perf_counter() - start
-        plain_read_s = best_of(3, lambda: [(plain_dir / f"{n}.bin").read_bytes()
-                                           for n in range(count)])
+        plain_read_s = best_of(
+            3, lambda: [(plain_dir / f"{n}.bin").read_bytes() for n in range(count)]
+        )
 
         start = time.perf_counter()
         digests = [profile.blobs.put(p) for p in payloads]

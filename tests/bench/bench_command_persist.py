@@ -34,8 +34,16 @@ def _plain_sqlite(count: int, directory: Path) -> float:
         conn.execute("BEGIN IMMEDIATE")
         conn.execute(
             "INSERT INTO annotations VALUES (?,?,?,?,?,?,?,?)",
-            (str(uuid.uuid4()), "item", None, "span", "Problem", json.dumps({"n": n}), "bench",
-             "2026-11-22T00:00:00"),
+            (
+                str(uuid.uuid4()),
+                "item",
+                None,
+                "span",
+                "Problem",
+                json.dumps({"n": n}),
+                "bench",
+                "2026-11-22T00:00:00",
+            ),
         )
         conn.execute("COMMIT")
     elapsed = time.perf_counter() - start

@@ -17,16 +17,23 @@ from tests.conftest import PASSPHRASE
 REPO = Path(__file__).resolve().parents[2]
 
 
-def caliper(*args: str, passphrase: str | None = PASSPHRASE, **env: str
-            ) -> subprocess.CompletedProcess[str]:
+def caliper(
+    *args: str, passphrase: str | None = PASSPHRASE, **env: str
+) -> subprocess.CompletedProcess[str]:
     environment = {k: v for k, v in os.environ.items() if not k.startswith("CALIPER_")}
     environment["PYTHONPATH"] = str(REPO)
     if passphrase is not None:
         environment["CALIPER_PASSPHRASE"] = passphrase
     environment.update(env)
     return subprocess.run(
-        [sys.executable, "-m", "app.cli", *args], capture_output=True, text=True,
-        env=environment, cwd=REPO, stdin=subprocess.DEVNULL, timeout=120, check=False,
+        [sys.executable, "-m", "app.cli", *args],
+        capture_output=True,
+        text=True,
+        env=environment,
+        cwd=REPO,
+        stdin=subprocess.DEVNULL,
+        timeout=120,
+        check=False,
     )
 
 
@@ -77,13 +84,16 @@ def test_missing_passphrase_without_a_terminal(profile_dir: Path) -> None:
 def test_passphrase_file_and_profile_env(profile_dir: Path, tmp_path: Path) -> None:
     secret = tmp_path / "secret"
     secret.write_text(PASSPHRASE + "\n")
-    result = caliper("list", "--passphrase-file", str(secret), passphrase=None,
-                     CALIPER_PROFILE=str(profile_dir))
+    result = caliper(
+        "list", "--passphrase-file", str(secret), passphrase=None, CALIPER_PROFILE=str(profile_dir)
+    )
     assert result.returncode == 0, result.stderr
 
 
 def test_missing_profile(tmp_path: Path) -> None:
-    assert_one_line_error(caliper("list", "--profile", str(tmp_path / "nope")), "No Caliper profile")
+    assert_one_line_error(
+        caliper("list", "--profile", str(tmp_path / "nope")), "No Caliper profile"
+    )
 
 
 def test_import_prints_one_line_per_item_and_skips_bad_files(
@@ -123,25 +133,37 @@ def test_audit_verify_passes_then_names_the_tampered_row(profile_dir: Path, note
         session.execute(text("DROP TRIGGER audit_log_no_update"))
         session.execute(text("UPDATE audit_log SET user = 'mallory' WHERE id = 2"))
     profile.lock()
-    assert_one_line_error(caliper("audit", "verify", "--profile", str(profile_dir)),
-                          "audit log broken at row 2")
+    assert_one_line_error(
+        caliper("audit", "verify", "--profile", str(profile_dir)), "audit log broken at row 2"
+    )
 
 
 def test_passwd_and_recovery_key(profile_dir: Path, tmp_path: Path) -> None:
     key_file = tmp_path / "recovery.txt"
-    result = caliper("recovery-key", "export", "--out", str(key_file), "--profile",
-                     str(profile_dir))
+    result = caliper(
+        "recovery-key", "export", "--out", str(key_file), "--profile", str(profile_dir)
+    )
     assert result.returncode == 0, result.stderr
     assert oct(key_file.stat().st_mode & 0o777) == "0o600"
-    result = caliper("passwd", "--profile", str(profile_dir),
-                     CALIPER_NEW_PASSPHRASE="second passphrase")
+    result = caliper(
+        "passwd", "--profile", str(profile_dir), CALIPER_NEW_PASSPHRASE="second passphrase"
+    )
     assert result.returncode == 0, result.stderr
     assert_one_line_error(caliper("list", "--profile", str(profile_dir)), "Wrong passphrase")
-    result = caliper("passwd", "--recovery-key-file", str(key_file), "--profile",
-                     str(profile_dir), passphrase=None, CALIPER_NEW_PASSPHRASE="third passphrase")
+    result = caliper(
+        "passwd",
+        "--recovery-key-file",
+        str(key_file),
+        "--profile",
+        str(profile_dir),
+        passphrase=None,
+        CALIPER_NEW_PASSPHRASE="third passphrase",
+    )
     assert result.returncode == 0, result.stderr
-    assert caliper("list", "--profile", str(profile_dir),
-                   passphrase="third passphrase").returncode == 0
+    assert (
+        caliper("list", "--profile", str(profile_dir), passphrase="third passphrase").returncode
+        == 0
+    )
 
 
 def test_check_finds_a_flipped_blob_byte(profile_dir: Path, note: Path) -> None:
@@ -153,5 +175,6 @@ def test_check_finds_a_flipped_blob_byte(profile_dir: Path, note: Path) -> None:
     raw = bytearray(blob.read_bytes())
     raw[-20] ^= 0xFF
     blob.write_bytes(bytes(raw))
-    assert_one_line_error(caliper("check", "--profile", str(profile_dir)),
-                          "failed its integrity check")
+    assert_one_line_error(
+        caliper("check", "--profile", str(profile_dir)), "failed its integrity check"
+    )

@@ -64,5 +64,5 @@ def test_recovery_key_format_round_trips() -> None:
 
 def test_damaged_key_file_gives_a_clear_error(profile_dir: Path) -> None:
     (profile_dir / "keys.json").write_text("{ not json")
-    with pytest.raises(StorageError, match="key file .* is damaged"):
+    with pytest.raises(StorageError, match=r"key file .* is damaged"):
         Profile.unlock(profile_dir, PASSPHRASE)

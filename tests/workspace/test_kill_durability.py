@@ -34,7 +34,10 @@ def _run_and_kill(profile_dir: Path, item_id: str, rng: random.Random) -> list[s
     env = {**os.environ, "CALIPER_PASSPHRASE": PASSPHRASE, "PYTHONPATH": str(REPO)}
     proc = subprocess.Popen(
         [sys.executable, "-m", "tests.workspace.save_loop", str(profile_dir), item_id],
-        stdout=subprocess.PIPE, text=True, env=env, cwd=REPO,
+        stdout=subprocess.PIPE,
+        text=True,
+        env=env,
+        cwd=REPO,
     )
     acked: list[str] = []
     assert proc.stdout is not None

@@ -14,12 +14,23 @@ from workspace.demo_data import generate_ct_series
 from workspace.schema import load_preset
 from workspace.workspace import Workspace
 
-NAMES = ["Johanna Pemberton-Quill", "Bartholomew Okafor", "Ysolde Marchetti", "Casimir Lindqvist",
-         "Philippa Oyelaran", "Thaddeus Vukovic"]
+NAMES = [
+    "Johanna Pemberton-Quill",
+    "Bartholomew Okafor",
+    "Ysolde Marchetti",
+    "Casimir Lindqvist",
+    "Philippa Oyelaran",
+    "Thaddeus Vukovic",
+]
 MRNS = ["MRN48213377", "MRN90017265", "MRN55501842", "MRN31415926", "MRN27182818", "MRN16180339"]
-NOTE_TEXT = ["persistent left lower quadrant tenderness", "metformin 850 mg twice daily",
-             "appendectomy at Saint Aldric hospital", "elevated troponin overnight",
-             "lives at 42 Wisteria Crescent", "daughter Marisol phoned"]
+NOTE_TEXT = [
+    "persistent left lower quadrant tenderness",
+    "metformin 850 mg twice daily",
+    "appendectomy at Saint Aldric hospital",
+    "elevated troponin overnight",
+    "lives at 42 Wisteria Crescent",
+    "daughter Marisol phoned",
+]
 DICOM_NAME, DICOM_ID = "Quenby^Rosalind", "CT77654321"
 PHI = [*NAMES, *MRNS, *NOTE_TEXT, DICOM_NAME, DICOM_ID]
 
@@ -41,8 +52,15 @@ def test_twenty_phi_strings_never_reach_disk_in_clear(
 
     note = sources / "note.txt"
     note.write_text(f"{NAMES[0]} ({MRNS[0]})\n" + "\n".join(NOTE_TEXT) + "\n", encoding="utf-8")
-    generate_ct_series(sources / "ct", slices=4, rows=16, cols=16, patient_name=DICOM_NAME,
-                       patient_id=DICOM_ID, seed=1)
+    generate_ct_series(
+        sources / "ct",
+        slices=4,
+        rows=16,
+        cols=16,
+        patient_name=DICOM_NAME,
+        patient_id=DICOM_ID,
+        seed=1,
+    )
 
     workspace = Workspace(Profile.unlock(profile_dir, PASSPHRASE))
     items = workspace.import_paths([note, sources / "ct"])

@@ -1,0 +1,22 @@
+"""Run every benchmark and print the figures side by side: ``python -m tests.bench.run_all``."""
+
+from __future__ import annotations
+
+import argparse
+
+from tests.bench import bench_blobs, bench_cold_start, bench_command_persist
+
+
+def main() -> None:
+    """Run them all (``--quick`` for a CI smoke run with fewer repeats)."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--quick", action="store_true")
+    args = parser.parse_args()
+    flags = ["--quick"] if args.quick else []
+    bench_command_persist.main(flags)
+    bench_blobs.main(flags)
+    bench_cold_start.main(flags)
+
+
+if __name__ == "__main__":
+    main()
