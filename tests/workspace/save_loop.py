@@ -1,12 +1,14 @@
 """Subprocess for the kill test: save annotations through the command stack forever.
 
-Prints ``ACK <annotation id>`` once each push has returned (that is, is acknowledged).
+Before each step it prints ``BEGIN <+|-> <id>`` and once the step has returned (that is, is
+acknowledged) ``ACK <+|-> <id>``: ``+`` leaves the annotation stored, ``-`` removes it.
 """
 
 from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from workspace.annotations import AddAnnotation, Annotation, DeleteAnnotation
@@ -23,12 +25,16 @@ def main() -> None:
     while True:
         n += 1
         annotation = Annotation(item_id, "span", "Problem", {"n": n}, author=workspace.user)
-        stack.push(AddAnnotation(document, annotation))
-        print(f"ACK {annotation.id}", flush=True)
-        if n % 5 == 0:  # some churn: a delete that is undone again
-            stack.push(DeleteAnnotation(document, annotation.id))
-            stack.undo()
-            print(f"ACK {annotation.id}", flush=True)
+        _step("+", annotation.id, lambda: stack.push(AddAnnotation(document, annotation)))
+        if n % 5 == 0:  # some churn: a delete, then its undo
+            _step("-", annotation.id, lambda: stack.push(DeleteAnnotation(document, annotation.id)))
+            _step("+", annotation.id, stack.undo)
+
+
+def _step(effect: str, annotation_id: str, run: Callable[[], None]) -> None:
+    print(f"BEGIN {effect} {annotation_id}", flush=True)
+    run()
+    print(f"ACK {effect} {annotation_id}", flush=True)
 
 
 if __name__ == "__main__":
