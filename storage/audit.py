@@ -12,14 +12,19 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from sqlalchemy import Table, insert, select
+from sqlalchemy import Connection, Table, insert, select
 from sqlalchemy.orm import Session
 
 from storage.database import Database
 from storage.models import AuditEntry
+from storage.prepared import PreparedStatement, dbapi_cursor
 
 GENESIS = bytes(32)
 _TABLE = cast(Table, AuditEntry.__table__)
+_LAST_ROW = PreparedStatement(
+    select(_TABLE.c.id, _TABLE.c.hash).order_by(_TABLE.c.id.desc()).limit(1)
+)
+_INSERT = PreparedStatement(insert(_TABLE))
 
 
 def row_hash(
@@ -53,30 +58,33 @@ class AuditLog:
 
     def append(
         self,
-        session: Session,
+        session: Session | Connection | Any,
         event: str,
         subject: str = "",
         detail: dict[str, Any] | None = None,
     ) -> None:
-        """Add a row inside the caller's write transaction (so it commits with the change)."""
-        last = session.execute(
-            select(AuditEntry.id, AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1)
-        ).first()
+        """Add a row inside the caller's write transaction (so it commits with the change).
+
+        ``session`` is a Session, a Connection or a DBAPI cursor from ``Database.raw_write``.
+        """
+        cursor = dbapi_cursor(session)
+        last = _LAST_ROW.execute(cursor).fetchone()
         row_id, prev = (last[0] + 1, last[1]) if last else (1, GENESIS)
         at = datetime.now(UTC).isoformat(timespec="microseconds")
         detail_text = json.dumps(detail or {}, sort_keys=True, separators=(",", ":"))
         digest = row_hash(prev, row_id, at, self.user, event, subject, detail_text)
-        session.execute(
-            insert(_TABLE).values(
-                id=row_id,
-                at=at,
-                user=self.user,
-                event=event,
-                subject=subject,
-                detail=detail_text,
-                prev_hash=prev,
-                hash=digest,
-            )
+        _INSERT.execute(
+            cursor,
+            {
+                "id": row_id,
+                "at": at,
+                "user": self.user,
+                "event": event,
+                "subject": subject,
+                "detail": detail_text,
+                "prev_hash": prev,
+                "hash": digest,
+            },
         )
 
     def record(self, event: str, subject: str = "", detail: dict[str, Any] | None = None) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -57,6 +58,9 @@ class Database:
                 conn.execute(pragma).fetchall()
             return conn
 
+        self._connect = connect
+        self._writer: Any = None  # DBAPI connection of :meth:`raw_write`, made on first use
+        self._writer_lock = threading.Lock()
         self.engine: Engine = create_engine(
             "sqlite://",
             module=sqlcipher3,
@@ -90,16 +94,48 @@ class Database:
             raise describe_database_error(exc, self.path) from None
 
     @contextlib.contextmanager
-    def write(self) -> Iterator[Session]:
-        """A session in one ``BEGIN IMMEDIATE`` transaction, committed (and synced) on exit."""
+    def raw_write(self) -> Iterator[Any]:
+        """A DBAPI cursor in ``BEGIN IMMEDIATE`` on a dedicated connection; COMMIT on exit.
+
+        The hot path (one command per edit): no pool checkout, no execution events. Use it with
+        :class:`storage.prepared.PreparedStatement`. Any error rolls the transaction back.
+        """
+        with self._writer_lock:
+            try:
+                if self._writer is None:
+                    self._writer = self._connect()
+                writer = self._writer
+                cursor = writer.cursor()
+                cursor.execute("BEGIN IMMEDIATE")
+                try:
+                    yield cursor
+                    cursor.execute("COMMIT")
+                finally:
+                    if writer.in_transaction:
+                        writer.execute("ROLLBACK")
+            except sqlcipher3.DatabaseError as exc:
+                raise describe_database_error(exc, self.path) from None
+
+    @contextlib.contextmanager
+    def write_connection(self) -> Iterator[Connection]:
+        """A Core connection in one ``BEGIN IMMEDIATE`` transaction, committed on exit.
+
+        The lean path for hot writes (one command per edit); :meth:`write` builds on it.
+        """
         try:
             with self.engine.connect() as base:
                 conn = base.execution_options(**{_WRITE_OPTION: True})
-                with conn.begin(), Session(bind=conn) as s:
-                    yield s
-                    s.flush()
+                with conn.begin():
+                    yield conn
         except (DatabaseError, OperationalError) as exc:
             raise describe_database_error(exc, self.path) from None
+
+    @contextlib.contextmanager
+    def write(self) -> Iterator[Session]:
+        """An ORM session in one ``BEGIN IMMEDIATE`` transaction, committed (synced) on exit."""
+        with self.write_connection() as conn, Session(bind=conn) as session:
+            yield session
+            session.flush()
 
     def integrity_problems(self) -> list[str]:
         """Run ``PRAGMA integrity_check`` and ``PRAGMA cipher_integrity_check``; [] means sound."""
@@ -115,5 +151,9 @@ class Database:
         return problems
 
     def dispose(self) -> None:
-        """Close every pooled connection (the key goes with them)."""
+        """Close every connection (the key goes with them)."""
+        with self._writer_lock:
+            if self._writer is not None:
+                self._writer.close()
+                self._writer = None
         self.engine.dispose()

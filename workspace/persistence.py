@@ -1,22 +1,40 @@
-"""Persisting command steps: the changed rows, the journal entry and the audit row, at once."""
+"""Persisting command steps: the changed rows and the audit row, in one transaction.
+
+The audit row of an ``annotation.save`` carries the command's journal payload (before and
+after values), so the hash-chained audit log is also the tamper-evident history of every edit.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from typing import cast
 
-from sqlalchemy import Table, delete, insert
-from sqlalchemy.dialects.sqlite import insert as upsert
+from sqlalchemy import Table, bindparam, delete
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from storage.audit import AuditLog
 from storage.database import Database
 from storage.models import Annotation as AnnotationRow
-from storage.models import CommandRecord
+from storage.prepared import PreparedStatement
 from workspace.commands import Change, Command
 
-_TABLES: dict[str, Table] = {"annotations": cast(Table, AnnotationRow.__table__)}
-_JOURNAL = cast(Table, CommandRecord.__table__)
+
+class _TableStatements:
+    """Upsert and delete of one table by its ``id``, compiled once."""
+
+    def __init__(self, table: Table) -> None:
+        upsert = sqlite_insert(table)
+        self.upsert = PreparedStatement(
+            upsert.on_conflict_do_update(
+                index_elements=[table.c.id],
+                set_={c.name: upsert.excluded[c.name] for c in table.columns if c.name != "id"},
+            )
+        )
+        self.delete = PreparedStatement(delete(table).where(table.c.id == bindparam("key")))
+
+
+_TABLES = {"annotations": _TableStatements(cast(Table, AnnotationRow.__table__))}
+SAVE_EVENT = "annotation.save"
 
 
 class StoreSink:
@@ -29,31 +47,16 @@ class StoreSink:
 
     def persist(self, action: str, command: Command, changes: Sequence[Change]) -> None:
         """One ``BEGIN IMMEDIATE`` transaction, synced before this returns."""
-        with self._database.write() as session:
+        with self._database.raw_write() as cursor:
             for change in changes:
-                table = _TABLES[change.table]
+                statements = _TABLES[change.table]
                 if change.values is None:
-                    session.execute(delete(table).where(table.c.id == change.key))
+                    statements.delete.execute(cursor, {"key": change.key})
                 else:
-                    statement = upsert(table).values(change.values)
-                    session.execute(
-                        statement.on_conflict_do_update(
-                            index_elements=[table.c.id], set_=dict(statement.excluded)
-                        )
-                    )
-            session.execute(
-                insert(_JOURNAL).values(
-                    item_id=self._item_id,
-                    action=action,
-                    kind=command.kind,
-                    payload=command.payload(),
-                    author=self._audit.user,
-                    at=datetime.now(UTC).isoformat(timespec="microseconds"),
-                )
-            )
+                    statements.upsert.execute(cursor, change.values)
             self._audit.append(
-                session,
-                "annotation.save",
+                cursor,
+                SAVE_EVENT,
                 self._item_id,
-                {"action": action, "command": command.kind, "keys": [c.key for c in changes]},
+                {"action": action, "command": command.kind, "payload": command.payload()},
             )

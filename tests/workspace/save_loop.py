@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 from workspace.annotations import AddAnnotation, Annotation, DeleteAnnotation
@@ -25,9 +26,10 @@ def main() -> None:
     while True:
         n += 1
         annotation = Annotation(item_id, "span", "Problem", {"n": n}, author=workspace.user)
-        _step("+", annotation.id, lambda: stack.push(AddAnnotation(document, annotation)))
+        _step("+", annotation.id, partial(stack.push, AddAnnotation(document, annotation)))
         if n % 5 == 0:  # some churn: a delete, then its undo
-            _step("-", annotation.id, lambda: stack.push(DeleteAnnotation(document, annotation.id)))
+            delete = DeleteAnnotation(document, annotation.id)
+            _step("-", annotation.id, partial(stack.push, delete))
             _step("+", annotation.id, stack.undo)
 
 

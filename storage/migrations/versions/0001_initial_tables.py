@@ -38,20 +38,6 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("digest"),
     )
     op.create_table(
-        "command_log",
-        sa.Column("seq", sa.Integer(), autoincrement=True, nullable=False),
-        sa.Column("item_id", sa.String(length=36), nullable=False),
-        sa.Column("action", sa.String(length=8), nullable=False),
-        sa.Column("kind", sa.String(length=80), nullable=False),
-        sa.Column("payload", sa.JSON(), nullable=False),
-        sa.Column("author", sa.String(length=200), nullable=False),
-        sa.Column("at", sa.String(length=40), nullable=False),
-        sa.PrimaryKeyConstraint("seq"),
-    )
-    with op.batch_alter_table("command_log", schema=None) as batch_op:
-        batch_op.create_index("ix_command_log_item", ["item_id", "seq"], unique=False)
-
-    op.create_table(
         "label_schemas",
         sa.Column("id", sa.String(length=200), nullable=False),
         sa.Column("name", sa.String(length=200), nullable=False),
@@ -186,6 +172,7 @@ def upgrade() -> None:
             ["tasks.id"],
         ),
         sa.PrimaryKeyConstraint("id"),
+        sqlite_with_rowid=False,
     )
     with op.batch_alter_table("annotations", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_annotations_item_id"), ["item_id"], unique=False)
@@ -232,10 +219,6 @@ def downgrade() -> None:
     op.drop_table("projects")
     op.drop_table("settings")
     op.drop_table("label_schemas")
-    with op.batch_alter_table("command_log", schema=None) as batch_op:
-        batch_op.drop_index("ix_command_log_item")
-
-    op.drop_table("command_log")
     op.drop_table("blobs")
     op.drop_table("audit_log")
     # ### end Alembic commands ###
