@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import JSON, Connection
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ClauseElement
 
 _DIALECT = sqlite.dialect(paramstyle="named")
@@ -23,7 +24,7 @@ class PreparedStatement:
     """One statement's SQL text, with JSON parameters serialised the way SQLAlchemy would."""
 
     def __init__(self, statement: ClauseElement) -> None:
-        compiled = statement.compile(dialect=_DIALECT)
+        compiled = cast(SQLCompiler, statement.compile(dialect=_DIALECT))
         self.sql = str(compiled)
         self._defaults = dict(compiled.params)
         self._json = frozenset(
