@@ -178,3 +178,21 @@ def test_check_finds_a_flipped_blob_byte(profile_dir: Path, note: Path) -> None:
     assert_one_line_error(
         caliper("check", "--profile", str(profile_dir)), "failed its integrity check"
     )
+
+
+def test_demo_profile_has_every_modality(tmp_path: Path) -> None:
+    target = tmp_path / "demo"
+    result = caliper("demo", "--no-gui", "--profile", str(target), passphrase=None)
+    assert result.returncode == 0, result.stderr
+    assert "created demo profile" in result.stdout
+    modalities = sorted(line.split("\t")[1] for line in result.stdout.splitlines()[1:])
+    assert modalities == ["audio", "text", "volume", "waveform"]
+    again = caliper("demo", "--no-gui", "--profile", str(target), passphrase=None)
+    assert "opened demo profile" in again.stdout
+    listing = json.loads(
+        caliper(
+            "list", "tasks", "--json", "--profile", str(target), passphrase="caliper-demo"
+        ).stdout
+    )
+    assert len(listing["tasks"]) == 4
+    assert {t["status"] for t in listing["tasks"]} == {"new"}
