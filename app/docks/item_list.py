@@ -1,0 +1,155 @@
+"""Task and item list dock: tasks with their status, items grouped by modality, a filter."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QLineEdit,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from viewers.qt_events import RelayGroup
+from workspace.items import ItemSummary
+from workspace.projects import TaskSummary
+from workspace.workspace import Workspace
+
+ITEM_ID_ROLE = Qt.ItemDataRole.UserRole
+GROUP_ROLE = Qt.ItemDataRole.UserRole + 1
+TASKS = "Tasks"
+MODALITY_NAMES = {
+    "text": "Clinical text",
+    "volume": "Volumes (CT/MR)",
+    "slide": "Pathology slides",
+    "waveform": "Waveforms",
+    "audio": "Audio",
+}
+
+
+def modality_name(modality: str) -> str:
+    """Heading shown for a modality group."""
+    return MODALITY_NAMES.get(modality, modality.capitalize() or "Other")
+
+
+def status_text(task: TaskSummary) -> str:
+    """A task status as shown in the list ("in progress")."""
+    return task.status.value.replace("_", " ")
+
+
+class ItemListDock(QDockWidget):
+    """Lists the workspace's tasks and items; double-click emits ``item_activated(id)``."""
+
+    item_activated = Signal(str)
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("Tasks and items", parent)
+        self.setObjectName("itemListDock")
+        self.workspace: Workspace | None = None
+        self._relays = RelayGroup(self)
+        self.filter = QLineEdit()
+        self.filter.setPlaceholderText("Filter by title or status…")
+        self.filter.setClearButtonEnabled(True)
+        self.filter.textChanged.connect(self.apply_filter)
+        self.tree = QTreeWidget()
+        self.tree.setHeaderLabels(["Title", "Status"])
+        self.tree.setUniformRowHeights(True)
+        self.tree.setAlternatingRowColors(True)
+        self.tree.itemActivated.connect(self._on_activated)  # double-click or Enter
+        self.tree.header().setStretchLastSection(False)
+        self.tree.header().resizeSection(1, 100)
+        self.tree.header().setSectionResizeMode(0, self.tree.header().ResizeMode.Stretch)
+        body = QWidget()
+        layout = QVBoxLayout(body)
+        layout.setContentsMargins(4, 4, 4, 4)
+        layout.addWidget(self.filter)
+        layout.addWidget(self.tree)
+        self.setWidget(body)
+
+    def bind(self, workspace: Workspace | None) -> None:
+        """Show ``workspace`` (None clears the list, e.g. while locked)."""
+        self._relays.close()
+        self.workspace = workspace
+        if workspace is not None:
+            self._relays.connect(workspace.items_changed, self.refresh)
+            self._relays.connect(workspace.tasks_changed, self.refresh)
+        self.refresh()
+
+    def refresh(self) -> None:
+        """Rebuild the tree from the workspace, keeping expansion and the filter."""
+        collapsed = {
+            group.data(0, GROUP_ROLE) for group in self._groups() if not group.isExpanded()
+        }
+        self.tree.clear()
+        if self.workspace is None:
+            return
+        tasks = self.workspace.tasks()
+        if tasks:
+            group = self._group(TASKS, len(tasks))
+            for task in tasks:
+                row = QTreeWidgetItem(group, [task.item_title, status_text(task)])
+                row.setData(0, ITEM_ID_ROLE, task.item_id)
+                row.setToolTip(0, task.batch_title)
+        by_modality: dict[str, list[ItemSummary]] = defaultdict(list)
+        for item in self.workspace.items():
+            by_modality[item.modality].append(item)
+        for modality in sorted(by_modality, key=modality_name):
+            items = by_modality[modality]
+            group = self._group(modality_name(modality), len(items))
+            for item in items:
+                row = QTreeWidgetItem(group, [item.title, ""])
+                row.setData(0, ITEM_ID_ROLE, item.id)
+        for group in self._groups():
+            group.setExpanded(group.data(0, GROUP_ROLE) not in collapsed)
+        self.apply_filter(self.filter.text())
+
+    def _groups(self) -> list[QTreeWidgetItem]:
+        groups = (self.tree.topLevelItem(i) for i in range(self.tree.topLevelItemCount()))
+        return [group for group in groups if group is not None]
+
+    def _group(self, name: str, count: int) -> QTreeWidgetItem:
+        group = QTreeWidgetItem(self.tree, [f"{name} ({count})", ""])
+        group.setData(0, GROUP_ROLE, name)
+        group.setFlags(Qt.ItemFlag.ItemIsEnabled)
+        font = group.font(0)
+        font.setBold(True)
+        group.setFont(0, font)
+        group.setFirstColumnSpanned(True)
+        return group
+
+    def apply_filter(self, text: str) -> None:
+        """Hide rows whose title and status do not contain ``text`` (case-insensitive)."""
+        needle = text.strip().casefold()
+        for group in self._groups():
+            shown = 0
+            for row in _children(group):
+                haystack = f"{row.text(0)} {row.text(1)}".casefold()
+                row.setHidden(bool(needle) and needle not in haystack)
+                shown += not row.isHidden()
+            group.setHidden(shown == 0 and bool(needle))
+
+    def visible_item_ids(self) -> list[str]:
+        """Ids of the rows shown (tests, keyboard navigation)."""
+        ids: list[str] = []
+        for group in self._groups():
+            if group.isHidden():
+                continue
+            for row in _children(group):
+                if not row.isHidden():
+                    ids.append(row.data(0, ITEM_ID_ROLE))
+        return ids
+
+    def _on_activated(self, row: QTreeWidgetItem, column: int = 0) -> None:
+        del column
+        item_id = row.data(0, ITEM_ID_ROLE)
+        if isinstance(item_id, str):
+            self.item_activated.emit(item_id)
+
+
+def _children(group: QTreeWidgetItem) -> list[QTreeWidgetItem]:
+    rows = (group.child(i) for i in range(group.childCount()))
+    return [row for row in rows if row is not None]

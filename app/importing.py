@@ -1,0 +1,97 @@
+"""Importing files and folders on a worker thread; problems are gathered into one dialog."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from PySide6.QtCore import QObject, QUrl, Signal
+from PySide6.QtWidgets import QStatusBar, QWidget
+
+from app.background import Job, JobContext, JobRunner
+from app.problems_dialog import ProblemsDialog
+from workspace.items import ItemSummary
+from workspace.workspace import Workspace
+
+
+@dataclass
+class ImportOutcome:
+    """What an import stored and what it could not."""
+
+    items: list[ItemSummary] = field(default_factory=list)
+    problems: list[tuple[Path, str]] = field(default_factory=list)
+    cancelled: bool = False
+    error: str = ""
+
+    def summary(self) -> str:
+        """One sentence for the status bar and the problems dialog."""
+        count = len(self.items)
+        stored = f"{count} item{'s' if count != 1 else ''} imported"
+        if self.error:
+            return f"Import failed: {self.error} ({stored})"
+        if self.cancelled:
+            return f"Import cancelled ({stored})"
+        if self.problems:
+            return f"{stored}; {len(self.problems)} file(s) could not be imported"
+        return stored
+
+
+def local_paths(urls: Sequence[QUrl]) -> list[Path]:
+    """The local files and folders among dropped ``urls``."""
+    return [Path(url.toLocalFile()) for url in urls if url.isLocalFile()]
+
+
+class ImportController(QObject):
+    """Runs ``workspace.import_paths`` as a background job; ``finished`` gives the outcome."""
+
+    finished = Signal(object)  # ImportOutcome
+
+    def __init__(self, runner: JobRunner, status_bar: QStatusBar, window: QWidget) -> None:
+        super().__init__(window)
+        self.workspace: Workspace | None = None
+        self.last_dialog: ProblemsDialog | None = None
+        self.last_outcome: ImportOutcome | None = None
+        self._runner = runner
+        self._status_bar = status_bar
+        self._window = window
+
+    def start(self, paths: Sequence[Path]) -> Job | None:
+        """Import ``paths`` (files or folders); None if there is nothing to do."""
+        workspace = self.workspace
+        if workspace is None or not paths:
+            return None
+        problems: list[tuple[Path, str]] = []
+        lock = threading.Lock()
+
+        def on_problem(path: Path, message: str) -> None:
+            with lock:
+                problems.append((path, message))
+
+        def work(context: JobContext) -> ImportOutcome:
+            items = workspace.import_paths(
+                list(paths),
+                on_problem=on_problem,
+                cancelled=context.cancelled,
+                progress=context.progress,
+            )
+            return ImportOutcome(items, problems, cancelled=context.cancelled())
+
+        count = len(paths)
+        job = self._runner.submit(f"Importing {count} path{'s' if count != 1 else ''}", work)
+        job.finished.connect(lambda: self._on_finished(job, problems))
+        return job
+
+    def _on_finished(self, job: Job, problems: list[tuple[Path, str]]) -> None:
+        outcome = job.result if isinstance(job.result, ImportOutcome) else ImportOutcome()
+        outcome.problems = list(problems)
+        outcome.cancelled = outcome.cancelled or job.is_cancel_requested
+        outcome.error = job.error
+        self.last_outcome = outcome
+        self._status_bar.showMessage(outcome.summary(), 10_000)
+        if outcome.problems or outcome.error:
+            rows = outcome.problems or [(Path(), outcome.error)]
+            self.last_dialog = ProblemsDialog(outcome.summary(), rows, self._window)
+            self.last_dialog.open()
+        self.finished.emit(outcome)

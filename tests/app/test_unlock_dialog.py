@@ -1,0 +1,100 @@
+"""Unlock dialog: wrong passphrase keeps it open with a message; the right one opens."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QDialog
+
+from app.unlock_dialog import WRONG_PHRASE_MESSAGE, UnlockDialog
+from storage.profile import Profile
+from tests.app.profiles import PASSPHRASE
+from workspace.workspace import Workspace
+
+
+def _dialog(qtbot, path: Path, **kwargs) -> UnlockDialog:
+    dialog = UnlockDialog(path, **kwargs)
+    qtbot.addWidget(dialog)
+    dialog.show()
+    qtbot.waitExposed(dialog)
+    return dialog
+
+
+def _submit(qtbot, dialog: UnlockDialog, secret: str) -> None:
+    dialog.secret.setText(secret)
+    qtbot.keyClick(dialog.secret, Qt.Key.Key_Return)
+    qtbot.waitUntil(lambda: dialog.secret.isEnabled(), timeout=10_000)
+
+
+def test_wrong_passphrase_shows_message_and_stays_open(qtbot, app_profile_dir):
+    dialog = _dialog(qtbot, app_profile_dir)
+    _submit(qtbot, dialog, "not the passphrase")
+    assert dialog.isVisible()
+    assert dialog.error.isVisible()
+    assert dialog.error.text() == WRONG_PHRASE_MESSAGE
+    assert dialog.secret.text() == ""
+    assert dialog.workspace is None
+
+
+def test_right_passphrase_after_a_wrong_one_accepts(qtbot, app_profile_dir):
+    dialog = _dialog(qtbot, app_profile_dir)
+    _submit(qtbot, dialog, "wrong")
+    with qtbot.waitSignal(dialog.unlocked, timeout=10_000) as blocker:
+        dialog.secret.setText(PASSPHRASE)
+        dialog.unlock_button.click()
+    workspace = blocker.args[0]
+    assert isinstance(workspace, Workspace)
+    assert dialog.result() == QDialog.DialogCode.Accepted.value
+    assert not dialog.isVisible()
+    assert workspace.items()
+    workspace.lock()
+
+
+def test_empty_passphrase_is_not_tried(qtbot, app_profile_dir):
+    dialog = _dialog(qtbot, app_profile_dir)
+    dialog.unlock_button.click()
+    assert dialog.error.text() == "Enter a passphrase."
+    assert dialog.isVisible()
+
+
+def test_missing_profile_gives_a_sentence_not_a_traceback(qtbot, tmp_path):
+    dialog = _dialog(qtbot, tmp_path / "nowhere")
+    _submit(qtbot, dialog, "anything")
+    assert "No Caliper profile" in dialog.error.text()
+    assert "Traceback" not in dialog.error.text()
+
+
+def test_recovery_key_mode(qtbot, app_profile_dir):
+    workspace = Workspace.unlock(app_profile_dir, PASSPHRASE)
+    recovery_key = workspace.profile.export_recovery_key()
+    workspace.lock()
+
+    def recovery_opener(path: Path, key: str) -> Workspace:
+        return Workspace(Profile.unlock_with_recovery_key(path, key))
+
+    dialog = _dialog(qtbot, app_profile_dir, recovery_opener=recovery_opener)
+    dialog.mode_button.click()
+    assert dialog.recovery_mode
+    assert "Recovery key" in dialog.prompt.text()
+    _submit(qtbot, dialog, PASSPHRASE)  # a passphrase is not a recovery key
+    assert dialog.isVisible() and dialog.error.isVisible()
+    with qtbot.waitSignal(dialog.unlocked, timeout=10_000) as blocker:
+        dialog.secret.setText(recovery_key)
+        dialog.unlock_button.click()
+    blocker.args[0].lock()
+
+
+def test_cancel_while_unlocking_locks_the_result(qtbot, app_profile_dir):
+    opened: list[Workspace] = []
+
+    def opener(path: Path, secret: str) -> Workspace:
+        opened.append(Workspace.unlock(path, secret))
+        return opened[-1]
+
+    dialog = _dialog(qtbot, app_profile_dir, opener=opener)
+    dialog.secret.setText(PASSPHRASE)
+    dialog.unlock_button.click()
+    dialog.reject()
+    qtbot.waitUntil(lambda: bool(opened) and opened[0].profile.is_locked, timeout=10_000)
+    assert dialog.workspace is None

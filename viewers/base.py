@@ -1,0 +1,123 @@
+"""The viewer base class and the registry that picks a viewer for an item's modality."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import ClassVar, TypeVar
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QWidget
+
+from viewers.qt_events import RelayGroup
+from viewers.safe_log import log_failure
+from workspace.commands import Command, CommandStack
+from workspace.items import ItemSummary
+from workspace.schema import LabelClass, LabelSchema
+from workspace.workspace import Workspace
+
+logger = logging.getLogger(__name__)
+
+FALLBACK = "*"
+_REGISTRY: dict[str, type[Viewer]] = {}
+V = TypeVar("V", bound="type[Viewer]")
+
+
+class Viewer(QWidget):
+    """One open item. Subclasses show it and turn user gestures into pushed commands.
+
+    A viewer reads through the :class:`Workspace` it is handed and subscribes to the item's
+    annotation document; it never opens files or the store itself.
+    """
+
+    modality: ClassVar[str] = ""
+    editable: ClassVar[bool] = False
+
+    edit_saved = Signal()
+    edit_failed = Signal(str)
+    message = Signal(str)
+
+    def __init__(
+        self, workspace: Workspace, item: ItemSummary, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(parent)
+        self.workspace = workspace
+        self.item = item
+        self.schema: LabelSchema = workspace.schema_for(item)
+        self.active_label: LabelClass | None = None
+        self.relays = RelayGroup(self)
+        self._stack = workspace.command_stack(item.id) if self.editable else None
+        if self._stack is not None:
+            self.relays.connect(self._stack.changed, self._on_stack_changed)
+
+    @property
+    def command_stack(self) -> CommandStack | None:
+        """The undo/redo stack the Edit menu drives (None for read-only views)."""
+        return self._stack
+
+    def title(self) -> str:
+        """Tab title."""
+        return self.item.title or self.item.id[:8]
+
+    def push(self, command: Command) -> bool:
+        """Push ``command`` on the item's stack; report a failure instead of raising."""
+        if self._stack is None:
+            return False
+        try:
+            self._stack.push(command)
+        except Exception as error:  # noqa: BLE001 - shown to the user; logged without PHI
+            log_failure(logger, "Saving an edit failed", error)
+            self.edit_failed.emit(f"Not saved: {error}")
+            return False
+        return True
+
+    def set_active_label(self, label: LabelClass | None) -> None:
+        """The label new annotations get (chosen in the palette)."""
+        self.active_label = label
+
+    def apply_label(self, label: LabelClass) -> bool:
+        """Apply ``label`` to the current selection; False when there is nothing to label."""
+        del label
+        return False
+
+    def shutdown(self) -> None:
+        """Let go of the model (called before the viewer is closed or the profile locked)."""
+        self.relays.close()
+        self._stack = None
+
+    def _on_stack_changed(self) -> None:
+        self.edit_saved.emit()
+
+
+def register_viewer(modality: str) -> Callable[[V], V]:
+    """Class decorator: make the decorated viewer the one for ``modality`` (ids are unique)."""
+
+    def decorate(cls: V) -> V:
+        if modality in _REGISTRY:
+            existing = _REGISTRY[modality]
+            raise ValueError(
+                f"A viewer for '{modality}' is already registered ({existing.__qualname__})."
+            )
+        cls.modality = modality
+        _REGISTRY[modality] = cls
+        return cls
+
+    return decorate
+
+
+def unregister_viewer(modality: str) -> None:
+    """Remove a registration (tests, plug-in reload)."""
+    _REGISTRY.pop(modality, None)
+
+
+def registered_modalities() -> list[str]:
+    """Modalities with a dedicated viewer."""
+    return sorted(m for m in _REGISTRY if m != FALLBACK)
+
+
+def viewer_class_for(modality: str) -> type[Viewer]:
+    """The viewer registered for ``modality``, else the fallback one."""
+    cls = _REGISTRY.get(modality) or _REGISTRY.get(FALLBACK)
+    if cls is None:
+        raise LookupError("No viewers are loaded (call viewers.builtins.load_builtin_viewers).")
+    return cls
