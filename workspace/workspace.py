@@ -68,6 +68,15 @@ class Workspace:
         """Open the profile at ``path``."""
         return cls(Profile.unlock(path, passphrase))
 
+    @classmethod
+    def unlock_with_recovery_key(cls, path: Path, recovery_key: str) -> Workspace:
+        """Open the profile at ``path`` with an exported recovery key."""
+        return cls(Profile.unlock_with_recovery_key(path, recovery_key))
+
+    def change_passphrase(self, new_passphrase: str) -> None:
+        """Re-wrap the data key under a new passphrase (e.g. after a recovery unlock)."""
+        self.profile.change_passphrase(new_passphrase)
+
     @property
     def user(self) -> str:
         """Who is working (recorded on every edit and audit row)."""
