@@ -13,7 +13,6 @@ import hmac
 import os
 import struct
 from collections.abc import Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -86,54 +85,62 @@ class BlobReader:
         start = _HEADER.size + index * (self.chunk_size + _OVERHEAD)
         return start, plain + _OVERHEAD
 
-    def _open_chunk(self, index: int, sealed: bytes | memoryview) -> bytes:
-        expected = self._chunk_span(index)[1]
-        if len(sealed) != expected:
+    def _open_chunk_into(self, index: int, sealed: memoryview, out: memoryview) -> None:
+        """Authenticate and decrypt chunk ``index`` straight into ``out`` (no extra copy)."""
+        if len(sealed) != self._chunk_span(index)[1]:
             raise IntegrityError(
                 f"Blob {self.digest[:12]} is truncated at chunk {index} (damaged or altered)."
             )
         try:
-            return self._aead.decrypt(
-                sealed[:_NONCE], sealed[_NONCE:], _aad(self._raw_digest, index, self.size)
+            self._aead.decrypt_into(
+                sealed[:_NONCE], sealed[_NONCE:], _aad(self._raw_digest, index, self.size), out
             )
         except InvalidTag:
+            out[:] = bytes(len(out))  # never leave unauthenticated plaintext behind
             raise IntegrityError(
                 f"Blob {self.digest[:12]} chunk {index} failed its integrity check "
                 "(damaged or altered); no data was returned."
             ) from None
 
-    def read_chunk(self, index: int) -> bytes:
-        """Decrypt and return chunk ``index``."""
-        start, length = self._chunk_span(index)
-        self._file.seek(start)
-        return self._open_chunk(index, self._file.read(length))
+    def _plain_length(self, index: int) -> int:
+        return min(self.chunk_size, self.size - index * self.chunk_size)
 
-    def read(self, offset: int = 0, length: int | None = None) -> bytes:
+    def read_chunk(self, index: int) -> bytearray:
+        """Decrypt and return chunk ``index``."""
+        return self._read_chunks(index, index)
+
+    def _read_chunks(self, first: int, last: int) -> bytearray:
+        """Chunks ``first..last`` decrypted into one buffer, read with a single file read."""
+        start = self._chunk_span(first)[0]
+        end = sum(self._chunk_span(last))
+        self._file.seek(start)
+        raw = memoryview(self._file.read(end - start))
+        out = bytearray(sum(self._plain_length(i) for i in range(first, last + 1)))
+        view = memoryview(out)
+        step, position = self.chunk_size + _OVERHEAD, 0
+        for n, index in enumerate(range(first, last + 1)):
+            plain = self._plain_length(index)
+            self._open_chunk_into(
+                index,
+                raw[n * step : n * step + plain + _OVERHEAD],
+                view[position : position + plain],
+            )
+            position += plain
+        return out
+
+    def read(self, offset: int = 0, length: int | None = None) -> bytearray:
         """Return ``length`` bytes from ``offset`` (to the end when ``length`` is None)."""
         end = self.size if length is None else min(self.size, offset + length)
         if offset < 0 or offset > end:
             raise ValueError(f"offset {offset} outside blob of {self.size} bytes")
         if offset == end:
-            return b""
+            return bytearray()
         first, last = offset // self.chunk_size, (end - 1) // self.chunk_size
-        if first == 0 and last == self.chunk_count - 1:
-            data = self._read_all()
-        else:
-            data = b"".join(self.read_chunk(i) for i in range(first, last + 1))
+        data = self._read_chunks(first, last)
         skip = offset - first * self.chunk_size
+        if skip == 0 and end - offset == len(data):
+            return data
         return data[skip : skip + (end - offset)]
-
-    def _read_all(self) -> bytes:
-        self._file.seek(_HEADER.size)
-        raw = memoryview(self._file.read())
-        step = self.chunk_size + _OVERHEAD
-        sealed = [(i, raw[i * step : (i + 1) * step]) for i in range(self.chunk_count)]
-        if len(sealed) > 2:
-            with ThreadPoolExecutor(max_workers=min(4, os.cpu_count() or 1)) as pool:
-                parts = list(pool.map(lambda pair: self._open_chunk(*pair), sealed))
-        else:
-            parts = [self._open_chunk(i, s) for i, s in sealed]
-        return b"".join(parts)
 
 
 class BlobStore:
@@ -231,7 +238,7 @@ class BlobStore:
             raise BlobNotFoundError(f"Blob {digest[:12]} is not in this profile's store.")
         return BlobReader(path, digest, self._aead)
 
-    def get(self, digest: str) -> bytes:
+    def get(self, digest: str) -> bytearray:
         """The whole object, authenticated chunk by chunk."""
         with self.open(digest) as reader:
             return reader.read()
