@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.background import JobContext, JobRunner
+from app.new_passphrase import NewPassphraseForm
 from storage.errors import StorageError, WrongPassphraseError
 from viewers.safe_log import log_failure
 from workspace.workspace import Workspace
@@ -27,12 +28,6 @@ logger = logging.getLogger(__name__)
 Opener = Callable[[Path, str], Workspace]
 WRONG_PHRASE_MESSAGE = "Wrong passphrase — please try again."
 WRONG_RECOVERY_MESSAGE = "That recovery key does not open this profile — check it and try again."
-
-
-def default_recovery_opener() -> Opener | None:
-    """``Workspace.unlock_with_recovery_key`` when the workspace offers it."""
-    opener = getattr(Workspace, "unlock_with_recovery_key", None)
-    return opener if callable(opener) else None
 
 
 def open_profile(opener: Opener, path: Path, secret: str, recovery: bool) -> Workspace | str:
@@ -67,7 +62,7 @@ class UnlockDialog(QDialog):
         self.profile_dir = profile_dir
         self.workspace: Workspace | None = None
         self._opener = opener
-        self._recovery_opener = recovery_opener or default_recovery_opener()
+        self._recovery_opener = recovery_opener or Workspace.unlock_with_recovery_key
         self._recovery = False
         self._closed = False
         self._runner = JobRunner(self, max_threads=1)
@@ -110,6 +105,10 @@ class UnlockDialog(QDialog):
         layout.addWidget(self.error)
         layout.addWidget(self.busy)
         layout.addWidget(self.buttons)
+        self.new_passphrase = NewPassphraseForm()
+        self.new_passphrase.chosen.connect(self._set_new_passphrase)
+        self.new_passphrase.hide()
+        layout.addWidget(self.new_passphrase)
         self._update_mode()
 
     @property
@@ -151,9 +150,6 @@ class UnlockDialog(QDialog):
             self.show_error("Enter the recovery key." if self._recovery else "Enter a passphrase.")
             return
         opener = self._recovery_opener if self._recovery else self._opener
-        if opener is None:
-            self.show_error("Unlocking with a recovery key is not available in this version.")
-            return
         recovery, path = self._recovery, self.profile_dir
         self._set_busy(True)
 
@@ -175,7 +171,35 @@ class UnlockDialog(QDialog):
             return
         self.workspace = result
         self._set_busy(False)
+        if self._recovery:
+            self._ask_new_passphrase()
+            return
         self.unlocked.emit(result)
+        self.accept()
+
+    def _ask_new_passphrase(self) -> None:
+        """After a recovery unlock the user must choose a new passphrase before working."""
+        for widget in (self.heading, self.prompt, self.secret, self.error, self.buttons):
+            widget.hide()
+        self.new_passphrase.show()
+        self.new_passphrase.first.setFocus()
+
+    def _set_new_passphrase(self, passphrase: str) -> None:
+        workspace = self.workspace
+        assert workspace is not None
+        self.new_passphrase.set_busy(True)
+
+        def work(context: JobContext) -> None:
+            del context
+            workspace.change_passphrase(passphrase)
+
+        job = self._runner.submit("Setting the new passphrase", work)
+        job.succeeded.connect(lambda _: self._finish_recovery())
+        job.failed.connect(self.new_passphrase.show_error)
+
+    def _finish_recovery(self) -> None:
+        assert self.workspace is not None
+        self.unlocked.emit(self.workspace)
         self.accept()
 
     def _set_busy(self, busy: bool) -> None:
@@ -190,4 +214,7 @@ class UnlockDialog(QDialog):
         if result != QDialog.DialogCode.Accepted.value:
             self._closed = True
         self._runner.wait()
+        if self._closed and self.workspace is not None:  # recovered but no new passphrase set
+            self.workspace.lock()
+            self.workspace = None
         super().done(result)

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QDialog
 
 from app.unlock_dialog import WRONG_PHRASE_MESSAGE, UnlockDialog
+from storage.errors import WrongPassphraseError
 from storage.profile import Profile
 from tests.app.profiles import PASSPHRASE
 from workspace.workspace import Workspace
@@ -79,10 +81,37 @@ def test_recovery_key_mode(qtbot, app_profile_dir):
     assert "Recovery key" in dialog.prompt.text()
     _submit(qtbot, dialog, PASSPHRASE)  # a passphrase is not a recovery key
     assert dialog.isVisible() and dialog.error.isVisible()
+    dialog.secret.setText(recovery_key)
+    dialog.unlock_button.click()
+    form = dialog.new_passphrase
+    qtbot.waitUntil(form.isVisible, timeout=10_000)  # a new passphrase is required first
+    form.first.setText("new passphrase")
+    form.second.setText("new passphrase, typo")
+    form.button.click()
+    assert form.error.text() == "The two passphrases differ."
+    form.second.setText("new passphrase")
     with qtbot.waitSignal(dialog.unlocked, timeout=10_000) as blocker:
-        dialog.secret.setText(recovery_key)
-        dialog.unlock_button.click()
+        form.button.click()
     blocker.args[0].lock()
+    Workspace.unlock(app_profile_dir, "new passphrase").lock()
+    with pytest.raises(WrongPassphraseError):
+        Workspace.unlock(app_profile_dir, PASSPHRASE)
+
+
+def test_recovered_profile_is_locked_again_if_no_new_passphrase_is_set(qtbot, app_profile_dir):
+    workspace = Workspace.unlock(app_profile_dir, PASSPHRASE)
+    recovery_key = workspace.profile.export_recovery_key()
+    workspace.lock()
+    dialog = _dialog(qtbot, app_profile_dir)
+    dialog.mode_button.click()
+    dialog.secret.setText(recovery_key)
+    dialog.unlock_button.click()
+    qtbot.waitUntil(dialog.new_passphrase.isVisible, timeout=10_000)
+    recovered = dialog.workspace
+    assert recovered is not None
+    dialog.reject()
+    assert recovered.profile.is_locked
+    assert dialog.workspace is None
 
 
 def test_cancel_while_unlocking_locks_the_result(qtbot, app_profile_dir):
