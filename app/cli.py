@@ -264,7 +264,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     """Create (once) and open the demo profile with sample data of every modality."""
     from workspace.demo_profile import DEMO_PASSPHRASE, open_or_create_demo
 
-    path = Path(args.profile).expanduser() if args.profile else paths.default_demo_dir()
+    explicit = getattr(args, "profile", None)
+    path = Path(explicit).expanduser() if explicit else paths.default_demo_dir()
     workspace, created = open_or_create_demo(path)
     verb = "created" if created else "opened"
     print(f"{verb} demo profile {path} (passphrase: {DEMO_PASSPHRASE})")

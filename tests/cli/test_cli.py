@@ -180,6 +180,18 @@ def test_check_finds_a_flipped_blob_byte(profile_dir: Path, note: Path) -> None:
     )
 
 
+def test_demo_defaults_to_the_user_data_directory(tmp_path: Path) -> None:
+    result = caliper(
+        "demo",
+        "--no-gui",
+        passphrase=None,
+        HOME=str(tmp_path),
+        XDG_DATA_HOME=str(tmp_path / "data"),
+    )
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "data" / "Caliper" / "profiles" / "demo" / "keys.json").exists()
+
+
 def test_demo_profile_has_every_modality(tmp_path: Path) -> None:
     target = tmp_path / "demo"
     result = caliper("demo", "--no-gui", "--profile", str(target), passphrase=None)
