@@ -39,7 +39,7 @@ class Profile:
             migrations.upgrade(conn)
         self._blobs: BlobStore | None = BlobStore(path / BLOB_DIR, data_key, self._database)
         self.user = self._load_user()
-        self.audit = AuditLog(self._database, self.user)
+        self._audit: AuditLog | None = AuditLog(self._database, self.user)
 
     # ------------------------------------------------------------------ opening
     @classmethod
@@ -62,7 +62,7 @@ class Profile:
         with profile.database.write() as session:
             session.merge(Setting(key=_USER_SETTING, value=user or getpass.getuser()))
         profile.user = profile._load_user()
-        profile.audit = AuditLog(profile.database, profile.user)
+        profile._audit = AuditLog(profile.database, profile.user)
         profile.audit.record("profile.create", str(path))
         return profile
 
@@ -104,6 +104,13 @@ class Profile:
         return self._blobs
 
     @property
+    def audit(self) -> AuditLog:
+        """The audit log; raises :class:`ProfileLockedError` once locked."""
+        if self._audit is None:
+            raise ProfileLockedError("The profile is locked; unlock it to continue.")
+        return self._audit
+
+    @property
     def is_locked(self) -> bool:
         """True after :meth:`lock`."""
         return self._database is None
@@ -136,8 +143,11 @@ class Profile:
         """Drop the key and close the database; the object is unusable until re-unlocked."""
         if self._database is not None:
             self._database.dispose()
+        # Drop every object that holds key material (the database's connection factory
+        # holds the raw key; the blob store its derived keys) so none stays reachable.
         self._database = None
         self._data_key = None
         self._blobs = None
+        self._audit = None
 
     close = lock

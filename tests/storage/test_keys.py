@@ -66,3 +66,17 @@ def test_damaged_key_file_gives_a_clear_error(profile_dir: Path) -> None:
     (profile_dir / "keys.json").write_text("{ not json")
     with pytest.raises(StorageError, match=r"key file .* is damaged"):
         Profile.unlock(profile_dir, PASSPHRASE)
+
+
+def test_lock_leaves_no_reachable_key_material(profile: Profile) -> None:
+    import gc
+    import weakref
+
+    database = weakref.ref(profile.database)
+    blobs = weakref.ref(profile.blobs)
+    profile.lock()
+    gc.collect()
+    assert database() is None
+    assert blobs() is None
+    with pytest.raises(StorageError, match="locked"):
+        profile.audit.record("x")
