@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from storage.database import Database
 from storage.errors import BlobNotFoundError, IntegrityError
-from storage.fileio import disk_full_guard, fsync_directory
+from storage.fileio import atomic_file
 from storage.models import BlobRecord
 
 CHUNK_SIZE = 1 << 20
@@ -200,21 +200,12 @@ class BlobStore:
         if not target.exists():
             raw_digest = bytes.fromhex(digest)
             target.parent.mkdir(exist_ok=True)
-            tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp")
-            with disk_full_guard(f"blob {digest[:12]}"):
-                try:
-                    with tmp.open("wb") as out:
-                        out.write(_HEADER.pack(_MAGIC, CHUNK_SIZE, size))
-                        for index, chunk in enumerate(chunks):
-                            nonce = os.urandom(_NONCE)
-                            aad = _aad(raw_digest, index, size)
-                            out.write(nonce + self._aead.encrypt(nonce, bytes(chunk), aad))
-                        out.flush()
-                        os.fsync(out.fileno())
-                    tmp.replace(target)
-                finally:
-                    tmp.unlink(missing_ok=True)
-                fsync_directory(target.parent)
+            with atomic_file(target, f"blob {digest[:12]}") as out:
+                out.write(_HEADER.pack(_MAGIC, CHUNK_SIZE, size))
+                for index, chunk in enumerate(chunks):
+                    nonce = os.urandom(_NONCE)
+                    aad = _aad(raw_digest, index, size)
+                    out.write(nonce + self._aead.encrypt(nonce, bytes(chunk), aad))
         self._index(digest, size, target.name, session)
 
     def _index(self, digest: str, size: int, file_name: str, session: Session | None) -> None:

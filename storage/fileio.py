@@ -5,8 +5,10 @@ from __future__ import annotations
 import contextlib
 import errno
 import os
+import secrets
 from collections.abc import Iterator
 from pathlib import Path
+from typing import BinaryIO
 
 from storage.errors import DiskFullError
 
@@ -35,16 +37,26 @@ def fsync_directory(path: Path) -> None:
         os.close(fd)
 
 
-def atomic_write(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a synced temporary file and an atomic rename."""
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with disk_full_guard(str(path)):
+@contextlib.contextmanager
+def atomic_file(path: Path, what: str) -> Iterator[BinaryIO]:
+    """A file handle whose content replaces ``path`` atomically, synced, once the block ends.
+
+    A crash or an error leaves the old file (or none), never half of the new one.
+    """
+    tmp = path.with_name(f".{path.name}.{secrets.token_hex(6)}.tmp")
+    with disk_full_guard(what):
         try:
             with tmp.open("wb") as handle:
-                handle.write(data)
+                yield handle
                 handle.flush()
                 os.fsync(handle.fileno())
             tmp.replace(path)
         finally:
             tmp.unlink(missing_ok=True)
         fsync_directory(path.parent)
+
+
+def atomic_write(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` through a synced temporary file and an atomic rename."""
+    with atomic_file(path, str(path)) as handle:
+        handle.write(data)

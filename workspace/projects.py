@@ -4,18 +4,14 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from storage.models import Batch, Item, LabelSchemaRecord, Project, Task
+from workspace.annotations import now_iso
 from workspace.schema import LabelSchema, parse_schema, schema_to_document
 from workspace.tasks import TaskStatus, check_transition
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 @dataclass(frozen=True)
@@ -66,7 +62,7 @@ def ensure_project(session: Session, name: str, schema: LabelSchema) -> ProjectI
     row = session.scalars(select(Project).where(Project.name == name)).first()
     if row is None:
         save_schema(session, schema)
-        row = Project(id=str(uuid.uuid4()), name=name, schema_id=schema.id, created_at=_now())
+        row = Project(id=str(uuid.uuid4()), name=name, schema_id=schema.id, created_at=now_iso())
         session.add(row)
         session.flush()
     return ProjectInfo(row.id, row.name, row.schema_id)
@@ -89,7 +85,7 @@ def create_batch(
     """A batch with one new task per item; returns the batch id."""
     batch_id = str(uuid.uuid4())
     session.add(
-        Batch(id=batch_id, project_id=project_id, title=title, track=track, created_at=_now())
+        Batch(id=batch_id, project_id=project_id, title=title, track=track, created_at=now_iso())
     )
     session.flush()
     for item_id in item_ids:
@@ -101,7 +97,7 @@ def create_batch(
                 status=TaskStatus.NEW.value,
                 assignee=assignee,
                 instructions="",
-                updated_at=_now(),
+                updated_at=now_iso(),
             )
         )
     return batch_id
@@ -138,5 +134,5 @@ def set_task_status(session: Session, task_id: str, status: TaskStatus) -> TaskS
     old = TaskStatus(task.status)
     check_transition(old, status)
     task.status = status.value
-    task.updated_at = _now()
+    task.updated_at = now_iso()
     return old

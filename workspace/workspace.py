@@ -127,7 +127,7 @@ class Workspace:
         with self.profile.database.read() as session:
             return item_store.item_files(session, item_id)
 
-    def read_file(self, file: ItemFile) -> bytes:
+    def read_file(self, file: ItemFile) -> bytearray:
         """The decrypted bytes of one stored file (integrity-checked)."""
         return self.profile.blobs.get(file.digest)
 

@@ -12,7 +12,7 @@ MAX_NOTE_BYTES = 20 * 1024 * 1024
 TITLE_LENGTH = 80
 
 
-def decode_text(data: bytes) -> tuple[str, str]:
+def decode_text(data: bytes | bytearray) -> tuple[str, str]:
     """Decode ``data``: UTF-16 if it has a byte-order mark, else UTF-8, else Windows-1252,
     else Latin-1 (which never fails). Returns the text and the encoding used.
     """
