@@ -1,0 +1,78 @@
+"""Data commands: ``import`` and ``list``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from dataclasses import asdict
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from app.cli.common import EXIT_OK, CliError, open_workspace
+
+if TYPE_CHECKING:
+    from workspace.workspace import Workspace
+
+
+def cmd_import(args: argparse.Namespace) -> int:
+    """Import files or folders; one tab-separated line per item: id, modality, title."""
+    missing = [p for p in args.paths if not Path(p).exists()]
+    if missing:
+        raise CliError(f"no such file or folder: {missing[0]}")
+    workspace = open_workspace(args)
+    problems: list[str] = []
+
+    def on_problem(path: Path, message: str) -> None:
+        problems.append(f"{path}: {message}")
+        print(f"caliper: skipped {path}: {message}", file=sys.stderr)
+
+    try:
+        items = workspace.import_paths([Path(p) for p in args.paths], on_problem=on_problem)
+    finally:
+        workspace.lock()
+    for item in items:
+        print(f"{item.id}\t{item.modality}\t{item.title}")
+    if not items:
+        raise CliError("nothing was imported" + (f" ({len(problems)} skipped)" if problems else ""))
+    return EXIT_OK
+
+
+def _listing(workspace: Workspace, what: str) -> dict[str, list[dict[str, Any]]]:
+    listing: dict[str, list[dict[str, Any]]] = {}
+    if what in ("all", "items"):
+        listing["items"] = [asdict(i) for i in workspace.items()]
+    if what in ("all", "tasks"):
+        listing["tasks"] = [{**asdict(t), "status": t.status.value} for t in workspace.tasks()]
+    if what in ("all", "annotations"):
+        listing["annotations"] = [asdict(a) for a in workspace.annotations()]
+    return listing
+
+
+_COLUMNS = {
+    "items": ("id", "modality", "title"),
+    "tasks": ("id", "status", "modality", "item_title", "batch_title"),
+    "annotations": ("id", "item_id", "kind", "label", "author", "updated_at"),
+}
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    """List items, tasks and annotations (``--json`` for scripts)."""
+    workspace = open_workspace(args)
+    try:
+        listing = _listing(workspace, args.what)
+    finally:
+        workspace.lock()
+    if args.json:
+        print(json.dumps(listing, indent=2, ensure_ascii=False))
+        return EXIT_OK
+    for section, rows in listing.items():
+        print(f"# {section} ({len(rows)})")
+        for row in rows:
+            print(
+                "\t".join(
+                    str(row.get(col) if row.get(col) is not None else "")
+                    for col in _COLUMNS[section]
+                )
+            )
+    return EXIT_OK

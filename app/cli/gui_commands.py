@@ -1,0 +1,35 @@
+"""Commands that open the workstation: ``demo`` and ``open``."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from app import paths
+from app.cli.common import EXIT_OK, profile_dir
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    """Create (once) and open the demo profile with sample data of every modality."""
+    from workspace.demo_profile import DEMO_PASSPHRASE, open_or_create_demo
+
+    explicit = getattr(args, "profile", None)
+    path = Path(explicit).expanduser() if explicit else paths.default_demo_dir()
+    workspace, created = open_or_create_demo(path)
+    verb = "created" if created else "opened"
+    print(f"{verb} demo profile {path} (passphrase: {DEMO_PASSPHRASE})")
+    if args.no_gui:
+        for item in workspace.items():
+            print(f"{item.id}\t{item.modality}\t{item.title}")
+        workspace.lock()
+        return EXIT_OK
+    from app.gui import launch
+
+    return launch(path, workspace)
+
+
+def cmd_open(args: argparse.Namespace) -> int:
+    """Open the workstation on a profile (asks for the passphrase in a dialog)."""
+    from app.gui import launch
+
+    return launch(profile_dir(args))

@@ -1,0 +1,86 @@
+"""The argument parser: shared options are accepted before or after the command."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+
+from app.cli.data_commands import cmd_import, cmd_list
+from app.cli.gui_commands import cmd_demo, cmd_open
+from app.cli.integrity_commands import cmd_audit_show, cmd_audit_verify, cmd_check
+from app.cli.profile_commands import cmd_init, cmd_passwd, cmd_recovery_export
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (shared options accepted before or after the command)."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--profile",
+        metavar="DIR",
+        default=argparse.SUPPRESS,
+        help="profile directory (default: $CALIPER_PROFILE or the user data dir)",
+    )
+    common.add_argument(
+        "--passphrase-file",
+        metavar="FILE",
+        default=argparse.SUPPRESS,
+        help="read the passphrase from FILE (else $CALIPER_PASSPHRASE or a prompt)",
+    )
+    parser = argparse.ArgumentParser(
+        prog="caliper",
+        parents=[common],
+        description="Caliper: offline, encrypted annotation workstation for clinical data.",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def add(
+        name: str, handler: Callable[[argparse.Namespace], int], text: str
+    ) -> argparse.ArgumentParser:
+        command = sub.add_parser(name, parents=[common], help=text, description=text)
+        command.set_defaults(handler=handler)
+        return command
+
+    add("init", cmd_init, "create a new encrypted profile").add_argument(
+        "--user", help="name recorded on every edit and audit row (default: login name)"
+    )
+    passwd = add("passwd", cmd_passwd, "change the passphrase (the data key is re-wrapped)")
+    passwd.add_argument(
+        "--recovery-key-file",
+        metavar="FILE",
+        help="unlock with a recovery key instead of the current passphrase",
+    )
+    passwd.add_argument(
+        "--new-passphrase-file",
+        metavar="FILE",
+        help="read the new passphrase from FILE (else $CALIPER_NEW_PASSPHRASE)",
+    )
+    recovery = sub.add_parser("recovery-key", help="recovery key management")
+    recovery_sub = recovery.add_subparsers(dest="recovery_command", metavar="ACTION", required=True)
+    export = recovery_sub.add_parser(
+        "export", parents=[common], help="write a new recovery key to a file"
+    )
+    export.add_argument("--out", required=True, metavar="FILE")
+    export.add_argument("--force", action="store_true", help="overwrite FILE")
+    export.set_defaults(handler=cmd_recovery_export)
+    add("import", cmd_import, "import files or folders").add_argument(
+        "paths", nargs="+", metavar="PATH"
+    )
+    listing = add("list", cmd_list, "list items, tasks and annotations")
+    listing.add_argument(
+        "what", nargs="?", default="all", choices=["all", "items", "tasks", "annotations"]
+    )
+    listing.add_argument("--json", action="store_true", help="machine-readable output")
+    audit = sub.add_parser("audit", help="audit log")
+    audit_sub = audit.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
+    audit_sub.add_parser("verify", parents=[common], help="check the hash chain").set_defaults(
+        handler=cmd_audit_verify
+    )
+    show = audit_sub.add_parser("show", parents=[common], help="print the newest rows")
+    show.add_argument("--limit", type=int, default=50)
+    show.set_defaults(handler=cmd_audit_show)
+    add("check", cmd_check, "check database, blobs and audit log for damage")
+    add("demo", cmd_demo, "create and open the demo profile").add_argument(
+        "--no-gui", action="store_true", help="create the profile and list its items only"
+    )
+    add("open", cmd_open, "open the workstation (the default)")
+    return parser
