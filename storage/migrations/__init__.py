@@ -7,10 +7,21 @@ from pathlib import Path
 from sqlalchemy import Connection, text
 from sqlalchemy.exc import OperationalError
 
-#: The newest revision; a test checks it matches Alembic's head.
-HEAD_REVISION = "0001"
-
 MIGRATIONS_DIR = Path(__file__).parent
+
+
+def _newest_revision() -> str:
+    """Revisions are numbered ``NNNN`` and live in ``versions/NNNN_<slug>.py``; the largest wins.
+
+    Reading file names is much cheaper than loading every script through Alembic at start-up; a
+    test checks the result equals Alembic's own head.
+    """
+    numbers = [p.name[:4] for p in (MIGRATIONS_DIR / "versions").glob("[0-9][0-9][0-9][0-9]_*.py")]
+    return max(numbers)
+
+
+#: The newest revision (see :func:`_newest_revision`).
+HEAD_REVISION = _newest_revision()
 
 
 def current_revision(conn: Connection) -> str | None:
