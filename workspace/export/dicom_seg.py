@@ -1,0 +1,109 @@
+"""DICOM Segmentation (SEG) objects of a label map, referencing the source CT/MR instances."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pydicom
+from pydicom.sr.coding import Code
+
+from workspace.export.labelmap_files import ExportError
+from workspace.volume.model import LabelMap, Segment
+
+#: SNOMED CT codes used when a label schema gives no code of its own.
+ANATOMICAL_STRUCTURE = Code("91723000", "SCT", "Anatomical Structure")
+MORPHOLOGICALLY_ALTERED = Code("49755003", "SCT", "Morphologically Altered Structure")
+TISSUE = Code("85756007", "SCT", "Tissue")
+SEGMENTATION_TYPES = ("BINARY", "LABELMAP")
+
+
+@dataclass(frozen=True)
+class SegmentCoding:
+    """What a segment is, in codes: category (e.g. anatomical structure) and property type."""
+
+    category: Code
+    property_type: Code
+
+
+def default_coding(segment: Segment) -> SegmentCoding:
+    """A coding for a segment with no schema code: lesions are altered structures, else tissue."""
+    if "lesion" in segment.name.lower() or "tumor" in segment.name.lower():
+        return SegmentCoding(MORPHOLOGICALLY_ALTERED, Code("52988006", "SCT", "Lesion"))
+    return SegmentCoding(ANATOMICAL_STRUCTURE, TISSUE)
+
+
+def _relabelled(labels: LabelMap) -> np.ndarray:
+    """Label values mapped to segment numbers 1..N in the order of ``labels.segments``."""
+    lookup = np.zeros(int(labels.labels.max(initial=0)) + 1, dtype=np.uint16)
+    for number, segment in enumerate(labels.segments, start=1):
+        if segment.value < lookup.size:
+            lookup[segment.value] = number
+    return lookup[labels.labels]
+
+
+def write_dicom_seg(
+    source: Sequence[pydicom.Dataset],
+    labels: LabelMap,
+    path: Path,
+    *,
+    codings: dict[int, SegmentCoding] | None = None,
+    segmentation_type: str = "BINARY",
+    creator: str = "",
+    series_number: int = 900,
+) -> Path:
+    """Write ``labels`` as a DICOM SEG referencing ``source`` (one dataset per slice, in k order).
+
+    Every segment present in ``labels.segments`` becomes a SEG segment with its name, colour and
+    codes; voxels of values not listed are left out.
+    """
+    import highdicom as hd
+
+    if segmentation_type not in SEGMENTATION_TYPES:
+        raise ExportError(
+            f"Unknown segmentation type {segmentation_type!r}; use BINARY or LABELMAP."
+        )
+    if len(source) != labels.geometry.shape[0]:
+        raise ExportError(
+            f"The label map has {labels.geometry.shape[0]} slices but {len(source)} source "
+            "images were given."
+        )
+    if not labels.segments:
+        raise ExportError("The label map has no segments to export.")
+    codings = codings or {}
+    descriptions = []
+    for number, segment in enumerate(labels.segments, start=1):
+        coding = codings.get(segment.value) or default_coding(segment)
+        descriptions.append(
+            hd.seg.SegmentDescription(
+                segment_number=number,
+                segment_label=segment.name,
+                segmented_property_category=coding.category,
+                segmented_property_type=coding.property_type,
+                algorithm_type=hd.seg.SegmentAlgorithmTypeValues.MANUAL,
+                tracking_uid=hd.UID(),
+                tracking_id=segment.name,
+                display_color=hd.color.CIELabColor.from_string(segment.color),
+            )
+        )
+    seg = hd.seg.Segmentation(
+        source_images=list(source),
+        pixel_array=_relabelled(labels),
+        segmentation_type=segmentation_type,
+        segment_descriptions=descriptions,
+        series_instance_uid=hd.UID(),
+        series_number=series_number,
+        sop_instance_uid=hd.UID(),
+        instance_number=1,
+        manufacturer="Caliper",
+        manufacturer_model_name="Caliper workstation",
+        software_versions="0.1.0",
+        device_serial_number="caliper",
+        content_creator_name=creator or None,
+        content_label="SEGMENTATION",
+        series_description="Caliper segmentation",
+    )
+    seg.save_as(path)
+    return path
