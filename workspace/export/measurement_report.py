@@ -1,0 +1,165 @@
+"""Measurements and study-level findings as DICOM SR (TID 1500, highdicom) and as JSON.
+
+Terms with no standard code go into the private coding scheme ``99CALIPER`` (DICOM allows
+private schemes whose designator starts with 99); laterality uses SNOMED CT.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pydicom
+from pydicom.sr.codedict import codes
+from pydicom.sr.coding import Code
+
+from workspace.export.labelmap_files import ExportError
+from workspace.volume.geometry import Vector3
+
+PRIVATE_SCHEME = "99CALIPER"
+LENGTH = Code("410668003", "SCT", "Length")
+MILLIMETRE = Code("mm", "UCUM", "millimeter")
+IMAGING_PROCEDURE = Code("363679005", "SCT", "Imaging procedure")
+LATERALITY_CODES = {
+    "left": Code("7771000", "SCT", "Left"),
+    "right": Code("24028007", "SCT", "Right"),
+    "bilateral": Code("51440002", "SCT", "Right and left"),
+}
+
+
+def private_code(meaning: str) -> Code:
+    """A code in Caliper's private scheme for a term with no standard code."""
+    value = re.sub(r"[^A-Za-z0-9]+", "-", meaning).strip("-").upper()[:16] or "TERM"
+    return Code(value, PRIVATE_SCHEME, meaning)
+
+
+@dataclass(frozen=True)
+class LengthMeasurement:
+    """A ruler: two points in patient coordinates (LPS, mm)."""
+
+    label: str
+    start: Vector3
+    end: Vector3
+
+    @property
+    def length_mm(self) -> float:
+        """Euclidean length in millimetres."""
+        return math.dist(self.start, self.end)
+
+
+@dataclass(frozen=True)
+class Finding:
+    """A volume-level classification: a finding with its attributes (severity, laterality...)."""
+
+    label: str
+    attributes: dict[str, str] = field(default_factory=dict)
+
+
+def report_json(
+    lengths: Sequence[LengthMeasurement], findings: Sequence[Finding]
+) -> dict[str, Any]:
+    """The same content as the SR, as plain JSON."""
+    return {
+        "measurements": [
+            {
+                "label": m.label,
+                "type": "length",
+                "value": round(m.length_mm, 3),
+                "unit": "mm",
+                "points_lps_mm": [list(m.start), list(m.end)],
+            }
+            for m in lengths
+        ],
+        "findings": [{"label": f.label, "attributes": dict(f.attributes)} for f in findings],
+    }
+
+
+def _value_code(attribute: str, value: str) -> Code:
+    if attribute.lower() == "laterality" and value.lower() in LATERALITY_CODES:
+        return LATERALITY_CODES[value.lower()]
+    return private_code(value)
+
+
+def write_measurement_report(
+    source: Sequence[pydicom.Dataset],
+    lengths: Sequence[LengthMeasurement],
+    findings: Sequence[Finding],
+    path: Path,
+    *,
+    observer: str = "",
+    series_number: int = 901,
+) -> Path:
+    """Write a Comprehensive 3D SR (TID 1500 measurement report) referencing ``source``."""
+    import highdicom as hd
+
+    if not source:
+        raise ExportError("A measurement report needs the source images it refers to.")
+    if not lengths and not findings:
+        raise ExportError("There are no measurements or findings to report.")
+    frame_of_reference = str(source[0].FrameOfReferenceUID)
+    groups: list[Any] = []
+    for number, measurement in enumerate(lengths, start=1):
+        region = hd.sr.ImageRegion3D(
+            graphic_type=hd.sr.GraphicTypeValues3D.POLYLINE,
+            graphic_data=np.array([measurement.start, measurement.end], dtype=np.float64),
+            frame_of_reference_uid=frame_of_reference,
+        )
+        groups.append(
+            hd.sr.PlanarROIMeasurementsAndQualitativeEvaluations(
+                tracking_identifier=hd.sr.TrackingIdentifier(
+                    uid=hd.UID(), identifier=f"ruler {number}: {measurement.label}"
+                ),
+                referenced_region=region,
+                finding_type=private_code(measurement.label),
+                measurements=[
+                    hd.sr.Measurement(
+                        name=LENGTH, value=round(measurement.length_mm, 3), unit=MILLIMETRE
+                    )
+                ],
+            )
+        )
+    for number, finding in enumerate(findings, start=1):
+        groups.append(
+            hd.sr.MeasurementsAndQualitativeEvaluations(
+                tracking_identifier=hd.sr.TrackingIdentifier(
+                    uid=hd.UID(), identifier=f"finding {number}: {finding.label}"
+                ),
+                finding_type=private_code(finding.label),
+                qualitative_evaluations=[
+                    hd.sr.QualitativeEvaluation(
+                        name=private_code(attribute), value=_value_code(attribute, value)
+                    )
+                    for attribute, value in finding.attributes.items()
+                ],
+            )
+        )
+    observer_context = hd.sr.ObservationContext(
+        observer_person_context=hd.sr.ObserverContext(
+            observer_type=codes.DCM.Person,
+            observer_identifying_attributes=hd.sr.PersonObserverIdentifyingAttributes(
+                name=observer or "Anonymous^Annotator"
+            ),
+        )
+    )
+    report = hd.sr.MeasurementReport(
+        observation_context=observer_context,
+        procedure_reported=IMAGING_PROCEDURE,
+        imaging_measurements=groups,
+    )
+    document = hd.sr.Comprehensive3DSR(
+        evidence=list(source),
+        content=report,
+        series_instance_uid=hd.UID(),
+        series_number=series_number,
+        sop_instance_uid=hd.UID(),
+        instance_number=1,
+        manufacturer="Caliper",
+        is_complete=True,
+    )
+    document.save_as(path)
+    return path
