@@ -165,7 +165,7 @@ class BlobStore:
         """True when the object is stored."""
         return self.path_of(digest).exists()
 
-    def put(self, data: bytes, session: Session | None = None) -> str:
+    def put(self, data: bytes | bytearray | memoryview, session: Session | None = None) -> str:
         """Store ``data``; return its SHA-256 hex digest (deduplicated)."""
         digest = hashlib.sha256(data).hexdigest()
         view = memoryview(data)

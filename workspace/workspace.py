@@ -16,12 +16,17 @@ from workspace import projects, settings
 from workspace.annotations import Annotation, AnnotationDocument
 from workspace.commands import CommandStack
 from workspace.events import EventEmitter
+from workspace.importers.base import ImportedItem
 from workspace.importers.registry import scan
 from workspace.items import ItemFile, ItemSummary
 from workspace.persistence import StoreSink
 from workspace.projects import ProjectInfo, TaskSummary
 from workspace.schema import LabelSchema, load_preset
 from workspace.tasks import TaskStatus
+from workspace.volume.dicom_series import VolumeAssemblyError, assemble_series
+from workspace.volume.model import Volume
+from workspace.volume.store import META_KEY as VOLUME_META_KEY
+from workspace.volume.store import load_volume, store_volume
 
 DEFAULT_SCHEMA_BY_MODALITY = {
     "volume": "ct-abdomen-organs",
@@ -103,6 +108,8 @@ class Workspace:
         for imported in found:
             if cancelled is not None and cancelled():
                 break
+            if not self._prepare_voxels(imported, on_problem):
+                continue
             summary = item_store.store_item(
                 self.profile, imported, project.id if project else None, cancelled
             )
@@ -111,6 +118,28 @@ class Workspace:
         if stored:
             self.items_changed.emit()
         return stored
+
+    def _prepare_voxels(self, imported: ImportedItem, on_problem: ProblemCallback | None) -> bool:
+        """Assemble and seal a DICOM series' voxels before its item is stored.
+
+        A series that cannot be assembled safely is reported and not imported at all.
+        """
+        if imported.modality != "volume" or "dicom_modality" not in imported.meta:
+            return True
+        try:
+            assembled = assemble_series([f.path for f in imported.files])
+        except VolumeAssemblyError as exc:
+            if on_problem is not None:
+                on_problem(imported.files[0].path.parent, f"{imported.title}: {exc}")
+            return False
+        imported.meta[VOLUME_META_KEY] = store_volume(
+            self.profile.blobs, assembled.volume, assembled.warnings
+        )
+        return True
+
+    def load_volume(self, item_id: str) -> Volume:
+        """The voxels and geometry of a volume item, read from the encrypted store."""
+        return load_volume(self.profile.blobs, self.item(item_id).meta)
 
     def items(self, modality: str | None = None) -> list[ItemSummary]:
         """Every item, oldest first."""
