@@ -57,22 +57,42 @@ def content_digest(file_digests: list[str]) -> str:
     return hashlib.sha256("\n".join(sorted(file_digests)).encode("ascii")).hexdigest()
 
 
+@dataclass(frozen=True)
+class SealedFiles:
+    """What an importer already sealed for an item, and the identity of its source files."""
+
+    files: list[ItemFile]
+    identity: str
+
+
+def find_by_identity(profile: Profile, identity: str) -> ItemSummary | None:
+    """The item imported from exactly these source files, if any."""
+    with profile.database.read() as session:
+        row = session.scalars(select(Item).where(Item.content_digest == identity)).first()
+        return _summary(row) if row is not None else None
+
+
 def store_item(
     profile: Profile,
     imported: ImportedItem,
     project_id: str | None = None,
     cancelled: Callable[[], bool] | None = None,
+    sealed: SealedFiles | None = None,
 ) -> ItemSummary | None:
     """Seal the item's files in the blob store and index it; an identical item is reused.
 
-    Returns None when ``cancelled`` reports true part way (no item row is written then).
+    ``sealed`` replaces the item's source files by blobs already stored (a DICOM series keeps
+    its voxels and headers, not its files). Returns None when ``cancelled`` reports true part
+    way (no item row is written then).
     """
-    files: list[ItemFile] = []
-    for source in imported.files:
-        if cancelled is not None and cancelled():
-            return None
-        files.append(ItemFile(source.name, profile.blobs.put_file(source.path)))
-    identity = content_digest([f.digest for f in files])
+    if sealed is None:
+        files: list[ItemFile] = []
+        for source in imported.files:
+            if cancelled is not None and cancelled():
+                return None
+            files.append(ItemFile(source.name, profile.blobs.put_file(source.path)))
+        sealed = SealedFiles(files, content_digest([f.digest for f in files]))
+    files, identity = sealed.files, sealed.identity
     with profile.database.write() as session:
         existing = session.scalars(select(Item).where(Item.content_digest == identity)).first()
         if existing is not None:

@@ -26,7 +26,7 @@ from workspace.tasks import TaskStatus
 from workspace.volume.dicom_series import VolumeAssemblyError, assemble_series
 from workspace.volume.model import Volume
 from workspace.volume.store import META_KEY as VOLUME_META_KEY
-from workspace.volume.store import load_volume, store_volume
+from workspace.volume.store import load_volume, seal_series, source_identity
 
 DEFAULT_SCHEMA_BY_MODALITY = {
     "volume": "ct-abdomen-organs",
@@ -108,34 +108,36 @@ class Workspace:
         for imported in found:
             if cancelled is not None and cancelled():
                 break
-            if not self._prepare_voxels(imported, on_problem):
-                continue
-            summary = item_store.store_item(
-                self.profile, imported, project.id if project else None, cancelled
-            )
+            project_id = project.id if project else None
+            if imported.modality == "volume" and "dicom_modality" in imported.meta:
+                summary = self._store_series(imported, project_id, on_problem)
+            else:
+                summary = item_store.store_item(self.profile, imported, project_id, cancelled)
             if summary is not None:
                 stored.append(summary)
         if stored:
             self.items_changed.emit()
         return stored
 
-    def _prepare_voxels(self, imported: ImportedItem, on_problem: ProblemCallback | None) -> bool:
-        """Assemble and seal a DICOM series' voxels before its item is stored.
+    def _store_series(
+        self, imported: ImportedItem, project_id: str | None, on_problem: ProblemCallback | None
+    ) -> ItemSummary | None:
+        """Assemble a DICOM series and store its voxels and headers (not its files).
 
         A series that cannot be assembled safely is reported and not imported at all.
         """
-        if imported.modality != "volume" or "dicom_modality" not in imported.meta:
-            return True
         try:
             assembled = assemble_series([f.path for f in imported.files])
         except VolumeAssemblyError as exc:
             if on_problem is not None:
                 on_problem(imported.files[0].path.parent, f"{imported.title}: {exc}")
-            return False
-        imported.meta[VOLUME_META_KEY] = store_volume(
-            self.profile.blobs, assembled.volume, assembled.warnings
-        )
-        return True
+            return None
+        existing = item_store.find_by_identity(self.profile, source_identity(assembled))
+        if existing is not None:
+            return existing
+        sealed, entry = seal_series(self.profile.blobs, assembled)
+        imported.meta[VOLUME_META_KEY] = entry
+        return item_store.store_item(self.profile, imported, project_id, sealed=sealed)
 
     def load_volume(self, item_id: str) -> Volume:
         """The voxels and geometry of a volume item, read from the encrypted store."""

@@ -61,7 +61,7 @@ def main(argv: list[str] | None = None) -> float:
             (
                 "Caliper full import",
                 f"{import_s:.2f} s",
-                f"{ratio:.2f}x baseline (goal <= 0.5x): files + voxels sealed",
+                f"{ratio:.2f}x baseline (goal <= 0.5x): voxels + headers sealed",
             ),
             (
                 "Caliper reopen from store",

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import argparse
 
-from tests.bench import bench_blobs, bench_cold_start, bench_command_persist
+from tests.bench import (
+    bench_blobs,
+    bench_cold_start,
+    bench_command_persist,
+    bench_volume_import,
+)
 
 
 def main() -> None:
@@ -16,6 +21,7 @@ def main() -> None:
     bench_command_persist.main(flags)
     bench_blobs.main(flags)
     bench_cold_start.main(flags)
+    bench_volume_import.main(flags)
 
 
 if __name__ == "__main__":

@@ -13,6 +13,8 @@ shifted off the normal) is refused, since an orthogonal grid would misplace ever
 
 from __future__ import annotations
 
+import hashlib
+import io
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -44,11 +46,21 @@ class _Frame:
     intercept: float
 
 
+@dataclass(frozen=True)
+class SourceFile:
+    """One source DICOM file: its name, SHA-256, and its header (pixel data removed)."""
+
+    name: str
+    sha256: str
+    header: pydicom.Dataset
+
+
 @dataclass
 class AssembledVolume:
-    """The volume and what the user should be told about it."""
+    """The volume, its source files in slice order, and what the user should be told."""
 
     volume: Volume
+    sources: list[SourceFile] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
 
@@ -103,16 +115,21 @@ def _enhanced_frames(ds: Any, name: str) -> tuple[list[_Frame], npt.NDArray[np.f
     return frames, orientation, spacing
 
 
-def _read(path: Path) -> tuple[list[_Frame], npt.NDArray[np.float64], Any]:
+def _read(path: Path) -> tuple[list[_Frame], npt.NDArray[np.float64], Any, SourceFile]:
     try:
-        ds = pydicom.dcmread(path)
+        raw = path.read_bytes()
+        ds = pydicom.dcmread(io.BytesIO(raw))
         if "PerFrameFunctionalGroupsSequence" in ds:
-            return _enhanced_frames(ds, path.name)
-        return _classic_frames(ds, path.name)
+            frames, orientation, spacing = _enhanced_frames(ds, path.name)
+        else:
+            frames, orientation, spacing = _classic_frames(ds, path.name)
     except VolumeAssemblyError:
         raise
     except Exception as exc:  # noqa: BLE001 - any decoder failure becomes one sentence
         raise VolumeAssemblyError(f"{path.name}: pixel data could not be read ({exc}).") from None
+    del ds.PixelData  # the voxels are kept once, in the volume; the header is kept for export
+    source = SourceFile(path.name, hashlib.sha256(raw).hexdigest(), ds)
+    return frames, orientation, spacing, source
 
 
 def _axes(orientation: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
@@ -186,15 +203,17 @@ def assemble_series(paths: Sequence[Path]) -> AssembledVolume:
     if not paths:
         raise VolumeAssemblyError("The series has no files.")
     frames: list[_Frame] = []
+    sources: list[tuple[float, SourceFile]] = []
     orientation: npt.NDArray[np.float64] | None = None
     spacing: Any = None
     for path in paths:
-        file_frames, file_orientation, file_spacing = _read(path)
+        file_frames, file_orientation, file_spacing, source = _read(path)
         if orientation is None:
             orientation, spacing = file_orientation, file_spacing
         elif not np.allclose(orientation, file_orientation, atol=1e-4):
             raise VolumeAssemblyError(f"{path.name}: its orientation differs from the series.")
         frames.extend(file_frames)
+        sources.append((float(file_frames[0].position @ _axes(file_orientation)[:, 2]), source))
     assert orientation is not None
     shapes = {f.pixels.shape for f in frames}
     if len(shapes) != 1:
@@ -216,4 +235,5 @@ def assemble_series(paths: Sequence[Path]) -> AssembledVolume:
             (float(axes[2, 0]), float(axes[2, 1]), float(axes[2, 2])),
         ),
     )
-    return AssembledVolume(Volume(_voxels(frames), geometry), warnings)
+    ordered = [source for _, source in sorted(sources, key=lambda pair: pair[0])]
+    return AssembledVolume(Volume(_voxels(frames), geometry), ordered, warnings)

@@ -6,12 +6,17 @@ slice can be read on its own (random access), without decrypting the rest.
 
 from __future__ import annotations
 
+import io
+import zipfile
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+import pydicom
 
 from storage.blobs import BlobStore
+from workspace.items import ItemFile, SealedFiles, content_digest
+from workspace.volume.dicom_series import AssembledVolume, SourceFile
 from workspace.volume.geometry import VolumeGeometry
 from workspace.volume.model import Volume
 
@@ -19,18 +24,53 @@ META_KEY = "volume"
 LAYOUT = "raw-little-endian-c-order-kji"
 
 
-def store_volume(blobs: BlobStore, volume: Volume, warnings: list[str]) -> dict[str, Any]:
-    """Seal the voxels as one blob; returns the entry kept in ``item.meta["volume"]``."""
-    voxels = np.ascontiguousarray(volume.voxels)
+HEADERS_NAME = "dicom-headers.zip"
+VOXELS_NAME = "voxels.raw"
+
+
+def _headers_zip(sources: list[SourceFile]) -> bytes:
+    """The source headers (pixel data removed), in slice order, as one stored ZIP archive."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_STORED) as archive:
+        for number, source in enumerate(sources, start=1):
+            header = io.BytesIO()
+            source.header.save_as(header, enforce_file_format=True)
+            archive.writestr(f"{number:05d}.dcm", header.getvalue())
+    return buffer.getvalue()
+
+
+def seal_series(blobs: BlobStore, assembled: AssembledVolume) -> tuple[SealedFiles, dict[str, Any]]:
+    """Seal the voxels and the source headers (two blobs); returns them and the meta entry.
+
+    The item's identity stays the digest of its original source files, so a series imported
+    twice is recognised.
+    """
+    voxels = np.ascontiguousarray(assembled.volume.voxels)
     little = voxels.astype(voxels.dtype.newbyteorder("<"), copy=False)
-    digest = blobs.put(little.data.cast("B"))
-    return {
-        "voxels": digest,
+    voxel_digest = blobs.put(little.data.cast("B"))
+    header_digest = blobs.put(_headers_zip(assembled.sources))
+    entry = {
+        "voxels": voxel_digest,
+        "headers": header_digest,
         "dtype": little.dtype.str,
         "layout": LAYOUT,
-        "geometry": volume.geometry.to_json(),
-        "warnings": list(warnings),
+        "geometry": assembled.volume.geometry.to_json(),
+        "warnings": list(assembled.warnings),
     }
+    files = [ItemFile(HEADERS_NAME, header_digest), ItemFile(VOXELS_NAME, voxel_digest)]
+    return SealedFiles(files, source_identity(assembled)), entry
+
+
+def source_identity(assembled: AssembledVolume) -> str:
+    """The identity of an item imported from these source files (for deduplication)."""
+    return content_digest([source.sha256 for source in assembled.sources])
+
+
+def load_source_headers(blobs: BlobStore, meta: dict[str, Any]) -> list[pydicom.Dataset]:
+    """The source DICOM headers of a stored volume, in slice order (for exports)."""
+    entry = _entry(meta)
+    with zipfile.ZipFile(io.BytesIO(blobs.get(entry["headers"]))) as archive:
+        return [pydicom.dcmread(io.BytesIO(archive.read(name))) for name in archive.namelist()]
 
 
 def _entry(meta: dict[str, Any]) -> dict[str, Any]:

@@ -187,3 +187,25 @@ def test_enhanced_multiframe_ct_loads_like_the_classic_series(tmp_path: Path) ->
     volume = assemble_series([target]).volume
     assert np.array_equal(volume.voxels, expected.voxels)
     assert np.allclose(volume.geometry.affine, expected.geometry.affine, atol=1e-4)
+
+
+def test_series_keeps_voxels_and_headers_not_files(profile_dir: Path, tmp_path: Path) -> None:
+    from workspace.volume.store import load_source_headers
+
+    folder = tmp_path / "ct"
+    files = _series(folder, slices=5)
+    workspace = Workspace.unlock(profile_dir, PASSPHRASE)
+    try:
+        (item,) = workspace.import_paths([folder])
+        assert [f.name for f in workspace.item_files(item.id)] == [
+            "dicom-headers.zip",
+            "voxels.raw",
+        ]
+        headers = load_source_headers(workspace.profile.blobs, workspace.item(item.id).meta)
+        assert [h.SOPInstanceUID for h in headers] == [
+            pydicom.dcmread(p).SOPInstanceUID for p in _positions(files)
+        ]
+        assert all("PixelData" not in h for h in headers)
+        assert workspace.import_paths([folder]) == [item]  # the same series is not stored twice
+    finally:
+        workspace.lock()
