@@ -20,6 +20,8 @@ def cmd_import(args: argparse.Namespace) -> int:
     missing = [p for p in args.paths if not Path(p).exists()]
     if missing:
         raise CliError(f"no such file or folder: {missing[0]}")
+    if args.segmentation_of:
+        return _import_segmentation(args)
     workspace = open_workspace(args)
     problems: list[str] = []
 
@@ -35,6 +37,25 @@ def cmd_import(args: argparse.Namespace) -> int:
         print(f"{item.id}\t{item.modality}\t{item.title}")
     if not items:
         raise CliError("nothing was imported" + (f" ({len(problems)} skipped)" if problems else ""))
+    return EXIT_OK
+
+
+def _import_segmentation(args: argparse.Namespace) -> int:
+    """``import LABELMAP --segmentation-of ITEM``: one line: item id, 'segmentation', names."""
+    from workspace.volume.segmentation import SegmentationImportError, import_segmentation
+
+    if len(args.paths) != 1:
+        raise CliError("--segmentation-of takes exactly one label map file")
+    names = [n.strip() for n in args.labels.split(",")] if args.labels else None
+    workspace = open_workspace(args)
+    try:
+        labels = import_segmentation(workspace, args.segmentation_of, Path(args.paths[0]), names)
+    except SegmentationImportError as exc:
+        raise CliError(str(exc)) from None
+    finally:
+        workspace.lock()
+    segments = ", ".join(s.name for s in labels.segments)
+    print(f"{args.segmentation_of}\tsegmentation\t{segments}")
     return EXIT_OK
 
 

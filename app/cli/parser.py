@@ -6,9 +6,11 @@ import argparse
 from collections.abc import Callable
 
 from app.cli.data_commands import cmd_import, cmd_list
+from app.cli.export_commands import cmd_export
 from app.cli.gui_commands import cmd_demo, cmd_open
 from app.cli.integrity_commands import cmd_audit_show, cmd_audit_verify, cmd_check
 from app.cli.profile_commands import cmd_init, cmd_passwd, cmd_recovery_export
+from workspace.export.formats import FORMATS
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -62,9 +64,21 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--out", required=True, metavar="FILE")
     export.add_argument("--force", action="store_true", help="overwrite FILE")
     export.set_defaults(handler=cmd_recovery_export)
-    add("import", cmd_import, "import files or folders").add_argument(
-        "paths", nargs="+", metavar="PATH"
+    importing = add("import", cmd_import, "import files or folders")
+    importing.add_argument("paths", nargs="+", metavar="PATH")
+    importing.add_argument(
+        "--segmentation-of",
+        metavar="ITEM",
+        help="import a NIfTI/NRRD label map or a DICOM SEG as the segmentation of volume ITEM",
     )
+    importing.add_argument(
+        "--labels", metavar="A,B,C", help="names of label values 1, 2, 3... (in value order)"
+    )
+    export = add("export", cmd_export, "write an item's annotations in an open format")
+    export.add_argument("item", metavar="ITEM")
+    export.add_argument("--format", required=True, choices=list(FORMATS))
+    export.add_argument("--out", required=True, metavar="PATH")
+    export.add_argument("--force", action="store_true", help="overwrite PATH")
     listing = add("list", cmd_list, "list items, tasks and annotations")
     listing.add_argument(
         "what", nargs="?", default="all", choices=["all", "items", "tasks", "annotations"]
