@@ -23,10 +23,11 @@ from workspace.persistence import StoreSink
 from workspace.projects import ProjectInfo, TaskSummary
 from workspace.schema import LabelSchema, load_preset
 from workspace.tasks import TaskStatus
-from workspace.volume.dicom_series import VolumeAssemblyError, assemble_series
+from workspace.volume.dicom_series import AssembledVolume, VolumeAssemblyError, assemble_series
+from workspace.volume.image_file import read_image_volume
 from workspace.volume.model import Volume
 from workspace.volume.store import META_KEY as VOLUME_META_KEY
-from workspace.volume.store import load_volume, seal_series, source_identity
+from workspace.volume.store import load_volume, seal_volume, source_identity
 
 DEFAULT_SCHEMA_BY_MODALITY = {
     "volume": "ct-abdomen-organs",
@@ -109,8 +110,8 @@ class Workspace:
             if cancelled is not None and cancelled():
                 break
             project_id = project.id if project else None
-            if imported.modality == "volume" and "dicom_modality" in imported.meta:
-                summary = self._store_series(imported, project_id, on_problem)
+            if imported.modality == "volume":
+                summary = self._store_volume(imported, project_id, on_problem)
             else:
                 summary = item_store.store_item(self.profile, imported, project_id, cancelled)
             if summary is not None:
@@ -119,23 +120,30 @@ class Workspace:
             self.items_changed.emit()
         return stored
 
-    def _store_series(
+    def _store_volume(
         self, imported: ImportedItem, project_id: str | None, on_problem: ProblemCallback | None
     ) -> ItemSummary | None:
-        """Assemble a DICOM series and store its voxels and headers (not its files).
+        """Store a volume as its voxels (plus DICOM headers for a series), not as its files.
 
-        A series that cannot be assembled safely is reported and not imported at all.
+        A volume that cannot be assembled safely is reported and not imported at all.
         """
         try:
-            assembled = assemble_series([f.path for f in imported.files])
+            if "image_format" in imported.meta:
+                volume, identity = read_image_volume(imported.files[0].path)
+                assembled = AssembledVolume(volume)
+            else:
+                assembled = assemble_series([f.path for f in imported.files])
+                identity = source_identity(assembled)
         except VolumeAssemblyError as exc:
             if on_problem is not None:
-                on_problem(imported.files[0].path.parent, f"{imported.title}: {exc}")
+                on_problem(imported.files[0].path, f"{imported.title}: {exc}")
             return None
-        existing = item_store.find_by_identity(self.profile, source_identity(assembled))
+        existing = item_store.find_by_identity(self.profile, identity)
         if existing is not None:
             return existing
-        sealed, entry = seal_series(self.profile.blobs, assembled)
+        sealed, entry = seal_volume(
+            self.profile.blobs, assembled.volume, identity, assembled.warnings, assembled.sources
+        )
         imported.meta[VOLUME_META_KEY] = entry
         return item_store.store_item(self.profile, imported, project_id, sealed=sealed)
 

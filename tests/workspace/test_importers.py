@@ -306,6 +306,7 @@ def test_registry_rejects_duplicate_format_ids():
         "dicom",
         "wfdb",
         "audio",
+        "sitk-image",
         "text",
     ]
 

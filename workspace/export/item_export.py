@@ -32,7 +32,6 @@ if TYPE_CHECKING:
     from workspace.workspace import Workspace
 
 
-
 def _codings(workspace: Workspace, item_id: str, labels: LabelMap) -> dict[int, SegmentCoding]:
     """Segment codes from the item's label schema, where the schema has them."""
     schema = workspace.schema_for(workspace.item(item_id))

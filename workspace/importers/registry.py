@@ -18,6 +18,7 @@ from workspace.importers.base import (
     ScanCancelledError,
 )
 from workspace.importers.dicom import DicomImporter
+from workspace.importers.sitk_image import SimpleItkImageImporter
 from workspace.importers.text import TextImporter
 from workspace.importers.wfdb_record import WfdbImporter
 
@@ -28,11 +29,14 @@ BUILTIN_IMPORTERS: tuple[Callable[[], Importer], ...] = (
     DicomImporter,
     WfdbImporter,
     AudioImporter,
+    SimpleItkImageImporter,
     TextImporter,
 )
 # Operating-system clutter skipped silently inside folders (names compared in lower case).
 IGNORED_NAMES = frozenset({"thumbs.db", "desktop.ini", "dicomdir.bak"})
-UNKNOWN_FORMAT = "unrecognised file type (not DICOM, WFDB, WAV/FLAC audio or a text note)"
+UNKNOWN_FORMAT = (
+    "unrecognised file type (not DICOM, NIfTI/NRRD, WFDB, WAV/FLAC audio or a text note)"
+)
 
 
 class ImporterRegistry:

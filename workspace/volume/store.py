@@ -39,26 +39,40 @@ def _headers_zip(sources: list[SourceFile]) -> bytes:
     return buffer.getvalue()
 
 
-def seal_series(blobs: BlobStore, assembled: AssembledVolume) -> tuple[SealedFiles, dict[str, Any]]:
-    """Seal the voxels and the source headers (two blobs); returns them and the meta entry.
+def seal_volume(
+    blobs: BlobStore,
+    volume: Volume,
+    identity: str,
+    warnings: list[str],
+    sources: list[SourceFile] | None = None,
+) -> tuple[SealedFiles, dict[str, Any]]:
+    """Seal the voxels (and DICOM source headers, if any); returns them and the meta entry.
 
-    The item's identity stays the digest of its original source files, so a series imported
-    twice is recognised.
+    ``identity`` is the digest of the original source files, so a volume imported twice is
+    recognised.
     """
-    voxels = np.ascontiguousarray(assembled.volume.voxels)
+    voxels = np.ascontiguousarray(volume.voxels)
     little = voxels.astype(voxels.dtype.newbyteorder("<"), copy=False)
     voxel_digest = blobs.put(little.data.cast("B"))
-    header_digest = blobs.put(_headers_zip(assembled.sources))
-    entry = {
+    entry: dict[str, Any] = {
         "voxels": voxel_digest,
-        "headers": header_digest,
         "dtype": little.dtype.str,
         "layout": LAYOUT,
-        "geometry": assembled.volume.geometry.to_json(),
-        "warnings": list(assembled.warnings),
+        "geometry": volume.geometry.to_json(),
+        "warnings": list(warnings),
     }
-    files = [ItemFile(HEADERS_NAME, header_digest), ItemFile(VOXELS_NAME, voxel_digest)]
-    return SealedFiles(files, source_identity(assembled)), entry
+    files = [ItemFile(VOXELS_NAME, voxel_digest)]
+    if sources:
+        entry["headers"] = blobs.put(_headers_zip(sources))
+        files.insert(0, ItemFile(HEADERS_NAME, entry["headers"]))
+    return SealedFiles(files, identity), entry
+
+
+def seal_series(blobs: BlobStore, assembled: AssembledVolume) -> tuple[SealedFiles, dict[str, Any]]:
+    """Seal an assembled DICOM series: its voxels and its pixel-less headers."""
+    return seal_volume(
+        blobs, assembled.volume, source_identity(assembled), assembled.warnings, assembled.sources
+    )
 
 
 def source_identity(assembled: AssembledVolume) -> str:
@@ -69,6 +83,11 @@ def source_identity(assembled: AssembledVolume) -> str:
 def load_source_headers(blobs: BlobStore, meta: dict[str, Any]) -> list[pydicom.Dataset]:
     """The source DICOM headers of a stored volume, in slice order (for exports)."""
     entry = _entry(meta)
+    if "headers" not in entry:
+        raise KeyError(
+            "This volume was not imported from DICOM, so there are no source images to "
+            "reference; export it as NIfTI or NRRD instead."
+        )
     with zipfile.ZipFile(io.BytesIO(blobs.get(entry["headers"]))) as archive:
         return [pydicom.dcmread(io.BytesIO(archive.read(name))) for name in archive.namelist()]
 

@@ -1,0 +1,59 @@
+"""NIfTI and NRRD volumes: imported with SimpleITK's exact geometry, reopened from the store."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from workspace.export.item_export import export_item
+from workspace.volume.segmentation import import_segmentation
+from workspace.workspace import Workspace
+
+
+def _image(path: Path) -> np.ndarray:
+    import SimpleITK as sitk  # noqa: N813
+
+    rng = np.random.default_rng(7)
+    array = rng.integers(-1000, 1000, size=(6, 9, 11), dtype=np.int16)
+    image = sitk.GetImageFromArray(array)
+    image.SetSpacing((0.7, 0.8, 2.5))
+    image.SetOrigin((-12.0, 30.5, 101.0))
+    image.SetDirection((0.0, 1.0, 0.0, -1.0, 0.0, 0.0, 0.0, 0.0, 1.0))  # rotated in-plane
+    sitk.WriteImage(image, str(path))
+    return array
+
+
+@pytest.mark.parametrize("name", ["ct.nii.gz", "ct.nrrd"])
+def test_image_file_round_trip(profile, tmp_path: Path, name: str) -> None:
+    path = tmp_path / name
+    array = _image(path)
+    workspace = Workspace(profile)
+    (item,) = workspace.import_paths([path])
+    assert item.modality == "volume"
+    volume = workspace.load_volume(item.id)
+    assert np.array_equal(volume.voxels, array)
+    assert volume.geometry.spacing == pytest.approx((0.7, 0.8, 2.5))
+    assert volume.geometry.origin == pytest.approx((-12.0, 30.5, 101.0))
+    assert np.allclose(volume.geometry.matrix, [[0, 1, 0], [-1, 0, 0], [0, 0, 1]])
+    assert workspace.import_paths([path]) == [item]
+
+
+def test_dicom_exports_of_a_nifti_volume_say_why_not(profile, tmp_path: Path) -> None:
+    path = tmp_path / "ct.nii.gz"
+    array = _image(path)
+    workspace = Workspace(profile)
+    (item,) = workspace.import_paths([path])
+    labels_path = tmp_path / "labels.nii.gz"
+    import SimpleITK as sitk  # noqa: N813
+
+    reference = sitk.ReadImage(str(path))
+    labels = sitk.GetImageFromArray((array > 500).astype(np.uint8))
+    labels.CopyInformation(reference)
+    sitk.WriteImage(labels, str(labels_path))
+    import_segmentation(workspace, item.id, labels_path, ["bone"])
+    with pytest.raises(KeyError, match="not imported from DICOM"):
+        export_item(workspace, item.id, "dicom-seg", tmp_path / "seg.dcm")
+    (written,) = export_item(workspace, item.id, "nrrd", tmp_path / "seg.nrrd")
+    assert np.array_equal(sitk.GetArrayFromImage(sitk.ReadImage(str(written))), array > 500)
