@@ -10,6 +10,7 @@ logger = logging.getLogger(__name__)
 BUILTIN_VIEWER_MODULES = (
     "viewers.item_info",
     "viewers.text_viewer",
+    "viewers.volume.volume_viewer",
 )
 
 

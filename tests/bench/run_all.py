@@ -8,6 +8,7 @@ from tests.bench import (
     bench_blobs,
     bench_cold_start,
     bench_command_persist,
+    bench_slice_display,
     bench_volume_import,
 )
 
@@ -22,6 +23,7 @@ def main() -> None:
     bench_blobs.main(flags)
     bench_cold_start.main(flags)
     bench_volume_import.main(flags)
+    bench_slice_display.main(flags)
 
 
 if __name__ == "__main__":

@@ -10,11 +10,14 @@ from viewers.item_info import ItemInfoViewer
 from viewers.text_viewer import TextViewer
 
 
-def test_builtins_register_text_and_fallback():
+def test_builtins_register_text_volume_and_fallback():
+    from viewers.volume.volume_viewer import VolumeViewer
+
     assert load_builtin_viewers() == []
-    assert "text" in registered_modalities()
+    assert {"text", "volume"} <= set(registered_modalities())
     assert viewer_class_for("text") is TextViewer
-    assert viewer_class_for("volume") is ItemInfoViewer
+    assert viewer_class_for("volume") is VolumeViewer
+    assert viewer_class_for("waveform") is ItemInfoViewer
 
 
 def test_duplicate_id_is_rejected():

@@ -1,0 +1,1 @@
+"""The volume viewer: axial, coronal and sagittal slice views with segment overlays."""

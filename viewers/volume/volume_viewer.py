@@ -1,0 +1,158 @@
+"""The viewer for volume items: axial, coronal and sagittal views, segments and W/L presets."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QColor, QIcon, QPixmap
+from PySide6.QtWidgets import (
+    QComboBox,
+    QGridLayout,
+    QLabel,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from viewers.base import Viewer, register_viewer
+from viewers.volume.reslice import PRESETS, View, color_table, slice_frame
+from viewers.volume.slice_view import SliceView, Voxel
+from workspace.items import ItemSummary
+from workspace.volume.model import LabelMap, Segment
+from workspace.volume.segmentation import load_segmentation
+from workspace.workspace import Workspace
+
+DEFAULT_PRESET = "Soft tissue"
+
+
+def _swatch(color: str) -> QIcon:
+    pixmap = QPixmap(12, 12)
+    pixmap.fill(QColor(color))
+    return QIcon(pixmap)
+
+
+@register_viewer("volume")
+class VolumeViewer(Viewer):
+    """Three linked slice views (2×2 with the segments panel); a click moves the crosshair."""
+
+    editable = True
+
+    def __init__(
+        self, workspace: Workspace, item: ItemSummary, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(workspace, item, parent)
+        self.volume = workspace.load_volume(item.id)
+        try:
+            self.segmentation: LabelMap | None = load_segmentation(workspace, item.id)
+        except KeyError:
+            self.segmentation = None
+        voxels = self.volume.voxels
+        geometry = self.volume.geometry
+        self.views = {
+            view: SliceView(view, slice_frame(geometry, view), voxels, self) for view in View
+        }
+        self.readout = QLabel(" ")
+        self.readout.setObjectName("volumeReadout")
+        self.presets = QComboBox()
+        self.presets.addItems(list(PRESETS))
+        self.presets.setCurrentText(DEFAULT_PRESET)
+        self.presets.currentTextChanged.connect(self.apply_preset)
+        self.segments = QTreeWidget()
+        self.segments.setHeaderLabels(["Segment", "Voxels", "mL"])
+        self.segments.setRootIsDecorated(False)
+        self.segments.itemChanged.connect(self._segment_toggled)
+
+        side = QWidget()
+        side_layout = QVBoxLayout(side)
+        side_layout.addWidget(QLabel("Window/level"))
+        side_layout.addWidget(self.presets)
+        side_layout.addWidget(QLabel("Segments"))
+        side_layout.addWidget(self.segments, 1)
+        side_layout.addWidget(self.readout)
+        grid = QGridLayout(self)
+        grid.setContentsMargins(2, 2, 2, 2)
+        grid.setSpacing(2)
+        grid.addWidget(self.views[View.AXIAL], 0, 0)
+        grid.addWidget(self.views[View.SAGITTAL], 0, 1)
+        grid.addWidget(self.views[View.CORONAL], 1, 0)
+        grid.addWidget(side, 1, 1)
+        for view in self.views.values():
+            view.cursor_moved.connect(self.set_crosshair)
+            view.hovered.connect(self._show_voxel)
+            view.window_changed.connect(self.set_window)
+        self.apply_preset(DEFAULT_PRESET)
+        self._fill_segments()
+        self._update_overlay()
+        centre = (voxels.shape[0] // 2, voxels.shape[1] // 2, voxels.shape[2] // 2)
+        self.set_crosshair(centre)
+
+    # ------------------------------------------------------------------ display
+    def set_crosshair(self, voxel: Voxel) -> None:
+        """Move the linked crosshair: every view shows the slices through ``voxel``."""
+        for view in self.views.values():
+            view.set_crosshair(voxel)
+        self._show_voxel(voxel)
+
+    def set_window(self, window: float, level: float) -> None:
+        """Window/level in every view."""
+        for view in self.views.values():
+            view.set_window(window, level)
+
+    def apply_preset(self, name: str) -> None:
+        """A named window/level preset (brain, lung, bone, soft tissue, abdomen)."""
+        window, level = PRESETS[name]
+        self.set_window(window, level)
+
+    def _show_voxel(self, voxel: Voxel) -> None:
+        k, j, i = voxel
+        value = self.volume.voxels[k, j, i]
+        x, y, z = self.volume.geometry.index_to_lps([i, j, k])
+        label = ""
+        if self.segmentation is not None and self.segmentation.labels[k, j, i]:
+            value_of = int(self.segmentation.labels[k, j, i])
+            names = [s.name for s in self.segmentation.segments if s.value == value_of]
+            label = f"  {names[0] if names else value_of}"
+        self.readout.setText(
+            f"[{i}, {j}, {k}]  {float(value):.0f}  LPS ({x:.1f}, {y:.1f}, {z:.1f}) mm{label}"
+        )
+
+    # ------------------------------------------------------------------ segments
+    def _fill_segments(self) -> None:
+        self.segments.blockSignals(True)
+        self.segments.clear()
+        if self.segmentation is not None:
+            counts = np.bincount(self.segmentation.labels.ravel())
+            voxel_ml = self.volume.geometry.voxel_volume_mm3 / 1000.0
+            for segment in self.segmentation.segments:
+                count = int(counts[segment.value]) if segment.value < counts.size else 0
+                row = QTreeWidgetItem([segment.name, str(count), f"{count * voxel_ml:.1f}"])
+                row.setIcon(0, _swatch(segment.color))
+                row.setFlags(row.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+                row.setCheckState(
+                    0, Qt.CheckState.Checked if segment.visible else Qt.CheckState.Unchecked
+                )
+                row.setData(0, Qt.ItemDataRole.UserRole, segment.value)
+                self.segments.addTopLevelItem(row)
+        self.segments.blockSignals(False)
+
+    def _segment_toggled(self, row: QTreeWidgetItem, column: int) -> None:
+        if self.segmentation is None or column != 0:
+            return
+        value = row.data(0, Qt.ItemDataRole.UserRole)
+        visible = row.checkState(0) == Qt.CheckState.Checked
+        self.segmentation.segments = [
+            Segment(s.value, s.name, s.color, visible, s.opacity, s.locked)
+            if s.value == value
+            else s
+            for s in self.segmentation.segments
+        ]
+        self._update_overlay()
+
+    def _update_overlay(self) -> None:
+        labels: Any = None if self.segmentation is None else self.segmentation.labels
+        table = None if self.segmentation is None else color_table(self.segmentation.segments)
+        for view in self.views.values():
+            view.set_overlay(labels, table)
