@@ -152,19 +152,29 @@ def test_unsafe_series_is_reported_and_not_imported(profile_dir: Path, tmp_path:
     assert len(problems) == 1 and "slice is missing" in problems[0]
 
 
-def test_compressed_rle_series_loads_like_the_original(tmp_path: Path) -> None:
-    from pydicom.uid import RLELossless
+@pytest.mark.parametrize("syntax", ["RLELossless", "JPEG2000Lossless", "JPEGLSLossless"])
+def test_compressed_series_loads_like_the_original(tmp_path: Path, syntax: str) -> None:
+    import pydicom.uid
 
-    files = _series(tmp_path / "plain", slices=5)
+    transfer_syntax = getattr(pydicom.uid, syntax)
+    files = generate_ct_series(
+        tmp_path / "plain",
+        slices=5,
+        rows=64,
+        cols=64,  # openjpeg's
+        patient_name="Vol^Test",
+        patient_id="VOL1",
+        seed=4,
+    )  # minimum
     expected = assemble_series(files).volume
     compressed = []
     for path in files:
         ds = pydicom.dcmread(path)
-        ds.compress(RLELossless)
-        target = tmp_path / f"rle-{path.name}"
+        ds.compress(transfer_syntax)
+        target = tmp_path / f"c-{path.name}"
         ds.save_as(target)
         compressed.append(target)
-    assert pydicom.dcmread(compressed[0]).file_meta.TransferSyntaxUID == RLELossless
+    assert pydicom.dcmread(compressed[0]).file_meta.TransferSyntaxUID == transfer_syntax
     volume = assemble_series(compressed).volume
     assert np.array_equal(volume.voxels, expected.voxels)
     assert volume.geometry == expected.geometry
