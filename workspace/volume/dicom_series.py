@@ -19,14 +19,16 @@ import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
-import pydicom
 
 from workspace.volume.geometry import VolumeGeometry
 from workspace.volume.model import Volume
+
+if TYPE_CHECKING:
+    import pydicom
 
 UNEVEN_WARN = 0.01
 UNEVEN_REFUSE = 0.10
@@ -118,6 +120,8 @@ def _enhanced_frames(ds: Any, name: str) -> tuple[list[_Frame], npt.NDArray[np.f
 def _read(path: Path) -> tuple[list[_Frame], npt.NDArray[np.float64], Any, SourceFile]:
     try:
         raw = path.read_bytes()
+        import pydicom  # lazily: it costs a quarter second at start-up
+
         ds = pydicom.dcmread(io.BytesIO(raw))
         if "PerFrameFunctionalGroupsSequence" in ds:
             frames, orientation, spacing = _enhanced_frames(ds, path.name)

@@ -8,17 +8,19 @@ from __future__ import annotations
 
 import io
 import zipfile
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
-import pydicom
 
 from storage.blobs import BlobStore
 from workspace.items import ItemFile, SealedFiles, content_digest
 from workspace.volume.dicom_series import AssembledVolume, SourceFile
 from workspace.volume.geometry import VolumeGeometry
 from workspace.volume.model import Volume
+
+if TYPE_CHECKING:
+    import pydicom
 
 META_KEY = "volume"
 LAYOUT = "raw-little-endian-c-order-kji"
@@ -89,6 +91,8 @@ def load_source_headers(blobs: BlobStore, meta: dict[str, Any]) -> list[pydicom.
             "reference; export it as NIfTI or NRRD instead."
         )
     with zipfile.ZipFile(io.BytesIO(blobs.get(entry["headers"]))) as archive:
+        import pydicom
+
         return [pydicom.dcmread(io.BytesIO(archive.read(name))) for name in archive.namelist()]
 
 
