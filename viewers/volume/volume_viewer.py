@@ -5,7 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from PySide6.QtCore import Qt
+from PySide6.QtCore import (
+    QCoreApplication,
+    QDeadlineTimer,
+    QEventLoop,
+    QObject,
+    QRunnable,
+    Qt,
+    QThreadPool,
+    Signal,
+)
 from PySide6.QtGui import QColor, QIcon, QPixmap
 from PySide6.QtWidgets import (
     QComboBox,
@@ -21,11 +30,38 @@ from viewers.base import Viewer, register_viewer
 from viewers.volume.reslice import PRESETS, View, color_table, slice_frame
 from viewers.volume.slice_view import SliceView, Voxel
 from workspace.items import ItemSummary
-from workspace.volume.model import LabelMap, Segment
+from workspace.volume.model import LabelMap, Segment, Volume
 from workspace.volume.segmentation import load_segmentation
 from workspace.workspace import Workspace
 
 DEFAULT_PRESET = "Soft tissue"
+
+
+class VolumeLoader(QObject, QRunnable):
+    """Reads the voxels and the segmentation off the GUI thread."""
+
+    loaded = Signal(object)
+    failed = Signal(str)
+
+    def __init__(self, workspace: Workspace, item_id: str) -> None:
+        QObject.__init__(self)
+        QRunnable.__init__(self)
+        self.setAutoDelete(False)
+        self._workspace = workspace
+        self._item_id = item_id
+
+    def run(self) -> None:
+        """Load; the result (or one sentence) is delivered to the GUI thread by signal."""
+        try:
+            volume = self._workspace.load_volume(self._item_id)
+            try:
+                segmentation: LabelMap | None = load_segmentation(self._workspace, self._item_id)
+            except KeyError:
+                segmentation = None
+        except Exception as error:  # noqa: BLE001 - shown to the user as one sentence
+            self.failed.emit(f"The volume could not be opened: {error}")
+            return
+        self.loaded.emit((volume, segmentation))
 
 
 def _swatch(color: str) -> QIcon:
@@ -44,11 +80,31 @@ class VolumeViewer(Viewer):
         self, workspace: Workspace, item: ItemSummary, parent: QWidget | None = None
     ) -> None:
         super().__init__(workspace, item, parent)
-        self.volume = workspace.load_volume(item.id)
-        try:
-            self.segmentation: LabelMap | None = load_segmentation(workspace, item.id)
-        except KeyError:
-            self.segmentation = None
+        self.volume: Volume | None = None
+        self.segmentation: LabelMap | None = None
+        self.views: dict[View, SliceView] = {}
+        self._layout = QGridLayout(self)
+        self._layout.setContentsMargins(2, 2, 2, 2)
+        self._layout.setSpacing(2)
+        self.status = QLabel("Loading the volume…")
+        self.status.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self._layout.addWidget(self.status, 0, 0)
+        self._loader = VolumeLoader(workspace, item.id)
+        self._loader.loaded.connect(self._show)
+        self._loader.failed.connect(self.status.setText)
+        QThreadPool.globalInstance().start(self._loader)
+
+    def wait_loaded(self, timeout_ms: int = 30_000) -> bool:
+        """Block until the volume is shown (tests, screenshots); False on time-out."""
+        deadline = QDeadlineTimer(timeout_ms)
+        while self.volume is None and not deadline.hasExpired():
+            QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
+        return self.volume is not None
+
+    def _show(self, loaded: tuple[Volume, LabelMap | None]) -> None:
+        """Build the views once the voxels are in memory (on the GUI thread)."""
+        self.volume, self.segmentation = loaded
+        self.status.hide()
         voxels = self.volume.voxels
         geometry = self.volume.geometry
         self.views = {
@@ -72,9 +128,7 @@ class VolumeViewer(Viewer):
         side_layout.addWidget(QLabel("Segments"))
         side_layout.addWidget(self.segments, 1)
         side_layout.addWidget(self.readout)
-        grid = QGridLayout(self)
-        grid.setContentsMargins(2, 2, 2, 2)
-        grid.setSpacing(2)
+        grid = self._layout
         grid.addWidget(self.views[View.AXIAL], 0, 0)
         grid.addWidget(self.views[View.SAGITTAL], 0, 1)
         grid.addWidget(self.views[View.CORONAL], 1, 0)
@@ -92,6 +146,8 @@ class VolumeViewer(Viewer):
     # ------------------------------------------------------------------ display
     def set_crosshair(self, voxel: Voxel) -> None:
         """Move the linked crosshair: every view shows the slices through ``voxel``."""
+        if self.volume is None:
+            return
         for view in self.views.values():
             view.set_crosshair(voxel)
         self._show_voxel(voxel)
@@ -107,6 +163,7 @@ class VolumeViewer(Viewer):
         self.set_window(window, level)
 
     def _show_voxel(self, voxel: Voxel) -> None:
+        assert self.volume is not None
         k, j, i = voxel
         value = self.volume.voxels[k, j, i]
         x, y, z = self.volume.geometry.index_to_lps([i, j, k])
@@ -123,7 +180,7 @@ class VolumeViewer(Viewer):
     def _fill_segments(self) -> None:
         self.segments.blockSignals(True)
         self.segments.clear()
-        if self.segmentation is not None:
+        if self.segmentation is not None and self.volume is not None:
             counts = np.bincount(self.segmentation.labels.ravel())
             voxel_ml = self.volume.geometry.voxel_volume_mm3 / 1000.0
             for segment in self.segmentation.segments:

@@ -41,6 +41,8 @@ def ct_viewer(qtbot, viewer_workspace: Workspace, tmp_path: Path) -> VolumeViewe
     viewer.resize(700, 600)
     viewer.show()
     qtbot.waitExposed(viewer)
+    assert viewer.status.isVisible() or viewer.volume is not None  # loads off the GUI thread
+    assert viewer.wait_loaded()
     return viewer
 
 
