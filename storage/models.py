@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, ForeignKey, Integer, LargeBinary, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -144,3 +144,17 @@ class RecentItem(Base):
     __tablename__ = "recent_items"
     item_id: Mapped[str] = mapped_column(ForeignKey("items.id"), primary_key=True)
     opened_at: Mapped[str] = mapped_column(String(40), index=True)
+
+
+class LabelMapDeltaRecord(Base):
+    """One persisted step of a label-map edit: the voxels it wrote inside its bounding box."""
+
+    __tablename__ = "labelmap_deltas"
+    seq: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    id: Mapped[str] = mapped_column(String(36), unique=True)
+    item_id: Mapped[str] = mapped_column(ForeignKey("items.id"))
+    bbox: Mapped[list[Any]]
+    dtype: Mapped[str] = mapped_column(String(8))
+    voxels: Mapped[bytes] = mapped_column(LargeBinary)
+
+    __table_args__ = (Index("ix_labelmap_deltas_item_seq", "item_id", "seq"),)

@@ -9,12 +9,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import cast
 
-from sqlalchemy import Table, bindparam, delete
+from sqlalchemy import Table, bindparam, delete, insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from storage.audit import AuditLog
 from storage.database import Database
 from storage.models import Annotation as AnnotationRow
+from storage.models import LabelMapDeltaRecord
 from storage.prepared import PreparedStatement
 from workspace.commands import Change, Command
 
@@ -34,6 +35,8 @@ class _TableStatements:
 
 
 _TABLES = {"annotations": _TableStatements(cast(Table, AnnotationRow.__table__))}
+#: Append-only tables: every change is a new row (label-map edit steps).
+_APPEND = {"labelmap_deltas": PreparedStatement(insert(cast(Table, LabelMapDeltaRecord.__table__)))}
 SAVE_EVENT = "annotation.save"
 
 
@@ -49,6 +52,9 @@ class StoreSink:
         """One ``BEGIN IMMEDIATE`` transaction, synced before this returns."""
         with self._database.raw_write() as cursor:
             for change in changes:
+                if change.table in _APPEND:
+                    _APPEND[change.table].execute(cursor, change.values)
+                    continue
                 statements = _TABLES[change.table]
                 if change.values is None:
                     statements.delete.execute(cursor, {"key": change.key})

@@ -6,6 +6,7 @@ import argparse
 
 from tests.bench import (
     bench_blobs,
+    bench_brush,
     bench_cold_start,
     bench_command_persist,
     bench_slice_display,
@@ -24,6 +25,7 @@ def main() -> None:
     bench_cold_start.main(flags)
     bench_volume_import.main(flags)
     bench_slice_display.main(flags)
+    bench_brush.main(flags)
 
 
 if __name__ == "__main__":

@@ -14,9 +14,12 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
+from sqlalchemy import func, select
 
+from storage.models import LabelMapDeltaRecord
 from workspace.annotations import AddAnnotation, Annotation, UpdateAnnotation
 from workspace.volume.geometry import VolumeGeometry
+from workspace.volume.labelmap_edit import apply_stored_delta
 from workspace.volume.model import LabelMap, Segment
 
 if TYPE_CHECKING:
@@ -48,6 +51,7 @@ def save_segmentation(workspace: Workspace, item_id: str, labels: LabelMap, sour
         "geometry": labels.geometry.to_json(),
         "segments": [asdict(s) for s in labels.segments],
         "source": source,
+        "after_seq": _last_delta_seq(workspace, item_id),
     }
     document = workspace.document(item_id)
     stack = workspace.command_stack(item_id)
@@ -69,7 +73,26 @@ def load_segmentation(workspace: Workspace, item_id: str) -> LabelMap:
     geometry = VolumeGeometry.from_json(data["geometry"])
     raw = zlib.decompress(workspace.profile.blobs.get(data["snapshot"]))
     labels = np.frombuffer(bytearray(raw), dtype=np.dtype(data["dtype"])).reshape(geometry.shape)
+    with workspace.profile.database.read() as session:
+        steps = session.execute(
+            select(LabelMapDeltaRecord.bbox, LabelMapDeltaRecord.dtype, LabelMapDeltaRecord.voxels)
+            .where(
+                LabelMapDeltaRecord.item_id == item_id,
+                LabelMapDeltaRecord.seq > int(data.get("after_seq", 0)),
+            )
+            .order_by(LabelMapDeltaRecord.seq)
+        )
+        for bbox, dtype, voxels in steps:
+            apply_stored_delta(labels, bbox, dtype, voxels)
     return LabelMap(labels, geometry, [Segment(**s) for s in data["segments"]])
+
+
+def _last_delta_seq(workspace: Workspace, item_id: str) -> int:
+    with workspace.profile.database.read() as session:
+        query = select(func.max(LabelMapDeltaRecord.seq)).where(
+            LabelMapDeltaRecord.item_id == item_id
+        )
+        return int(session.scalar(query) or 0)
 
 
 def _as_labels(array: npt.NDArray[Any]) -> npt.NDArray[np.uint8] | npt.NDArray[np.uint16]:
