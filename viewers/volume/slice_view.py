@@ -21,6 +21,7 @@ class SliceView(QWidget):
     """Shows one slice of a volume; emits the voxel clicked and what lies under the mouse."""
 
     cursor_moved = Signal(object)  # Voxel
+    painted = Signal(object, bool)  # Voxel, erase
     hovered = Signal(object)  # Voxel
     window_changed = Signal(float, float)
 
@@ -40,6 +41,8 @@ class SliceView(QWidget):
         self._image: QImage | None = None
         self._pixels: npt.NDArray[np.uint32] | None = None  # keeps the QImage's buffer alive
         self._drag: tuple[QPointF, float, float] | None = None
+        self.paint_mode = False
+        self._painting = False
         self.setMinimumSize(160, 160)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
@@ -176,10 +179,17 @@ class SliceView(QWidget):
         self.set_index(self.index + step)
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
-        """Left click places the linked crosshair; right drag changes window/level."""
+        """Left click places the crosshair (or paints, Shift erases, in paint mode);
+        right drag changes window/level."""
         if event.button() == Qt.MouseButton.LeftButton:
             voxel = self.voxel_at(event.position())
-            if voxel is not None:
+            if voxel is None:
+                return
+            if self.paint_mode:
+                self._painting = True
+                erase = bool(event.modifiers() & Qt.KeyboardModifier.ShiftModifier)
+                self.painted.emit(voxel, erase)
+            else:
                 self.cursor_moved.emit(voxel)
         elif event.button() == Qt.MouseButton.RightButton:
             self._drag = (event.position(), self.window_level.window, self.window_level.level)
@@ -193,9 +203,13 @@ class SliceView(QWidget):
             return
         voxel = self.voxel_at(event.position())
         if voxel is not None:
+            if self._painting:
+                erase = bool(event.modifiers() & Qt.KeyboardModifier.ShiftModifier)
+                self.painted.emit(voxel, erase)
             self.hovered.emit(voxel)
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         """End a window/level drag."""
         del event
         self._drag = None
+        self._painting = False

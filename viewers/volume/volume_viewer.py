@@ -13,6 +13,7 @@ from PySide6.QtCore import (
     QRunnable,
     Qt,
     QThreadPool,
+    QTimer,
     Signal,
 )
 from PySide6.QtGui import QColor, QIcon, QPixmap
@@ -30,11 +31,15 @@ from viewers.base import Viewer, register_viewer
 from viewers.volume.reslice import PRESETS, View, color_table, slice_frame
 from viewers.volume.slice_view import SliceView, Voxel
 from workspace.items import ItemSummary
+from workspace.schema import LabelClass
+from workspace.volume.brush import dab
+from workspace.volume.labelmap_edit import LabelMapDocument, LabelMapEdit
 from workspace.volume.model import LabelMap, Segment, Volume
-from workspace.volume.segmentation import load_segmentation
+from workspace.volume.segmentation import load_segmentation, save_segmentation
 from workspace.workspace import Workspace
 
 DEFAULT_PRESET = "Soft tissue"
+BRUSH_RADIUS_MM = 5.0
 
 
 class VolumeLoader(QObject, QRunnable):
@@ -89,6 +94,11 @@ class VolumeViewer(Viewer):
         self.status = QLabel("Loading the volume…")
         self.status.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self._layout.addWidget(self.status, 0, 0)
+        self.brush_radius_mm = BRUSH_RADIUS_MM
+        self._recount = QTimer(self)
+        self._recount.setSingleShot(True)
+        self._recount.setInterval(400)
+        self._recount.timeout.connect(self._fill_segments)
         self._loader = VolumeLoader(workspace, item.id)
         self._loader.loaded.connect(self._show)
         self._loader.failed.connect(self.status.setText)
@@ -133,7 +143,12 @@ class VolumeViewer(Viewer):
         grid.addWidget(self.views[View.SAGITTAL], 0, 1)
         grid.addWidget(self.views[View.CORONAL], 1, 0)
         grid.addWidget(side, 1, 1)
+        self.label_document: LabelMapDocument | None = None
+        if self.segmentation is not None:
+            self._bind_labels(self.segmentation)
         for view in self.views.values():
+            view.painted.connect(self.paint)
+            view.paint_mode = self.active_label is not None
             view.cursor_moved.connect(self.set_crosshair)
             view.hovered.connect(self._show_voxel)
             view.window_changed.connect(self.set_window)
@@ -175,6 +190,63 @@ class VolumeViewer(Viewer):
         self.readout.setText(
             f"[{i}, {j}, {k}]  {float(value):.0f}  LPS ({x:.1f}, {y:.1f}, {z:.1f}) mm{label}"
         )
+
+    # ------------------------------------------------------------------ painting
+    def set_active_label(self, label: LabelClass | None) -> None:
+        """With a label chosen, left-drag paints it (Shift erases); without, it moves the
+        crosshair."""
+        super().set_active_label(label)
+        for view in self.views.values():
+            view.paint_mode = label is not None
+
+    def _segment_value(self, label: LabelClass) -> int:
+        """The label value of ``label`` (its place in the schema), adding the segment if new."""
+        assert self.volume is not None
+        value = next(n for n, c in enumerate(self.schema.classes, start=1) if c.name == label.name)
+        if self.segmentation is None:
+            empty = np.zeros(self.volume.geometry.shape, dtype=np.uint8)
+            self.segmentation = LabelMap(empty, self.volume.geometry, [])
+        if all(s.value != value for s in self.segmentation.segments):
+            self.segmentation.segments.append(Segment(value, label.name, label.color))
+            save_segmentation(self.workspace, self.item.id, self.segmentation, source="painted")
+            self._bind_labels(self.segmentation)
+            self._fill_segments()
+            self._update_overlay()
+        return value
+
+    def _bind_labels(self, segmentation: LabelMap) -> None:
+        if self.label_document is not None and self.label_document.labels is segmentation.labels:
+            return
+        if not segmentation.labels.flags.writeable:
+            segmentation.labels = segmentation.labels.copy()
+        self.label_document = LabelMapDocument(self.item.id, segmentation.labels)
+        self.relays.connect(self.label_document.changed, self._labels_changed)
+
+    def paint(self, voxel: Voxel, erase: bool) -> None:
+        """One brush dab of the active label at ``voxel`` in the view's slice (persisted)."""
+        label = self.active_label
+        sender = self.sender()
+        if label is None or self.volume is None or not isinstance(sender, SliceView):
+            return
+        value = self._segment_value(label)
+        assert self.label_document is not None
+        delta = dab(
+            self.label_document.labels,
+            self.volume.geometry,
+            voxel,
+            self.brush_radius_mm,
+            value,
+            slice_axis=sender.frame.fixed_axis,
+            erase=erase,
+        )
+        if delta is not None:
+            self.push(LabelMapEdit(self.label_document, delta, "erase" if erase else "paint"))
+
+    def _labels_changed(self, bbox: object) -> None:
+        del bbox
+        for view in self.views.values():
+            view.refresh()
+        self._recount.start()  # voxel counts: once the stroke pauses, not on every dab
 
     # ------------------------------------------------------------------ segments
     def _fill_segments(self) -> None:

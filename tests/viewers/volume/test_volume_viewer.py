@@ -13,7 +13,7 @@ from viewers.volume.reslice import View, unpack_rgb
 from viewers.volume.volume_viewer import VolumeViewer
 from workspace.demo_data import generate_ct_series
 from workspace.volume.model import LabelMap, Segment
-from workspace.volume.segmentation import save_segmentation
+from workspace.volume.segmentation import load_segmentation, save_segmentation
 from workspace.workspace import Workspace
 
 RED = "#ff0000"
@@ -88,3 +88,25 @@ def test_presets_and_scrolling(ct_viewer: VolumeViewer) -> None:
     assert axial.index == start + 3
     axial.set_index(10_000)
     assert axial.index == axial.slice_count - 1
+
+
+def test_painting_with_the_active_label_is_saved_and_undoable(qtbot, ct_viewer) -> None:
+    liver = next(c for c in ct_viewer.schema.classes if c.name == "liver")
+    ct_viewer.set_active_label(liver)
+    ct_viewer.brush_radius_mm = 25.0  # the test CT has ~9 mm pixels
+    axial = ct_viewer.views[View.AXIAL]
+    target = (10, 5, 5)
+    qtbot.mouseClick(axial, Qt.MouseButton.LeftButton, pos=axial.point_of(target).toPoint())
+    value = [c.name for c in ct_viewer.schema.classes].index("liver") + 1
+    labels = ct_viewer.label_document.labels
+    assert labels[target] == value
+    painted = int((labels == value).sum())
+    assert painted > 1
+    workspace = ct_viewer.workspace
+    assert int((load_segmentation(workspace, ct_viewer.item.id).labels == value).sum()) == painted
+    ct_viewer.command_stack.undo()
+    assert labels[target] == 0
+    assert int((load_segmentation(workspace, ct_viewer.item.id).labels == value).sum()) == 0
+    ct_viewer.command_stack.redo()
+    assert labels[target] == value
+    assert [s.name for s in ct_viewer.segmentation.segments] == ["lesion", "liver"]
