@@ -15,6 +15,7 @@ from PySide6.QtWidgets import (
 )
 
 from app.actions import ActionRegistry, ShortcutEntry
+from viewers.base import viewer_gestures
 
 
 class HelpDialog(QDialog):
@@ -50,7 +51,9 @@ class HelpDialog(QDialog):
 
     def refresh(self) -> None:
         """Re-read the registry."""
-        entries = self._registry.entries()
+        entries = self._registry.entries() + [
+            ShortcutEntry(category, text, (keys,)) for category, text, keys in viewer_gestures()
+        ]
         self.table.setRowCount(len(entries))
         for row, entry in enumerate(entries):
             for column, text in enumerate(_cells(entry)):

@@ -32,6 +32,8 @@ class Viewer(QWidget):
 
     modality: ClassVar[str] = ""
     editable: ClassVar[bool] = False
+    #: Mouse and key gestures the viewer handles itself: (what it does, the gesture).
+    gestures: ClassVar[tuple[tuple[str, str], ...]] = ()
 
     edit_saved = Signal()
     edit_failed = Signal(str)
@@ -113,6 +115,15 @@ def unregister_viewer(modality: str) -> None:
 def registered_modalities() -> list[str]:
     """Modalities with a dedicated viewer."""
     return sorted(m for m in _REGISTRY if m != FALLBACK)
+
+
+def viewer_gestures() -> list[tuple[str, str, str]]:
+    """(category, what it does, gesture) for every registered viewer, for the help dialog."""
+    return [
+        (f"{modality.capitalize()} viewer", text, keys)
+        for modality in registered_modalities()
+        for text, keys in _REGISTRY[modality].gestures
+    ]
 
 
 def viewer_class_for(modality: str) -> type[Viewer]:

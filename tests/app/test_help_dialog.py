@@ -56,3 +56,13 @@ def test_a_label_shortcut_taken_by_the_window_is_not_bound(make_window):
     assert window.registry.owner_of("7") is not None
     assert window.registry.ids("Labels") == [window.registry.owner_of("7")]
     assert window.palette_dock.tree.topLevelItem(0).text(1) == "(Ctrl+F)"
+
+
+def test_help_lists_the_volume_viewer_gestures(make_window):
+    window = make_window()
+    window.show_help()
+    dialog = window.help_dialog
+    texts = dialog.shortcut_texts()
+    assert "Page Up, Page Down" in ", ".join(texts)
+    assert "Shift+Left-drag" in texts
+    dialog.close()

@@ -80,6 +80,15 @@ class VolumeViewer(Viewer):
     """Three linked slice views (2×2 with the segments panel); a click moves the crosshair."""
 
     editable = True
+    gestures = (
+        ("Next / previous slice", "Wheel, Up, Down"),
+        ("Five slices on / back", "Page Up, Page Down"),
+        ("Zoom", "Ctrl+Wheel"),
+        ("Window/level", "Right-drag"),
+        ("Place the linked crosshair", "Left-click (no label chosen)"),
+        ("Paint the chosen label", "Left-drag (label chosen)"),
+        ("Erase the chosen label", "Shift+Left-drag"),
+    )
 
     def __init__(
         self, workspace: Workspace, item: ItemSummary, parent: QWidget | None = None
