@@ -17,6 +17,7 @@ from workspace.annotations import Annotation, AnnotationDocument
 from workspace.commands import CommandStack
 from workspace.events import EventEmitter
 from workspace.importers.base import ImportedItem
+from workspace.importers.dicom import series_title
 from workspace.importers.registry import scan
 from workspace.items import ItemFile, ItemSummary
 from workspace.persistence import StoreSink
@@ -129,7 +130,8 @@ class Workspace:
         """
         try:
             if "image_format" in imported.meta:
-                volume, identity = read_image_volume(imported.files[0].path)
+                paths = [f.path for f in imported.files]
+                volume, identity = read_image_volume(paths[0], paths[1:])
                 assembled = AssembledVolume(volume)
             else:
                 assembled = assemble_series([f.path for f in imported.files])
@@ -138,6 +140,12 @@ class Workspace:
             if on_problem is not None:
                 on_problem(imported.files[0].path, f"{imported.title}: {exc}")
             return None
+        if assembled.skipped:
+            imported.meta["slices"] = assembled.volume.geometry.shape[0]
+            imported.title = series_title(imported.meta)
+        for path, reason in assembled.skipped:
+            if on_problem is not None:
+                on_problem(path, f"{reason} The rest of the series was imported: {imported.title}.")
         existing = item_store.find_by_identity(self.profile, identity)
         if existing is not None:
             return existing

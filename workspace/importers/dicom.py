@@ -1,8 +1,10 @@
 """DICOM image series: headers are read (no pixels), grouped by SeriesInstanceUID and checked.
 
-Assembling the voxels is the volume loader's job; here every file's header is parsed with
-``stop_before_pixels``, its pixel data element is checked against the file size (so truncated
-files are caught without reading pixels), and each series is sorted along its slice normal.
+Assembling the voxels is the volume loader's job; here every file's header is parsed without
+its pixels (uncompressed little-endian files by the fast walker of
+:mod:`workspace.volume.dicom_native`, the rest by pydicom with ``stop_before_pixels``), its pixel
+data element is checked against the file size (so truncated files are caught without reading
+pixels), and each series is sorted along its slice normal.
 """
 
 from __future__ import annotations
@@ -17,10 +19,12 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from workspace.importers.base import ImportedItem, ReadContext, file_entries, read_head
+from workspace.volume.dicom_native import TruncatedHeaderError, read_native_header
 
 DICOM_SUFFIXES = frozenset({".dcm", ".dicom", ".dic", ".ima"})
 VOLUME_MODALITIES = frozenset({"CT", "MR", "PT", "NM"})
 MEDIA_STORAGE_DIRECTORY = "1.2.840.10008.1.3.10"  # DICOMDIR: an index, not an image
+HEAD_SIZE = 64 << 10  # most headers fit; a longer one is read on
 _PIXEL_TAGS = (b"\xe0\x7f\x10\x00", b"\xe0\x7f\x08\x00", b"\xe0\x7f\x09\x00")
 _PIXEL_TAGS_BIG_ENDIAN = (b"\x7f\xe0\x00\x10", b"\x7f\xe0\x00\x08", b"\x7f\xe0\x00\x09")
 _LONG_VRS = (b"OB", b"OW", b"OF", b"OD", b"UN")
@@ -117,24 +121,18 @@ class _SkipFileError(Exception):
 
 def _read_header(path: Path) -> _Header:
     """Parse and check one file's header; raise ``_BadFileError`` with a readable reason."""
-    import pydicom  # lazily: importing it costs ~0.3 s, which start-up should not pay
-
     has_marker = False
     try:
         with path.open("rb") as handle:
             size = path.stat().st_size
-            head = handle.read(132)
+            head = handle.read(HEAD_SIZE)
             has_marker = head[128:132] == b"DICM"
             if not has_marker and not _looks_like_bare_dataset(head):
                 raise _BadFileError("not a DICOM file (no 'DICM' marker, no recognisable data set)")
-            handle.seek(0)
-            dataset = pydicom.dcmread(
-                handle, stop_before_pixels=True, force=not has_marker, specific_tags=_HEADER_TAGS
-            )
-            if dataset.file_meta.get("MediaStorageSOPClassUID") == MEDIA_STORAGE_DIRECTORY:
-                raise _SkipFileError
-            header = _extract(path, dataset, ended_early=handle.tell() >= size)
-            pixel_problem = _pixel_data_problem(handle, size, _pixel_bytes(dataset))
+            fast = _read_native(path, head, handle, size) if has_marker else None
+            if fast is not None:
+                return fast
+            header, pixel_problem = _read_with_pydicom(path, handle, size, has_marker)
     except (_SkipFileError, _BadFileError):
         raise
     except OSError as exc:
@@ -145,6 +143,47 @@ def _read_header(path: Path) -> _Header:
     if pixel_problem is not None:
         raise _BadFileError(pixel_problem)
     return header
+
+
+def _read_native(path: Path, head: bytes, handle: BinaryIO, size: int) -> _Header | None:
+    """The fast road for uncompressed little-endian files (no pydicom data set built)."""
+    try:
+        native = read_native_header(head)
+    except TruncatedHeaderError:
+        if len(head) >= size:
+            return None  # cut short: pydicom's reading says where
+        head += handle.read()
+        try:
+            native = read_native_header(head)
+        except TruncatedHeaderError:
+            return None
+    if native is None or native.media_storage_sop_class == MEDIA_STORAGE_DIRECTORY:
+        return None
+    header = _extract(path, native, ended_early=False)
+    handle.seek(native.pixel_offset)
+    frames = max(_int(native.get("NumberOfFrames")) or 1, 1)
+    bits = native.unsigned("BitsAllocated", 0)
+    samples = native.unsigned("SamplesPerPixel", 1)
+    expected = math.ceil(header.rows * header.cols * samples * frames * bits / 8) if bits else None
+    problem = _pixel_data_problem(handle, size, expected)
+    if problem is not None:
+        raise _BadFileError(problem)
+    return header
+
+
+def _read_with_pydicom(
+    path: Path, handle: BinaryIO, size: int, has_marker: bool
+) -> tuple[_Header, str | None]:
+    import pydicom  # lazily: importing it costs ~0.3 s, which start-up should not pay
+
+    handle.seek(0)
+    dataset = pydicom.dcmread(
+        handle, stop_before_pixels=True, force=not has_marker, specific_tags=_HEADER_TAGS
+    )
+    if dataset.file_meta.get("MediaStorageSOPClassUID") == MEDIA_STORAGE_DIRECTORY:
+        raise _SkipFileError
+    header = _extract(path, dataset, ended_early=handle.tell() >= size)
+    return header, _pixel_data_problem(handle, size, _pixel_bytes(dataset))
 
 
 def _looks_like_bare_dataset(head: bytes) -> bool:
@@ -158,7 +197,7 @@ def _extract(path: Path, ds: Any, *, ended_early: bool) -> _Header:
     for keyword in ("SOPInstanceUID", "SeriesInstanceUID", "Modality"):
         if not str(ds.get(keyword, "") or "").strip():
             raise _BadFileError(f"incomplete DICOM header (no {keyword}){hint}")
-    modality = str(ds.Modality).strip().upper()
+    modality = str(ds.get("Modality")).strip().upper()
     if modality not in VOLUME_MODALITIES:
         raise _BadFileError(f"DICOM modality '{modality}' is not supported for import")
     rows, cols = int(ds.get("Rows") or 0), int(ds.get("Columns") or 0)
@@ -169,10 +208,10 @@ def _extract(path: Path, ds: Any, *, ended_early: bool) -> _Header:
     return _Header(
         path=path,
         sop_class=str(ds.get("SOPClassUID", "")),
-        sop_instance=str(ds.SOPInstanceUID),
+        sop_instance=str(ds.get("SOPInstanceUID")),
         modality=modality,
         study_uid=str(ds.get("StudyInstanceUID", "")),
-        series_uid=str(ds.SeriesInstanceUID),
+        series_uid=str(ds.get("SeriesInstanceUID")),
         series_number=_int(ds.get("SeriesNumber")),
         series_description=str(ds.get("SeriesDescription", "") or "").strip(),
         patient_name=str(ds.get("PatientName", "") or ""),
@@ -282,11 +321,17 @@ def _series_item(headers: list[_Header]) -> ImportedItem | None:
         meta["orientation"] = list(first.orientation)
     if sorted_by == "position":
         meta.update(_spacing_meta(ordered))
-    label = first.series_description or (
-        f"series {first.series_number}" if first.series_number is not None else "unnamed series"
+    return ImportedItem("volume", series_title(meta), file_entries([h.path for h in ordered]), meta)
+
+
+def series_title(meta: dict[str, Any]) -> str:
+    """An item title from a series' meta: modality, description (or number), slice count."""
+    number = meta.get("series_number")
+    label = meta.get("series_description") or (
+        f"series {number}" if number is not None else "unnamed series"
     )
-    title = f"{first.modality} — {label} ({slices} slice{'' if slices == 1 else 's'})"
-    return ImportedItem("volume", title, file_entries([h.path for h in ordered]), meta)
+    slices = int(meta["slices"])
+    return f"{meta['dicom_modality']} — {label} ({slices} slice{'' if slices == 1 else 's'})"
 
 
 def _sort_slices(headers: list[_Header]) -> tuple[list[_Header], str]:

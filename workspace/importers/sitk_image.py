@@ -1,4 +1,10 @@
-"""NIfTI, NRRD and MetaImage volumes, read through SimpleITK (whose geometry is LPS, as ours)."""
+"""NIfTI, NRRD and MetaImage volumes, read through SimpleITK (whose geometry is LPS, as ours).
+
+Single-file forms (``.nii``, ``.nii.gz``, ``.nrrd``, ``.mha``) and detached ones (``.nhdr`` or
+``.mhd`` header plus a data file such as ``.raw``, ``.raw.gz`` or ``.zraw``) are both read; the
+data file of a detached header joins its item and is never reported as an unknown file, and
+choosing only the data file imports the volume through its header.
+"""
 
 from __future__ import annotations
 
@@ -6,8 +12,19 @@ from pathlib import Path
 
 from workspace.importers.base import ImportedItem, ReadContext, file_entry
 
-IMAGE_SUFFIXES = (".nii", ".nii.gz", ".nrrd", ".mha")
-FORMAT_NAMES = {".nii": "NIfTI", ".nii.gz": "NIfTI", ".nrrd": "NRRD", ".mha": "MetaImage"}
+IMAGE_SUFFIXES = (".nii", ".nii.gz", ".nrrd", ".nhdr", ".mha", ".mhd")
+DETACHED_SUFFIXES = (".nhdr", ".mhd")
+DATA_SUFFIXES = (".raw", ".raw.gz", ".zraw", ".gz", ".bz2")
+FORMAT_NAMES = {
+    ".nii": "NIfTI",
+    ".nii.gz": "NIfTI",
+    ".nrrd": "NRRD",
+    ".nhdr": "NRRD",
+    ".mha": "MetaImage",
+    ".mhd": "MetaImage",
+}
+_DATA_FIELDS = ("data file:", "datafile:", "elementdatafile =", "elementdatafile=")
+_HEADER_LIMIT = 64 << 10
 
 
 def _suffix(path: Path) -> str | None:
@@ -17,49 +34,90 @@ def _suffix(path: Path) -> str | None:
     )
 
 
+def data_files(header: Path) -> list[Path]:
+    """The data files a detached ``.nhdr``/``.mhd`` header names (none for other formats)."""
+    if _suffix(header) not in DETACHED_SUFFIXES:
+        return []
+    try:
+        with header.open("rb") as handle:
+            text = handle.read(_HEADER_LIMIT).decode("latin-1")
+    except OSError:
+        return []
+    for line in text.splitlines():
+        lowered = line.strip().lower()
+        field = next((f for f in _DATA_FIELDS if lowered.startswith(f)), None)
+        if field is not None:
+            value = line.strip()[len(field) :].strip()
+            if value.upper() == "LOCAL" or " " in value:  # inline data, or a file list
+                return []
+            return [header.parent / value]
+    return []
+
+
+def _header_of(path: Path) -> Path | None:
+    """The detached header in the same folder that names ``path`` as its data file."""
+    if not path.name.lower().endswith(DATA_SUFFIXES):
+        return None
+    for suffix in DETACHED_SUFFIXES:
+        for header in sorted(path.parent.glob(f"*{suffix}")):
+            if any(d.name == path.name for d in data_files(header)):
+                return header
+    return None
+
+
 class SimpleItkImageImporter:
-    """One volume item per 3D image file."""
+    """One volume item per 3D image (a single file, or a detached header and its data)."""
 
     format_id = "sitk-image"
     modality = "volume"
 
     def claims(self, path: Path) -> bool:
-        """Claim by extension (these formats have no reliable magic bytes of their own)."""
-        return _suffix(path) is not None
+        """Claim by extension (no reliable magic bytes), and data files named by a header."""
+        return _suffix(path) is not None or _header_of(path) is not None
 
     def read(self, paths: list[Path], context: ReadContext | None = None) -> list[ImportedItem]:
-        """Read each file's header only (size, spacing, pixel type); voxels come later."""
-        import SimpleITK as sitk  # noqa: N813
-
+        """Read each image's header only (size, spacing, pixel type); voxels come later."""
         ctx = context or ReadContext()
-        items: list[ImportedItem] = []
+        headers: list[Path] = []
         for path in paths:
+            header = path if _suffix(path) is not None else _header_of(path)
+            if header is not None and header not in headers:
+                headers.append(header)
+        items: list[ImportedItem] = []
+        for header in headers:
             ctx.check_cancelled()
-            reader = sitk.ImageFileReader()
-            reader.SetFileName(str(path))
-            try:
-                reader.ReadImageInformation()
-            except RuntimeError:
-                ctx.problem(path, "is not a readable NIfTI/NRRD/MetaImage file")
-                ctx.step()
-                continue
-            size = reader.GetSize()
-            if len(size) != 3 or reader.GetNumberOfComponents() != 1:
-                ctx.problem(
-                    path,
-                    f"is not a 3D scalar image (size {size}, "
-                    f"{reader.GetNumberOfComponents()} components)",
-                )
-                ctx.step()
-                continue
-            kind = FORMAT_NAMES[_suffix(path) or ".nii"]
-            meta = {
-                "image_format": kind,
-                "size": list(size),
-                "spacing": list(reader.GetSpacing()),
-                "pixel_type": sitk.GetPixelIDValueAsString(reader.GetPixelID()),
-            }
-            title = f"{kind} — {path.name} ({size[0]}×{size[1]}×{size[2]})"
-            items.append(ImportedItem("volume", title, [file_entry(path)], meta))
-            ctx.step()
+            parts = [header, *[d for d in data_files(header) if d.is_file()]]
+            item = _read_item(header, parts, ctx)
+            if item is not None:
+                items.append(item)
+            ctx.step(sum(1 for part in parts if part in paths) or 1)
         return items
+
+
+def _read_item(header: Path, parts: list[Path], ctx: ReadContext) -> ImportedItem | None:
+    import SimpleITK as sitk  # noqa: N813
+
+    reader = sitk.ImageFileReader()
+    reader.SetFileName(str(header))
+    try:
+        reader.ReadImageInformation()
+    except RuntimeError:
+        for part in parts:
+            ctx.problem(part, "is not a readable NIfTI/NRRD/MetaImage file (or its data file)")
+        return None
+    size = reader.GetSize()
+    if len(size) != 3 or reader.GetNumberOfComponents() != 1:
+        ctx.problem(
+            header,
+            f"is not a 3D scalar image (size {size}, {reader.GetNumberOfComponents()} components)",
+        )
+        return None
+    kind = FORMAT_NAMES[_suffix(header) or ".nii"]
+    meta = {
+        "image_format": kind,
+        "size": list(size),
+        "spacing": list(reader.GetSpacing()),
+        "pixel_type": sitk.GetPixelIDValueAsString(reader.GetPixelID()),
+    }
+    title = f"{kind} — {header.name} ({size[0]}×{size[1]}×{size[2]})"
+    return ImportedItem("volume", title, [file_entry(part) for part in parts], meta)

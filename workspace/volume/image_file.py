@@ -1,32 +1,52 @@
-"""Volumes from NIfTI/NRRD/MetaImage files, through SimpleITK (geometry in LPS, as ours)."""
+"""Volumes from NIfTI/NRRD/MetaImage files, through SimpleITK (geometry in LPS, as ours).
+
+SimpleITK reports every format's geometry in LPS with the direction matrix's columns as the
+axis directions, exactly the convention of :class:`~workspace.volume.geometry.VolumeGeometry`,
+and ``GetArrayFromImage`` gives the voxels indexed ``[k, j, i]``: nothing is converted.
+"""
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 from pathlib import Path
 
-from workspace.volume.dicom_series import VolumeAssemblyError
+from workspace.volume.dicom_header import VolumeAssemblyError
 from workspace.volume.geometry import VolumeGeometry
 from workspace.volume.model import Volume
 
+_BLOCK = 1 << 20
 
-def read_image_volume(path: Path) -> tuple[Volume, str]:
-    """The volume in ``path`` and the file's SHA-256 (its identity)."""
+
+def _digest(paths: Sequence[Path]) -> str:
+    """SHA-256 of the files' bytes, one after the other (just the file's own for one file)."""
+    hasher = hashlib.sha256()
+    for path in paths:
+        with path.open("rb") as handle:
+            while block := handle.read(_BLOCK):
+                hasher.update(block)
+    return hasher.hexdigest()
+
+
+def read_image_volume(path: Path, data_files: Sequence[Path] = ()) -> tuple[Volume, str]:
+    """The volume in ``path`` and its identity (SHA-256 of the header and its data files)."""
     import SimpleITK as sitk  # noqa: N813
 
     try:
         image = sitk.ReadImage(str(path))
     except RuntimeError:
         raise VolumeAssemblyError(f"{path.name}: the image could not be read.") from None
+    if image.GetDimension() != 3 or image.GetNumberOfComponentsPerPixel() != 1:
+        raise VolumeAssemblyError(f"{path.name}: not a 3D image with one value per voxel.")
     d = image.GetDirection()
+    size = image.GetSize()
     try:
         geometry = VolumeGeometry(
-            shape=(image.GetSize()[2], image.GetSize()[1], image.GetSize()[0]),
+            shape=(size[2], size[1], size[0]),
             spacing=image.GetSpacing(),
             origin=image.GetOrigin(),
             direction=(d[0:3], d[3:6], d[6:9]),
         )
     except ValueError as exc:
         raise VolumeAssemblyError(f"{path.name}: {exc}.") from None
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    return Volume(sitk.GetArrayFromImage(image), geometry), digest
+    return Volume(sitk.GetArrayFromImage(image), geometry), _digest([path, *data_files])

@@ -28,16 +28,19 @@ LAYOUT = "raw-little-endian-c-order-kji"
 
 HEADERS_NAME = "dicom-headers.zip"
 VOXELS_NAME = "voxels.raw"
+ZIP_DATE = (1980, 1, 1, 0, 0, 0)
 
 
 def _headers_zip(sources: list[SourceFile]) -> bytes:
-    """The source headers (pixel data removed), in slice order, as one stored ZIP archive."""
+    """The source headers (pixel data removed), in slice order, as one stored ZIP archive.
+
+    Entries carry a fixed date, so the same series always gives the same archive (and blob).
+    """
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_STORED) as archive:
         for number, source in enumerate(sources, start=1):
-            header = io.BytesIO()
-            source.header.save_as(header, enforce_file_format=True)
-            archive.writestr(f"{number:05d}.dcm", header.getvalue())
+            entry = zipfile.ZipInfo(f"{number:05d}.dcm", date_time=ZIP_DATE)
+            archive.writestr(entry, source.header_bytes)
     return buffer.getvalue()
 
 

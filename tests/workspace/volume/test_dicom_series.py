@@ -70,7 +70,9 @@ def _positions(files: list[Path]) -> list[Path]:
 
 def test_missing_slice_is_refused_naming_the_gap(tmp_path: Path) -> None:
     files = _positions(_series(tmp_path))
-    with pytest.raises(VolumeAssemblyError, match="slice is missing between slice 4 and 5"):
+    with pytest.raises(
+        VolumeAssemblyError, match=r"slice is missing between slice 4 \(.*\) and slice 5"
+    ):
         assemble_series(files[:4] + files[5:])
 
 
@@ -219,3 +221,57 @@ def test_series_keeps_voxels_and_headers_not_files(profile_dir: Path, tmp_path: 
         assert workspace.import_paths([folder]) == [item]  # the same series is not stored twice
     finally:
         workspace.lock()
+
+
+def _enhanced(files: list[Path], target: Path):
+    import highdicom as hd
+
+    enhanced = hd.legacy.LegacyConvertedEnhancedCTImage(
+        legacy_datasets=[pydicom.dcmread(p) for p in files],
+        series_instance_uid=hd.UID(),
+        series_number=9,
+        sop_instance_uid=hd.UID(),
+        instance_number=1,
+    )
+    enhanced.save_as(target)
+    return pydicom.dcmread(target)
+
+
+def test_enhanced_frames_rescale_per_frame_and_decode_compressed(tmp_path: Path) -> None:
+    files = _series(tmp_path / "classic", slices=5)
+    expected = assemble_series(files).volume
+    ds = _enhanced(files, tmp_path / "enhanced.dcm")
+    transform = ds.SharedFunctionalGroupsSequence[0].PixelValueTransformationSequence
+    del ds.SharedFunctionalGroupsSequence[0].PixelValueTransformationSequence
+    for n, group in enumerate(ds.PerFrameFunctionalGroupsSequence):
+        item = pydicom.Dataset()
+        item.RescaleSlope = transform[0].RescaleSlope
+        item.RescaleIntercept = str(-1024 + 10 * n)  # each frame its own intercept
+        item.RescaleType = "HU"
+        group.PixelValueTransformationSequence = pydicom.Sequence([item])
+    ds.compress(pydicom.uid.RLELossless)
+    ds.save_as(tmp_path / "enhanced.dcm")
+    frames = [
+        float(g.PlanePositionSequence[0].ImagePositionPatient[2])
+        for g in ds.PerFrameFunctionalGroupsSequence
+    ]
+    shift = np.array([10 * n for n in np.argsort(frames)], dtype=np.int16)  # in slice order
+    volume = assemble_series([tmp_path / "enhanced.dcm"]).volume
+    assert np.array_equal(volume.voxels, expected.voxels + shift[:, None, None])
+    assert volume.geometry == expected.geometry
+
+
+def test_enhanced_file_imports_and_reopens(profile_dir: Path, tmp_path: Path) -> None:
+    files = _series(tmp_path / "classic", slices=4)
+    expected = assemble_series(files).volume
+    (tmp_path / "in").mkdir()
+    _enhanced(files, tmp_path / "in" / "multiframe.dcm")
+    workspace = Workspace.unlock(profile_dir, PASSPHRASE)
+    try:
+        (item,) = workspace.import_paths([tmp_path / "in"])
+        assert item.meta["slices"] == 4
+        volume = workspace.load_volume(item.id)
+    finally:
+        workspace.lock()
+    assert np.array_equal(volume.voxels, expected.voxels)
+    assert volume.geometry == expected.geometry
