@@ -10,6 +10,7 @@ from tests.bench import (
     bench_cold_start,
     bench_command_persist,
     bench_slice_display,
+    bench_surface,
     bench_volume_import,
 )
 
@@ -25,6 +26,7 @@ def main() -> None:
     bench_cold_start.main(flags)
     bench_volume_import.main(flags)
     bench_slice_display.main(flags)
+    bench_surface.main(flags)
     bench_brush.main(flags)
 
 

@@ -1,13 +1,21 @@
-"""Slices for display (no Qt): orientation, window/level, segment overlay, coordinates.
+"""Slicing a ``[k, j, i]`` voxel array for the three orthogonal views (pure numpy, no Qt).
 
 Views follow the radiological convention of 3D Slicer and ITK-SNAP: axial seen from the feet
-(patient's right on screen left, anterior up), coronal from the front (right on the left,
-superior up), sagittal from the patient's left (anterior on the left, superior up). For
-oblique acquisitions each view uses the array axes nearest to the anatomical ones.
+(patient's right on the screen's left, anterior up), coronal seen from the front (right on the
+left, superior up), sagittal seen from the patient's left (anterior on the left, superior up).
+
+Oblique acquisitions are shown on their own voxel grid, as ITK-SNAP does and as 3D Slicer does
+after "Rotate to volume plane": each view takes the array axes nearest to its anatomical axes
+(one axis each, chosen as a whole permutation) and flips them so that the anatomical direction
+points the conventional way. Nothing is interpolated, so a voxel is always one display pixel
+and painting lands on exactly the voxel shown. (Slicer's default slice views stay aligned with
+the patient axes and resample an oblique volume instead.) The orientation letters at the edges
+are computed from the axes actually shown, so they stay truthful for oblique volumes.
 """
 
 from __future__ import annotations
 
+import itertools
 from dataclasses import dataclass
 from enum import Enum
 
@@ -15,7 +23,8 @@ import numpy as np
 import numpy.typing as npt
 
 from workspace.volume.geometry import VolumeGeometry
-from workspace.volume.model import Segment
+
+Voxel = tuple[int, int, int]  # array index (k, j, i)
 
 
 class View(Enum):
@@ -26,47 +35,62 @@ class View(Enum):
     SAGITTAL = "sagittal"
 
 
-# For each view: (patient axis held fixed, patient axis down the rows, patient axis across the
-# columns, whether rows run against that axis, whether columns run against it). LPS: 0 = x
-# (to the patient's left), 1 = y (posterior), 2 = z (superior).
+# For each view: patient axis held fixed, patient axis down the rows, patient axis across the
+# columns, and whether rows / columns run against that axis. LPS: 0 = x (towards the patient's
+# left), 1 = y (posterior), 2 = z (superior).
 _LAYOUT = {
     View.AXIAL: (2, 1, 0, False, False),
     View.CORONAL: (1, 2, 0, True, False),
     View.SAGITTAL: (0, 2, 1, True, False),
 }
-LABELS = {
-    View.AXIAL: ("A", "P", "R", "L"),  # top, bottom, left, right
-    View.CORONAL: ("S", "I", "R", "L"),
-    View.SAGITTAL: ("S", "I", "A", "P"),
-}
-PRESETS = {  # name: (window, level)
-    "Soft tissue": (400.0, 40.0),
-    "Abdomen": (350.0, 50.0),
-    "Lung": (1500.0, -600.0),
-    "Bone": (2000.0, 300.0),
-    "Brain": (80.0, 40.0),
-}
+_LETTERS = (("R", "L"), ("A", "P"), ("I", "S"))  # (negative, positive) end of each LPS axis
 
 
 @dataclass(frozen=True)
 class SliceFrame:
-    """How one view maps display (row, column) to array indices [k, j, i]."""
+    """How one view maps display pixels ``(row, col)`` of slice ``index`` to array indices."""
 
+    view: View
+    shape: tuple[int, int, int]  # the array's (k, j, i) shape
     fixed_axis: int  # array axis (0 = k, 1 = j, 2 = i) held at the slice index
     row_axis: int
     col_axis: int
     flip_rows: bool
     flip_cols: bool
-    row_spacing: float
-    col_spacing: float
+    row_spacing: float  # mm between display rows
+    col_spacing: float  # mm between display columns
+
+    @property
+    def slice_count(self) -> int:
+        """Slices along this view's axis."""
+        return self.shape[self.fixed_axis]
+
+    @property
+    def size(self) -> tuple[int, int]:
+        """Display image size ``(rows, cols)`` in pixels."""
+        return self.shape[self.row_axis], self.shape[self.col_axis]
+
+    @property
+    def size_mm(self) -> tuple[float, float]:
+        """Physical ``(height, width)`` of the displayed slice in mm (for an aspect-correct
+        display, draw the image at this aspect ratio)."""
+        rows, cols = self.size
+        return rows * self.row_spacing, cols * self.col_spacing
+
+    def display_size(self, pixels_per_mm: float) -> tuple[int, int]:
+        """Aspect-correct ``(height, width)`` in screen pixels at ``pixels_per_mm``."""
+        height, width = self.size_mm
+        return max(1, round(height * pixels_per_mm)), max(1, round(width * pixels_per_mm))
 
     def extract(self, array: npt.NDArray[np.generic], index: int) -> npt.NDArray[np.generic]:
-        """The 2D slice at ``index`` as displayed (a view when possible, no copy)."""
+        """The 2D slice ``index`` as displayed (a strided view of ``array``, never a copy)."""
         selector: list[slice | int] = [slice(None)] * 3
         selector[self.fixed_axis] = index
-        plane = array[tuple(selector)]
-        remaining = [a for a in range(3) if a != self.fixed_axis]
-        if remaining.index(self.row_axis) == 1:
+        return self.orient(array[tuple(selector)])
+
+    def orient(self, plane: npt.NDArray[np.generic]) -> npt.NDArray[np.generic]:
+        """``array``'s slice (its two other axes in array order) turned as displayed."""
+        if self.row_axis > self.col_axis:
             plane = plane.T
         if self.flip_rows:
             plane = plane[::-1, :]
@@ -74,103 +98,116 @@ class SliceFrame:
             plane = plane[:, ::-1]
         return plane
 
-    def voxel(
-        self, shape: tuple[int, int, int], index: int, row: int, col: int
-    ) -> tuple[int, int, int]:
-        """Array indices ``(k, j, i)`` of display pixel (row, col) in slice ``index``."""
-        size_rows, size_cols = shape[self.row_axis], shape[self.col_axis]
+    def voxel(self, index: int, row: int, col: int) -> Voxel:
+        """Array index ``(k, j, i)`` of display pixel ``(row, col)`` in slice ``index``."""
+        rows, cols = self.size
         position = [0, 0, 0]
         position[self.fixed_axis] = index
-        position[self.row_axis] = size_rows - 1 - row if self.flip_rows else row
-        position[self.col_axis] = size_cols - 1 - col if self.flip_cols else col
+        position[self.row_axis] = rows - 1 - row if self.flip_rows else row
+        position[self.col_axis] = cols - 1 - col if self.flip_cols else col
         return position[0], position[1], position[2]
+
+    def pixel(self, voxel: Voxel) -> tuple[int, int, int]:
+        """Inverse of :meth:`voxel`: ``(index, row, col)`` showing ``voxel``."""
+        rows, cols = self.size
+        row, col = voxel[self.row_axis], voxel[self.col_axis]
+        return (
+            voxel[self.fixed_axis],
+            rows - 1 - row if self.flip_rows else row,
+            cols - 1 - col if self.flip_cols else col,
+        )
+
+    def voxel_at(self, index: int, row: float, col: float) -> Voxel | None:
+        """The voxel under continuous display position ``(row, col)`` (pixel ``r`` spans
+        ``[r, r + 1)``); None outside the slice."""
+        rows, cols = self.size
+        if not (0 <= row < rows and 0 <= col < cols and 0 <= index < self.slice_count):
+            return None
+        return self.voxel(index, int(row), int(col))
+
+    def continuous_index(self, index: float, row: float, col: float) -> tuple[float, float, float]:
+        """Continuous voxel index ``(i, j, k)`` of display position ``(row, col)`` (pixel
+        centres at ``r + 0.5``), for patient coordinates between voxel centres."""
+        rows, cols = self.size
+        position = [0.0, 0.0, 0.0]
+        position[self.fixed_axis] = index
+        position[self.row_axis] = rows - row - 0.5 if self.flip_rows else row - 0.5
+        position[self.col_axis] = cols - col - 0.5 if self.flip_cols else col - 0.5
+        k, j, i = position
+        return i, j, k
+
+
+def _nearest_axes(matrix: npt.NDArray[np.float64]) -> tuple[int, int, int]:
+    """For each patient axis (x, y, z), the array axis (0 = k, 1 = j, 2 = i) closest to it.
+
+    The axes are chosen together (the permutation with the largest total alignment), so a
+    45° oblique volume never shows the same array axis in two views.
+    """
+    best: tuple[int, int, int] = (2, 1, 0)
+    best_score = -1.0
+    for columns in itertools.permutations(range(3)):  # columns of the matrix: i, j, k
+        score = sum(abs(matrix[patient, column]) for patient, column in enumerate(columns))
+        if score > best_score + 1e-9:
+            best_score = score
+            best = (2 - columns[0], 2 - columns[1], 2 - columns[2])
+    return best
+
+
+def _sign(matrix: npt.NDArray[np.float64], patient_axis: int, array_axis: int) -> bool:
+    """Whether ``array_axis`` runs against ``patient_axis`` (its direction component < 0)."""
+    return bool(matrix[patient_axis, 2 - array_axis] < 0)
 
 
 def slice_frame(geometry: VolumeGeometry, view: View) -> SliceFrame:
     """The frame of ``view`` for a volume with ``geometry`` (nearest array axes if oblique)."""
     matrix = geometry.matrix  # columns: directions of i, j, k
     fixed_patient, row_patient, col_patient, rows_against, cols_against = _LAYOUT[view]
-    # array axis (0 = k, 1 = j, 2 = i) best aligned with each patient axis, and its sign
-    nearest = {}
-    for patient_axis in range(3):
-        column = int(np.argmax(np.abs(matrix[patient_axis])))  # 0 = i, 1 = j, 2 = k
-        nearest[patient_axis] = (2 - column, float(np.sign(matrix[patient_axis, column])))
+    nearest = _nearest_axes(matrix)
     spacing_of = {2: geometry.spacing[0], 1: geometry.spacing[1], 0: geometry.spacing[2]}
-    row_axis, row_sign = nearest[row_patient]
-    col_axis, col_sign = nearest[col_patient]
+    row_axis, col_axis = nearest[row_patient], nearest[col_patient]
     return SliceFrame(
-        fixed_axis=nearest[fixed_patient][0],
+        view=view,
+        shape=geometry.shape,
+        fixed_axis=nearest[fixed_patient],
         row_axis=row_axis,
         col_axis=col_axis,
-        flip_rows=(row_sign < 0) != rows_against,
-        flip_cols=(col_sign < 0) != cols_against,
+        flip_rows=_sign(matrix, row_patient, row_axis) != rows_against,
+        flip_cols=_sign(matrix, col_patient, col_axis) != cols_against,
         row_spacing=spacing_of[row_axis],
         col_spacing=spacing_of[col_axis],
     )
 
 
-class WindowLevel:
-    """Window/level to 8-bit grey through a lookup table (one table lookup per pixel)."""
-
-    _OFFSET = 32768
-
-    def __init__(self, window: float, level: float) -> None:
-        self.window = max(1.0, float(window))
-        self.level = float(level)
-        values = np.arange(-self._OFFSET, self._OFFSET, dtype=np.float32)
-        self._lut = self._map(values)
-
-    def _map(self, values: npt.NDArray[np.float32]) -> npt.NDArray[np.uint8]:
-        low = self.level - self.window / 2.0
-        scaled = (values - low) * (255.0 / self.window)
-        return np.clip(scaled, 0, 255).astype(np.uint8)
-
-    def apply(self, plane: npt.NDArray[np.generic]) -> npt.NDArray[np.uint8]:
-        """Grey levels of ``plane``."""
-        if plane.dtype == np.int16:
-            # int16 seen as uint16 with the sign bit flipped indexes the table in value order.
-            return np.take(self._lut, plane.view(np.uint16) ^ np.uint16(self._OFFSET))
-        return self._map(plane.astype(np.float32))
+def _letter(direction: npt.NDArray[np.float64]) -> str:
+    axis = int(np.argmax(np.abs(direction)))
+    return _LETTERS[axis][1 if direction[axis] > 0 else 0]
 
 
-LABEL_VALUES = 256  # label values the colour table covers (uint8 maps; larger are clamped)
+def orientation_labels(geometry: VolumeGeometry, frame: SliceFrame) -> tuple[str, str, str, str]:
+    """Patient directions at the ``(top, bottom, left, right)`` edges of a view, e.g.
+    ``("A", "P", "R", "L")`` for an axial view; computed from the axes shown."""
+    matrix = geometry.matrix
+
+    def screen_direction(array_axis: int, flipped: bool) -> npt.NDArray[np.float64]:
+        column = matrix[:, 2 - array_axis]
+        return -column if flipped else column
+
+    down = screen_direction(frame.row_axis, frame.flip_rows)
+    right = screen_direction(frame.col_axis, frame.flip_cols)
+    return _letter(-down), _letter(down), _letter(-right), _letter(right)
 
 
-def color_table(segments: list[Segment]) -> npt.NDArray[np.uint32]:
-    """Packed 0xFFRRGGBB for every (label value, grey level) pair, indexed ``value << 8 | grey``.
-
-    Each entry is the segment colour blended over the grey level (background and hidden
-    segments show the grey alone), so one table lookup turns a grey slice and its labels into
-    the displayed image.
-    """
-    grey = np.arange(256, dtype=np.uint32)
-    rgb = np.repeat(np.repeat(grey[None, :, None], 3, axis=2), LABEL_VALUES, axis=0)
-    for segment in segments:
-        if segment.visible and segment.value < LABEL_VALUES:
-            color = np.array([int(segment.color.lstrip("#")[n : n + 2], 16) for n in (0, 2, 4)])
-            alpha = round(segment.opacity * 256)
-            rgb[segment.value] = (grey[:, None] * (256 - alpha) + color[None, :] * alpha) >> 8
-    packed = 0xFF000000 | (rgb[..., 0] << 16) | (rgb[..., 1] << 8) | rgb[..., 2]
-    return packed.astype(np.uint32).reshape(LABEL_VALUES * 256)
+def patient_position(
+    geometry: VolumeGeometry, frame: SliceFrame, index: float, row: float, col: float
+) -> npt.NDArray[np.float64]:
+    """LPS millimetres of display position ``(row, col)`` in slice ``index``."""
+    return geometry.index_to_lps(frame.continuous_index(index, row, col))
 
 
-_GREY_ONLY = color_table([])
-
-
-def compose(
-    grey: npt.NDArray[np.uint8],
-    labels: npt.NDArray[np.generic] | None,
-    table: npt.NDArray[np.uint32] | None,
-) -> npt.NDArray[np.uint32]:
-    """The displayed image (packed 0xFFRRGGBB) of a grey slice with its segments blended in."""
-    if labels is None or table is None:
-        return np.take(_GREY_ONLY, grey)
-    values = labels.astype(np.uint16)
-    if labels.dtype.itemsize > 1:
-        np.minimum(values, LABEL_VALUES - 1, out=values)
-    return np.take(table, (values << 8) | grey)
-
-
-def unpack_rgb(image: npt.NDArray[np.uint32]) -> npt.NDArray[np.uint8]:
-    """An ``(..., 3)`` RGB array of a packed image (for tests and exports)."""
-    return np.stack([(image >> s) & 0xFF for s in (16, 8, 0)], axis=-1).astype(np.uint8)
+def voxel_of_patient(geometry: VolumeGeometry, lps: npt.ArrayLike) -> Voxel | None:
+    """The voxel ``(k, j, i)`` containing LPS point ``lps`` (None outside the volume)."""
+    i, j, k = (round(float(v)) for v in geometry.lps_to_index(lps))
+    shape = geometry.shape
+    if 0 <= k < shape[0] and 0 <= j < shape[1] and 0 <= i < shape[2]:
+        return k, j, i
+    return None

@@ -1,49 +1,109 @@
-"""One slice view: image with overlay, crosshair, orientation labels, scroll, zoom, W/L drag."""
+"""One slice view: the image with its overlay, crosshair, orientation letters and gestures.
+
+Gestures follow ITK-SNAP and 3D Slicer: the wheel (or Up/Down, Left/Right, B/F, Page Up/Down,
+Home/End) moves through slices, Ctrl+wheel or right-drag zooms, middle-drag pans, R resets the
+view, left-click places the linked crosshair. In window/level mode a left-drag changes the
+window (left/right) and level (up/down); in paint mode a left-drag paints, Shift+drag erases.
+Keys the view does not handle go up to the viewer (presets, layout, modes).
+"""
 
 from __future__ import annotations
 
+import math
+from enum import Enum
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QColor, QImage, QKeyEvent, QMouseEvent, QPainter, QPen, QWheelEvent
+from PySide6.QtGui import (
+    QColor,
+    QFont,
+    QImage,
+    QKeyEvent,
+    QMouseEvent,
+    QPainter,
+    QPaintEvent,
+    QPen,
+    QWheelEvent,
+)
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
-from viewers.volume.reslice import LABELS, SliceFrame, View, WindowLevel, compose
+from viewers.volume.overlay import Overlay
+from viewers.volume.pipeline import SlicePipeline
+from viewers.volume.reslice import (
+    SliceFrame,
+    View,
+    Voxel,
+    orientation_labels,
+    patient_position,
+)
+from viewers.volume.viewport import Rect, Viewport, to_image, to_widget
+from viewers.volume.window_level import WindowLevel
+from workspace.volume.geometry import VolumeGeometry
 
-Voxel = tuple[int, int, int]
-CROSSHAIR = QColor(255, 210, 0, 170)
-TEXT = QColor(230, 230, 230)
+CROSSHAIR = QColor(255, 210, 0, 190)
+TEXT = QColor(235, 235, 235)
+SHADOW = QColor(0, 0, 0, 200)
+#: Slicer's colour code of the slice views (red axial, green coronal, yellow sagittal).
+VIEW_COLORS = {View.AXIAL: "#f34a33", View.CORONAL: "#6eb04b", View.SAGITTAL: "#edd54c"}
+_STEP_KEYS = {
+    Qt.Key.Key_Up: 1,
+    Qt.Key.Key_Right: 1,
+    Qt.Key.Key_F: 1,
+    Qt.Key.Key_Down: -1,
+    Qt.Key.Key_Left: -1,
+    Qt.Key.Key_B: -1,
+    Qt.Key.Key_PageUp: 5,
+    Qt.Key.Key_PageDown: -5,
+}
+_ZOOM_KEYS = {Qt.Key.Key_Plus: 1.25, Qt.Key.Key_Equal: 1.25, Qt.Key.Key_Minus: 0.8}
+WHEEL_ZOOM = 1.15
+
+
+class Mode(Enum):
+    """What a left-drag does."""
+
+    NAVIGATE = "navigate"  # move the linked crosshair
+    WINDOW_LEVEL = "window_level"
+    PAINT = "paint"  # paint the active segment (Shift: erase)
 
 
 class SliceView(QWidget):
-    """Shows one slice of a volume; emits the voxel clicked and what lies under the mouse."""
+    """Shows one slice of a volume; reports clicks, hovering, W/L drags and paint strokes."""
 
-    cursor_moved = Signal(object)  # Voxel
-    painted = Signal(object, bool)  # Voxel, erase
-    hovered = Signal(object)  # Voxel
-    window_changed = Signal(float, float)
+    cursor_moved = Signal(object)  # Voxel clicked (navigate mode)
+    hovered = Signal(object)  # Voxel under the mouse
+    window_changed = Signal(float, float)  # window, level
+    stroke_finished = Signal(object, bool)  # list[Voxel], erase
+    maximise_requested = Signal()
 
     def __init__(
-        self, view: View, frame: SliceFrame, voxels: npt.NDArray[Any], parent: QWidget | None = None
+        self,
+        frame: SliceFrame,
+        voxels: npt.NDArray[Any],
+        geometry: VolumeGeometry,
+        parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
-        self.view = view
+        self.view = frame.view
         self.frame = frame
-        self.voxels = voxels
-        self.labels: npt.NDArray[Any] | None = None
-        self.table: npt.NDArray[np.uint32] | None = None
-        self.window_level = WindowLevel(400, 40)
-        self.index = voxels.shape[frame.fixed_axis] // 2
+        self.volume_geometry = geometry
+        self.pipeline = SlicePipeline(frame, voxels)
+        self.labels_text = orientation_labels(geometry, frame)
+        self.index = frame.slice_count // 2
         self.crosshair: Voxel | None = None
-        self.zoom = 1.0
+        self.viewport = Viewport()
+        self.mode = Mode.NAVIGATE
+        self.brush_radius_mm = 5.0
+        self.brush_color = QColor("#ffffff")
         self._image: QImage | None = None
-        self._pixels: npt.NDArray[np.uint32] | None = None  # keeps the QImage's buffer alive
-        self._drag: tuple[QPointF, float, float] | None = None
-        self.paint_mode = False
-        self._painting = False
-        self.setMinimumSize(160, 160)
+        # button, press position, last position, window and level at the press
+        self._drag: tuple[Qt.MouseButton, QPointF, QPointF, float, float] | None = None
+        self._stroke: list[Voxel] = []
+        self._erasing = False
+        self.setObjectName(f"sliceView_{frame.view.value}")
+        self.setMinimumSize(120, 120)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setMouseTracking(True)
@@ -52,164 +112,253 @@ class SliceView(QWidget):
     # ------------------------------------------------------------------ model
     @property
     def slice_count(self) -> int:
-        """Number of slices along this view's axis."""
-        return int(self.voxels.shape[self.frame.fixed_axis])
+        """Slices along this view's axis."""
+        return self.frame.slice_count
 
-    def set_overlay(
-        self, labels: npt.NDArray[Any] | None, table: npt.NDArray[np.uint32] | None
-    ) -> None:
-        """Segment labels (same grid as the voxels) and their colour table."""
-        self.labels, self.table = labels, table
+    @property
+    def window_level(self) -> WindowLevel:
+        """The grey mapping in use."""
+        return self.pipeline.window_level
+
+    def set_overlay(self, labels: npt.NDArray[Any] | None, overlay: Overlay | None) -> None:
+        """Segment labels (the voxels' grid) and their colours."""
+        self.pipeline.set_labels(labels, overlay)
         self.refresh()
 
-    def set_window(self, window: float, level: float) -> None:
-        """New window/level (grey mapping)."""
-        self.window_level = WindowLevel(window, level)
+    def labels_changed(self, bbox: tuple[int, int, int, int, int, int]) -> None:
+        """An edit changed the labels in ``bbox``: repaint if the slice shows any of it."""
+        self.pipeline.labels_changed(bbox)
+        if self.shows(bbox):
+            self.refresh()
+
+    def set_window(self, window_level: WindowLevel) -> None:
+        """New window/level (shared between views, so its tables are built once)."""
+        self.pipeline.window_level = window_level
         self.refresh()
 
     def set_index(self, index: int) -> None:
         """Show slice ``index`` (clamped)."""
-        self.index = int(np.clip(index, 0, self.slice_count - 1))
-        self.refresh()
+        index = int(np.clip(index, 0, self.slice_count - 1))
+        if index != self.index or self._image is None:
+            self.index = index
+            self.refresh()
 
     def set_crosshair(self, voxel: Voxel) -> None:
         """Move the crosshair to ``voxel`` and show the slice through it."""
         self.crosshair = voxel
         self.set_index(voxel[self.frame.fixed_axis])
+        self.update()
+
+    def shows(self, bbox: tuple[int, int, int, int, int, int]) -> bool:
+        """Whether the current slice crosses ``bbox`` (k0, k1, j0, j1, i0, i1; ends exclusive)."""
+        low, high = bbox[2 * self.frame.fixed_axis], bbox[2 * self.frame.fixed_axis + 1]
+        return low <= self.index < high
 
     def rendered(self) -> npt.NDArray[np.uint32]:
-        """The packed 0xFFRRGGBB pixels of the current slice (painted, before scaling)."""
-        plane = self.frame.extract(self.voxels, self.index)
-        grey = self.window_level.apply(plane)
-        labels = None if self.labels is None else self.frame.extract(self.labels, self.index)
-        return np.ascontiguousarray(compose(grey, labels, self.table))
+        """A copy of the packed 0xFFRRGGBB pixels of the current slice (before scaling)."""
+        return self.pipeline.render(self.index).copy()
 
     def refresh(self) -> None:
-        """Rebuild the image and repaint."""
-        self._pixels = self.rendered()
-        height, width = self._pixels.shape
-        self._image = QImage(
-            self._pixels.data, width, height, 4 * width, QImage.Format.Format_RGB32
-        )
+        """Re-render the slice and repaint."""
+        pixels = self.pipeline.render(self.index)
+        rows, cols = pixels.shape
+        # a QImage over the pipeline's buffer (no copy); the pipeline keeps the buffer alive
+        self._image = QImage(pixels.data, cols, rows, 4 * cols, QImage.Format.Format_RGB32)
         self.update()
 
     # ------------------------------------------------------------------ geometry
-    def image_rect(self) -> QRectF:
-        """Where the slice is drawn: aspect-correct (mm), centred, zoomed."""
-        assert self._pixels is not None
-        rows, cols = self._pixels.shape
-        width_mm, height_mm = cols * self.frame.col_spacing, rows * self.frame.row_spacing
-        scale = min(self.width() / width_mm, self.height() / height_mm) * self.zoom
-        width, height = width_mm * scale, height_mm * scale
-        return QRectF((self.width() - width) / 2, (self.height() - height) / 2, width, height)
+    def image_rect(self) -> Rect:
+        """Where the slice is drawn: aspect-correct (mm), zoomed and panned."""
+        return self.viewport.image_rect((self.width(), self.height()), self.frame.size_mm)
 
     def voxel_at(self, point: QPointF) -> Voxel | None:
         """The voxel under widget position ``point`` (None outside the image)."""
-        assert self._pixels is not None
-        rect = self.image_rect()
-        rows, cols = self._pixels.shape
-        col = int((point.x() - rect.left()) / rect.width() * cols)
-        row = int((point.y() - rect.top()) / rect.height() * rows)
-        if not (0 <= row < rows and 0 <= col < cols):
-            return None
-        return self.frame.voxel(self.voxels.shape, self.index, row, col)
+        row, col = to_image(self.image_rect(), self.frame.size, point.x(), point.y())
+        return self.frame.voxel_at(self.index, row, col)
 
     def point_of(self, voxel: Voxel) -> QPointF:
-        """Widget position of the centre of ``voxel``'s pixel in this view."""
-        assert self._pixels is not None
-        rows, cols = self._pixels.shape
-        shape = self.voxels.shape
-        row = voxel[self.frame.row_axis]
-        col = voxel[self.frame.col_axis]
-        if self.frame.flip_rows:
-            row = shape[self.frame.row_axis] - 1 - row
-        if self.frame.flip_cols:
-            col = shape[self.frame.col_axis] - 1 - col
+        """Widget position of the centre of ``voxel``'s pixel."""
+        _, row, col = self.frame.pixel(voxel)
+        x, y = to_widget(self.image_rect(), self.frame.size, row + 0.5, col + 0.5)
+        return QPointF(x, y)
+
+    def patient_at(self, point: QPointF) -> npt.NDArray[np.float64]:
+        """LPS millimetres under widget position ``point`` (in the current slice)."""
+        row, col = to_image(self.image_rect(), self.frame.size, point.x(), point.y())
+        return patient_position(self.volume_geometry, self.frame, self.index, row, col)
+
+    def _mm_to_pixels(self) -> float:
         rect = self.image_rect()
-        return QPointF(
-            rect.left() + (col + 0.5) * rect.width() / cols,
-            rect.top() + (row + 0.5) * rect.height() / rows,
-        )
+        return rect.width / self.frame.size_mm[1]
 
     # ------------------------------------------------------------------ painting
-    def paintEvent(self, event: Any) -> None:
-        """Image, crosshair, orientation labels and the slice number."""
+    def paintEvent(self, event: QPaintEvent) -> None:
+        """Image, stroke preview, crosshair, orientation letters and the slice number."""
         del event
         painter = QPainter(self)
         painter.fillRect(self.rect(), Qt.GlobalColor.black)
+        rect = self.image_rect()
+        target = QRectF(rect.left, rect.top, rect.width, rect.height)
         if self._image is not None:
-            painter.drawImage(self.image_rect(), self._image)
+            painter.drawImage(target, self._image)
+        if self._stroke:
+            self._paint_stroke(painter)
         if self.crosshair is not None:
-            point = self.point_of(self.crosshair)
-            painter.setPen(QPen(CROSSHAIR, 1))
-            painter.drawLine(QPointF(0, point.y()), QPointF(self.width(), point.y()))
-            painter.drawLine(QPointF(point.x(), 0), QPointF(point.x(), self.height()))
-        painter.setPen(TEXT)
-        top, bottom, left, right = LABELS[self.view]
-        middle_x, middle_y = self.width() / 2, self.height() / 2
-        painter.drawText(QPointF(middle_x - 4, 14), top)
-        painter.drawText(QPointF(middle_x - 4, self.height() - 6), bottom)
-        painter.drawText(QPointF(6, middle_y), left)
-        painter.drawText(QPointF(self.width() - 14, middle_y), right)
-        painter.drawText(QPointF(6, 14), f"{self.view.value} {self.index + 1}/{self.slice_count}")
+            self._paint_crosshair(painter)
+        self._paint_text(painter)
         painter.end()
+
+    def _paint_stroke(self, painter: QPainter) -> None:
+        radius = self.brush_radius_mm * self._mm_to_pixels()
+        color = QColor(0, 0, 0) if self._erasing else QColor(self.brush_color)
+        color.setAlpha(140)
+        painter.setPen(Qt.PenStyle.NoPen)
+        painter.setBrush(color)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        for voxel in self._stroke:
+            painter.drawEllipse(self.point_of(voxel), radius, radius)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+
+    def _paint_crosshair(self, painter: QPainter) -> None:
+        assert self.crosshair is not None
+        point = self.point_of(self.crosshair)
+        gap = 6.0
+        painter.setPen(QPen(CROSSHAIR, 1))
+        x, y, width, height = point.x(), point.y(), float(self.width()), float(self.height())
+        painter.drawLine(QPointF(0, y), QPointF(x - gap, y))
+        painter.drawLine(QPointF(x + gap, y), QPointF(width, y))
+        painter.drawLine(QPointF(x, 0), QPointF(x, y - gap))
+        painter.drawLine(QPointF(x, y + gap), QPointF(x, height))
+
+    def _paint_text(self, painter: QPainter) -> None:
+        painter.fillRect(QRectF(0, 0, self.width(), 3), QColor(VIEW_COLORS[self.view]))
+        font = QFont(painter.font())
+        font.setBold(True)
+        painter.setFont(font)
+        top, bottom, left, right = self.labels_text
+        metrics = painter.fontMetrics()
+        mid_x, mid_y = self.width() / 2, self.height() / 2 + metrics.ascent() / 2
+        _shadowed(painter, QPointF(mid_x - metrics.horizontalAdvance(top) / 2, 18), top)
+        _shadowed(
+            painter,
+            QPointF(mid_x - metrics.horizontalAdvance(bottom) / 2, self.height() - 6),
+            bottom,
+        )
+        _shadowed(painter, QPointF(6, mid_y), left)
+        _shadowed(
+            painter, QPointF(self.width() - 6 - metrics.horizontalAdvance(right), mid_y), right
+        )
+        font.setBold(False)
+        painter.setFont(font)
+        name = self.view.value.capitalize()
+        _shadowed(painter, QPointF(8, 18), f"{name}  {self.index + 1}/{self.slice_count}")
+        wl = self.window_level
+        _shadowed(painter, QPointF(8, self.height() - 6), f"W {wl.window:.0f}  L {wl.level:.0f}")
 
     # ------------------------------------------------------------------ interaction
     def wheelEvent(self, event: QWheelEvent) -> None:
-        """Wheel scrolls slices; Ctrl+wheel zooms."""
-        steps = event.angleDelta().y() // 120 or (1 if event.angleDelta().y() > 0 else -1)
+        """Wheel moves through slices; Ctrl+wheel zooms about the mouse."""
+        delta = event.angleDelta().y()
+        steps = delta // 120 or (1 if delta > 0 else -1 if delta < 0 else 0)
         if event.modifiers() & Qt.KeyboardModifier.ControlModifier:
-            self.zoom = float(np.clip(self.zoom * (1.15**steps), 0.5, 16.0))
-            self.update()
+            self.zoom_by(WHEEL_ZOOM**steps, event.position())
         else:
             self.set_index(self.index + steps)
 
+    def zoom_by(self, factor: float, anchor: QPointF | None = None) -> None:
+        """Zoom by ``factor`` about ``anchor`` (the view's centre by default)."""
+        centre = QPointF(self.width() / 2, self.height() / 2) if anchor is None else anchor
+        widget = (float(self.width()), float(self.height()))
+        self.viewport.zoom_about(factor, (centre.x(), centre.y()), widget, self.frame.size_mm)
+        self.update()
+
+    def reset_view(self) -> None:
+        """Fit the whole slice again."""
+        self.viewport.reset()
+        self.update()
+
     def keyPressEvent(self, event: QKeyEvent) -> None:
-        """Up/Down and Page Up/Down move through slices (ITK-SNAP style)."""
-        moves = {
-            Qt.Key.Key_Up: 1,
-            Qt.Key.Key_Down: -1,
-            Qt.Key.Key_PageUp: 5,
-            Qt.Key.Key_PageDown: -5,
-        }
-        step = moves.get(Qt.Key(event.key()))
-        if step is None:
+        """Slice stepping, zoom, reset and maximise; other keys go to the viewer."""
+        key = Qt.Key(event.key())
+        plain = not event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
+        if key in _STEP_KEYS and (plain or key in (Qt.Key.Key_PageUp, Qt.Key.Key_PageDown)):
+            self.set_index(self.index + _STEP_KEYS[key])
+        elif key == Qt.Key.Key_Home:
+            self.set_index(0)
+        elif key == Qt.Key.Key_End:
+            self.set_index(self.slice_count - 1)
+        elif key in _ZOOM_KEYS:
+            self.zoom_by(_ZOOM_KEYS[key])
+        elif key == Qt.Key.Key_R and plain:
+            self.reset_view()
+        elif key == Qt.Key.Key_M and plain:
+            self.maximise_requested.emit()
+        else:
             super().keyPressEvent(event)
-            return
-        self.set_index(self.index + step)
 
     def mousePressEvent(self, event: QMouseEvent) -> None:
-        """Left click places the crosshair (or paints, Shift erases, in paint mode);
-        right drag changes window/level."""
-        if event.button() == Qt.MouseButton.LeftButton:
-            voxel = self.voxel_at(event.position())
-            if voxel is None:
-                return
-            if self.paint_mode:
-                self._painting = True
-                erase = bool(event.modifiers() & Qt.KeyboardModifier.ShiftModifier)
-                self.painted.emit(voxel, erase)
-            else:
-                self.cursor_moved.emit(voxel)
-        elif event.button() == Qt.MouseButton.RightButton:
-            self._drag = (event.position(), self.window_level.window, self.window_level.level)
-
-    def mouseMoveEvent(self, event: QMouseEvent) -> None:
-        """Report the voxel under the mouse; adjust window/level while right-dragging."""
-        if self._drag is not None:
-            start, window, level = self._drag
-            delta = event.position() - start
-            self.window_changed.emit(max(1.0, window + 4 * delta.x()), level - 2 * delta.y())
+        """Start a crosshair move, W/L drag, stroke (left), zoom (right) or pan (middle)."""
+        button = event.button()
+        wl = self.window_level
+        self._drag = (button, event.position(), event.position(), wl.window, wl.level)
+        if button != Qt.MouseButton.LeftButton:
             return
         voxel = self.voxel_at(event.position())
+        if self.mode is Mode.PAINT and voxel is not None:
+            self._erasing = bool(event.modifiers() & Qt.KeyboardModifier.ShiftModifier)
+            self._stroke = [voxel]
+            self.update()
+        elif self.mode is Mode.NAVIGATE and voxel is not None:
+            self.cursor_moved.emit(voxel)
+
+    def mouseMoveEvent(self, event: QMouseEvent) -> None:
+        """Follow the drag in progress; report the voxel under the mouse."""
+        voxel = self.voxel_at(event.position())
         if voxel is not None:
-            if self._painting:
-                erase = bool(event.modifiers() & Qt.KeyboardModifier.ShiftModifier)
-                self.painted.emit(voxel, erase)
             self.hovered.emit(voxel)
+        if self._drag is None:
+            return
+        button, start, last, window, level = self._drag
+        position = event.position()
+        self._drag = (button, start, position, window, level)
+        if button == Qt.MouseButton.LeftButton:
+            if self.mode is Mode.WINDOW_LEVEL:
+                step = max(window, 20.0) / 256.0
+                moved = position - start
+                self.window_changed.emit(
+                    max(1.0, window + moved.x() * step), level + moved.y() * step
+                )
+            elif self.mode is Mode.PAINT and self._stroke and voxel is not None:
+                if voxel != self._stroke[-1]:
+                    self._stroke.append(voxel)
+                    self.update()
+            elif self.mode is Mode.NAVIGATE and voxel is not None:
+                self.cursor_moved.emit(voxel)
+        elif button == Qt.MouseButton.RightButton:
+            self.zoom_by(math.exp((last.y() - position.y()) / 150.0), start)
+        elif button == Qt.MouseButton.MiddleButton:
+            widget = (float(self.width()), float(self.height()))
+            shift = position - last
+            self.viewport.pan_by(shift.x(), shift.y(), widget, self.frame.size_mm)
+            self.update()
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
-        """End a window/level drag."""
+        """End the drag; a finished stroke is handed to the viewer."""
         del event
         self._drag = None
-        self._painting = False
+        if self._stroke:
+            stroke, self._stroke = self._stroke, []
+            self.stroke_finished.emit(stroke, self._erasing)
+            self.update()
+
+    def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
+        """Double-click maximises the view (or restores the 2×2 layout)."""
+        if event.button() == Qt.MouseButton.LeftButton:
+            self.maximise_requested.emit()
+
+
+def _shadowed(painter: QPainter, point: QPointF, text: str) -> None:
+    painter.setPen(SHADOW)
+    painter.drawText(point + QPointF(1, 1), text)
+    painter.setPen(TEXT)
+    painter.drawText(point, text)

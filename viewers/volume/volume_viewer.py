@@ -1,296 +1,394 @@
-"""The viewer for volume items: axial, coronal and sagittal views, segments and W/L presets."""
+"""The viewer for volume items: axial, sagittal, coronal and 3D views, segments, W/L presets.
+
+Layout as in ITK-SNAP: axial top left, sagittal top right, coronal bottom left, 3D bottom
+right; double-click a view (or press M in it) to maximise it, again (or Esc) to go back. The
+Segments panel on the right edits the segments through undoable commands. The voxels load
+off the GUI thread; 3D surfaces are built on a worker and refreshed block by block after edits.
+"""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
-import numpy as np
-from PySide6.QtCore import (
-    QCoreApplication,
-    QDeadlineTimer,
-    QEventLoop,
-    QObject,
-    QRunnable,
-    Qt,
-    QThreadPool,
-    QTimer,
-    Signal,
-)
-from PySide6.QtGui import QColor, QIcon, QPixmap
+from PySide6.QtCore import QCoreApplication, QDeadlineTimer, QEventLoop, Qt, QTimer
+from PySide6.QtGui import QCloseEvent, QColor, QKeyEvent
 from PySide6.QtWidgets import (
-    QComboBox,
-    QGridLayout,
+    QHBoxLayout,
     QLabel,
-    QTreeWidget,
-    QTreeWidgetItem,
+    QProgressBar,
+    QSplitter,
     QVBoxLayout,
     QWidget,
 )
 
 from viewers.base import Viewer, register_viewer
-from viewers.volume.reslice import PRESETS, View, color_table, slice_frame
-from viewers.volume.slice_view import SliceView, Voxel
+from viewers.safe_log import log_failure
+from viewers.volume.editing import SegmentEditing
+from viewers.volume.gestures import GESTURES, PRESET_KEYS
+from viewers.volume.loader import BackgroundCall, Loaded, label_counts, load_item
+from viewers.volume.overlay import Overlay
+from viewers.volume.reslice import View, Voxel, slice_frame
+from viewers.volume.segments_panel import SegmentsPanel
+from viewers.volume.slice_view import Mode, SliceView
+from viewers.volume.toolbar import VolumeToolbar
+from viewers.volume.view_grid import ViewGrid
+from viewers.volume.window_level import DEFAULT_PRESET, PRESETS, WindowLevel
 from workspace.items import ItemSummary
 from workspace.schema import LabelClass
-from workspace.volume.brush import dab
-from workspace.volume.labelmap_edit import LabelMapDocument, LabelMapEdit
-from workspace.volume.model import LabelMap, Segment, Volume
-from workspace.volume.segmentation import load_segmentation, save_segmentation
+from workspace.segmentation.delta import BBox
+from workspace.segmentation.document import SegmentationDocument
+from workspace.volume.model import Segment
+from workspace.volume.segmentation import KIND
 from workspace.workspace import Workspace
 
-DEFAULT_PRESET = "Soft tissue"
+logger = logging.getLogger(__name__)
 BRUSH_RADIUS_MM = 5.0
-
-
-class VolumeLoader(QObject, QRunnable):
-    """Reads the voxels and the segmentation off the GUI thread."""
-
-    loaded = Signal(object)
-    failed = Signal(str)
-
-    def __init__(self, workspace: Workspace, item_id: str) -> None:
-        QObject.__init__(self)
-        QRunnable.__init__(self)
-        self.setAutoDelete(False)
-        self._workspace = workspace
-        self._item_id = item_id
-
-    def run(self) -> None:
-        """Load; the result (or one sentence) is delivered to the GUI thread by signal."""
-        try:
-            volume = self._workspace.load_volume(self._item_id)
-            try:
-                segmentation: LabelMap | None = load_segmentation(self._workspace, self._item_id)
-            except KeyError:
-                segmentation = None
-        except Exception as error:  # noqa: BLE001 - shown to the user as one sentence
-            self.failed.emit(f"The volume could not be opened: {error}")
-            return
-        self.loaded.emit((volume, segmentation))
-
-
-def _swatch(color: str) -> QIcon:
-    pixmap = QPixmap(12, 12)
-    pixmap.fill(QColor(color))
-    return QIcon(pixmap)
 
 
 @register_viewer("volume")
 class VolumeViewer(Viewer):
-    """Three linked slice views (2×2 with the segments panel); a click moves the crosshair."""
+    """Linked slice views, a 3D view of the segment surfaces and the Segments panel."""
 
+    grid: ViewGrid
+    panel: SegmentsPanel
+    toolbar: VolumeToolbar
+    readout: QLabel
+    surface_status: QLabel
     editable = True
-    gestures = (
-        ("Next / previous slice", "Wheel, Up, Down"),
-        ("Five slices on / back", "Page Up, Page Down"),
-        ("Zoom", "Ctrl+Wheel"),
-        ("Window/level", "Right-drag"),
-        ("Place the linked crosshair", "Left-click (no label chosen)"),
-        ("Paint the chosen label", "Left-drag (label chosen)"),
-        ("Erase the chosen label", "Shift+Left-drag"),
-    )
+    gestures = GESTURES
 
     def __init__(
-        self, workspace: Workspace, item: ItemSummary, parent: QWidget | None = None
+        self,
+        workspace: Workspace,
+        item: ItemSummary,
+        parent: QWidget | None = None,
+        preloaded: Loaded | None = None,
     ) -> None:
         super().__init__(workspace, item, parent)
-        self.volume: Volume | None = None
-        self.segmentation: LabelMap | None = None
+        self.loaded: Loaded | None = None
+        self.document: SegmentationDocument | None = None
+        self.editing: SegmentEditing | None = None
         self.views: dict[View, SliceView] = {}
-        self._layout = QGridLayout(self)
+        self.surface_view: Any = None  # SurfaceView, or None when 3D is unavailable
+        self._counter: BackgroundCall | None = None
+        self._closed = False
+        self._surfaces_started = False
+        self.window_level = WindowLevel(*PRESETS[DEFAULT_PRESET])
+        self.brush_radius_mm = BRUSH_RADIUS_MM
+        self.crosshair: Voxel | None = None
+        self._opacity_preview: dict[int, float] = {}
+        self._layout = QVBoxLayout(self)
         self._layout.setContentsMargins(2, 2, 2, 2)
-        self._layout.setSpacing(2)
         self.status = QLabel("Loading the volume…")
         self.status.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self._layout.addWidget(self.status, 0, 0)
-        self.brush_radius_mm = BRUSH_RADIUS_MM
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 0)  # busy: the reader reports stages, not fractions
+        self.progress.setMaximumWidth(320)
+        self._layout.addStretch(1)
+        self._layout.addWidget(self.status)
+        self._layout.addWidget(self.progress, 0, Qt.AlignmentFlag.AlignHCenter)
+        self._layout.addStretch(1)
         self._recount = QTimer(self)
         self._recount.setSingleShot(True)
         self._recount.setInterval(400)
-        self._recount.timeout.connect(self._fill_segments)
-        self._loader = VolumeLoader(workspace, item.id)
-        self._loader.loaded.connect(self._show)
-        self._loader.failed.connect(self.status.setText)
-        QThreadPool.globalInstance().start(self._loader)
+        self._recount.timeout.connect(self._count_segments)
+        if preloaded is not None:
+            self._show(preloaded)
+        else:
+            loader = BackgroundCall(
+                lambda stage: load_item(workspace, item.id, stage),
+                "The volume could not be opened: ",
+            )
+            loader.stage.connect(self.status.setText)
+            loader.done.connect(self._show)
+            loader.failed.connect(self._load_failed)
+            loader.start()
+
+    @property
+    def volume(self) -> Any:
+        """The volume shown (None while loading)."""
+        return None if self.loaded is None else self.loaded.volume
 
     def wait_loaded(self, timeout_ms: int = 30_000) -> bool:
-        """Block until the volume is shown (tests, screenshots); False on time-out."""
+        """Process events until the volume is shown (tests, screenshots); False on time-out."""
         deadline = QDeadlineTimer(timeout_ms)
-        while self.volume is None and not deadline.hasExpired():
+        while self.loaded is None and not deadline.hasExpired():
             QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
-        return self.volume is not None
+        return self.loaded is not None
 
-    def _show(self, loaded: tuple[Volume, LabelMap | None]) -> None:
+    def _load_failed(self, text: str) -> None:
+        self.status.setText(text)
+        self.progress.hide()
+
+    # ------------------------------------------------------------------ building the views
+    def _show(self, loaded: Loaded) -> None:
         """Build the views once the voxels are in memory (on the GUI thread)."""
-        self.volume, self.segmentation = loaded
-        self.status.hide()
-        voxels = self.volume.voxels
-        geometry = self.volume.geometry
-        self.views = {
-            view: SliceView(view, slice_frame(geometry, view), voxels, self) for view in View
-        }
+        if self._closed:
+            return
+        self.loaded = loaded
+        volume = loaded.volume
+        while self._layout.count():
+            taken = self._layout.takeAt(0)
+            widget = None if taken is None else taken.widget()
+            if widget is not None:
+                widget.hide()
+        self.document = self._open_document(loaded)
+        self.editing = SegmentEditing(self.workspace, self.document, volume, self.push)
+        labels = self.document.labels
+        self._counter = BackgroundCall(lambda _stage: label_counts(labels))
+        self._counter.done.connect(self._counted)
+        for view in View:
+            frame = slice_frame(volume.geometry, view)
+            slice_view = SliceView(frame, volume.voxels, volume.geometry, self)
+            slice_view.set_window(self.window_level)
+            slice_view.cursor_moved.connect(self.set_crosshair)
+            slice_view.hovered.connect(self._show_voxel)
+            slice_view.window_changed.connect(self.set_window)
+            slice_view.stroke_finished.connect(self._stroke)
+            slice_view.maximise_requested.connect(lambda v=slice_view: self.grid.toggle(v))
+            self.views[view] = slice_view
+        third = self._make_surface_view()
+        order: list[QWidget] = [self.views[View.AXIAL], self.views[View.SAGITTAL]]
+        self.grid = ViewGrid([*order, self.views[View.CORONAL], third], self)
+        self.panel = SegmentsPanel(self)
+        self.panel.visibility_changed.connect(self._edit_visible)
+        self.panel.opacity_previewed.connect(self._preview_opacity)
+        self.panel.opacity_changed.connect(self._edit_opacity)
+        self.panel.lock_changed.connect(self._edit_locked)
+        splitter = QSplitter(Qt.Orientation.Horizontal)
+        splitter.addWidget(self.grid)
+        splitter.addWidget(self.panel)
+        splitter.setStretchFactor(0, 1)
+        splitter.setSizes([1000, 260])
         self.readout = QLabel(" ")
         self.readout.setObjectName("volumeReadout")
-        self.presets = QComboBox()
-        self.presets.addItems(list(PRESETS))
-        self.presets.setCurrentText(DEFAULT_PRESET)
-        self.presets.currentTextChanged.connect(self.apply_preset)
-        self.segments = QTreeWidget()
-        self.segments.setHeaderLabels(["Segment", "Voxels", "mL"])
-        self.segments.setRootIsDecorated(False)
-        self.segments.itemChanged.connect(self._segment_toggled)
+        self.readout.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.surface_status = QLabel("")
+        bottom = QHBoxLayout()
+        bottom.addWidget(self.readout, 1)
+        bottom.addWidget(self.surface_status)
+        if self.surface_view is not None:
+            self.surface_view.status.connect(self.surface_status.setText)
+        self.toolbar = VolumeToolbar(self)
+        self.toolbar.preset_chosen.connect(self.apply_preset)
+        self.toolbar.window_mode_toggled.connect(lambda _on: self._update_modes())
+        self.toolbar.layout_chosen.connect(self.maximise)
+        self._layout.addWidget(self.toolbar)
+        self._layout.addWidget(splitter, 1)
+        self._layout.addLayout(bottom)
+        self.relays.connect(self.document.events.labels_changed, self._labels_changed)
+        self.relays.connect(self.document.events.segments_changed, self._segments_changed)
+        self.set_active_label(self.active_label)
+        self._segments_changed()
+        self.panel.set_volumes(loaded.counts, volume.geometry.voxel_volume_mm3 / 1000.0)
+        if loaded.problem:
+            self.message.emit(loaded.problem)
+        shape = volume.voxels.shape
+        self.set_crosshair((shape[0] // 2, shape[1] // 2, shape[2] // 2))
 
-        side = QWidget()
-        side_layout = QVBoxLayout(side)
-        side_layout.addWidget(QLabel("Window/level"))
-        side_layout.addWidget(self.presets)
-        side_layout.addWidget(QLabel("Segments"))
-        side_layout.addWidget(self.segments, 1)
-        side_layout.addWidget(self.readout)
-        grid = self._layout
-        grid.addWidget(self.views[View.AXIAL], 0, 0)
-        grid.addWidget(self.views[View.SAGITTAL], 0, 1)
-        grid.addWidget(self.views[View.CORONAL], 1, 0)
-        grid.addWidget(side, 1, 1)
-        self.label_document: LabelMapDocument | None = None
-        if self.segmentation is not None:
-            self._bind_labels(self.segmentation)
-        for view in self.views.values():
-            view.painted.connect(self.paint)
-            view.paint_mode = self.active_label is not None
-            view.cursor_moved.connect(self.set_crosshair)
-            view.hovered.connect(self._show_voxel)
-            view.window_changed.connect(self.set_window)
-        self.apply_preset(DEFAULT_PRESET)
-        self._fill_segments()
-        self._update_overlay()
-        centre = (voxels.shape[0] // 2, voxels.shape[1] // 2, voxels.shape[2] // 2)
-        self.set_crosshair(centre)
+    def _open_document(self, loaded: Loaded) -> SegmentationDocument:
+        geometry = loaded.volume.geometry
+        if loaded.label_map is None:
+            return SegmentationDocument.new(self.item.id, geometry, self.schema)
+        annotations = self.workspace.document(self.item.id)
+        records = [a for a in annotations.all() if a.kind == KIND]
+        record_id = records[-1].id if records else None
+        return SegmentationDocument(self.item.id, loaded.label_map, annotations, record_id)
+
+    def _make_surface_view(self) -> QWidget:
+        assert self.loaded is not None and self.document is not None
+        try:
+            from viewers.volume.surface_view import SurfaceView
+
+            surface_view = SurfaceView(self.loaded.volume.geometry, self.document.labels, self)
+        except Exception as error:  # noqa: BLE001 - no OpenGL: the slice views still work
+            log_failure(logger, "The 3D view could not be created", error)
+            placeholder = QLabel("3D view unavailable on this display")
+            placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            return placeholder
+        surface_view.maximise_requested.connect(lambda: self.grid.toggle(surface_view))
+        surface_view.key_pressed.connect(self.handle_key)
+        self.surface_view = surface_view
+        return surface_view
 
     # ------------------------------------------------------------------ display
     def set_crosshair(self, voxel: Voxel) -> None:
         """Move the linked crosshair: every view shows the slices through ``voxel``."""
-        if self.volume is None:
+        if self.loaded is None:
             return
+        self.crosshair = voxel
         for view in self.views.values():
             view.set_crosshair(voxel)
+        if self.surface_view is not None:
+            k, j, i = voxel
+            self.surface_view.set_crosshair(self.loaded.volume.geometry.index_to_lps([i, j, k]))
         self._show_voxel(voxel)
 
     def set_window(self, window: float, level: float) -> None:
-        """Window/level in every view."""
+        """Window/level in every slice view."""
+        self.window_level = WindowLevel(window, level)
         for view in self.views.values():
-            view.set_window(window, level)
+            view.set_window(self.window_level)
+        preset = [name for name, setting in PRESETS.items() if setting == (window, level)]
+        self.toolbar.show_preset(preset[0] if preset else None)
 
     def apply_preset(self, name: str) -> None:
         """A named window/level preset (brain, lung, bone, soft tissue, abdomen)."""
-        window, level = PRESETS[name]
-        self.set_window(window, level)
+        self.set_window(*PRESETS[name])
+
+    def maximise(self, which: View | str | None) -> None:
+        """Maximise a slice view, the 3D view (``"3d"``), or go back to 2×2 (None)."""
+        if which is None:
+            self.grid.maximise(None)
+        elif isinstance(which, View):
+            self.grid.maximise(self.views[which])
+        else:
+            self.grid.maximise(self.grid.views[3])
 
     def _show_voxel(self, voxel: Voxel) -> None:
-        assert self.volume is not None
+        if self.loaded is None or self.document is None:
+            return
         k, j, i = voxel
-        value = self.volume.voxels[k, j, i]
-        x, y, z = self.volume.geometry.index_to_lps([i, j, k])
-        label = ""
-        if self.segmentation is not None and self.segmentation.labels[k, j, i]:
-            value_of = int(self.segmentation.labels[k, j, i])
-            names = [s.name for s in self.segmentation.segments if s.value == value_of]
-            label = f"  {names[0] if names else value_of}"
+        value = self.loaded.volume.voxels[k, j, i]
+        x, y, z = self.loaded.volume.geometry.index_to_lps([i, j, k])
+        label = int(self.document.labels[k, j, i])
+        names = [s.name for s in self.document.segments if s.value == label]
+        segment = f"  {names[0] if names else label}" if label else ""
         self.readout.setText(
-            f"[{i}, {j}, {k}]  {float(value):.0f}  LPS ({x:.1f}, {y:.1f}, {z:.1f}) mm{label}"
+            f"[{i}, {j}, {k}]  {float(value):.0f}  LPS ({x:.1f}, {y:.1f}, {z:.1f}) mm{segment}"
         )
 
-    # ------------------------------------------------------------------ painting
+    def _overlay(self) -> Overlay:
+        assert self.document is not None
+        shown = [
+            Segment(s.value, s.name, s.color, s.visible, self._opacity_preview[s.value], s.locked)
+            if s.value in self._opacity_preview
+            else s
+            for s in self.document.segments
+        ]
+        return Overlay.for_labels(shown, self.document.labels.dtype)
+
+    def _update_overlay(self) -> None:
+        assert self.document is not None
+        overlay = self._overlay()
+        for view in self.views.values():
+            view.set_overlay(self.document.labels, overlay)
+
+    # ------------------------------------------------------------------ keys and modes
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        """Viewer-wide keys (the views pass on what they do not handle)."""
+        if not self.handle_key(event):
+            super().keyPressEvent(event)
+
+    def handle_key(self, event: QKeyEvent) -> bool:
+        """Presets (Alt+1…5), W/L drag mode (W) and back to 2×2 (Esc)."""
+        if self.loaded is None:
+            return False
+        key, modifiers = event.key(), event.modifiers()
+        if modifiers == Qt.KeyboardModifier.AltModifier and key in PRESET_KEYS:
+            self.apply_preset(PRESET_KEYS[key])
+        elif key == Qt.Key.Key_W and not modifiers:
+            self.toolbar.window_mode.toggle()
+        elif key == Qt.Key.Key_Escape and self.grid.maximised is not None:
+            self.grid.maximise(None)
+        else:
+            return False
+        return True
+
     def set_active_label(self, label: LabelClass | None) -> None:
         """With a label chosen, left-drag paints it (Shift erases); without, it moves the
         crosshair."""
         super().set_active_label(label)
+        self._update_modes()
+
+    def _update_modes(self) -> None:
+        if not self.views:
+            return
+        if self.toolbar.window_mode.isChecked():
+            mode = Mode.WINDOW_LEVEL
+        else:
+            mode = Mode.PAINT if self.active_label is not None else Mode.NAVIGATE
         for view in self.views.values():
-            view.paint_mode = label is not None
+            view.mode = mode
+            view.brush_radius_mm = self.brush_radius_mm
+            if self.active_label is not None:
+                view.brush_color = QColor(self.active_label.color)
 
-    def _segment_value(self, label: LabelClass) -> int:
-        """The label value of ``label`` (its place in the schema), adding the segment if new."""
-        assert self.volume is not None
-        value = next(n for n, c in enumerate(self.schema.classes, start=1) if c.name == label.name)
-        if self.segmentation is None:
-            empty = np.zeros(self.volume.geometry.shape, dtype=np.uint8)
-            self.segmentation = LabelMap(empty, self.volume.geometry, [])
-        if all(s.value != value for s in self.segmentation.segments):
-            self.segmentation.segments.append(Segment(value, label.name, label.color))
-            save_segmentation(self.workspace, self.item.id, self.segmentation, source="painted")
-            self._bind_labels(self.segmentation)
-            self._fill_segments()
-            self._update_overlay()
-        return value
-
-    def _bind_labels(self, segmentation: LabelMap) -> None:
-        if self.label_document is not None and self.label_document.labels is segmentation.labels:
+    # ------------------------------------------------------------------ edits
+    def _stroke(self, voxels: list[Voxel], erase: bool) -> None:
+        label, view = self.active_label, self.sender()
+        if label is None or self.editing is None or not isinstance(view, SliceView):
             return
-        if not segmentation.labels.flags.writeable:
-            segmentation.labels = segmentation.labels.copy()
-        self.label_document = LabelMapDocument(self.item.id, segmentation.labels)
-        self.relays.connect(self.label_document.changed, self._labels_changed)
+        value = self.editing.value_for(label, self.schema)
+        axis = view.frame.fixed_axis
+        problem = self.editing.stroke(value, voxels, axis, self.brush_radius_mm, erase)
+        if problem:
+            self.message.emit(problem)
 
-    def paint(self, voxel: Voxel, erase: bool) -> None:
-        """One brush dab of the active label at ``voxel`` in the view's slice (persisted)."""
-        label = self.active_label
-        sender = self.sender()
-        if label is None or self.volume is None or not isinstance(sender, SliceView):
-            return
-        value = self._segment_value(label)
-        assert self.label_document is not None
-        delta = dab(
-            self.label_document.labels,
-            self.volume.geometry,
-            voxel,
-            self.brush_radius_mm,
-            value,
-            slice_axis=sender.frame.fixed_axis,
-            erase=erase,
-        )
-        if delta is not None:
-            self.push(LabelMapEdit(self.label_document, delta, "erase" if erase else "paint"))
+    def _edit_visible(self, value: int, visible: bool) -> None:
+        if self.editing is not None:
+            self.editing.set_visible(value, visible)
 
-    def _labels_changed(self, bbox: object) -> None:
-        del bbox
-        for view in self.views.values():
-            view.refresh()
-        self._recount.start()  # voxel counts: once the stroke pauses, not on every dab
-
-    # ------------------------------------------------------------------ segments
-    def _fill_segments(self) -> None:
-        self.segments.blockSignals(True)
-        self.segments.clear()
-        if self.segmentation is not None and self.volume is not None:
-            counts = np.bincount(self.segmentation.labels.ravel())
-            voxel_ml = self.volume.geometry.voxel_volume_mm3 / 1000.0
-            for segment in self.segmentation.segments:
-                count = int(counts[segment.value]) if segment.value < counts.size else 0
-                row = QTreeWidgetItem([segment.name, str(count), f"{count * voxel_ml:.1f}"])
-                row.setIcon(0, _swatch(segment.color))
-                row.setFlags(row.flags() | Qt.ItemFlag.ItemIsUserCheckable)
-                row.setCheckState(
-                    0, Qt.CheckState.Checked if segment.visible else Qt.CheckState.Unchecked
-                )
-                row.setData(0, Qt.ItemDataRole.UserRole, segment.value)
-                self.segments.addTopLevelItem(row)
-        self.segments.blockSignals(False)
-
-    def _segment_toggled(self, row: QTreeWidgetItem, column: int) -> None:
-        if self.segmentation is None or column != 0:
-            return
-        value = row.data(0, Qt.ItemDataRole.UserRole)
-        visible = row.checkState(0) == Qt.CheckState.Checked
-        self.segmentation.segments = [
-            Segment(s.value, s.name, s.color, visible, s.opacity, s.locked)
-            if s.value == value
-            else s
-            for s in self.segmentation.segments
-        ]
+    def _preview_opacity(self, value: int, opacity: float) -> None:
+        self._opacity_preview[value] = opacity
         self._update_overlay()
 
-    def _update_overlay(self) -> None:
-        labels: Any = None if self.segmentation is None else self.segmentation.labels
-        table = None if self.segmentation is None else color_table(self.segmentation.segments)
+    def _edit_opacity(self, value: int, opacity: float) -> None:
+        self._opacity_preview.pop(value, None)
+        if self.editing is not None and self.editing.document.segment(value).opacity != opacity:
+            self.editing.set_opacity(value, opacity)
+        else:
+            self._update_overlay()
+
+    def _edit_locked(self, value: int, locked: bool) -> None:
+        if self.editing is not None:
+            self.editing.set_locked(value, locked)
+
+    # ------------------------------------------------------------------ model events
+    def _labels_changed(self, bbox: BBox) -> None:
         for view in self.views.values():
-            view.set_overlay(labels, table)
+            view.labels_changed(bbox)
+        if self.surface_view is not None:
+            self.surface_view.labels_changed(bbox)
+        self._recount.start()  # volumes: once the edits pause, not on every one
+
+    def _segments_changed(self) -> None:
+        assert self.document is not None and self.loaded is not None
+        segments = self.document.segments
+        self.panel.set_segments(segments)
+        self.panel.set_volumes(
+            self.loaded.counts, self.loaded.volume.geometry.voxel_volume_mm3 / 1e3
+        )
+        self._update_overlay()
+        if self.surface_view is not None:  # counts are fresh only when the volume is shown
+            counts = None if self._surfaces_started else self.loaded.counts
+            self.surface_view.set_segments(segments, counts)
+            self._surfaces_started = True
+
+    def _count_segments(self) -> None:
+        """Recount the segments' voxels on a pool thread (a full pass over the labels)."""
+        if self._counter is None:
+            return
+        if self._counter.running:  # one at a time: count again once this one is done
+            self._recount.start()
+        else:
+            self._counter.start()
+
+    def _counted(self, counts: dict[int, int]) -> None:
+        if self.loaded is not None:
+            self.loaded.counts = counts
+            self.panel.set_volumes(counts, self.loaded.volume.geometry.voxel_volume_mm3 / 1e3)
+
+    def shutdown(self) -> None:
+        """Stop the surface worker and release the 3D view, then let go of the model."""
+        self._closed = True
+        self._recount.stop()
+        if self.surface_view is not None:
+            self.surface_view.shutdown()
+        super().shutdown()
+
+    def closeEvent(self, event: QCloseEvent) -> None:
+        """Closed as a window of its own (tests, a detached view): shut down first."""
+        self.shutdown()
+        super().closeEvent(event)

@@ -1,0 +1,72 @@
+"""Synthetic mouse and wheel input for the volume views (drags with buttons held), and
+exact 32-bit images of widgets (pytest-xvfb's screen has 16-bit colour, so ``grab()`` rounds)."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
+from PySide6.QtGui import QImage, QMouseEvent, QWheelEvent
+from PySide6.QtWidgets import QApplication, QWidget
+
+NO_MODIFIER = Qt.KeyboardModifier.NoModifier
+
+
+def _send(widget: QWidget, kind: QEvent.Type, point: QPointF, button, buttons, modifiers) -> None:
+    global_point = QPointF(widget.mapToGlobal(point.toPoint()))
+    event = QMouseEvent(kind, point, global_point, button, buttons, modifiers)
+    QApplication.sendEvent(widget, event)
+
+
+def drag(
+    widget: QWidget,
+    button: Qt.MouseButton,
+    points: list[QPointF],
+    modifiers: Qt.KeyboardModifier = NO_MODIFIER,
+) -> None:
+    """Press at the first point, move through the others, release at the last."""
+    _send(widget, QEvent.Type.MouseButtonPress, points[0], button, button, modifiers)
+    for point in points[1:]:
+        _send(widget, QEvent.Type.MouseMove, point, Qt.MouseButton.NoButton, button, modifiers)
+    _send(
+        widget,
+        QEvent.Type.MouseButtonRelease,
+        points[-1],
+        button,
+        Qt.MouseButton.NoButton,
+        modifiers,
+    )
+
+
+def hover(widget: QWidget, point: QPointF) -> None:
+    """Move the mouse over ``widget`` with no button held."""
+    _send(
+        widget,
+        QEvent.Type.MouseMove,
+        point,
+        Qt.MouseButton.NoButton,
+        Qt.MouseButton.NoButton,
+        NO_MODIFIER,
+    )
+
+
+def wheel(
+    widget: QWidget, point: QPointF, steps: int, modifiers: Qt.KeyboardModifier = NO_MODIFIER
+) -> None:
+    """Turn the wheel ``steps`` notches (positive: away from the user)."""
+    event = QWheelEvent(
+        point,
+        QPointF(widget.mapToGlobal(point.toPoint())),
+        QPoint(0, 0),
+        QPoint(0, 120 * steps),
+        Qt.MouseButton.NoButton,
+        modifiers,
+        Qt.ScrollPhase.NoScrollPhase,
+        False,
+    )
+    QApplication.sendEvent(widget, event)
+
+
+def rendered(widget: QWidget) -> QImage:
+    """What ``widget`` paints, in 32-bit colour whatever the screen's depth."""
+    image = QImage(widget.size(), QImage.Format.Format_RGB32)
+    widget.render(image)
+    return image

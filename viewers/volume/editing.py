@@ -1,0 +1,120 @@
+"""The viewer's edits of a segmentation, as commands (no Qt): strokes and segment settings.
+
+Strokes go through the segmentation tools (:mod:`workspace.segmentation.tools`); segment
+settings through the document's segment commands. Every command is handed to ``push`` (the
+viewer's command stack), so it is undoable and persisted. A segmentation that exists only in
+memory (a volume never segmented) is stored on its first edit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+
+from workspace.commands import Command
+from workspace.schema import LabelClass, LabelSchema
+from workspace.segmentation.area import EditError
+from workspace.segmentation.document import (
+    AddSegment,
+    SegmentationDocument,
+    SetSegmentLock,
+    SetSegmentOpacity,
+    SetSegmentVisibility,
+)
+from workspace.segmentation.editing import ToolContext
+from workspace.segmentation.tools.base import Pointer
+from workspace.segmentation.tools.erase import EraserOptions, EraseTool
+from workspace.segmentation.tools.paint import BrushOptions, PaintTool
+from workspace.volume.model import Segment, Volume
+from workspace.volume.segmentation import save_segmentation
+from workspace.workspace import Workspace
+
+Voxel = tuple[int, int, int]
+Push = Callable[[Command], bool]
+
+
+class SegmentEditing:
+    """Turns the viewer's gestures into commands on one segmentation document."""
+
+    def __init__(
+        self,
+        workspace: Workspace,
+        document: SegmentationDocument,
+        volume: Volume,
+        push: Push,
+    ) -> None:
+        self.workspace = workspace
+        self.document = document
+        self.volume = volume
+        self.push = push
+
+    @property
+    def stored(self) -> bool:
+        """Whether the document is tied to the item's stored segmentation record."""
+        return self.document.record_id is not None
+
+    def ensure_stored(self) -> None:
+        """Store an in-memory segmentation as the item's record (before its first edit)."""
+        if self.stored:
+            return
+        item_id = self.document.item_id
+        record_id = save_segmentation(self.workspace, item_id, self.document.label_map, "painted")
+        self.document.annotations = self.workspace.document(item_id)
+        self.document.record_id = record_id
+
+    def value_for(self, label: LabelClass, schema: LabelSchema) -> int:
+        """The label value of ``label``'s segment, adding the segment if it is missing.
+
+        A new segment takes the schema's value for the class (its position, from 1) when that
+        value is free, else the lowest free value.
+        """
+        for segment in self.document.segments:
+            if segment.name == label.name:
+                return segment.value
+        self.ensure_stored()
+        wanted = [c.name for c in schema.classes].index(label.name) + 1
+        used = {s.value for s in self.document.segments}
+        value = wanted if wanted not in used else self.document.free_values(1)[0]
+        self.push(AddSegment(self.document, Segment(value, label.name, label.color)))
+        return value
+
+    def stroke(
+        self, value: int, voxels: Sequence[Voxel], axis: int, radius_mm: float, erase: bool
+    ) -> str | None:
+        """Paint (or erase) segment ``value`` along ``voxels`` in the slice normal to array
+        ``axis`` as one undo step; returns why nothing was done, if so."""
+        if not voxels:
+            return None
+        tool: PaintTool | EraseTool = (
+            EraseTool(EraserOptions(radius_mm=radius_mm))
+            if erase
+            else PaintTool(BrushOptions(radius_mm=radius_mm))
+        )
+        try:
+            self.ensure_stored()
+            tool.activate(ToolContext(self.document, self.volume, segment=value))
+            command = tool.apply_stroke([Pointer(v, axis) for v in voxels])
+        except EditError as error:
+            return str(error)
+        finally:
+            tool.deactivate()
+        if command is not None:
+            self.push(command)
+        return None
+
+    def set_visible(self, value: int, visible: bool) -> None:
+        """Show or hide segment ``value`` (undoable; persisted once the segmentation is)."""
+        self._set(SetSegmentVisibility(self.document, value, visible))
+
+    def set_opacity(self, value: int, opacity: float) -> None:
+        """Set segment ``value``'s fill opacity."""
+        self._set(SetSegmentOpacity(self.document, value, opacity))
+
+    def set_locked(self, value: int, locked: bool) -> None:
+        """Lock or unlock segment ``value``."""
+        self._set(SetSegmentLock(self.document, value, locked))
+
+    def _set(self, command: Command) -> None:
+        if self.stored:
+            self.push(command)
+        else:  # nothing stored yet: change the display only, no undo step
+            command.do()
