@@ -158,3 +158,68 @@ class LabelMapDeltaRecord(Base):
     voxels: Mapped[bytes] = mapped_column(LargeBinary)
 
     __table_args__ = (Index("ix_labelmap_deltas_item_seq", "item_id", "seq"),)
+
+
+class SyncCheckout(Base):
+    """A batch this workstation claimed from the queue: its manifest, lease and progress."""
+
+    __tablename__ = "sync_checkouts"
+    batch_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    project: Mapped[str] = mapped_column(String(64))
+    track: Mapped[str] = mapped_column(String(64))
+    group_id: Mapped[str] = mapped_column(String(64), index=True)
+    issue: Mapped[int] = mapped_column(Integer)
+    stream_seq: Mapped[int | None] = mapped_column(Integer)
+    state: Mapped[str] = mapped_column(String(16))
+    manifest: Mapped[dict[str, Any]]
+    lease_revision: Mapped[int | None] = mapped_column(Integer)
+    lease_expires_at: Mapped[str | None] = mapped_column(String(40))
+    lease_lost: Mapped[int] = mapped_column(Integer, default=0)
+    bytes_total: Mapped[int] = mapped_column(Integer, default=0)
+    bytes_done: Mapped[int] = mapped_column(Integer, default=0)
+    checked_out_at: Mapped[str] = mapped_column(String(40))
+    updated_at: Mapped[str] = mapped_column(String(40))
+
+
+class SyncOutboxEntry(Base):
+    """A task result waiting to be sent, written in the transaction that submits the task."""
+
+    __tablename__ = "sync_outbox"
+    result_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    project: Mapped[str] = mapped_column(String(64))
+    batch_id: Mapped[str] = mapped_column(String(64), index=True)
+    task_id: Mapped[str] = mapped_column(String(64))
+    document: Mapped[dict[str, Any]]
+    created_at: Mapped[str] = mapped_column(String(40))
+    sent_at: Mapped[str | None] = mapped_column(String(40), index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    last_error: Mapped[str] = mapped_column(Text, default="")
+
+
+class QueueBatch(Base):
+    """A batch the manager pushed; which of its tasks are gold is known only here."""
+
+    __tablename__ = "queue_batches"
+    batch_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    project: Mapped[str] = mapped_column(String(64), index=True)
+    track: Mapped[str] = mapped_column(String(64))
+    group_id: Mapped[str] = mapped_column(String(64), index=True)
+    issue: Mapped[int] = mapped_column(Integer)
+    manifest: Mapped[dict[str, Any]]
+    gold_task_ids: Mapped[list[Any]]
+    pushed_at: Mapped[str] = mapped_column(String(40))
+
+
+class QueueResult(Base):
+    """A result the manager collected (the primary key makes each result count once)."""
+
+    __tablename__ = "queue_results"
+    result_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    project: Mapped[str] = mapped_column(String(64), index=True)
+    batch_id: Mapped[str] = mapped_column(String(64), index=True)
+    task_id: Mapped[str] = mapped_column(String(64))
+    annotator: Mapped[str] = mapped_column(String(200))
+    received_at: Mapped[str] = mapped_column(String(40))
+    flag: Mapped[str] = mapped_column(Text, default="")
+    document: Mapped[dict[str, Any]]
+    exported_at: Mapped[str | None] = mapped_column(String(40))

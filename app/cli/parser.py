@@ -10,6 +10,17 @@ from app.cli.export_commands import cmd_export
 from app.cli.gui_commands import cmd_demo, cmd_open
 from app.cli.integrity_commands import cmd_audit_show, cmd_audit_verify, cmd_check
 from app.cli.profile_commands import cmd_init, cmd_passwd, cmd_recovery_export
+from app.cli.sync_commands import (
+    add_server_options,
+    cmd_batch_export,
+    cmd_batch_import,
+    cmd_queue_collect,
+    cmd_queue_project_key,
+    cmd_queue_push,
+    cmd_queue_reissue,
+    cmd_queue_status,
+    cmd_sync,
+)
 from workspace.export.formats import FORMATS
 
 
@@ -97,4 +108,68 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-gui", action="store_true", help="create the profile and list its items only"
     )
     add("open", cmd_open, "open the workstation (the default)")
+    _add_queue_commands(sub, common, add)
     return parser
+
+
+def _add_queue_commands(
+    sub: argparse._SubParsersAction[argparse.ArgumentParser],
+    common: argparse.ArgumentParser,
+    add: Callable[[str, Callable[[argparse.Namespace], int], str], argparse.ArgumentParser],
+) -> None:
+    """``sync``, ``queue push|status|collect|reissue|project-key``, ``batch export|import``."""
+    sync = add("sync", cmd_sync, "check out batches from the queue and send results")
+    add_server_options(sync)
+    sync.add_argument("--pull", type=int, metavar="N", help="check out up to N new batches")
+    sync.add_argument("--push", action="store_true", help="send submitted results")
+    sync.add_argument("--track", action="append", metavar="NAME", help="my track (repeatable)")
+    sync.add_argument(
+        "--project-key", action="append", metavar="PROJECT=KEY", help="a project's key"
+    )
+    sync.add_argument("--lease-days", type=float, metavar="DAYS", help="lease length to ask for")
+
+    queue = sub.add_parser("queue", help="project manager: batches on the queue")
+    queue_sub = queue.add_subparsers(dest="queue_command", metavar="ACTION", required=True)
+
+    def action(
+        name: str, handler: Callable[[argparse.Namespace], int], text: str
+    ) -> argparse.ArgumentParser:
+        command = queue_sub.add_parser(name, parents=[common], help=text, description=text)
+        command.set_defaults(handler=handler)
+        add_server_options(command)
+        return command
+
+    push = action("push", cmd_queue_push, "make batches from a folder and queue them")
+    push.add_argument("folder", metavar="FOLDER")
+    push.add_argument("--project", required=True)
+    push.add_argument("--track", required=True)
+    push.add_argument("--per-batch", type=int, default=10, metavar="N")
+    push.add_argument("--redundancy", type=int, default=1, metavar="K", help="annotators per task")
+    push.add_argument("--gold", metavar="FOLDER", help="gold-standard items mixed into batches")
+    push.add_argument("--schema", metavar="ID", help="label schema preset (default: by modality)")
+    push.add_argument("--due", metavar="YYYY-MM-DD")
+    push.add_argument("--instructions", metavar="TEXT")
+    push.add_argument("--replicas", type=int, default=1, help="stream replicas (3 on a cluster)")
+    action("status", cmd_queue_status, "batches available, leased, expired, returned")
+    collect = action("collect", cmd_queue_collect, "receive results and write them out")
+    collect.add_argument("--out", required=True, metavar="DIR")
+    collect.add_argument("--project", metavar="NAME", help="only this project")
+    collect.add_argument(
+        "--offline", action="store_true", help="only write out results already received"
+    )
+    reissue = action("reissue", cmd_queue_reissue, "queue a batch whose lease expired again")
+    reissue.add_argument("batch", metavar="BATCH")
+    reissue.add_argument("--force", action="store_true", help="even if its lease is current")
+    key = action("project-key", cmd_queue_project_key, "print a project's key for workstations")
+    key.add_argument("project", metavar="PROJECT")
+
+    batch = sub.add_parser("batch", help="batch files for sites with no network path")
+    batch_sub = batch.add_subparsers(dest="batch_command", metavar="ACTION", required=True)
+    export = batch_sub.add_parser("export", parents=[common], help="write a batch file")
+    export.add_argument("batch", metavar="BATCH")
+    export.add_argument("--out", required=True, metavar="FILE")
+    export.add_argument("--force", action="store_true", help="overwrite FILE")
+    export.set_defaults(handler=cmd_batch_export)
+    importing = batch_sub.add_parser("import", parents=[common], help="import a batch file")
+    importing.add_argument("file", metavar="FILE")
+    importing.set_defaults(handler=cmd_batch_import)

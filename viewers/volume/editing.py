@@ -1,27 +1,31 @@
 """The viewer's edits of a segmentation, as commands (no Qt): strokes and segment settings.
 
-Strokes go through the segmentation tools (:mod:`workspace.segmentation.tools`); segment
-settings through the document's segment commands. Every command is handed to ``push`` (the
-viewer's command stack), so it is undoable and persisted. A segmentation that exists only in
-memory (a volume never segmented) is stored on its first edit.
+Strokes and the tools panel's tools go through the segmentation tools
+(:mod:`workspace.segmentation.tools`), honouring the editable area; segment settings (name,
+colour, visibility...) through the document's segment commands. Every command is handed to
+``push`` (the viewer's command stack), so it is undoable and persisted. A segmentation that
+exists only in memory (a volume never segmented) is stored on its first edit.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from typing import Any
 
 from workspace.commands import Command
 from workspace.schema import LabelClass, LabelSchema
-from workspace.segmentation.area import EditError
+from workspace.segmentation.area import EditableArea, EditError
 from workspace.segmentation.document import (
     AddSegment,
+    RecolourSegment,
+    RenameSegment,
     SegmentationDocument,
     SetSegmentLock,
     SetSegmentOpacity,
     SetSegmentVisibility,
 )
 from workspace.segmentation.editing import ToolContext
-from workspace.segmentation.tools.base import Pointer
+from workspace.segmentation.tools.base import Pointer, Tool
 from workspace.segmentation.tools.erase import EraserOptions, EraseTool
 from workspace.segmentation.tools.paint import BrushOptions, PaintTool
 from workspace.volume.model import Segment, Volume
@@ -46,6 +50,12 @@ class SegmentEditing:
         self.document = document
         self.volume = volume
         self.push = push
+        #: What painting may overwrite, and the optional intensity mask (every tool).
+        self.area = EditableArea()
+
+    def context(self, value: int | None) -> ToolContext:
+        """The context a tool works in: this document and volume, segment ``value``."""
+        return ToolContext(self.document, self.volume, segment=value, area=self.area)
 
     @property
     def stored(self) -> bool:
@@ -78,20 +88,28 @@ class SegmentEditing:
         return value
 
     def stroke(
-        self, value: int, voxels: Sequence[Voxel], axis: int, radius_mm: float, erase: bool
+        self,
+        value: int,
+        voxels: Sequence[Voxel],
+        axis: int,
+        radius_mm: float,
+        erase: bool,
+        sphere: bool = False,
+        erase_all: bool = False,
     ) -> str | None:
         """Paint (or erase) segment ``value`` along ``voxels`` in the slice normal to array
-        ``axis`` as one undo step; returns why nothing was done, if so."""
+        ``axis`` (a disc, or a ``sphere``) as one undo step; returns why nothing was done, if
+        so. ``erase_all`` erases every visible unlocked segment, not only ``value``."""
         if not voxels:
             return None
         tool: PaintTool | EraseTool = (
-            EraseTool(EraserOptions(radius_mm=radius_mm))
+            EraseTool(EraserOptions(radius_mm=radius_mm, sphere=sphere, all_segments=erase_all))
             if erase
-            else PaintTool(BrushOptions(radius_mm=radius_mm))
+            else PaintTool(BrushOptions(radius_mm=radius_mm, sphere=sphere))
         )
         try:
             self.ensure_stored()
-            tool.activate(ToolContext(self.document, self.volume, segment=value))
+            tool.activate(self.context(value))
             command = tool.apply_stroke([Pointer(v, axis) for v in voxels])
         except EditError as error:
             return str(error)
@@ -99,6 +117,39 @@ class SegmentEditing:
             tool.deactivate()
         if command is not None:
             self.push(command)
+        return None
+
+    def run(self, tool: Tool[Any], value: int | None, at: Pointer | None = None) -> str | None:
+        """Apply ``tool`` (its options set) to segment ``value`` as one undo step; returns why
+        nothing was done, if so (an error, or "nothing to change")."""
+        try:
+            tool.activate(self.context(value))
+            tool.context.selected()  # refuse a missing or locked segment before storing
+            self.ensure_stored()
+            command = tool.apply(at)
+        except EditError as error:
+            return str(error)
+        finally:
+            tool.deactivate()
+        if command is None:
+            return f"{tool.title}: nothing to change."
+        return None if self.push(command) else f"{tool.title}: the edit was not saved."
+
+    def rename(self, value: int, name: str) -> str | None:
+        """Rename segment ``value`` (undoable, persisted); returns why not, if refused."""
+        return self._change(lambda: RenameSegment(self.document, value, name.strip()))
+
+    def recolour(self, value: int, color: str) -> str | None:
+        """Give segment ``value`` the colour ``#rrggbb`` (undoable, persisted)."""
+        return self._change(lambda: RecolourSegment(self.document, value, color.lower()))
+
+    def _change(self, make: Callable[[], Command]) -> str | None:
+        try:
+            command = make()
+        except ValueError as error:  # an empty or repeated name, a malformed colour
+            return str(error)
+        self.ensure_stored()  # a name or colour is worth keeping: store the segmentation
+        self.push(command)
         return None
 
     def set_visible(self, value: int, visible: bool) -> None:

@@ -2,13 +2,16 @@
 
 The slice views handle slice stepping, zoom, pan, reset and maximise themselves
 (:mod:`viewers.volume.slice_view`), the 3D view its camera (:mod:`viewers.volume.surface_view`),
-the viewer the rest. The Help dialog lists :data:`GESTURES` (``Viewer.gestures``).
+the viewer the rest, among them the Tools panel's keys (:data:`viewers.volume.tools_panel.TOOLS`,
+one letter per tool: digits are the label palette's). The Help dialog lists :data:`GESTURES`
+(``Viewer.gestures``).
 """
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt
 
+from viewers.volume.tools_panel import TOOLS
 from viewers.volume.window_level import PRESETS
 
 #: Alt+1 ... Alt+5: the window/level presets in menu order.
@@ -21,12 +24,18 @@ GESTURES: tuple[tuple[str, str], ...] = (
     ("Zoom", "Ctrl+Wheel, Right-drag, +, -"),
     ("Pan", "Middle-drag"),
     ("Reset zoom and pan (3D: camera)", "R"),
-    ("Place the linked crosshair", "Left-click (no label chosen)"),
+    ("Place the linked crosshair", "Left-click (no segment selected, or no tool)"),
     ("Window/level drag mode on / off", "W"),
     ("Window/level (in W/L mode): width, level", "Left-drag"),
     ("Window/level presets: " + ", ".join(PRESETS), "Alt+1…Alt+5"),
     ("Maximise a view / back to 2×2", "Double-click, M, Esc"),
     ("Rotate / pan / zoom the 3D view", "Left-, Middle-, Right-drag in 3D"),
-    ("Paint the chosen label", "Left-drag (label chosen)"),
-    ("Erase the chosen label", "Shift+Left-drag"),
+    ("Paint the selected segment or label", "Left-drag (paint tool)"),
+    ("Erase the selected segment", "Shift+Left-drag, or the erase tool"),
+    *((f"Tool: {spec.tool_id.replace('_', ' ')}", spec.key) for spec in TOOLS),
+    ("Put the tool down (again: its key)", "Esc"),
+    ("Brush radius smaller / larger (1 mm)", "[, ]"),
+    ("Region grow seed, island to keep or remove", "Left-click (tool chosen)"),
+    ("Rename a segment", "Double-click its name"),
+    ("Recolour a segment", "Click its colour swatch"),
 )

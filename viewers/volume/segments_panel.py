@@ -2,19 +2,34 @@
 
 The panel shows the segment list it is given and reports what the user asks for; the viewer
 turns each request into an undoable command. An opacity drag is previewed live and reported
-once, when the slider is released.
+once, when the slider is released. Double-click a name to rename the segment; click its colour
+swatch to choose another colour (as in 3D Slicer's segment table).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import (
+    QAbstractItemModel,
+    QEvent,
+    QModelIndex,
+    QPersistentModelIndex,
+    QRect,
+    Qt,
+    Signal,
+)
+from PySide6.QtGui import QColor, QMouseEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QApplication,
+    QColorDialog,
     QHeaderView,
     QLabel,
     QSlider,
+    QStyle,
+    QStyledItemDelegate,
+    QStyleOptionViewItem,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
@@ -26,6 +41,42 @@ from workspace.volume.model import Segment
 
 NAME, OPACITY, LOCK, VOLUME = range(4)
 _VALUE = Qt.ItemDataRole.UserRole
+Index = QModelIndex | QPersistentModelIndex
+
+
+class _SwatchDelegate(QStyledItemDelegate):
+    """Reports a click on the colour swatch of a name cell (the rest behaves as usual)."""
+
+    def __init__(self, clicked: Callable[[int], None], parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self._clicked = clicked
+
+    def swatch_rect(self, option: QStyleOptionViewItem, index: Index) -> QRect:
+        """Where the swatch (the item's icon) is drawn in the cell of ``option``."""
+        option = QStyleOptionViewItem(option)
+        self.initStyleOption(option, index)
+        widget = option.widget
+        style = widget.style() if widget is not None else QApplication.style()
+        return style.subElementRect(QStyle.SubElement.SE_ItemViewItemDecoration, option, widget)
+
+    def editorEvent(
+        self,
+        event: QEvent,
+        model: QAbstractItemModel,
+        option: QStyleOptionViewItem,
+        index: Index,
+    ) -> bool:
+        """A left-button release on the swatch asks for a colour; the rest goes on as usual."""
+        if (
+            index.column() == NAME
+            and isinstance(event, QMouseEvent)
+            and event.button() == Qt.MouseButton.LeftButton
+            and self.swatch_rect(option, index).contains(event.position().toPoint())
+        ):
+            if event.type() == QEvent.Type.MouseButtonRelease:
+                self._clicked(int(index.data(_VALUE)))
+            return True
+        return super().editorEvent(event, model, option, index)
 
 
 class SegmentsPanel(QWidget):
@@ -36,6 +87,9 @@ class SegmentsPanel(QWidget):
     opacity_changed = Signal(int, float)  # on release (one undo step)
     lock_changed = Signal(int, bool)
     segment_selected = Signal(int)
+    renamed = Signal(int, str)
+    recolour_requested = Signal(int, str)  # value, '#rrggbb' (chosen in a colour dialog)
+    swatch_clicked = Signal(int)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -53,6 +107,11 @@ class SegmentsPanel(QWidget):
         for column in (LOCK, VOLUME):
             header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         self.tree.itemChanged.connect(self._item_changed)
+        self.tree.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)  # names only:
+        self.tree.itemDoubleClicked.connect(self._double_clicked)  # see _double_clicked
+        self.delegate = _SwatchDelegate(self.swatch_clicked.emit, self.tree)
+        self.tree.setItemDelegateForColumn(NAME, self.delegate)
+        self.swatch_clicked.connect(self.choose_colour)
         self.tree.currentItemChanged.connect(self._current_changed)
         self.setMinimumWidth(250)
         layout = QVBoxLayout(self)
@@ -105,6 +164,34 @@ class SegmentsPanel(QWidget):
         assert row is not None
         return row
 
+    def swatch_rect(self, value: int) -> QRect:
+        """Where segment ``value``'s colour swatch is, in the tree's viewport (tests)."""
+        row = self.row_of(value)
+        index = self.tree.model().index(self.tree.indexOfTopLevelItem(row), NAME)
+        option = QStyleOptionViewItem()
+        self.tree.initViewItemOption(option)  # as the view paints and hands it to the delegate
+        option.rect = self.tree.visualRect(index)
+        return self.delegate.swatch_rect(option, index)
+
+    def selected_value(self) -> int | None:
+        """The segment of the current row (None when no row is current)."""
+        row = self.tree.currentItem()
+        return None if row is None else int(row.data(NAME, _VALUE))
+
+    def select(self, value: int | None) -> None:
+        """Make segment ``value``'s row current (None: no row), without reporting it."""
+        self.tree.blockSignals(True)
+        try:
+            if value is None:
+                self.tree.setCurrentIndex(QModelIndex())
+                self.tree.clearSelection()
+            else:
+                self.tree.setCurrentItem(self.row_of(value))
+        except KeyError:
+            pass
+        finally:
+            self.tree.blockSignals(False)
+
     def slider_of(self, value: int) -> QSlider:
         """The opacity slider of segment ``value``."""
         return self._sliders[value]
@@ -112,7 +199,7 @@ class SegmentsPanel(QWidget):
     def _add_row(self, segment: Segment) -> None:
         row = QTreeWidgetItem(self.tree)
         row.setData(NAME, _VALUE, segment.value)
-        row.setFlags(row.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+        row.setFlags(row.flags() | Qt.ItemFlag.ItemIsUserCheckable | Qt.ItemFlag.ItemIsEditable)
         row.setTextAlignment(VOLUME, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
         slider = QSlider(Qt.Orientation.Horizontal)
         slider.setRange(0, 100)
@@ -126,7 +213,11 @@ class SegmentsPanel(QWidget):
     def _fill_row(self, row: QTreeWidgetItem, segment: Segment) -> None:
         row.setText(NAME, segment.name)
         row.setIcon(NAME, swatch(segment.color, 14))
-        row.setToolTip(NAME, f"{segment.name} (label {segment.value}, {segment.color})")
+        row.setToolTip(
+            NAME,
+            f"{segment.name} (label {segment.value}, {segment.color}): double-click to rename, "
+            "click the swatch to change the colour",
+        )
         row.setCheckState(NAME, _state(segment.visible))
         row.setCheckState(LOCK, _state(segment.locked))
         slider = self._sliders[segment.value]
@@ -139,10 +230,43 @@ class SegmentsPanel(QWidget):
     def _item_changed(self, row: QTreeWidgetItem, column: int) -> None:
         value = int(row.data(NAME, _VALUE))
         checked = row.checkState(column) == Qt.CheckState.Checked
+        segment = next((s for s in self._segments if s.value == value), None)
         if column == NAME:
-            self.visibility_changed.emit(value, checked)
+            name = row.text(NAME).strip()
+            if segment is not None and name != segment.name:
+                if name:
+                    self.renamed.emit(value, name)
+                else:  # an empty name is not a name: show the old one again
+                    self._refill(row, segment)
+            if segment is None or checked != segment.visible:
+                self.visibility_changed.emit(value, checked)
         elif column == LOCK:
             self.lock_changed.emit(value, checked)
+
+    def _refill(self, row: QTreeWidgetItem, segment: Segment) -> None:
+        self.tree.blockSignals(True)
+        try:
+            self._fill_row(row, segment)
+        finally:
+            self.tree.blockSignals(False)
+
+    def revert(self) -> None:
+        """Show the segments as they are again (a refused rename)."""
+        self.set_segments(self._segments)
+
+    def _double_clicked(self, row: QTreeWidgetItem, column: int) -> None:
+        """Only the name is edited in place (the other columns have their own controls)."""
+        if column == NAME:
+            self.tree.editItem(row, NAME)
+
+    def choose_colour(self, value: int) -> None:
+        """Ask for segment ``value``'s new colour in a colour dialog; report it if changed."""
+        segment = next((s for s in self._segments if s.value == value), None)
+        if segment is None:
+            return
+        chosen = QColorDialog.getColor(QColor(segment.color), self, f"Colour of {segment.name}")
+        if chosen.isValid() and chosen.name().lower() != segment.color.lower():
+            self.recolour_requested.emit(value, chosen.name())
 
     def _slid(self, value: int, position: int) -> None:
         if self._sliders[value].isSliderDown():

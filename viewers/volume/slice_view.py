@@ -3,13 +3,16 @@
 Gestures follow ITK-SNAP and 3D Slicer: the wheel (or Up/Down, Left/Right, B/F, Page Up/Down,
 Home/End) moves through slices, Ctrl+wheel or right-drag zooms, middle-drag pans, R resets the
 view, left-click places the linked crosshair. In window/level mode a left-drag changes the
-window (left/right) and level (up/down); in paint mode a left-drag paints, Shift+drag erases.
+window (left/right) and level (up/down); in paint mode a left-drag paints, Shift+drag erases;
+in click mode a left-click picks a voxel for a tool (a region-grow seed, an island). A tool's
+preview (e.g. the threshold's voxels) is drawn over the slice until it is cleared.
 Keys the view does not handle go up to the viewer (presets, layout, modes).
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from enum import Enum
 from typing import Any
 
@@ -67,6 +70,13 @@ class Mode(Enum):
     NAVIGATE = "navigate"  # move the linked crosshair
     WINDOW_LEVEL = "window_level"
     PAINT = "paint"  # paint the active segment (Shift: erase)
+    CLICK = "click"  # pick a voxel for the active tool
+
+
+#: A tool preview: ``(array axis, slice index) -> mask`` of that slice, its two other axes in
+#: array order (as :meth:`ThresholdTool.preview_slice` returns it).
+PreviewSource = Callable[[int, int], npt.NDArray[np.bool_]]
+PREVIEW_ALPHA = 190
 
 
 class SliceView(QWidget):
@@ -76,6 +86,7 @@ class SliceView(QWidget):
     hovered = Signal(object)  # Voxel under the mouse
     window_changed = Signal(float, float)  # window, level
     stroke_finished = Signal(object, bool)  # list[Voxel], erase
+    voxel_clicked = Signal(object)  # Voxel clicked (click mode)
     maximise_requested = Signal()
 
     def __init__(
@@ -97,7 +108,13 @@ class SliceView(QWidget):
         self.mode = Mode.NAVIGATE
         self.brush_radius_mm = 5.0
         self.brush_color = QColor("#ffffff")
+        self.brush_erases = False  # the erase tool: strokes erase without Shift
         self._image: QImage | None = None
+        self._preview_source: PreviewSource | None = None
+        self._preview_color = QColor("#ffffff")
+        self._preview_pixels: npt.NDArray[np.uint32] | None = None
+        self._preview_image: QImage | None = None
+        self.preview_caption = ""
         # button, press position, last position, window and level at the press
         self._drag: tuple[Qt.MouseButton, QPointF, QPointF, float, float] | None = None
         self._stroke: list[Voxel] = []
@@ -154,6 +171,38 @@ class SliceView(QWidget):
         low, high = bbox[2 * self.frame.fixed_axis], bbox[2 * self.frame.fixed_axis + 1]
         return low <= self.index < high
 
+    def set_preview(
+        self, source: PreviewSource | None, color: QColor | None = None, caption: str = ""
+    ) -> None:
+        """Draw ``source``'s mask of the shown slice over it in ``color``, lightened so that it
+        stands out over the segment itself, with ``caption`` under the view's name (None: no
+        preview); call again with the same source when what it returns changed."""
+        self._preview_source = source
+        self.preview_caption = caption if source is not None else ""
+        if color is not None:
+            self._preview_color = QColor(color).lighter(160)
+        self._render_preview()
+        self.update()
+
+    def preview_mask(self) -> npt.NDArray[np.bool_] | None:
+        """The preview of the shown slice as displayed (rows, cols), or None."""
+        if self._preview_source is None:
+            return None
+        plane = self._preview_source(self.frame.fixed_axis, self.index)
+        return np.asarray(self.frame.orient(plane), dtype=np.bool_)
+
+    def _render_preview(self) -> None:
+        mask = self.preview_mask()
+        if mask is None:
+            self._preview_pixels = self._preview_image = None
+            return
+        color = self._preview_color
+        argb = (PREVIEW_ALPHA << 24) | (color.red() << 16) | (color.green() << 8) | color.blue()
+        pixels = np.where(mask, np.uint32(argb), np.uint32(0)).astype(np.uint32)
+        rows, cols = pixels.shape
+        self._preview_pixels = pixels  # the QImage below does not own its buffer
+        self._preview_image = QImage(pixels.data, cols, rows, 4 * cols, QImage.Format.Format_ARGB32)
+
     def rendered(self) -> npt.NDArray[np.uint32]:
         """A copy of the packed 0xFFRRGGBB pixels of the current slice (before scaling)."""
         return self.pipeline.render(self.index).copy()
@@ -164,6 +213,8 @@ class SliceView(QWidget):
         rows, cols = pixels.shape
         # a QImage over the pipeline's buffer (no copy); the pipeline keeps the buffer alive
         self._image = QImage(pixels.data, cols, rows, 4 * cols, QImage.Format.Format_RGB32)
+        if self._preview_source is not None:
+            self._render_preview()
         self.update()
 
     # ------------------------------------------------------------------ geometry
@@ -201,6 +252,8 @@ class SliceView(QWidget):
         target = QRectF(rect.left, rect.top, rect.width, rect.height)
         if self._image is not None:
             painter.drawImage(target, self._image)
+        if self._preview_image is not None:
+            painter.drawImage(target, self._preview_image)
         if self._stroke:
             self._paint_stroke(painter)
         if self.crosshair is not None:
@@ -252,6 +305,9 @@ class SliceView(QWidget):
         painter.setFont(font)
         name = self.view.value.capitalize()
         _shadowed(painter, QPointF(8, 18), f"{name}  {self.index + 1}/{self.slice_count}")
+        if self.preview_caption:  # above the window/level, clear of the orientation letters
+            above = self.height() - 6 - metrics.height()
+            _shadowed(painter, QPointF(8, above), self.preview_caption)
         wl = self.window_level
         _shadowed(painter, QPointF(8, self.height() - 6), f"W {wl.window:.0f}  L {wl.level:.0f}")
 
@@ -305,9 +361,12 @@ class SliceView(QWidget):
             return
         voxel = self.voxel_at(event.position())
         if self.mode is Mode.PAINT and voxel is not None:
-            self._erasing = bool(event.modifiers() & Qt.KeyboardModifier.ShiftModifier)
+            shift = bool(event.modifiers() & Qt.KeyboardModifier.ShiftModifier)
+            self._erasing = shift or self.brush_erases
             self._stroke = [voxel]
             self.update()
+        elif self.mode is Mode.CLICK and voxel is not None:
+            self.voxel_clicked.emit(voxel)
         elif self.mode is Mode.NAVIGATE and voxel is not None:
             self.cursor_moved.emit(voxel)
 

@@ -2,8 +2,10 @@
 
 Layout as in ITK-SNAP: axial top left, sagittal top right, coronal bottom left, 3D bottom
 right; double-click a view (or press M in it) to maximise it, again (or Esc) to go back. The
-Segments panel on the right edits the segments through undoable commands. The voxels load
-off the GUI thread; 3D surfaces are built on a worker and refreshed block by block after edits.
+Segments panel on the right edits the segments through undoable commands; the Tools panel
+below it chooses the segmentation tool (brush, threshold, region grow...), applied to the
+selected segment (the current row, or the label chosen in the palette). The voxels load off the
+GUI thread; 3D surfaces are built on a worker and refreshed block by block after edits.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
     QProgressBar,
+    QScrollArea,
     QSplitter,
     QVBoxLayout,
     QWidget,
@@ -31,7 +34,9 @@ from viewers.volume.overlay import Overlay
 from viewers.volume.reslice import View, Voxel, slice_frame
 from viewers.volume.segments_panel import SegmentsPanel
 from viewers.volume.slice_view import Mode, SliceView
+from viewers.volume.tool_control import ToolControl
 from viewers.volume.toolbar import VolumeToolbar
+from viewers.volume.tools_panel import BRUSH_TOOLS, TOOL_KEYS, ToolsPanel
 from viewers.volume.view_grid import ViewGrid
 from viewers.volume.window_level import DEFAULT_PRESET, PRESETS, WindowLevel
 from workspace.items import ItemSummary
@@ -44,6 +49,7 @@ from workspace.workspace import Workspace
 
 logger = logging.getLogger(__name__)
 BRUSH_RADIUS_MM = 5.0
+BRUSH_STEP_MM = 1.0  # [ and ] change the brush radius by this much
 
 
 @register_viewer("volume")
@@ -52,6 +58,8 @@ class VolumeViewer(Viewer):
 
     grid: ViewGrid
     panel: SegmentsPanel
+    tools: ToolsPanel
+    tool_control: ToolControl
     toolbar: VolumeToolbar
     readout: QLabel
     surface_status: QLabel
@@ -75,7 +83,9 @@ class VolumeViewer(Viewer):
         self._closed = False
         self._surfaces_started = False
         self.window_level = WindowLevel(*PRESETS[DEFAULT_PRESET])
-        self.brush_radius_mm = BRUSH_RADIUS_MM
+        self._brush_radius_mm = BRUSH_RADIUS_MM
+        self.brush_sphere = False
+        self.selected_value: int | None = None  # the segment the tools edit
         self.crosshair: Voxel | None = None
         self._opacity_preview: dict[int, float] = {}
         self._layout = QVBoxLayout(self)
@@ -156,11 +166,30 @@ class VolumeViewer(Viewer):
         self.panel.opacity_previewed.connect(self._preview_opacity)
         self.panel.opacity_changed.connect(self._edit_opacity)
         self.panel.lock_changed.connect(self._edit_locked)
+        self.panel.segment_selected.connect(self.select_segment)
+        self.panel.renamed.connect(self._rename)
+        self.panel.recolour_requested.connect(self._recolour)
+        self.tools = ToolsPanel(self)
+        self.tools.set_brush_radius(self.brush_radius_mm)
+        self.tools.brush_changed.connect(self._brush_changed)
+        self.tool_control = ToolControl(self.tools, self.editing, self.views, self.target_value)
+        self.tool_control.modes_changed.connect(self._update_modes)
+        self.tool_control.message.connect(self.message.emit)
+        scroll = QScrollArea()
+        scroll.setWidget(self.tools)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        side = QSplitter(Qt.Orientation.Vertical)
+        side.addWidget(self.panel)
+        side.addWidget(scroll)
+        side.setStretchFactor(1, 1)
+        side.setSizes([220, 480])
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(self.grid)
-        splitter.addWidget(self.panel)
+        splitter.addWidget(side)
         splitter.setStretchFactor(0, 1)
-        splitter.setSizes([1000, 260])
+        splitter.setSizes([1000, 320])
         self.readout = QLabel(" ")
         self.readout.setObjectName("volumeReadout")
         self.readout.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -180,6 +209,7 @@ class VolumeViewer(Viewer):
         self.relays.connect(self.document.events.labels_changed, self._labels_changed)
         self.relays.connect(self.document.events.segments_changed, self._segments_changed)
         self.set_active_label(self.active_label)
+        self.tools.set_tool("paint")
         self._segments_changed()
         self.panel.set_volumes(loaded.counts, volume.geometry.voxel_volume_mm3 / 1000.0)
         if loaded.problem:
@@ -275,6 +305,60 @@ class VolumeViewer(Viewer):
         for view in self.views.values():
             view.set_overlay(self.document.labels, overlay)
 
+    # ------------------------------------------------------------------ segment and brush
+    @property
+    def brush_radius_mm(self) -> float:
+        """The brush radius (paint and erase), shown in the Tools panel."""
+        return self._brush_radius_mm
+
+    @brush_radius_mm.setter
+    def brush_radius_mm(self, radius_mm: float) -> None:
+        self._brush_radius_mm = radius_mm
+        if self.views:
+            self.tools.blockSignals(True)
+            self.tools.set_brush_radius(radius_mm)
+            self.tools.blockSignals(False)
+            self._update_modes()
+
+    def _brush_changed(self, radius_mm: float, sphere: bool) -> None:
+        self.brush_sphere = sphere
+        self.brush_radius_mm = radius_mm
+
+    def select_segment(self, value: int | None) -> None:
+        """Make segment ``value`` the one the tools edit (None: only the palette's label)."""
+        self.selected_value = value
+        if self.views:
+            self.panel.select(value)
+            self._show_target()
+            self.tool_control.refresh()
+            self._update_modes()
+
+    def target_value(self, create: bool = False) -> int | None:
+        """The segment the tools edit: the selected row, else the palette label's segment
+        (added to the segmentation when ``create`` and it is missing)."""
+        if self.document is None:
+            return None
+        values = {s.value for s in self.document.segments}
+        if self.selected_value in values:
+            return self.selected_value
+        label = self.active_label
+        if label is None:
+            return None
+        found = [s.value for s in self.document.segments if s.name == label.name]
+        if found or not create or self.editing is None:
+            return found[0] if found else None
+        return self.editing.value_for(label, self.schema)
+
+    def _show_target(self) -> None:
+        assert self.document is not None
+        value = self.target_value()
+        if value is not None:
+            self.tools.set_target(self.document.segment(value).name)
+        elif self.active_label is not None:
+            self.tools.set_target(f"{self.active_label.name} (new segment)")
+        else:
+            self.tools.set_target(None)
+
     # ------------------------------------------------------------------ keys and modes
     def keyPressEvent(self, event: QKeyEvent) -> None:
         """Viewer-wide keys (the views pass on what they do not handle)."""
@@ -282,47 +366,102 @@ class VolumeViewer(Viewer):
             super().keyPressEvent(event)
 
     def handle_key(self, event: QKeyEvent) -> bool:
-        """Presets (Alt+1…5), W/L drag mode (W) and back to 2×2 (Esc)."""
+        """Presets (Alt+1…5), W/L drag mode (W), tools (their letters), brush size ([ and ]),
+        and Esc: put the threshold down, else back to 2×2, else put the tool down."""
         if self.loaded is None:
             return False
         key, modifiers = event.key(), event.modifiers()
+        plain = not modifiers & ~Qt.KeyboardModifier.KeypadModifier
         if modifiers == Qt.KeyboardModifier.AltModifier and key in PRESET_KEYS:
             self.apply_preset(PRESET_KEYS[key])
-        elif key == Qt.Key.Key_W and not modifiers:
+        elif key == Qt.Key.Key_W and plain:
             self.toolbar.window_mode.toggle()
+        elif key in TOOL_KEYS and plain:
+            tool = TOOL_KEYS[Qt.Key(key)]
+            self.tools.set_tool(None if self.tools.tool == tool else tool)
+        elif key in (Qt.Key.Key_BracketLeft, Qt.Key.Key_BracketRight) and plain:
+            step = BRUSH_STEP_MM if key == Qt.Key.Key_BracketRight else -BRUSH_STEP_MM
+            self.tools.set_brush_radius(self.brush_radius_mm + step)
+        elif key == Qt.Key.Key_Escape and self.tools.tool == "threshold":
+            self.tools.set_tool(None)
         elif key == Qt.Key.Key_Escape and self.grid.maximised is not None:
             self.grid.maximise(None)
+        elif key == Qt.Key.Key_Escape and self.tools.tool is not None:
+            self.tools.set_tool(None)
         else:
             return False
         return True
 
     def set_active_label(self, label: LabelClass | None) -> None:
-        """With a label chosen, left-drag paints it (Shift erases); without, it moves the
-        crosshair."""
+        """With a label chosen, the tools edit its segment (selected in the Segments list);
+        with the brush, left-drag paints it (Shift erases). Without a segment to edit,
+        left-drag moves the crosshair."""
         super().set_active_label(label)
+        if self.document is not None:
+            found = [s.value for s in self.document.segments if label and s.name == label.name]
+            self.select_segment(found[0] if found else None)
         self._update_modes()
 
     def _update_modes(self) -> None:
         if not self.views:
             return
+        tool = self.tools.tool
+        has_target = self.target_value() is not None or self.active_label is not None
         if self.toolbar.window_mode.isChecked():
             mode = Mode.WINDOW_LEVEL
+        elif has_target and tool in BRUSH_TOOLS:
+            mode = Mode.PAINT
+        elif has_target and self.tool_control.wants_click():
+            mode = Mode.CLICK
         else:
-            mode = Mode.PAINT if self.active_label is not None else Mode.NAVIGATE
+            mode = Mode.NAVIGATE
+        value = self.target_value()
+        color = (
+            self.document.segment(value).color
+            if value is not None and self.document is not None
+            else self.active_label.color
+            if self.active_label is not None
+            else None
+        )
         for view in self.views.values():
             view.mode = mode
             view.brush_radius_mm = self.brush_radius_mm
-            if self.active_label is not None:
-                view.brush_color = QColor(self.active_label.color)
+            view.brush_erases = tool == "erase"
+            if color is not None:
+                view.brush_color = QColor(color)
 
     # ------------------------------------------------------------------ edits
     def _stroke(self, voxels: list[Voxel], erase: bool) -> None:
-        label, view = self.active_label, self.sender()
-        if label is None or self.editing is None or not isinstance(view, SliceView):
+        view = self.sender()
+        if self.editing is None or not isinstance(view, SliceView):
             return
-        value = self.editing.value_for(label, self.schema)
-        axis = view.frame.fixed_axis
-        problem = self.editing.stroke(value, voxels, axis, self.brush_radius_mm, erase)
+        value = self.target_value(create=True)
+        if value is None:
+            return
+        erase_all = (
+            erase and self.tools.tool == "erase" and bool(self.tools.page("erase").options())
+        )
+        problem = self.editing.stroke(
+            value,
+            voxels,
+            view.frame.fixed_axis,
+            self.brush_radius_mm,
+            erase or self.tools.tool == "erase",
+            self.brush_sphere,
+            erase_all,
+        )
+        if problem:
+            self.message.emit(problem)
+            self.tools.show_message(problem)
+
+    def _rename(self, value: int, name: str) -> None:
+        problem = None if self.editing is None else self.editing.rename(value, name)
+        if problem:
+            self.panel.revert()
+            self.message.emit(problem)
+
+    def _recolour(self, value: int, color: str) -> None:
+        problem = None if self.editing is None else self.editing.recolour(value, color)
         if problem:
             self.message.emit(problem)
 
@@ -349,6 +488,8 @@ class VolumeViewer(Viewer):
     def _labels_changed(self, bbox: BBox) -> None:
         for view in self.views.values():
             view.labels_changed(bbox)
+        if self.tool_control.preview is not None:  # the editable area may have changed
+            self.tool_control.refresh()
         if self.surface_view is not None:
             self.surface_view.labels_changed(bbox)
         self._recount.start()  # volumes: once the edits pause, not on every one
@@ -361,6 +502,9 @@ class VolumeViewer(Viewer):
             self.loaded.counts, self.loaded.volume.geometry.voxel_volume_mm3 / 1e3
         )
         self._update_overlay()
+        self._show_target()
+        self.tool_control.refresh()
+        self._update_modes()
         if self.surface_view is not None:  # counts are fresh only when the volume is shown
             counts = None if self._surfaces_started else self.loaded.counts
             self.surface_view.set_segments(segments, counts)
@@ -384,6 +528,8 @@ class VolumeViewer(Viewer):
         """Stop the surface worker and release the 3D view, then let go of the model."""
         self._closed = True
         self._recount.stop()
+        if self.views:
+            self.tool_control.close()
         if self.surface_view is not None:
             self.surface_view.shutdown()
         super().shutdown()

@@ -3,6 +3,9 @@
 Measurement annotations follow this layout (what the volume tools write):
 ``ruler`` — ``data = {"start": [x, y, z], "end": [x, y, z]}`` in LPS mm;
 ``classification`` — ``data = {"finding": str, "attributes": {name: value}}``.
+Text, waveform and audio layouts are described in :mod:`workspace.export.brat`,
+:mod:`workspace.export.wfdb_annotations` and :mod:`workspace.export.textgrid`; before those
+are written, labels and attributes are checked against the item's schema.
 """
 
 from __future__ import annotations
@@ -14,14 +17,26 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from pydicom.sr.coding import Code
 
+from workspace.annotations import Annotation
+from workspace.export.brat import RELATION, write_brat
 from workspace.export.dicom_seg import SegmentCoding, default_coding, write_dicom_seg
-from workspace.export.formats import FORMATS
+from workspace.export.formats import FORMAT_MODALITY, FORMATS, annotation_name, formats_for
 from workspace.export.labelmap_files import ExportError, write_labelmap
 from workspace.export.measurement_report import (
     Finding,
     LengthMeasurement,
     report_json,
     write_measurement_report,
+)
+from workspace.export.textgrid import write_textgrid
+from workspace.export.wfdb_annotations import write_wfdb_annotations
+from workspace.importers.text import decode_text
+from workspace.items import ItemSummary
+from workspace.schema import (
+    AttributeValueError,
+    LabelSchema,
+    UnknownAttributeError,
+    UnknownLabelError,
 )
 from workspace.volume.geometry import Vector3
 from workspace.volume.model import LabelMap
@@ -94,12 +109,115 @@ def export_item(workspace: Workspace, item_id: str, fmt: str, out: Path) -> list
     return written
 
 
+def _check_relation(
+    schema: LabelSchema, annotation: Annotation, by_id: dict[str, Annotation]
+) -> None:
+    """The relation's type is in the schema and may link the labels of its two spans."""
+    name, label = annotation_name(annotation), annotation.label or ""
+    relation = next((r for r in schema.relation_types if r.name == label), None)
+    if relation is None:
+        known = ", ".join(r.name for r in schema.relation_types) or "(none)"
+        raise ExportError(
+            f"{name}: unknown relation type {label!r} in schema {schema.id}; known: {known}"
+        )
+    source, target = (by_id.get(str(annotation.data.get(key))) for key in ("from", "to"))
+    if source is None or target is None:
+        return  # the writer names the missing end
+    if not relation.allows(source.label or "", target.label or ""):
+        raise ExportError(
+            f"{name}: a {label!r} relation cannot go from {source.label!r} to "
+            f"{target.label!r} in schema {schema.id}."
+        )
+
+
+def _check_schema(schema: LabelSchema, annotations: list[Annotation]) -> None:
+    """Every label, attribute and relation of ``annotations`` is one the schema defines."""
+    by_id = {a.id: a for a in annotations}
+    for annotation in annotations:
+        if annotation.kind == RELATION:
+            _check_relation(schema, annotation, by_id)
+            continue
+        name, label = annotation_name(annotation), annotation.label
+        if not label:
+            raise ExportError(f"{name} has no label.")
+        attributes = annotation.data.get("attributes", {})
+        if not isinstance(attributes, dict):
+            raise ExportError(f"{name}: 'attributes' is not an object.")
+        try:
+            schema.class_named(label)
+            for key, value in attributes.items():
+                schema.check_attribute(str(key), value, label)
+        except (UnknownLabelError, UnknownAttributeError, AttributeValueError) as exc:
+            raise ExportError(f"{name}: {exc}") from None
+
+
+def _item_text(workspace: Workspace, item: ItemSummary) -> str:
+    files = workspace.item_files(item.id)
+    if not files:
+        raise ExportError(f"Item {item.id} has no stored text.")
+    text, _ = decode_text(bytes(workspace.read_file(files[0])))
+    return text
+
+
+def _number(meta: dict[str, Any], key: str) -> float:
+    value = meta.get(key)
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        raise ExportError(f"The item's {key} is not recorded; re-import it to export it.")
+    return float(value)
+
+
+def write_open_format(
+    workspace: Workspace,
+    item: ItemSummary,
+    fmt: str,
+    out: Path,
+    annotations: list[Annotation] | None = None,
+) -> list[Path]:
+    """brat, WFDB or TextGrid: annotations checked against the item's schema, written.
+
+    ``annotations`` defaults to the item's own; the manager's collector passes a result's.
+    """
+    schema = workspace.schema_for(item)
+    if annotations is None:
+        annotations = workspace.annotations(item.id)
+    _check_schema(schema, annotations)
+    if fmt == "brat":
+        free_text = [a.name for a in schema.attributes if a.kind == "text"]
+        return write_brat(_item_text(workspace, item), annotations, out, text_attributes=free_text)
+    if fmt == "wfdb":
+        symbols = {
+            c.name: c.code.code
+            for c in schema.classes
+            if c.code is not None and c.code.system.upper() == "WFDB"
+        }
+        samples = item.meta.get("samples")
+        return write_wfdb_annotations(
+            annotations,
+            out,
+            fs=_number(item.meta, "fs"),
+            samples=samples if isinstance(samples, int) and samples > 0 else None,
+            symbols=symbols,
+        )
+    frames, rate = item.meta.get("frames"), item.meta.get("samplerate")
+    if isinstance(frames, int) and isinstance(rate, int) and frames > 0 and rate > 0:
+        duration = frames / rate
+    else:
+        duration = _number(item.meta, "duration_s")
+    return write_textgrid(annotations, out, duration_s=duration)
+
+
 def _write(workspace: Workspace, item_id: str, fmt: str, out: Path) -> list[Path]:
     if fmt not in FORMATS:
         raise ExportError(f"Unknown format {fmt!r}; use one of {', '.join(FORMATS)}.")
     item = workspace.item(item_id)
+    if item.modality != FORMAT_MODALITY[fmt]:
+        fitting = ", ".join(formats_for(item.modality)) or "none yet"
+        raise ExportError(
+            f"Item {item_id} is a {item.modality} item; {fmt} is for "
+            f"{FORMAT_MODALITY[fmt]} items (formats for {item.modality} items: {fitting})."
+        )
     if item.modality != "volume":
-        raise ExportError(f"Item {item_id} is a {item.modality} item; {fmt} is for volumes.")
+        return write_open_format(workspace, item, fmt, out)
     if fmt in ("nifti", "nrrd"):
         suffixes = (".nii", ".nii.gz") if fmt == "nifti" else (".nrrd",)
         if not out.name.lower().endswith(suffixes):

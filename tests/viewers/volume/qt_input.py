@@ -70,3 +70,17 @@ def rendered(widget: QWidget) -> QImage:
     image = QImage(widget.size(), QImage.Format.Format_RGB32)
     widget.render(image)
     return image
+
+
+def double_click(widget: QWidget, point: QPointF) -> None:
+    """A left double-click as a window system sends it: press, release, press, double-click,
+    release (``QTest.mouseDClick`` does not open an item view's editor here)."""
+    left, none = Qt.MouseButton.LeftButton, Qt.MouseButton.NoButton
+    for kind, buttons in (
+        (QEvent.Type.MouseButtonPress, left),
+        (QEvent.Type.MouseButtonRelease, none),
+        (QEvent.Type.MouseButtonPress, left),
+        (QEvent.Type.MouseButtonDblClick, left),
+        (QEvent.Type.MouseButtonRelease, none),
+    ):
+        _send(widget, kind, point, left, buttons, NO_MODIFIER)

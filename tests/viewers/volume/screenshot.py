@@ -5,7 +5,8 @@ Run under a virtual screen::
     xvfb-run -a -s "-screen 0 1600x1000x24" python -m tests.viewers.volume.screenshot OUT.png
 
 Options: ``--size 256`` (in-plane voxels), ``--slices 120``, ``--maximise axial|coronal|
-sagittal|3d``, ``--preset Lung``, ``--light``.
+sagittal|3d``, ``--preset Lung``, ``--light``, ``--segment liver`` (select it for the tools),
+``--tool threshold`` (choose a tool in the Tools panel), ``--threshold 50 80`` (its range).
 """
 
 from __future__ import annotations
@@ -36,6 +37,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--maximise", choices=[v.value for v in View] + ["3d"])
     parser.add_argument("--preset", default="Abdomen")
     parser.add_argument("--light", action="store_true")
+    parser.add_argument("--segment")
+    parser.add_argument("--tool")
+    parser.add_argument("--threshold", nargs=2, type=float, metavar=("LOW", "HIGH"))
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="caliper-shot-") as tmp:
         QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, tmp)
@@ -55,6 +59,14 @@ def main(argv: list[str] | None = None) -> int:
         viewer.apply_preset(args.preset)
         shape = viewer.volume.voxels.shape
         viewer.set_crosshair((int(shape[0] * 0.3), int(shape[1] * 0.45), int(shape[2] * 0.33)))
+        if args.segment:
+            viewer.select_segment(viewer.document.segment_named(args.segment).value)
+        if args.tool:
+            viewer.tools.set_tool(args.tool)
+        if args.threshold:
+            page = viewer.tools.page("threshold")
+            page.low.setValue(args.threshold[0])  # type: ignore[attr-defined]
+            page.high.setValue(args.threshold[1])  # type: ignore[attr-defined]
         if args.maximise:
             viewer.maximise(View(args.maximise) if args.maximise != "3d" else "3d")
             app.processEvents()  # lay the views out before the camera is turned

@@ -1,0 +1,342 @@
+"""Queue commands: ``sync`` (workstation), ``queue`` (manager) and ``batch`` (batch files).
+
+Server settings given on the command line are stored (encrypted) in the profile, so later
+runs need only ``caliper sync``. Every failure is one line: a dead server, a wrong URL,
+wrong credentials, a TLS problem, a refused permission, a damaged batch file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Callable, Coroutine
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from app.cli.common import EXIT_OK, CliError, open_workspace, read_secret_file
+
+if TYPE_CHECKING:
+    from nats.js import JetStreamContext
+
+    from workspace.sync.config import SyncConfig
+    from workspace.workspace import Workspace
+
+T = TypeVar("T")
+
+
+def add_server_options(parser: argparse.ArgumentParser) -> None:
+    """``--server``, ``--user``, ``--password-file``, ``--ca`` (stored once given)."""
+    parser.add_argument("--server", metavar="URL", help="queue server, nats:// or tls://")
+    parser.add_argument("--user", dest="queue_user", metavar="NAME", help="queue user name")
+    parser.add_argument("--password-file", metavar="FILE", help="queue password in FILE")
+    parser.add_argument("--ca", metavar="FILE", help="CA certificate that signs the server's")
+
+
+def _configured(workspace: Workspace, args: argparse.Namespace) -> SyncConfig:
+    """The stored sync settings updated with what the command line gives (and saved)."""
+    from workspace.sync.config import load_config, save_config
+
+    config = load_config(workspace)
+    changes: dict[str, Any] = {}
+    if args.server:
+        changes["server_url"] = args.server
+    if args.queue_user:
+        changes["user"] = args.queue_user
+    if args.password_file:
+        changes["password"] = read_secret_file(Path(args.password_file))
+    if args.ca:
+        if not Path(args.ca).is_file():
+            raise CliError(f"no such CA file: {args.ca}")
+        changes["ca_file"] = str(Path(args.ca).resolve())
+    tracks = getattr(args, "track", None)
+    if isinstance(tracks, list) and tracks:
+        changes["tracks"] = tuple(dict.fromkeys(t for t in tracks))
+    lease_days = getattr(args, "lease_days", None)
+    if lease_days:
+        changes["lease_days"] = float(lease_days)
+    if changes:
+        config = replace(config, **changes)
+        save_config(workspace, config)
+    return config
+
+
+def _run(workspace: Workspace, work: Coroutine[Any, Any, T]) -> T:
+    """Run ``work``; the profile is locked afterwards whatever happens."""
+    from workspace.sync.config import SyncConfigError
+    from workspace.sync.documents import DocumentError
+
+    try:
+        return asyncio.run(work)
+    except SyncConfigError as exc:
+        raise CliError(str(exc)) from None
+    except DocumentError as exc:
+        raise CliError(str(exc)) from None
+    except Exception as exc:
+        message = _queue_error(exc)
+        if message is None:
+            raise
+        raise CliError(message) from None
+    finally:
+        workspace.lock()
+
+
+def _queue_error(exc: BaseException) -> str | None:
+    """One line for errors the queue server answers with (permissions, timeouts)."""
+    from nats.errors import Error as NatsError
+    from nats.js.errors import APIError
+
+    from workspace.sync.payloads import PayloadError
+
+    if isinstance(exc, PayloadError):
+        return str(exc)
+    if isinstance(exc, APIError):
+        return f"The queue server refused the request: {exc.description or exc}."
+    if isinstance(exc, NatsError | asyncio.TimeoutError):
+        text = str(exc) or type(exc).__name__
+        if "permission" in text.lower():
+            return f"The queue server refused this user the operation ({text})."
+        return f"The queue server did not answer ({text}); is this user allowed to do that?"
+    return None
+
+
+def _with_js(
+    config: SyncConfig, body: Callable[[JetStreamContext], Coroutine[Any, Any, T]]
+) -> Coroutine[Any, Any, T]:
+    from workspace.sync.connection import jetstream
+    from workspace.sync.session import server_access
+
+    async def go() -> T:
+        async with jetstream(server_access(config)) as (_client, js):
+            return await body(js)
+
+    return go()
+
+
+# ---------------------------------------------------------------------- workstation
+def cmd_sync(args: argparse.Namespace) -> int:
+    """Resume, renew leases, check out ``--pull N`` batches and send results (``--push``)."""
+    from workspace.sync.config import parse_project_key, set_project_key
+    from workspace.sync.session import sync_once
+
+    workspace = open_workspace(args)
+    try:
+        for pair in args.project_key or []:
+            name, _, value = pair.partition("=")
+            set_project_key(workspace, name, parse_project_key(value))
+        config = _configured(workspace, args)
+    except (ValueError, CliError):
+        workspace.lock()
+        raise
+    pull = args.pull or 0
+    push = args.push or args.pull is None
+    report = _run(workspace, sync_once(workspace, config, pull=pull, push=push))
+    for message in report.messages:
+        print(f"caliper: {message}", file=sys.stderr)
+    for batch_id in report.pulled:
+        print(f"checked out\t{batch_id}")
+    print(report.summary())
+    return EXIT_OK
+
+
+# ---------------------------------------------------------------------- manager
+def cmd_queue_push(args: argparse.Namespace) -> int:
+    """Import FOLDER (and --gold FOLDER) and push it as batches on ``--track``."""
+    from workspace.schema import load_preset
+    from workspace.sync.protocol import check_name
+    from workspace.sync.queue_push import PushPlan, push
+
+    folders = [Path(args.folder)] + ([Path(args.gold)] if args.gold else [])
+    for folder in folders:
+        if not folder.exists():
+            raise CliError(f"no such file or folder: {folder}")
+    try:
+        check_name("Project", args.project)
+        check_name("Track", args.track)
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
+    if args.per_batch < 1 or args.redundancy < 1:
+        raise CliError("--per-batch and --redundancy must be at least 1")
+    workspace = open_workspace(args)
+    try:
+        config = _configured(workspace, args)
+
+        def problem(path: Path, message: str) -> None:
+            print(f"caliper: skipped {path}: {message}", file=sys.stderr)
+
+        items = workspace.import_paths([Path(args.folder)], on_problem=problem)
+        gold = workspace.import_paths([Path(args.gold)], on_problem=problem) if args.gold else []
+        if not items and not gold:
+            raise CliError("nothing to push: no data Caliper can import in the folder")
+        modalities = {i.modality for i in items + gold}
+        schema = (
+            load_preset(args.schema)
+            if args.schema
+            else workspace.schema_for(next(iter(items + gold)))
+        )
+        if len(modalities) > 1 and not args.schema:
+            raise CliError(f"the folder mixes {', '.join(sorted(modalities))}: give --schema ID")
+    except BaseException:
+        workspace.lock()
+        raise
+    gold_digests = {g.content_digest for g in gold}
+    plan = PushPlan(
+        project=args.project,
+        track=args.track,
+        schema=schema,
+        items=[i for i in items if i.content_digest not in gold_digests],
+        gold=gold,
+        per_batch=args.per_batch,
+        redundancy=args.redundancy,
+        due=args.due,
+        instructions=args.instructions or "",
+    )
+    ids = _run(
+        workspace,
+        _with_js(config, lambda js: push(js, workspace, plan, replicas=args.replicas)),
+    )
+    for batch_id in ids:
+        print(f"pushed\t{batch_id}")
+    print(f"{len(ids)} batches on {args.track} ({len(items)} items, {len(gold)} gold).")
+    return EXIT_OK
+
+
+def cmd_queue_status(args: argparse.Namespace) -> int:
+    """Batches available, leased, expired and returned; results per annotator."""
+    from workspace.sync.queue_status import queue_status
+
+    workspace = open_workspace(args)
+    config = _configured(workspace, args)
+    status = _run(workspace, _with_js(config, lambda js: queue_status(js, workspace)))
+    print("batch\ttrack\tissue\tstate\treturned\tholder\texpires")
+    for b in status.batches:
+        print(
+            f"{b.batch_id}\t{b.track}\t{b.issue}\t{b.state}\t{b.returned}/{b.tasks}\t"
+            f"{b.holder or '-'}\t{b.expires_at or '-'}"
+        )
+    states = ", ".join(
+        f"{status.by_state.get(s, 0)} {s}" for s in ("available", "leased", "expired", "returned")
+    )
+    print(f"batches: {states}")
+    for annotator, count in sorted(status.by_annotator.items()):
+        print(f"annotator {annotator}: {count} results")
+    for project, waiting in status.waiting_results.items():
+        print(f"project {project}: {waiting} results waiting to be collected")
+    return EXIT_OK
+
+
+def _projects(workspace: Workspace, wanted: str | None) -> list[str]:
+    from sqlalchemy import select
+
+    from storage.models import QueueBatch
+
+    if wanted:
+        return [wanted]
+    with workspace.profile.database.read() as session:
+        return sorted(set(session.scalars(select(QueueBatch.project))))
+
+
+def cmd_queue_collect(args: argparse.Namespace) -> int:
+    """Receive new results and write every result not yet written under ``--out``."""
+    from workspace.sync.queue_collect import CollectReport, receive, write_out
+
+    out = Path(args.out)
+    workspace = open_workspace(args)
+    config = _configured(workspace, args)
+    projects = _projects(workspace, args.project)
+    if not projects:
+        workspace.lock()
+        raise CliError("this profile has pushed no batches: nothing to collect")
+
+    async def go(js: JetStreamContext | None) -> list[CollectReport]:
+        reports = []
+        for project in projects:
+            report = await receive(js, workspace, project) if js else CollectReport()
+            write_out(workspace, project, out, report)
+            reports.append(report)
+        return reports
+
+    work = go(None) if args.offline else _with_js(config, go)
+    reports = _run(workspace, work)
+    for report in reports:
+        for problem in report.rejected:
+            print(f"caliper: {problem}", file=sys.stderr)
+    received = sum(r.received for r in reports)
+    flagged = sum(r.flagged for r in reports)
+    files = sum(len(r.exported) for r in reports)
+    print(f"{received} new results ({flagged} flagged); {files} files written under {out}.")
+    return EXIT_OK
+
+
+def cmd_queue_reissue(args: argparse.Namespace) -> int:
+    """Put a batch whose lease expired back on the queue."""
+    from workspace.sync.queue_reissue import ReissueError, reissue
+
+    workspace = open_workspace(args)
+    config = _configured(workspace, args)
+
+    async def go(js: JetStreamContext) -> int:
+        try:
+            return await reissue(js, workspace, args.batch, force=args.force)
+        except ReissueError as exc:
+            raise CliError(str(exc)) from None
+
+    issue = _run(workspace, _with_js(config, go))
+    print(f"reissued\t{args.batch}\tissue {issue}")
+    return EXIT_OK
+
+
+def cmd_queue_project_key(args: argparse.Namespace) -> int:
+    """Print the project's key (made on first use) for the project's workstations."""
+    from workspace.sync.config import ensure_project_key
+    from workspace.sync.protocol import check_name
+
+    try:
+        check_name("Project", args.project)
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
+    workspace = open_workspace(args)
+    try:
+        key = ensure_project_key(workspace, args.project)
+    finally:
+        workspace.lock()
+    print(f"{args.project}={key.hex()}")
+    return EXIT_OK
+
+
+# ---------------------------------------------------------------------- batch files
+def cmd_batch_export(args: argparse.Namespace) -> int:
+    """Write a batch (manager) or a checked-out batch's results (workstation) to a file."""
+    from workspace.sync.batch_file import BatchFileError, export_batch
+    from workspace.sync.config import SyncConfigError
+
+    out = Path(args.out)
+    if out.exists() and not args.force:
+        raise CliError(f"{out} exists (use --force to overwrite)")
+    workspace = open_workspace(args)
+    try:
+        done = export_batch(workspace, args.batch, out)
+    except (BatchFileError, SyncConfigError) as exc:
+        raise CliError(str(exc)) from None
+    finally:
+        workspace.lock()
+    print(f"exported\t{done.kind}\t{done.batch_id}\t{out}")
+    return EXIT_OK
+
+
+def cmd_batch_import(args: argparse.Namespace) -> int:
+    """Import a batch file: a batch to annotate, or results to collect."""
+    from workspace.sync.batch_file import BatchFileError, import_batch_file
+    from workspace.sync.config import SyncConfigError
+
+    workspace = open_workspace(args)
+    try:
+        done = import_batch_file(workspace, Path(args.file))
+    except (BatchFileError, SyncConfigError) as exc:
+        raise CliError(str(exc)) from None
+    finally:
+        workspace.lock()
+    what = "tasks" if done.kind == "batch" else "new results"
+    print(f"imported\t{done.kind}\t{done.batch_id}\t{done.count} {what}")
+    return EXIT_OK

@@ -1,0 +1,113 @@
+"""Manager push → workstation checkout → submit → manager collect, against a real nats-server."""
+
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+from pathlib import Path
+
+from tests.sync.nats_fixtures import NatsServer
+from tests.sync.sync_support import (
+    PROJECT,
+    join_project,
+    make_workspace,
+    manager_push,
+    run,
+    write_notes,
+)
+from workspace.annotations import AddAnnotation, Annotation
+from workspace.sync.checkout import utc_now
+from workspace.sync.config import load_config
+from workspace.sync.connection import ServerAccess, jetstream
+from workspace.sync.outbox import submit_task
+from workspace.sync.queue_collect import collect
+from workspace.sync.queue_status import queue_status
+from workspace.sync.session import sync_once
+from workspace.workspace import Workspace
+
+
+def _annotate_and_submit(workstation: Workspace, clock=utc_now) -> list[str]:
+    """Label the first word of every task's note and submit every task."""
+    result_ids = []
+    for task in workstation.tasks():
+        text = bytes(workstation.read_file(workstation.item_files(task.item_id)[0])).decode()
+        end = text.index(" ")
+        document = workstation.document(task.item_id)
+        span = Annotation(
+            task.item_id, "span", "problem", {"start": 0, "end": end}, author=workstation.user
+        )
+        workstation.command_stack(task.item_id).push(AddAnnotation(document, span))
+        result_ids.append(submit_task(workstation, task.id, clock=clock))
+    return result_ids
+
+
+def _collect(manager: Workspace, url: str, out: Path):
+    async def go():
+        async with jetstream(ServerAccess(url)) as (_client, js):
+            return await collect(js, manager, PROJECT, out)
+
+    return run(go())
+
+
+def test_push_checkout_submit_collect(nats_server: NatsServer, tmp_path: Path) -> None:
+    manager = make_workspace(tmp_path, "manager")
+    alice = make_workspace(tmp_path, "alice")
+    batches = manager_push(manager, nats_server.url, write_notes(tmp_path / "notes", 5))
+    assert len(batches) == 3  # 2 + 2 + 1
+
+    join_project(alice, manager, nats_server.url)
+    report = run(sync_once(alice, load_config(alice), pull=10))
+    assert sorted(report.pulled) == sorted(batches)
+    tasks = alice.tasks()
+    assert len(tasks) == 5
+    # Every item arrived intact: same content digests as the manager's.
+    assert {i.content_digest for i in alice.items()} == {i.content_digest for i in manager.items()}
+    for item in alice.items():
+        for file in alice.item_files(item.id):
+            alice.profile.blobs.verify(file.digest)
+
+    result_ids = _annotate_and_submit(alice)
+    report = run(sync_once(alice, load_config(alice), pull=0))
+    assert report.sent == 5
+
+    out = tmp_path / "results"
+    collected = _collect(manager, nats_server.url, out)
+    assert collected.received == 5 and collected.rejected == [] and collected.flagged == 0
+    written = sorted(p.parent.name for p in out.rglob("result.json"))
+    assert written == sorted(f"alice-{r}" for r in result_ids)
+    one = next(out.rglob("result.json"))
+    document = json.loads(one.read_text())
+    assert document["annotations"][0]["label"] == "problem"
+    ann = (one.parent / "annotations.ann").read_text()
+    assert "\tproblem 0 " in ann
+
+    # A second collect finds nothing new and writes nothing twice.
+    again = _collect(manager, nats_server.url, tmp_path / "again")
+    assert again.received == 0 and not (tmp_path / "again").exists()
+
+    async def status():
+        async with jetstream(ServerAccess(nats_server.url)) as (_client, js):
+            return await queue_status(js, manager)
+
+    state = run(status())
+    assert state.by_state["returned"] == 3
+    assert state.by_annotator["alice"] == 5
+
+
+def test_offline_week_submits_late_and_is_flagged(nats_server: NatsServer, tmp_path: Path) -> None:
+    manager = make_workspace(tmp_path, "manager")
+    alice = make_workspace(tmp_path, "alice")
+    manager_push(manager, nats_server.url, write_notes(tmp_path / "notes", 2), per_batch=2)
+    join_project(alice, manager, nats_server.url, lease_days=3.0)
+    run(sync_once(alice, load_config(alice), pull=1))
+
+    week_later = utc_now() + timedelta(days=7)
+    _annotate_and_submit(alice, clock=lambda: week_later)  # offline: nothing is sent yet
+    report = run(sync_once(alice, load_config(alice), clock=lambda: week_later))
+    assert report.sent == 2
+
+    collected = _collect(manager, nats_server.url, tmp_path / "results")
+    assert collected.received == 2 and collected.flagged == 2
+    document = json.loads(next((tmp_path / "results").rglob("result.json")).read_text())
+    assert document["late"] is True
+    assert "lease expired" in document["flag"]

@@ -1,0 +1,79 @@
+"""Batch manifests and task results: the two JSON documents of the sync protocol.
+
+Both are validated against the JSON Schemas shipped in ``resources/sync/`` whenever they are
+made or received, so a malformed document is refused with one message naming the problem.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import resources
+from workspace.sync.protocol import PROTOCOL_VERSION
+
+SCHEMA_DIR = Path(resources.__file__).parent / "sync"
+
+
+class DocumentError(ValueError):
+    """A manifest or result that does not follow the protocol."""
+
+
+@cache
+def _validator(name: str) -> Any:
+    from jsonschema import Draft202012Validator
+
+    schema = json.loads((SCHEMA_DIR / f"{name}.schema.json").read_text(encoding="utf-8"))
+    return Draft202012Validator(schema)
+
+
+def validate(kind: str, document: object) -> None:
+    """Raise :class:`DocumentError` unless ``document`` is a valid ``kind`` (manifest/result)."""
+    errors = sorted(_validator(kind).iter_errors(document), key=lambda e: list(e.path))
+    if errors:
+        first = errors[0]
+        where = "/".join(str(p) for p in first.path) or "(top level)"
+        more = f" (and {len(errors) - 1} more problems)" if len(errors) > 1 else ""
+        raise DocumentError(f"Invalid {kind} at {where}: {first.message}{more}")
+
+
+def encode(kind: str, document: dict[str, Any]) -> bytes:
+    """Validated, canonical JSON bytes of ``document``."""
+    validate(kind, document)
+    return json.dumps(document, sort_keys=True, separators=(",", ":")).encode()
+
+
+def decode(kind: str, data: bytes) -> dict[str, Any]:
+    """The document in ``data``, validated."""
+    try:
+        document = json.loads(data)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise DocumentError(f"The {kind} is not JSON: {exc}") from None
+    if isinstance(document, dict) and document.get("protocol") not in (None, PROTOCOL_VERSION):
+        raise DocumentError(
+            f"The {kind} uses protocol {document.get('protocol')}; this Caliper speaks "
+            f"protocol {PROTOCOL_VERSION}. Update Caliper."
+        )
+    validate(kind, document)
+    return dict(document)
+
+
+@dataclass(frozen=True)
+class PayloadFile:
+    """One file of an item as it travels: its name, SHA-256 and size."""
+
+    name: str
+    digest: str
+    size: int
+
+
+def manifest_files(manifest: dict[str, Any]) -> list[PayloadFile]:
+    """Every distinct payload object a manifest names, in task order."""
+    seen: dict[str, PayloadFile] = {}
+    for task in manifest["tasks"]:
+        for f in task["item"]["files"]:
+            seen.setdefault(f["digest"], PayloadFile(f["name"], f["digest"], int(f["size"])))
+    return list(seen.values())

@@ -1,0 +1,190 @@
+"""Submitting a task: its result is written to the outbox in the same transaction that marks
+it submitted; a worker drains the outbox, each result published once by its UUID.
+
+A crash between "submitted" and "sent" leaves the entry in the outbox; a crash between
+"published" and "marked sent" republishes with the same ``Nats-Msg-Id``, which the results
+stream drops as a duplicate (and the manager's collector dedupes by result id as well).
+"""
+
+from __future__ import annotations
+
+import uuid
+import zlib
+from dataclasses import asdict
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from nats.js import JetStreamContext
+from sqlalchemy import select
+
+from storage.models import SyncCheckout, SyncOutboxEntry, Task
+from workspace.annotations import now_iso
+from workspace.sync import protocol
+from workspace.sync.checkout import PROJECT_HEADER, Clock, utc_now
+from workspace.sync.config import project_key
+from workspace.sync.documents import encode
+from workspace.sync.envelope import seal
+from workspace.sync.payloads import upload
+from workspace.tasks import TaskStatus, check_transition
+from workspace.volume.segmentation import KIND as SEGMENTATION_KIND
+from workspace.volume.segmentation import load_segmentation
+
+if TYPE_CHECKING:
+    from workspace.workspace import Workspace
+
+RESULT_ID_HEADER = "Nats-Msg-Id"
+
+
+class SubmitError(ValueError):
+    """A task that cannot be submitted to the queue; the message says why."""
+
+
+def result_context(result_id: str) -> str:
+    """The envelope context of a result message."""
+    return f"result:{result_id}"
+
+
+def _labelmap(workspace: Workspace, item_id: str) -> dict[str, Any] | None:
+    if not any(a.kind == SEGMENTATION_KIND for a in workspace.document(item_id).all()):
+        return None
+    labels = load_segmentation(workspace, item_id)
+    array = np.ascontiguousarray(labels.labels)
+    packed = zlib.compress(array.data.cast("B"), 1)
+    digest = workspace.profile.blobs.put(packed)
+    return {
+        "digest": digest,
+        "size": len(packed),
+        "shape": list(array.shape),
+        "dtype": array.dtype.name,
+        "segments": [asdict(s) for s in labels.segments],
+        "geometry": labels.geometry.to_json(),
+    }
+
+
+def submit_task(workspace: Workspace, task_id: str, clock: Clock = utc_now) -> str:
+    """Mark a checked-out task submitted and queue its result; returns the result id."""
+    with workspace.profile.database.read() as session:
+        task = session.get(Task, task_id)
+        if task is None:
+            raise SubmitError(f"No task with id {task_id}.")
+        checkout = session.get(SyncCheckout, task.batch_id) if task.batch_id else None
+        if checkout is None:
+            raise SubmitError(f"Task {task_id} is local: it did not come from the queue.")
+        item_id, batch_id = task.item_id, checkout.batch_id
+        manifest, expires, lost = checkout.manifest, checkout.lease_expires_at, checkout.lease_lost
+        status = TaskStatus(task.status)
+    if status == TaskStatus.NEW:
+        status = TaskStatus.IN_PROGRESS
+    check_transition(status, TaskStatus.SUBMITTED)
+    entry = next(t for t in manifest["tasks"] if t["task_id"] == task_id)
+    now = clock()
+    late = bool(lost) or (expires is not None and now >= datetime.fromisoformat(expires))
+    annotations = [
+        {
+            "id": a.id,
+            "kind": a.kind,
+            "label": a.label,
+            "data": a.data,
+            "author": a.author,
+            "updated_at": a.updated_at,
+        }
+        for a in workspace.annotations(item_id)
+        if a.kind != SEGMENTATION_KIND
+    ]
+    result_id = str(uuid.uuid4())
+    document = {
+        "protocol": protocol.PROTOCOL_VERSION,
+        "result_id": result_id,
+        "project": manifest["project"],
+        "batch_id": batch_id,
+        "group": manifest["group"],
+        "issue": manifest["issue"],
+        "task_id": task_id,
+        "item_digest": entry["item"]["digest"],
+        "annotator": workspace.user,
+        "submitted_at": now.isoformat(),
+        "late": late,
+        "lease_expires_at": expires,
+        "annotations": annotations,
+        "labelmap": _labelmap(workspace, item_id),
+    }
+    encode("result", document)  # validate before anything is written
+    with workspace.profile.database.write() as session:
+        row = session.get(Task, task_id)
+        assert row is not None
+        row.status = TaskStatus.SUBMITTED.value
+        row.updated_at = now_iso()
+        session.add(
+            SyncOutboxEntry(
+                result_id=result_id,
+                project=manifest["project"],
+                batch_id=batch_id,
+                task_id=task_id,
+                document=document,
+                created_at=now_iso(),
+                sent_at=None,
+                attempts=0,
+                last_error="",
+            )
+        )
+        workspace.profile.audit.append(
+            session, "sync.submit", task_id, {"result": result_id, "late": late}
+        )
+    workspace.tasks_changed.emit()
+    return result_id
+
+
+def pending(workspace: Workspace) -> list[SyncOutboxEntry]:
+    """Outbox entries not yet sent, oldest first."""
+    with workspace.profile.database.read() as session:
+        rows = list(
+            session.scalars(
+                select(SyncOutboxEntry)
+                .where(SyncOutboxEntry.sent_at.is_(None))
+                .order_by(SyncOutboxEntry.created_at, SyncOutboxEntry.result_id)
+            )
+        )
+        for row in rows:
+            session.expunge(row)
+        return rows
+
+
+async def drain(js: JetStreamContext, workspace: Workspace) -> int:
+    """Send every pending result (label maps first); returns how many were sent."""
+    sent = 0
+    results_store = None
+    for entry in pending(workspace):
+        key = project_key(workspace, entry.project)
+        labelmap = entry.document.get("labelmap")
+        try:
+            if labelmap is not None:
+                if results_store is None:
+                    results_store = await js.object_store(protocol.RESULT_BUCKET)
+                data = bytes(workspace.profile.blobs.get(labelmap["digest"]))
+                await upload(results_store, key, labelmap["digest"], data)
+            payload = seal(key, encode("result", entry.document), result_context(entry.result_id))
+            await js.publish(
+                protocol.result_subject(entry.project),
+                payload,
+                headers={RESULT_ID_HEADER: entry.result_id, PROJECT_HEADER: entry.project},
+            )
+        except Exception as exc:
+            _failed(workspace, entry.result_id, exc)
+            raise
+        with workspace.profile.database.write() as session:
+            row = session.get(SyncOutboxEntry, entry.result_id)
+            assert row is not None
+            row.sent_at = now_iso()
+            row.attempts += 1
+            workspace.profile.audit.append(session, "sync.sent", entry.result_id, {})
+        sent += 1
+    return sent
+
+
+def _failed(workspace: Workspace, result_id: str, exc: BaseException) -> None:
+    with workspace.profile.database.write() as session:
+        row = session.get(SyncOutboxEntry, result_id)
+        if row is not None:
+            row.attempts += 1
+            row.last_error = f"{type(exc).__name__}: {exc}"[:500]

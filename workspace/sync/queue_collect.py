@@ -1,0 +1,246 @@
+"""The manager collects results: each counted once, then written out in open formats.
+
+A result is first recorded in the manager's store (its UUID is the primary key, so a message
+delivered twice counts once) and only then acknowledged; writing the files is a second step
+that marks each result exported, so a crash at any point neither loses nor doubles one.
+"""
+
+from __future__ import annotations
+
+import json
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+from nats.aio.msg import Msg
+from nats.errors import TimeoutError as NatsTimeoutError
+from nats.js import JetStreamContext
+from sqlalchemy import select
+
+from storage.fileio import atomic_file
+from storage.models import Item, QueueBatch, QueueResult
+from workspace.annotations import Annotation, now_iso
+from workspace.export.formats import formats_for
+from workspace.export.item_export import write_open_format
+from workspace.export.labelmap_files import ExportError, write_labelmap
+from workspace.items import ItemSummary
+from workspace.sync import protocol
+from workspace.sync.config import project_key
+from workspace.sync.documents import DocumentError, decode
+from workspace.sync.envelope import EnvelopeError, open_sealed
+from workspace.sync.leases import read_lease
+from workspace.sync.outbox import RESULT_ID_HEADER, result_context
+from workspace.sync.payloads import PayloadError, download
+from workspace.volume.geometry import VolumeGeometry
+from workspace.volume.model import LabelMap, Segment
+
+if TYPE_CHECKING:
+    from workspace.workspace import Workspace
+
+#: The open format written for each modality's annotations (volumes: label map as NIfTI).
+OPEN_FORMAT = {"text": "brat", "waveform": "wfdb", "audio": "textgrid"}
+_SUFFIX = {"brat": "annotations.ann", "wfdb": "annotations.atr", "textgrid": "annotations.TextGrid"}
+
+
+@dataclass
+class CollectReport:
+    """What one collect run did."""
+
+    received: int = 0
+    duplicates: int = 0
+    rejected: list[str] = field(default_factory=list)
+    exported: list[Path] = field(default_factory=list)
+    flagged: int = 0
+
+
+async def receive(js: JetStreamContext, workspace: Workspace, project: str) -> CollectReport:
+    """Record every result waiting on ``results.<project>`` (each exactly once)."""
+    report = CollectReport()
+    key = project_key(workspace, project)
+    subscription = await js.pull_subscribe_bind(
+        protocol.RESULT_CONSUMER, stream=protocol.result_stream(project)
+    )
+    try:
+        while True:
+            try:
+                messages = await subscription.fetch(64, timeout=1.0)
+            except NatsTimeoutError:
+                break
+            for message in messages:
+                await _receive_one(js, workspace, project, key, message, report)
+    finally:
+        await subscription.unsubscribe()
+    return report
+
+
+async def _receive_one(
+    js: JetStreamContext,
+    workspace: Workspace,
+    project: str,
+    key: bytes,
+    message: Msg,
+    report: CollectReport,
+) -> None:
+    result_id = (message.headers or {}).get(RESULT_ID_HEADER, "")
+    try:
+        document = decode("result", open_sealed(key, message.data, result_context(result_id)))
+        if document["result_id"] != result_id or document["project"] != project:
+            raise DocumentError("the result does not match its message headers")
+    except (EnvelopeError, DocumentError) as exc:
+        report.rejected.append(f"result {result_id or '?'}: {exc}")
+        await message.term()
+        return
+    with workspace.profile.database.read() as session:
+        seen = session.get(QueueResult, result_id) is not None
+    if seen:
+        report.duplicates += 1
+        await message.ack_sync()
+        return
+    labelmap = document["labelmap"]
+    if labelmap is not None and not workspace.profile.blobs.contains(labelmap["digest"]):
+        store = await js.object_store(protocol.RESULT_BUCKET)
+        try:
+            data = await download(store, key, labelmap["digest"])
+        except PayloadError as exc:
+            report.rejected.append(f"result {result_id}: {exc}")
+            await message.nak(delay=30)
+            return
+        workspace.profile.blobs.put(data)
+    flag = await _flag(js, workspace, key, document)
+    with workspace.profile.database.write() as session:
+        session.merge(
+            QueueResult(
+                result_id=result_id,
+                project=project,
+                batch_id=document["batch_id"],
+                task_id=document["task_id"],
+                annotator=document["annotator"],
+                received_at=now_iso(),
+                flag=flag,
+                document=document,
+                exported_at=None,
+            )
+        )
+        workspace.profile.audit.append(
+            session, "queue.collect", result_id, {"batch": document["batch_id"], "flag": flag}
+        )
+    await message.ack_sync()
+    report.received += 1
+    report.flagged += bool(flag)
+
+
+async def _flag(
+    js: JetStreamContext, workspace: Workspace, key: bytes, document: dict[str, Any]
+) -> str:
+    """Why a result needs a second look ("" when it does not): late, or for a reissued batch."""
+    reasons = []
+    if document["late"]:
+        reasons.append("submitted after its lease expired")
+    with workspace.profile.database.read() as session:
+        batch = session.get(QueueBatch, document["batch_id"])
+        track, issue = (batch.track, batch.issue) if batch else (None, None)
+    if batch is None:
+        reasons.append("batch unknown to this manager")
+    elif issue is not None and document["issue"] < issue:
+        reasons.append(f"for issue {document['issue']}, the batch was reissued (issue {issue})")
+    if track is not None:
+        kv = await js.key_value(protocol.LEASE_BUCKET)
+        lease = await read_lease(kv, key, track, document["batch_id"])
+        holder = lease.holder.split("@", 1)[0] if lease else None
+        if lease is not None and holder != document["annotator"]:
+            reasons.append(f"the lease is held by {lease.holder}")
+    return "; ".join(reasons)
+
+
+# ---------------------------------------------------------------------- writing out
+def _item_by_digest(workspace: Workspace, digest: str) -> ItemSummary | None:
+    with workspace.profile.database.read() as session:
+        row = session.scalars(select(Item.id).where(Item.content_digest == digest)).first()
+    return workspace.item(row) if row else None
+
+
+def _labelmap(workspace: Workspace, entry: dict[str, Any]) -> LabelMap:
+    geometry = VolumeGeometry.from_json(entry["geometry"])
+    raw = zlib.decompress(workspace.profile.blobs.get(entry["digest"]))
+    labels = np.frombuffer(bytearray(raw), dtype=np.dtype(entry["dtype"])).reshape(geometry.shape)
+    return LabelMap(labels, geometry, [Segment(**s) for s in entry["segments"]])
+
+
+def _annotations(document: dict[str, Any], item_id: str) -> list[Annotation]:
+    return [
+        Annotation(
+            item_id=item_id,
+            kind=a["kind"],
+            label=a["label"],
+            data=a["data"],
+            author=a["author"],
+            id=a["id"],
+            updated_at=a["updated_at"],
+        )
+        for a in document["annotations"]
+    ]
+
+
+def result_folder(out_dir: Path, row: QueueResult) -> Path:
+    """Where one result's files go: ``<batch>/<task>/<annotator>-<result id>``."""
+    return out_dir / row.batch_id / row.task_id / f"{row.annotator}-{row.result_id}"
+
+
+def export_result(workspace: Workspace, row: QueueResult, out_dir: Path) -> list[Path]:
+    """Write one result: ``result.json`` always, plus the modality's open format."""
+    folder = result_folder(out_dir, row)
+    folder.mkdir(parents=True, exist_ok=True)
+    document = row.document
+    with workspace.profile.database.read() as session:
+        batch = session.get(QueueBatch, row.batch_id)
+        gold = bool(batch and row.task_id in batch.gold_task_ids)
+    summary = {**document, "flag": row.flag, "gold": gold, "received_at": row.received_at}
+    written = [folder / "result.json"]
+    with atomic_file(written[0], "result.json") as handle:
+        handle.write(json.dumps(summary, indent=2, sort_keys=True).encode())
+    item = _item_by_digest(workspace, document["item_digest"])
+    if item is None:
+        return written
+    if document["labelmap"] is not None:
+        written += write_labelmap(
+            _labelmap(workspace, document["labelmap"]), folder / "labels.nii.gz"
+        )
+    fmt = OPEN_FORMAT.get(item.modality)
+    if fmt is not None and fmt in formats_for(item.modality) and document["annotations"]:
+        annotations = _annotations(document, item.id)
+        written += write_open_format(workspace, item, fmt, folder / _SUFFIX[fmt], annotations)
+    return written
+
+
+def write_out(workspace: Workspace, project: str, out_dir: Path, report: CollectReport) -> None:
+    """Write every recorded, not yet exported result of ``project`` under ``out_dir``."""
+    with workspace.profile.database.read() as session:
+        rows = list(
+            session.scalars(
+                select(QueueResult)
+                .where(QueueResult.project == project, QueueResult.exported_at.is_(None))
+                .order_by(QueueResult.received_at, QueueResult.result_id)
+            )
+        )
+        for row in rows:
+            session.expunge(row)
+    for row in rows:
+        try:
+            report.exported += export_result(workspace, row, out_dir)
+        except ExportError as exc:
+            report.rejected.append(f"result {row.result_id}: written as JSON only ({exc})")
+        with workspace.profile.database.write() as session:
+            stored = session.get(QueueResult, row.result_id)
+            assert stored is not None
+            stored.exported_at = now_iso()
+
+
+async def collect(
+    js: JetStreamContext, workspace: Workspace, project: str, out_dir: Path
+) -> CollectReport:
+    """Receive new results of ``project`` and write every unexported one under ``out_dir``."""
+    report = await receive(js, workspace, project)
+    write_out(workspace, project, out_dir, report)
+    return report

@@ -1,0 +1,105 @@
+"""One sync of a workstation: resume, renew leases, check out new batches, send results.
+
+The CLI (``caliper sync``) and the sync panel both run this; it needs only an unlocked
+workspace and its stored :class:`~workspace.sync.config.SyncConfig`.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from workspace.sync.checkout import Checkout, Clock, ProgressCallback, utc_now
+from workspace.sync.config import SyncConfig, SyncConfigError
+from workspace.sync.connection import ServerAccess, jetstream
+from workspace.sync.outbox import drain
+from workspace.sync.permissions import inbox_prefix_for
+from workspace.sync.renewal import renew_leases
+
+if TYPE_CHECKING:
+    from workspace.workspace import Workspace
+
+WORKSTATION_ID_KEY = "sync.workstation_id"
+
+
+@dataclass
+class SyncReport:
+    """What one sync did, for a status line."""
+
+    resumed: list[str] = field(default_factory=list)
+    pulled: list[str] = field(default_factory=list)
+    renewed: int = 0
+    lost: list[str] = field(default_factory=list)
+    sent: int = 0
+    messages: list[str] = field(default_factory=list)
+
+    def summary(self) -> str:
+        """One line: what came in and went out."""
+        parts = [f"{len(self.pulled)} batches checked out", f"{self.sent} results sent"]
+        if self.resumed:
+            parts.append(f"{len(self.resumed)} interrupted downloads finished")
+        if self.renewed:
+            parts.append(f"{self.renewed} leases renewed")
+        if self.lost:
+            parts.append(f"{len(self.lost)} leases lost (results will be flagged)")
+        return ", ".join(parts) + "."
+
+
+def holder_id(workspace: Workspace) -> str:
+    """``user@workstation``: who holds a lease (a user may sync from two machines)."""
+    workstation = workspace.setting(WORKSTATION_ID_KEY)
+    if not workstation:
+        workstation = uuid.uuid4().hex[:12]
+        workspace.set_setting(WORKSTATION_ID_KEY, workstation)
+    return f"{workspace.user}@{workstation}"
+
+
+def server_access(config: SyncConfig) -> ServerAccess:
+    """Connection settings from the stored sync configuration."""
+    if not config.server_url:
+        raise SyncConfigError("No queue server is set: give one with --server URL.")
+    return ServerAccess(
+        url=config.server_url,
+        user=config.user,
+        password=config.password,
+        ca_file=config.ca_file,
+        inbox_prefix=inbox_prefix_for(config.user) if config.user else "",
+    )
+
+
+async def sync_once(
+    workspace: Workspace,
+    config: SyncConfig,
+    *,
+    pull: int = 0,
+    push: bool = True,
+    clock: Clock = utc_now,
+    progress: ProgressCallback | None = None,
+    paused: Callable[[], bool] | None = None,
+) -> SyncReport:
+    """Resume, renew, pull up to ``pull`` batches, then drain the outbox if ``push``."""
+    report = SyncReport()
+    holder = holder_id(workspace)
+    async with jetstream(server_access(config)) as (_client, js):
+        checkout = Checkout(
+            workspace,
+            holder,
+            lease_days=config.lease_days,
+            clock=clock,
+            progress=progress,
+            paused=paused,
+        )
+        report.resumed = await checkout.resume(js)
+        report.renewed, report.lost = await renew_leases(
+            js, workspace, holder, config.lease_days, clock
+        )
+        if pull > 0:
+            if not config.tracks:
+                raise SyncConfigError("No tracks are set: give them with --track NAME.")
+            report.pulled = await checkout.pull(js, list(config.tracks), pull)
+        if push:
+            report.sent = await drain(js, workspace)
+        report.messages += checkout.messages
+    return report
