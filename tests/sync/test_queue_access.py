@@ -242,8 +242,9 @@ def test_workstation_does_its_whole_job(secured_nats: SecuredNats) -> None:
                 payloads = await alice.js.object_store(protocol.PAYLOAD_BUCKET)
                 assert (await payloads.get(PAYLOAD_NAME)).data == PAYLOAD
 
-                # Results: a large result object and a result message (deduplicated).
-                results = await alice.js.object_store(protocol.RESULT_BUCKET)
+                # Results: her own results bucket (made on first use), a large result object
+                # and a result message (deduplicated).
+                results = await alice.js.create_object_store(protocol.result_bucket("ws-alice"))
                 await results.put("result-7c1e", b"label map")
                 headers = {"Nats-Msg-Id": "result-7c1e"}
                 subject = protocol.result_subject(PROJECT)
@@ -256,7 +257,7 @@ def test_workstation_does_its_whole_job(secured_nats: SecuredNats) -> None:
                 assert alice.violations.errors == []
 
             # The manager sees what the workstation wrote.
-            manager_results = await manager.js.object_store(protocol.RESULT_BUCKET)
+            manager_results = await manager.js.object_store(protocol.result_bucket("ws-alice"))
             assert (await manager_results.get("result-7c1e")).data == b"label map"
             collector = await manager.js.pull_subscribe(
                 protocol.result_subject(PROJECT),
@@ -520,24 +521,26 @@ def test_workstation_cannot_wipe_leases_with_a_rollup(secured_nats: SecuredNats)
     run(scenario())
 
 
-@pytest.mark.xfail(
-    reason="known gap: OBJ_results needs rollup headers (ObjectStore.put), and permissions "
-    "cannot filter headers, so a workstation can roll the whole results bucket up",
-    raises=ObjectNotFoundError,
-    strict=True,
-)
-def test_workstation_cannot_wipe_results_with_a_rollup(secured_nats: SecuredNats) -> None:
+def test_workstation_cannot_wipe_another_workstations_results(secured_nats: SecuredNats) -> None:
+    """Object store puts need rollups, which permissions cannot filter: hence one results
+    bucket per workstation user, which only that user (and the manager) may write."""
+
     async def scenario() -> None:
         async with session(secured_nats, "manager") as manager:
             await provision(manager.js)
-            results = await manager.js.object_store(protocol.RESULT_BUCKET)
-            await results.put("bobs-result", b"label map")
+            bobs = protocol.result_bucket("ws-bob")
+            async with session(secured_nats, "ws-bob") as bob:
+                results = await bob.js.create_object_store(bobs)
+                await results.put("bobs-result", b"label map")
             async with session(secured_nats, "ws-alice") as alice:
                 with contextlib.suppress(nats.errors.Error):
-                    await alice.js.publish(
-                        f"$O.{protocol.RESULT_BUCKET}.M.x", b"{}", headers={"Nats-Rollup": "all"}
-                    )
-            assert (await results.get("bobs-result")).data == b"label map"
+                    await alice.js.publish(f"$O.{bobs}.M.x", b"{}", headers={"Nats-Rollup": "all"})
+                with contextlib.suppress(nats.errors.Error):
+                    await alice.js.purge_stream(f"OBJ_{bobs}")
+                await alice.nc.flush()
+                assert alice.violations.errors, "alice's writes to bob's bucket were not refused"
+            kept = await manager.js.object_store(bobs)
+            assert (await kept.get("bobs-result")).data == b"label map"
 
     run(scenario())
 

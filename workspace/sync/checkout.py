@@ -20,7 +20,6 @@ from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from nats.aio.msg import Msg
-from nats.errors import TimeoutError as NatsTimeoutError
 from nats.js import JetStreamContext
 from nats.js.errors import NotFoundError
 from sqlalchemy import select
@@ -118,7 +117,7 @@ class Checkout:
                 while len(done) < count:
                     try:
                         messages = await subscription.fetch(1, timeout=1.0)
-                    except NatsTimeoutError:
+                    except TimeoutError:  # nats-py raises its own subclass or the plain one
                         break
                     for message in messages:
                         batch_id = await self._take(js, track, message)

@@ -16,13 +16,16 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from nats.js import JetStreamContext
+from nats.js.api import ObjectStoreConfig, StorageType
+from nats.js.errors import NotFoundError
+from nats.js.object_store import ObjectStore
 from sqlalchemy import select
 
 from storage.models import SyncCheckout, SyncOutboxEntry, Task
 from workspace.annotations import now_iso
 from workspace.sync import protocol
 from workspace.sync.checkout import PROJECT_HEADER, Clock, utc_now
-from workspace.sync.config import project_key
+from workspace.sync.config import load_config, project_key
 from workspace.sync.documents import encode
 from workspace.sync.envelope import seal
 from workspace.sync.payloads import upload
@@ -45,7 +48,7 @@ def result_context(result_id: str) -> str:
     return f"result:{result_id}"
 
 
-def _labelmap(workspace: Workspace, item_id: str) -> dict[str, Any] | None:
+def _labelmap(workspace: Workspace, item_id: str, bucket: str) -> dict[str, Any] | None:
     if not any(a.kind == SEGMENTATION_KIND for a in workspace.document(item_id).all()):
         return None
     labels = load_segmentation(workspace, item_id)
@@ -59,6 +62,7 @@ def _labelmap(workspace: Workspace, item_id: str) -> dict[str, Any] | None:
         "dtype": array.dtype.name,
         "segments": [asdict(s) for s in labels.segments],
         "geometry": labels.geometry.to_json(),
+        "bucket": bucket,
     }
 
 
@@ -107,7 +111,9 @@ def submit_task(workspace: Workspace, task_id: str, clock: Clock = utc_now) -> s
         "late": late,
         "lease_expires_at": expires,
         "annotations": annotations,
-        "labelmap": _labelmap(workspace, item_id),
+        "labelmap": _labelmap(
+            workspace, item_id, protocol.result_bucket(load_config(workspace).user)
+        ),
     }
     encode("result", document)  # validate before anything is written
     with workspace.profile.database.write() as session:
@@ -153,14 +159,12 @@ def pending(workspace: Workspace) -> list[SyncOutboxEntry]:
 async def drain(js: JetStreamContext, workspace: Workspace) -> int:
     """Send every pending result (label maps first); returns how many were sent."""
     sent = 0
-    results_store = None
     for entry in pending(workspace):
         key = project_key(workspace, entry.project)
         labelmap = entry.document.get("labelmap")
         try:
             if labelmap is not None:
-                if results_store is None:
-                    results_store = await js.object_store(protocol.RESULT_BUCKET)
+                results_store = await _results_store(js, labelmap["bucket"])
                 data = bytes(workspace.profile.blobs.get(labelmap["digest"]))
                 await upload(results_store, key, labelmap["digest"], data)
             payload = seal(key, encode("result", entry.document), result_context(entry.result_id))
@@ -180,6 +184,14 @@ async def drain(js: JetStreamContext, workspace: Workspace) -> int:
             workspace.profile.audit.append(session, "sync.sent", entry.result_id, {})
         sent += 1
     return sent
+
+
+async def _results_store(js: JetStreamContext, bucket: str) -> ObjectStore:
+    """This workstation's results bucket, created on first use."""
+    try:
+        return await js.object_store(bucket)
+    except NotFoundError:
+        return await js.create_object_store(bucket, ObjectStoreConfig(storage=StorageType.FILE))
 
 
 def _failed(workspace: Workspace, result_id: str, exc: BaseException) -> None:

@@ -70,7 +70,9 @@ def _track_publish(track: str) -> list[str]:
     ]
 
 
-def workstation_permissions(tracks: Sequence[str], inbox_prefix: str) -> dict[str, object]:
+def workstation_permissions(
+    tracks: Sequence[str], inbox_prefix: str, user: str
+) -> dict[str, object]:
     """The ``permissions`` block of a workstation user serving ``tracks``.
 
     The lease bucket must be created with ``direct=True`` (allow_direct): a direct get names the
@@ -80,7 +82,8 @@ def workstation_permissions(tracks: Sequence[str], inbox_prefix: str) -> dict[st
     """
     leases = kv_stream(protocol.LEASE_BUCKET)
     payloads = object_stream(protocol.PAYLOAD_BUCKET)
-    results = object_stream(protocol.RESULT_BUCKET)
+    result_bucket = protocol.result_bucket(user)
+    results = object_stream(result_bucket)
     publish: list[str] = [f"{JS_API}.INFO"]
     for track in tracks:
         publish += _track_publish(track)
@@ -94,21 +97,23 @@ def workstation_permissions(tracks: Sequence[str], inbox_prefix: str) -> dict[st
         f"{JS_API}.STREAM.MSG.GET.{payloads}",
         f"{JS_API}.CONSUMER.CREATE.{payloads}",
         f"$JS.FC.{payloads}.>",
-        # ObjectStore.put: bucket lookup, the existing meta (get_info), chunks and meta.
+        # Its own results bucket: created on first use; ObjectStore.put looks the bucket up,
+        # reads the existing meta (get_info), publishes chunks and meta, purges replaced chunks.
+        f"{JS_API}.STREAM.CREATE.{results}",
         f"{JS_API}.STREAM.INFO.{results}",
         f"{JS_API}.STREAM.MSG.GET.{results}",
-        f"$O.{protocol.RESULT_BUCKET}.C.>",
-        f"$O.{protocol.RESULT_BUCKET}.M.>",
+        f"{JS_API}.DIRECT.GET.{results}.>",
+        f"{JS_API}.STREAM.PURGE.{results}",
+        f"$O.{result_bucket}.C.>",
+        f"$O.{result_bucket}.M.>",
         # Result messages (JetStream publish; the ack comes back on the inbox).
         protocol.RESULT_SUBJECT_PREFIX + ">",
     ]
     deny_publish = [
         protocol.BATCH_SUBJECT_PREFIX + ">",
         f"$O.{protocol.PAYLOAD_BUCKET}.>",
-        f"{JS_API}.STREAM.CREATE.>",
         f"{JS_API}.STREAM.UPDATE.>",
         f"{JS_API}.STREAM.DELETE.>",
-        f"{JS_API}.STREAM.PURGE.>",
         f"{JS_API}.CONSUMER.DURABLE.CREATE.>",
         f"{JS_API}.CONSUMER.DELETE.>",
     ]
@@ -184,7 +189,7 @@ class UserSpec:
         """This user's ``permissions`` block."""
         if self.role == "manager":
             return manager_permissions()
-        return workstation_permissions(list(self.tracks), self.inbox_prefix)
+        return workstation_permissions(list(self.tracks), self.inbox_prefix, self.name)
 
 
 @dataclass(frozen=True)

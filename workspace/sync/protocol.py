@@ -30,7 +30,8 @@ RESULT_DUPLICATE_WINDOW_S = 48 * 3600
 
 #: Object store bucket of batch payloads (item files), object name = SHA-256 of the plaintext.
 PAYLOAD_BUCKET = "payloads"
-#: Object store bucket of large results (label maps), written by workstations.
+#: Object store bucket of large results (label maps) from anonymous connections; each
+#: workstation user writes its own ``results-<user>`` bucket (see :func:`result_bucket`).
 RESULT_BUCKET = "results"
 #: KV bucket of batch leases, key ``<track>.<batch id>``.
 LEASE_BUCKET = "leases"
@@ -76,3 +77,12 @@ def result_subject(project: str) -> str:
 def lease_key(track: str, batch_id: str) -> str:
     """The KV key of a batch's lease (the track first: permissions are per track)."""
     return f"{check_name('Track', track)}.{check_name('Batch', batch_id)}"
+
+
+def result_bucket(user: str) -> str:
+    """The object store bucket workstation ``user`` writes label maps to.
+
+    One bucket per user: an object store put needs rollup headers, which permissions cannot
+    filter, so a shared bucket could be wiped by any workstation; its own, only by itself.
+    """
+    return f"{RESULT_BUCKET}-{check_name('User', user)}" if user else RESULT_BUCKET

@@ -15,7 +15,6 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from nats.aio.msg import Msg
-from nats.errors import TimeoutError as NatsTimeoutError
 from nats.js import JetStreamContext
 from sqlalchemy import select
 
@@ -66,7 +65,7 @@ async def receive(js: JetStreamContext, workspace: Workspace, project: str) -> C
         while True:
             try:
                 messages = await subscription.fetch(64, timeout=1.0)
-            except NatsTimeoutError:
+            except TimeoutError:  # nats-py raises its own subclass or the plain one
                 break
             for message in messages:
                 await _receive_one(js, workspace, project, key, message, report)
@@ -100,7 +99,7 @@ async def _receive_one(
         return
     labelmap = document["labelmap"]
     if labelmap is not None and not workspace.profile.blobs.contains(labelmap["digest"]):
-        store = await js.object_store(protocol.RESULT_BUCKET)
+        store = await js.object_store(labelmap["bucket"])
         try:
             data = await download(store, key, labelmap["digest"])
         except PayloadError as exc:
