@@ -13,6 +13,7 @@ from app.actions import ActionRegistry
 from app.background import JobRunner
 from app.docks.item_list import ItemListDock
 from app.docks.label_palette import LabelPaletteDock
+from app.docks.sync_panel import SyncPanelDock
 from app.help_dialog import HelpDialog
 from app.idle_lock import DEFAULT_MINUTES, IdleLock
 from app.importing import ImportController, local_paths
@@ -70,6 +71,9 @@ class MainWindow(QMainWindow):
         self.palette_dock = LabelPaletteDock(self.registry, self)
         self.addDockWidget(Qt.DockWidgetArea.LeftDockWidgetArea, self.item_list)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, self.palette_dock)
+        self.sync_panel = SyncPanelDock(self.runner, self)
+        self.tabifyDockWidget(self.palette_dock, self.sync_panel)
+        self.palette_dock.raise_()
         self.resizeDocks([self.item_list, self.palette_dock], [300, 240], Qt.Orientation.Horizontal)
         self.status = StatusPanel(self.statusBar())
         self.importer = ImportController(self.runner, self.statusBar(), self)
@@ -88,6 +92,9 @@ class MainWindow(QMainWindow):
         self.area.viewer_opened.connect(self._on_viewer_opened)
         self.palette_dock.active_label_changed.connect(self._on_active_label)
         self.palette_dock.label_triggered.connect(self._on_label_triggered)
+        self.sync_panel.sync_text_changed.connect(self.status.set_sync_text)
+        self.sync_panel.message.connect(lambda text: self.statusBar().showMessage(text, 10_000))
+        self.item_list.message.connect(lambda text: self.statusBar().showMessage(text, 10_000))
         self.undo.failed.connect(self.status.show_save_error)
         self.idle.timed_out.connect(self.lock_now)
         self.state_restored = restore_window_state(self, self.settings)
@@ -99,6 +106,7 @@ class MainWindow(QMainWindow):
         """Show ``workspace`` in every dock (None: the locked, empty state)."""
         self.workspace = workspace
         self.item_list.bind(workspace)
+        self.sync_panel.bind(workspace)
         self.menus.recent.workspace = workspace
         self.importer.workspace = workspace
         self.palette_dock.set_schema(None)

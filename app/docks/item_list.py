@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QDockWidget,
     QLineEdit,
@@ -17,10 +18,12 @@ from PySide6.QtWidgets import (
 from viewers.qt_events import RelayGroup
 from workspace.items import ItemSummary
 from workspace.projects import TaskSummary
+from workspace.sync.outbox import submit_task
 from workspace.workspace import Workspace
 
 ITEM_ID_ROLE = Qt.ItemDataRole.UserRole
 GROUP_ROLE = Qt.ItemDataRole.UserRole + 1
+TASK_ID_ROLE = Qt.ItemDataRole.UserRole + 2
 TASKS = "Tasks"
 MODALITY_NAMES = {
     "text": "Clinical text",
@@ -45,6 +48,7 @@ class ItemListDock(QDockWidget):
     """Lists the workspace's tasks and items; double-click emits ``item_activated(id)``."""
 
     item_activated = Signal(str)
+    message = Signal(str)  # for the status bar
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("Tasks and items", parent)
@@ -63,6 +67,13 @@ class ItemListDock(QDockWidget):
         self.tree.header().setStretchLastSection(False)
         self.tree.header().resizeSection(1, 100)
         self.tree.header().setSectionResizeMode(0, self.tree.header().ResizeMode.Stretch)
+        self.submit_action = QAction("Submit to queue", self)
+        self.submit_action.setToolTip("Send the selected queue task's result with the next sync")
+        self.submit_action.triggered.connect(self.submit_selected)
+        self.tree.addAction(self.submit_action)
+        self.tree.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
+        self.tree.itemSelectionChanged.connect(self._on_selection)
+        self._on_selection()
         body = QWidget()
         layout = QVBoxLayout(body)
         layout.setContentsMargins(4, 4, 4, 4)
@@ -93,6 +104,7 @@ class ItemListDock(QDockWidget):
             for task in tasks:
                 row = QTreeWidgetItem(group, [task.item_title, status_text(task)])
                 row.setData(0, ITEM_ID_ROLE, task.item_id)
+                row.setData(0, TASK_ID_ROLE, task.id)
                 row.setToolTip(0, task.batch_title)
         by_modality: dict[str, list[ItemSummary]] = defaultdict(list)
         for item in self.workspace.items():
@@ -142,6 +154,27 @@ class ItemListDock(QDockWidget):
                 if not row.isHidden():
                     ids.append(row.data(0, ITEM_ID_ROLE))
         return ids
+
+    def selected_task_id(self) -> str | None:
+        """The id of the selected task row (None for an item row or no selection)."""
+        rows = self.tree.selectedItems()
+        task_id = rows[0].data(0, TASK_ID_ROLE) if rows else None
+        return task_id if isinstance(task_id, str) else None
+
+    def submit_selected(self) -> None:
+        """Submit the selected queue task (its result goes out with the next sync)."""
+        task_id = self.selected_task_id()
+        if self.workspace is None or task_id is None:
+            return
+        try:
+            submit_task(self.workspace, task_id)
+        except ValueError as error:  # SubmitError, or a task not ready to submit
+            self.message.emit(str(error))
+            return
+        self.message.emit("Task submitted: its result is sent with the next sync.")
+
+    def _on_selection(self) -> None:
+        self.submit_action.setEnabled(self.selected_task_id() is not None)
 
     def _on_activated(self, row: QTreeWidgetItem, column: int = 0) -> None:
         del column

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QApplication
 
 from app.main_window import MainWindow
 from tests.app.profiles import PASSPHRASE, copy_profile, make_template
+from tests.sync.conftest import nats_server, secured_nats, test_ca  # noqa: F401 - for the sync panel
 from workspace.workspace import Workspace
 
 

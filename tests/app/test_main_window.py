@@ -24,7 +24,7 @@ def test_title_names_the_profile_only(make_window, app_profile_dir):
 def test_docks_present_and_docked(make_window):
     window = make_window()
     docks = {d.objectName(): d for d in window.findChildren(QDockWidget)}
-    assert set(docks) == {"itemListDock", "labelPaletteDock"}
+    assert set(docks) == {"itemListDock", "labelPaletteDock", "syncPanelDock"}
     assert window.dockWidgetArea(docks["itemListDock"]) == Qt.DockWidgetArea.LeftDockWidgetArea
     assert window.dockWidgetArea(docks["labelPaletteDock"]) == Qt.DockWidgetArea.RightDockWidgetArea
     assert all(d.isVisible() for d in docks.values())

@@ -221,6 +221,7 @@ class Checkout:
         store = await js.object_store(protocol.PAYLOAD_BUCKET)
         blobs = self.workspace.profile.blobs
         progress = BatchProgress(batch_id, sum(f.size for f in files), len(files))
+        self.progress(progress)
         last_beat = time.monotonic()
         for payload in files:
             while self.paused():

@@ -1,0 +1,244 @@
+"""Running one queue sync on a worker thread (its own asyncio loop) for the sync panel.
+
+Progress of each batch arrives on the GUI thread as a copy of its
+:class:`~workspace.sync.checkout.BatchProgress`; the end as a :class:`SyncOutcome` whose
+``error`` is always one line (a dead server is a message, never a traceback).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import threading
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
+
+from PySide6.QtCore import QObject, Signal
+from sqlalchemy import select
+
+from app.background import Job, JobCancelledError, JobContext, JobRunner, JobState
+from storage.models import SyncCheckout
+from viewers.safe_log import log_failure
+from workspace.sync.checkout import BatchProgress
+from workspace.sync.config import SyncConfig
+from workspace.sync.connection import QueueUnavailableError
+from workspace.sync.outbox import pending
+from workspace.sync.session import SyncReport, sync_once
+from workspace.workspace import Workspace
+
+logger = logging.getLogger(__name__)
+MAX_ERROR_CHARS = 300
+STOPPED = "Sync stopped; the download resumes with the next sync."
+
+
+@dataclass(frozen=True)
+class CheckoutRow:
+    """A checked-out batch as the panel lists it (no ORM object leaves this module)."""
+
+    batch_id: str
+    project: str
+    track: str
+    state: str
+    bytes_total: int
+    bytes_done: int
+    tasks_total: int
+    lease_expires_at: datetime | None
+    lease_lost: bool
+
+    def lease_problem(self, now: datetime) -> str:
+        """ "lease lost", "lease expired" or "" (results of a lost lease are flagged late)."""
+        if self.lease_lost:
+            return "lease lost"
+        if self.lease_expires_at is not None and now >= self.lease_expires_at:
+            return "lease expired"
+        return ""
+
+
+def _parse_time(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
+
+
+def checked_out(workspace: Workspace) -> list[CheckoutRow]:
+    """Every batch this profile checked out, newest first."""
+    with workspace.profile.database.read() as session:
+        rows = session.scalars(select(SyncCheckout).order_by(SyncCheckout.checked_out_at.desc()))
+        return [
+            CheckoutRow(
+                batch_id=row.batch_id,
+                project=row.project,
+                track=row.track,
+                state=row.state,
+                bytes_total=row.bytes_total,
+                bytes_done=row.bytes_done,
+                tasks_total=len(row.manifest.get("tasks", [])),
+                lease_expires_at=_parse_time(row.lease_expires_at),
+                lease_lost=bool(row.lease_lost),
+            )
+            for row in rows
+        ]
+
+
+def outbox_count(workspace: Workspace) -> int:
+    """Results submitted but not yet sent."""
+    return len(pending(workspace))
+
+
+@dataclass
+class SyncOutcome:
+    """How a sync ended: a report when it connected, else one line saying why not."""
+
+    report: SyncReport | None = None
+    error: str = ""
+    cancelled: bool = False
+    finished_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+
+    @property
+    def online(self) -> bool:
+        """True when the sync reached the server and finished."""
+        return self.report is not None and not self.error
+
+
+def one_line(error: BaseException) -> str:
+    """The first line of ``error``'s message (its type when empty), kept short."""
+    text = str(error).strip().splitlines()
+    line = text[0].strip() if text else ""
+    if not isinstance(error, QueueUnavailableError | ValueError):
+        line = f"{type(error).__name__}: {line}" if line else type(error).__name__
+    if len(line) > MAX_ERROR_CHARS:
+        line = line[: MAX_ERROR_CHARS - 1] + "…"
+    return line
+
+
+class SyncWorker(QObject):
+    """Starts :func:`sync_once` as a background job; one sync at a time.
+
+    ``progressed(BatchProgress)`` and ``finished(SyncOutcome)`` are delivered on the GUI
+    thread. :meth:`pause` holds the download before its next object; cancelling the job
+    (closing or locking the window) stops it there too, and the next sync resumes it.
+    """
+
+    progressed = Signal(object)  # BatchProgress (a copy)
+    finished = Signal(object)  # SyncOutcome
+
+    def __init__(self, runner: JobRunner, parent: QObject | None = None) -> None:
+        super().__init__(parent)
+        self._runner = runner
+        self._pause = threading.Event()
+        self.job: Job | None = None
+
+    @property
+    def running(self) -> bool:
+        """True while a sync job has not finished."""
+        return self.job is not None
+
+    @property
+    def is_paused(self) -> bool:
+        """True while downloads are held."""
+        return self._pause.is_set()
+
+    def pause(self) -> None:
+        """Hold the running download before its next object."""
+        self._pause.set()
+
+    def resume(self) -> None:
+        """Let a held download go on."""
+        self._pause.clear()
+
+    def start(self, workspace: Workspace, config: SyncConfig, pull: int) -> Job | None:
+        """Sync once (pulling up to ``pull`` new batches); None if a sync is running."""
+        if self.job is not None:
+            return None
+        self._pause.clear()
+        title = f"Checking out {pull} batches" if pull else "Syncing with the queue"
+
+        def work(context: JobContext) -> SyncOutcome:
+            items = {"done": 0, "total": 0}
+            seen: dict[str, tuple[int, int]] = {}
+
+            def paused() -> bool:
+                if context.cancelled():
+                    raise JobCancelledError
+                return self._pause.is_set()
+
+            def progress(batch: BatchProgress) -> None:
+                seen[batch.batch_id] = (batch.items_done, batch.items_total)
+                items["done"] = sum(done for done, _ in seen.values())
+                items["total"] = sum(total for _, total in seen.values())
+                self.progressed.emit(replace(batch))
+                context.progress(items["done"], max(items["total"], 1))
+
+            try:
+                report = asyncio.run(
+                    sync_once(workspace, config, pull=pull, progress=progress, paused=paused)
+                )
+            except JobCancelledError:
+                return SyncOutcome(error=STOPPED, cancelled=True)
+            except (QueueUnavailableError, ValueError) as error:
+                return SyncOutcome(error=one_line(error))
+            except Exception as error:  # noqa: BLE001 - shown as one line, logged without PHI
+                log_failure(logger, "Sync failed", error)
+                return SyncOutcome(error=one_line(error))
+            return SyncOutcome(report=report)
+
+        job = self._runner.submit(title, work)
+        job.finished.connect(lambda: self._on_finished(job))
+        self.job = job
+        return job
+
+    def _on_finished(self, job: Job) -> None:
+        self.job = None
+        self._pause.clear()
+        if isinstance(job.result, SyncOutcome):
+            outcome = job.result
+        elif job.state is JobState.CANCELLED:
+            outcome = SyncOutcome(error=STOPPED, cancelled=True)
+        else:
+            outcome = SyncOutcome(error=job.error.splitlines()[0] if job.error else "Sync failed.")
+        self.finished.emit(outcome)
+
+
+# ----------------------------------------------------------------------------- text
+
+
+def format_size(size: int) -> str:
+    """``size`` bytes as kB below a megabyte, else MB (one decimal)."""
+    if size < 1_000_000:
+        return f"{size / 1000:.0f}\u00a0kB" if size >= 1000 else f"{size}\u00a0B"
+    return f"{size / 1_000_000:.1f}\u00a0MB"
+
+
+def format_seconds(seconds: float | None) -> str:
+    """Time left as "12 s left" / "about 3 min left" ("" when unknown)."""
+    if seconds is None:
+        return ""
+    if seconds < 60:
+        return f"{seconds:.0f} s left"
+    if seconds < 3600:
+        return f"about {seconds / 60:.0f} min left"
+    return f"about {seconds / 3600:.1f} h left"
+
+
+def progress_text(bytes_done: int, bytes_total: int, done: int, total: int) -> str:
+    """``1.2 / 2.7 MB · 3 / 5 files``."""
+    return f"{format_size(bytes_done)} / {format_size(bytes_total)} · {done} / {total} files"
+
+
+def percent(done: int, total: int) -> int:
+    """Whole percent, 100 for an empty total."""
+    return 100 if total <= 0 else min(100, round(100 * done / total))
+
+
+def local_time(moment: datetime) -> str:
+    """``2026-05-01 14:00`` in the workstation's time zone."""
+    return moment.astimezone().strftime("%Y-%m-%d %H:%M")
+
+
+def parse_tracks(text: str) -> tuple[str, ...]:
+    """``"ct-chest, ecg"`` → ``("ct-chest", "ecg")``."""
+    return tuple(part.strip() for part in text.split(",") if part.strip())
