@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 
 from tests.cli.test_cli import assert_one_line_error, caliper
-from tests.sync.conftest import nats_server  # noqa: F401 - the fixture
 from tests.sync.nats_fixtures import NatsServer
 from tests.sync.sync_support import write_notes
 
@@ -89,7 +88,9 @@ def test_dead_server_wrong_url_and_no_key_are_one_line_each(
     alice = _init(tmp_path, "alice")
     url = nats_server.url
     nats_server.stop()
-    dead = caliper("sync", "--server", url, "--track", "ct-chest", "--pull", "1", "--profile", alice)
+    dead = caliper(
+        "sync", "--server", url, "--track", "ct-chest", "--pull", "1", "--profile", alice
+    )
     assert_one_line_error(dead, "connection refused")
     wrong = caliper("sync", "--server", "http://example.org", "--profile", alice)
     assert_one_line_error(wrong, "is not a queue server URL")

@@ -22,7 +22,7 @@ from workspace.volume.segmentation import save_segmentation
 
 
 def test_label_map_round_trip_through_the_queue(nats_server: NatsServer, tmp_path: Path) -> None:
-    import SimpleITK as sitk
+    import SimpleITK as sitk  # noqa: N813
 
     manager = make_workspace(tmp_path, "manager")
     alice = make_workspace(tmp_path, "alice")
