@@ -97,3 +97,47 @@ def test_swapped_chunks_are_detected(blobs: BlobStore) -> None:
 def test_missing_blob_is_a_clear_error(blobs: BlobStore) -> None:
     with pytest.raises(BlobNotFoundError, match="not in this profile"):
         blobs.get("0" * 64)
+
+
+def _sealed_file_layout_ok(blobs: BlobStore, digest: str, size: int) -> None:
+    """The file is header + one ``nonce | ciphertext | tag`` per chunk, in order, no more."""
+    chunks = max(1, -(-size // CHUNK_SIZE))
+    assert blobs.path_of(digest).stat().st_size == 17 + size + chunks * 28
+
+
+def test_a_large_object_sealed_and_opened_in_parallel_round_trips(
+    blobs: BlobStore, tmp_path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from storage import blobs as module
+
+    monkeypatch.setattr(module._Writeback, "STEP", CHUNK_SIZE)  # early flushes on 5 MiB too
+    data = os.urandom(19 * CHUNK_SIZE + 777)  # three read groups, a short last chunk
+    digest = blobs.put(data)
+    assert digest == hashlib.sha256(data).hexdigest()
+    _sealed_file_layout_ok(blobs, digest, len(data))
+    assert blobs.get(digest) == data
+    blobs.verify(digest)
+    with blobs.open(digest) as reader:
+        start = 3 * CHUNK_SIZE - 5
+        assert reader.read(start, 13 * CHUNK_SIZE) == data[start : start + 13 * CHUNK_SIZE]
+    source = tmp_path / "source.bin"
+    source.write_bytes(data[::-1])
+    assert blobs.get(blobs.put_file(source)) == data[::-1]
+
+
+def test_a_flipped_byte_in_a_parallel_read_is_an_integrity_error(blobs: BlobStore) -> None:
+    digest = blobs.put(os.urandom(20 * CHUNK_SIZE))
+    path = blobs.path_of(digest)
+    raw = bytearray(path.read_bytes())
+    raw[17 + 17 * (CHUNK_SIZE + 28) + 100] ^= 0x01  # chunk 17, in the third read group
+    path.write_bytes(bytes(raw))
+    with pytest.raises(IntegrityError, match=r"chunk 17 failed"):
+        blobs.get(digest)
+
+
+def test_a_known_digest_is_used_as_given(blobs: BlobStore) -> None:
+    data = os.urandom(2 * CHUNK_SIZE + 5)
+    known = hashlib.sha256(data).hexdigest()
+    assert blobs.put(data, sha256=known) == known
+    assert blobs.get(known) == data
+    blobs.verify(known)

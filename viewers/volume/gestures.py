@@ -36,6 +36,10 @@ GESTURES: tuple[tuple[str, str], ...] = (
     ("Put the tool down (again: its key)", "Esc"),
     ("Brush radius smaller / larger (1 mm)", "[, ]"),
     ("Region grow seed, island to keep or remove", "Left-click (tool chosen)"),
+    ("Place a landmark (landmark tool)", "Left-click"),
+    ("Measure a distance, draw a 3D box (ruler, 3D box tool)", "Left-drag"),
+    ("Adjust a 3D box's extent (3D box tool)", "Left-drag its edge in any view"),
+    ("Delete the selected measurement", "Delete (Measurements list)"),
     ("Rename a segment", "Double-click its name"),
     ("Recolour a segment", "Click its colour swatch"),
 )

@@ -16,9 +16,16 @@ from workspace.workspace import Workspace
 
 
 def label_counts(labels: npt.NDArray[Any]) -> dict[int, int]:
-    """Voxels per label value (background included)."""
-    counts = np.bincount(labels.ravel())
-    return {int(v): int(n) for v, n in enumerate(counts) if n}
+    """Voxels per label value (background included).
+
+    Counted slice by slice: ``bincount`` widens its input to 8 bytes per voxel, which on a
+    whole 512×512×1000 label map would be 2 GB.
+    """
+    total = np.zeros(int(labels.max(initial=0)) + 1, dtype=np.int64)
+    for plane in labels:
+        counts = np.bincount(plane.ravel(), minlength=total.size)
+        total += counts[: total.size]
+    return {int(v): int(n) for v, n in enumerate(total) if n}
 
 
 @dataclass

@@ -4,8 +4,10 @@ Gestures follow ITK-SNAP and 3D Slicer: the wheel (or Up/Down, Left/Right, B/F, 
 Home/End) moves through slices, Ctrl+wheel or right-drag zooms, middle-drag pans, R resets the
 view, left-click places the linked crosshair. In window/level mode a left-drag changes the
 window (left/right) and level (up/down); in paint mode a left-drag paints, Shift+drag erases;
-in click mode a left-click picks a voxel for a tool (a region-grow seed, an island). A tool's
-preview (e.g. the threshold's voxels) is drawn over the slice until it is cleared.
+in click mode a left-click picks a voxel for a tool (a region-grow seed, an island); in markup
+mode a left press, drag and release go to the measurement tools (landmark, ruler, box). A tool's
+preview (e.g. the threshold's voxels) is drawn over the slice until it is cleared; the painters
+in :attr:`SliceView.overlays` (the measurements) draw over the slice and the crosshair.
 Keys the view does not handle go up to the viewer (presets, layout, modes).
 """
 
@@ -71,12 +73,15 @@ class Mode(Enum):
     WINDOW_LEVEL = "window_level"
     PAINT = "paint"  # paint the active segment (Shift: erase)
     CLICK = "click"  # pick a voxel for the active tool
+    MARKUP = "markup"  # press, drag and release for a measurement tool
 
 
 #: A tool preview: ``(array axis, slice index) -> mask`` of that slice, its two other axes in
 #: array order (as :meth:`ThresholdTool.preview_slice` returns it).
 PreviewSource = Callable[[int, int], npt.NDArray[np.bool_]]
 PREVIEW_ALPHA = 190
+#: Draws over a slice view (after the image, preview and crosshair).
+OverlayPainter = Callable[["SliceView", QPainter], None]
 
 
 class SliceView(QWidget):
@@ -87,6 +92,9 @@ class SliceView(QWidget):
     window_changed = Signal(float, float)  # window, level
     stroke_finished = Signal(object, bool)  # list[Voxel], erase
     voxel_clicked = Signal(object)  # Voxel clicked (click mode)
+    markup_pressed = Signal(object)  # QPointF of a left press (markup mode)
+    markup_dragged = Signal(object)  # QPointF of the mouse during the left drag
+    markup_released = Signal(object)  # QPointF of the left release
     maximise_requested = Signal()
 
     def __init__(
@@ -115,6 +123,7 @@ class SliceView(QWidget):
         self._preview_pixels: npt.NDArray[np.uint32] | None = None
         self._preview_image: QImage | None = None
         self.preview_caption = ""
+        self.overlays: list[OverlayPainter] = []
         # button, press position, last position, window and level at the press
         self._drag: tuple[Qt.MouseButton, QPointF, QPointF, float, float] | None = None
         self._stroke: list[Voxel] = []
@@ -258,6 +267,10 @@ class SliceView(QWidget):
             self._paint_stroke(painter)
         if self.crosshair is not None:
             self._paint_crosshair(painter)
+        for overlay in self.overlays:
+            painter.save()
+            overlay(self, painter)
+            painter.restore()
         self._paint_text(painter)
         painter.end()
 
@@ -367,6 +380,8 @@ class SliceView(QWidget):
             self.update()
         elif self.mode is Mode.CLICK and voxel is not None:
             self.voxel_clicked.emit(voxel)
+        elif self.mode is Mode.MARKUP:
+            self.markup_pressed.emit(event.position())
         elif self.mode is Mode.NAVIGATE and voxel is not None:
             self.cursor_moved.emit(voxel)
 
@@ -393,6 +408,8 @@ class SliceView(QWidget):
                     self.update()
             elif self.mode is Mode.NAVIGATE and voxel is not None:
                 self.cursor_moved.emit(voxel)
+            elif self.mode is Mode.MARKUP:
+                self.markup_dragged.emit(position)
         elif button == Qt.MouseButton.RightButton:
             self.zoom_by(math.exp((last.y() - position.y()) / 150.0), start)
         elif button == Qt.MouseButton.MiddleButton:
@@ -403,8 +420,10 @@ class SliceView(QWidget):
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         """End the drag; a finished stroke is handed to the viewer."""
-        del event
+        left = self._drag is not None and self._drag[0] == Qt.MouseButton.LeftButton
         self._drag = None
+        if left and self.mode is Mode.MARKUP:
+            self.markup_released.emit(event.position())
         if self._stroke:
             stroke, self._stroke = self._stroke, []
             self.stroke_finished.emit(stroke, self._erasing)

@@ -1,11 +1,13 @@
 """The Tools panel: the segmentation tools, the brush, the editable area and one tool's options.
 
 After 3D Slicer's Segment Editor and ITK-SNAP's tool palette: a button per tool (each with a
-one-key shortcut, see :data:`TOOLS`), the brush size in millimetres (slider and spin box) with a
-2D disc / 3D sphere toggle, the editable-area rule shared by every tool, and below them the
-options of the chosen tool (:mod:`viewers.volume.tool_options`). The panel only reports what
-the user asks for; the viewer's :class:`~viewers.volume.tool_control.ToolControl` runs the
-workspace tools and pushes their commands.
+one-key shortcut, see :data:`TOOLS`; the measurement tools in a row of their own), the brush
+size in millimetres (slider and spin box) with a 2D disc / 3D sphere toggle, the editable-area
+rule shared by every tool, and below them the options of the chosen tool
+(:mod:`viewers.volume.tool_options`, :mod:`viewers.volume.markup_options`). The panel only
+reports what the user asks for; the viewer's :class:`~viewers.volume.tool_control.ToolControl`
+runs the workspace tools and pushes their commands (the measurement tools:
+:class:`~viewers.volume.markup_control.MarkupControl`).
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from viewers.volume.markup_options import MARKUP_PAGES
 from viewers.volume.tool_options import PAGES, OptionsPage, ThresholdPage, shrinkable, spin
 from workspace.segmentation.area import EditRule
 
@@ -53,9 +56,14 @@ TOOLS: tuple[ToolSpec, ...] = (
     ToolSpec("islands", "Islands", "K", "Keep, remove or split the segment's islands"),
     ToolSpec("smoothing", "Smooth", "S", "Median, opening or closing of the segment"),
     ToolSpec("logical", "Logical", "O", "Union, intersect, subtract, copy, clear"),
+    ToolSpec("landmark", "Landmark", "N", "Place a named point (click)"),
+    ToolSpec("ruler", "Ruler", "D", "Measure a distance in mm (drag)"),
+    ToolSpec("box3d", "3D box", "X", "Draw a 3D box (drag), adjust its edges in another view"),
 )
 TOOL_KEYS = {getattr(Qt.Key, f"Key_{spec.key}"): spec.tool_id for spec in TOOLS}
 BRUSH_TOOLS = ("paint", "erase")
+#: The measurement tools: they place annotations, not voxels, and need no segment.
+MARKUP_TOOLS = ("landmark", "ruler", "box3d")
 EDIT_RULES = (
     ("Overwrite all segments", EditRule.OVERWRITE_ALL),
     ("Overwrite visible segments", EditRule.OVERWRITE_VISIBLE),
@@ -88,9 +96,10 @@ class ToolsPanel(QWidget):
         self.buttons: dict[str, QToolButton] = {}
         self.group = QButtonGroup(self)
         self.group.setExclusive(False)  # a second click on the chosen tool puts it down
-        grid = QGridLayout()
+        grid, measure = QGridLayout(), QGridLayout()
         grid.setSpacing(3)
-        for n, spec in enumerate(TOOLS):
+        measure.setSpacing(3)
+        for spec in TOOLS:
             button = QToolButton()
             button.setObjectName(f"tool_{spec.tool_id}")
             button.setText(spec.text)
@@ -101,7 +110,9 @@ class ToolsPanel(QWidget):
             button.clicked.connect(lambda checked, t=spec.tool_id: self._clicked(t, checked))
             self.group.addButton(button)
             self.buttons[spec.tool_id] = button
-            grid.addWidget(button, n // COLUMNS, n % COLUMNS)
+            into = measure if spec.tool_id in MARKUP_TOOLS else grid
+            n = into.count()
+            into.addWidget(button, n // COLUMNS, n % COLUMNS)
         self.setStyleSheet(CHECKED_STYLE)
         self.target = QLabel()
         self.target.setObjectName("toolTarget")
@@ -137,14 +148,15 @@ class ToolsPanel(QWidget):
         self.area.currentIndexChanged.connect(
             lambda _n: self.area_changed.emit(self.area.currentData())
         )
-        area_form = QFormLayout()
+        self.area_row = QWidget()  # hidden with the measurement tools: they change no voxel
+        area_form = QFormLayout(self.area_row)
         area_form.setContentsMargins(0, 0, 0, 0)
         area_form.addRow("Editable area", self.area)
 
         self.pages: dict[str, OptionsPage] = {}
         self.options_box = QGroupBox("Options")
         self.stack = QStackedWidget()
-        for page_class in PAGES:
+        for page_class in (*PAGES, *MARKUP_PAGES):
             page = page_class()
             tool_id = page_class.tool_id
             page.changed.connect(lambda t=tool_id: self.options_changed.emit(t))
@@ -164,8 +176,10 @@ class ToolsPanel(QWidget):
         layout.setContentsMargins(4, 0, 0, 0)
         layout.addWidget(QLabel("Tools"))
         layout.addLayout(grid)
+        layout.addWidget(QLabel("Measure"))
+        layout.addLayout(measure)
         layout.addWidget(self.target)
-        layout.addLayout(area_form)
+        layout.addWidget(self.area_row)
         layout.addWidget(self.brush_box)
         layout.addWidget(self.options_box)
         layout.addWidget(self.message)
@@ -229,6 +243,8 @@ class ToolsPanel(QWidget):
     def _show_tool(self) -> None:
         tool = self._tool
         self.brush_box.setVisible(tool in BRUSH_TOOLS)
+        self.target.setVisible(tool not in MARKUP_TOOLS)
+        self.area_row.setVisible(tool not in MARKUP_TOOLS)
         self.options_box.setVisible(tool is not None)
         if tool is not None:
             for page in self.pages.values():  # the box takes the height of the page shown

@@ -4,7 +4,9 @@ Layout as in ITK-SNAP: axial top left, sagittal top right, coronal bottom left, 
 right; double-click a view (or press M in it) to maximise it, again (or Esc) to go back. The
 Segments panel on the right edits the segments through undoable commands; the Tools panel
 below it chooses the segmentation tool (brush, threshold, region grow...), applied to the
-selected segment (the current row, or the label chosen in the palette). The voxels load off the
+selected segment (the current row, or the label chosen in the palette), and the measurement
+tools (landmark, ruler, 3D box: :mod:`viewers.volume.measuring`) whose Measurements list and
+Classification form are tabs under it. The voxels load off the
 GUI thread; 3D surfaces are built on a worker and refreshed block by block after edits.
 """
 
@@ -30,13 +32,15 @@ from viewers.safe_log import log_failure
 from viewers.volume.editing import SegmentEditing
 from viewers.volume.gestures import GESTURES, PRESET_KEYS
 from viewers.volume.loader import BackgroundCall, Loaded, label_counts, load_item
+from viewers.volume.markup_editing import MarkupEditing
+from viewers.volume.measuring import Measuring
 from viewers.volume.overlay import Overlay
 from viewers.volume.reslice import View, Voxel, slice_frame
 from viewers.volume.segments_panel import SegmentsPanel
 from viewers.volume.slice_view import Mode, SliceView
 from viewers.volume.tool_control import ToolControl
 from viewers.volume.toolbar import VolumeToolbar
-from viewers.volume.tools_panel import BRUSH_TOOLS, TOOL_KEYS, ToolsPanel
+from viewers.volume.tools_panel import BRUSH_TOOLS, MARKUP_TOOLS, TOOL_KEYS, ToolsPanel
 from viewers.volume.view_grid import ViewGrid
 from viewers.volume.window_level import DEFAULT_PRESET, PRESETS, WindowLevel
 from workspace.items import ItemSummary
@@ -60,6 +64,7 @@ class VolumeViewer(Viewer):
     panel: SegmentsPanel
     tools: ToolsPanel
     tool_control: ToolControl
+    measuring: Measuring
     toolbar: VolumeToolbar
     readout: QLabel
     surface_status: QLabel
@@ -175,6 +180,18 @@ class VolumeViewer(Viewer):
         self.tool_control = ToolControl(self.tools, self.editing, self.views, self.target_value)
         self.tool_control.modes_changed.connect(self._update_modes)
         self.tool_control.message.connect(self.message.emit)
+        markups = MarkupEditing(
+            self.workspace.document(self.item.id),
+            volume.geometry,
+            self.schema,
+            self.push,
+            self.workspace.user,
+        )
+        self.measuring = Measuring(
+            markups, self.views, self.tools, self.relays, self.set_crosshair, self.surface_view
+        )
+        self.measuring.message.connect(self.message.emit)
+        self.measuring.message.connect(self.tools.show_message)
         scroll = QScrollArea()
         scroll.setWidget(self.tools)
         scroll.setWidgetResizable(True)
@@ -183,8 +200,9 @@ class VolumeViewer(Viewer):
         side = QSplitter(Qt.Orientation.Vertical)
         side.addWidget(self.panel)
         side.addWidget(scroll)
+        side.addWidget(self.measuring.tabs)
         side.setStretchFactor(1, 1)
-        side.setSizes([220, 480])
+        side.setSizes([200, 330, 250])
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(self.grid)
         splitter.addWidget(side)
@@ -397,6 +415,8 @@ class VolumeViewer(Viewer):
         with the brush, left-drag paints it (Shift erases). Without a segment to edit,
         left-drag moves the crosshair."""
         super().set_active_label(label)
+        if self.views:
+            self.measuring.set_label(label.name if label is not None else None)
         if self.document is not None:
             found = [s.value for s in self.document.segments if label and s.name == label.name]
             self.select_segment(found[0] if found else None)
@@ -409,6 +429,8 @@ class VolumeViewer(Viewer):
         has_target = self.target_value() is not None or self.active_label is not None
         if self.toolbar.window_mode.isChecked():
             mode = Mode.WINDOW_LEVEL
+        elif tool in MARKUP_TOOLS:
+            mode = Mode.MARKUP
         elif has_target and tool in BRUSH_TOOLS:
             mode = Mode.PAINT
         elif has_target and self.tool_control.wants_click():

@@ -22,6 +22,8 @@ _LONG_VRS = frozenset({b"OB", b"OW", b"OF", b"OD", b"OL", b"OV", b"UN", b"SQ", b
 _TAG = struct.Struct("<HH")
 _U16 = struct.Struct("<H")
 _U32 = struct.Struct("<L")
+_EXPLICIT = struct.Struct("<HH2sH")  # tag, VR, 16-bit length (or 2 reserved bytes)
+_IMPLICIT = struct.Struct("<HHL")  # tag, 32-bit length
 # The elements kept (tag: keyword, VR); the importer and the volume assembly read these.
 WANTED: dict[int, tuple[str, str]] = {
     0x00080005: ("SpecificCharacterSet", "CS"),
@@ -188,8 +190,26 @@ def read_native_header(buffer: bytes) -> NativeHeader | None:
             return None
         implicit = syntax == IMPLICIT_LITTLE
         values: dict[str, bytes] = {}
-        while True:
-            tag, vr, size, length = _element(buffer, position, implicit)
+        end = len(buffer)
+        while True:  # _element inlined: this loop is most of the cost of reading a header
+            if position + 8 > end:
+                raise TruncatedHeaderError
+            vr: bytes | None
+            if implicit:
+                group, element, length = _IMPLICIT.unpack_from(buffer, position)
+                vr, size = None, 8
+            else:
+                group, element, vr, length = _EXPLICIT.unpack_from(buffer, position)
+                size = 8
+                if group == 0xFFFE:
+                    vr, length = None, _U32.unpack_from(buffer, position + 4)[0]
+                elif vr in _LONG_VRS:
+                    if position + 12 > end:
+                        raise TruncatedHeaderError
+                    size, length = 12, _U32.unpack_from(buffer, position + 8)[0]
+                elif not vr.isalpha() or not vr.isupper():
+                    return None
+            tag = group << 16 | element
             if tag == PIXEL_DATA:
                 return NativeHeader(syntax, values, position, meta.get(0x00020002, ""))
             if tag in _PYDICOM_ONLY or tag >> 16 == 0xFFFE:

@@ -7,13 +7,19 @@ frames are rescaled straight into their slot of the volume. Rescale slope/interc
 per frame: int16 when every slope and intercept is a whole number and the values fit, float32
 otherwise. A file whose header or pixel data cannot be read is skipped and named, and the rest
 loads if it still forms a safe volume.
+
+While the files are read, the finished slices are hashed in order (SHA-256 of the volume's
+little-endian bytes), so sealing the voxels need not read them all again before encrypting;
+the voxels of an assembled volume are read-only, so that digest stays true.
 """
 
 from __future__ import annotations
 
+import hashlib
 import io
 import os
-from collections.abc import Callable, Sequence
+import sys
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -70,14 +76,16 @@ def default_workers() -> int:
 
 def _outcomes(
     pool: ThreadPoolExecutor, work: Callable[[_T], _R], inputs: Sequence[_T]
-) -> list[_R | VolumeAssemblyError]:
+) -> Iterator[_R | VolumeAssemblyError]:
+    """``work`` on every input, on the pool; the results in input order, as they come."""
+
     def guarded(value: _T) -> _R | VolumeAssemblyError:
         try:
             return work(value)
         except VolumeAssemblyError as exc:
             return exc
 
-    return list(pool.map(guarded, inputs))
+    return pool.map(guarded, inputs)
 
 
 def _unused_bits_corrected(stored: npt.NDArray[Any], unused: int) -> npt.NDArray[Any]:
@@ -116,10 +124,34 @@ def _store_frame(
     return True
 
 
+class _SliceHasher:
+    """SHA-256 of a volume's bytes, fed slice by slice in order as slices are finished."""
+
+    def __init__(self, voxels: npt.NDArray[Any]) -> None:
+        self._voxels = voxels
+        self._finished = [False] * voxels.shape[0]
+        self._next = 0
+        self._sha = hashlib.sha256()
+        self.usable = sys.byteorder == "little" and voxels.flags.c_contiguous
+
+    def finished(self, slices: list[int]) -> None:
+        """Mark ``slices`` written; hash every slice now finished in an unbroken run."""
+        for k in slices:
+            self._finished[k] = True
+        while self.usable and self._next < len(self._finished) and self._finished[self._next]:
+            self._sha.update(self._voxels[self._next])
+            self._next += 1
+
+    def hexdigest(self) -> str | None:
+        """The digest once every slice was hashed (None otherwise)."""
+        return self._sha.hexdigest() if self._next == len(self._finished) else None
+
+
 def _fill(
     pool: ThreadPoolExecutor, files: list[DicomFile], grid: SeriesGrid, dtype: type
-) -> tuple[npt.NDArray[Any], list[str | VolumeAssemblyError], bool]:
-    """Read every file into the volume; per file its SHA-256 or why it failed; int16 fits."""
+) -> tuple[npt.NDArray[Any], list[str | VolumeAssemblyError], bool, str | None]:
+    """Read every file into the volume: the voxels, per file its SHA-256 or why it failed,
+    whether int16 held every value, and the voxels' SHA-256 (None if not complete)."""
     voxels: npt.NDArray[Any] = np.empty(grid.geometry.shape, dtype=dtype)
     slots: list[list[int]] = [[] for _ in files]
     for k, item in enumerate(grid.slices):
@@ -138,7 +170,17 @@ def _fill(
                 fits[0] = False
         return digest
 
-    return voxels, _outcomes(pool, load, list(range(len(files)))), fits[0]
+    # files in slice order, so that finished slices can be hashed while the rest are read
+    order = sorted(range(len(files)), key=lambda f: min(slots[f], default=len(grid.slices)))
+    outcomes: list[str | VolumeAssemblyError] = [""] * len(files)
+    hasher = _SliceHasher(voxels)
+    for f, outcome in zip(order, _outcomes(pool, load, order), strict=True):
+        outcomes[f] = outcome
+        if isinstance(outcome, VolumeAssemblyError):
+            hasher.usable = False
+        elif fits[0]:
+            hasher.finished(slots[f])
+    return voxels, outcomes, fits[0], hasher.hexdigest() if fits[0] else None
 
 
 def _assemble(
@@ -146,9 +188,9 @@ def _assemble(
 ) -> AssembledVolume:
     grid = plan_grid(files)
     dtype: type = np.int16 if grid.integral else np.float32
-    voxels, outcomes, fits = _fill(pool, files, grid, dtype)
+    voxels, outcomes, fits, digest = _fill(pool, files, grid, dtype)
     if not fits:  # integral rescale whose values exceed int16: float32 holds them exactly
-        voxels, outcomes, fits = _fill(pool, files, grid, np.float32)
+        voxels, outcomes, fits, digest = _fill(pool, files, grid, np.float32)
     failed = [f for f, outcome in enumerate(outcomes) if isinstance(outcome, VolumeAssemblyError)]
     if failed:
         skipped.extend((files[f].path, str(outcomes[f])) for f in failed)
@@ -164,7 +206,8 @@ def _assemble(
         SourceFile(file.name, str(outcomes[f]), header_file_bytes(file))
         for f, file in sorted(enumerate(files), key=lambda pair: first_slot[pair[0]])
     ]
-    volume = Volume(voxels, grid.geometry, {"warnings": list(grid.warnings)})
+    voxels.flags.writeable = False  # keeps ``digest`` true until the volume is sealed
+    volume = Volume(voxels, grid.geometry, {"warnings": list(grid.warnings)}, sha256=digest)
     return AssembledVolume(volume, sources, list(grid.warnings), skipped)
 
 
@@ -177,7 +220,7 @@ def assemble_series(paths: Sequence[Path], *, workers: int | None = None) -> Ass
     if not paths:
         raise VolumeAssemblyError("The series has no files.")
     with ThreadPoolExecutor(workers or default_workers()) as pool:
-        headers = _outcomes(pool, read_header, list(paths))
+        headers = list(_outcomes(pool, read_header, list(paths)))
         files = [h for h in headers if isinstance(h, DicomFile)]
         skipped = [
             (path, str(h))

@@ -18,6 +18,9 @@ class Volume:
     voxels: npt.NDArray[Any]
     geometry: VolumeGeometry
     meta: dict[str, Any] = field(default_factory=dict)
+    # SHA-256 of the voxels' little-endian C-order bytes, when whoever made them has it; it is
+    # used only while the voxels are read-only (as the DICOM assembly leaves them).
+    sha256: str | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         if self.voxels.ndim != 3 or tuple(self.voxels.shape) != self.geometry.shape:

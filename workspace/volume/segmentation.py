@@ -27,6 +27,7 @@ if TYPE_CHECKING:
 
 KIND = "segmentation"
 CODEC = "zlib"
+_PIECE = 1 << 20  # decompressed a piece at a time straight into the label array
 PALETTE = ["#e6194b", "#3cb44b", "#4363d8", "#f58231", "#911eb4", "#46f0f0", "#f032e6",
            "#bcf60c", "#fabebe", "#008080"]  # fmt: skip
 
@@ -71,8 +72,8 @@ def load_segmentation(workspace: Workspace, item_id: str) -> LabelMap:
         raise KeyError(f"Item {item_id} has no segmentation yet.")
     data = record.data
     geometry = VolumeGeometry.from_json(data["geometry"])
-    raw = zlib.decompress(workspace.profile.blobs.get(data["snapshot"]))
-    labels = np.frombuffer(bytearray(raw), dtype=np.dtype(data["dtype"])).reshape(geometry.shape)
+    labels = np.empty(geometry.shape, dtype=np.dtype(data["dtype"]))
+    _decompress_into(workspace.profile.blobs.get(data["snapshot"]), labels)
     with workspace.profile.database.read() as session:
         steps = session.execute(
             select(LabelMapDeltaRecord.bbox, LabelMapDeltaRecord.dtype, LabelMapDeltaRecord.voxels)
@@ -85,6 +86,28 @@ def load_segmentation(workspace: Workspace, item_id: str) -> LabelMap:
         for bbox, dtype, voxels in steps:
             apply_stored_delta(labels, bbox, dtype, voxels)
     return LabelMap(labels, geometry, [Segment(**s) for s in data["segments"]])
+
+
+def _decompress_into(payload: bytes | bytearray, out: npt.NDArray[Any]) -> None:
+    """Inflate ``payload`` into ``out``, a piece at a time (no second copy of the labels).
+
+    Raises ValueError when the inflated size differs from ``out``'s.
+    """
+    target = out.data.cast("B")  # out is C-contiguous (fresh from np.empty)
+    inflater = zlib.decompressobj()
+    pending: bytes | bytearray = payload
+    position = 0
+    while not inflater.eof:
+        piece = inflater.decompress(pending, _PIECE)
+        pending = inflater.unconsumed_tail
+        if not piece and not pending:
+            break  # the stream ends early
+        if position + len(piece) > len(target):
+            raise ValueError("The stored label map is larger than its geometry says.")
+        target[position : position + len(piece)] = piece
+        position += len(piece)
+    if not inflater.eof or position != len(target):
+        raise ValueError("The stored label map is smaller than its geometry says.")
 
 
 def _last_delta_seq(workspace: Workspace, item_id: str) -> int:

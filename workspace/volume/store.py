@@ -58,7 +58,8 @@ def seal_volume(
     """
     voxels = np.ascontiguousarray(volume.voxels)
     little = voxels.astype(voxels.dtype.newbyteorder("<"), copy=False)
-    voxel_digest = blobs.put(little.data.cast("B"))
+    unchanged = little is volume.voxels and not little.flags.writeable
+    voxel_digest = blobs.put(little.data.cast("B"), sha256=volume.sha256 if unchanged else None)
     entry: dict[str, Any] = {
         "voxels": voxel_digest,
         "dtype": little.dtype.str,

@@ -16,6 +16,28 @@ def _send(widget: QWidget, kind: QEvent.Type, point: QPointF, button, buttons, m
     QApplication.sendEvent(widget, event)
 
 
+def press(widget: QWidget, button: Qt.MouseButton, point: QPointF) -> None:
+    """Press ``button`` at ``point`` (and hold it)."""
+    _send(widget, QEvent.Type.MouseButtonPress, point, button, button, NO_MODIFIER)
+
+
+def move(widget: QWidget, button: Qt.MouseButton, point: QPointF) -> None:
+    """Move to ``point`` with ``button`` held."""
+    _send(widget, QEvent.Type.MouseMove, point, Qt.MouseButton.NoButton, button, NO_MODIFIER)
+
+
+def release(widget: QWidget, button: Qt.MouseButton, point: QPointF) -> None:
+    """Release ``button`` at ``point``."""
+    _send(
+        widget,
+        QEvent.Type.MouseButtonRelease,
+        point,
+        button,
+        Qt.MouseButton.NoButton,
+        NO_MODIFIER,
+    )
+
+
 def drag(
     widget: QWidget,
     button: Qt.MouseButton,

@@ -6,7 +6,9 @@ Run under a virtual screen::
 
 Options: ``--size 256`` (in-plane voxels), ``--slices 120``, ``--maximise axial|coronal|
 sagittal|3d``, ``--preset Lung``, ``--light``, ``--segment liver`` (select it for the tools),
-``--tool threshold`` (choose a tool in the Tools panel), ``--threshold 50 80`` (its range).
+``--tool threshold`` (choose a tool in the Tools panel), ``--threshold 50 80`` (its range),
+``--measurements`` (drag a ruler and a 3D box in the axial view, place a landmark, save a
+classification and show the Measurements list; ``--classification``: its form instead).
 """
 
 from __future__ import annotations
@@ -16,13 +18,14 @@ import sys
 import tempfile
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, QTimer
+from PySide6.QtCore import QPointF, QSettings, Qt, QTimer
 from PySide6.QtGui import QGuiApplication
 
 from app.gui import build_main_window, ensure_application
 from app.theme import DARK, LIGHT, apply_theme
 from tests.app.profiles import FAST_KDF, PASSPHRASE
 from tests.viewers.volume.phantom import import_phantom
+from tests.viewers.volume.qt_input import drag
 from viewers.volume.reslice import View
 from viewers.volume.volume_viewer import VolumeViewer
 from workspace.workspace import Workspace
@@ -40,6 +43,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--segment")
     parser.add_argument("--tool")
     parser.add_argument("--threshold", nargs=2, type=float, metavar=("LOW", "HIGH"))
+    parser.add_argument("--measurements", action="store_true")
+    parser.add_argument("--classification", action="store_true")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="caliper-shot-") as tmp:
         QSettings.setPath(QSettings.Format.IniFormat, QSettings.Scope.UserScope, tmp)
@@ -67,6 +72,10 @@ def main(argv: list[str] | None = None) -> int:
             page = viewer.tools.page("threshold")
             page.low.setValue(args.threshold[0])  # type: ignore[attr-defined]
             page.high.setValue(args.threshold[1])  # type: ignore[attr-defined]
+        if args.measurements:
+            app.processEvents()  # lay the views out first: the gestures use their geometry
+            _measure(viewer)
+            viewer.measuring.tabs.setCurrentIndex(1 if args.classification else 0)
         if args.maximise:
             viewer.maximise(View(args.maximise) if args.maximise != "3d" else "3d")
             app.processEvents()  # lay the views out before the camera is turned
@@ -84,6 +93,28 @@ def main(argv: list[str] | None = None) -> int:
         QTimer.singleShot(1500, grab)
         app.exec()
     return 0
+
+
+def _measure(viewer: VolumeViewer) -> None:
+    """A ruler and a box dragged in the axial view, a landmark, a classification."""
+    axial = viewer.views[View.AXIAL]
+    shape = viewer.volume.voxels.shape
+    k = axial.index
+    left = QPointF(axial.point_of((k, int(shape[1] * 0.45), int(shape[2] * 0.12))))
+    right = QPointF(axial.point_of((k, int(shape[1] * 0.40), int(shape[2] * 0.42))))
+    viewer.tools.set_tool("ruler")
+    drag(axial, Qt.MouseButton.LeftButton, [left, (left + right) / 2, right])
+    viewer.set_active_label(viewer.schema.class_named("spleen"))
+    viewer.tools.set_tool("box3d")
+    low = QPointF(axial.point_of((k, int(shape[1] * 0.38), int(shape[2] * 0.70))))
+    high = QPointF(axial.point_of((k, int(shape[1] * 0.70), int(shape[2] * 0.88))))
+    drag(axial, Qt.MouseButton.LeftButton, [low, high])
+    viewer.set_active_label(viewer.schema.class_named("lesion"))
+    viewer.measuring.editing.landmark((k, shape[1] * 0.6, shape[2] * 0.3), "lesion")
+    viewer.measuring.editing.save_classification(
+        {"finding": "cyst", "severity": "mild", "laterality": "right", "certainty": "probable"}
+    )
+    viewer.tools.set_tool("ruler")
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import numpy as np
@@ -120,6 +121,7 @@ def test_signed_pixels_and_values_beyond_int16(tmp_path: Path) -> None:
     volume = assemble_series(files).volume
     assert volume.voxels.dtype == np.float32  # whole numbers, but beyond int16: exact in float32
     assert volume.voxels[0, 0, 0] == 65000
+    assert volume.sha256 == hashlib.sha256(volume.voxels).hexdigest()  # of the refill
     for path in files:
         ds = pydicom.dcmread(path)
         ds.PixelRepresentation = 1

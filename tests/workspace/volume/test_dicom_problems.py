@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 
 import numpy as np
@@ -98,6 +99,7 @@ def test_an_undecodable_end_slice_is_left_out_naming_it(tmp_path: Path) -> None:
     assert np.array_equal(assembled.volume.voxels, expected.voxels)
     assert assembled.volume.geometry == expected.geometry
     assert {path.name for path, _ in assembled.skipped} == {files[-1].name, "notes.dcm"}
+    assert assembled.volume.sha256 == hashlib.sha256(expected.voxels).hexdigest()
     assert any(files[-1].name in w and "could not be decoded" in w for w in assembled.warnings)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import shutil
 from pathlib import Path
@@ -13,7 +14,9 @@ from storage.profile import Profile
 from tests.conftest import FAST_KDF, PASSPHRASE
 from tests.workspace.volume.series_helpers import rewrite, small_series
 from workspace.volume.dicom_series import assemble_series
-from workspace.volume.store import load_volume, read_axial_slice
+from workspace.volume.geometry import VolumeGeometry
+from workspace.volume.model import Volume
+from workspace.volume.store import load_volume, read_axial_slice, seal_volume
 from workspace.workspace import Workspace
 
 
@@ -68,3 +71,28 @@ def test_an_item_without_voxels_says_so(profile, tmp_path: Path) -> None:
     (item,) = workspace.import_paths([note])
     with pytest.raises(KeyError, match="no stored volume"):
         workspace.load_volume(item.id)
+
+
+@pytest.mark.parametrize("slope", ["1", "0.25"])  # int16 and float32 voxels
+def test_assembly_hashes_the_voxels_it_seals(profile, tmp_path: Path, slope: str) -> None:
+    files = small_series(tmp_path / "ct", slices=6)
+    for path in files:
+        rewrite(path, RescaleSlope=slope)
+    volume = assemble_series(files).volume
+    expected = hashlib.sha256(
+        volume.voxels.astype(volume.voxels.dtype.newbyteorder("<"))
+    ).hexdigest()
+    assert volume.sha256 == expected
+    assert not volume.voxels.flags.writeable  # the digest cannot go stale
+    with pytest.raises(ValueError, match="read-only"):
+        volume.voxels[0, 0, 0] = 1
+    _, entry = seal_volume(profile.blobs, volume, "identity", [])
+    assert entry["voxels"] == expected
+    profile.blobs.verify(expected)
+
+
+def test_a_writable_volume_is_hashed_when_sealed(profile) -> None:
+    voxels = np.arange(2 * 3 * 4, dtype=np.int16).reshape(2, 3, 4)
+    volume = Volume(voxels, VolumeGeometry((2, 3, 4), (1.0, 1.0, 1.0)), sha256="0" * 64)
+    _, entry = seal_volume(profile.blobs, volume, "identity", [])  # may have changed: not trusted
+    assert entry["voxels"] == hashlib.sha256(voxels.tobytes()).hexdigest()

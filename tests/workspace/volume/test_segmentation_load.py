@@ -1,0 +1,54 @@
+"""Loading a stored label map: inflated straight into its array, exact, sizes checked."""
+
+from __future__ import annotations
+
+import zlib
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tests.conftest import PASSPHRASE
+from tests.workspace.volume.series_helpers import small_series
+from workspace.volume.geometry import VolumeGeometry
+from workspace.volume.model import LabelMap, Segment
+from workspace.volume.segmentation import _decompress_into, load_segmentation, save_segmentation
+from workspace.workspace import Workspace
+
+
+def test_a_label_map_larger_than_one_piece_reloads_exactly(
+    profile_dir: Path, tmp_path: Path
+) -> None:
+    workspace = Workspace.unlock(profile_dir, PASSPHRASE)
+    try:
+        (item,) = workspace.import_paths([small_series(tmp_path / "ct", slices=3)[0].parent])
+        geometry = VolumeGeometry((40, 512, 256), (0.7, 0.7, 2.0))  # 5.2 MB: several pieces
+        labels = np.random.default_rng(3).integers(0, 4, geometry.shape, dtype=np.uint8)
+        segments = [Segment(v, f"s{v}", "#112233") for v in (1, 2, 3)]
+        save_segmentation(workspace, item.id, LabelMap(labels, geometry, segments), "test")
+        loaded = load_segmentation(workspace, item.id)
+        assert loaded.labels.flags.writeable and loaded.labels.flags.c_contiguous
+        assert np.array_equal(loaded.labels, labels)
+        assert loaded.segments == segments
+    finally:
+        workspace.lock()
+
+
+@pytest.mark.parametrize("size", [0, 1, 5 << 20])
+def test_decompress_into_fills_the_array(size: int) -> None:
+    data = np.arange(size, dtype=np.uint8)
+    out = np.empty(size, dtype=np.uint8)
+    _decompress_into(zlib.compress(data.tobytes(), 1), out)
+    assert np.array_equal(out, data)
+
+
+@pytest.mark.parametrize(("stored", "expected"), [(99, "smaller"), (101, "larger")])
+def test_decompress_into_refuses_a_size_mismatch(stored: int, expected: str) -> None:
+    with pytest.raises(ValueError, match=expected):
+        _decompress_into(zlib.compress(bytes(stored)), np.empty(100, dtype=np.uint8))
+
+
+def test_decompress_into_refuses_a_cut_stream() -> None:
+    payload = zlib.compress(np.random.default_rng(1).bytes(1 << 20))
+    with pytest.raises(ValueError, match="smaller"):
+        _decompress_into(payload[: len(payload) // 2], np.empty(1 << 20, dtype=np.uint8))

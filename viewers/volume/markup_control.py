@@ -1,0 +1,221 @@
+"""The measurement tools' gestures in the slice views (as 3D Slicer's markups place them).
+
+Landmark: a left-click places a point where clicked. Ruler: press, drag and release; the line
+and its length follow the mouse and the ruler is placed on release. 3D box: drag a rectangle;
+the box reaches the Tools panel's depth on each side of the slice. With the box tool, pressing
+on an edge (or a corner) of a box drawn in a view drags that edge, so a box drawn in the axial
+view gets its height in the coronal or sagittal one. Each placement or resize is one command
+(:class:`~viewers.volume.markup_editing.MarkupEditing`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+
+from PySide6.QtCore import QObject, QPointF, Signal
+
+from viewers.volume.markup_editing import MarkupEditing
+from viewers.volume.markup_geometry import Index, box_on_slice, index_at, nearest_voxel, widget_xy
+from viewers.volume.markup_layer import MarkupLayer
+from viewers.volume.markup_options import BoxPage, MarkupPage
+from viewers.volume.reslice import View
+from viewers.volume.slice_view import SliceView
+from viewers.volume.tools_panel import MARKUP_TOOLS, ToolsPanel
+from workspace.annotations import Annotation
+from workspace.segmentation.measurements import BOX3D
+
+#: How near (widget pixels) a press must be to a box's edge to drag it.
+EDGE_GRAB = 6.0
+#: A drag shorter than this (widget pixels) is a click: no ruler or box.
+MIN_DRAG = 3.0
+
+
+@dataclass
+class _Gesture:
+    """A drag in progress: where it started, and for a box resize which edges move."""
+
+    view: SliceView
+    tool: str
+    press: QPointF
+    start: Index
+    box: Annotation | None = None  # the box whose edges move
+    edges: tuple[tuple[int, int], ...] = ()  # (array axis, 0 = low end / 1 = high end)
+
+
+class MarkupControl(QObject):
+    """Connects the measurement tools' pages and the slice views to the editing."""
+
+    message = Signal(str)
+    placed = Signal(str)  # annotation id of a new measurement
+
+    def __init__(
+        self,
+        panel: ToolsPanel,
+        editing: MarkupEditing,
+        views: Mapping[View, SliceView],
+        layer: MarkupLayer,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.panel = panel
+        self.editing = editing
+        self.views = views
+        self.layer = layer
+        self._gesture: _Gesture | None = None
+        for tool in MARKUP_TOOLS:
+            self.page(tool).set_classes(editing.schema.classes)
+        for view in views.values():
+            view.markup_pressed.connect(lambda point, v=view: self.press(v, point))
+            view.markup_dragged.connect(lambda point, v=view: self.drag(v, point))
+            view.markup_released.connect(lambda point, v=view: self.release(v, point))
+
+    def page(self, tool: str) -> MarkupPage:
+        """The options page of measurement tool ``tool``."""
+        page = self.panel.page(tool)
+        assert isinstance(page, MarkupPage)
+        return page
+
+    def set_label(self, name: str | None) -> None:
+        """The palette's label: new measurements get it."""
+        for tool in MARKUP_TOOLS:
+            self.page(tool).set_label(name)
+
+    def label(self, tool: str) -> str | None:
+        """The label measurement tool ``tool`` gives."""
+        return self.page(tool).chosen_label()
+
+    # ------------------------------------------------------------------ gestures
+    def _index(self, view: SliceView, point: QPointF, clamp: bool = False) -> Index | None:
+        return index_at(view.frame, view.image_rect(), view.index, point.x(), point.y(), clamp)
+
+    def press(self, view: SliceView, point: QPointF) -> None:
+        """A left press in markup mode."""
+        tool = self.panel.tool
+        self._gesture = None
+        if tool not in MARKUP_TOOLS:
+            return
+        if tool == "box3d":
+            grabbed = self._grab_edge(view, point)
+            if grabbed is not None:
+                self._gesture = grabbed
+                return
+        start = self._index(view, point)
+        if start is None:
+            return
+        if tool == "landmark":
+            self._report(*self.editing.landmark(start, self.label(tool)))
+            return
+        self._gesture = _Gesture(view, tool, point, start)
+
+    def drag(self, view: SliceView, point: QPointF) -> None:
+        """The mouse moved with the left button held."""
+        gesture = self._gesture
+        if gesture is None or gesture.view is not view:
+            return
+        try:
+            self.layer.set_draft(self._made(gesture, point))
+        except (ValueError, KeyError):  # a label the schema refuses: said on release
+            self.layer.set_draft(None)
+
+    def release(self, view: SliceView, point: QPointF) -> None:
+        """The left button was released: place the ruler or box, or resize the box."""
+        gesture, self._gesture = self._gesture, None
+        self.layer.set_draft(None)
+        if gesture is None or gesture.view is not view:
+            return
+        moved = point - gesture.press
+        if gesture.box is None and max(abs(moved.x()), abs(moved.y())) < MIN_DRAG:
+            self.message.emit("Drag to draw a ruler or a box.")
+            return
+        end = self._index(view, point, clamp=True)
+        assert end is not None
+        if gesture.box is not None:
+            low, high = self._resized(gesture, end)
+            problem = self.editing.resize_box(gesture.box.id, low, high)
+            if problem:
+                self.message.emit(problem)
+        elif gesture.tool == "ruler":
+            self._report(*self.editing.ruler(gesture.start, end, self.label("ruler")))
+        else:
+            corner, opposite = self._box_corners(gesture, end)
+            self._report(*self.editing.box(corner, opposite, self.label("box3d")))
+
+    def _report(self, annotation: Annotation | None, problem: str | None) -> None:
+        if problem:
+            self.message.emit(problem)
+        elif annotation is not None:
+            self.placed.emit(annotation.id)
+
+    def _made(self, gesture: _Gesture, point: QPointF) -> Annotation:
+        """The measurement as it would be placed were the mouse released at ``point``."""
+        end = self._index(gesture.view, point, clamp=True)
+        assert end is not None
+        if gesture.box is not None:
+            low, high = self._resized(gesture, end)
+            resized = self.editing.rebuilt(gesture.box, low=low, high=high)
+            return replace(resized, id=gesture.box.id)  # drawn in place of the stored box
+        if gesture.tool == "ruler":
+            return self.editing.make_ruler(gesture.start, end, self.label("ruler"))
+        corner, opposite = self._box_corners(gesture, end)
+        return self.editing.make_box(corner, opposite, self.label("box3d"))
+
+    # ------------------------------------------------------------------ boxes
+    def _box_corners(self, gesture: _Gesture, end: Index) -> tuple[list[int], list[int]]:
+        """Voxel corners of a box dragged from ``gesture.start`` to ``end``: the slice ± the
+        page's depth along the view's axis."""
+        shape = self.editing.geometry.shape
+        corner = list(nearest_voxel(gesture.start, shape))
+        opposite = list(nearest_voxel(end, shape))
+        axis = gesture.view.frame.fixed_axis
+        spacing = self.editing.geometry.spacing[2 - axis]  # spacing is (i, j, k)
+        page = self.panel.page("box3d")
+        depth = page.depth_mm if isinstance(page, BoxPage) else 0.0
+        reach = round(depth / spacing)
+        index = gesture.view.index
+        corner[axis] = max(index - reach, 0)
+        opposite[axis] = min(index + reach, shape[axis] - 1)
+        return corner, opposite
+
+    def _grab_edge(self, view: SliceView, point: QPointF) -> _Gesture | None:
+        """A resize of the box edge (or corner) under ``point``, if there is one."""
+        frame, rect = view.frame, view.image_rect()
+        for box in reversed(self.layer.annotations):
+            if box.kind != BOX3D:
+                continue
+            cut = box_on_slice(frame, view.index, box.data["min_kji"], box.data["max_kji"])
+            if cut is None:
+                continue
+            (x0, y0), (x1, y1) = (widget_xy(frame, rect, corner) for corner in cut)
+            left, right = min(x0, x1) - EDGE_GRAB, max(x0, x1) + EDGE_GRAB
+            top, bottom = min(y0, y1) - EDGE_GRAB, max(y0, y1) + EDGE_GRAB
+            if not (left <= point.x() <= right and top <= point.y() <= bottom):
+                continue
+            edges = []
+            # cut[0] holds the low ends (minus half a voxel), cut[1] the high ends
+            for axis, position, along in (
+                (frame.col_axis, point.x(), (x0, x1)),
+                (frame.row_axis, point.y(), (y0, y1)),
+            ):
+                distances = [abs(position - along[end]) for end in (0, 1)]
+                nearest = 0 if distances[0] <= distances[1] else 1
+                if distances[nearest] <= EDGE_GRAB:
+                    edges.append((axis, nearest))
+            if edges:
+                start = self._index(view, point, clamp=True)
+                assert start is not None
+                return _Gesture(view, "box3d", point, start, box, tuple(edges))
+        return None
+
+    def _resized(self, gesture: _Gesture, end: Index) -> tuple[list[int], list[int]]:
+        """The box's corners with the grabbed edges moved to the voxel under ``end``."""
+        assert gesture.box is not None
+        low = [int(v) for v in gesture.box.data["min_kji"]]
+        high = [int(v) for v in gesture.box.data["max_kji"]]
+        voxel = nearest_voxel(end, self.editing.geometry.shape)
+        for axis, which in gesture.edges:
+            if which == 0:
+                low[axis] = min(voxel[axis], high[axis])
+            else:
+                high[axis] = max(voxel[axis], low[axis])
+        return low, high

@@ -1,0 +1,190 @@
+"""The viewer's measurements as commands (no Qt): landmarks, rulers, 3D boxes, classification.
+
+The annotations are made by :mod:`workspace.segmentation.measurements` (which checks labels
+and attributes against the schema and computes lengths and sizes in patient space), so the
+export reads them as they are. Every placement, edit and deletion is one command handed to
+``push`` (the item's command stack): undoable, and persisted when pushed. Each method returns
+why nothing was done, or None.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+from workspace.annotations import (
+    AddAnnotation,
+    Annotation,
+    AnnotationDocument,
+    DeleteAnnotation,
+    UpdateAnnotation,
+)
+from workspace.commands import Command
+from workspace.schema import AttributeValue, LabelSchema
+from workspace.segmentation import measurements
+from workspace.segmentation.measurements import BOX3D, CLASSIFICATION, LANDMARK, RULER
+from workspace.volume.geometry import VolumeGeometry
+
+Push = Callable[[Command], bool]
+MARKUP_KINDS = (LANDMARK, RULER, BOX3D)
+
+
+class MarkupEditing:
+    """Turns the measurement tools' gestures into commands on one item's annotations."""
+
+    def __init__(
+        self,
+        document: AnnotationDocument,
+        geometry: VolumeGeometry,
+        schema: LabelSchema,
+        push: Push,
+        author: str = "",
+    ) -> None:
+        self.document = document
+        self.geometry = geometry
+        self.schema = schema
+        self.push = push
+        self.author = author
+
+    @property
+    def item_id(self) -> str:
+        """The item measured."""
+        return self.document.item_id
+
+    def markups(self) -> list[Annotation]:
+        """The item's landmarks, rulers and boxes, in the order they were placed."""
+        return [a for a in self.document.all() if a.kind in MARKUP_KINDS]
+
+    def classification(self) -> Annotation | None:
+        """The item's volume-level classification (the latest, should there be several)."""
+        found = [a for a in self.document.all() if a.kind == CLASSIFICATION]
+        return found[-1] if found else None
+
+    # ------------------------------------------------------------------ placing
+    def landmark(
+        self, point: Sequence[float], label: str | None
+    ) -> tuple[Annotation | None, str | None]:
+        """Place a landmark at continuous index ``point``; (the annotation, why not)."""
+        return self._add(
+            lambda: measurements.landmark(
+                self.item_id, self.geometry, point, label, schema=self.schema, author=self.author
+            )
+        )
+
+    def ruler(
+        self, start: Sequence[float], end: Sequence[float], label: str | None
+    ) -> tuple[Annotation | None, str | None]:
+        """Place a ruler from ``start`` to ``end``."""
+        return self._add(lambda: self.make_ruler(start, end, label))
+
+    def make_ruler(
+        self, start: Sequence[float], end: Sequence[float], label: str | None
+    ) -> Annotation:
+        """A ruler, not yet placed (the one drawn while dragging)."""
+        return measurements.ruler(
+            self.item_id, self.geometry, start, end, label, schema=self.schema, author=self.author
+        )
+
+    def box(
+        self, corner: Sequence[int], opposite: Sequence[int], label: str | None
+    ) -> tuple[Annotation | None, str | None]:
+        """Place a box from voxel ``corner`` to voxel ``opposite`` (both included)."""
+        return self._add(lambda: self.make_box(corner, opposite, label))
+
+    def make_box(
+        self, corner: Sequence[int], opposite: Sequence[int], label: str | None
+    ) -> Annotation:
+        """A box, not yet placed."""
+        return measurements.box3d(
+            self.item_id,
+            self.geometry,
+            corner,
+            opposite,
+            label,
+            schema=self.schema,
+            author=self.author,
+        )
+
+    def _add(self, make: Callable[[], Annotation]) -> tuple[Annotation | None, str | None]:
+        try:
+            annotation = make()
+        except (ValueError, KeyError) as error:  # outside the volume, a label not in the schema
+            return None, str(error)
+        if not self.push(AddAnnotation(self.document, annotation)):
+            return None, "The measurement was not saved."
+        return annotation, None
+
+    # ------------------------------------------------------------------ editing
+    def rebuilt(
+        self,
+        annotation: Annotation,
+        label: str | None = None,
+        low: Sequence[int] | None = None,
+        high: Sequence[int] | None = None,
+    ) -> Annotation:
+        """``annotation`` made again by the measurements module with another label (and, for
+        a box, other corners), keeping its attributes; raises if the schema refuses them."""
+        data = annotation.data
+        label = annotation.label if label is None else label
+        options: dict[str, Any] = {
+            "schema": self.schema,
+            "attributes": data.get("attributes") or {},
+            "author": annotation.author,
+        }
+        if annotation.kind == LANDMARK:
+            return measurements.landmark(
+                self.item_id, self.geometry, data["point_kji"], label, **options
+            )
+        if annotation.kind == RULER:
+            start, end = data["start_kji"], data["end_kji"]
+            return measurements.ruler(self.item_id, self.geometry, start, end, label, **options)
+        low = data["min_kji"] if low is None else low
+        high = data["max_kji"] if high is None else high
+        return measurements.box3d(self.item_id, self.geometry, low, high, label, **options)
+
+    def relabel(self, annotation_id: str, label: str) -> str | None:
+        """Give a measurement another of the schema's labels."""
+        annotation = self.document.get(annotation_id)
+        if annotation.label == label:
+            return None
+        return self._update(annotation, lambda: self.rebuilt(annotation, label=label))
+
+    def resize_box(self, annotation_id: str, low: Sequence[int], high: Sequence[int]) -> str | None:
+        """Give a box new corners (voxels, both included)."""
+        annotation = self.document.get(annotation_id)
+        if [list(low), list(high)] == [annotation.data["min_kji"], annotation.data["max_kji"]]:
+            return None
+        return self._update(annotation, lambda: self.rebuilt(annotation, low=low, high=high))
+
+    def _update(self, annotation: Annotation, make: Callable[[], Annotation]) -> str | None:
+        try:
+            new = make()
+        except (ValueError, KeyError) as error:
+            return str(error)
+        command = UpdateAnnotation(self.document, annotation.id, label=new.label, data=new.data)
+        return None if self.push(command) else "The change was not saved."
+
+    def delete(self, annotation_id: str) -> str | None:
+        """Delete a measurement (undoable)."""
+        if annotation_id not in self.document:
+            return None
+        ok = self.push(DeleteAnnotation(self.document, annotation_id))
+        return None if ok else "The deletion was not saved."
+
+    # ------------------------------------------------------------------ classification
+    def save_classification(self, values: Mapping[str, AttributeValue]) -> str | None:
+        """Store the volume-level classification (update the existing one); why not, if so."""
+        try:
+            made = measurements.classification(
+                self.item_id, self.schema, values, author=self.author
+            )
+        except (ValueError, KeyError) as error:
+            return str(error)
+        existing = self.classification()
+        if existing is None:
+            command: Command = AddAnnotation(self.document, made)
+        elif existing.data == made.data:
+            return "The classification is already saved."
+        else:
+            command = UpdateAnnotation(self.document, existing.id, data=made.data)
+        return None if self.push(command) else "The classification was not saved."

@@ -1,0 +1,114 @@
+"""Where measurements sit in a slice view, and what the measurements list says of them (no Qt).
+
+Measurements (:mod:`workspace.segmentation.measurements`) keep continuous array indices
+``(k, j, i)``: a voxel's centre is a whole number and it spans ± 0.5. A slice view shows slice
+``index`` of its frame's fixed axis; display positions ``(row, col)`` are continuous too, pixel
+``r`` spanning ``[r, r + 1)``. Widget positions come from the view's :class:`Rect`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from viewers.volume.reslice import SliceFrame, Voxel
+from viewers.volume.viewport import Rect, to_image, to_widget
+from workspace.annotations import Annotation
+from workspace.segmentation.measurements import BOX3D, LANDMARK, RULER
+
+KIND_NAMES = {LANDMARK: "Landmark", RULER: "Ruler", BOX3D: "3D box"}
+#: A landmark or ruler end is shown in the slices within half a voxel of it.
+HALF_VOXEL = 0.5 + 1e-6
+Index = tuple[float, float, float]  # continuous (k, j, i)
+
+
+def to_display(frame: SliceFrame, point: Sequence[float]) -> tuple[float, float]:
+    """Continuous display ``(row, col)`` of continuous array index ``point`` (k, j, i)."""
+    rows, cols = frame.size
+    row, col = float(point[frame.row_axis]), float(point[frame.col_axis])
+    return (
+        rows - row - 0.5 if frame.flip_rows else row + 0.5,
+        cols - col - 0.5 if frame.flip_cols else col + 0.5,
+    )
+
+
+def from_display(frame: SliceFrame, index: float, row: float, col: float) -> Index:
+    """Continuous array index ``(k, j, i)`` of display position ``(row, col)`` in slice
+    ``index`` (the inverse of :func:`to_display`)."""
+    i, j, k = frame.continuous_index(index, row, col)
+    return k, j, i
+
+
+def widget_xy(frame: SliceFrame, rect: Rect, point: Sequence[float]) -> tuple[float, float]:
+    """Widget ``(x, y)`` of continuous array index ``point``."""
+    row, col = to_display(frame, point)
+    return to_widget(rect, frame.size, row, col)
+
+
+def index_at(
+    frame: SliceFrame, rect: Rect, index: int, x: float, y: float, clamp: bool = False
+) -> Index | None:
+    """Continuous array index under widget ``(x, y)`` in slice ``index``: None outside the
+    slice, unless ``clamp`` (then the nearest point of the slice)."""
+    row, col = to_image(rect, frame.size, x, y)
+    rows, cols = frame.size
+    if clamp:
+        row, col = min(max(row, 0.0), float(rows)), min(max(col, 0.0), float(cols))
+    elif not (0 <= row <= rows and 0 <= col <= cols):
+        return None
+    point = from_display(frame, index, row, col)
+    k, j, i = (min(max(v, -0.5), n - 0.5) for v, n in zip(point, frame.shape, strict=True))
+    return k, j, i
+
+
+def nearest_voxel(point: Sequence[float], shape: Sequence[int]) -> Voxel:
+    """The voxel containing continuous index ``point``, clamped to the volume."""
+    k, j, i = (min(max(int(float(v) + 0.5), 0), n - 1) for v, n in zip(point, shape, strict=True))
+    return k, j, i
+
+
+def on_slice(frame: SliceFrame, index: int, point: Sequence[float]) -> bool:
+    """Whether ``point`` lies on (within half a voxel of) slice ``index``."""
+    return abs(float(point[frame.fixed_axis]) - index) <= HALF_VOXEL
+
+
+def box_on_slice(
+    frame: SliceFrame, index: int, low: Sequence[int], high: Sequence[int]
+) -> tuple[Index, Index] | None:
+    """The corners (continuous indices, voxel edges) of the box ``low``..``high`` (voxels,
+    both included) where slice ``index`` cuts it; None when the slice misses it."""
+    axis = frame.fixed_axis
+    if not low[axis] <= index <= high[axis]:
+        return None
+    first = [float(v) - 0.5 for v in low]
+    last = [float(v) + 0.5 for v in high]
+    first[axis] = last[axis] = float(index)
+    return (first[0], first[1], first[2]), (last[0], last[1], last[2])
+
+
+def markup_points(annotation: Annotation) -> list[list[float]]:
+    """The continuous indices that define a measurement: its point, ends or corners."""
+    data = annotation.data
+    if annotation.kind == LANDMARK:
+        return [list(data["point_kji"])]
+    if annotation.kind == RULER:
+        return [list(data["start_kji"]), list(data["end_kji"])]
+    return [list(data["min_kji"]), list(data["max_kji"])]
+
+
+def centre_voxel(annotation: Annotation, shape: Sequence[int]) -> Voxel:
+    """The voxel to move the crosshair to: the landmark, the ruler's middle, the box's centre."""
+    points = markup_points(annotation)
+    middle = [sum(p[axis] for p in points) / len(points) for axis in range(3)]
+    return nearest_voxel(middle, shape)
+
+
+def value_text(annotation: Annotation) -> str:
+    """What the measurements list shows: a length, a box's size, a point's position."""
+    data = annotation.data
+    if annotation.kind == RULER:
+        return f"{float(data['length_mm']):.1f} mm"
+    if annotation.kind == BOX3D:
+        k, j, i = (float(v) for v in data["size_mm_kji"])
+        return f"{i:.1f} × {j:.1f} × {k:.1f} mm"
+    x, y, z = (float(v) for v in data["point"])
+    return f"LPS {x:.1f}, {y:.1f}, {z:.1f}"

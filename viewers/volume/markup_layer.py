@@ -1,0 +1,190 @@
+"""Draws the item's measurements over the slice views, as 3D Slicer's markups are drawn.
+
+A landmark is a dot in its label's colour in every slice within half a voxel of it; a ruler a
+line with its length in millimetres in the slices of its plane; a 3D box the rectangle where
+the slice cuts it. The selected measurement has a white halo; the one being drawn (or resized)
+is dashed and shown in place of its stored version.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QColor, QPainter, QPen
+
+from viewers.volume.markup_geometry import box_on_slice, on_slice, widget_xy
+from viewers.volume.slice_view import SliceView
+from workspace.annotations import Annotation
+from workspace.schema import LabelSchema
+from workspace.segmentation.measurements import BOX3D, LANDMARK, RULER
+
+#: The colour of measurements without a label.
+UNLABELLED = "#00d5ff"
+HALO = QColor(255, 255, 255, 230)
+OUTLINE = QColor(0, 0, 0, 200)
+CAPTION_BACKGROUND = QColor(0, 0, 0, 150)
+DOT_RADIUS = 5.0
+END_RADIUS = 2.5
+
+
+class MarkupLayer:
+    """The measurements shown in a set of slice views (an overlay painter of each)."""
+
+    def __init__(self, schema: LabelSchema, views: Iterable[SliceView]) -> None:
+        self.colors = {c.name: c.color for c in schema.classes}
+        self.views = list(views)
+        self.annotations: list[Annotation] = []
+        self.selected: str | None = None
+        self.draft: Annotation | None = None
+        for view in self.views:
+            view.overlays.append(self.paint)
+
+    def color(self, label: str | None) -> QColor:
+        """The colour of ``label`` in the schema (unlabelled: cyan)."""
+        return QColor(self.colors.get(label or "", UNLABELLED))
+
+    def set_annotations(self, annotations: list[Annotation]) -> None:
+        """The measurements to draw."""
+        self.annotations = annotations
+        self.update()
+
+    def set_selected(self, annotation_id: str | None) -> None:
+        """Highlight one measurement (None: none)."""
+        self.selected = annotation_id
+        self.update()
+
+    def set_draft(self, draft: Annotation | None) -> None:
+        """The measurement being drawn or resized (None: none)."""
+        self.draft = draft
+        self.update()
+
+    def update(self) -> None:
+        """Repaint every view."""
+        for view in self.views:
+            view.update()
+
+    def shown(self) -> list[Annotation]:
+        """The stored measurements, the draft in place of the one it edits."""
+        draft = self.draft
+        if draft is None:
+            return list(self.annotations)
+        return [a for a in self.annotations if a.id != draft.id] + [draft]
+
+    # ------------------------------------------------------------------ painting
+    def paint(self, view: SliceView, painter: QPainter) -> None:
+        """Draw what of each measurement lies in ``view``'s slice."""
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing, True)
+        for annotation in self.shown():
+            dashed = annotation is self.draft
+            selected = annotation.id == self.selected
+            if annotation.kind == LANDMARK:
+                self._landmark(view, painter, annotation, selected)
+            elif annotation.kind == RULER:
+                self._ruler(view, painter, annotation, selected, dashed)
+            elif annotation.kind == BOX3D:
+                self._box(view, painter, annotation, selected, dashed)
+
+    def _xy(self, view: SliceView, point: list[float]) -> QPointF:
+        x, y = widget_xy(view.frame, view.image_rect(), point)
+        return QPointF(x, y)
+
+    def _landmark(
+        self, view: SliceView, painter: QPainter, annotation: Annotation, selected: bool
+    ) -> None:
+        point = annotation.data["point_kji"]
+        if not on_slice(view.frame, view.index, point):
+            return
+        centre = self._xy(view, point)
+        if selected:
+            painter.setPen(QPen(HALO, 2.0))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawEllipse(centre, DOT_RADIUS + 3, DOT_RADIUS + 3)
+        painter.setPen(QPen(OUTLINE, 1.5))
+        painter.setBrush(self.color(annotation.label))
+        painter.drawEllipse(centre, DOT_RADIUS, DOT_RADIUS)
+        if annotation.label:
+            _caption(painter, centre + QPointF(DOT_RADIUS + 4, -DOT_RADIUS - 2), annotation.label)
+
+    def _ruler(
+        self,
+        view: SliceView,
+        painter: QPainter,
+        annotation: Annotation,
+        selected: bool,
+        dashed: bool,
+    ) -> None:
+        data = annotation.data
+        start, end = data["start_kji"], data["end_kji"]
+        if not (on_slice(view.frame, view.index, start) and on_slice(view.frame, view.index, end)):
+            return
+        a, b = self._xy(view, start), self._xy(view, end)
+        color = self.color(annotation.label)
+        _line(painter, a, b, color, selected, dashed)
+        painter.setPen(QPen(OUTLINE, 1.0))
+        painter.setBrush(color)
+        for point in (a, b):
+            painter.drawEllipse(point, END_RADIUS, END_RADIUS)
+        text = f"{float(data['length_mm']):.1f} mm"
+        if annotation.label:
+            text = f"{annotation.label}  {text}"
+        right = b if b.x() >= a.x() else a  # the caption beside the right-hand end
+        _caption(painter, right + QPointF(8, 4), text)
+
+    def _box(
+        self,
+        view: SliceView,
+        painter: QPainter,
+        annotation: Annotation,
+        selected: bool,
+        dashed: bool,
+    ) -> None:
+        cut = box_on_slice(
+            view.frame, view.index, annotation.data["min_kji"], annotation.data["max_kji"]
+        )
+        if cut is None:
+            return
+        first, last = (self._xy(view, list(corner)) for corner in cut)
+        rect = QRectF(first, last).normalized()
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        if selected:
+            painter.setPen(QPen(HALO, 4.0))
+            painter.drawRect(rect)
+        pen = QPen(self.color(annotation.label), 2.0)
+        if dashed:
+            pen.setStyle(Qt.PenStyle.DashLine)
+        painter.setPen(pen)
+        painter.drawRect(rect)
+        if annotation.label:
+            _caption(painter, rect.topLeft() + QPointF(0, -4), annotation.label)
+
+
+def _line(
+    painter: QPainter, a: QPointF, b: QPointF, color: QColor, selected: bool, dashed: bool
+) -> None:
+    under = QPen(HALO if selected else OUTLINE, 4.0)
+    under.setCapStyle(Qt.PenCapStyle.RoundCap)
+    painter.setPen(under)
+    painter.drawLine(a, b)
+    pen = QPen(color, 2.0)
+    pen.setCapStyle(Qt.PenCapStyle.RoundCap)
+    if dashed:
+        pen.setStyle(Qt.PenStyle.DashLine)
+    painter.setPen(pen)
+    painter.drawLine(a, b)
+
+
+def _caption(painter: QPainter, bottom_left: QPointF, text: str) -> None:
+    """``text`` on a dark plate, its baseline at ``bottom_left``."""
+    metrics = painter.fontMetrics()
+    box = QRectF(
+        bottom_left.x() - 3,
+        bottom_left.y() - metrics.ascent() - 2,
+        metrics.horizontalAdvance(text) + 6,
+        metrics.height() + 3,
+    )
+    painter.setPen(Qt.PenStyle.NoPen)
+    painter.setBrush(CAPTION_BACKGROUND)
+    painter.drawRoundedRect(box, 3, 3)
+    painter.setPen(QColor(245, 245, 245))
+    painter.drawText(bottom_left, text)

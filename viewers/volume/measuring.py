@@ -1,0 +1,134 @@
+"""The volume viewer's measurements: tools, drawing, list and classification, wired together.
+
+:class:`Measuring` builds the Measurements list and the Classification form (shown as tabs in
+the viewer's side column), draws the item's landmarks, rulers and boxes in the slice views and
+shows the landmarks in the 3D view (when there is one), and keeps all of them in step with the
+item's annotation document, whose events follow every
+command, undo and redo included.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from PySide6.QtCore import QObject, Signal
+from PySide6.QtWidgets import QTabWidget
+
+from viewers.qt_events import RelayGroup
+from viewers.volume.classification_form import ClassificationForm
+from viewers.volume.landmarks_3d import Landmarks3D
+from viewers.volume.markup_control import MarkupControl
+from viewers.volume.markup_editing import MARKUP_KINDS, MarkupEditing
+from viewers.volume.markup_geometry import centre_voxel
+from viewers.volume.markup_layer import MarkupLayer
+from viewers.volume.measurements_panel import MeasurementsPanel
+from viewers.volume.reslice import View, Voxel
+from viewers.volume.slice_view import SliceView
+from viewers.volume.tools_panel import ToolsPanel
+from workspace.annotations import Annotation
+from workspace.schema import AttributeValue
+from workspace.segmentation.measurements import CLASSIFICATION, LANDMARK
+
+
+class Measuring(QObject):
+    """Everything measurement-related of one volume viewer."""
+
+    message = Signal(str)
+
+    def __init__(
+        self,
+        editing: MarkupEditing,
+        views: Mapping[View, SliceView],
+        tools: ToolsPanel,
+        relays: RelayGroup,
+        jump: Callable[[Voxel], None],
+        surface_view: Any = None,
+        parent: QObject | None = None,
+    ) -> None:
+        super().__init__(parent)
+        self.editing = editing
+        self.jump = jump
+        self.surface_view = surface_view  # a SurfaceView, or None without 3D
+        self.landmarks_3d = (
+            None
+            if surface_view is None
+            else Landmarks3D(surface_view.render_window, surface_view.renderer)
+        )
+        schema = editing.schema
+        self.layer = MarkupLayer(schema, views.values())
+        self.control = MarkupControl(tools, editing, views, self.layer, self)
+        self.panel = MeasurementsPanel(schema.classes)
+        self.form = ClassificationForm(schema.attributes_for(None))
+        self.tabs = QTabWidget()
+        self.tabs.setObjectName("measurementTabs")
+        self.tabs.addTab(self.panel, "Measurements")
+        self.tabs.addTab(self.form, "Classification")
+        self.control.message.connect(self.message.emit)
+        self.control.placed.connect(self._placed)
+        self.panel.selected.connect(self._selected)
+        self.panel.delete_requested.connect(self._delete)
+        self.panel.relabel_requested.connect(self._relabel)
+        self.form.save_requested.connect(self._save_classification)
+        document = editing.document
+        for emitter in (document.added, document.updated, document.removed):
+            relays.connect(emitter, self._changed)
+        self._show_markups()
+        self._show_classification()
+
+    def _changed(self, annotation: Annotation) -> None:
+        if annotation.kind in MARKUP_KINDS:
+            self._show_markups()
+        elif annotation.kind == CLASSIFICATION:
+            self._show_classification()
+
+    def _show_markups(self) -> None:
+        markups = self.editing.markups()
+        self.layer.set_annotations(markups)
+        self.panel.set_markups(markups)
+        if self.landmarks_3d is not None:
+            points = [a for a in markups if a.kind == LANDMARK]
+            self.landmarks_3d.set_landmarks([(a.data["point"], self._rgb(a)) for a in points])
+            self.surface_view.request_render()
+        count = len(markups)
+        self.tabs.setTabText(0, f"Measurements ({count})" if count else "Measurements")
+
+    def _rgb(self, annotation: Annotation) -> tuple[int, int, int]:
+        color = self.layer.color(annotation.label)
+        return color.red(), color.green(), color.blue()
+
+    def _show_classification(self) -> None:
+        stored = self.editing.classification()
+        self.form.show_stored(None if stored is None else stored.data)
+
+    def _placed(self, annotation_id: str) -> None:
+        """A new measurement is the selected one, as in Slicer (the crosshair stays)."""
+        self.panel.select(annotation_id)
+        self.layer.set_selected(annotation_id)
+
+    def _selected(self, annotation_id: str | None) -> None:
+        """The user selected a row: highlight it and move the crosshair to it."""
+        self.layer.set_selected(annotation_id)
+        if annotation_id is not None and annotation_id in self.editing.document:
+            annotation = self.editing.document.get(annotation_id)
+            self.jump(centre_voxel(annotation, self.editing.geometry.shape))
+
+    def _save_classification(self, values: dict[str, AttributeValue]) -> None:
+        problem = self.editing.save_classification(values)
+        if problem:
+            self.form.say(problem)
+            self.message.emit(problem)
+
+    def _delete(self, annotation_id: str) -> None:
+        self._say(self.editing.delete(annotation_id))
+
+    def _relabel(self, annotation_id: str, label: str) -> None:
+        self._say(self.editing.relabel(annotation_id, label))
+
+    def _say(self, problem: str | None) -> None:
+        if problem:
+            self.message.emit(problem)
+
+    def set_label(self, name: str | None) -> None:
+        """The palette's label is the one new measurements get."""
+        self.control.set_label(name)
