@@ -136,7 +136,9 @@ def _read_name(handle: IO[bytes]) -> str:
         raise BatchFileError("The batch file's header is damaged.") from None
 
 
-def _records(handle: IO[bytes], key: bytes, batch_id: str) -> Iterator[tuple[str, bytes]]:
+def _records(
+    handle: IO[bytes], key: bytes, batch_id: str
+) -> Iterator[tuple[str, bytes | bytearray]]:
     index = 0
     kinds = ("index", "object", "end")
     while True:
@@ -187,7 +189,7 @@ def import_batch_file(workspace: Workspace, path: Path) -> ImportedFile:
         records = _records(handle, key, batch_id)
         _, raw_index = next(records)
         index = json.loads(raw_index)
-        objects: list[bytes] = []
+        objects: list[bytes | bytearray] = []
         count = 0
         for kind, data in records:
             if kind == "end":
@@ -210,7 +212,7 @@ def import_batch_file(workspace: Workspace, path: Path) -> ImportedFile:
 
 
 def _import_batch(
-    workspace: Workspace, manifest: dict[str, Any], objects: list[bytes]
+    workspace: Workspace, manifest: dict[str, Any], objects: list[bytes | bytearray]
 ) -> ImportedFile:
     manifest = decode("manifest", encode("manifest", manifest))
     for data in objects:
@@ -248,7 +250,10 @@ def _import_batch(
 
 
 def _import_results(
-    workspace: Workspace, batch_id: str, results: list[dict[str, Any]], objects: list[bytes]
+    workspace: Workspace,
+    batch_id: str,
+    results: list[dict[str, Any]],
+    objects: list[bytes | bytearray],
 ) -> ImportedFile:
     for document in results:
         decode("result", encode("result", document))

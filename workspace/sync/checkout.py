@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from nats.aio.msg import Msg
@@ -218,7 +219,6 @@ class Checkout:
         row = self._checkout(batch_id)
         assert row is not None
         files = manifest_files(row.manifest)
-        store = await js.object_store(protocol.PAYLOAD_BUCKET)
         blobs = self.workspace.profile.blobs
         progress = BatchProgress(batch_id, sum(f.size for f in files), len(files))
         self.progress(progress)
@@ -228,8 +228,11 @@ class Checkout:
                 last_beat = await self._heartbeat(message, last_beat, force=False)
                 await asyncio.sleep(0.2)
             if not blobs.contains(payload.digest):
-                plaintext = await download(store, key, payload.digest)
-                await asyncio.get_running_loop().run_in_executor(None, blobs.put, plaintext)
+                plaintext = await download(js, protocol.PAYLOAD_BUCKET, key, payload.digest)
+                await asyncio.get_running_loop().run_in_executor(
+                    None, partial(blobs.put, plaintext, sha256=payload.digest)
+                )
+                del plaintext
             progress.bytes_done += payload.size
             progress.items_done += 1
             self._save_progress(batch_id, progress.bytes_done)

@@ -46,7 +46,7 @@ def encode(kind: str, document: dict[str, Any]) -> bytes:
     return json.dumps(document, sort_keys=True, separators=(",", ":")).encode()
 
 
-def decode(kind: str, data: bytes) -> dict[str, Any]:
+def decode(kind: str, data: bytes | bytearray) -> dict[str, Any]:
     """The document in ``data``, validated."""
     try:
         document = json.loads(data)

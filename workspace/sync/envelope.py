@@ -80,8 +80,11 @@ def sealed_size(plain_size: int) -> int:
     return _HEADER.size + plain_size + count * (NONCE_BYTES + TAG_BYTES)
 
 
-def open_sealed(key: bytes, envelope: bytes | bytearray | memoryview, context: str) -> bytes:
-    """The plaintext of ``envelope``; :class:`EnvelopeError` if it was altered or cut short."""
+def open_sealed(key: bytes, envelope: bytes | bytearray | memoryview, context: str) -> bytearray:
+    """The plaintext of ``envelope``; :class:`EnvelopeError` if it was altered or cut short.
+
+    Segments are decrypted straight into one buffer (in parallel for large payloads).
+    """
     _check_key(key)
     view = memoryview(envelope)
     if len(view) < _HEADER.size:
@@ -102,19 +105,25 @@ def open_sealed(key: bytes, envelope: bytes | bytearray | memoryview, context: s
         raise EnvelopeError(f"{context}: truncated or padded ({len(view)} bytes).")
     aead = AESGCM(key)
     ctx = context.encode()
+    plaintext = bytearray(length)
+    out = memoryview(plaintext)
 
-    def open_segment(index: int) -> bytes:
+    def open_segment(index: int) -> None:
         start = _HEADER.size + index * (segment_size + overhead)
         plain_len = min(segment_size, length - index * segment_size) if length else 0
         body = view[start : start + plain_len + overhead]
-        nonce, sealed = bytes(body[:NONCE_BYTES]), bytes(body[NONCE_BYTES:])
+        target = out[index * segment_size : index * segment_size + plain_len]
         try:
-            return aead.decrypt(nonce, sealed, _segment_aad(header, ctx, index))
+            aead.decrypt_into(
+                body[:NONCE_BYTES], body[NONCE_BYTES:], _segment_aad(header, ctx, index), target
+            )
         except InvalidTag:
             raise EnvelopeError(f"{context}: failed authentication (tampered).") from None
 
     if length >= _PARALLEL_FROM:
-        parts = list(_POOL.map(open_segment, range(count)))
+        list(_POOL.map(open_segment, range(count)))
     else:
-        parts = [open_segment(i) for i in range(count)]
-    return b"".join(parts)
+        for index in range(count):
+            open_segment(index)
+    out.release()
+    return plaintext

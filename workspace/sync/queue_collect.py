@@ -99,14 +99,13 @@ async def _receive_one(
         return
     labelmap = document["labelmap"]
     if labelmap is not None and not workspace.profile.blobs.contains(labelmap["digest"]):
-        store = await js.object_store(labelmap["bucket"])
         try:
-            data = await download(store, key, labelmap["digest"])
+            data = await download(js, labelmap["bucket"], key, labelmap["digest"])
         except PayloadError as exc:
             report.rejected.append(f"result {result_id}: {exc}")
             await message.nak(delay=30)
             return
-        workspace.profile.blobs.put(data)
+        workspace.profile.blobs.put(data, sha256=labelmap["digest"])
     flag = await _flag(js, workspace, key, document)
     with workspace.profile.database.write() as session:
         session.merge(
