@@ -111,3 +111,48 @@ def test_offline_week_submits_late_and_is_flagged(nats_server: NatsServer, tmp_p
     document = json.loads(next((tmp_path / "results").rglob("result.json")).read_text())
     assert document["late"] is True
     assert "lease expired" in document["flag"]
+
+
+def test_reissue_after_expiry_keeps_both_results(nats_server: NatsServer, tmp_path: Path) -> None:
+    from workspace.sync.queue_reissue import ReissueError, reissue
+
+    manager = make_workspace(tmp_path, "manager")
+    alice, bob = make_workspace(tmp_path, "alice"), make_workspace(tmp_path, "bob")
+    (batch_id,) = manager_push(manager, nats_server.url, write_notes(tmp_path / "n", 2))
+    join_project(alice, manager, nats_server.url, lease_days=2.0)
+    join_project(bob, manager, nats_server.url)
+    assert run(sync_once(alice, load_config(alice), pull=1)).pulled == [batch_id]
+    assert run(sync_once(bob, load_config(bob), pull=1)).pulled == []  # nothing else queued
+
+    async def manage(action, when):
+        async with jetstream(ServerAccess(nats_server.url)) as (_client, js):
+            if action == "status":
+                return await queue_status(js, manager, clock=lambda: when)
+            return await reissue(js, manager, batch_id, clock=lambda: when)
+
+    now = utc_now()
+    assert run(manage("status", now)).by_state["leased"] == 1
+    try:
+        run(manage("reissue", now))
+        raise AssertionError("a current lease must not be reissued without --force")
+    except ReissueError as exc:
+        assert "leased to alice@" in str(exc)
+    later = now + timedelta(days=3)
+    assert run(manage("status", later)).by_state["expired"] == 1
+    assert run(manage("reissue", later)) == 2
+
+    assert run(sync_once(bob, load_config(bob), pull=1)).pulled == [batch_id]
+    _annotate_and_submit(bob)
+    run(sync_once(bob, load_config(bob)))
+    # Alice comes back after the reissue: her lease is gone; her work is accepted, flagged.
+    report = run(sync_once(alice, load_config(alice), clock=lambda: later))
+    assert report.lost == [batch_id]
+    _annotate_and_submit(alice, clock=lambda: later)
+    assert run(sync_once(alice, load_config(alice), clock=lambda: later)).sent == 2
+
+    collected = _collect(manager, nats_server.url, tmp_path / "results")
+    assert collected.received == 4 and collected.flagged == 2
+    documents = [json.loads(p.read_text()) for p in (tmp_path / "results").rglob("result.json")]
+    flags = {d["annotator"]: d["flag"] for d in documents}
+    assert flags["bob"] == ""
+    assert "reissued" in flags["alice"] and "lease is held by bob@" in flags["alice"]

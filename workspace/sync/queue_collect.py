@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
+from nats.js.kv import KeyValue
 from sqlalchemy import select
 
 from storage.fileio import atomic_file
@@ -38,6 +39,8 @@ from workspace.volume.model import LabelMap, Segment
 if TYPE_CHECKING:
     from workspace.workspace import Workspace
 
+#: Results fetched per request while collecting.
+FETCH_BATCH = 64
 #: The open format written for each modality's annotations (volumes: label map as NIfTI).
 OPEN_FORMAT = {"text": "brat", "waveform": "wfdb", "audio": "textgrid"}
 _SUFFIX = {"brat": "annotations.ann", "wfdb": "annotations.atr", "textgrid": "annotations.TextGrid"}
@@ -61,14 +64,17 @@ async def receive(js: JetStreamContext, workspace: Workspace, project: str) -> C
     subscription = await js.pull_subscribe_bind(
         protocol.RESULT_CONSUMER, stream=protocol.result_stream(project)
     )
+    context = _FlagContext(await js.key_value(protocol.LEASE_BUCKET))
     try:
         while True:
             try:
-                messages = await subscription.fetch(64, timeout=1.0)
+                messages = await subscription.fetch(FETCH_BATCH, timeout=1.0)
             except TimeoutError:  # nats-py raises its own subclass or the plain one
                 break
             for message in messages:
-                await _receive_one(js, workspace, project, key, message, report)
+                await _receive_one(js, workspace, project, key, message, report, context)
+            if len(messages) < FETCH_BATCH:
+                break  # drained: no need to wait out another fetch's timeout
     finally:
         await subscription.unsubscribe()
     return report
@@ -81,6 +87,7 @@ async def _receive_one(
     key: bytes,
     message: Msg,
     report: CollectReport,
+    context: _FlagContext,
 ) -> None:
     result_id = (message.headers or {}).get(RESULT_ID_HEADER, "")
     try:
@@ -106,7 +113,7 @@ async def _receive_one(
             await message.nak(delay=30)
             return
         workspace.profile.blobs.put(data, sha256=labelmap["digest"])
-    flag = await _flag(js, workspace, key, document)
+    flag = await _flag(workspace, key, document, context)
     with workspace.profile.database.write() as session:
         session.merge(
             QueueResult(
@@ -129,23 +136,41 @@ async def _receive_one(
     report.flagged += bool(flag)
 
 
+@dataclass
+class _FlagContext:
+    """What flagging needs across one receive run: the lease bucket, batches seen."""
+
+    leases: KeyValue
+    batches: dict[str, tuple[str, int] | None] = field(default_factory=dict)
+
+    def batch(self, workspace: Workspace, batch_id: str) -> tuple[str, int] | None:
+        """(track, current issue) of a pushed batch, None if this manager never pushed it."""
+        if batch_id not in self.batches:
+            with workspace.profile.database.read() as session:
+                row = session.execute(
+                    select(QueueBatch.track, QueueBatch.issue).where(
+                        QueueBatch.batch_id == batch_id
+                    )
+                ).first()
+            self.batches[batch_id] = (row[0], row[1]) if row else None
+        return self.batches[batch_id]
+
+
 async def _flag(
-    js: JetStreamContext, workspace: Workspace, key: bytes, document: dict[str, Any]
+    workspace: Workspace, key: bytes, document: dict[str, Any], context: _FlagContext
 ) -> str:
     """Why a result needs a second look ("" when it does not): late, or for a reissued batch."""
     reasons = []
     if document["late"]:
         reasons.append("submitted after its lease expired")
-    with workspace.profile.database.read() as session:
-        batch = session.get(QueueBatch, document["batch_id"])
-        track, issue = (batch.track, batch.issue) if batch else (None, None)
-    if batch is None:
+    known = context.batch(workspace, document["batch_id"])
+    if known is None:
         reasons.append("batch unknown to this manager")
-    elif issue is not None and document["issue"] < issue:
-        reasons.append(f"for issue {document['issue']}, the batch was reissued (issue {issue})")
-    if track is not None:
-        kv = await js.key_value(protocol.LEASE_BUCKET)
-        lease = await read_lease(kv, key, track, document["batch_id"])
+    else:
+        track, issue = known
+        if document["issue"] < issue:
+            reasons.append(f"for issue {document['issue']}, the batch was reissued (issue {issue})")
+        lease = await read_lease(context.leases, key, track, document["batch_id"])
         holder = lease.holder.split("@", 1)[0] if lease else None
         if lease is not None and holder != document["annotator"]:
             reasons.append(f"the lease is held by {lease.holder}")
