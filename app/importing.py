@@ -33,8 +33,15 @@ class ImportOutcome:
             return f"Import failed: {self.error} ({stored})"
         if self.cancelled:
             return f"Import cancelled ({stored})"
-        if self.problems:
-            return f"{stored}; {len(self.problems)} file(s) could not be imported"
+        warned = sum(1 for _p, m in self.problems if m.startswith("Loaded with a warning"))
+        failed = len(self.problems) - warned
+        notes = []
+        if failed:
+            notes.append(f"{failed} file(s) could not be imported")
+        if warned:
+            notes.append(f"{warned} warning(s)")
+        if notes:
+            return f"{stored}; {', '.join(notes)}"
         return stored
 
 
@@ -69,10 +76,15 @@ class ImportController(QObject):
             with lock:
                 problems.append((path, message))
 
+        def on_warning(path: Path, message: str) -> None:
+            with lock:
+                problems.append((path, f"Loaded with a warning: {message}"))
+
         def work(context: JobContext) -> ImportOutcome:
             items = workspace.import_paths(
                 list(paths),
                 on_problem=on_problem,
+                on_warning=on_warning,
                 cancelled=context.cancelled,
                 progress=context.progress,
             )

@@ -103,8 +103,13 @@ class Workspace:
         cancelled: Callable[[], bool] | None = None,
         progress: Callable[[int, int], None] | None = None,
         project: ProjectInfo | None = None,
+        on_warning: ProblemCallback | None = None,
     ) -> list[ItemSummary]:
-        """Scan ``paths`` (files or folders), store what is recognised, report the rest."""
+        """Scan ``paths`` (files or folders), store what is recognised, report the rest.
+
+        ``on_problem`` hears of each file left out; ``on_warning`` of each volume loaded
+        despite a problem (uneven spacing, gantry tilt, missing slices).
+        """
         found = scan(list(paths), on_problem=on_problem, cancelled=cancelled, progress=progress)
         stored: list[ItemSummary] = []
         for imported in found:
@@ -112,7 +117,7 @@ class Workspace:
                 break
             project_id = project.id if project else None
             if imported.modality == "volume":
-                summary = self._store_volume(imported, project_id, on_problem)
+                summary = self._store_volume(imported, project_id, on_problem, on_warning)
             else:
                 summary = item_store.store_item(self.profile, imported, project_id, cancelled)
             if summary is not None:
@@ -122,7 +127,11 @@ class Workspace:
         return stored
 
     def _store_volume(
-        self, imported: ImportedItem, project_id: str | None, on_problem: ProblemCallback | None
+        self,
+        imported: ImportedItem,
+        project_id: str | None,
+        on_problem: ProblemCallback | None,
+        on_warning: ProblemCallback | None = None,
     ) -> ItemSummary | None:
         """Store a volume as its voxels (plus DICOM headers for a series), not as its files.
 
@@ -146,6 +155,9 @@ class Workspace:
         for path, reason in assembled.skipped:
             if on_problem is not None:
                 on_problem(path, f"{reason} The rest of the series was imported: {imported.title}.")
+        if on_warning is not None:
+            for warning in assembled.warnings:
+                on_warning(imported.files[0].path, f"{imported.title}: {warning}")
         existing = item_store.find_by_identity(self.profile, identity)
         if existing is not None:
             return existing

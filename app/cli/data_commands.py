@@ -29,8 +29,13 @@ def cmd_import(args: argparse.Namespace) -> int:
         problems.append(f"{path}: {message}")
         print(f"caliper: skipped {path}: {message}", file=sys.stderr)
 
+    def on_warning(path: Path, message: str) -> None:
+        print(f"caliper: warning: {message} ({path.parent})", file=sys.stderr)
+
     try:
-        items = workspace.import_paths([Path(p) for p in args.paths], on_problem=on_problem)
+        items = workspace.import_paths(
+            [Path(p) for p in args.paths], on_problem=on_problem, on_warning=on_warning
+        )
     finally:
         workspace.lock()
     for item in items:

@@ -150,3 +150,17 @@ def test_import_reports_a_slice_left_out_at_assembly(profile_dir: Path, tmp_path
     assert path == files[-1].absolute()
     assert message.startswith(f"{files[-1].name}: pixel data could not be decoded")
     assert message.endswith("The rest of the series was imported: CT — Synthetic (4 slices).")
+
+
+def test_import_reports_the_warning_and_loads(tmp_path: Path) -> None:
+    from tests.cli.test_cli import caliper
+
+    files = small_series(tmp_path / "series")
+    _shift_sideways(files, 0.6)
+    profile = tmp_path / "profile"
+    assert caliper("init", "--profile", str(profile)).returncode == 0
+    result = caliper("import", str(tmp_path / "series"), "--profile", str(profile))
+    assert result.returncode == 0, result.stderr
+    assert "\tvolume\t" in result.stdout
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith("caliper: warning: ") and "gantry tilt of 1.72°" in line
