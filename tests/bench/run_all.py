@@ -9,8 +9,10 @@ from tests.bench import (
     bench_brush,
     bench_cold_start,
     bench_command_persist,
+    bench_memory,
     bench_slice_display,
     bench_surface,
+    bench_sync,
     bench_volume_import,
 )
 
@@ -25,9 +27,11 @@ def main() -> None:
     bench_blobs.main(flags)
     bench_cold_start.main(flags)
     bench_volume_import.main(flags)
+    bench_memory.main(flags)
     bench_slice_display.main(flags)
     bench_surface.main(flags)
     bench_brush.main(flags)
+    bench_sync.main(flags)
 
 
 if __name__ == "__main__":
