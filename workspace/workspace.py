@@ -17,7 +17,7 @@ from workspace.annotations import Annotation, AnnotationDocument
 from workspace.commands import CommandStack
 from workspace.events import EventEmitter
 from workspace.importers.base import ImportedItem
-from workspace.importers.dicom import series_title
+from workspace.importers.dicom import DicomSeriesItem, series_title
 from workspace.importers.registry import scan
 from workspace.items import ItemFile, ItemSummary
 from workspace.persistence import StoreSink
@@ -143,29 +143,43 @@ class Workspace:
                 volume, identity = read_image_volume(paths[0], paths[1:])
                 assembled = AssembledVolume(volume)
             else:
-                assembled = assemble_series([f.path for f in imported.files])
+                parsed = imported.parsed if isinstance(imported, DicomSeriesItem) else None
+                paths = [f.path for f in imported.files]
+                # the voxels are sealed while they are read; aborted below unless stored
+                stream_to = self.profile.blobs.stream
+                assembled = assemble_series(paths, parsed=parsed, stream_to=stream_to)
                 identity = source_identity(assembled)
         except VolumeAssemblyError as exc:
             if on_problem is not None:
                 on_problem(imported.files[0].path, f"{imported.title}: {exc}")
             return None
-        if assembled.skipped:
-            imported.meta["slices"] = assembled.volume.geometry.shape[0]
-            imported.title = series_title(imported.meta)
-        for path, reason in assembled.skipped:
-            if on_problem is not None:
-                on_problem(path, f"{reason} The rest of the series was imported: {imported.title}.")
-        if on_warning is not None:
-            for warning in assembled.warnings:
-                on_warning(imported.files[0].path, f"{imported.title}: {warning}")
-        existing = item_store.find_by_identity(self.profile, identity)
-        if existing is not None:
-            return existing
-        sealed, entry = seal_volume(
-            self.profile.blobs, assembled.volume, identity, assembled.warnings, assembled.sources
-        )
-        imported.meta[VOLUME_META_KEY] = entry
-        return item_store.store_item(self.profile, imported, project_id, sealed=sealed)
+        try:
+            if assembled.skipped:
+                imported.meta["slices"] = assembled.volume.geometry.shape[0]
+                imported.title = series_title(imported.meta)
+            for path, reason in assembled.skipped:
+                if on_problem is not None:
+                    message = f"{reason} The rest of the series was imported: {imported.title}."
+                    on_problem(path, message)
+            if on_warning is not None:
+                for warning in assembled.warnings:
+                    on_warning(imported.files[0].path, f"{imported.title}: {warning}")
+            existing = item_store.find_by_identity(self.profile, identity)
+            if existing is not None:
+                return existing
+            sealed, entry = seal_volume(
+                self.profile.blobs,
+                assembled.volume,
+                identity,
+                assembled.warnings,
+                assembled.sources,
+                assembled.sealing,
+            )
+            imported.meta[VOLUME_META_KEY] = entry
+            return item_store.store_item(self.profile, imported, project_id, sealed=sealed)
+        finally:
+            if assembled.sealing is not None:
+                assembled.sealing.abort()  # does nothing once it was finished
 
     def load_volume(self, item_id: str) -> Volume:
         """The voxels and geometry of a volume item, read from the encrypted store."""

@@ -4,7 +4,9 @@ Assembling the voxels is the volume loader's job; here every file's header is pa
 its pixels (uncompressed little-endian files by the fast walker of
 :mod:`workspace.volume.dicom_native`, the rest by pydicom with ``stop_before_pixels``), its pixel
 data element is checked against the file size (so truncated files are caught without reading
-pixels), and each series is sorted along its slice normal.
+pixels), and each series is sorted along its slice normal. The headers the fast walker read
+travel with the series (:class:`DicomSeriesItem`), so assembling its volume need not read them
+again.
 """
 
 from __future__ import annotations
@@ -14,12 +16,12 @@ import math
 import statistics
 import struct
 from collections import Counter, defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
 from workspace.importers.base import ImportedItem, ReadContext, file_entries, read_head
-from workspace.volume.dicom_native import TruncatedHeaderError, read_native_header
+from workspace.volume.dicom_native import NativeHeader, TruncatedHeaderError, read_native_header
 
 DICOM_SUFFIXES = frozenset({".dcm", ".dicom", ".dic", ".ima"})
 VOLUME_MODALITIES = frozenset({"CT", "MR", "PT", "NM"})
@@ -62,12 +64,20 @@ class _Header:
     pixel_spacing: list[float] | None
     slice_thickness: float | None
     instance_number: int | None
+    native: NativeHeader | None = field(default=None, repr=False, compare=False)
 
     @property
     def layout(self) -> tuple[int, int, tuple[float, ...] | None]:
         """Image size and (rounded) orientation: what every slice of a volume shares."""
         rounded = None if self.orientation is None else tuple(round(v, 3) for v in self.orientation)
         return self.rows, self.cols, rounded
+
+
+@dataclass
+class DicomSeriesItem(ImportedItem):
+    """A DICOM series, with the headers the fast walker read (by path; the others are absent)."""
+
+    parsed: dict[Path, NativeHeader] = field(default_factory=dict, repr=False, compare=False)
 
 
 class DicomImporter:
@@ -168,6 +178,7 @@ def _read_native(path: Path, head: bytes, handle: BinaryIO, size: int) -> _Heade
     problem = _pixel_data_problem(handle, size, expected)
     if problem is not None:
         raise _BadFileError(problem)
+    header.native = native
     return header
 
 
@@ -321,7 +332,9 @@ def _series_item(headers: list[_Header]) -> ImportedItem | None:
         meta["orientation"] = list(first.orientation)
     if sorted_by == "position":
         meta.update(_spacing_meta(ordered))
-    return ImportedItem("volume", series_title(meta), file_entries([h.path for h in ordered]), meta)
+    parsed = {h.path: h.native for h in ordered if h.native is not None}
+    files = file_entries([h.path for h in ordered])
+    return DicomSeriesItem("volume", series_title(meta), files, meta, parsed)
 
 
 def series_title(meta: dict[str, Any]) -> str:

@@ -9,6 +9,7 @@ functional groups (PlanePosition, PixelMeasures, PixelValueTransformation) where
 from __future__ import annotations
 
 import io
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -82,12 +83,12 @@ class DicomFile:
 def vector(values: Any, count: int, what: str, name: str) -> npt.NDArray[np.float64]:
     """``count`` finite numbers from a DICOM multi-value, or a refusal naming ``what``."""
     try:
-        array = np.array([float(v) for v in values], dtype=np.float64)
+        numbers = [float(v) for v in values]
     except (TypeError, ValueError):
         raise VolumeAssemblyError(f"{name}: {what} is missing or not numeric.") from None
-    if array.shape != (count,) or not np.all(np.isfinite(array)):
+    if len(numbers) != count or not all(map(math.isfinite, numbers)):
         raise VolumeAssemblyError(f"{name}: {what} should have {count} finite values.")
-    return array
+    return np.array(numbers, dtype=np.float64)
 
 
 def native_layout(
@@ -105,7 +106,8 @@ def native_layout(
     return NativeLayout(np.dtype(f"<{'i' if signed else 'u'}{bits // 8}"), implicit)
 
 
-def _from_native(path: Path, header: NativeHeader, prefix: bytes) -> DicomFile:
+def from_native(path: Path, header: NativeHeader) -> DicomFile:
+    """The file as the fast walker read its header (``header.prefix`` holds the bytes)."""
     name = path.name
     if (header.numbers("NumberOfFrames") or [1])[0] > 1:
         raise VolumeAssemblyError(
@@ -126,7 +128,7 @@ def _from_native(path: Path, header: NativeHeader, prefix: bytes) -> DicomFile:
     return DicomFile(
         path=path,
         syntax=header.syntax,
-        prefix=prefix,
+        prefix=header.prefix,
         pixel_offset=header.pixel_offset,
         rows=rows,
         cols=cols,
@@ -157,7 +159,7 @@ def _native_or_none(path: Path) -> DicomFile | None:
                 return None  # pydicom says what is wrong with it
     if header is None:
         return None
-    return _from_native(path, header, buffer[: header.pixel_offset])
+    return from_native(path, header)
 
 
 def _rescale(item: Any) -> tuple[float, float]:
@@ -285,10 +287,15 @@ def read_with_pydicom(path: Path) -> DicomFile:
     )
 
 
-def read_header(path: Path) -> DicomFile:
-    """Parse one file's header and its frames' geometry; the pixel data is only located."""
+def read_header(path: Path, parsed: NativeHeader | None = None) -> DicomFile:
+    """Parse one file's header and its frames' geometry; the pixel data is only located.
+
+    ``parsed`` is the file's header as the fast walker already read it (by the importer's
+    scan), so the file need not be opened again; reading the pixels checks that the file still
+    starts with those bytes.
+    """
     try:
-        native = _native_or_none(path)
+        native = from_native(path, parsed) if parsed is not None else _native_or_none(path)
         if native is not None:
             return native
         return read_with_pydicom(path)

@@ -10,7 +10,7 @@ None and the caller falls back to pydicom, which also gives the better error mes
 from __future__ import annotations
 
 import struct
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 EXPLICIT_LITTLE = "1.2.840.10008.1.2.1"
@@ -67,12 +67,16 @@ class _Unexpected(Exception):  # noqa: N818 - internal signal, never leaves this
 
 @dataclass(frozen=True)
 class NativeHeader:
-    """Raw values of the wanted elements, the transfer syntax and where the pixel data is."""
+    """Raw values of the wanted elements, the transfer syntax and where the pixel data is.
+
+    ``prefix`` is the file's bytes before its pixel data element (the header as a file).
+    """
 
     syntax: str
     values: dict[str, bytes]
     pixel_offset: int
     media_storage_sop_class: str = ""
+    prefix: bytes = field(default=b"", repr=False)
 
     def text(self, keyword: str) -> str:
         """A plain-ASCII value (UI, CS, DA, IS, DS) without padding; "" when absent."""
@@ -211,7 +215,8 @@ def read_native_header(buffer: bytes) -> NativeHeader | None:
                     return None
             tag = group << 16 | element
             if tag == PIXEL_DATA:
-                return NativeHeader(syntax, values, position, meta.get(0x00020002, ""))
+                media = meta.get(0x00020002, "")
+                return NativeHeader(syntax, values, position, media, buffer[:position])
             if tag in _PYDICOM_ONLY or tag >> 16 == 0xFFFE:
                 return None
             position += size

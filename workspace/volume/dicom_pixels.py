@@ -1,13 +1,12 @@
 """The pixel values of one DICOM file, and its header stored without them.
 
-:func:`read_frames` reads the whole file once, hashes it and returns its frames: viewed
+:func:`read_frames` reads the whole file once and returns its frames: viewed
 straight in the file's bytes when uncompressed little-endian, else decoded by pydicom's pixel
 handlers (JPEG, JPEG-LS, JPEG 2000 through pylibjpeg/pyjpegls; RLE natively).
 """
 
 from __future__ import annotations
 
-import hashlib
 import io
 import struct
 from typing import Any
@@ -56,13 +55,12 @@ def _decoded_frames(file: DicomFile, raw: bytes) -> npt.NDArray[Any]:
     return np.asarray(pixels).reshape(len(file.frames), file.rows, file.cols)
 
 
-def read_frames(file: DicomFile) -> tuple[str, npt.NDArray[Any]]:
-    """The file's SHA-256 and its stored pixel values as ``(frames, rows, cols)``."""
+def read_frames(file: DicomFile) -> npt.NDArray[Any]:
+    """The file's stored pixel values as ``(frames, rows, cols)``."""
     try:
         raw = file.path.read_bytes()
     except OSError as exc:
         raise VolumeAssemblyError(f"{file.name}: cannot be read ({exc.strerror}).") from None
-    digest = hashlib.sha256(raw).hexdigest()
     if file.syntax != DEFLATED_LITTLE and raw[: file.pixel_offset] != file.prefix:
         raise VolumeAssemblyError(f"{file.name}: the file changed while it was being imported.")
     try:
@@ -73,7 +71,7 @@ def read_frames(file: DicomFile) -> tuple[str, npt.NDArray[Any]]:
         raise VolumeAssemblyError(
             f"{file.name}: pixel data could not be decoded ({exc})."
         ) from None
-    return digest, frames
+    return frames
 
 
 def header_file_bytes(file: DicomFile) -> bytes:

@@ -83,19 +83,32 @@ def axes(orientation: npt.NDArray[np.float64], name: str) -> npt.NDArray[np.floa
     return np.column_stack([row, column, np.cross(row, column)])
 
 
+def _first_outlier(values: npt.NDArray[np.float64], *, rtol: float, atol: float) -> int | None:
+    """The first row of ``values`` not close to row 0 (as ``np.allclose`` judges), or None."""
+    close = np.isclose(values, values[0], rtol=rtol, atol=atol).all(axis=1)
+    outliers = np.flatnonzero(~close)
+    return int(outliers[0]) if outliers.size else None
+
+
 def _check_consistent(files: Sequence[DicomFile]) -> None:
+    """Refuse files that differ from the first in size, orientation or pixel spacing (the
+    first such file is named; the checks run on all files at once, not file by file)."""
     first = files[0]
-    for file in files[1:]:
+    orientations = np.array([file.orientation for file in files])
+    spacings = np.array([file.pixel_spacing for file in files])
+    bad_orientation = _first_outlier(orientations, rtol=1e-5, atol=ORIENTATION_TOLERANCE)
+    bad_spacing = _first_outlier(spacings, rtol=1e-4, atol=1e-6)
+    for f, file in enumerate(files):
         if (file.rows, file.cols) != (first.rows, first.cols):
             raise VolumeAssemblyError(
                 f"{file.name} is {file.rows}×{file.cols} where {first.name} is "
                 f"{first.rows}×{first.cols}: the slices differ in size."
             )
-        if not np.allclose(file.orientation, first.orientation, atol=ORIENTATION_TOLERANCE):
+        if f == bad_orientation:
             raise VolumeAssemblyError(
                 f"{file.name}: its orientation differs from {first.name}'s (not one volume)."
             )
-        if not np.allclose(file.pixel_spacing, first.pixel_spacing, rtol=1e-4, atol=1e-6):
+        if f == bad_spacing:
             raise VolumeAssemblyError(
                 f"{file.name}: its pixel spacing differs from {first.name}'s (not one volume)."
             )

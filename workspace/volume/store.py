@@ -6,16 +6,18 @@ slice can be read on its own (random access), without decrypting the rest.
 
 from __future__ import annotations
 
+import hashlib
 import io
 import zipfile
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
 
-from storage.blobs import BlobStore
-from workspace.items import ItemFile, SealedFiles, content_digest
-from workspace.volume.dicom_series import AssembledVolume, SourceFile
+from storage.blobs import BlobStore, StreamingBlob
+from workspace.items import ItemFile, SealedFiles
+from workspace.volume.dicom_series import AssembledVolume, SourceFile, VoxelSink
 from workspace.volume.geometry import VolumeGeometry
 from workspace.volume.model import Volume
 
@@ -26,6 +28,7 @@ META_KEY = "volume"
 LAYOUT = "raw-little-endian-c-order-kji"
 
 
+IDENTITY_DOMAIN = b"caliper-dicom-series-v2\n"
 HEADERS_NAME = "dicom-headers.zip"
 VOXELS_NAME = "voxels.raw"
 ZIP_DATE = (1980, 1, 1, 0, 0, 0)
@@ -50,16 +53,25 @@ def seal_volume(
     identity: str,
     warnings: list[str],
     sources: list[SourceFile] | None = None,
+    streamed: VoxelSink | None = None,
 ) -> tuple[SealedFiles, dict[str, Any]]:
     """Seal the voxels (and DICOM source headers, if any); returns them and the meta entry.
 
-    ``identity`` is the digest of the original source files, so a volume imported twice is
-    recognised.
+    ``identity`` identifies the original source files, so a volume imported twice is
+    recognised. ``streamed`` is where the assembly already streamed the voxels
+    (:meth:`BlobStore.stream`): it is finished when the voxels are still those it got.
     """
-    voxels = np.ascontiguousarray(volume.voxels)
-    little = voxels.astype(voxels.dtype.newbyteorder("<"), copy=False)
-    unchanged = little is volume.voxels and not little.flags.writeable
-    voxel_digest = blobs.put(little.data.cast("B"), sha256=volume.sha256 if unchanged else None)
+    little, known = _little_endian(volume)
+    with ThreadPoolExecutor(1, thread_name_prefix="headers-zip") as pool:
+        # the archive is built while the voxels are sealed (which mostly releases the GIL)
+        archive = pool.submit(_headers_zip, sources) if sources else None
+        if isinstance(streamed, StreamingBlob) and known is not None:
+            voxel_digest = streamed.finish(known)
+        else:
+            if streamed is not None:
+                streamed.abort()
+            voxel_digest = blobs.put(little.data.cast("B"), sha256=known)
+        headers = blobs.put(archive.result()) if archive is not None else None
     entry: dict[str, Any] = {
         "voxels": voxel_digest,
         "dtype": little.dtype.str,
@@ -68,22 +80,51 @@ def seal_volume(
         "warnings": list(warnings),
     }
     files = [ItemFile(VOXELS_NAME, voxel_digest)]
-    if sources:
-        entry["headers"] = blobs.put(_headers_zip(sources))
-        files.insert(0, ItemFile(HEADERS_NAME, entry["headers"]))
+    if headers is not None:
+        entry["headers"] = headers
+        files.insert(0, ItemFile(HEADERS_NAME, headers))
     return SealedFiles(files, identity), entry
 
 
 def seal_series(blobs: BlobStore, assembled: AssembledVolume) -> tuple[SealedFiles, dict[str, Any]]:
     """Seal an assembled DICOM series: its voxels and its pixel-less headers."""
     return seal_volume(
-        blobs, assembled.volume, source_identity(assembled), assembled.warnings, assembled.sources
+        blobs,
+        assembled.volume,
+        source_identity(assembled),
+        assembled.warnings,
+        assembled.sources,
+        assembled.sealing,
     )
 
 
+def _little_endian(volume: Volume) -> tuple[npt.NDArray[Any], str | None]:
+    """The voxels as little-endian C-order, and their SHA-256 if the volume's is still true
+    (it is only while the voxels are the assembly's own read-only array)."""
+    voxels = np.ascontiguousarray(volume.voxels)
+    little = voxels.astype(voxels.dtype.newbyteorder("<"), copy=False)
+    unchanged = little is volume.voxels and not little.flags.writeable
+    return little, volume.sha256 if unchanged else None
+
+
+def voxel_sha256(volume: Volume) -> str:
+    """SHA-256 of the voxels' little-endian C-order bytes (the address of their blob)."""
+    little, known = _little_endian(volume)
+    return known or hashlib.sha256(little.data.cast("B")).hexdigest()
+
+
 def source_identity(assembled: AssembledVolume) -> str:
-    """The identity of an item imported from these source files (for deduplication)."""
-    return content_digest([source.sha256 for source in assembled.sources])
+    """The identity of an item imported from these source files (for deduplication).
+
+    The SHA-256 of the voxels and of the sorted SHA-256s of the files' headers (their bytes
+    before the pixel data): the same files always give it, and a file whose header or pixels
+    differ gives another, without hashing the whole files a second time.
+    """
+    hasher = hashlib.sha256(IDENTITY_DOMAIN)
+    hasher.update(voxel_sha256(assembled.volume).encode("ascii"))
+    for digest in sorted(source.header_sha256 for source in assembled.sources):
+        hasher.update(b"\n" + digest.encode("ascii"))
+    return hasher.hexdigest()
 
 
 def load_source_headers(blobs: BlobStore, meta: dict[str, Any]) -> list[pydicom.Dataset]:

@@ -54,7 +54,7 @@ def test_header_walker_agrees_with_pydicom_across_nested_sequences(tmp_path: Pat
     fast = read_header(path)
     _same_file(fast, read_with_pydicom(path))
     assert fast.frames[0].intercept == -1000.0
-    assert pydicom.dcmread(path).pixel_array.shape == read_frames(fast)[1][0].shape
+    assert pydicom.dcmread(path).pixel_array.shape == read_frames(fast)[0].shape
 
 
 def test_header_walker_reads_implicit_vr(tmp_path: Path) -> None:
@@ -65,7 +65,7 @@ def test_header_walker_reads_implicit_vr(tmp_path: Path) -> None:
     fast = read_header(path)
     assert fast.native is not None and fast.native.implicit_vr
     _same_file(fast, read_with_pydicom(path))
-    assert np.array_equal(read_frames(fast)[1][0], ds.pixel_array)
+    assert np.array_equal(read_frames(fast)[0], ds.pixel_array)
 
 
 def test_stored_header_is_the_file_up_to_its_pixel_data(tmp_path: Path) -> None:
