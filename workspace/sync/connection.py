@@ -25,7 +25,7 @@ class QueueUnavailableError(ConnectionError):
 class ServerAccess:
     """How to reach the server: URL, credentials and the CA that signs its certificate."""
 
-    url: str
+    url: str  # one URL, or several separated by commas (the nodes of a cluster)
     user: str = ""
     password: str = ""
     ca_file: str = ""
@@ -33,7 +33,7 @@ class ServerAccess:
 
 
 def _tls_context(access: ServerAccess) -> ssl.SSLContext | None:
-    scheme = urlparse(access.url).scheme
+    scheme = urlparse(server_urls(access.url)[0]).scheme
     if scheme != "tls" and not access.ca_file:
         return None
     context = ssl.create_default_context(purpose=ssl.Purpose.SERVER_AUTH)
@@ -45,6 +45,11 @@ def _tls_context(access: ServerAccess) -> ssl.SSLContext | None:
                 f"Cannot read the CA certificate {access.ca_file}: {exc}"
             ) from None
     return context
+
+
+def server_urls(url: str) -> list[str]:
+    """The URLs in ``url`` (a cluster's nodes may be given comma-separated)."""
+    return [part.strip() for part in url.split(",") if part.strip()] or [url]
 
 
 def _check_url(url: str) -> None:
@@ -78,14 +83,16 @@ def describe_failure(url: str, user: str, errors: list[BaseException]) -> str:
 
 async def connect(access: ServerAccess, *, reconnect: bool = True) -> Client:
     """A connected client, or :class:`QueueUnavailableError` with one clear line."""
-    _check_url(access.url)
+    urls = server_urls(access.url)
+    for url in urls:
+        _check_url(url)
     errors: list[BaseException] = []
 
     async def on_error(exc: Exception) -> None:
         errors.append(exc)
 
     options: dict[str, object] = {
-        "servers": [access.url],
+        "servers": urls,
         "connect_timeout": CONNECT_TIMEOUT_S,
         "allow_reconnect": reconnect,
         "max_reconnect_attempts": INITIAL_ATTEMPTS,
@@ -96,7 +103,7 @@ async def connect(access: ServerAccess, *, reconnect: bool = True) -> Client:
     tls = _tls_context(access)
     if tls is not None:
         options["tls"] = tls
-        options["tls_hostname"] = urlparse(access.url).hostname
+        options["tls_hostname"] = urlparse(urls[0]).hostname
     if access.user:
         options["user"] = access.user
         options["password"] = access.password
