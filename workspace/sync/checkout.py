@@ -29,11 +29,12 @@ from storage.models import SyncCheckout
 from workspace.annotations import now_iso
 from workspace.sync import protocol
 from workspace.sync.config import SyncConfigError, project_key
+from workspace.sync.connection import refusal
 from workspace.sync.documents import DocumentError, decode, manifest_files
 from workspace.sync.envelope import EnvelopeError, open_sealed
 from workspace.sync.leases import Lease, claim, read_lease
 from workspace.sync.materialize import materialize_batch
-from workspace.sync.payloads import download
+from workspace.sync.payloads import PayloadError, download
 
 if TYPE_CHECKING:
     from workspace.workspace import Workspace
@@ -119,9 +120,19 @@ class Checkout:
                     try:
                         messages = await subscription.fetch(1, timeout=1.0)
                     except TimeoutError:  # nats-py raises its own subclass or the plain one
+                        violation = refusal(js)
+                        if violation is not None:
+                            self.messages.append(
+                                f"The queue server refused track {track} to this user "
+                                f"({violation}): ask the site to add the track to the user."
+                            )
                         break
                     for message in messages:
-                        batch_id = await self._take(js, track, message)
+                        try:
+                            batch_id = await self._take(js, track, message)
+                        except PayloadError as exc:
+                            self.messages.append(f"Batch download stopped: {exc}")
+                            continue
                         if batch_id is not None:
                             done.append(batch_id)
             finally:
@@ -202,7 +213,12 @@ class Checkout:
         for row in self._unfinished():
             key = project_key(self.workspace, row.project)
             if row.state == "downloading":
-                await self._download(js, key, row.batch_id, None)
+                try:
+                    await self._download(js, key, row.batch_id, None)
+                except PayloadError as exc:
+                    # One damaged batch must not hold back the others or the results.
+                    self.messages.append(f"Batch {row.batch_id} is still incomplete: {exc}")
+                    continue
             if row.stream_seq is not None:
                 try:
                     await js.delete_msg(protocol.batch_stream(row.track), row.stream_seq)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import ssl
+import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -82,7 +84,11 @@ def describe_failure(url: str, user: str, errors: list[BaseException]) -> str:
 
 
 async def connect(access: ServerAccess, *, reconnect: bool = True) -> Client:
-    """A connected client, or :class:`QueueUnavailableError` with one clear line."""
+    """A connected client, or :class:`QueueUnavailableError` with one clear line.
+
+    The first connection is tried once per URL without reconnecting (nats-py's reconnect
+    loop would retry a TLS failure forever); once connected, reconnects are unlimited.
+    """
     urls = server_urls(access.url)
     for url in urls:
         _check_url(url)
@@ -92,10 +98,8 @@ async def connect(access: ServerAccess, *, reconnect: bool = True) -> Client:
         errors.append(exc)
 
     options: dict[str, object] = {
-        "servers": urls,
         "connect_timeout": CONNECT_TIMEOUT_S,
-        "allow_reconnect": reconnect,
-        "max_reconnect_attempts": INITIAL_ATTEMPTS,
+        "allow_reconnect": False,
         "reconnect_time_wait": 0.5,
         "error_cb": on_error,
         "name": f"caliper-{access.user or 'anonymous'}",
@@ -103,28 +107,68 @@ async def connect(access: ServerAccess, *, reconnect: bool = True) -> Client:
     tls = _tls_context(access)
     if tls is not None:
         options["tls"] = tls
-        options["tls_hostname"] = urlparse(urls[0]).hostname
     if access.user:
         options["user"] = access.user
         options["password"] = access.password
     if access.inbox_prefix:
         options["inbox_prefix"] = access.inbox_prefix
-    try:
-        client = await nats.connect(**options)  # type: ignore[arg-type]
-    except Exception as exc:  # noqa: BLE001 - every failure becomes one line for the user
-        errors.append(exc)
-        raise QueueUnavailableError(describe_failure(access.url, access.user, errors)) from None
-    if reconnect:
-        client.options["max_reconnect_attempts"] = -1
-    return client
+    for url in urls:
+        if tls is not None:
+            options["tls_hostname"] = urlparse(url).hostname
+        try:
+            client = await asyncio.wait_for(
+                nats.connect(servers=[url], **options),
+                CONNECT_TIMEOUT_S * 2,
+            )
+        except Exception as exc:  # noqa: BLE001 - every failure becomes one line for the user
+            errors.append(exc)
+            continue
+        if reconnect:
+            client.options["allow_reconnect"] = True
+            client.options["max_reconnect_attempts"] = -1
+        _ERRORS[client] = errors
+        return client
+    raise QueueUnavailableError(describe_failure(access.url, access.user, errors))
+
+
+#: What each live connection's error callback heard (permission refusals arrive only there).
+_ERRORS: weakref.WeakKeyDictionary[Client, list[BaseException]] = weakref.WeakKeyDictionary()
+
+
+class QueueRefusedError(PermissionError):
+    """The server refused this user an operation; the message names the user and subject."""
+
+
+def refusal(js: JetStreamContext) -> str | None:
+    """The newest permissions violation the server reported on ``js``'s connection, if any."""
+    client = getattr(js, "_nc", None)  # nats-py keeps the connection of a context here
+    for exc in reversed(_ERRORS.get(client, []) if client is not None else []):
+        text = str(exc)
+        if "permissions violation" in text.lower():
+            return text.replace("nats: ", "").strip("'\" ")
+    return None
+
+
+def raise_if_refused(js: JetStreamContext, doing: str) -> None:
+    """Raise :class:`QueueRefusedError` if the server refused this connection something."""
+    violation = refusal(js)
+    if violation is not None:
+        client = getattr(js, "_nc", None)
+        user = client.options.get("user") if client is not None else None
+        who = f"user {user!r}" if user else "this connection"
+        raise QueueRefusedError(f"The queue server refused {who} {doing} ({violation}).")
 
 
 @asynccontextmanager
 async def jetstream(access: ServerAccess) -> AsyncIterator[tuple[Client, JetStreamContext]]:
     """A connection and its JetStream context, drained on exit."""
     client = await connect(access)
+    js = client.jetstream(timeout=10.0)
     try:
-        yield client, client.jetstream(timeout=10.0)
+        yield client, js
+    except TimeoutError:
+        raise_if_refused(js, "this operation")
+        raise
     finally:
         try:
             await client.drain()

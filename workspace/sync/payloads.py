@@ -14,7 +14,7 @@ from nats.js.api import ObjectMeta, ObjectMetaOptions
 from nats.js.errors import NotFoundError
 from nats.js.object_store import ObjectStore
 
-from workspace.sync.envelope import EnvelopeError, open_sealed, seal
+from workspace.sync.envelope import EnvelopeError, open_sealed, seal, sealed_size
 
 #: Chunk size of objects on the server (below nats-server's default 1 MiB max payload).
 OBJECT_CHUNK = 512 * 1024
@@ -41,11 +41,21 @@ async def has_object(store: ObjectStore, digest: str) -> bool:
 
 
 async def upload(store: ObjectStore, key: bytes, digest: str, plaintext: bytes) -> int:
-    """Seal and store ``plaintext`` as ``digest`` unless already there; returns bytes sent."""
+    """Seal and store ``plaintext`` as ``digest``; returns bytes sent.
+
+    An object already there is kept when its size is the envelope's size, and replaced when
+    not (truncated or padded on the server), so pushing again repairs it.
+    """
     if hashlib.sha256(plaintext).hexdigest() != digest:
         raise PayloadError(f"Refusing to upload {digest[:12]}: the data does not match it.")
-    if await has_object(store, digest):
-        return 0
+    try:
+        info = await store.get_info(digest)
+    except NotFoundError:
+        info = None
+    if info is not None and not info.deleted:
+        if int(info.size or 0) == sealed_size(len(plaintext)):
+            return 0
+        await store.delete(digest)
     sealed = seal(key, plaintext, object_context(digest))
     meta = ObjectMeta(name=digest, options=ObjectMetaOptions(max_chunk_size=OBJECT_CHUNK))
     await store.put(digest, sealed, meta=meta)

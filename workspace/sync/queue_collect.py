@@ -28,6 +28,7 @@ from workspace.export.labelmap_files import ExportError, write_labelmap
 from workspace.items import ItemSummary
 from workspace.sync import protocol
 from workspace.sync.config import project_key
+from workspace.sync.connection import raise_if_refused
 from workspace.sync.documents import DocumentError, decode
 from workspace.sync.envelope import EnvelopeError, open_sealed
 from workspace.sync.leases import read_lease
@@ -70,6 +71,7 @@ async def receive(js: JetStreamContext, workspace: Workspace, project: str) -> C
             try:
                 messages = await subscription.fetch(FETCH_BATCH, timeout=1.0)
             except TimeoutError:  # nats-py raises its own subclass or the plain one
+                raise_if_refused(js, f"reading the results of project {project}")
                 break
             for message in messages:
                 await _receive_one(js, workspace, project, key, message, report, context)
