@@ -85,19 +85,25 @@ def _run(workspace: Workspace, work: Coroutine[Any, Any, T]) -> T:
 def _queue_error(exc: BaseException) -> str | None:
     """One line for errors the queue server answers with (permissions, timeouts)."""
     from nats.errors import Error as NatsError
-    from nats.js.errors import APIError
+    from nats.js.errors import APIError, NoStreamResponseError
 
     from workspace.sync.payloads import PayloadError
 
     if isinstance(exc, PayloadError):
         return str(exc)
+    if isinstance(exc, NoStreamResponseError):
+        return (
+            "The queue server has no leader for that stream right now (a cluster node was "
+            "lost?); nothing was lost: try again in a few seconds."
+        )
     if isinstance(exc, APIError):
         return f"The queue server refused the request: {exc.description or exc}."
     if isinstance(exc, NatsError | asyncio.TimeoutError):
         text = str(exc) or type(exc).__name__
-        if "permission" in text.lower():
-            return f"The queue server refused this user the operation ({text})."
-        return f"The queue server did not answer ({text}); is this user allowed to do that?"
+        return (
+            f"The queue server did not answer in time ({text}); nothing was lost: "
+            "try again (a cluster may be electing a leader)."
+        )
     return None
 
 
