@@ -83,6 +83,35 @@ def _measurements(
     return lengths, findings
 
 
+def _markups(
+    workspace: Workspace, item_id: str
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Landmarks (LPS mm) and 3D boxes (corners in LPS mm, size, volume) for the JSON report."""
+    landmarks: list[dict[str, Any]] = []
+    boxes: list[dict[str, Any]] = []
+    for annotation in workspace.annotations(item_id):
+        data = annotation.data
+        if annotation.kind == "landmark":
+            landmarks.append(
+                {
+                    "label": annotation.label,
+                    "point_lps_mm": data.get("point"),
+                    "attributes": data.get("attributes", {}),
+                }
+            )
+        elif annotation.kind == "box3d":
+            boxes.append(
+                {
+                    "label": annotation.label,
+                    "corners_lps_mm": data.get("corners"),
+                    "size_mm_kji": data.get("size_mm_kji"),
+                    "volume_ml": data.get("volume_ml"),
+                    "attributes": data.get("attributes", {}),
+                }
+            )
+    return landmarks, boxes
+
+
 def segment_statistics(labels: LabelMap) -> list[dict[str, Any]]:
     """Voxel count and volume (mL) of every segment."""
     counts = np.bincount(
@@ -233,6 +262,7 @@ def _write(workspace: Workspace, item_id: str, fmt: str, out: Path) -> list[Path
         headers = load_source_headers(workspace.profile.blobs, item.meta)
         return [write_measurement_report(headers, lengths, findings, out, observer=workspace.user)]
     document = {"item": {"id": item.id, "title": item.title}, **report_json(lengths, findings)}
+    document["landmarks"], document["boxes"] = _markups(workspace, item_id)
     try:
         document["segments"] = segment_statistics(load_segmentation(workspace, item_id))
     except KeyError:
