@@ -5,7 +5,6 @@ through the surviving nodes and the manager collects every result exactly once.
 from __future__ import annotations
 
 import time
-from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -24,7 +23,7 @@ from tests.sync.robust_support import (
 )
 from tests.sync.sync_support import PROJECT, TRACK, join_project, make_workspace, run, write_notes
 from workspace.sync import protocol
-from workspace.sync.config import load_config, save_config
+from workspace.sync.config import load_config
 from workspace.sync.session import SyncReport, holder_id, sync_once
 from workspace.workspace import Workspace
 
@@ -89,14 +88,13 @@ def test_node_lost_mid_batch(nats_cluster: NatsCluster, tmp_path: Path) -> None:
         if node.name == leaders[protocol.result_stream(PROJECT)]
     )
     survivors = [url for i, url in enumerate(nats_cluster.urls) if i != victim]
-    join_project(alice, manager, nats_cluster.urls[victim])
+    # The workstation knows every node, the one about to die first.
+    join_project(alice, manager, ",".join([nats_cluster.urls[victim], *survivors]))
 
     first = run(sync_once(alice, load_config(alice), pull=1))
     assert len(first.pulled) == 1
 
     nats_cluster.kill(victim)
-    # ServerAccess takes one URL: the workstation is pointed at a surviving node.
-    save_config(alice, replace(load_config(alice), server_url=survivors[0]))
     second = _sync_until_done(alice, pull=5, want_pulled=1)
     assert second.pulled == [b for b in batches if b not in first.pulled]
     assert len(alice.tasks()) == 4
