@@ -9,113 +9,46 @@ Large objects are sealed chunk by chunk and opened a group of chunks at a time o
 thread pool (AES-GCM releases the GIL), through a few reused buffers; sealed chunks are written
 in order, and a large file is flushed to disk while it grows. The format depends on none of it.
 
-An object whose digest is known only once all of it exists (a volume hashed while its files
-are read) can be sealed as it is produced (:class:`StreamingBlob`): AES-GCM's ciphertext is
-AES-CTR from the counter block after J0 (``nonce || 00000002``) and does not depend on the
-associated data; only the tags bind the digest. So each chunk is encrypted and written as soon
-as its bytes are final, and once the digest is known AESGCM itself seals every chunk again to
-give its tag. The ciphertext it gives is compared with what was written (at each chunk's start
-and end), and the object is sealed the ordinary way if it differs. The file is the same.
+An object whose digest is known only once all of it exists can be sealed while it is produced:
+see :mod:`storage.blob_stream`. The file layout is in :mod:`storage.blob_format`.
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-import itertools
 import os
-import queue
-import secrets
-import struct
-from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import BinaryIO, TypeVar
+from typing import BinaryIO
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy.orm import Session
 
+from storage.blob_format import (
+    _HEADER,
+    _MAGIC,
+    _NONCE,
+    _OVERHEAD,
+    CHUNK_SIZE,
+    _aad,
+    _Buffers,
+    _in_order,
+    _Writeback,
+)
+from storage.blob_stream import StreamingBlob
 from storage.database import Database
 from storage.errors import BlobNotFoundError, IntegrityError
-from storage.fileio import atomic_file, disk_full_guard, fsync_directory
+from storage.fileio import atomic_file
 from storage.models import BlobRecord
 
-CHUNK_SIZE = 1 << 20
-_MAGIC = b"CLPB\x01"
-_HEADER = struct.Struct(">5sIQ")  # magic+version, chunk size, object size
-_NONCE = 12
-_TAG = 16
-_OVERHEAD = _NONCE + _TAG
 _GROUP = 8  # chunks opened by one task of a large read (8 MiB)
-_MAX_WORKERS = 4
 STREAM_MIN_SIZE = 64 << 20  # smaller objects are sealed once complete (see BlobStore.stream)
-_T = TypeVar("_T")
-
-
-def _workers() -> int:
-    """Threads for sealing and opening chunks."""
-    return max(1, min(_MAX_WORKERS, os.cpu_count() or 1))
-
-
-class _Buffers:
-    """Buffers of one size, handed back and reused: a fresh large buffer costs a page fault
-    per 4 KiB, more than the copy into it."""
-
-    def __init__(self, size: int) -> None:
-        self.size = size
-        self._free: queue.SimpleQueue[bytearray] = queue.SimpleQueue()
-
-    def take(self) -> bytearray:
-        """A free buffer of ``size`` bytes."""
-        try:
-            return self._free.get_nowait()
-        except queue.Empty:
-            return bytearray(self.size)
-
-    def give(self, buffer: bytearray) -> None:
-        """Hand ``buffer`` back for reuse."""
-        self._free.put(buffer)
-
-
-class _Writeback:
-    """Flushes a large file to disk while it is still being written, so that the final fsync
-    has little left to do: ``fdatasync`` on a background thread every ``STEP`` bytes."""
-
-    STEP = 32 << 20
-
-    def __init__(self, handle: BinaryIO, size: int) -> None:
-        self._fd = handle.fileno()
-        self._unsynced = 0
-        self._running: Future[None] | None = None
-        large = size > 2 * self.STEP and hasattr(os, "fdatasync")
-        self._pool = ThreadPoolExecutor(1, thread_name_prefix="blob-writeback") if large else None
-
-    def __enter__(self) -> _Writeback:
-        return self
-
-    def __exit__(self, kind: type[BaseException] | None, *exc: object) -> None:
-        if self._pool is not None:
-            self._pool.shutdown(wait=True)  # before the file is closed
-            if kind is None and self._running is not None:
-                self._running.result()  # an I/O error surfaces here
-
-    def wrote(self, count: int) -> None:
-        """``count`` more bytes were written."""
-        self._unsynced += count
-        if self._pool is None or self._unsynced < self.STEP:
-            return
-        if self._running is None or self._running.done():
-            if self._running is not None:
-                self._running.result()
-            self._unsynced = 0
-            self._running = self._pool.submit(os.fdatasync, self._fd)
 
 
 def _read_into(handle: BinaryIO, view: memoryview) -> int:
@@ -129,42 +62,11 @@ def _read_into(handle: BinaryIO, view: memoryview) -> int:
     return done
 
 
-def _in_order(tasks: Iterable[Callable[[], _T]], use: Callable[[_T], None]) -> None:
-    """``use(task())`` for every task, in order; the tasks run on a small thread pool.
-
-    At most one task more than there are workers is in flight, so memory stays bounded
-    however large the object. A single task runs inline, without a pool.
-    """
-    iterator = iter(tasks)
-    head = list(itertools.islice(iterator, 2))
-    if len(head) < 2:
-        for task in head:
-            use(task())
-        return
-    workers = _workers()
-    pending: deque[Future[_T]] = deque()
-    with ThreadPoolExecutor(workers, thread_name_prefix="blob-chunks") as pool:
-        try:
-            for task in itertools.chain(head, iterator):
-                pending.append(pool.submit(task))
-                if len(pending) > workers:
-                    use(pending.popleft().result())
-            while pending:
-                use(pending.popleft().result())
-        finally:
-            for future in pending:
-                future.cancel()
-
-
 def derive_subkey(data_key: bytes, purpose: str) -> bytes:
     """A 256-bit key for one purpose, derived from the profile data key with HKDF-SHA256."""
     return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=purpose.encode()).derive(
         data_key
     )
-
-
-def _aad(digest: bytes, index: int, size: int) -> bytes:
-    return digest + struct.pack(">QQ", index, size)
 
 
 @dataclass(frozen=True)
@@ -438,168 +340,3 @@ class BlobStore:
         with self._database.read() as session:
             rows = session.query(BlobRecord.digest, BlobRecord.size).all()
         return [BlobInfo(digest, size) for digest, size in rows]
-
-
-_CTR_AFTER_J0 = b"\x00\x00\x00\x02"  # GCM encrypts from inc32(J0), J0 = nonce || 00000001
-_SAMPLE = 16  # ciphertext bytes kept from each chunk's start and end, to check the tag pass
-
-
-class _StreamMismatchError(Exception):
-    """The ciphertext written ahead differs from AESGCM's: seal the ordinary way."""
-
-
-class StreamingBlob:
-    """An object sealed while it is produced, its SHA-256 known only when it is complete.
-
-    ``data`` is the whole object's buffer; :meth:`advance` says how many of its first bytes
-    are final (they must not change afterwards), and every chunk they complete is encrypted
-    and written on a background thread. :meth:`finish` takes the digest, writes the tags and
-    stores the object as :meth:`BlobStore.put` would; :meth:`abort` throws the work away. One
-    of the two must be called. Until then the file is a temporary one in the store's root.
-    """
-
-    def __init__(self, store: BlobStore, data: memoryview) -> None:
-        if CHUNK_SIZE // 16 + 2 >= 1 << 32:  # the CTR counter must not carry out of 32 bits
-            raise ValueError("chunk size too large to stream")
-        self._store = store
-        self._data = data.cast("B") if data.format != "B" or data.ndim != 1 else data
-        self.size = len(self._data)
-        self._count = max(1, -(-self.size // CHUNK_SIZE))
-        self._nonces: list[bytes] = []
-        self._samples: list[tuple[bytes, bytes]] = []
-        self._queued = 0
-        self._tmp = store.root / f".stream-{secrets.token_hex(6)}.tmp"
-        self._file: BinaryIO | None = None
-        self._writer: ThreadPoolExecutor | None = None
-        self._written: list[Future[None]] = []
-        try:
-            with disk_full_guard("a new blob"):
-                self._file = self._tmp.open("wb", buffering=0)
-                self._file.write(_HEADER.pack(_MAGIC, CHUNK_SIZE, self.size))
-                if hasattr(os, "posix_fallocate"):  # blocks allocated now, not while writing
-                    total = _HEADER.size + self.size + self._count * _OVERHEAD
-                    os.posix_fallocate(self._file.fileno(), 0, total)
-        except BaseException:
-            self.abort()
-            raise
-        self._writeback = _Writeback(self._file, self.size)
-        self._writer = ThreadPoolExecutor(1, thread_name_prefix="blob-stream")
-        self._buffer = memoryview(bytearray(CHUNK_SIZE + _OVERHEAD + 16))
-
-    def advance(self, final: int) -> None:
-        """The first ``final`` bytes of the data are final: seal the chunks they complete."""
-        if self._writer is None:
-            return
-        ready = self._count if final >= self.size else final // CHUNK_SIZE
-        while self._queued < ready:
-            self._written.append(self._writer.submit(self._seal_ahead, self._queued))
-            self._queued += 1
-
-    def _seal_ahead(self, index: int) -> None:
-        """Encrypt chunk ``index`` (AES-CTR, as GCM would) and write it; its tag left zero."""
-        assert self._file is not None
-        chunk = self._data[index * CHUNK_SIZE : (index + 1) * CHUNK_SIZE]
-        nonce = os.urandom(_NONCE)
-        out = self._buffer
-        out[:_NONCE] = nonce
-        counter = modes.CTR(nonce + _CTR_AFTER_J0)
-        encryptor = Cipher(algorithms.AES(self._store._chunk_key), counter).encryptor()
-        end = _NONCE + len(chunk)
-        encryptor.update_into(chunk, out[_NONCE : end + 15])
-        encryptor.finalize()
-        out[end : end + _TAG] = bytes(_TAG)
-        ciphertext = out[_NONCE:end]
-        self._nonces.append(nonce)
-        self._samples.append((bytes(ciphertext[:_SAMPLE]), bytes(ciphertext[-_SAMPLE:])))
-        with disk_full_guard("a new blob"):
-            written = 0
-            while written < end + _TAG:
-                written += self._file.write(out[written : end + _TAG]) or 0
-        self._writeback.wrote(end + _TAG)
-
-    def finish(self, digest: str, session: Session | None = None) -> str:
-        """Seal the rest with ``digest`` (the data's SHA-256, which must be right, as for
-        :meth:`BlobStore.put`) and store the object; returns the digest."""
-        if self._writer is None:
-            raise RuntimeError("this blob was already finished or aborted")
-        target = self._store.path_of(digest)
-        try:
-            self.advance(self.size)
-            self._close_writer()
-            if not target.exists():
-                self._write_tags(bytes.fromhex(digest))
-                self._commit(target)
-        except _StreamMismatchError:
-            self.abort()
-            return self._store.put(self._data, session, sha256=digest)
-        except BaseException:
-            self.abort()
-            raise
-        self.abort()  # removes the temporary file when the object was already stored
-        self._store._index(digest, self.size, target.name, session)
-        return digest
-
-    def _close_writer(self) -> None:
-        """Wait for the chunks written ahead (a write error surfaces here)."""
-        assert self._writer is not None
-        writer, self._writer = self._writer, None
-        try:
-            writer.shutdown(wait=True)
-            for future in self._written:
-                future.result()
-        finally:
-            self._writeback.__exit__(None)
-
-    def _write_tags(self, raw_digest: bytes) -> None:
-        """Seal every chunk with AESGCM into scratch buffers and write its tag in place."""
-        assert self._file is not None
-        fd = self._file.fileno()
-        buffers = _Buffers(min(CHUNK_SIZE, self.size) + _TAG)
-
-        def tagger(index: int) -> Callable[[], tuple[int, bytes]]:
-            def tag() -> tuple[int, bytes]:
-                chunk = self._data[index * CHUNK_SIZE : (index + 1) * CHUNK_SIZE]
-                scratch = buffers.take()
-                try:
-                    out = memoryview(scratch)[: len(chunk) + _TAG]
-                    aad = _aad(raw_digest, index, self.size)
-                    self._store._aead.encrypt_into(self._nonces[index], chunk, aad, out)
-                    ciphertext = out[: len(chunk)]
-                    first, last = self._samples[index]
-                    if ciphertext[:_SAMPLE] != first or ciphertext[-_SAMPLE:] != last:
-                        raise _StreamMismatchError
-                    return index, bytes(out[len(chunk) :])
-                finally:
-                    buffers.give(scratch)
-
-            return tag
-
-        def place(result: tuple[int, bytes]) -> None:
-            index, tag = result
-            end = min(CHUNK_SIZE, self.size - index * CHUNK_SIZE) + _NONCE
-            with disk_full_guard("a new blob"):
-                os.pwrite(fd, tag, _HEADER.size + index * (CHUNK_SIZE + _OVERHEAD) + end)
-
-        _in_order((tagger(index) for index in range(self._count)), place)
-
-    def _commit(self, target: Path) -> None:
-        assert self._file is not None
-        with disk_full_guard(f"blob {target.name[:12]}"):
-            os.fsync(self._file.fileno())
-            self._file.close()
-            target.parent.mkdir(exist_ok=True)
-            self._tmp.replace(target)
-            fsync_directory(target.parent)
-
-    def abort(self) -> None:
-        """Stop, and remove the temporary file (nothing is stored)."""
-        if self._writer is not None:
-            for future in self._written:
-                future.cancel()
-            self._writer.shutdown(wait=True)
-            self._writer = None
-            self._writeback.__exit__(BaseException)
-        if self._file is not None:
-            self._file.close()
-            self._file = None
-        self._tmp.unlink(missing_ok=True)

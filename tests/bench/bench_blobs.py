@@ -11,7 +11,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from storage.blobs import CHUNK_SIZE
+from storage.blob_format import CHUNK_SIZE
 from tests.bench.common import best_of, report, scratch_profile
 
 GOAL_READ_MBS = 800.0

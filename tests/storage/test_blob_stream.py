@@ -9,8 +9,10 @@ from pathlib import Path
 
 import pytest
 
-import storage.blobs as blobs_module
-from storage.blobs import CHUNK_SIZE, STREAM_MIN_SIZE, BlobStore, StreamingBlob
+import storage.blob_stream as stream_module
+from storage.blob_format import CHUNK_SIZE
+from storage.blob_stream import StreamingBlob
+from storage.blobs import STREAM_MIN_SIZE, BlobStore
 from storage.errors import DiskFullError, IntegrityError
 from storage.profile import Profile
 
@@ -91,7 +93,7 @@ def test_a_ciphertext_that_differs_from_aesgcm_falls_back_to_put(
 ) -> None:
     """Should the ciphertext written ahead ever differ from AESGCM's, the object is sealed
     again the ordinary way rather than stored with tags that do not match it."""
-    monkeypatch.setattr(blobs_module, "_CTR_AFTER_J0", b"\x00\x00\x00\x03")
+    monkeypatch.setattr(stream_module, "_CTR_AFTER_J0", b"\x00\x00\x00\x03")
     data = os.urandom(2 * CHUNK_SIZE + 7)
     digest = _stream(blobs, data, step=CHUNK_SIZE)
     assert blobs.get(digest) == data

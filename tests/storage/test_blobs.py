@@ -7,7 +7,8 @@ import os
 
 import pytest
 
-from storage.blobs import CHUNK_SIZE, BlobStore
+from storage.blob_format import CHUNK_SIZE
+from storage.blobs import BlobStore
 from storage.errors import BlobNotFoundError, IntegrityError
 from storage.profile import Profile
 
@@ -108,7 +109,7 @@ def _sealed_file_layout_ok(blobs: BlobStore, digest: str, size: int) -> None:
 def test_a_large_object_sealed_and_opened_in_parallel_round_trips(
     blobs: BlobStore, tmp_path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from storage import blobs as module
+    from storage import blob_format as module
 
     monkeypatch.setattr(module._Writeback, "STEP", CHUNK_SIZE)  # early flushes on 5 MiB too
     data = os.urandom(19 * CHUNK_SIZE + 777)  # three read groups, a short last chunk

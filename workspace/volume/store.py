@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 
-from storage.blobs import BlobStore, StreamingBlob
+from storage.blob_stream import StreamingBlob
+from storage.blobs import BlobStore
 from workspace.items import ItemFile, SealedFiles
 from workspace.volume.dicom_series import AssembledVolume, SourceFile, VoxelSink
 from workspace.volume.geometry import VolumeGeometry

@@ -12,7 +12,7 @@ import pydicom
 import pytest
 
 import storage.blobs as blobs_module
-from storage.blobs import StreamingBlob
+from storage.blob_stream import StreamingBlob
 from storage.profile import Profile
 from tests.conftest import PASSPHRASE
 from tests.workspace.volume.series_helpers import by_position, rewrite, small_series
