@@ -156,3 +156,36 @@ def test_reissue_after_expiry_keeps_both_results(nats_server: NatsServer, tmp_pa
     flags = {d["annotator"]: d["flag"] for d in documents}
     assert flags["bob"] == ""
     assert "reissued" in flags["alice"] and "lease is held by bob@" in flags["alice"]
+
+
+def test_gold_tasks_are_known_only_to_the_manager(nats_server: NatsServer, tmp_path: Path) -> None:
+    from workspace.schema import load_preset
+    from workspace.sync.queue_push import PushPlan, push
+
+    manager = make_workspace(tmp_path, "manager")
+    alice = make_workspace(tmp_path, "alice")
+    items = manager.import_paths([write_notes(tmp_path / "notes", 4)])
+    gold = manager.import_paths([write_notes(tmp_path / "gold", 2, prefix="Gold")])
+    plan = PushPlan(PROJECT, "ct-chest", load_preset("clinical-ner"), items, gold, per_batch=2)
+
+    async def do_push() -> list[str]:
+        async with jetstream(ServerAccess(nats_server.url)) as (_client, js):
+            return await push(js, manager, plan)
+
+    assert len(run(do_push())) == 2  # gold items are spread among the regular batches
+    join_project(alice, manager, nats_server.url)
+    run(sync_once(alice, load_config(alice), pull=5))
+    assert len(alice.tasks()) == 6
+    from storage.models import SyncCheckout
+
+    with alice.profile.database.read() as session:
+        manifests = [row.manifest for row in session.query(SyncCheckout)]
+    assert "gold" not in json.dumps(manifests).lower().replace("gold zyxwv", "")
+
+    _annotate_and_submit(alice)
+    run(sync_once(alice, load_config(alice)))
+    _collect(manager, nats_server.url, tmp_path / "results")
+    documents = [json.loads(p.read_text()) for p in (tmp_path / "results").rglob("result.json")]
+    gold_digests = {g.content_digest for g in gold}
+    assert sorted(d["gold"] for d in documents) == [False] * 4 + [True] * 2
+    assert all(d["gold"] == (d["item_digest"] in gold_digests) for d in documents)
