@@ -18,6 +18,7 @@ from app.cli.sync_commands import (
     cmd_queue_project_key,
     cmd_queue_push,
     cmd_queue_reissue,
+    cmd_queue_repair,
     cmd_queue_status,
     cmd_sync,
 )
@@ -160,6 +161,8 @@ def _add_queue_commands(
     reissue = action("reissue", cmd_queue_reissue, "queue a batch whose lease expired again")
     reissue.add_argument("batch", metavar="BATCH")
     reissue.add_argument("--force", action="store_true", help="even if its lease is current")
+    repair = action("repair", cmd_queue_repair, "check a batch's objects, replace damaged ones")
+    repair.add_argument("batch", metavar="BATCH")
     key = action("project-key", cmd_queue_project_key, "print a project's key for workstations")
     key.add_argument("project", metavar="PROJECT")
 

@@ -293,6 +293,21 @@ def cmd_queue_reissue(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_queue_repair(args: argparse.Namespace) -> int:
+    """Verify a pushed batch's objects on the server and replace the damaged ones."""
+    from workspace.sync.queue_push import repair_objects
+
+    workspace = open_workspace(args)
+    config = _configured(workspace, args)
+    replaced = _run(
+        workspace, _with_js(config, lambda js: repair_objects(js, workspace, args.batch))
+    )
+    for digest in replaced:
+        print(f"replaced\t{digest}")
+    print(f"{len(replaced)} damaged objects replaced in batch {args.batch}.")
+    return EXIT_OK
+
+
 def cmd_queue_project_key(args: argparse.Namespace) -> int:
     """Print the project's key (made on first use) for the project's workstations."""
     from workspace.sync.config import ensure_project_key

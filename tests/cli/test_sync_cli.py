@@ -53,6 +53,10 @@ def test_push_sync_collect_from_the_command_line(nats_server: NatsServer, tmp_pa
 
     key = caliper("queue", "project-key", "notes", "--profile", manager)
     assert key.returncode == 0 and key.stdout.startswith("notes=")
+    first_batch = pushed.stdout.split("pushed\t")[1].split()[0]
+    repaired = caliper("queue", "repair", first_batch, "--profile", manager)
+    assert repaired.returncode == 0, repaired.stderr
+    assert f"0 damaged objects replaced in batch {first_batch}." in repaired.stdout
 
     synced = caliper(
         "sync", "--server", nats_server.url, "--track", "ct-chest", "--pull", "5",

@@ -299,3 +299,29 @@ def test_tampered_manifest_is_rejected_with_a_message(
     assert again.pulled == [] and again.messages == []
     with manager.profile.database.read() as session:
         assert batch_id not in set(session.scalars(select(QueueBatch.batch_id)))
+
+
+def test_repair_replaces_a_flipped_object(nats_server: NatsServer, tmp_path: Path) -> None:
+    from workspace.sync.queue_push import repair_objects
+
+    manager = make_workspace(tmp_path, "manager")
+    alice = make_workspace(tmp_path, "alice")
+    batch_id, files = _push_one_batch(manager, alice, nats_server.url, tmp_path)
+    bad = files[1]
+    plaintext = bytes(manager.profile.blobs.get(bad.digest))
+
+    async def flip(js: JetStreamContext) -> None:
+        store = await js.object_store(protocol.PAYLOAD_BUCKET)
+        sealed = (await store.get(bad.digest)).data or b""
+        await _replace_object(js, bad.digest, _flipped(sealed, plaintext, bad.digest))
+
+    with_js(nats_server.url, flip)
+    report = run(sync_once(alice, load_config(alice), pull=1))
+    assert report.pulled == [] and "tampered" in report.messages[0]
+
+    replaced = with_js(nats_server.url, lambda js: repair_objects(js, manager, batch_id))
+    assert replaced == [bad.digest]  # the same size: only a full check finds it
+    assert with_js(nats_server.url, lambda js: repair_objects(js, manager, batch_id)) == []
+    report = run(sync_once(alice, load_config(alice), pull=1))
+    assert report.resumed == [batch_id] and report.messages == []
+    assert len(alice.tasks()) == 3

@@ -20,7 +20,7 @@ from workspace.sync.checkout import BATCH_HEADER, PROJECT_HEADER, manifest_conte
 from workspace.sync.config import ensure_project_key
 from workspace.sync.documents import encode, manifest_files
 from workspace.sync.envelope import seal
-from workspace.sync.payloads import upload
+from workspace.sync.payloads import PayloadError, download, has_object, upload
 from workspace.sync.queue_setup import ensure_buckets, ensure_project, ensure_track
 
 if TYPE_CHECKING:
@@ -184,3 +184,31 @@ async def push(
         ids.append(manifest["batch_id"])
     say(f"Queued {len(ids)} batches on {plan.track}.")
     return ids
+
+
+async def repair_objects(js: JetStreamContext, workspace: Workspace, batch_id: str) -> list[str]:
+    """Check every object of a pushed batch as a workstation would; replace the damaged ones.
+
+    Returns the digests replaced. The batch itself stays as it is on the queue: workstations
+    whose download stopped on a damaged object finish it at their next sync.
+    """
+    with workspace.profile.database.read() as session:
+        row = session.get(QueueBatch, batch_id)
+        if row is None:
+            raise PayloadError(f"No batch {batch_id} was pushed from this profile.")
+        project, manifest = row.project, dict(row.manifest)
+    key = ensure_project_key(workspace, project)
+    store = await js.object_store(protocol.PAYLOAD_BUCKET)
+    replaced = []
+    for payload in manifest_files(manifest):
+        try:
+            await download(js, protocol.PAYLOAD_BUCKET, key, payload.digest)
+            continue
+        except PayloadError:
+            pass
+        if await has_object(store, payload.digest):
+            await store.delete(payload.digest)
+        await upload(store, key, payload.digest, bytes(workspace.profile.blobs.get(payload.digest)))
+        replaced.append(payload.digest)
+    workspace.profile.audit.record("queue.repair", batch_id, {"replaced": len(replaced)})
+    return replaced
