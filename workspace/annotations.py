@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from enum import Enum
 from typing import Any, ClassVar
 
 from workspace.commands import Change, Command
@@ -107,8 +108,14 @@ class AddAnnotation(Command):
         return {"annotation": self.annotation.as_values()}
 
 
+class _Keep(Enum):
+    """Marks an argument left out (None is a value: "no label")."""
+
+    KEEP = 0
+
+
 class UpdateAnnotation(Command):
-    """Change the label and/or data of one annotation."""
+    """Change the label and/or data of one annotation (``label=None`` removes the label)."""
 
     kind: ClassVar[str] = "annotation.update"
 
@@ -117,14 +124,14 @@ class UpdateAnnotation(Command):
         document: AnnotationDocument,
         annotation_id: str,
         *,
-        label: str | None = None,
+        label: str | _Keep | None = _Keep.KEEP,
         data: dict[str, Any] | None = None,
     ) -> None:
         self.document = document
         self.before = document.get(annotation_id)
         self.after = replace(
             self.before,
-            label=self.before.label if label is None else label,
+            label=self.before.label if isinstance(label, _Keep) else label,
             data=self.before.data if data is None else data,
             updated_at=now_iso(),
         )

@@ -79,6 +79,18 @@ def test_update_and_delete_round_trip(document: AnnotationDocument) -> None:
     assert document.get(span.id).label == "Problem"
 
 
+def test_update_keeps_or_removes_the_label(document: AnnotationDocument) -> None:
+    stack = CommandStack(RecordingSink())
+    span = _span()
+    stack.push(AddAnnotation(document, span))
+    stack.push(UpdateAnnotation(document, span.id, data={"start": 1, "end": 2}))
+    assert document.get(span.id).label == "Problem"  # label left out: kept
+    stack.push(UpdateAnnotation(document, span.id, label=None))
+    assert document.get(span.id).label is None  # None: removed
+    stack.undo()
+    assert document.get(span.id).label == "Problem"
+
+
 def test_failed_persist_rolls_the_model_back(document: AnnotationDocument) -> None:
     sink = RecordingSink()
     stack = CommandStack(sink)
