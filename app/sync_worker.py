@@ -167,7 +167,7 @@ class SyncWorker(QObject):
                 return self._pause.is_set()
 
             def progress(batch: BatchProgress) -> None:
-                seen[batch.batch_id] = (batch.items_done, batch.items_total)
+                seen[batch.batch_id] = (batch.files_done, batch.files_total)
                 items["done"] = sum(done for done, _ in seen.values())
                 items["total"] = sum(total for _, total in seen.values())
                 self.progressed.emit(replace(batch))

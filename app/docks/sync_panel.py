@@ -146,7 +146,7 @@ class BatchCard(QFrame):
 
 def batch_detail(batch: BatchProgress) -> str:
     """``1.2 / 2.7 MB · 3 / 5 files · 12 s left``."""
-    text = progress_text(batch.bytes_done, batch.bytes_total, batch.items_done, batch.items_total)
+    text = progress_text(batch.bytes_done, batch.bytes_total, batch.files_done, batch.files_total)
     left = format_seconds(batch.seconds_left()) if batch.state == "downloading" else ""
     return f"{text} · {left}" if left else text
 
@@ -503,8 +503,8 @@ class SyncPanelDock(QDockWidget):
             return
         bytes_done = sum(b.bytes_done for b in batches)
         bytes_total = sum(b.bytes_total for b in batches)
-        files_done = sum(b.items_done for b in batches)
-        files_total = sum(b.items_total for b in batches)
+        files_done = sum(b.files_done for b in batches)
+        files_total = sum(b.files_total for b in batches)
         self.overall_bar.setValue(percent(bytes_done, bytes_total))
         text = progress_text(bytes_done, bytes_total, files_done, files_total)
         if self.worker.running and self.worker.is_paused:

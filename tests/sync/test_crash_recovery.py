@@ -390,7 +390,7 @@ def test_server_killed_mid_download_resumes(nats_server: NatsServer, tmp_path: P
     killed = []
 
     def progress(p: Any) -> None:
-        if p.items_done == 1 and not killed:
+        if p.files_done == 1 and not killed:
             nats_server.kill()
             killed.append(p.bytes_done)
 

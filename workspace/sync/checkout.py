@@ -66,9 +66,9 @@ class BatchProgress:
 
     batch_id: str
     bytes_total: int
-    items_total: int
+    files_total: int
     bytes_done: int = 0
-    items_done: int = 0
+    files_done: int = 0
     started: float = field(default_factory=time.monotonic)
     state: str = "downloading"
 
@@ -250,7 +250,7 @@ class Checkout:
                 )
                 del plaintext
             progress.bytes_done += payload.size
-            progress.items_done += 1
+            progress.files_done += 1
             self._save_progress(batch_id, progress.bytes_done)
             self.progress(progress)
             last_beat = await self._heartbeat(message, last_beat, force=False)

@@ -9,7 +9,6 @@ stream drops as a duplicate (and the manager's collector dedupes by result id as
 from __future__ import annotations
 
 import uuid
-import zlib
 from dataclasses import asdict
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -31,7 +30,7 @@ from workspace.sync.envelope import seal
 from workspace.sync.payloads import upload
 from workspace.tasks import TaskStatus, check_transition
 from workspace.volume.segmentation import KIND as SEGMENTATION_KIND
-from workspace.volume.segmentation import load_segmentation
+from workspace.volume.segmentation import load_segmentation, pack_labels
 
 if TYPE_CHECKING:
     from workspace.workspace import Workspace
@@ -53,7 +52,7 @@ def _labelmap(workspace: Workspace, item_id: str, bucket: str) -> dict[str, Any]
         return None
     labels = load_segmentation(workspace, item_id)
     array = np.ascontiguousarray(labels.labels)
-    packed = zlib.compress(array.data.cast("B"), 1)
+    packed = pack_labels(array)
     digest = workspace.profile.blobs.put(packed)
     return {
         "digest": digest,

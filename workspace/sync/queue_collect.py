@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
 from nats.aio.msg import Msg
 from nats.js import JetStreamContext
 from nats.js.kv import KeyValue
@@ -36,6 +35,7 @@ from workspace.sync.outbox import RESULT_ID_HEADER, result_context
 from workspace.sync.payloads import PayloadError, download
 from workspace.volume.geometry import VolumeGeometry
 from workspace.volume.model import LabelMap, Segment
+from workspace.volume.segmentation import unpack_labels
 
 if TYPE_CHECKING:
     from workspace.workspace import Workspace
@@ -188,8 +188,12 @@ def _item_by_digest(workspace: Workspace, digest: str) -> ItemSummary | None:
 
 def _labelmap(workspace: Workspace, entry: dict[str, Any]) -> LabelMap:
     geometry = VolumeGeometry.from_json(entry["geometry"])
-    raw = zlib.decompress(workspace.profile.blobs.get(entry["digest"]))
-    labels = np.frombuffer(bytearray(raw), dtype=np.dtype(entry["dtype"])).reshape(geometry.shape)
+    try:
+        labels = unpack_labels(
+            workspace.profile.blobs.get(entry["digest"]), entry["dtype"], geometry
+        )
+    except (ValueError, zlib.error) as exc:
+        raise ExportError(f"the label map does not fit its geometry ({exc})") from None
     return LabelMap(labels, geometry, [Segment(**s) for s in entry["segments"]])
 
 

@@ -44,7 +44,7 @@ def _record(workspace: Workspace, item_id: str) -> Annotation | None:
 def save_segmentation(workspace: Workspace, item_id: str, labels: LabelMap, source: str) -> str:
     """Store ``labels`` as the item's segmentation (a new snapshot); returns the record id."""
     array = np.ascontiguousarray(labels.labels)
-    digest = workspace.profile.blobs.put(zlib.compress(array.data.cast("B"), 1))
+    digest = workspace.profile.blobs.put(pack_labels(array))
     data: dict[str, Any] = {
         "snapshot": digest,
         "codec": CODEC,
@@ -72,8 +72,7 @@ def load_segmentation(workspace: Workspace, item_id: str) -> LabelMap:
         raise KeyError(f"Item {item_id} has no segmentation yet.")
     data = record.data
     geometry = VolumeGeometry.from_json(data["geometry"])
-    labels = np.empty(geometry.shape, dtype=np.dtype(data["dtype"]))
-    _decompress_into(workspace.profile.blobs.get(data["snapshot"]), labels)
+    labels = unpack_labels(workspace.profile.blobs.get(data["snapshot"]), data["dtype"], geometry)
     with workspace.profile.database.read() as session:
         steps = session.execute(
             select(LabelMapDeltaRecord.bbox, LabelMapDeltaRecord.dtype, LabelMapDeltaRecord.voxels)
@@ -86,6 +85,20 @@ def load_segmentation(workspace: Workspace, item_id: str) -> LabelMap:
         for bbox, dtype, voxels in steps:
             apply_stored_delta(labels, bbox, dtype, voxels)
     return LabelMap(labels, geometry, [Segment(**s) for s in data["segments"]])
+
+
+def pack_labels(array: npt.NDArray[Any]) -> bytes:
+    """A label array's C-order bytes, compressed (how snapshots and queue results hold it)."""
+    return zlib.compress(np.ascontiguousarray(array).data.cast("B"), 1)
+
+
+def unpack_labels(
+    payload: bytes | bytearray, dtype: str, geometry: VolumeGeometry
+) -> npt.NDArray[Any]:
+    """The label array packed by :func:`pack_labels`; ValueError if it does not fit."""
+    labels = np.empty(geometry.shape, dtype=np.dtype(dtype))
+    _decompress_into(payload, labels)
+    return labels
 
 
 def _decompress_into(payload: bytes | bytearray, out: npt.NDArray[Any]) -> None:
