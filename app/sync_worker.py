@@ -12,6 +12,7 @@ import logging
 import threading
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
 from sqlalchemy import select
@@ -19,12 +20,12 @@ from sqlalchemy import select
 from app.background import Job, JobCancelledError, JobContext, JobRunner, JobState
 from storage.models import SyncCheckout
 from viewers.safe_log import log_failure
-from workspace.sync.checkout import BatchProgress
 from workspace.sync.config import SyncConfig
-from workspace.sync.connection import QueueUnavailableError
-from workspace.sync.outbox import pending
-from workspace.sync.session import SyncReport, sync_once
 from workspace.workspace import Workspace
+
+if TYPE_CHECKING:  # nats-py is imported when a sync starts, not at start-up
+    from workspace.sync.checkout import BatchProgress
+    from workspace.sync.session import SyncReport
 
 logger = logging.getLogger(__name__)
 MAX_ERROR_CHARS = 300
@@ -86,6 +87,8 @@ def checked_out(workspace: Workspace) -> list[CheckoutRow]:
 
 def outbox_count(workspace: Workspace) -> int:
     """Results submitted but not yet sent."""
+    from workspace.sync.outbox import pending
+
     return len(pending(workspace))
 
 
@@ -108,7 +111,7 @@ def one_line(error: BaseException) -> str:
     """The first line of ``error``'s message (its type when empty), kept short."""
     text = str(error).strip().splitlines()
     line = text[0].strip() if text else ""
-    if not isinstance(error, QueueUnavailableError | ValueError):
+    if not isinstance(error, OSError | ValueError):  # ours: unreachable, refused, bad setting
         line = f"{type(error).__name__}: {line}" if line else type(error).__name__
     if len(line) > MAX_ERROR_CHARS:
         line = line[: MAX_ERROR_CHARS - 1] + "…"
@@ -158,6 +161,8 @@ class SyncWorker(QObject):
         title = f"Checking out {pull} batches" if pull else "Syncing with the queue"
 
         def work(context: JobContext) -> SyncOutcome:
+            from workspace.sync.session import sync_once
+
             items = {"done": 0, "total": 0}
             seen: dict[str, tuple[int, int]] = {}
 
@@ -179,7 +184,7 @@ class SyncWorker(QObject):
                 )
             except JobCancelledError:
                 return SyncOutcome(error=STOPPED, cancelled=True)
-            except (QueueUnavailableError, ValueError) as error:
+            except (OSError, ValueError) as error:  # unreachable, refused, a bad setting
                 return SyncOutcome(error=one_line(error))
             except Exception as error:  # noqa: BLE001 - shown as one line, logged without PHI
                 log_failure(logger, "Sync failed", error)

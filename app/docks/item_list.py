@@ -18,7 +18,6 @@ from PySide6.QtWidgets import (
 from viewers.qt_events import RelayGroup
 from workspace.items import ItemSummary
 from workspace.projects import TaskSummary
-from workspace.sync.outbox import submit_task
 from workspace.workspace import Workspace
 
 ITEM_ID_ROLE = Qt.ItemDataRole.UserRole
@@ -167,6 +166,8 @@ class ItemListDock(QDockWidget):
         if self.workspace is None or task_id is None:
             return
         try:
+            from workspace.sync.outbox import submit_task  # nats-py only when used
+
             submit_task(self.workspace, task_id)
         except ValueError as error:  # SubmitError, or a task not ready to submit
             self.message.emit(str(error))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QPalette
@@ -43,7 +44,6 @@ from app.sync_worker import (
     progress_text,
 )
 from viewers.qt_events import RelayGroup
-from workspace.sync.checkout import BatchProgress
 from workspace.sync.config import (
     SyncConfig,
     load_config,
@@ -53,6 +53,9 @@ from workspace.sync.config import (
     set_project_key,
 )
 from workspace.workspace import Workspace
+
+if TYPE_CHECKING:  # nats-py is imported when a sync starts, not at start-up
+    from workspace.sync.checkout import BatchProgress
 
 #: (on a dark window, on a light one): readable on both themes.
 COLORS = {
