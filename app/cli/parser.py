@@ -15,12 +15,14 @@ from app.cli.sync_commands import (
     cmd_batch_export,
     cmd_batch_import,
     cmd_queue_collect,
+    cmd_queue_enroll,
     cmd_queue_project_key,
     cmd_queue_push,
     cmd_queue_reissue,
     cmd_queue_repair,
     cmd_queue_status,
     cmd_sync,
+    cmd_whoami,
 )
 from workspace.export.formats import FORMATS
 
@@ -165,6 +167,12 @@ def _add_queue_commands(
     repair.add_argument("batch", metavar="BATCH")
     key = action("project-key", cmd_queue_project_key, "print a project's key for workstations")
     key.add_argument("project", metavar="PROJECT")
+    enroll = action("enroll", cmd_queue_enroll, "accept a workstation's signatures for a user")
+    enroll.add_argument("annotator", metavar="USER", help="the annotator name results carry")
+    enroll.add_argument("public_key", metavar="PUBLIC_KEY", help="from `caliper whoami`")
+    enroll.add_argument("--project", metavar="NAME", help="only this project (default: all)")
+    whoami = add("whoami", cmd_whoami, "this profile's user, workstation and signing key")
+    whoami.add_argument("--public-key", action="store_true", help="print only the public key")
 
     batch = sub.add_parser("batch", help="batch files for sites with no network path")
     batch_sub = batch.add_subparsers(dest="batch_command", metavar="ACTION", required=True)

@@ -25,7 +25,10 @@ def cmd_init(args: argparse.Namespace) -> int:
     passphrase = read_passphrase(args, "New passphrase: ")
     if len(passphrase) < 8:
         raise CliError("the passphrase must have at least 8 characters")
+    from workspace.sync.signing import ensure_signing_key
+
     workspace = Workspace.create(path, passphrase, user=args.user)
+    ensure_signing_key(workspace)  # the key pair that signs this workstation's results
     print(f"created profile {path} for {workspace.user}")
     workspace.lock()
     return EXIT_OK

@@ -268,10 +268,16 @@ def cmd_queue_collect(args: argparse.Namespace) -> int:
     for report in reports:
         for problem in report.rejected:
             print(f"caliper: {problem}", file=sys.stderr)
+        for unverified in report.unverified:
+            print(f"caliper: unverified {unverified}", file=sys.stderr)
     received = sum(r.received for r in reports)
     flagged = sum(r.flagged for r in reports)
+    unverified_count = sum(len(r.unverified) for r in reports)
     files = sum(len(r.exported) for r in reports)
-    print(f"{received} new results ({flagged} flagged); {files} files written under {out}.")
+    print(
+        f"{received} new results ({flagged} flagged); {unverified_count} unverified; "
+        f"{files} files written under {out}."
+    )
     return EXIT_OK
 
 
@@ -323,6 +329,65 @@ def cmd_queue_project_key(args: argparse.Namespace) -> int:
     finally:
         workspace.lock()
     print(f"{args.project}={key.hex()}")
+    return EXIT_OK
+
+
+def cmd_queue_enroll(args: argparse.Namespace) -> int:
+    """Enrol a workstation's public key for an annotator (all projects, or ``--project``)."""
+    from workspace.sync.config import project_key, project_keys
+    from workspace.sync.protocol import check_name
+    from workspace.sync.signers import EnrolError, check_annotator, enrol
+    from workspace.sync.signing import SigningKeyError, fingerprint, parse_public_key
+
+    try:
+        public = parse_public_key(args.public_key)
+        check_annotator(args.annotator)
+        if args.project:
+            check_name("Project", args.project)
+    except (SigningKeyError, EnrolError, ValueError) as exc:
+        raise CliError(str(exc)) from None
+    workspace = open_workspace(args)
+    try:
+        config = _configured(workspace, args)
+        projects = [args.project] if args.project else sorted(project_keys(workspace))
+        if not projects:
+            raise CliError("this profile holds no project key: give --project NAME")
+        keys = {project: project_key(workspace, project) for project in projects}
+    except BaseException:
+        workspace.lock()
+        raise
+
+    async def go(js: JetStreamContext) -> list[tuple[str, bool]]:
+        try:
+            return [
+                (p, await enrol(js, workspace, keys[p], p, args.annotator, public))
+                for p in projects
+            ]
+        except EnrolError as exc:
+            raise CliError(str(exc)) from None
+
+    done = _run(workspace, _with_js(config, go))
+    for project, added in done:
+        state = "enrolled" if added else "already enrolled"
+        print(f"{state}\t{args.annotator}\t{project}\t{fingerprint(public)[:16]}")
+    return EXIT_OK
+
+
+def cmd_whoami(args: argparse.Namespace) -> int:
+    """Print this profile's user, workstation and public key (for the manager to enrol)."""
+    from workspace.sync.session import holder_id
+    from workspace.sync.signing import public_key_text
+
+    workspace = open_workspace(args)
+    try:
+        key = public_key_text(workspace)
+        holder = holder_id(workspace)
+    finally:
+        workspace.lock()
+    if args.public_key:
+        print(key)
+        return EXIT_OK
+    print(f"user\t{workspace.user}\nworkstation\t{holder}\npublic key\t{key}")
     return EXIT_OK
 
 

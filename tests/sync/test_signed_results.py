@@ -1,0 +1,157 @@
+"""Signed results: each workstation signs, the manager enrols keys, collect checks them.
+
+A real nats-server, real profiles: a result from an enrolled workstation is verified; one from
+an annotator with no enrolled key is written and marked unverified; a forged, altered or
+unsigned result claiming an enrolled annotator is refused and nothing of it is written.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from pathlib import Path
+from typing import Any
+
+from nats.js import JetStreamContext
+
+from storage.models import QueueResult
+from tests.sync.nats_fixtures import NatsServer
+from tests.sync.robust_support import annotate_and_submit, collect_results, with_js
+from tests.sync.sync_support import (
+    PROJECT,
+    join_project,
+    make_workspace,
+    manager_push,
+    run,
+    write_notes,
+)
+from workspace.sync import protocol
+from workspace.sync.config import load_config, project_key
+from workspace.sync.documents import encode
+from workspace.sync.envelope import seal
+from workspace.sync.outbox import RESULT_ID_HEADER, pending, result_context
+from workspace.sync.session import sync_once
+from workspace.sync.signers import enrol
+from workspace.sync.signing import (
+    ensure_signing_key,
+    public_hex,
+    public_key_text,
+    sign_result,
+    signature_valid,
+)
+from workspace.workspace import Workspace
+
+
+def _site(nats: NatsServer, tmp_path: Path, notes: int = 2) -> tuple[Workspace, Workspace]:
+    manager = make_workspace(tmp_path, "manager")
+    alice = make_workspace(tmp_path, "alice")
+    manager_push(manager, nats.url, write_notes(tmp_path / "notes", notes))
+    join_project(alice, manager, nats.url)
+    run(sync_once(alice, load_config(alice), pull=10))
+    return manager, alice
+
+
+def _enrol(manager: Workspace, url: str, annotator: str, workstation: Workspace) -> bool:
+    public = public_key_text(workstation).removeprefix("ed25519:")
+    key = project_key(manager, PROJECT)
+    return with_js(url, lambda js: enrol(js, manager, key, PROJECT, annotator, public))
+
+
+def _written(out: Path) -> list[dict[str, Any]]:
+    return [json.loads(p.read_text()) for p in sorted(out.rglob("result.json"))]
+
+
+def _publish(url: str, manager: Workspace, document: dict[str, Any]) -> None:
+    """Publish ``document`` as a result, as anyone holding the project key could."""
+    key = project_key(manager, PROJECT)
+    result_id = document["result_id"]
+    payload = seal(key, encode("result", document), result_context(result_id))
+
+    async def go(js: JetStreamContext) -> None:
+        await js.publish(
+            protocol.result_subject(PROJECT), payload, headers={RESULT_ID_HEADER: result_id}
+        )
+
+    with_js(url, go)
+
+
+def test_results_of_an_enrolled_workstation_are_verified(
+    nats_server: NatsServer, tmp_path: Path
+) -> None:
+    manager, alice = _site(nats_server, tmp_path)
+    assert _enrol(manager, nats_server.url, "alice", alice) is True
+    assert _enrol(manager, nats_server.url, "alice", alice) is False  # idempotent
+    result_ids = annotate_and_submit(alice)
+    assert run(sync_once(alice, load_config(alice))).sent == 2
+
+    report = collect_results(manager, nats_server.url, tmp_path / "out")
+    assert report.received == 2 and report.rejected == [] and report.unverified == []
+    written = _written(tmp_path / "out")
+    assert sorted(d["result_id"] for d in written) == sorted(result_ids)
+    for document in written:
+        assert document["protocol"] == protocol.PROTOCOL_VERSION
+        assert document["signature"]["key"] == public_hex(ensure_signing_key(alice))
+        assert document["signature_check"]["status"] == "verified"
+
+
+def test_annotator_without_an_enrolled_key_is_written_unverified(
+    nats_server: NatsServer, tmp_path: Path
+) -> None:
+    manager, alice = _site(nats_server, tmp_path)
+    annotate_and_submit(alice)
+    run(sync_once(alice, load_config(alice)))
+
+    report = collect_results(manager, nats_server.url, tmp_path / "out")
+    assert report.received == 2 and report.rejected == [] and report.flagged == 0
+    assert len(report.unverified) == 2
+    assert all("alice has no enrolled key" in line for line in report.unverified)
+    written = _written(tmp_path / "out")
+    assert [d["signature_check"]["status"] for d in written] == ["unverified"] * 2
+    # Signed all the same: once the key is enrolled, anyone can check these files.
+    collect_fields = {"signature_check", "flag", "gold", "received_at"}
+    for document in written:
+        published = {k: v for k, v in document.items() if k not in collect_fields}
+        assert signature_valid(published)
+        assert not signature_valid({**published, "late": not published["late"]})
+
+
+def test_forged_altered_and_unsigned_results_are_refused(
+    nats_server: NatsServer, tmp_path: Path
+) -> None:
+    manager, alice = _site(nats_server, tmp_path, notes=1)
+    _enrol(manager, nats_server.url, "alice", alice)
+    # Mallory has the project key and a profile whose user is also called "alice".
+    mallory = make_workspace(tmp_path / "mallory", "alice")
+    annotate_and_submit(alice)
+    (entry,) = pending(alice)
+    genuine = sign_result(alice, entry.document)
+
+    def forged(**changes: Any) -> dict[str, Any]:
+        return {**entry.document, "result_id": str(uuid.uuid4()), **changes}
+
+    by_mallory = sign_result(mallory, forged())
+    altered = {**genuine, "result_id": str(uuid.uuid4())}  # signature no longer matches
+    unsigned = forged()
+    for document in (by_mallory, altered, unsigned):
+        _publish(nats_server.url, manager, document)
+
+    report = collect_results(manager, nats_server.url, tmp_path / "out")
+    assert report.received == 0 and report.unverified == []
+    assert len(report.rejected) == 3
+    text = "\n".join(report.rejected)
+    assert f"result {by_mallory['result_id']} by alice: signed by key" in text
+    assert "which is not enrolled for alice" in text
+    assert f"result {altered['result_id']} by alice: its signature does not verify" in text
+    assert f"result {unsigned['result_id']} by alice: it is not signed" in text
+    assert not (tmp_path / "out").exists()
+    with manager.profile.database.read() as session:
+        assert session.query(QueueResult).count() == 0
+    refusals = [e for e in manager.profile.audit.entries(20) if e["event"] == "queue.refuse"]
+    assert len(refusals) == 3
+
+    # The genuine result still arrives and is verified.
+    assert run(sync_once(alice, load_config(alice))).sent == 1
+    report = collect_results(manager, nats_server.url, tmp_path / "out")
+    assert report.received == 1 and report.rejected == []
+    (document,) = _written(tmp_path / "out")
+    assert document["signature_check"]["status"] == "verified"
