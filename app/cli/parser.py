@@ -100,9 +100,9 @@ def build_parser() -> argparse.ArgumentParser:
     listing.add_argument("--json", action="store_true", help="machine-readable output")
     audit = sub.add_parser("audit", help="audit log")
     audit_sub = audit.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
-    audit_sub.add_parser("verify", parents=[common], help="check the hash chain").set_defaults(
-        handler=cmd_audit_verify
-    )
+    verify = audit_sub.add_parser("verify", parents=[common], help="check the hash chain")
+    verify.set_defaults(handler=cmd_audit_verify)
+    add_server_options(verify)  # --server: also check the head published to the queue
     show = audit_sub.add_parser("show", parents=[common], help="print the newest rows")
     show.add_argument("--limit", type=int, default=50)
     show.set_defaults(handler=cmd_audit_show)

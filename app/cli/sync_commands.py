@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import sys
 from collections.abc import Callable, Coroutine
 from dataclasses import replace
@@ -62,11 +63,21 @@ def _configured(workspace: Workspace, args: argparse.Namespace) -> SyncConfig:
     return config
 
 
+def _quiet_tls_eof(record: logging.LogRecord) -> bool:
+    """Drop asyncio's harmless "eof_received() has no effect when using ssl" warning.
+
+    nats-py's protocol answers a TLS close that way; asyncio would print it on stderr under
+    the command's one-line output.
+    """
+    return "eof_received() has no effect" not in record.getMessage()
+
+
 def _run(workspace: Workspace, work: Coroutine[Any, Any, T]) -> T:
     """Run ``work``; the profile is locked afterwards whatever happens."""
     from workspace.sync.config import SyncConfigError
     from workspace.sync.documents import DocumentError
 
+    logging.getLogger("asyncio").addFilter(_quiet_tls_eof)
     try:
         return asyncio.run(work)
     except SyncConfigError as exc:
@@ -139,10 +150,13 @@ def cmd_sync(args: argparse.Namespace) -> int:
     push = args.push or args.pull is None
     report = _run(workspace, sync_once(workspace, config, pull=pull, push=push))
     for message in report.messages:
-        print(f"caliper: {message}", file=sys.stderr)
+        if message != report.audit_problem:
+            print(f"caliper: {message}", file=sys.stderr)
     for batch_id in report.pulled:
         print(f"checked out\t{batch_id}")
     print(report.summary())
+    if report.audit_problem:
+        raise CliError(report.audit_problem)
     return EXIT_OK
 
 
@@ -389,6 +403,21 @@ def cmd_whoami(args: argparse.Namespace) -> int:
         return EXIT_OK
     print(f"user\t{workspace.user}\nworkstation\t{holder}\npublic key\t{key}")
     return EXIT_OK
+
+
+def check_audit_online(workspace: Workspace, args: argparse.Namespace) -> str:
+    """``audit verify --server``: the local chain against the head published last.
+
+    One line when it extends it; :class:`CliError` naming the problem when it does not.
+    Locks the profile when done.
+    """
+    from workspace.sync.audit_head import check_online
+
+    config = _configured(workspace, args)
+    check = _run(workspace, _with_js(config, lambda js: check_online(js, workspace, config.user)))
+    if not check.ok:
+        raise CliError(f"queue: {check.problem}")
+    return f"queue: {check.describe()}"
 
 
 # ---------------------------------------------------------------------- batch files

@@ -201,13 +201,15 @@ class SignerDirectory:
     workspace: Workspace
     project: str
     key: bytes
-    _kv: KeyValue | None | bool = False
+    _kv: KeyValue | None = None
+    _opened: bool = False
     _cache: dict[str, frozenset[str] | SignatureCheck] = field(default_factory=dict)
 
     async def _bucket(self) -> KeyValue | None:
-        if self._kv is False:
+        if not self._opened:
             self._kv = await signer_bucket(self.js)
-        return self._kv if isinstance(self._kv, KeyValue) else None
+            self._opened = True
+        return self._kv
 
     async def _enrolled(self, annotator: str) -> frozenset[str] | SignatureCheck:
         if annotator in self._cache:
