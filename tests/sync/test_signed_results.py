@@ -12,6 +12,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+import pytest
 from nats.js import JetStreamContext
 
 from storage.models import QueueResult
@@ -26,6 +27,7 @@ from tests.sync.sync_support import (
     write_notes,
 )
 from workspace.sync import protocol
+from workspace.sync.batch_file import BatchFileError, export_batch, import_batch_file
 from workspace.sync.config import load_config, project_key
 from workspace.sync.documents import encode
 from workspace.sync.envelope import seal
@@ -155,3 +157,38 @@ def test_forged_altered_and_unsigned_results_are_refused(
     assert report.received == 1 and report.rejected == []
     (document,) = _written(tmp_path / "out")
     assert document["signature_check"]["status"] == "verified"
+
+
+def _profile_bytes(workspace: Workspace) -> dict[Path, bytes]:
+    """Every file of an open profile but SQLite's WAL index (``-shm``), which reads touch."""
+    root = workspace.profile.path
+    return {
+        p: p.read_bytes() for p in root.rglob("*") if p.is_file() and not p.name.endswith("-shm")
+    }
+
+
+def test_results_in_batch_files_are_checked_against_enrolled_keys(
+    nats_server: NatsServer, tmp_path: Path
+) -> None:
+    manager, alice = _site(nats_server, tmp_path, notes=1)
+    (task,) = alice.tasks()
+    batch_id = task.batch_id
+    assert batch_id is not None
+    annotate_and_submit(alice)
+    results_file = tmp_path / "results.clb"
+    export_batch(alice, batch_id, results_file)
+
+    # Another key is enrolled for alice: her file is refused whole, nothing is recorded.
+    other = make_workspace(tmp_path / "other", "alice")
+    _enrol(manager, nats_server.url, "alice", other)
+    before = _profile_bytes(manager)
+    with pytest.raises(BatchFileError, match="which is not enrolled for alice"):
+        import_batch_file(manager, results_file)
+    assert _profile_bytes(manager) == before
+
+    # Her own key enrolled as well: the same file is recorded, verified.
+    _enrol(manager, nats_server.url, "alice", alice)
+    assert import_batch_file(manager, results_file).count == 1
+    with manager.profile.database.read() as session:
+        (row,) = session.query(QueueResult).all()
+        assert row.document["signature_check"]["status"] == "verified"

@@ -33,6 +33,8 @@ from workspace.sync.documents import DocumentError, decode, encode, manifest_fil
 from workspace.sync.envelope import EnvelopeError, open_sealed, seal
 from workspace.sync.materialize import materialize_batch
 from workspace.sync.protocol import check_name
+from workspace.sync.signers import check_signature, remembered
+from workspace.sync.signing import sign_result
 
 if TYPE_CHECKING:
     from workspace.workspace import Workspace
@@ -107,7 +109,7 @@ def export_batch(workspace: Workspace, batch_id: str, out: Path) -> ImportedFile
             )
             if not entries:
                 raise BatchFileError(f"Batch {batch_id} has no submitted results to export.")
-            results = [e.document for e in entries]
+            results = [sign_result(workspace, e.document) for e in entries]
             objects = [r["labelmap"]["digest"] for r in results if r["labelmap"]]
             index = {"kind": "results", "results": results, "objects": objects}
             project = checkout.project
@@ -255,10 +257,17 @@ def _import_results(
     results: list[dict[str, Any]],
     objects: list[bytes | bytearray],
 ) -> ImportedFile:
+    checks = {}
     for document in results:
         decode("result", encode("result", document))
         if document["batch_id"] != batch_id:
             raise BatchFileError("A result in the batch file belongs to another batch.")
+        enrolled = remembered(workspace, document["project"], document["annotator"])
+        checks[document["result_id"]] = check = check_signature(document, enrolled)
+        if check.status == "refused":
+            raise BatchFileError(
+                f"Result {document['result_id']} in the batch file is refused: {check.detail}."
+            )
     for data in objects:
         workspace.profile.blobs.put(data)
     added = 0
@@ -279,7 +288,10 @@ def _import_results(
                     annotator=document["annotator"],
                     received_at=now_iso(),
                     flag=flag,
-                    document=document,
+                    document={
+                        **document,
+                        "signature_check": checks[document["result_id"]].as_json(),
+                    },
                     exported_at=None,
                 )
             )
