@@ -168,9 +168,10 @@ def _add_queue_commands(
     key = action("project-key", cmd_queue_project_key, "print a project's key for workstations")
     key.add_argument("project", metavar="PROJECT")
     enroll = action("enroll", cmd_queue_enroll, "accept a workstation's signatures for a user")
-    enroll.add_argument("annotator", metavar="USER", help="the annotator name results carry")
-    enroll.add_argument("public_key", metavar="PUBLIC_KEY", help="from `caliper whoami`")
+    enroll.add_argument("annotator", nargs="?", metavar="USER", help="annotator name of results")
+    enroll.add_argument("public_key", nargs="?", metavar="PUBLIC_KEY", help="`caliper whoami`")
     enroll.add_argument("--project", metavar="NAME", help="only this project (default: all)")
+    enroll.add_argument("--site", metavar="FILE", help="every key of a packaging/queue site file")
     whoami = add("whoami", cmd_whoami, "this profile's user, workstation and signing key")
     whoami.add_argument("--public-key", action="store_true", help="print only the public key")
 

@@ -346,44 +346,59 @@ def cmd_queue_project_key(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def cmd_queue_enroll(args: argparse.Namespace) -> int:
-    """Enrol a workstation's public key for an annotator (all projects, or ``--project``)."""
-    from workspace.sync.config import project_key, project_keys
+def _enrolments(args: argparse.Namespace) -> list[tuple[str, str, list[str] | None]]:
+    """(annotator, public key hex, projects or None for all) from the command line."""
     from workspace.sync.protocol import check_name
-    from workspace.sync.signers import EnrolError, check_annotator, enrol
-    from workspace.sync.signing import SigningKeyError, fingerprint, parse_public_key
+    from workspace.sync.signers import EnrolError, check_annotator, site_enrolments
+    from workspace.sync.signing import SigningKeyError, parse_public_key
 
     try:
+        if args.site:
+            if args.annotator or args.project:
+                raise CliError("give either --site FILE or USER PUBLIC_KEY [--project P]")
+            return [
+                (e.annotator, e.public_key, list(e.projects))
+                for e in site_enrolments(Path(args.site))
+            ]
+        if not args.annotator or not args.public_key:
+            raise CliError("give USER and PUBLIC_KEY (from `caliper whoami`), or --site FILE")
         public = parse_public_key(args.public_key)
         check_annotator(args.annotator)
         if args.project:
             check_name("Project", args.project)
     except (SigningKeyError, EnrolError, ValueError) as exc:
         raise CliError(str(exc)) from None
+    return [(args.annotator, public, [args.project] if args.project else None)]
+
+
+def cmd_queue_enroll(args: argparse.Namespace) -> int:
+    """Enrol workstation public keys for annotators (all projects, ``--project``, ``--site``)."""
+    from workspace.sync.config import project_key, project_keys
+    from workspace.sync.signers import EnrolError, enrol
+    from workspace.sync.signing import fingerprint
+
+    wanted = _enrolments(args)
     workspace = open_workspace(args)
     try:
         config = _configured(workspace, args)
-        projects = [args.project] if args.project else sorted(project_keys(workspace))
-        if not projects:
+        every = sorted(project_keys(workspace))
+        todo = [(a, k, p) for a, k, projects in wanted for p in (projects or every)]
+        if not todo:
             raise CliError("this profile holds no project key: give --project NAME")
-        keys = {project: project_key(workspace, project) for project in projects}
+        keys = {p: project_key(workspace, p) for _, _, p in todo}
     except BaseException:
         workspace.lock()
         raise
 
-    async def go(js: JetStreamContext) -> list[tuple[str, bool]]:
+    async def go(js: JetStreamContext) -> list[tuple[str, str, str, bool]]:
         try:
-            return [
-                (p, await enrol(js, workspace, keys[p], p, args.annotator, public))
-                for p in projects
-            ]
+            return [(a, k, p, await enrol(js, workspace, keys[p], p, a, k)) for a, k, p in todo]
         except EnrolError as exc:
             raise CliError(str(exc)) from None
 
-    done = _run(workspace, _with_js(config, go))
-    for project, added in done:
+    for annotator, public, project, added in _run(workspace, _with_js(config, go)):
         state = "enrolled" if added else "already enrolled"
-        print(f"{state}\t{args.annotator}\t{project}\t{fingerprint(public)[:16]}")
+        print(f"{state}\t{annotator}\t{project}\t{fingerprint(public)[:16]}")
     return EXIT_OK
 
 

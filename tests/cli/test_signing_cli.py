@@ -83,3 +83,27 @@ def test_enrolled_workstation_results_are_verified(nats_server: NatsServer, tmp_
     assert "2 new results (0 flagged); 0 unverified;" in collected.stdout
     results = [json.loads(p.read_text()) for p in out.rglob("result.json")]
     assert [r["signature_check"]["status"] for r in results] == ["verified"] * 2
+
+
+def test_enrol_every_key_of_a_site_file(nats_server: NatsServer, tmp_path: Path) -> None:
+    manager, alice = _init(tmp_path, "manager"), _init(tmp_path, "alice")
+    assert caliper("queue", "project-key", "notes", "--profile", manager).returncode == 0
+    public = caliper("whoami", "--public-key", "--profile", alice).stdout.strip()
+    site = tmp_path / "site.toml"
+    site.write_text(
+        '[[users]]\nname = "manager"\nrole = "manager"\n\n'
+        '[[users]]\nname = "ws-alice"\nrole = "workstation"\ntracks = ["ct-chest"]\n'
+        f'projects = ["notes"]\nannotator = "alice"\npublic_key = "{public}"\n'
+    )
+    args = ("queue", "enroll", "--site", str(site), "--server", nats_server.url)
+    first = caliper(*args, "--profile", manager)
+    assert first.returncode == 0, first.stderr
+    assert first.stdout.startswith("enrolled\talice\tnotes\t")
+    assert caliper(*args, "--profile", manager).stdout.startswith("already enrolled\talice")
+
+    site.write_text('[[users]]\nname = "ws-bob"\npublic_key = "ed25519:00"\n')
+    assert_one_line_error(caliper(*args, "--profile", manager), "no annotator or projects")
+    assert_one_line_error(
+        caliper("queue", "enroll", "--site", str(tmp_path / "none.toml"), "--profile", manager),
+        "Cannot read",
+    )

@@ -18,7 +18,9 @@ from __future__ import annotations
 
 import json
 import re
+import tomllib
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 from nats.js import JetStreamContext
@@ -34,7 +36,7 @@ from nats.js.kv import KeyValue
 from workspace.annotations import now_iso
 from workspace.sync import protocol
 from workspace.sync.envelope import EnvelopeError, open_sealed, seal
-from workspace.sync.signing import fingerprint, signature_valid
+from workspace.sync.signing import fingerprint, parse_public_key, signature_valid
 
 if TYPE_CHECKING:
     from workspace.workspace import Workspace
@@ -235,3 +237,49 @@ class SignerDirectory:
         if isinstance(enrolled, SignatureCheck):
             return enrolled
         return check_signature(document, enrolled)
+
+
+# ---------------------------------------------------------------------- the site file
+@dataclass(frozen=True)
+class SiteEnrolment:
+    """A workstation of the site file: its annotator, public key and projects."""
+
+    annotator: str
+    public_key: str  # 64 hex
+    projects: tuple[str, ...]
+
+
+def site_enrolments(path: Path) -> list[SiteEnrolment]:
+    """The ``[[users]]`` of a site file (``packaging/queue``) that give a ``public_key``.
+
+    Such an entry also names the ``annotator`` its results carry and its ``projects``.
+    """
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise EnrolError(f"Cannot read {path}: {exc.strerror}.") from None
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise EnrolError(f"{path.name} is not a valid site file: {exc}.") from None
+    found = []
+    for entry in data.get("users", []):
+        if not isinstance(entry, dict) or "public_key" not in entry:
+            continue
+        name = entry.get("name", "?")
+        if "annotator" not in entry or not entry.get("projects"):
+            raise EnrolError(
+                f"{path.name}: user {name} has a public_key but no annotator or projects."
+            )
+        try:
+            projects = tuple(protocol.check_name("Project", p) for p in entry["projects"])
+            found.append(
+                SiteEnrolment(
+                    check_annotator(str(entry["annotator"])),
+                    parse_public_key(str(entry["public_key"])),
+                    projects,
+                )
+            )
+        except ValueError as exc:
+            raise EnrolError(f"{path.name}: user {name}: {exc}") from None
+    if not found:
+        raise EnrolError(f"{path.name}: no [[users]] entry gives a public_key.")
+    return found
