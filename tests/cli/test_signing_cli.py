@@ -22,6 +22,8 @@ def _files(profile: str) -> dict[Path, bytes]:
 
 def test_init_makes_a_key_pair_that_whoami_prints(tmp_path: Path) -> None:
     alice = _init(tmp_path, "alice")
+    made = caliper("audit", "show", "--profile", alice)  # init made it, not a later first need
+    assert "\tsync.signing_key\t" in made.stdout, made.stdout
     first = caliper("whoami", "--public-key", "--profile", alice)
     assert first.returncode == 0, first.stderr
     assert re.fullmatch(r"ed25519:[0-9a-f]{64}\n", first.stdout)

@@ -35,6 +35,7 @@ from storage.models import AuditEntry
 from workspace.annotations import now_iso
 from workspace.sync import protocol
 from workspace.sync.envelope import EnvelopeError, open_sealed, seal
+from workspace.sync.queue_setup import lease_replicas
 from workspace.sync.signing import derived_key, ensure_signing_key, fingerprint, public_hex
 
 if TYPE_CHECKING:
@@ -154,6 +155,7 @@ async def audit_bucket(js: JetStreamContext, user: str, *, create: bool) -> KeyV
             deny_delete=True,
             deny_purge=True,
             duplicate_window=120.0,
+            num_replicas=await lease_replicas(js),
         )
     )
     return await js.key_value(bucket)

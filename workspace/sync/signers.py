@@ -36,6 +36,7 @@ from nats.js.kv import KeyValue
 from workspace.annotations import now_iso
 from workspace.sync import protocol
 from workspace.sync.envelope import EnvelopeError, open_sealed, seal
+from workspace.sync.queue_setup import lease_replicas
 from workspace.sync.signing import fingerprint, parse_public_key, signature_valid
 
 if TYPE_CHECKING:
@@ -118,7 +119,10 @@ async def signer_bucket(js: JetStreamContext, *, create: bool = False) -> KeyVal
         if not create:
             return None
         return await js.create_key_value(
-            bucket=protocol.SIGNER_BUCKET, history=16, storage=StorageType.FILE
+            bucket=protocol.SIGNER_BUCKET,
+            history=16,
+            storage=StorageType.FILE,
+            replicas=await lease_replicas(js),
         )
 
 
