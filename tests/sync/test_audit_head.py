@@ -10,6 +10,7 @@ from __future__ import annotations
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import nats.js.errors
 import pytest
@@ -17,16 +18,17 @@ from nats.js import JetStreamContext
 
 from tests.cli.test_cli import assert_one_line_error, caliper
 from tests.conftest import PASSPHRASE
-from tests.sync.conftest import SecuredNats
-from tests.sync.nats_fixtures import NatsServer
+from tests.sync.conftest import SecuredNats, example_users
+from tests.sync.nats_fixtures import NATS_SERVER, SKIP_REASON, LocalCA, NatsServer
 from tests.sync.robust_support import annotate_and_submit, with_js
 from tests.sync.sync_support import join_project, make_workspace, manager_push, run, write_notes
 from tests.sync.test_queue_access import expect_denied, session
 from workspace.sync import protocol
 from workspace.sync.audit_head import check_and_publish, head_key, local_head
-from workspace.sync.config import load_config
+from workspace.sync.config import SyncConfig, load_config, save_config
 from workspace.sync.connection import ServerAccess
-from workspace.sync.permissions import inbox_prefix_for
+from workspace.sync.permissions import UserSpec, inbox_prefix_for
+from workspace.sync.queue_setup import ensure_buckets
 from workspace.sync.session import SyncReport, sync_once
 from workspace.sync.signing import ensure_signing_key
 from workspace.workspace import Workspace
@@ -203,3 +205,54 @@ def test_a_workstation_cannot_erase_its_published_heads(
             assert not config.allow_rollup_hdrs and config.deny_purge and config.deny_delete
 
     run(scenario())
+
+
+class _WorkstationBeforeAuditHeads(UserSpec):
+    """A workstation user rendered by a Caliper from before audit heads."""
+
+    def permissions(self) -> dict[str, object]:
+        block: dict[str, Any] = super().permissions()
+        allowed = block["publish"]["allow"]
+        block["publish"]["allow"] = [s for s in allowed if protocol.AUDIT_BUCKET not in s]
+        return block
+
+
+@pytest.mark.slow
+def test_a_server_configured_before_audit_heads_only_warns(
+    tmp_path: Path, test_ca: LocalCA
+) -> None:
+    if NATS_SERVER is None:
+        pytest.skip(SKIP_REASON)
+    users = example_users()
+    alice_user = users["ws-alice"]
+    old = _WorkstationBeforeAuditHeads(
+        alice_user.name, alice_user.password, "workstation", alice_user.tracks, alice_user.projects
+    )
+    with NatsServer(
+        tmp_path / "nats", users=[users["manager"], old], tls=test_ca.server_tls
+    ) as server:
+        manager = users["manager"]
+        access = ServerAccess(
+            server.url,
+            manager.name,
+            str(manager.password),
+            str(test_ca.ca_file),
+            inbox_prefix_for(manager.name),
+        )
+        with_js(access, ensure_buckets)  # the leases bucket a sync renews from
+        alice = make_workspace(tmp_path, "alice")
+        save_config(
+            alice,
+            SyncConfig(
+                server_url=server.url,
+                user="ws-alice",
+                password=str(alice_user.password),
+                ca_file=str(test_ca.ca_file),
+                tracks=alice_user.tracks,
+            ),
+        )
+        report = _sync(alice)
+        assert report.audit is None and report.audit_problem == ""
+        (message,) = report.messages
+        assert message.startswith("Audit head not published: the queue server refused it")
+        assert "\n" not in message
