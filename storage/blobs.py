@@ -365,7 +365,7 @@ class BlobStore:
         """True when the stored copy of ``digest`` is damaged and must be sealed again."""
         reason = self.damage(digest)
         if reason is not None:
-            logger.warning("sealing blob %s again from its source: %s", digest[:12], reason)
+            logger.info("sealing blob %s again from its source: %s", digest[:12], reason)
         return reason is not None
 
     def sweep(self) -> BlobFolderReport:
