@@ -320,3 +320,20 @@ def test_a_single_dicom_slice_with_an_unusable_thickness_is_refused(
 def test_volume_geometry_refuses_an_unusable_spacing(spacing: float) -> None:
     with pytest.raises(ValueError, match="finite and positive"):
         VolumeGeometry(shape=(2, 2, 2), spacing=(1.0, spacing, 1.0))
+
+
+def test_a_segmentation_whose_data_file_lies_outside_is_refused(
+    profile: Profile, tmp_path: Path, outside: Path
+) -> None:
+    from workspace.volume.segmentation import SegmentationImportError, import_segmentation
+
+    volume = tmp_path / "ct.nii"
+    _write_image(volume)
+    workspace = Workspace(profile)
+    (item,) = workspace.import_paths([volume])
+    (tmp_path / "labels").mkdir()
+    labels = tmp_path / "labels" / "labels.nhdr"
+    _write_image(labels)
+    _edit(labels, "data file: labels.raw", f"data file: {outside}")
+    with pytest.raises(SegmentationImportError, match="outside its own folder"):
+        import_segmentation(workspace, item.id, labels, ["organ"])
