@@ -337,3 +337,14 @@ def test_a_segmentation_whose_data_file_lies_outside_is_refused(
     _edit(labels, "data file: labels.raw", f"data file: {outside}")
     with pytest.raises(SegmentationImportError, match="outside its own folder"):
         import_segmentation(workspace, item.id, labels, ["organ"])
+
+
+def test_a_nifti_understating_its_bits_per_voxel_is_refused_when_short(
+    profile: Profile, tmp_path: Path
+) -> None:
+    path = tmp_path / "scan.nii"
+    _write_image(path)  # int16 (datatype 4): 240 bytes of voxels
+    data = bytearray(path.read_bytes())
+    struct.pack_into("<h", data, 72, 8)  # bitpix says 8, as if 120 bytes were enough
+    path.write_bytes(bytes(data[:-120]))
+    _assert_refused(profile, path, "240 bytes of voxels expected, 120 found")

@@ -42,6 +42,12 @@ _TEXT_HEADER_LIMIT = 1 << 20  # NRRD and MetaImage headers longer than this are 
 _BLOCK = 1 << 20
 _NIFTI1_MAGIC = b"n+1\x00"
 _NIFTI2_MAGIC = b"n+2\x00\r\n\x1a\n"
+# Bytes per voxel of each NIfTI datatype code (uint8, int16, int32, float32, complex64, float64,
+# RGB24, int8, uint16, uint32, int64, uint64, float128, complex128, complex256, RGBA32).
+_NIFTI_BYTES = {
+    2: 1, 4: 2, 8: 4, 16: 4, 32: 8, 64: 8, 128: 3, 256: 1, 512: 2, 768: 4,
+    1024: 8, 1280: 8, 1536: 16, 1792: 16, 2048: 32, 2304: 4,
+}  # fmt: skip
 
 
 class ImageFileError(Exception):
@@ -233,6 +239,7 @@ def _nifti_layout(path: Path) -> _Layout:
     try:
         if struct.unpack_from(f"{order}i", head)[0] == 348:
             magic_ok = head[344:348] == _NIFTI1_MAGIC
+            datatype = struct.unpack_from(f"{order}h", head, 70)[0]
             dims = struct.unpack_from(f"{order}8h", head, 40)
             bitpix = struct.unpack_from(f"{order}h", head, 72)[0]
             pixdim = struct.unpack_from(f"{order}8f", head, 76)
@@ -240,6 +247,7 @@ def _nifti_layout(path: Path) -> _Layout:
             header_size = 348
         else:
             magic_ok = head[4:12] == _NIFTI2_MAGIC
+            datatype = struct.unpack_from(f"{order}h", head, 12)[0]
             bitpix = struct.unpack_from(f"{order}h", head, 14)[0]
             dims = struct.unpack_from(f"{order}8q", head, 16)
             pixdim = struct.unpack_from(f"{order}8d", head, 104)
@@ -252,12 +260,13 @@ def _nifti_layout(path: Path) -> _Layout:
     rank = dims[0]
     if not 1 <= rank <= 7 or any(n < 1 for n in dims[1 : rank + 1]):
         raise ImageFileError(f"has an invalid image size in its header ({dims[: rank + 1]})")
-    if bitpix <= 0 or bitpix % 8:
-        raise ImageFileError(f"has an unsupported number of bits per voxel ({bitpix})")
+    if datatype not in _NIFTI_BYTES or bitpix <= 0 or bitpix % 8:
+        raise ImageFileError(f"has an unsupported voxel type (datatype {datatype}, {bitpix} bits)")
     if not math.isfinite(vox_offset) or vox_offset < 0:
         raise ImageFileError(f"has an invalid data offset in its header ({vox_offset})")
     offset = max(int(vox_offset), header_size)
-    expected = math.prod(dims[1 : rank + 1]) * (bitpix // 8)
+    # NIfTI readers size a voxel by its datatype; bitpix is trusted only when it says more
+    expected = math.prod(dims[1 : rank + 1]) * max(_NIFTI_BYTES[datatype], bitpix // 8)
     spacing = tuple(float(v) for v in pixdim[1 : min(rank, 3) + 1])
     if compressed:
         return _Layout(path, 0, "zlib", spacing, skip=offset, expected=expected)
