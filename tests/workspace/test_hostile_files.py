@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from storage.profile import Profile
-from workspace.demo_data import generate_ct_series
+from workspace.demo_data import generate_ct_series, write_ecg
 from workspace.volume.geometry import VolumeGeometry
 from workspace.workspace import Workspace
 
@@ -348,3 +348,15 @@ def test_a_nifti_understating_its_bits_per_voxel_is_refused_when_short(
     struct.pack_into("<h", data, 72, 8)  # bitpix says 8, as if 120 bytes were enough
     path.write_bytes(bytes(data[:-120]))
     _assert_refused(profile, path, "240 bytes of voxels expected, 120 found")
+
+
+def test_a_wfdb_signal_file_linked_from_outside_is_refused(
+    profile: Profile, tmp_path: Path
+) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    write_ecg(elsewhere / "rec")
+    folder = tmp_path / "record"
+    folder.mkdir()
+    (elsewhere / "rec.hea").rename(folder / "rec.hea")
+    (folder / "rec.dat").symlink_to(elsewhere / "rec.dat")
+    _assert_refused(profile, folder / "rec.hea", "leads outside the record's folder")
