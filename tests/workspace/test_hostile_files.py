@@ -360,3 +360,20 @@ def test_a_wfdb_signal_file_linked_from_outside_is_refused(
     (elsewhere / "rec.hea").rename(folder / "rec.hea")
     (folder / "rec.dat").symlink_to(elsewhere / "rec.dat")
     _assert_refused(profile, folder / "rec.hea", "leads outside the record's folder")
+
+
+def test_a_symbolic_link_loop_is_reported_not_raised(profile: Profile, tmp_path: Path) -> None:
+    folder = tmp_path / "import-me"
+    folder.mkdir()
+    (folder / "a.txt").symlink_to(folder / "b.txt")
+    (folder / "b.txt").symlink_to(folder / "a.txt")
+    (folder / "note.txt").write_text("A note\nfine\n")
+    header = folder / "scan.nhdr"
+    _write_image(header)
+    _edit(header, "data file: scan.raw", "data file: a.txt")
+    (folder / "scan.raw").unlink()
+    items, problems = _import(profile, folder)
+    assert len(items) == 1
+    reported = {path.name: message for path, message in problems.reports}
+    assert "a loop" in reported["a.txt"]
+    assert "cannot be found" in reported["scan.nhdr"]

@@ -185,8 +185,14 @@ class _Scan:
 
     def _leads_outside(self, path: Path, root: Path, folder: Path) -> bool:
         """True (and reported) when ``path`` is a symbolic link leading out of ``root``."""
-        if not path.is_symlink() or path.resolve().is_relative_to(root):
+        if not path.is_symlink():
             return False
+        try:
+            if path.resolve().is_relative_to(root):
+                return False
+        except (OSError, RuntimeError):  # a symbolic link loop
+            self.report(path, f"{path}: is a symbolic link that leads nowhere (a loop); skipped")
+            return True
         self.report(path, f"{path}: {OUTSIDE_LINK} {folder}; skipped")
         return True
 

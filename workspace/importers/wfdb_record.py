@@ -141,7 +141,11 @@ def _check_signal_file(signal_file: _SignalFile, sig_len: int) -> tuple[Path, st
     """``(path, reason)`` if the signal file is missing, lies outside the header's folder
     (through a symbolic link) or is shorter than the header says."""
     path = signal_file.path
-    if not path.resolve().is_relative_to(path.parent.resolve()):
+    try:
+        inside = path.resolve().is_relative_to(path.parent.resolve())
+    except (OSError, RuntimeError):  # a symbolic link loop
+        inside = False
+    if not inside:
         return path, "leads outside the record's folder (a symbolic link); refused"
     try:
         size = path.stat().st_size

@@ -313,8 +313,11 @@ def _data_file(header: Path, value: str, field: str) -> Path:
         raise ImageFileError(
             f"spreads its data over several files ({field} {value}), which is not supported"
         )
-    folder = header.parent.resolve()
-    target = (header.parent / value).resolve()
+    try:
+        folder = header.parent.resolve()
+        target = (header.parent / value).resolve()
+    except (OSError, RuntimeError):  # a symbolic link loop
+        raise ImageFileError(f"names a data file that cannot be found ({field} {value})") from None
     if not target.is_relative_to(folder):
         raise ImageFileError(
             f"names a data file outside its own folder ({field} {value}); refused: a header "
