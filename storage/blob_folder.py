@@ -6,8 +6,10 @@ A blob is written to a temporary file first and renamed into place once complete
 (:func:`storage.fileio.atomic_file`). A process killed meanwhile leaves its temporary file
 behind. Each writer holds an exclusive lock on its temporary file while it writes
 (:func:`hold_while_writing`; the system drops it when the process dies), so a temporary file
-that nobody holds is stale and safe to remove, and one still held is left alone. Where files
-cannot be locked (Windows), an open file cannot be deleted either, which serves the same end.
+that nobody holds is stale and safe to remove, and one still held is left alone. (A sweep in
+the instant between a writer creating its file and locking it would remove it: that write then
+fails with an error, it never completes half-written.) Where files cannot be locked (Windows),
+an open file cannot be deleted either, which serves the same end.
 
 Any other file is unknown: reported, never deleted (it may be evidence).
 """
