@@ -37,7 +37,11 @@ def cmd_audit_show(args: argparse.Namespace) -> int:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    """Check everything: database pages, SQLCipher HMACs, every blob, the audit chain."""
+    """Check everything: database pages, SQLCipher HMACs, every blob, the audit chain.
+
+    Temporary files left in ``blobs/`` by a killed import are removed (and named); files the
+    blob index does not know are named and left in place.
+    """
     from storage.errors import IntegrityError
 
     workspace = open_workspace(args)
@@ -45,6 +49,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     try:
         failures += [f"database: {p}" for p in workspace.profile.database.integrity_problems()]
         blobs = workspace.profile.blobs
+        folder = blobs.sweep()
         infos = blobs.digests()
         for info in infos:
             try:
@@ -56,9 +61,21 @@ def cmd_check(args: argparse.Namespace) -> int:
             failures.append(f"audit log broken at row {report.first_bad_id}: {report.reason}")
     finally:
         workspace.lock()
+    root = blobs.root.parent
+    for path in folder.removed:
+        print(f"removed {path.relative_to(root)}: a temporary file left by an interrupted import")
+    for path in folder.busy:
+        print(f"left {path.relative_to(root)}: a blob still being written by another process")
+    for path in folder.unknown:
+        print(
+            f"caliper: warning: {path.relative_to(root)} is not a blob of this profile "
+            "(left in place; look at it, then move it out)",
+            file=sys.stderr,
+        )
     if failures:
         for failure in failures[:-1]:
             print(f"caliper: {failure}", file=sys.stderr)
         raise CliError(failures[-1])
-    print(f"profile sound: database, {len(infos)} blobs, audit log ({report.rows} rows)")
+    unknown = f"; {len(folder.unknown)} unknown files in blobs/" if folder.unknown else ""
+    print(f"profile sound: database, {len(infos)} blobs, audit log ({report.rows} rows){unknown}")
     return EXIT_OK
