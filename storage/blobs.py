@@ -44,7 +44,7 @@ from storage.blob_format import (
 from storage.blob_stream import StreamingBlob
 from storage.database import Database
 from storage.errors import BlobNotFoundError, IntegrityError
-from storage.fileio import atomic_file
+from storage.fileio import DIR_MODE, atomic_file
 from storage.models import BlobRecord
 
 _GROUP = 8  # chunks opened by one task of a large read (8 MiB)
@@ -196,7 +196,7 @@ class BlobStore:
 
     def __init__(self, root: Path, data_key: bytes, database: Database) -> None:
         self.root = root
-        self.root.mkdir(parents=True, exist_ok=True)
+        self.root.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
         self._chunk_key = derive_subkey(data_key, "caliper-blob-chunks-v1")
         self._aead = AESGCM(self._chunk_key)
         self._name_key = derive_subkey(data_key, "caliper-blob-names-v1")
@@ -265,7 +265,7 @@ class BlobStore:
         target = self.path_of(digest)
         if not target.exists():
             raw_digest = bytes.fromhex(digest)
-            target.parent.mkdir(exist_ok=True)
+            target.parent.mkdir(mode=DIR_MODE, exist_ok=True)
             buffers = _Buffers(min(CHUNK_SIZE, size) + _OVERHEAD)
 
             def write(sealed: memoryview) -> None:
