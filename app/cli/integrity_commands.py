@@ -32,11 +32,11 @@ def _raise_failures(failures: list[str]) -> None:
     raise CliError(failures[-1])
 
 
-def _damaged_database_report(args: argparse.Namespace) -> None:
+def _damaged_database_report(args: argparse.Namespace, passphrase: str) -> None:
     """For a database too damaged to unlock: name its damaged pages, one line each."""
     from storage.profile import Profile
 
-    problems = Profile.database_problems(profile_dir(args), read_passphrase(args))
+    problems = Profile.database_problems(profile_dir(args), passphrase)
     problems = problems or ["the database could not be opened but no damaged page was found"]
     _raise_failures([f"database: {p}" for p in problems])
 
@@ -58,11 +58,13 @@ def cmd_audit_show(args: argparse.Namespace) -> int:
 def cmd_check(args: argparse.Namespace) -> int:
     """Check everything: database pages, SQLCipher HMACs, every blob, the audit chain."""
     from storage.errors import DatabaseDamagedError, IntegrityError
+    from workspace.workspace import Workspace
 
+    passphrase = read_passphrase(args)
     try:
-        workspace = open_workspace(args)
+        workspace = Workspace.unlock(profile_dir(args), passphrase)
     except DatabaseDamagedError:
-        _damaged_database_report(args)
+        _damaged_database_report(args, passphrase)
         raise
     failures: list[str] = []
     try:

@@ -7,10 +7,11 @@ import hashlib
 import shutil
 from pathlib import Path
 
+import pytest
 from sqlalchemy import text
 
 from storage.audit import GENESIS, AuditHead, row_hash
-from storage.audit_anchor import ANCHOR_FILE
+from storage.audit_anchor import ANCHOR_FILE, AnchorFile
 from storage.profile import Profile
 from tests.conftest import PASSPHRASE
 
@@ -153,4 +154,16 @@ def test_an_anchor_lagging_behind_is_accepted(profile: Profile) -> None:
     lagging = anchor.read_bytes()
     _grow(profile, 2)
     anchor.write_bytes(lagging)  # a power cut before the newest anchor write reached the disk
+    assert profile.audit.verify().ok
+
+
+def test_anchor_follows_the_edit_path_and_ignores_rolled_back_rows(profile: Profile) -> None:
+    anchor = AnchorFile(profile.path / ANCHOR_FILE, profile._require_key())
+    with profile.database.raw_write() as cursor:  # the path every annotation edit takes
+        profile.audit.append(cursor, "annotation.save", "item-1")
+    assert anchor.read() == profile.audit.head()
+    with pytest.raises(RuntimeError), profile.database.write() as session:
+        profile.audit.append(session, "annotation.save", "item-2")
+        raise RuntimeError("the change fails after its audit row was added")
+    assert anchor.read() == profile.audit.head()
     assert profile.audit.verify().ok
