@@ -80,12 +80,11 @@ class AuditLog:
             return
         with self._database.read() as session:
             anchored = session.get(Setting, ANCHORED_SETTING) is not None
-        head = self.head()
         if not anchored and not self._anchor.path.exists():
-            self._anchor.write(head, durable=True)
+            self._anchor.write(self.head(), durable=True)
             with self._database.write() as session:
                 session.merge(Setting(key=ANCHORED_SETTING, value=True))
-        if self._anchor_problem(head) is None:
+        if self._anchor_problem() is None:
             self._anchor_writable = True
 
     def _anchor_head(self, head: AuditHead) -> None:
@@ -98,14 +97,17 @@ class AuditLog:
             return  # the anchor lags behind (a prefix, still checked); the row is committed
         self._anchored_seq = head.seq
 
-    def _anchor_problem(self, head: AuditHead) -> tuple[int, str] | None:
+    def _anchor_problem(self) -> tuple[int, str] | None:
         """``(row, reason)`` when the anchor file does not vouch for this log, else None."""
         if self._anchor is None:
             return None
         try:
             anchored = self._anchor.read()
         except AnchorError as exc:
-            return head.seq, str(exc)
+            return self.head().seq, str(exc)
+        # The head is read after the anchor: another process commits a row before it anchors
+        # it, so the log seen now is at least as new as the anchor just read.
+        head = self.head()
         if anchored is None:
             with self._database.read() as session:
                 expected = session.get(Setting, ANCHORED_SETTING) is not None
@@ -202,7 +204,7 @@ class AuditLog:
         report = self._verify_chain()
         if not report.ok:
             return report
-        problem = self._anchor_problem(self.head())
+        problem = self._anchor_problem()
         if problem is not None:
             return AuditReport(report.rows, problem[0], problem[1])
         return report
