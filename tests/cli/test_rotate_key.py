@@ -5,6 +5,9 @@ from __future__ import annotations
 import json
 import os
 import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -15,7 +18,7 @@ from storage.errors import StorageError
 from storage.key_rotation import JOURNAL_FILE
 from storage.keys import KeyFile
 from storage.profile import Profile
-from tests.cli.test_cli import assert_one_line_error, caliper
+from tests.cli.test_cli import REPO, assert_one_line_error, caliper
 from tests.conftest import PASSPHRASE
 from workspace.workspace import Workspace
 
@@ -136,3 +139,45 @@ def test_rotation_refuses_a_broken_audit_log(profile_dir: Path) -> None:
     assert_one_line_error(result, "the key was not rotated")
     assert (profile_dir / "keys.json").read_bytes() == keys_before
     assert not (profile_dir / JOURNAL_FILE).exists()
+
+
+def _phase(journal: Path) -> str | None:
+    try:
+        return str(json.loads(journal.read_text())["phase"])
+    except FileNotFoundError:
+        return None
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("phase", ["rekey-database", "reseal-blobs"])
+def test_rotation_killed_from_outside_while_it_runs_is_finished_by_the_next_unlock(
+    profile_dir: Path, stocked: dict[str, bytes], phase: str
+) -> None:
+    profile = Profile.unlock(profile_dir, PASSPHRASE)
+    for _ in range(3):  # enough sealed data that the kill lands while blobs are re-sealed
+        data = os.urandom(12 << 20)
+        stocked[profile.blobs.put(data)] = data
+    profile.lock()
+    old_keys = (profile_dir / "keys.json").read_bytes()
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("CALIPER_")}
+    environment.update(
+        PYTHONPATH=str(REPO),
+        CALIPER_PASSPHRASE=PASSPHRASE,
+        CALIPER_NEW_PASSPHRASE=NEW_PASSPHRASE,
+    )
+    process = subprocess.Popen(
+        [sys.executable, "-m", "app.cli", "passwd", "--rotate-key", "--profile", str(profile_dir)],
+        env=environment,
+        cwd=REPO,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    journal = profile_dir / JOURNAL_FILE
+    deadline = time.monotonic() + 60
+    while _phase(journal) != phase and process.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.001)
+    process.send_signal(signal.SIGKILL)
+    assert process.wait(timeout=30) == -signal.SIGKILL
+    assert _phase(journal) == phase
+    _assert_rotated(profile_dir, stocked, old_keys)
