@@ -35,7 +35,7 @@ from storage.blob_format import (
     _in_order,
     _Writeback,
 )
-from storage.fileio import disk_full_guard, fsync_directory
+from storage.fileio import DIR_MODE, FILE_MODE, disk_full_guard, fsync_directory
 
 if TYPE_CHECKING:
     from storage.blobs import BlobStore
@@ -74,7 +74,9 @@ class StreamingBlob:
         self._written: list[Future[None]] = []
         try:
             with disk_full_guard("a new blob"):
-                self._file = self._tmp.open("wb", buffering=0)
+                self._file = os.fdopen(
+                    os.open(self._tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE), "wb", 0
+                )
                 hold_while_writing(self._file)
                 self._file.write(_HEADER.pack(_MAGIC, CHUNK_SIZE, self.size))
                 if hasattr(os, "posix_fallocate"):  # blocks allocated now, not while writing
@@ -189,7 +191,7 @@ class StreamingBlob:
         with disk_full_guard(f"blob {target.name[:12]}"):
             os.fsync(self._file.fileno())
             self._file.close()
-            target.parent.mkdir(exist_ok=True)
+            target.parent.mkdir(mode=DIR_MODE, exist_ok=True)
             self._tmp.replace(target)
             fsync_directory(target.parent)
 

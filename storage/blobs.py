@@ -47,7 +47,7 @@ from storage.blob_format import (
 from storage.blob_stream import StreamingBlob
 from storage.database import Database
 from storage.errors import BlobNotFoundError, IntegrityError
-from storage.fileio import atomic_file
+from storage.fileio import DIR_MODE, atomic_file
 from storage.models import BlobRecord
 
 logger = logging.getLogger(__name__)
@@ -203,7 +203,7 @@ class BlobStore:
 
     def __init__(self, root: Path, data_key: bytes, database: Database) -> None:
         self.root = root
-        self.root.mkdir(parents=True, exist_ok=True)
+        self.root.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
         self._chunk_key = derive_subkey(data_key, "caliper-blob-chunks-v1")
         self._aead = AESGCM(self._chunk_key)
         self._name_key = derive_subkey(data_key, "caliper-blob-names-v1")
@@ -282,7 +282,7 @@ class BlobStore:
         target = self.path_of(digest)
         if not target.exists() or (repair and self._replace_if_damaged(digest)):
             raw_digest = bytes.fromhex(digest)
-            target.parent.mkdir(exist_ok=True)
+            target.parent.mkdir(mode=DIR_MODE, exist_ok=True)
             buffers = _Buffers(min(CHUNK_SIZE, size) + _OVERHEAD)
 
             def write(sealed: memoryview) -> None:

@@ -64,6 +64,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="unlock with a recovery key instead of the current passphrase",
     )
     passwd.add_argument(
+        "--rotate-key",
+        action="store_true",
+        help="also replace the data key: re-key the database, re-seal every blob",
+    )
+    passwd.add_argument(
         "--new-passphrase-file",
         metavar="FILE",
         help="read the new passphrase from FILE (else $CALIPER_NEW_PASSPHRASE)",

@@ -18,7 +18,7 @@ from nats.js import JetStreamContext
 from nats.js.kv import KeyValue
 from sqlalchemy import select
 
-from storage.fileio import atomic_file
+from storage.fileio import atomic_file, owner_only_files
 from storage.models import Item, QueueBatch, QueueResult
 from workspace.annotations import Annotation, now_iso
 from workspace.export.formats import formats_for
@@ -257,7 +257,8 @@ def write_out(workspace: Workspace, project: str, out_dir: Path, report: Collect
             session.expunge(row)
     for row in rows:
         try:
-            report.exported += export_result(workspace, row, out_dir)
+            with owner_only_files():  # 0600 files (0700 folders), or stricter under the umask
+                report.exported += export_result(workspace, row, out_dir)
         except ExportError as exc:
             report.rejected.append(f"result {row.result_id}: written as JSON only ({exc})")
         with workspace.profile.database.write() as session:
