@@ -271,7 +271,9 @@ def cmd_queue_collect(args: argparse.Namespace) -> int:
     received = sum(r.received for r in reports)
     flagged = sum(r.flagged for r in reports)
     files = sum(len(r.exported) for r in reports)
-    print(f"{received} new results ({flagged} flagged); {files} files written under {out}.")
+    refused = sum(r.refused for r in reports)
+    also = f", {refused} refused (see above)" if refused else ""
+    print(f"{received} new results ({flagged} flagged{also}); {files} files written under {out}.")
     return EXIT_OK
 
 
