@@ -134,6 +134,8 @@ def test_a_batch_in_a_file_is_not_checked_out_and_its_annotator_is_credited(
 
     # The offline site annotates it and sends the results back in a file.
     cli.ok("batch", "import", str(batch_file), "--project-key", key, "--profile", carol)
+    # If that site syncs other work, it does not claim the file's lease as its own.
+    assert "leases lost" not in cli.ok("sync", "--server", nats_server.url, "--profile", carol)
     assert _submit_all(carol) == 2
     results_file = tmp_path / "site-b-results.clb"
     cli.ok("batch", "export", batch_id, "--out", str(results_file), "--profile", carol)
