@@ -8,7 +8,7 @@ exports are imported back into it.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -16,7 +16,9 @@ from typing import Any
 import pytest
 from nats.js import JetStreamContext
 from PySide6.QtWidgets import QFileDialog, QMessageBox
+from pytestqt.qtbot import QtBot
 
+from app.main_window import MainWindow
 from tests.app.profiles import FAST_KDF, PASSPHRASE
 from tests.sync.robust_support import annotate_and_submit_task
 from tests.sync.sync_support import write_notes
@@ -51,7 +53,11 @@ def _dialog_returns(monkeypatch: pytest.MonkeyPatch, name: str, path: Path) -> N
 
 
 def test_file_menu_imports_a_batch_and_exports_its_results(
-    qtbot, make_window, app_workspace: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    qtbot: QtBot,
+    make_window: Callable[..., MainWindow],
+    app_workspace: Workspace,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     manager, batch_id, path = _batch_file(tmp_path, app_workspace)
     window = make_window()
@@ -79,7 +85,11 @@ def test_file_menu_imports_a_batch_and_exports_its_results(
 
 
 def test_failures_are_one_message_and_change_nothing(
-    qtbot, make_window, app_workspace: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    qtbot: QtBot,
+    make_window: Callable[..., MainWindow],
+    app_workspace: Workspace,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     manager, _batch_id, path = _batch_file(tmp_path, app_workspace)
     manager.lock()
