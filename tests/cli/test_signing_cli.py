@@ -38,7 +38,8 @@ def test_init_makes_a_key_pair_that_whoami_prints(tmp_path: Path) -> None:
     [
         (["alice", "ed25519:1234"], "64 hexadecimal digits"),
         (["alice", "0" * 63 + "g"], "64 hexadecimal digits"),
-        (["Dr Alice", "ed25519:" + "ab" * 32], "cannot be enrolled"),
+        (["../alice", "ed25519:" + "ab" * 32], "cannot be enrolled"),
+        (["al..ice", "ed25519:" + "ab" * 32], "cannot be enrolled"),
         (["alice", "ed25519:" + "ab" * 32, "--project", "Bad_Project"], "not valid on the queue"),
         (["alice", "ed25519:" + "ab" * 32], "holds no project key"),
     ],

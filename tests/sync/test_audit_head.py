@@ -24,7 +24,7 @@ from tests.sync.robust_support import annotate_and_submit, with_js
 from tests.sync.sync_support import join_project, make_workspace, manager_push, run, write_notes
 from tests.sync.test_queue_access import expect_denied, session
 from workspace.sync import protocol
-from workspace.sync.audit_head import check_and_publish, head_key, local_head
+from workspace.sync.audit_head import check_and_publish, head_key
 from workspace.sync.config import SyncConfig, load_config, save_config
 from workspace.sync.connection import ServerAccess
 from workspace.sync.permissions import UserSpec, inbox_prefix_for
@@ -88,8 +88,8 @@ def test_rolled_back_profile_is_detected(secured_nats: SecuredNats, tmp_path: Pa
     second = _sync(alice)
     assert second.sent == 2 and second.audit is not None and second.audit.ok
     assert second.audit.published is not None
-    published_row = local_head(alice)
-    assert published_row is not None
+    published_row = alice.profile.audit.head()
+    assert published_row.seq > 0
     alice.lock()
     intact = _verify_online(secured_nats, profile, tmp_path)
     assert intact.returncode == 0, intact.stderr
@@ -99,7 +99,7 @@ def test_rolled_back_profile_is_detected(secured_nats: SecuredNats, tmp_path: Pa
     alice = _restore(tmp_path / "alice-copy", profile)
     rolled = _sync(alice)
     assert rolled.audit_problem.startswith("Audit log rolled back:")
-    assert f"published row {published_row.sequence}" in rolled.audit_problem
+    assert f"published row {published_row.seq}" in rolled.audit_problem
     assert rolled.audit_problem in rolled.messages
     events = [e["event"] for e in alice.profile.audit.entries(5)]
     assert "sync.audit_head_mismatch" in events
@@ -111,10 +111,10 @@ def test_rolled_back_profile_is_detected(secured_nats: SecuredNats, tmp_path: Pa
 
     # Once the restored log grows past the published row, that row differs: rewritten.
     alice = Workspace.unlock(profile, PASSPHRASE)
-    while (head := local_head(alice)) is None or head.sequence < published_row.sequence:
+    while alice.profile.audit.head().seq < published_row.seq:
         alice.profile.audit.record("test.filler")
     assert _sync(alice).audit_problem.startswith(
-        f"Audit log rewritten: row {published_row.sequence} differs"
+        f"Audit log rewritten: row {published_row.seq} differs"
     )
     alice.lock()
 

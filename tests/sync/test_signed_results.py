@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import json
 import uuid
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+import nats.js.kv
 import pytest
 from nats.js import JetStreamContext
 
@@ -27,13 +29,14 @@ from tests.sync.sync_support import (
     write_notes,
 )
 from workspace.sync import protocol
-from workspace.sync.batch_file import BatchFileError, export_batch, import_batch_file
+from workspace.sync.batch_file import BatchFileError, ImportedFile
+from workspace.sync.batch_transfer import export_file, import_file, server_connector
 from workspace.sync.config import load_config, project_key
-from workspace.sync.documents import encode
+from workspace.sync.documents import DocumentError, encode
 from workspace.sync.envelope import seal
 from workspace.sync.outbox import RESULT_ID_HEADER, pending, result_context
 from workspace.sync.session import sync_once
-from workspace.sync.signers import enrol
+from workspace.sync.signers import EnrolError, enrol, signer_key
 from workspace.sync.signing import (
     ensure_signing_key,
     public_hex,
@@ -51,6 +54,15 @@ def _site(nats: NatsServer, tmp_path: Path, notes: int = 2) -> tuple[Workspace, 
     join_project(alice, manager, nats.url)
     run(sync_once(alice, load_config(alice), pull=10))
     return manager, alice
+
+
+def _export(workspace: Workspace, batch_id: str, out: Path) -> None:
+    run(export_file(workspace, batch_id, out, server_connector(load_config(workspace))))
+
+
+def _import(workspace: Workspace, url: str, path: Path) -> ImportedFile:
+    config = replace(load_config(workspace), server_url=url)
+    return run(import_file(workspace, path, server_connector(config)))
 
 
 def _enrol(manager: Workspace, url: str, annotator: str, workstation: Workspace) -> bool:
@@ -139,7 +151,7 @@ def test_forged_altered_and_unsigned_results_are_refused(
 
     report = collect_results(manager, nats_server.url, tmp_path / "out")
     assert report.received == 0 and report.unverified == []
-    assert len(report.rejected) == 3
+    assert len(report.rejected) == 3 and report.refused == 3
     text = "\n".join(report.rejected)
     assert f"result {by_mallory['result_id']} by alice: signed by key" in text
     assert "which is not enrolled for alice" in text
@@ -176,19 +188,87 @@ def test_results_in_batch_files_are_checked_against_enrolled_keys(
     assert batch_id is not None
     annotate_and_submit(alice)
     results_file = tmp_path / "results.clb"
-    export_batch(alice, batch_id, results_file)
+    _export(alice, batch_id, results_file)
 
     # Another key is enrolled for alice: her file is refused whole, nothing is recorded.
     other = make_workspace(tmp_path / "other", "alice")
     _enrol(manager, nats_server.url, "alice", other)
     before = _profile_bytes(manager)
     with pytest.raises(BatchFileError, match="which is not enrolled for alice"):
-        import_batch_file(manager, results_file)
+        _import(manager, nats_server.url, results_file)
     assert _profile_bytes(manager) == before
 
     # Her own key enrolled as well: the same file is recorded, verified.
     _enrol(manager, nats_server.url, "alice", alice)
-    assert import_batch_file(manager, results_file).count == 1
+    assert _import(manager, nats_server.url, results_file).count == 1
     with manager.profile.database.read() as session:
         (row,) = session.query(QueueResult).all()
         assert row.document["signature_check"]["status"] == "verified"
+
+
+#: Annotator names results may carry that the first enrolment rule refused, and names neither
+#: accepts (a path, "..", a line break, too long).
+_NAMES = ["Dr Alice", "jo@site.org", "Zoë", "a+b", "-", "x" * 64]
+_NOT_NAMES = ["../alice", "al..ice", "alice\n", "a/b", ".alice", " alice", "x" * 65, ""]
+
+
+def _result_template() -> dict[str, Any]:
+    return {
+        "protocol": protocol.PROTOCOL_VERSION,
+        "result_id": str(uuid.uuid4()),
+        "project": PROJECT,
+        "batch_id": "b-1",
+        "group": "g-1",
+        "issue": 1,
+        "task_id": "t-1",
+        "item_digest": "0" * 64,
+        "annotator": "alice",
+        "submitted_at": "2026-01-01T00:00:00+00:00",
+        "late": False,
+        "lease_expires_at": None,
+        "annotations": [],
+        "labelmap": None,
+    }
+
+
+@pytest.mark.parametrize("name", _NAMES + _NOT_NAMES)
+def test_enrolment_accepts_exactly_the_annotators_results_may_carry(name: str) -> None:
+    document = {**_result_template(), "annotator": name}
+    try:
+        encode("result", document)
+    except DocumentError:
+        in_schema = False
+    else:
+        in_schema = True
+    try:
+        key = signer_key(PROJECT, name)
+    except EnrolError:
+        enrollable = False
+    else:
+        enrollable = True
+        assert nats.js.kv.VALID_KEY_RE.fullmatch(key), key
+    assert in_schema == enrollable == (name in _NAMES)
+
+
+def test_signer_keys_of_different_annotators_differ() -> None:
+    keys = {signer_key(PROJECT, name) for name in [*_NAMES, "Dr-20Alice", "Dr_Alice"]}
+    assert len(keys) == len(_NAMES) + 2
+
+
+def test_an_annotator_named_with_spaces_and_at_signs_is_enrolled_and_verified(
+    nats_server: NatsServer, tmp_path: Path
+) -> None:
+    manager, alice = _site(nats_server, tmp_path, notes=1)
+    annotate_and_submit(alice)
+    (entry,) = pending(alice)
+    names = ["Dr Alice", "jo@site.org"]
+    for name in names:
+        assert _enrol(manager, nats_server.url, name, alice) is True
+        document = {**entry.document, "annotator": name, "result_id": str(uuid.uuid4())}
+        _publish(nats_server.url, manager, sign_result(alice, document))
+
+    report = collect_results(manager, nats_server.url, tmp_path / "out")
+    assert report.received == 2 and report.rejected == [] and report.unverified == []
+    written = _written(tmp_path / "out")
+    assert sorted(d["annotator"] for d in written) == sorted(names)
+    assert {d["signature_check"]["status"] for d in written} == {"verified"}

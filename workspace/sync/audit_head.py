@@ -4,7 +4,8 @@ The local audit log proves its own rows are unchanged, but not that it was not r
 an older copy, cut short or rewritten with recomputed hashes by someone who knows the
 passphrase. So at every sync the workstation publishes its head (the last row's id and hash)
 to the queue and, before publishing, checks that its chain still holds the head it published
-last: the row with that id exists and has that hash. A profile that does not is reported
+last (:meth:`storage.audit.AuditLog.extends`: the chain is intact and the row with that id
+exists and has that hash). A profile that does not is reported
 (the sync says so, the event is recorded in the local log) and the head on the queue is left
 as it was, so every later sync and ``caliper audit verify --server`` report it too.
 
@@ -29,9 +30,8 @@ from nats.js.errors import (
     NotFoundError,
 )
 from nats.js.kv import KeyValue
-from sqlalchemy import select
 
-from storage.models import AuditEntry
+from storage.audit import AuditHead
 from workspace.annotations import now_iso
 from workspace.sync import protocol
 from workspace.sync.envelope import EnvelopeError, open_sealed, seal
@@ -48,20 +48,27 @@ _PUBLISH_ATTEMPTS = 5
 
 
 @dataclass(frozen=True)
-class AuditHead:
-    """The last row of an audit chain: its id (sequence) and hash (hex)."""
+class PublishedHead:
+    """A head of the chain as this workstation published it to the queue, and when."""
 
-    sequence: int
-    hash: str
-    published_at: str = ""
+    head: AuditHead
+    published_at: str
+
+    def as_json(self) -> dict[str, object]:
+        """The published fields (the hash in hex), as sealed on the queue."""
+        return {
+            "sequence": self.head.seq,
+            "hash": self.head.hash.hex(),
+            "published_at": self.published_at,
+        }
 
 
 @dataclass(frozen=True)
 class HeadCheck:
     """What the queue's head says about the local chain."""
 
-    published: AuditHead | None  # the head on the queue before this check
-    local: AuditHead | None
+    published: PublishedHead | None  # the head on the queue before this check
+    local: AuditHead  # the local chain's head (row 0 when the log is empty)
     problem: str = ""
 
     @property
@@ -77,52 +84,39 @@ class HeadCheck:
             return "no audit head was published from this profile yet"
         return (
             f"the chain extends the head published {self.published.published_at} "
-            f"(row {self.published.sequence}; now {self.local.sequence if self.local else 0} rows)"
+            f"(row {self.published.head.seq}; now {self.local.seq} rows)"
         )
 
 
 # ---------------------------------------------------------------------- the local chain
-def local_head(workspace: Workspace) -> AuditHead | None:
-    """The last row of the local audit log (None when it is empty)."""
-    with workspace.profile.database.read() as session:
-        row = session.execute(
-            select(AuditEntry.id, AuditEntry.hash).order_by(AuditEntry.id.desc()).limit(1)
-        ).first()
-    return AuditHead(int(row[0]), bytes(row[1]).hex()) if row else None
-
-
-def local_hash_at(workspace: Workspace, sequence: int) -> str | None:
-    """The hash (hex) of local audit row ``sequence``, None when there is no such row."""
-    with workspace.profile.database.read() as session:
-        value = session.scalar(select(AuditEntry.hash).where(AuditEntry.id == sequence))
-    return bytes(value).hex() if value is not None else None
-
-
-def compare(workspace: Workspace, published: AuditHead | None) -> HeadCheck:
-    """Whether the local chain holds ``published`` (the row exists with that hash)."""
-    local = local_head(workspace)
+def compare(workspace: Workspace, published: PublishedHead | None) -> HeadCheck:
+    """Whether the local chain is intact and holds ``published`` (:meth:`AuditLog.extends`)."""
+    audit = workspace.profile.audit
+    local = audit.head()
     if published is None:
         return HeadCheck(None, local)
-    found = local_hash_at(workspace, published.sequence)
-    when = published.published_at
-    if found is None:
-        ends = f"ends at row {local.sequence}" if local else "is empty"
-        return HeadCheck(
-            published,
-            local,
-            f"Audit log rolled back: it {ends}, but this workstation published row "
-            f"{published.sequence} to the queue at {when} (an older copy of the profile, or "
-            "its newest rows deleted).",
+    report = audit.extends(published.head)
+    if report.ok:
+        return HeadCheck(published, local)
+    row, when = published.head.seq, published.published_at
+    if row > local.seq:
+        ends = f"ends at row {local.seq}" if local.seq else "is empty"
+        problem = (
+            f"Audit log rolled back: it {ends}, but this workstation published row {row} to "
+            f"the queue at {when} (an older copy of the profile, or its newest rows deleted)."
         )
-    if found != published.hash:
-        return HeadCheck(
-            published,
-            local,
-            f"Audit log rewritten: row {published.sequence} differs from the one this "
-            f"workstation published to the queue at {when} (a replaced or rolled-back "
-            "profile, or a log rewritten with recomputed hashes).",
+    elif report.first_bad_id == row:
+        problem = (
+            f"Audit log rewritten: row {row} differs from the one this workstation published "
+            f"to the queue at {when} (a replaced or rolled-back profile, or a log rewritten "
+            "with recomputed hashes)."
         )
-    return HeadCheck(published, local)
+    else:
+        problem = (
+            f"Audit log broken at row {report.first_bad_id}: {report.reason} (checked against "
+            f"the head this workstation published to the queue at {when})."
+        )
+    return HeadCheck(published, local, problem)
 
 
 # ---------------------------------------------------------------------- the queue's copy
@@ -163,7 +157,7 @@ async def audit_bucket(js: JetStreamContext, user: str, *, create: bool) -> KeyV
 
 async def read_published(
     kv: KeyValue, workspace: Workspace, bucket: str
-) -> tuple[AuditHead | None, int, str]:
+) -> tuple[PublishedHead | None, int, str]:
     """The head on the queue, its revision (0: none) and a problem reading it ("" if none)."""
     key = head_key(workspace)
     deleted = "Audit head deleted: the head this workstation published was removed from the queue."
@@ -181,7 +175,10 @@ async def read_published(
         body = json.loads(
             open_sealed(derived_key(workspace, _PURPOSE), entry.value, _context(bucket, key))
         )
-        head = AuditHead(int(body["sequence"]), str(body["hash"]), str(body["published_at"]))
+        head = PublishedHead(
+            AuditHead(int(body["sequence"]), bytes.fromhex(str(body["hash"]))),
+            str(body["published_at"]),
+        )
     except (EnvelopeError, ValueError, KeyError, TypeError) as exc:
         return None, revision, f"Audit head on the queue cannot be read ({exc})."
     return head, revision, ""
@@ -195,7 +192,7 @@ async def check_online(js: JetStreamContext, workspace: Workspace, user: str) ->
         return compare(workspace, None)
     published, _, problem = await read_published(kv, workspace, bucket)
     if problem:
-        return HeadCheck(published, local_head(workspace), problem)
+        return HeadCheck(published, workspace.profile.audit.head(), problem)
     return compare(workspace, published)
 
 
@@ -210,7 +207,7 @@ async def check_and_publish(js: JetStreamContext, workspace: Workspace, user: st
     key = head_key(workspace)
     for _ in range(_PUBLISH_ATTEMPTS):
         published, revision, problem = await read_published(kv, workspace, bucket)
-        check = HeadCheck(published, local_head(workspace), problem) if problem else None
+        check = HeadCheck(published, workspace.profile.audit.head(), problem) if problem else None
         check = check or compare(workspace, published)
         if not check.ok:
             workspace.profile.audit.record(
@@ -218,15 +215,14 @@ async def check_and_publish(js: JetStreamContext, workspace: Workspace, user: st
                 bucket,
                 {
                     "problem": check.problem,
-                    "published": published.__dict__ if published else None,
-                    "local": check.local.__dict__ if check.local else None,
+                    "published": published.as_json() if published else None,
+                    "local": {"sequence": check.local.seq, "hash": check.local.hash.hex()},
                 },
             )
             return check
-        head = check.local
-        if head is None:
+        if check.local.seq == 0:
             return check
-        body = {"sequence": head.sequence, "hash": head.hash, "published_at": now_iso()}
+        body = PublishedHead(check.local, now_iso()).as_json()
         value = seal(
             derived_key(workspace, _PURPOSE),
             json.dumps(body, sort_keys=True).encode(),
@@ -240,4 +236,6 @@ async def check_and_publish(js: JetStreamContext, workspace: Workspace, user: st
         except KeyWrongLastSequenceError:
             continue  # another sync of this profile published meanwhile: check again
         return check
-    return HeadCheck(None, local_head(workspace), "Audit head: the queue kept changing it.")
+    return HeadCheck(
+        None, workspace.profile.audit.head(), "Audit head: the queue kept changing it."
+    )

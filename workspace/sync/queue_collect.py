@@ -18,14 +18,14 @@ from nats.js import JetStreamContext
 from nats.js.kv import KeyValue
 from sqlalchemy import select
 
-from storage.fileio import atomic_file
+from storage.fileio import atomic_file, owner_only_files
 from storage.models import Item, QueueBatch, QueueResult
 from workspace.annotations import Annotation, now_iso
 from workspace.export.formats import formats_for
 from workspace.export.item_export import write_open_format
 from workspace.export.labelmap_files import ExportError, write_labelmap
 from workspace.items import ItemSummary
-from workspace.sync import protocol
+from workspace.sync import protocol, safe_names
 from workspace.sync.config import project_key
 from workspace.sync.connection import raise_if_refused
 from workspace.sync.documents import DocumentError, decode
@@ -33,6 +33,7 @@ from workspace.sync.envelope import EnvelopeError, open_sealed
 from workspace.sync.leases import read_lease
 from workspace.sync.outbox import RESULT_ID_HEADER, result_context
 from workspace.sync.payloads import PayloadError, download
+from workspace.sync.safe_names import UnsafeNameError
 from workspace.sync.signers import SignerDirectory
 from workspace.volume.geometry import VolumeGeometry
 from workspace.volume.model import LabelMap, Segment
@@ -57,6 +58,7 @@ class CollectReport:
     rejected: list[str] = field(default_factory=list)
     exported: list[Path] = field(default_factory=list)
     flagged: int = 0
+    refused: int = 0
     #: Results written but not verified (their annotator has no enrolled key), one line each.
     unverified: list[str] = field(default_factory=list)
 
@@ -104,6 +106,7 @@ async def _receive_one(
             raise DocumentError("the result does not match its message headers")
     except (EnvelopeError, DocumentError) as exc:
         report.rejected.append(f"result {result_id or '?'}: {exc}")
+        report.refused += 1
         await message.term()
         return
     with workspace.profile.database.read() as session:
@@ -116,6 +119,7 @@ async def _receive_one(
     if signature.status == "refused":
         report.rejected.append(f"result {result_id} by {document['annotator']}: {signature.detail}")
         workspace.profile.audit.record("queue.refuse", result_id, signature.as_json())
+        report.refused += 1
         await message.term()
         return
     document = {**document, "signature_check": signature.as_json()}
@@ -231,8 +235,10 @@ def _annotations(document: dict[str, Any], item_id: str) -> list[Annotation]:
 
 
 def result_folder(out_dir: Path, row: QueueResult) -> Path:
-    """Where one result's files go: ``<batch>/<task>/<annotator>-<result id>``."""
-    return out_dir / row.batch_id / row.task_id / f"{row.annotator}-{row.result_id}"
+    """Where one result's files go: ``<batch>/<task>/<annotator>-<result id>`` (checked)."""
+    return safe_names.result_folder(
+        out_dir, row.batch_id, row.task_id, row.annotator, row.result_id
+    )
 
 
 def export_result(workspace: Workspace, row: QueueResult, out_dir: Path) -> list[Path]:
@@ -275,7 +281,12 @@ def write_out(workspace: Workspace, project: str, out_dir: Path, report: Collect
             session.expunge(row)
     for row in rows:
         try:
-            report.exported += export_result(workspace, row, out_dir)
+            with owner_only_files():  # 0600 files (0700 folders), or stricter under the umask
+                report.exported += export_result(workspace, row, out_dir)
+        except UnsafeNameError as exc:
+            report.rejected.append(f"result {row.result_id!r} refused, nothing written: {exc}")
+            report.refused += 1
+            continue
         except ExportError as exc:
             report.rejected.append(f"result {row.result_id}: written as JSON only ({exc})")
         with workspace.profile.database.write() as session:

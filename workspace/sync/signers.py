@@ -34,7 +34,7 @@ from nats.js.errors import (
 from nats.js.kv import KeyValue
 
 from workspace.annotations import now_iso
-from workspace.sync import protocol
+from workspace.sync import protocol, safe_names
 from workspace.sync.envelope import EnvelopeError, open_sealed, seal
 from workspace.sync.queue_setup import lease_replicas
 from workspace.sync.signing import fingerprint, parse_public_key, signature_valid
@@ -44,7 +44,8 @@ if TYPE_CHECKING:
 
 #: The manager's copy of the enrolments: ``{project: {annotator: [public key hex, ...]}}``.
 ENROLLED_SETTING = "sync.enrolled_keys"
-_ANNOTATOR = re.compile(r"^[A-Za-z0-9_-]{1,100}$")
+#: Characters an annotator name keeps in a KV key; any other is written ``=XX`` per UTF-8 byte.
+_KEY_PLAIN = re.compile(r"[A-Za-z0-9_-]")
 
 Status = Literal["verified", "unverified", "refused"]
 
@@ -66,18 +67,33 @@ class SignatureCheck:
 
 
 def check_annotator(annotator: str) -> str:
-    """``annotator`` if it can name an enrolment, else :class:`EnrolError`."""
-    if not _ANNOTATOR.match(annotator):
+    """``annotator`` if results may name it (the result schema's pattern), else :class:`EnrolError`.
+
+    One rule for both: :func:`workspace.sync.safe_names.path_component` checks the pattern
+    of ``resources/sync/result.schema.json``, so every valid annotator can be enrolled.
+    """
+    try:
+        return safe_names.path_component("annotator", annotator)
+    except safe_names.UnsafeNameError:
         raise EnrolError(
-            f"Annotator name {annotator!r} cannot be enrolled: use letters, digits, '-' and '_' "
-            "(at most 100)."
-        )
-    return annotator
+            f"Annotator name {annotator!r} cannot be enrolled: results never carry it (use "
+            "letters, digits, spaces and . @ + - _, at most 64, starting with a letter, digit, "
+            "'_', '@', '+' or '-', and no '..')."
+        ) from None
+
+
+def _key_token(annotator: str) -> str:
+    """``annotator`` as one KV key token: ``=`` and two hex digits for each byte of any
+    character but ASCII letters, digits, ``-`` and ``_`` (so ``Dr Alice`` is ``Dr=20Alice``)."""
+    return "".join(
+        c if _KEY_PLAIN.fullmatch(c) else "".join(f"={b:02X}" for b in c.encode())
+        for c in annotator
+    )
 
 
 def signer_key(project: str, annotator: str) -> str:
     """The KV key of an annotator's enrolment in ``project``."""
-    return f"{protocol.check_name('Project', project)}.{check_annotator(annotator)}"
+    return f"{protocol.check_name('Project', project)}.{_key_token(check_annotator(annotator))}"
 
 
 def _context(project: str, annotator: str) -> str:
@@ -221,7 +237,7 @@ class SignerDirectory:
         if annotator in self._cache:
             return self._cache[annotator]
         found: frozenset[str] | SignatureCheck
-        kv = await self._bucket() if _ANNOTATOR.match(annotator) else None
+        kv = await self._bucket()
         if kv is None:
             found = frozenset()
         else:
