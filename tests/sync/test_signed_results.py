@@ -29,7 +29,12 @@ from tests.sync.sync_support import (
     write_notes,
 )
 from workspace.sync import protocol
-from workspace.sync.batch_file import BatchFileError, ImportedFile
+from workspace.sync.batch_file import (
+    BatchFileError,
+    ImportedFile,
+    results_index,
+    write_batch_file,
+)
 from workspace.sync.batch_transfer import export_file, import_file, server_connector
 from workspace.sync.config import load_config, project_key
 from workspace.sync.documents import DocumentError, encode
@@ -272,3 +277,23 @@ def test_an_annotator_named_with_spaces_and_at_signs_is_enrolled_and_verified(
     written = _written(tmp_path / "out")
     assert sorted(d["annotator"] for d in written) == sorted(names)
     assert {d["signature_check"]["status"] for d in written} == {"verified"}
+
+
+def test_a_result_of_another_project_in_a_batch_file_refuses_the_file(
+    nats_server: NatsServer, tmp_path: Path
+) -> None:
+    # Checked against the enrolments of the project it names, it would pass as unverified.
+    manager, alice = _site(nats_server, tmp_path, notes=1)
+    (task,) = alice.tasks()
+    assert task.batch_id is not None
+    annotate_and_submit(alice)
+    _enrol(manager, nats_server.url, "alice", alice)
+    project, index = results_index(alice, task.batch_id)
+    (result,) = index["results"]
+    index["results"] = [sign_result(alice, {**result, "project": "elsewhere"})]
+    crafted = tmp_path / "crafted.clb"
+    write_batch_file(alice, crafted, project, task.batch_id, index)
+    before = _profile_bytes(manager)
+    with pytest.raises(BatchFileError, match="belongs to another batch"):
+        _import(manager, nats_server.url, crafted)
+    assert _profile_bytes(manager) == before
