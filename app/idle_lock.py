@@ -50,6 +50,11 @@ class IdleLock(QObject):
         """True while counting down."""
         return self._timer.isActive()
 
+    @property
+    def remaining_ms(self) -> int:
+        """Time left before locking (-1 when not counting down)."""
+        return self._timer.remainingTime()
+
     def set_interval_ms(self, interval_ms: int) -> None:
         """Change the idle time; 0 or less stops the lock altogether."""
         if interval_ms <= 0:

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from storage.models import Item, ItemBlob
 from storage.profile import Profile
+from workspace.errors import NotFoundError
 from workspace.importers.base import ImportedItem
 
 
@@ -128,10 +129,10 @@ def list_items(session: Session, modality: str | None = None) -> list[ItemSummar
 
 
 def get_item(session: Session, item_id: str) -> ItemSummary:
-    """The item with ``item_id``; KeyError with a clear message if absent."""
+    """The item with ``item_id``; :class:`NotFoundError` if absent."""
     row = session.get(Item, item_id)
     if row is None:
-        raise KeyError(f"No item with id {item_id} in this profile.")
+        raise NotFoundError(f"No item with id {item_id} in this profile.")
     return _summary(row)
 
 

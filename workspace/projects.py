@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from storage.models import Batch, Item, LabelSchemaRecord, Project, Task
 from workspace.annotations import now_iso
+from workspace.errors import NotFoundError
 from workspace.schema import LabelSchema, parse_schema, schema_to_document
 from workspace.tasks import TaskStatus, check_transition
 
@@ -50,10 +51,10 @@ def save_schema(session: Session, schema: LabelSchema) -> None:
 
 
 def load_schema(session: Session, schema_id: str) -> LabelSchema:
-    """A stored label schema (KeyError with a clear message if absent)."""
+    """A stored label schema (:class:`NotFoundError` if absent)."""
     row = session.get(LabelSchemaRecord, schema_id)
     if row is None:
-        raise KeyError(f"No label schema '{schema_id}' in this profile.")
+        raise NotFoundError(f"No label schema '{schema_id}' in this profile.")
     return parse_schema(dict(row.document), source=f"profile:{schema_id}")
 
 
@@ -130,7 +131,7 @@ def set_task_status(session: Session, task_id: str, status: TaskStatus) -> TaskS
     """Move a task to ``status`` if the workflow allows it; returns the old status."""
     task = session.get(Task, task_id)
     if task is None:
-        raise KeyError(f"No task with id {task_id}.")
+        raise NotFoundError(f"No task with id {task_id} in this profile.")
     old = TaskStatus(task.status)
     check_transition(old, status)
     task.status = status.value

@@ -24,6 +24,8 @@ from collections.abc import Mapping
 from enum import StrEnum
 from types import MappingProxyType
 
+from workspace.errors import WorkspaceError
+
 __all__ = [
     "TRANSITIONS",
     "InvalidTransitionError",
@@ -59,7 +61,7 @@ TRANSITIONS: Mapping[TaskStatus, tuple[TaskStatus, ...]] = MappingProxyType(
 )
 
 
-class InvalidTransitionError(ValueError):
+class InvalidTransitionError(WorkspaceError, ValueError):
     """A task was asked to move between two statuses that are not linked."""
 
     def __init__(self, old: TaskStatus, new: TaskStatus) -> None:

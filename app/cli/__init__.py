@@ -2,7 +2,9 @@
 
 Every command takes ``--profile DIR`` (or ``CALIPER_PROFILE``) and reads the passphrase from
 ``CALIPER_PASSPHRASE``, ``--passphrase-file FILE`` or a prompt. Errors are one line on stderr
-and a non-zero exit, never a traceback (set ``CALIPER_DEBUG=1`` to see one).
+and a non-zero exit, never a traceback (set ``CALIPER_DEBUG=1`` to see one): the domain errors
+(:class:`CliError`, :class:`StorageError`, :class:`WorkspaceError`) and OS errors say what went
+wrong; anything else is a bug, reported as an internal error.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from app.cli.common import EXIT_ERROR, EXIT_INTERNAL, CliError
 from app.cli.gui_commands import cmd_open
 from app.cli.parser import build_parser
 from storage.errors import StorageError, WrongPassphraseError
+from workspace.errors import WorkspaceError
 
 __all__ = ["build_parser", "main"]
 
@@ -32,11 +35,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except WrongPassphraseError as exc:
         print(f"caliper: {exc} Nothing was changed.", file=sys.stderr)
         return EXIT_ERROR
-    except (StorageError, KeyError, ValueError, OSError) as exc:
+    except (StorageError, WorkspaceError, OSError) as exc:  # each says itself in one sentence
         if os.environ.get("CALIPER_DEBUG"):
             raise
-        message = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
-        print(f"caliper: {message}", file=sys.stderr)
+        print(f"caliper: {exc}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
         print("caliper: interrupted", file=sys.stderr)

@@ -55,14 +55,15 @@ def test_lock_now_action(qtbot, make_window, app_workspace):
 
 
 def test_input_postpones_the_lock(qtbot):
-    lock = IdleLock(400)
+    lock = IdleLock(600)
     fired: list[bool] = []
     lock.timed_out.connect(lambda: fired.append(True))
     lock.start()
-    for _ in range(4):
-        qtbot.wait(200)
+    for _ in range(4):  # 4 x 200 ms: longer than the idle time, input every third of it
+        qtbot.waitUntil(lambda: 0 <= lock.remaining_ms < 400, timeout=2000)
         key = QKeyEvent(QEvent.Type.KeyPress, Qt.Key.Key_Shift, Qt.KeyboardModifier.NoModifier)
         QApplication.sendEvent(QApplication.instance(), key)
+        assert lock.remaining_ms > 400  # the key press started the countdown again
     assert not fired
     qtbot.waitUntil(lambda: bool(fired), timeout=2000)
     assert not lock.is_active

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from pathlib import Path
 
@@ -23,6 +24,20 @@ from workspace.sync.permissions import inbox_prefix_for
 from workspace.workspace import Workspace
 
 SYNC_TIMEOUT_MS = 30_000
+
+
+class _CountedGate(threading.Event):
+    """The sync worker's pause flag, counting how often the download found itself held."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.held = 0
+
+    def is_set(self) -> bool:
+        paused = super().is_set()
+        if paused and threading.current_thread() is not threading.main_thread():
+            self.held += 1  # the download's own check (the GUI thread's are not counted)
+        return paused
 
 
 def _configure(qtbot, panel: SyncPanelDock, url: str, manager: Workspace, **fields: str) -> None:
@@ -152,6 +167,7 @@ def test_pause_holds_the_download_and_resume_finishes_it(
     manager_push(manager, nats_server.url, write_notes(tmp_path / "notes", 4))
     window = make_window()
     panel = window.sync_panel
+    gate = panel.worker._pause = _CountedGate()  # counts the download's looks at the pause
     _configure(qtbot, panel, nats_server.url, manager)
     panel.count_spin.setValue(2)
 
@@ -159,7 +175,8 @@ def test_pause_holds_the_download_and_resume_finishes_it(
     qtbot.mouseClick(panel.pause_button, Qt.MouseButton.LeftButton)
     assert panel.worker.is_paused and panel.pause_button.text() == "Resume"
     qtbot.waitUntil(lambda: len(panel.batch_texts()) == 1)  # claimed, held before its files
-    qtbot.wait(700)
+    held = gate.held
+    qtbot.waitUntil(lambda: gate.held >= held + 3, timeout=SYNC_TIMEOUT_MS)  # still held
     assert panel.worker.running and app_workspace.tasks() == []
     assert next(iter(panel.batch_texts().values()))[2].startswith("paused")
 

@@ -10,6 +10,7 @@ import numpy as np
 import numpy.typing as npt
 from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
+from workspace.errors import DamagedSegmentationError, NoSegmentationError
 from workspace.volume.model import LabelMap, Volume
 from workspace.volume.segmentation import load_segmentation
 from workspace.workspace import Workspace
@@ -44,12 +45,14 @@ def load_item(workspace: Workspace, item_id: str, stage: Callable[[str], None]) 
     volume = workspace.load_volume(item_id)
     stage("Reading the segmentation…")
     try:
-        label_map: LabelMap | None = load_segmentation(workspace, item_id)
-    except KeyError:
+        label_map = load_segmentation(workspace, item_id)
+    except NoSegmentationError:
         return Loaded(volume, None)
-    assert label_map is not None
-    if label_map.labels.shape != volume.voxels.shape:
-        return Loaded(volume, None, problem="The stored segmentation is not on this volume's grid.")
+    if label_map.labels.shape != volume.voxels.shape:  # never shown as an empty one instead
+        raise DamagedSegmentationError(
+            f"its stored segmentation is {label_map.labels.shape} voxels, the volume "
+            f"{volume.voxels.shape}: it is not a segmentation of this volume."
+        )
     stage("Measuring the segments…")
     return Loaded(volume, label_map, label_counts(label_map.labels))
 

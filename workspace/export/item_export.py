@@ -19,6 +19,7 @@ from pydicom.sr.coding import Code
 
 from storage.fileio import owner_only_files
 from workspace.annotations import Annotation
+from workspace.errors import NoSegmentationError
 from workspace.export.brat import RELATION, write_brat
 from workspace.export.dicom_seg import SegmentCoding, default_coding, write_dicom_seg
 from workspace.export.formats import FORMAT_MODALITY, FORMATS, annotation_name, formats_for
@@ -267,7 +268,7 @@ def _write(workspace: Workspace, item_id: str, fmt: str, out: Path) -> list[Path
     document["landmarks"], document["boxes"] = _markups(workspace, item_id)
     try:
         document["segments"] = segment_statistics(load_segmentation(workspace, item_id))
-    except KeyError:
+    except NoSegmentationError:  # a damaged one is an error, never an empty list
         document["segments"] = []
     out.write_text(json.dumps(document, indent=2, ensure_ascii=False), encoding="utf-8")
     return [out]

@@ -9,13 +9,14 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from workspace.errors import WorkspaceError
 from workspace.volume.model import LabelMap, Segment
 
 NIFTI_SUFFIXES = (".nii", ".nii.gz")
 NRRD_SUFFIXES = (".nrrd", ".nhdr")
 
 
-class ExportError(Exception):
+class ExportError(WorkspaceError):
     """An export that cannot be written; the message is one clear sentence."""
 
 

@@ -24,6 +24,7 @@ from enum import Enum
 import numpy as np
 import numpy.typing as npt
 
+from workspace.errors import WorkspaceError
 from workspace.segmentation.delta import BBox, bbox_region
 from workspace.segmentation.document import SegmentationDocument
 from workspace.volume.model import Volume
@@ -39,7 +40,7 @@ class EditRule(Enum):
     ALLOW_OVERLAP = "allow_overlap"
 
 
-class EditError(ValueError):
+class EditError(WorkspaceError, ValueError):
     """An edit that the editable area or the inputs do not allow; the message says why."""
 
 

@@ -15,11 +15,18 @@ from sqlalchemy import select
 from storage.database import Database
 from storage.models import LabelMapDeltaRecord
 from workspace.annotations import Annotation
+from workspace.errors import NoSegmentationError, WorkspaceError
 from workspace.schema import LabelSchema
 from workspace.segmentation.delta import Labels, apply_payload
 from workspace.segmentation.document import SegmentationDocument
 from workspace.volume.geometry import VolumeGeometry
-from workspace.volume.segmentation import KIND, load_segmentation, save_segmentation
+from workspace.volume.segmentation import (
+    DAMAGE,
+    KIND,
+    damaged,
+    load_segmentation,
+    save_segmentation,
+)
 
 if TYPE_CHECKING:
     from workspace.workspace import Workspace
@@ -31,7 +38,10 @@ def _newest_record(annotations: list[Annotation]) -> Annotation | None:
 
 
 def replay_deltas(database: Database, item_id: str, base: Labels, after_seq: int = 0) -> Labels:
-    """``base`` (copied) with the item's stored deltas after ``after_seq`` applied in order."""
+    """``base`` (copied) with the item's stored deltas after ``after_seq`` applied in order.
+
+    :class:`DamagedSegmentationError` if a stored delta cannot be decoded or does not fit.
+    """
     labels = np.array(base, copy=True)
     query = (
         select(LabelMapDeltaRecord.bbox, LabelMapDeltaRecord.dtype, LabelMapDeltaRecord.voxels)
@@ -40,9 +50,12 @@ def replay_deltas(database: Database, item_id: str, base: Labels, after_seq: int
     )
     with database.read() as session:
         for bbox, dtype, voxels in session.execute(query):
-            if np.dtype(dtype) != labels.dtype:
-                raise ValueError(f"a stored delta holds {dtype} labels, the map {labels.dtype}")
-            apply_payload(labels, bbox, dtype, voxels)
+            try:
+                if np.dtype(dtype) != labels.dtype:
+                    raise ValueError(f"an edit holds {dtype} labels, the map {labels.dtype}")
+                apply_payload(labels, bbox, dtype, voxels)
+            except DAMAGE as exc:
+                raise damaged(item_id, exc) from None
     return labels
 
 
@@ -50,11 +63,14 @@ def replay(workspace: Workspace, item_id: str) -> Labels:
     """The item's label map rebuilt from the store alone: newest snapshot + the deltas after it."""
     record = _newest_record(workspace.annotations(item_id))
     if record is None:
-        raise KeyError(f"Item {item_id} has no segmentation yet.")
+        raise NoSegmentationError(f"Item {item_id} has no segmentation yet.")
     data = record.data
-    geometry = VolumeGeometry.from_json(data["geometry"])
-    raw = zlib.decompress(workspace.profile.blobs.get(data["snapshot"]))
-    base = np.frombuffer(raw, dtype=np.dtype(data["dtype"])).reshape(geometry.shape)
+    try:
+        geometry = VolumeGeometry.from_json(data["geometry"])
+        raw = zlib.decompress(workspace.profile.blobs.get(data["snapshot"]))
+        base = np.frombuffer(raw, dtype=np.dtype(data["dtype"])).reshape(geometry.shape)
+    except DAMAGE as exc:
+        raise damaged(item_id, exc) from None
     return replay_deltas(workspace.profile.database, item_id, base, int(data.get("after_seq", 0)))
 
 
@@ -70,7 +86,7 @@ def open_segmentation(
     if _newest_record(annotations.all()) is None:
         item = workspace.item(item_id)
         if "volume" not in item.meta:
-            raise ValueError(f"Item {item_id} is not a stored volume.")
+            raise WorkspaceError(f"Item {item_id} is not a stored volume.")
         geometry = VolumeGeometry.from_json(item.meta["volume"]["geometry"])
         empty = SegmentationDocument.new(item_id, geometry, schema or workspace.schema_for(item))
         stack = workspace.command_stack(item_id)

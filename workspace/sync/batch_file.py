@@ -32,6 +32,7 @@ from sqlalchemy import select
 from storage.fileio import atomic_file
 from storage.models import QueueBatch, QueueResult, SyncCheckout, SyncOutboxEntry
 from workspace.annotations import now_iso
+from workspace.errors import WorkspaceError
 from workspace.settings import get_setting, set_setting
 from workspace.sync.config import project_key
 from workspace.sync.documents import DocumentError, decode, encode, manifest_files
@@ -52,7 +53,7 @@ _MAX_RECORD = 8 * 1024**3
 SOURCES_KEY = "sync.batch_file_sources"
 
 
-class BatchFileError(ValueError):
+class BatchFileError(WorkspaceError, ValueError):
     """A batch file that cannot be used (damaged, truncated, wrong key); one clear message."""
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING
 
+from workspace.errors import WorkspaceError
 from workspace.sync.envelope import KEY_BYTES
 from workspace.sync.protocol import check_name
 
@@ -15,7 +16,7 @@ CONFIG_KEY = "sync.config"
 PROJECT_KEYS_KEY = "sync.project_keys"
 
 
-class SyncConfigError(ValueError):
+class SyncConfigError(WorkspaceError, ValueError):
     """A sync setting that is missing or unusable; the message says which."""
 
 

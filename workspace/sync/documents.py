@@ -13,12 +13,13 @@ from pathlib import Path
 from typing import Any
 
 import resources
+from workspace.errors import WorkspaceError
 from workspace.sync.protocol import PROTOCOL_VERSION, READABLE_PROTOCOLS
 
 SCHEMA_DIR = Path(resources.__file__).parent / "sync"
 
 
-class DocumentError(ValueError):
+class DocumentError(WorkspaceError, ValueError):
     """A manifest or result that does not follow the protocol."""
 
 

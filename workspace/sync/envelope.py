@@ -19,6 +19,8 @@ from concurrent.futures import ThreadPoolExecutor
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from workspace.errors import WorkspaceError
+
 MAGIC = b"CLPE"
 FORMAT = 1
 KEY_BYTES = 32
@@ -30,7 +32,7 @@ _PARALLEL_FROM = 2 * SEGMENT_SIZE
 _POOL = ThreadPoolExecutor(max_workers=max(2, min(4, os.cpu_count() or 2)))
 
 
-class EnvelopeError(ValueError):
+class EnvelopeError(WorkspaceError, ValueError):
     """Bytes that are not a valid envelope for this key and context (tampered or truncated)."""
 
 

@@ -22,6 +22,7 @@ from sqlalchemy import select
 
 from storage.models import SyncCheckout, SyncOutboxEntry, Task
 from workspace.annotations import now_iso
+from workspace.errors import WorkspaceError
 from workspace.sync import protocol
 from workspace.sync.checkout import PROJECT_HEADER, Clock, utc_now
 from workspace.sync.config import load_config, project_key
@@ -39,7 +40,7 @@ if TYPE_CHECKING:
 RESULT_ID_HEADER = "Nats-Msg-Id"
 
 
-class SubmitError(ValueError):
+class SubmitError(WorkspaceError, ValueError):
     """A task that cannot be submitted to the queue; the message says why."""
 
 

@@ -14,6 +14,7 @@ from nats.js.api import ObjectMeta, ObjectMetaOptions
 from nats.js.errors import NotFoundError
 from nats.js.object_store import ObjectStore
 
+from workspace.errors import WorkspaceError
 from workspace.sync.envelope import EnvelopeError, open_sealed, seal, sealed_size
 
 #: Chunk size of objects on the server (below nats-server's default 1 MiB max payload).
@@ -22,7 +23,7 @@ OBJECT_CHUNK = 512 * 1024
 CHUNK_TIMEOUT_S = 15.0
 
 
-class PayloadError(ValueError):
+class PayloadError(WorkspaceError, ValueError):
     """An object that is missing, altered or cut short; the message names it."""
 
 

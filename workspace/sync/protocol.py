@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import re
 
+from workspace.errors import WorkspaceError
+
 PROTOCOL_VERSION = 2
 #: Versions this Caliper reads. Version 2 added the optional ``signature`` of a result (and
 #: the audit-head and signer buckets); a version-1 document is still read, its result
@@ -49,7 +51,7 @@ AUDIT_BUCKET = "audit"
 DEFAULT_LEASE_DAYS = 7.0
 
 
-class ProtocolNameError(ValueError):
+class ProtocolNameError(WorkspaceError, ValueError):
     """A track or project name that cannot be used on the queue."""
 
 

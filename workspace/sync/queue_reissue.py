@@ -11,6 +11,7 @@ from nats.js import JetStreamContext
 from nats.js.errors import NotFoundError
 
 from storage.models import QueueBatch
+from workspace.errors import WorkspaceError
 from workspace.sync import protocol
 from workspace.sync.checkout import BATCH_HEADER, Clock, utc_now
 from workspace.sync.config import project_key
@@ -21,7 +22,7 @@ if TYPE_CHECKING:
     from workspace.workspace import Workspace
 
 
-class ReissueError(ValueError):
+class ReissueError(WorkspaceError, ValueError):
     """A batch that cannot be reissued now; the message says why."""
 
 

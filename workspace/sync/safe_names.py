@@ -14,6 +14,7 @@ import re
 from functools import cache
 from pathlib import Path
 
+from workspace.errors import WorkspaceError
 from workspace.sync.documents import SCHEMA_DIR
 
 #: Result fields used in paths, and what the message calls them.
@@ -25,7 +26,7 @@ _FIELDS = {
 }
 
 
-class UnsafeNameError(ValueError):
+class UnsafeNameError(WorkspaceError, ValueError):
     """An id or name that cannot be one path component; the message names it."""
 
 

@@ -34,6 +34,7 @@ from nats.js.errors import (
 from nats.js.kv import KeyValue
 
 from workspace.annotations import now_iso
+from workspace.errors import WorkspaceError
 from workspace.sync import protocol, safe_names
 from workspace.sync.envelope import EnvelopeError, open_sealed, seal
 from workspace.sync.queue_setup import lease_replicas
@@ -50,7 +51,7 @@ _KEY_PLAIN = re.compile(r"[A-Za-z0-9_-]")
 Status = Literal["verified", "unverified", "refused"]
 
 
-class EnrolError(ValueError):
+class EnrolError(WorkspaceError, ValueError):
     """An enrolment that cannot be made or read; the message says why."""
 
 

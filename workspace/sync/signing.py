@@ -22,6 +22,8 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey,
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
+from workspace.errors import WorkspaceError
+
 if TYPE_CHECKING:
     from workspace.workspace import Workspace
 
@@ -32,7 +34,7 @@ _DOMAIN = b"caliper result signature v1\x00"
 _HEX_KEY = re.compile(r"^[0-9a-f]{64}$")
 
 
-class SigningKeyError(ValueError):
+class SigningKeyError(WorkspaceError, ValueError):
     """A public key or stored signing key that cannot be used; the message says why."""
 
 

@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 
 from storage.models import LabelMapDeltaRecord
 from workspace.annotations import AddAnnotation, Annotation, UpdateAnnotation
+from workspace.errors import DamagedSegmentationError, NoSegmentationError, WorkspaceError
 from workspace.volume.geometry import VolumeGeometry
 from workspace.volume.image_header import ImageFileError, inspect_image
 from workspace.volume.labelmap_edit import apply_stored_delta
@@ -33,7 +34,7 @@ PALETTE = ["#e6194b", "#3cb44b", "#4363d8", "#f58231", "#911eb4", "#46f0f0", "#f
            "#bcf60c", "#fabebe", "#008080"]  # fmt: skip
 
 
-class SegmentationImportError(Exception):
+class SegmentationImportError(WorkspaceError):
     """A label map that does not fit its volume; the message says why."""
 
 
@@ -66,26 +67,50 @@ def save_segmentation(workspace: Workspace, item_id: str, labels: LabelMap, sour
     return existing.id
 
 
+#: What reading a damaged record, snapshot or delta raises (turned into one sentence).
+DAMAGE = (KeyError, TypeError, ValueError, IndexError, MemoryError, zlib.error)
+
+
+def damaged(item_id: str, problem: BaseException) -> DamagedSegmentationError:
+    """The error for item ``item_id``'s stored segmentation failing to read back."""
+    reason = problem.args[0] if isinstance(problem, KeyError) and problem.args else problem
+    return DamagedSegmentationError(
+        f"The stored segmentation of item {item_id} is damaged ({reason or type(problem).__name__})"
+        "; it is neither shown nor exported. Import a saved copy with "
+        f"`caliper import FILE --segmentation-of {item_id}`."
+    )
+
+
 def load_segmentation(workspace: Workspace, item_id: str) -> LabelMap:
-    """The item's newest segmentation snapshot (KeyError with a clear message if none)."""
+    """The item's newest segmentation snapshot with the edits stored after it.
+
+    :class:`NoSegmentationError` if it has none; :class:`DamagedSegmentationError` if the
+    stored record, snapshot or an edit cannot be read back (never an empty map instead).
+    """
     record = _record(workspace, item_id)
     if record is None:
-        raise KeyError(f"Item {item_id} has no segmentation yet.")
+        raise NoSegmentationError(f"Item {item_id} has no segmentation yet.")
     data = record.data
-    geometry = VolumeGeometry.from_json(data["geometry"])
-    labels = unpack_labels(workspace.profile.blobs.get(data["snapshot"]), data["dtype"], geometry)
-    with workspace.profile.database.read() as session:
-        steps = session.execute(
-            select(LabelMapDeltaRecord.bbox, LabelMapDeltaRecord.dtype, LabelMapDeltaRecord.voxels)
-            .where(
-                LabelMapDeltaRecord.item_id == item_id,
-                LabelMapDeltaRecord.seq > int(data.get("after_seq", 0)),
+    try:
+        geometry = VolumeGeometry.from_json(data["geometry"])
+        snapshot = workspace.profile.blobs.get(data["snapshot"])
+        labels = unpack_labels(snapshot, data["dtype"], geometry)
+        with workspace.profile.database.read() as session:
+            steps = session.execute(
+                select(
+                    LabelMapDeltaRecord.bbox, LabelMapDeltaRecord.dtype, LabelMapDeltaRecord.voxels
+                )
+                .where(
+                    LabelMapDeltaRecord.item_id == item_id,
+                    LabelMapDeltaRecord.seq > int(data.get("after_seq", 0)),
+                )
+                .order_by(LabelMapDeltaRecord.seq)
             )
-            .order_by(LabelMapDeltaRecord.seq)
-        )
-        for bbox, dtype, voxels in steps:
-            apply_stored_delta(labels, bbox, dtype, voxels)
-    return LabelMap(labels, geometry, [Segment(**s) for s in data["segments"]])
+            for bbox, dtype, voxels in steps:
+                apply_stored_delta(labels, bbox, dtype, voxels)
+        return LabelMap(labels, geometry, [Segment(**s) for s in data["segments"]])
+    except DAMAGE as exc:
+        raise damaged(item_id, exc) from None
 
 
 def pack_labels(array: npt.NDArray[Any]) -> bytes:

@@ -17,6 +17,7 @@ import numpy.typing as npt
 
 from storage.blob_stream import StreamingBlob
 from storage.blobs import BlobStore
+from workspace.errors import NotFoundError
 from workspace.items import ItemFile, SealedFiles
 from workspace.volume.dicom_series import AssembledVolume, SourceFile, VoxelSink
 from workspace.volume.geometry import VolumeGeometry
@@ -135,7 +136,7 @@ def load_source_headers(blobs: BlobStore, meta: dict[str, Any]) -> list[pydicom.
     """The source DICOM headers of a stored volume, in slice order (for exports)."""
     entry = _entry(meta)
     if "headers" not in entry:
-        raise KeyError(
+        raise NotFoundError(
             "This volume was not imported from DICOM, so there are no source images to "
             "reference; export it as NIfTI or NRRD instead."
         )
@@ -148,7 +149,7 @@ def load_source_headers(blobs: BlobStore, meta: dict[str, Any]) -> list[pydicom.
 def _entry(meta: dict[str, Any]) -> dict[str, Any]:
     entry = meta.get(META_KEY)
     if not isinstance(entry, dict) or entry.get("layout") != LAYOUT:
-        raise KeyError("This item has no stored volume (it was imported without voxel data).")
+        raise NotFoundError("This item has no stored volume (it was imported without voxel data).")
     return entry
 
 

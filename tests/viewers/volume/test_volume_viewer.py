@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QPointF, Qt
+from PySide6.QtCore import QCoreApplication, QPointF, Qt, QThreadPool
 
 from tests.viewers.volume.phantom import import_phantom
 from tests.viewers.volume.qt_input import drag, hover, rendered
@@ -249,8 +249,9 @@ def test_closing_while_loading_is_harmless(qtbot, viewer_workspace, tmp_path) ->
     item_id = import_phantom(viewer_workspace, tmp_path / "ct", segmented=False)
     viewer = viewer_class_for("volume")(viewer_workspace, viewer_workspace.item(item_id))
     viewer.shutdown()  # before the voxels arrive
-    qtbot.wait(300)
-    assert viewer.loaded is None and not viewer.views
+    assert QThreadPool.globalInstance().waitForDone(30_000)  # the load has ended,
+    QCoreApplication.sendPostedEvents()  # its result reached the viewer...
+    assert viewer.loaded is None and not viewer.views  # ...which dropped it
 
 
 def test_without_opengl_the_slice_views_still_work(qtbot, monkeypatch, viewer_workspace, tmp_path):

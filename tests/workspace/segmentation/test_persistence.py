@@ -143,3 +143,33 @@ def test_measurements_are_stored_and_exported(profile_dir: Path, ct_item, tmp_pa
         ]
     finally:
         workspace.lock()
+
+
+def test_a_damaged_stored_edit_is_an_error_everywhere_never_an_empty_map(
+    profile_dir: Path, ct_item: str
+) -> None:
+    import uuid
+
+    from storage.models import LabelMapDeltaRecord
+    from workspace.errors import DamagedSegmentationError, NoSegmentationError
+
+    workspace = Workspace.unlock(profile_dir, PASSPHRASE)
+    try:
+        with pytest.raises(NoSegmentationError, match="no segmentation yet"):
+            replay(workspace, ct_item)
+        open_segmentation(workspace, ct_item)
+        with workspace.profile.database.write() as session:
+            session.add(
+                LabelMapDeltaRecord(
+                    id=str(uuid.uuid4()),
+                    item_id=ct_item,
+                    bbox=[0, 2, 0, 2, 0, 2],
+                    dtype="|u1",
+                    voxels=b"not a delta",
+                )
+            )
+        for read in (load_segmentation, replay, open_segmentation):
+            with pytest.raises(DamagedSegmentationError, match="is damaged"):
+                read(workspace, ct_item)
+    finally:
+        workspace.lock()

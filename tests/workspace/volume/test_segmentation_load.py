@@ -52,3 +52,22 @@ def test_decompress_into_refuses_a_cut_stream() -> None:
     payload = zlib.compress(np.random.default_rng(1).bytes(1 << 20))
     with pytest.raises(ValueError, match="smaller"):
         _decompress_into(payload[: len(payload) // 2], np.empty(1 << 20, dtype=np.uint8))
+
+
+def test_a_segmentation_on_another_grid_is_not_shown_as_an_empty_one(
+    profile_dir: Path, tmp_path: Path
+) -> None:
+    from viewers.volume.loader import load_item
+    from workspace.errors import DamagedSegmentationError
+
+    workspace = Workspace.unlock(profile_dir, PASSPHRASE)
+    try:
+        (item,) = workspace.import_paths([small_series(tmp_path / "ct", slices=3)[0].parent])
+        assert load_item(workspace, item.id, lambda _stage: None).label_map is None  # none yet
+        geometry = VolumeGeometry((4, 5, 6), (1.0, 1.0, 1.0))
+        labels = LabelMap(np.ones(geometry.shape, np.uint8), geometry, [Segment(1, "a", "#112233")])
+        save_segmentation(workspace, item.id, labels, "test")
+        with pytest.raises(DamagedSegmentationError, match="not a segmentation of this volume"):
+            load_item(workspace, item.id, lambda _stage: None)
+    finally:
+        workspace.lock()

@@ -13,6 +13,7 @@ import pytest
 from storage.profile import Profile
 from tests.conftest import FAST_KDF, PASSPHRASE
 from tests.workspace.volume.series_helpers import rewrite, small_series
+from workspace.errors import NotFoundError
 from workspace.volume.dicom_series import assemble_series
 from workspace.volume.geometry import VolumeGeometry
 from workspace.volume.model import Volume
@@ -69,7 +70,7 @@ def test_an_item_without_voxels_says_so(profile, tmp_path: Path) -> None:
     note.write_text("Findings\n", encoding="utf-8")
     workspace = Workspace(profile)
     (item,) = workspace.import_paths([note])
-    with pytest.raises(KeyError, match="no stored volume"):
+    with pytest.raises(NotFoundError, match="no stored volume"):
         workspace.load_volume(item.id)
 
 
