@@ -19,7 +19,9 @@ from tests.sync.nats_fixtures import (
     NatsServer,
     make_test_ca,
 )
+from tests.sync.sync_support import make_workspace
 from workspace.sync.permissions import UserSpec
+from workspace.workspace import Workspace
 
 #: Example site users: the manager and one workstation per track.
 ALICE_TRACKS = ("ct-chest",)
@@ -110,3 +112,28 @@ def nats_cluster(tmp_path: Path) -> Iterator[NatsCluster]:
     _require_nats_server()
     with NatsCluster(tmp_path / "cluster") as cluster:
         yield cluster
+
+
+def _profile(root: Path, user: str) -> Iterator[Workspace]:
+    workspace = make_workspace(root, user)
+    yield workspace
+    if not workspace.profile.is_locked:
+        workspace.lock()
+
+
+@pytest.fixture
+def manager(tmp_path: Path) -> Iterator[Workspace]:
+    """The manager's fresh profile in ``tmp_path/manager`` (locked after the test)."""
+    yield from _profile(tmp_path, "manager")
+
+
+@pytest.fixture
+def alice(tmp_path: Path) -> Iterator[Workspace]:
+    """Workstation user alice's fresh profile in ``tmp_path/alice`` (locked after the test)."""
+    yield from _profile(tmp_path, "alice")
+
+
+@pytest.fixture
+def bob(tmp_path: Path) -> Iterator[Workspace]:
+    """Workstation user bob's fresh profile in ``tmp_path/bob`` (locked after the test)."""
+    yield from _profile(tmp_path, "bob")

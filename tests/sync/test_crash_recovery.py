@@ -38,7 +38,6 @@ from tests.sync.sync_support import (
     PROJECT,
     TRACK,
     join_project,
-    make_workspace,
     manager_push,
     run,
     write_notes,
@@ -156,10 +155,8 @@ def sent_entries(workspace: Workspace) -> list[Any]:
 
 @pytest.mark.parametrize("how", ["stopped-at-second-object", "raced"])
 def test_kill9_mid_download_resumes_without_refetching(
-    nats_server: NatsServer, tmp_path: Path, how: str
+    nats_server: NatsServer, tmp_path: Path, how: str, manager: Workspace, alice: Workspace
 ) -> None:
-    manager = make_workspace(tmp_path, "manager")
-    alice = make_workspace(tmp_path, "alice")
     folder = write_big_notes(tmp_path / "big", BIG_NOTES, BIG_NOTE_BYTES)
     (batch_id,) = manager_push(manager, nats_server.url, folder, per_batch=BIG_NOTES)
     join_project(alice, manager, nats_server.url)
@@ -232,10 +229,12 @@ def test_kill9_mid_download_resumes_without_refetching(
     "hang", [{"hang_after_submit": 3}, {"hang_after_publish": 1}, {"hang_after_publish": 4}]
 )
 def test_kill9_mid_submit_every_result_exactly_once(
-    nats_server: NatsServer, tmp_path: Path, hang: dict[str, int]
+    nats_server: NatsServer,
+    tmp_path: Path,
+    hang: dict[str, int],
+    manager: Workspace,
+    alice: Workspace,
 ) -> None:
-    manager = make_workspace(tmp_path, "manager")
-    alice = make_workspace(tmp_path, "alice")
     manager_push(manager, nats_server.url, write_notes(tmp_path / "notes", 6), per_batch=2)
     join_project(alice, manager, nats_server.url)
     assert len(run(sync_once(alice, load_config(alice), pull=10)).pulled) == 3
@@ -268,9 +267,9 @@ def test_kill9_mid_submit_every_result_exactly_once(
 # ----------------------------------------------------------------------------- server
 
 
-def test_server_killed_between_download_and_submit(nats_server: NatsServer, tmp_path: Path) -> None:
-    manager = make_workspace(tmp_path, "manager")
-    alice = make_workspace(tmp_path, "alice")
+def test_server_killed_between_download_and_submit(
+    nats_server: NatsServer, tmp_path: Path, manager: Workspace, alice: Workspace
+) -> None:
     batches = manager_push(manager, nats_server.url, write_notes(tmp_path / "notes", 6))
     join_project(alice, manager, nats_server.url)
     assert sorted(run(sync_once(alice, load_config(alice), pull=10)).pulled) == sorted(batches)
@@ -315,11 +314,13 @@ def _patch_result_publish(
 
 
 def test_server_killed_during_drain_ack_lost(
-    nats_server: NatsServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    nats_server: NatsServer,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    manager: Workspace,
+    alice: Workspace,
 ) -> None:
     """The server dies right after storing the 3rd result, before its ack arrives."""
-    manager = make_workspace(tmp_path, "manager")
-    alice = make_workspace(tmp_path, "alice")
     manager_push(manager, nats_server.url, write_notes(tmp_path / "notes", 6))
     join_project(alice, manager, nats_server.url)
     run(sync_once(alice, load_config(alice), pull=10))
@@ -341,11 +342,13 @@ def test_server_killed_during_drain_ack_lost(
 
 
 def test_server_bounced_during_drain(
-    nats_server: NatsServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    nats_server: NatsServer,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    manager: Workspace,
+    alice: Workspace,
 ) -> None:
     """The server is killed after the 2nd result and back a second later, mid-drain."""
-    manager = make_workspace(tmp_path, "manager")
-    alice = make_workspace(tmp_path, "alice")
     manager_push(manager, nats_server.url, write_notes(tmp_path / "notes", 6))
     join_project(alice, manager, nats_server.url)
     run(sync_once(alice, load_config(alice), pull=10))
@@ -379,10 +382,10 @@ def test_server_bounced_during_drain(
     assert_collected_exactly_once(manager, nats_server.url, tmp_path, alice, tasks=6)
 
 
-def test_server_killed_mid_download_resumes(nats_server: NatsServer, tmp_path: Path) -> None:
+def test_server_killed_mid_download_resumes(
+    nats_server: NatsServer, tmp_path: Path, manager: Workspace, alice: Workspace
+) -> None:
     """The server dies while a batch downloads; after its restart the download resumes."""
-    manager = make_workspace(tmp_path, "manager")
-    alice = make_workspace(tmp_path, "alice")
     folder = write_big_notes(tmp_path / "big", 3, 4 * 1024 * 1024)
     (batch_id,) = manager_push(manager, nats_server.url, folder, per_batch=3)
     join_project(alice, manager, nats_server.url)

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from tests.sync.nats_fixtures import NatsServer
-from tests.sync.sync_support import join_project, make_workspace, run
+from tests.sync.sync_support import join_project, run
 from workspace.annotations import AddAnnotation, Annotation
 from workspace.demo_data import write_conversation, write_ecg
 from workspace.schema import load_preset
@@ -40,11 +40,9 @@ def _push(manager: Workspace, url: str, folder: Path, schema: str) -> None:
 
 @pytest.mark.parametrize("modality", list(CASES))
 def test_results_in_the_modality_format(
-    nats_server: NatsServer, tmp_path: Path, modality: str
+    nats_server: NatsServer, tmp_path: Path, modality: str, manager: Workspace, alice: Workspace
 ) -> None:
     schema, label, data, expected = CASES[modality]
-    manager = make_workspace(tmp_path, "manager")
-    alice = make_workspace(tmp_path, "alice")
     folder = tmp_path / "data"
     folder.mkdir()
     if modality == "waveform":

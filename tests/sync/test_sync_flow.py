@@ -10,7 +10,6 @@ from tests.sync.nats_fixtures import NatsServer
 from tests.sync.sync_support import (
     PROJECT,
     join_project,
-    make_workspace,
     manager_push,
     run,
     write_notes,
@@ -49,9 +48,9 @@ def _collect(manager: Workspace, url: str, out: Path):
     return run(go())
 
 
-def test_push_checkout_submit_collect(nats_server: NatsServer, tmp_path: Path) -> None:
-    manager = make_workspace(tmp_path, "manager")
-    alice = make_workspace(tmp_path, "alice")
+def test_push_checkout_submit_collect(
+    nats_server: NatsServer, tmp_path: Path, manager: Workspace, alice: Workspace
+) -> None:
     batches = manager_push(manager, nats_server.url, write_notes(tmp_path / "notes", 5))
     assert len(batches) == 3  # 2 + 2 + 1
 
@@ -94,9 +93,9 @@ def test_push_checkout_submit_collect(nats_server: NatsServer, tmp_path: Path) -
     assert state.by_annotator["alice"] == 5
 
 
-def test_offline_week_submits_late_and_is_flagged(nats_server: NatsServer, tmp_path: Path) -> None:
-    manager = make_workspace(tmp_path, "manager")
-    alice = make_workspace(tmp_path, "alice")
+def test_offline_week_submits_late_and_is_flagged(
+    nats_server: NatsServer, tmp_path: Path, manager: Workspace, alice: Workspace
+) -> None:
     manager_push(manager, nats_server.url, write_notes(tmp_path / "notes", 2), per_batch=2)
     join_project(alice, manager, nats_server.url, lease_days=3.0)
     run(sync_once(alice, load_config(alice), pull=1))
@@ -113,11 +112,11 @@ def test_offline_week_submits_late_and_is_flagged(nats_server: NatsServer, tmp_p
     assert "lease expired" in document["flag"]
 
 
-def test_reissue_after_expiry_keeps_both_results(nats_server: NatsServer, tmp_path: Path) -> None:
+def test_reissue_after_expiry_keeps_both_results(
+    nats_server: NatsServer, tmp_path: Path, manager: Workspace, alice: Workspace, bob: Workspace
+) -> None:
     from workspace.sync.queue_reissue import ReissueError, reissue
 
-    manager = make_workspace(tmp_path, "manager")
-    alice, bob = make_workspace(tmp_path, "alice"), make_workspace(tmp_path, "bob")
     (batch_id,) = manager_push(manager, nats_server.url, write_notes(tmp_path / "n", 2))
     join_project(alice, manager, nats_server.url, lease_days=2.0)
     join_project(bob, manager, nats_server.url)
@@ -158,12 +157,12 @@ def test_reissue_after_expiry_keeps_both_results(nats_server: NatsServer, tmp_pa
     assert "reissued" in flags["alice"] and "lease is held by bob@" in flags["alice"]
 
 
-def test_gold_tasks_are_known_only_to_the_manager(nats_server: NatsServer, tmp_path: Path) -> None:
+def test_gold_tasks_are_known_only_to_the_manager(
+    nats_server: NatsServer, tmp_path: Path, manager: Workspace, alice: Workspace
+) -> None:
     from workspace.schema import load_preset
     from workspace.sync.queue_push import PushPlan, push
 
-    manager = make_workspace(tmp_path, "manager")
-    alice = make_workspace(tmp_path, "alice")
     items = manager.import_paths([write_notes(tmp_path / "notes", 4)])
     gold = manager.import_paths([write_notes(tmp_path / "gold", 2, prefix="Gold")])
     plan = PushPlan(PROJECT, "ct-chest", load_preset("clinical-ner"), items, gold, per_batch=2)

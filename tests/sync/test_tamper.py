@@ -29,7 +29,6 @@ from tests.sync.sync_support import (
     PROJECT,
     TRACK,
     join_project,
-    make_workspace,
     manager_push,
     run,
     write_notes,
@@ -106,10 +105,8 @@ def _assert_nothing_imported(alice: Workspace, batch_id: str) -> None:
     ["other-key", "flipped", "truncated", "chunk-flipped-on-server", "deleted"],
 )
 def test_tampered_object_fails_checkout_cleanly_then_recovers(
-    nats_server: NatsServer, tmp_path: Path, how: str
+    nats_server: NatsServer, tmp_path: Path, how: str, manager: Workspace, alice: Workspace
 ) -> None:
-    manager = make_workspace(tmp_path, "manager")
-    alice = make_workspace(tmp_path, "alice")
     batch_id, files = _push_one_batch(manager, alice, nats_server.url, tmp_path)
     bad = files[-1]  # the earlier objects download fine first
     key = project_key(manager, PROJECT)
@@ -180,9 +177,9 @@ def test_tampered_object_fails_checkout_cleanly_then_recovers(
     assert counts == {"messages": 0, "pending": 0, "ack_pending": 0}
 
 
-def test_repush_replaces_a_tampered_object(nats_server: NatsServer, tmp_path: Path) -> None:
-    manager = make_workspace(tmp_path, "manager")
-    alice = make_workspace(tmp_path, "alice")
+def test_repush_replaces_a_tampered_object(
+    nats_server: NatsServer, tmp_path: Path, manager: Workspace, alice: Workspace
+) -> None:
     batch_id, files = _push_one_batch(manager, alice, nats_server.url, tmp_path)
     bad = files[0]
     key = project_key(manager, PROJECT)
@@ -200,10 +197,8 @@ def test_repush_replaces_a_tampered_object(nats_server: NatsServer, tmp_path: Pa
 
 
 def test_damaged_batch_does_not_block_sending_results(
-    nats_server: NatsServer, tmp_path: Path
+    nats_server: NatsServer, tmp_path: Path, manager: Workspace, alice: Workspace
 ) -> None:
-    manager = make_workspace(tmp_path, "manager")
-    alice = make_workspace(tmp_path, "alice")
     good = manager_push(manager, nats_server.url, write_notes(tmp_path / "good", 2), per_batch=2)
     join_project(alice, manager, nats_server.url)
     assert run(sync_once(alice, load_config(alice), pull=1)).pulled == good
@@ -246,10 +241,8 @@ def _publish_raw_manifest(
 
 @pytest.mark.parametrize("how", ["other-key", "flipped", "wrong-batch-header", "not-json"])
 def test_tampered_manifest_is_rejected_with_a_message(
-    nats_server: NatsServer, tmp_path: Path, how: str
+    nats_server: NatsServer, tmp_path: Path, how: str, manager: Workspace, alice: Workspace
 ) -> None:
-    manager = make_workspace(tmp_path, "manager")
-    alice = make_workspace(tmp_path, "alice")
     batches = manager_push(manager, nats_server.url, write_notes(tmp_path / "notes", 4))
     join_project(alice, manager, nats_server.url)
     key = project_key(manager, PROJECT)
@@ -301,11 +294,11 @@ def test_tampered_manifest_is_rejected_with_a_message(
         assert batch_id not in set(session.scalars(select(QueueBatch.batch_id)))
 
 
-def test_repair_replaces_a_flipped_object(nats_server: NatsServer, tmp_path: Path) -> None:
+def test_repair_replaces_a_flipped_object(
+    nats_server: NatsServer, tmp_path: Path, manager: Workspace, alice: Workspace
+) -> None:
     from workspace.sync.queue_push import repair_objects
 
-    manager = make_workspace(tmp_path, "manager")
-    alice = make_workspace(tmp_path, "alice")
     batch_id, files = _push_one_batch(manager, alice, nats_server.url, tmp_path)
     bad = files[1]
     plaintext = bytes(manager.profile.blobs.get(bad.digest))

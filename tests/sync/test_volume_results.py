@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from tests.sync.nats_fixtures import NatsServer
-from tests.sync.sync_support import PROJECT, join_project, make_workspace, run
+from tests.sync.sync_support import PROJECT, join_project, run
 from workspace.demo_data import generate_ct_series
 from workspace.schema import load_preset
 from workspace.sync.config import load_config
@@ -19,13 +19,14 @@ from workspace.sync.queue_push import PushPlan, push
 from workspace.sync.session import sync_once
 from workspace.volume.model import LabelMap, Segment
 from workspace.volume.segmentation import save_segmentation
+from workspace.workspace import Workspace
 
 
-def test_label_map_round_trip_through_the_queue(nats_server: NatsServer, tmp_path: Path) -> None:
+def test_label_map_round_trip_through_the_queue(
+    nats_server: NatsServer, tmp_path: Path, manager: Workspace, alice: Workspace
+) -> None:
     import SimpleITK as sitk  # noqa: N813
 
-    manager = make_workspace(tmp_path, "manager")
-    alice = make_workspace(tmp_path, "alice")
     generate_ct_series(tmp_path / "ct", slices=12, rows=32, cols=32, patient_name="Qwerty^Ann")
     items = manager.import_paths([tmp_path / "ct"])
     plan = PushPlan(PROJECT, "ct-chest", load_preset("ct-abdomen-organs"), items, [], 1)
