@@ -13,13 +13,12 @@ from pathlib import Path
 from typing import Any
 
 import resources
-from workspace.errors import WorkspaceError
 from workspace.sync.protocol import PROTOCOL_VERSION, READABLE_PROTOCOLS
 
 SCHEMA_DIR = Path(resources.__file__).parent / "sync"
 
 
-class DocumentError(WorkspaceError, ValueError):
+class DocumentError(ValueError):
     """A manifest or result that does not follow the protocol."""
 
 
