@@ -20,6 +20,7 @@ from sqlalchemy import select
 from app.background import Job, JobCancelledError, JobContext, JobRunner, JobState
 from storage.models import SyncCheckout
 from viewers.safe_log import log_failure
+from workspace.errors import WorkspaceError
 from workspace.sync.config import SyncConfig
 from workspace.workspace import Workspace
 
@@ -184,7 +185,7 @@ class SyncWorker(QObject):
                 )
             except JobCancelledError:
                 return SyncOutcome(error=STOPPED, cancelled=True)
-            except (OSError, ValueError) as error:  # unreachable, refused, a bad setting
+            except (OSError, ValueError, WorkspaceError) as error:  # unreachable, refused...
                 return SyncOutcome(error=one_line(error))
             except Exception as error:  # noqa: BLE001 - shown as one line, logged without PHI
                 log_failure(logger, "Sync failed", error)

@@ -23,6 +23,7 @@ from tests.cli.test_cli import assert_one_line_error, caliper
 from tests.cli.test_segmentation_cli import volume_item  # noqa: F401 - fixture used by name
 from tests.conftest import PASSPHRASE
 from tests.profile_state import assert_nothing_stored_changed, stored_state
+from tests.sync.nats_fixtures import NatsServer
 from workspace.volume.model import LabelMap
 from workspace.workspace import Workspace
 
@@ -54,6 +55,21 @@ def test_an_id_that_is_not_there_is_one_line(
     _refused(caliper(*args, "--profile", str(profile_dir)), fragment)
     assert_nothing_stored_changed(before, profile_dir)
     assert not (tmp_path / "x.json").exists() and not (tmp_path / "x.clb").exists()
+
+
+@pytest.mark.parametrize("command", ["reissue", "repair"])
+def test_a_batch_that_is_not_there_is_one_line_from_the_server_commands(
+    profile_dir: Path, nats_server: NatsServer, command: str
+) -> None:
+    missing = f"No batch {MISSING} was pushed from this profile"
+    profile = str(profile_dir)
+    _refused(
+        caliper("queue", command, MISSING, "--server", nats_server.url, "--profile", profile),
+        missing,
+    )
+    before = stored_state(profile_dir)  # the server address given above is kept
+    _refused(caliper("queue", command, MISSING, "--profile", profile), missing)
+    assert_nothing_stored_changed(before, profile_dir)
 
 
 def _damage_snapshot(workspace: Workspace, item_id: str) -> None:

@@ -87,3 +87,17 @@ def test_settings_and_recent_items(workspace: Workspace, note_item_id: str) -> N
 def test_schema_for_item_uses_its_modality_preset(workspace: Workspace, note_item_id: str) -> None:
     schema = workspace.schema_for(workspace.item(note_item_id))
     assert schema.id == "clinical-ner"
+
+
+def test_an_unknown_id_is_a_not_found_error_fit_to_show(workspace: Workspace) -> None:
+    from workspace.errors import NotFoundError, WorkspaceError
+    from workspace.projects import load_schema
+
+    with pytest.raises(NotFoundError) as item:
+        workspace.item("nope")
+    assert str(item.value) == "No item with id nope in this profile."  # no KeyError quotes
+    with pytest.raises(NotFoundError, match="No task with id nope"):
+        workspace.set_task_status("nope", TaskStatus.IN_PROGRESS)
+    with workspace.profile.database.read() as session, pytest.raises(NotFoundError):
+        load_schema(session, "nope")
+    assert isinstance(item.value, WorkspaceError) and not isinstance(item.value, KeyError)

@@ -32,7 +32,7 @@ from sqlalchemy import select
 from storage.fileio import atomic_file
 from storage.models import QueueBatch, QueueResult, SyncCheckout, SyncOutboxEntry
 from workspace.annotations import now_iso
-from workspace.errors import WorkspaceError
+from workspace.errors import NotFoundError, WorkspaceError
 from workspace.settings import get_setting, set_setting
 from workspace.sync.config import project_key
 from workspace.sync.documents import DocumentError, decode, encode, manifest_files
@@ -135,7 +135,7 @@ def results_index(workspace: Workspace, batch_id: str) -> tuple[str, dict[str, A
     with workspace.profile.database.read() as session:
         checkout = session.get(SyncCheckout, batch_id)
         if checkout is None:
-            raise BatchFileError(f"No batch {batch_id} in this profile (made or checked out).")
+            raise NotFoundError(f"No batch {batch_id} in this profile (made or checked out).")
         entries = list(
             session.scalars(
                 select(SyncOutboxEntry)

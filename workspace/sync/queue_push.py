@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from nats.js import JetStreamContext
 
 from storage.models import QueueBatch
+from workspace.errors import NotFoundError
 from workspace.sync import protocol
 from workspace.sync.batching import PushPlan, build_manifests, new_id, record_batch
 from workspace.sync.checkout import BATCH_HEADER, PROJECT_HEADER, manifest_context
@@ -83,7 +84,7 @@ async def repair_objects(js: JetStreamContext, workspace: Workspace, batch_id: s
     with workspace.profile.database.read() as session:
         row = session.get(QueueBatch, batch_id)
         if row is None:
-            raise PayloadError(f"No batch {batch_id} was pushed from this profile.")
+            raise NotFoundError(f"No batch {batch_id} was pushed from this profile.")
         project, manifest = row.project, dict(row.manifest)
     key = ensure_project_key(workspace, project)
     store = await js.object_store(protocol.PAYLOAD_BUCKET)

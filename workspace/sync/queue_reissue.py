@@ -11,6 +11,7 @@ from nats.js import JetStreamContext
 from nats.js.errors import NotFoundError
 
 from storage.models import QueueBatch
+from workspace import errors
 from workspace.errors import WorkspaceError
 from workspace.sync import protocol
 from workspace.sync.checkout import BATCH_HEADER, Clock, utc_now
@@ -54,7 +55,7 @@ async def reissue(
     with workspace.profile.database.read() as session:
         row = session.get(QueueBatch, batch_id)
         if row is None:
-            raise ReissueError(f"No batch {batch_id} was pushed from this profile.")
+            raise errors.NotFoundError(f"No batch {batch_id} was pushed from this profile.")
         project, track, manifest = row.project, row.track, dict(row.manifest)
     key = project_key(workspace, project)
     kv = await js.key_value(protocol.LEASE_BUCKET)
