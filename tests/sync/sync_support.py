@@ -26,7 +26,8 @@ def run(coro: Coroutine[Any, Any, T]) -> T:
 
 
 def make_workspace(root: Path, user: str) -> Workspace:
-    """A fresh encrypted profile for ``user``."""
+    """A fresh encrypted profile for ``user`` (tests take the ``manager``, ``alice`` and
+    ``bob`` fixtures of ``tests/sync/conftest.py``, which also lock it afterwards)."""
     return Workspace.create(root / user, PASSPHRASE, user=user, kdf=FAST_KDF)
 
 
