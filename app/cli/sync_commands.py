@@ -99,10 +99,13 @@ def _queue_error(exc: BaseException) -> str | None:
     from nats.errors import Error as NatsError
     from nats.js.errors import APIError, NoStreamResponseError
 
+    from workspace.schema import SchemaError
     from workspace.sync.payloads import PayloadError
 
     if isinstance(exc, PayloadError):
         return str(exc)
+    if isinstance(exc, SchemaError):  # a batch's schema this Caliper cannot use (a newer one?)
+        return f"A batch's label schema cannot be used: {exc.problems[0]} (update Caliper?)."
     if isinstance(exc, NoStreamResponseError):
         return (
             "The queue server has no leader for that stream right now (a cluster node was "
