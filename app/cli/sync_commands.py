@@ -105,7 +105,8 @@ def _queue_error(exc: BaseException) -> str | None:
     if isinstance(exc, PayloadError):
         return str(exc)
     if isinstance(exc, SchemaError):  # a batch's schema this Caliper cannot use (a newer one?)
-        return f"A batch's label schema cannot be used: {exc.problems[0]} (update Caliper?)."
+        first = exc.problems[0] if exc.problems else str(exc)
+        return f"A batch's label schema cannot be used: {first} (update Caliper?)."
     if isinstance(exc, NoStreamResponseError):
         return (
             "The queue server has no leader for that stream right now (a cluster node was "

@@ -72,6 +72,16 @@ def test_a_batch_that_is_not_there_is_one_line_from_the_server_commands(
     assert_nothing_stored_changed(before, profile_dir)
 
 
+def test_a_batch_schema_this_caliper_cannot_use_is_one_line() -> None:
+    from app.cli.sync_commands import _queue_error
+    from workspace.schema import SchemaError
+
+    error = SchemaError("batch b-1", ["classes[0].kind: 'polygon3d' is not a kind", "more"])
+    message = _queue_error(error)
+    assert message is not None and "\n" not in message
+    assert "'polygon3d' is not a kind" in message
+
+
 def _damage_snapshot(workspace: Workspace, item_id: str) -> None:
     """The record names a blob that is not a compressed label map."""
     digest = workspace.profile.blobs.put(b"not a label map")
