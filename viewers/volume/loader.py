@@ -36,7 +36,7 @@ class Loaded:
     volume: Volume
     label_map: LabelMap | None
     counts: dict[int, int] = field(default_factory=dict)
-    problem: str = ""  # said to the user, e.g. a segmentation on another grid
+    problem: str = ""  # said to the user once the volume is shown
 
 
 def load_item(workspace: Workspace, item_id: str, stage: Callable[[str], None]) -> Loaded:

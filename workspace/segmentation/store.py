@@ -69,9 +69,10 @@ def replay(workspace: Workspace, item_id: str) -> Labels:
         geometry = VolumeGeometry.from_json(data["geometry"])
         raw = zlib.decompress(workspace.profile.blobs.get(data["snapshot"]))
         base = np.frombuffer(raw, dtype=np.dtype(data["dtype"])).reshape(geometry.shape)
+        after_seq = int(data.get("after_seq", 0))
     except DAMAGE as exc:
         raise damaged(item_id, exc) from None
-    return replay_deltas(workspace.profile.database, item_id, base, int(data.get("after_seq", 0)))
+    return replay_deltas(workspace.profile.database, item_id, base, after_seq)
 
 
 def open_segmentation(

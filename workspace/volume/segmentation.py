@@ -73,9 +73,12 @@ DAMAGE = (KeyError, TypeError, ValueError, IndexError, MemoryError, zlib.error)
 
 def damaged(item_id: str, problem: BaseException) -> DamagedSegmentationError:
     """The error for item ``item_id``'s stored segmentation failing to read back."""
-    reason = problem.args[0] if isinstance(problem, KeyError) and problem.args else problem
+    if isinstance(problem, KeyError):
+        reason = f"its record has no {problem.args[0]!r}" if problem.args else "a missing entry"
+    else:
+        reason = str(problem) or type(problem).__name__
     return DamagedSegmentationError(
-        f"The stored segmentation of item {item_id} is damaged ({reason or type(problem).__name__})"
+        f"The stored segmentation of item {item_id} is damaged ({reason})"
         "; it is neither shown nor exported. Import a saved copy with "
         f"`caliper import FILE --segmentation-of {item_id}`."
     )
