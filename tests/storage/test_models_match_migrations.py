@@ -8,14 +8,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from alembic.autogenerate import compare_metadata
-from alembic.migration import MigrationContext
-
 from storage.models import Base
 from storage.profile import Profile
 
 
 def test_a_profile_migrated_to_head_matches_the_models(profile: Profile) -> None:
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
     with profile.database.engine.connect() as conn:
         context = MigrationContext.configure(
             conn, opts={"compare_type": True, "compare_server_default": True}
