@@ -20,6 +20,7 @@ from workspace.importers.base import ImportedItem
 from workspace.importers.dicom import DicomSeriesItem, series_title
 from workspace.importers.registry import scan
 from workspace.items import ItemFile, ItemSummary
+from workspace.modalities import default_schema_id
 from workspace.persistence import StoreSink
 from workspace.projects import ProjectInfo, TaskSummary
 from workspace.schema import LabelSchema, load_preset
@@ -30,12 +31,6 @@ from workspace.volume.model import Volume
 from workspace.volume.store import META_KEY as VOLUME_META_KEY
 from workspace.volume.store import load_volume, seal_volume, source_identity, voxel_sha256
 
-DEFAULT_SCHEMA_BY_MODALITY = {
-    "volume": "ct-abdomen-organs",
-    "text": "clinical-ner",
-    "waveform": "ecg-beats-rhythms",
-    "audio": "audio-conversation",
-}
 ProblemCallback = Callable[[Path, str], None]
 
 
@@ -257,13 +252,17 @@ class Workspace:
 
     # ------------------------------------------------------------------ schemas, projects
     def schema_for(self, item: ItemSummary) -> LabelSchema:
-        """The label schema that applies to ``item`` (its project's, else the modality preset)."""
+        """The label schema that applies to ``item`` (its project's, else its modality's preset).
+
+        An item of an unregistered modality is an ``UnknownModalityError``, never another
+        modality's schema.
+        """
         if item.project_id:
             with self.profile.database.read() as session:
                 for project in projects.list_projects(session):
                     if project.id == item.project_id:
                         return projects.load_schema(session, project.schema_id)
-        return load_preset(DEFAULT_SCHEMA_BY_MODALITY.get(item.modality, "clinical-ner"))
+        return load_preset(default_schema_id(item))
 
     def ensure_project(self, name: str, schema: LabelSchema) -> ProjectInfo:
         """The project ``name``, created with ``schema`` if new."""

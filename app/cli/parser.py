@@ -25,7 +25,7 @@ from app.cli.sync_commands import (
     cmd_sync,
     cmd_whoami,
 )
-from workspace.export.formats import FORMATS
+from workspace.export.formats import export_formats
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -96,7 +96,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     export = add("export", cmd_export, "write an item's annotations in an open format")
     export.add_argument("item", metavar="ITEM")
-    export.add_argument("--format", required=True, choices=list(FORMATS))
+    export.add_argument("--format", required=True, choices=list(export_formats()))
     export.add_argument("--out", required=True, metavar="PATH")
     export.add_argument("--force", action="store_true", help="overwrite PATH")
     listing = add("list", cmd_list, "list items, tasks and annotations")

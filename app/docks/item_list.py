@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
 )
 
 from viewers.qt_events import RelayGroup
+from workspace import modalities
 from workspace.items import ItemSummary
 from workspace.projects import TaskSummary
 from workspace.workspace import Workspace
@@ -24,18 +25,14 @@ ITEM_ID_ROLE = Qt.ItemDataRole.UserRole
 GROUP_ROLE = Qt.ItemDataRole.UserRole + 1
 TASK_ID_ROLE = Qt.ItemDataRole.UserRole + 2
 TASKS = "Tasks"
-MODALITY_NAMES = {
-    "text": "Clinical text",
-    "volume": "Volumes (CT/MR)",
-    "slide": "Pathology slides",
-    "waveform": "Waveforms",
-    "audio": "Audio",
-}
 
 
-def modality_name(modality: str) -> str:
-    """Heading shown for a modality group."""
-    return MODALITY_NAMES.get(modality, modality.capitalize() or "Other")
+def modality_name(modality_id: str) -> str:
+    """Heading shown for a modality group (its registered display name)."""
+    try:
+        return modalities.modality(modality_id).display_name
+    except modalities.UnknownModalityError:  # an item stored by a Caliper that knew more modalities
+        return modality_id.capitalize() or "Other"
 
 
 def status_text(task: TaskSummary) -> str:

@@ -21,7 +21,7 @@ from storage.fileio import owner_only_files
 from workspace.annotations import Annotation
 from workspace.export.brat import RELATION, write_brat
 from workspace.export.dicom_seg import SegmentCoding, default_coding, write_dicom_seg
-from workspace.export.formats import FORMAT_MODALITY, FORMATS, annotation_name, formats_for
+from workspace.export.formats import annotation_name, export_formats, formats_for, modalities_of
 from workspace.export.labelmap_files import ExportError, write_labelmap
 from workspace.export.measurement_report import (
     Finding,
@@ -46,6 +46,14 @@ from workspace.volume.store import load_source_headers
 
 if TYPE_CHECKING:
     from workspace.workspace import Workspace
+
+#: The annotation formats :func:`write_open_format` writes, each with the file name
+#: ``queue collect`` gives it in a result's folder.
+OPEN_FORMATS: dict[str, str] = {
+    "brat": "annotations.ann",
+    "wfdb": "annotations.atr",
+    "textgrid": "annotations.TextGrid",
+}
 
 
 def _codings(workspace: Workspace, item_id: str, labels: LabelMap) -> dict[int, SegmentCoding]:
@@ -229,6 +237,8 @@ def write_open_format(
             samples=samples if isinstance(samples, int) and samples > 0 else None,
             symbols=symbols,
         )
+    if fmt != "textgrid":
+        raise ExportError(f"{fmt} is not an annotation format ({', '.join(OPEN_FORMATS)}).")
     frames, rate = item.meta.get("frames"), item.meta.get("samplerate")
     if isinstance(frames, int) and isinstance(rate, int) and frames > 0 and rate > 0:
         duration = frames / rate
@@ -238,16 +248,18 @@ def write_open_format(
 
 
 def _write(workspace: Workspace, item_id: str, fmt: str, out: Path) -> list[Path]:
-    if fmt not in FORMATS:
-        raise ExportError(f"Unknown format {fmt!r}; use one of {', '.join(FORMATS)}.")
+    known = export_formats()
+    if fmt not in known:
+        raise ExportError(f"Unknown format {fmt!r}; use one of {', '.join(known)}.")
     item = workspace.item(item_id)
-    if item.modality != FORMAT_MODALITY[fmt]:
+    if fmt not in formats_for(item.modality):
         fitting = ", ".join(formats_for(item.modality)) or "none yet"
         raise ExportError(
             f"Item {item_id} is a {item.modality} item; {fmt} is for "
-            f"{FORMAT_MODALITY[fmt]} items (formats for {item.modality} items: {fitting})."
+            f"{' and '.join(modalities_of(fmt))} items (formats for {item.modality} items: "
+            f"{fitting})."
         )
-    if item.modality != "volume":
+    if fmt in OPEN_FORMATS:
         return write_open_format(workspace, item, fmt, out)
     if fmt in ("nifti", "nrrd"):
         suffixes = (".nii", ".nii.gz") if fmt == "nifti" else (".nrrd",)

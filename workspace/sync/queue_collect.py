@@ -21,10 +21,10 @@ from sqlalchemy import select
 from storage.fileio import atomic_file, owner_only_files
 from storage.models import Item, QueueBatch, QueueResult
 from workspace.annotations import Annotation, now_iso
-from workspace.export.formats import formats_for
-from workspace.export.item_export import write_open_format
+from workspace.export.item_export import OPEN_FORMATS, write_open_format
 from workspace.export.labelmap_files import ExportError, write_labelmap
 from workspace.items import ItemSummary
+from workspace.modalities import modality
 from workspace.sync import protocol, safe_names
 from workspace.sync.config import project_key
 from workspace.sync.connection import raise_if_refused
@@ -44,9 +44,6 @@ if TYPE_CHECKING:
 
 #: Results fetched per request while collecting.
 FETCH_BATCH = 64
-#: The open format written for each modality's annotations (volumes: label map as NIfTI).
-OPEN_FORMAT = {"text": "brat", "waveform": "wfdb", "audio": "textgrid"}
-_SUFFIX = {"brat": "annotations.ann", "wfdb": "annotations.atr", "textgrid": "annotations.TextGrid"}
 
 
 @dataclass
@@ -242,7 +239,7 @@ def result_folder(out_dir: Path, row: QueueResult) -> Path:
 
 
 def export_result(workspace: Workspace, row: QueueResult, out_dir: Path) -> list[Path]:
-    """Write one result: ``result.json`` always, plus the modality's open format."""
+    """Write one result: ``result.json`` always, plus its modality's ``collect_format``."""
     folder = result_folder(out_dir, row)
     folder.mkdir(parents=True, exist_ok=True)
     document = row.document
@@ -260,10 +257,10 @@ def export_result(workspace: Workspace, row: QueueResult, out_dir: Path) -> list
         written += write_labelmap(
             _labelmap(workspace, document["labelmap"]), folder / "labels.nii.gz"
         )
-    fmt = OPEN_FORMAT.get(item.modality)
-    if fmt is not None and fmt in formats_for(item.modality) and document["annotations"]:
+    fmt = modality(item.modality).collect_format  # a label map is written above, as NIfTI
+    if fmt in OPEN_FORMATS and document["annotations"]:
         annotations = _annotations(document, item.id)
-        written += write_open_format(workspace, item, fmt, folder / _SUFFIX[fmt], annotations)
+        written += write_open_format(workspace, item, fmt, folder / OPEN_FORMATS[fmt], annotations)
     return written
 
 
