@@ -7,12 +7,14 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from storage.keys import Argon2Params
 from storage.models import Annotation as AnnotationRow
+from storage.models import Project as ProjectRow
 from storage.profile import Profile
+from workspace import item_schemas, projects, settings
 from workspace import items as item_store
-from workspace import projects, settings
 from workspace.annotations import Annotation, AnnotationDocument
 from workspace.commands import CommandStack
 from workspace.events import EventEmitter
@@ -252,17 +254,30 @@ class Workspace:
 
     # ------------------------------------------------------------------ schemas, projects
     def schema_for(self, item: ItemSummary) -> LabelSchema:
-        """The label schema that applies to ``item`` (its project's, else its modality's preset).
+        """The label schema that applies to ``item``: the one recorded for it (its task's in a
+        mixed batch), else its project's, else its modality's preset.
 
         An item of an unregistered modality is an ``UnknownModalityError``, never another
         modality's schema.
         """
-        if item.project_id:
-            with self.profile.database.read() as session:
-                for project in projects.list_projects(session):
-                    if project.id == item.project_id:
-                        return projects.load_schema(session, project.schema_id)
+        with self.profile.database.read() as session:
+            schema_id = self._stored_schema_id(session, item)
+            if schema_id is not None:
+                return projects.load_schema(session, schema_id)
         return load_preset(default_schema_id(item))
+
+    def schema_id_for(self, item: ItemSummary) -> str:
+        """The id of :meth:`schema_for` ``item`` (without reading the schema)."""
+        with self.profile.database.read() as session:
+            return self._stored_schema_id(session, item) or default_schema_id(item)
+
+    @staticmethod
+    def _stored_schema_id(session: Session, item: ItemSummary) -> str | None:
+        schema_id = item_schemas.assigned_schema_id(session, item.id)
+        if schema_id is None and item.project_id:
+            project = session.get(ProjectRow, item.project_id)
+            schema_id = project.schema_id if project is not None else None
+        return schema_id
 
     def ensure_project(self, name: str, schema: LabelSchema) -> ProjectInfo:
         """The project ``name``, created with ``schema`` if new."""

@@ -155,7 +155,7 @@ def _add_queue_commands(
     push.add_argument("--per-batch", type=int, default=10, metavar="N")
     push.add_argument("--redundancy", type=int, default=1, metavar="K", help="annotators per task")
     push.add_argument("--gold", metavar="FOLDER", help="gold-standard items mixed into batches")
-    push.add_argument("--schema", metavar="ID", help="label schema preset (default: by modality)")
+    _add_schema_option(push)
     push.add_argument("--due", metavar="YYYY-MM-DD")
     push.add_argument("--instructions", metavar="TEXT")
     push.add_argument("--replicas", type=int, default=1, help="stream replicas (3 on a cluster)")
@@ -209,12 +209,23 @@ def _add_queue_commands(
     create.add_argument("--out", required=True, metavar="FILE", help="FILE, or FILE-001… if more")
     create.add_argument("--track", default="offline", help="track named in the batches")
     create.add_argument("--per-batch", type=int, default=10, metavar="N")
-    create.add_argument("--schema", metavar="ID", help="label schema preset (default: by modality)")
+    _add_schema_option(create)
     create.add_argument("--due", metavar="YYYY-MM-DD")
     create.add_argument("--instructions", metavar="TEXT")
     create.add_argument("--force", action="store_true", help="overwrite existing files")
     _add_file_lease_days(create)
     create.set_defaults(handler=cmd_batch_create)
+
+
+def _add_schema_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--schema",
+        action="append",
+        default=[],
+        metavar="[MODALITY=]ID",
+        help="label schema preset for one modality's items, e.g. waveform=ecg-beats-rhythms "
+        "(repeatable; a plain ID when the folder has one modality; default: by modality)",
+    )
 
 
 def _add_file_lease_days(parser: argparse.ArgumentParser) -> None:

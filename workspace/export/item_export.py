@@ -211,12 +211,14 @@ def write_open_format(
     fmt: str,
     out: Path,
     annotations: list[Annotation] | None = None,
+    schema: LabelSchema | None = None,
 ) -> list[Path]:
     """brat, WFDB or TextGrid: annotations checked against the item's schema, written.
 
-    ``annotations`` defaults to the item's own; the manager's collector passes a result's.
+    ``annotations`` defaults to the item's own; the manager's collector passes a result's,
+    and the ``schema`` its task was sent with.
     """
-    schema = workspace.schema_for(item)
+    schema = schema or workspace.schema_for(item)
     if annotations is None:
         annotations = workspace.annotations(item.id)
     _check_schema(schema, annotations)

@@ -25,10 +25,11 @@ from workspace.export.item_export import OPEN_FORMATS, write_open_format
 from workspace.export.labelmap_files import ExportError, write_labelmap
 from workspace.items import ItemSummary
 from workspace.modalities import modality
+from workspace.schema import LabelSchema, parse_schema
 from workspace.sync import protocol, safe_names
 from workspace.sync.config import project_key
 from workspace.sync.connection import raise_if_refused
-from workspace.sync.documents import DocumentError, decode
+from workspace.sync.documents import DocumentError, decode, task_schema_documents
 from workspace.sync.envelope import EnvelopeError, open_sealed
 from workspace.sync.leases import read_lease
 from workspace.sync.outbox import RESULT_ID_HEADER, result_context
@@ -231,6 +232,14 @@ def _annotations(document: dict[str, Any], item_id: str) -> list[Annotation]:
     ]
 
 
+def _task_schema(manifest: dict[str, Any], task_id: str) -> LabelSchema | None:
+    """The schema task ``task_id`` was sent with (None if the manifest has no such task)."""
+    if not any(task["task_id"] == task_id for task in manifest.get("tasks", [])):
+        return None
+    document = task_schema_documents(manifest)[task_id]
+    return parse_schema(document, f"batch {manifest['batch_id']}")
+
+
 def result_folder(out_dir: Path, row: QueueResult) -> Path:
     """Where one result's files go: ``<batch>/<task>/<annotator>-<result id>`` (checked)."""
     return safe_names.result_folder(
@@ -246,6 +255,7 @@ def export_result(workspace: Workspace, row: QueueResult, out_dir: Path) -> list
     with workspace.profile.database.read() as session:
         batch = session.get(QueueBatch, row.batch_id)
         gold = bool(batch and row.task_id in batch.gold_task_ids)
+        task_schema = _task_schema(batch.manifest, row.task_id) if batch else None
     summary = {**document, "flag": row.flag, "gold": gold, "received_at": row.received_at}
     written = [folder / "result.json"]
     with atomic_file(written[0], "result.json") as handle:
@@ -260,7 +270,8 @@ def export_result(workspace: Workspace, row: QueueResult, out_dir: Path) -> list
     fmt = modality(item.modality).collect_format  # a label map is written above, as NIfTI
     if fmt in OPEN_FORMATS and document["annotations"]:
         annotations = _annotations(document, item.id)
-        written += write_open_format(workspace, item, fmt, folder / OPEN_FORMATS[fmt], annotations)
+        out = folder / OPEN_FORMATS[fmt]
+        written += write_open_format(workspace, item, fmt, out, annotations, task_schema)
     return written
 
 
