@@ -32,7 +32,9 @@ class ModalitySpec:
     ``default_schema`` picks the preset schema id for an item (e.g. by its signal names);
     ``import_formats`` are importer ``format_id``\\s, ``export_formats`` the ``caliper export``
     formats, ``collect_format`` what ``queue collect`` writes for a result (None: only
-    ``result.json``); ``variants`` are finer modality names a schema may declare (ct, ecg).
+    ``result.json``); ``variants`` are finer modality names a schema may declare (ct, ecg);
+    ``viewer_module`` names the module whose import registers the modality's viewer (None: the
+    item-information view), loaded by :func:`viewers.builtins.load_builtin_viewers`.
     """
 
     id: str
@@ -43,6 +45,7 @@ class ModalitySpec:
     collect_format: str | None = None
     annotation_kinds: tuple[str, ...] = ()
     variants: tuple[str, ...] = ()
+    viewer_module: str | None = None
 
     def __post_init__(self) -> None:
         if not _MODALITY_ID.match(self.id):
@@ -145,6 +148,7 @@ BUILTIN_MODALITIES = (
         collect_format="nifti",
         annotation_kinds=("segmentation", "ruler", "landmark", "box3d", "classification"),
         variants=("ct", "mr", "pet", "us", "xr"),
+        viewer_module="viewers.volume.volume_viewer",
     ),
     ModalitySpec(
         id="text",
@@ -154,6 +158,7 @@ BUILTIN_MODALITIES = (
         export_formats=("brat",),
         collect_format="brat",
         annotation_kinds=("span", "relation"),
+        viewer_module="viewers.text_viewer",
     ),
     ModalitySpec(
         id="waveform",
