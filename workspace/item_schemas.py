@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from storage.models import LabelSchemaRecord
+from storage.models import LabelSchemaRecord, Project
 from workspace import projects, settings
+from workspace.items import ItemSummary
 from workspace.schema import LabelSchema
 
 
@@ -35,3 +36,13 @@ def assign_schema(session: Session, item_id: str, schema: LabelSchema) -> str:
         projects.save_schema(session, schema)
     settings.set_setting(session, _key(item_id), schema.id)
     return schema.id
+
+
+def stored_schema_id(session: Session, item: ItemSummary) -> str | None:
+    """The schema id the profile holds for ``item``: its own, else its project's, else None
+    (then its modality's default applies)."""
+    schema_id = assigned_schema_id(session, item.id)
+    if schema_id is None and item.project_id:
+        project = session.get(Project, item.project_id)
+        schema_id = project.schema_id if project is not None else None
+    return schema_id

@@ -7,11 +7,9 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from storage.keys import Argon2Params
 from storage.models import Annotation as AnnotationRow
-from storage.models import Project as ProjectRow
 from storage.profile import Profile
 from workspace import item_schemas, projects, settings
 from workspace import items as item_store
@@ -261,7 +259,7 @@ class Workspace:
         modality's schema.
         """
         with self.profile.database.read() as session:
-            schema_id = self._stored_schema_id(session, item)
+            schema_id = item_schemas.stored_schema_id(session, item)
             if schema_id is not None:
                 return projects.load_schema(session, schema_id)
         return load_preset(default_schema_id(item))
@@ -269,15 +267,7 @@ class Workspace:
     def schema_id_for(self, item: ItemSummary) -> str:
         """The id of :meth:`schema_for` ``item`` (without reading the schema)."""
         with self.profile.database.read() as session:
-            return self._stored_schema_id(session, item) or default_schema_id(item)
-
-    @staticmethod
-    def _stored_schema_id(session: Session, item: ItemSummary) -> str | None:
-        schema_id = item_schemas.assigned_schema_id(session, item.id)
-        if schema_id is None and item.project_id:
-            project = session.get(ProjectRow, item.project_id)
-            schema_id = project.schema_id if project is not None else None
-        return schema_id
+            return item_schemas.stored_schema_id(session, item) or default_schema_id(item)
 
     def ensure_project(self, name: str, schema: LabelSchema) -> ProjectInfo:
         """The project ``name``, created with ``schema`` if new."""
