@@ -23,6 +23,7 @@ from workspace.items import ItemFile, ItemSummary
 from workspace.persistence import StoreSink
 from workspace.projects import ProjectInfo, TaskSummary
 from workspace.schema import LabelSchema, load_preset
+from workspace.task_lock import check_editable, edit_lock
 from workspace.tasks import TaskStatus
 from workspace.volume.dicom_series import AssembledVolume, VolumeAssemblyError, assemble_series
 from workspace.volume.image_file import read_image_volume
@@ -253,6 +254,26 @@ class Workspace:
         with self.profile.database.read() as session:
             return projects.list_tasks(session)
 
+    def task(self, task_id: str) -> TaskSummary:
+        """One task (KeyError with a clear message if absent)."""
+        with self.profile.database.read() as session:
+            return projects.get_task(session, task_id)
+
+    def edit_lock(self, item_id: str) -> str | None:
+        """Why edits of ``item_id`` are refused (its task is submitted...), None if allowed."""
+        with self.profile.database.read() as session:
+            return edit_lock(session, item_id)
+
+    def reopen_task(self, task_id: str) -> int:
+        """Reopen a submitted (or sent back) task as a new revision; returns its number."""
+        with self.profile.database.write() as session:
+            old, revision = projects.reopen_task(session, task_id)
+            self.profile.audit.append(
+                session, "task.reopen", task_id, {"from": old.value, "revision": revision}
+            )
+        self.tasks_changed.emit()
+        return revision
+
     def set_task_status(self, task_id: str, status: TaskStatus) -> None:
         """Move a task through the workflow (audited)."""
         with self.profile.database.write() as session:
@@ -277,7 +298,7 @@ class Workspace:
     def command_stack(self, item_id: str) -> CommandStack:
         """The undo/redo stack of one item; every push is persisted before it returns."""
         if item_id not in self._stacks:
-            sink = StoreSink(self.profile.database, self.profile.audit, item_id)
+            sink = StoreSink(self.profile.database, self.profile.audit, item_id, check_editable)
             self._stacks[item_id] = CommandStack(sink)
         return self._stacks[item_id]
 

@@ -212,9 +212,51 @@ def _annotations(document: dict[str, Any], item_id: str) -> list[Annotation]:
     ]
 
 
+def revision_of(document: dict[str, Any]) -> int:
+    """Which submission of its task a result is (1 for results that do not say)."""
+    return int(document.get("revision", 1))
+
+
 def result_folder(out_dir: Path, row: QueueResult) -> Path:
-    """Where one result's files go: ``<batch>/<task>/<annotator>-<result id>``."""
-    return out_dir / row.batch_id / row.task_id / f"{row.annotator}-{row.result_id}"
+    """Where one result's files go: ``<batch>/<task>/<annotator>-<result id>`` for revision 1,
+    ``<batch>/<task>/<annotator>-r<N>-<result id>`` for revision N of a reopened task."""
+    revision = revision_of(row.document)
+    name = f"{row.annotator}-r{revision}-{row.result_id}" if revision > 1 else None
+    return out_dir / row.batch_id / row.task_id / (name or f"{row.annotator}-{row.result_id}")
+
+
+def write_newest(workspace: Workspace, out_dir: Path, batch_id: str, task_id: str) -> Path:
+    """``<batch>/<task>/newest.json``: each annotator's newest revision of the task (its
+    folder, revision and result id), from every result of the task this manager holds."""
+    with workspace.profile.database.read() as session:
+        rows = list(
+            session.scalars(
+                select(QueueResult).where(
+                    QueueResult.batch_id == batch_id, QueueResult.task_id == task_id
+                )
+            )
+        )
+        newest: dict[str, dict[str, Any]] = {}
+        for row in rows:
+            revision = revision_of(row.document)
+            key = (revision, row.document["submitted_at"], row.result_id)
+            best = newest.get(row.annotator)
+            if best is None or key > best["key"]:
+                folder = result_folder(out_dir, row).name
+                newest[row.annotator] = {
+                    "key": key,
+                    "revision": revision,
+                    "result_id": row.result_id,
+                    "folder": folder,
+                }
+    marks = {
+        annotator: {k: v for k, v in entry.items() if k != "key"}
+        for annotator, entry in sorted(newest.items())
+    }
+    path = out_dir / batch_id / task_id / "newest.json"
+    with atomic_file(path, "newest.json") as handle:
+        handle.write(json.dumps(marks, indent=2, sort_keys=True).encode())
+    return path
 
 
 def export_result(workspace: Workspace, row: QueueResult, out_dir: Path) -> list[Path]:
@@ -226,6 +268,7 @@ def export_result(workspace: Workspace, row: QueueResult, out_dir: Path) -> list
         batch = session.get(QueueBatch, row.batch_id)
         gold = bool(batch and row.task_id in batch.gold_task_ids)
     summary = {**document, "flag": row.flag, "gold": gold, "received_at": row.received_at}
+    summary["revision"] = revision_of(document)
     written = [folder / "result.json"]
     with atomic_file(written[0], "result.json") as handle:
         handle.write(json.dumps(summary, indent=2, sort_keys=True).encode())
@@ -260,6 +303,7 @@ def write_out(workspace: Workspace, project: str, out_dir: Path, report: Collect
             report.exported += export_result(workspace, row, out_dir)
         except ExportError as exc:
             report.rejected.append(f"result {row.result_id}: written as JSON only ({exc})")
+        write_newest(workspace, out_dir, row.batch_id, row.task_id)
         with workspace.profile.database.write() as session:
             stored = session.get(QueueResult, row.result_id)
             assert stored is not None
