@@ -6,73 +6,19 @@ from pathlib import Path
 
 import pytest
 
-from storage.models import SyncCheckout, SyncOutboxEntry
+from storage.models import SyncOutboxEntry
 from storage.profile import Profile
-from workspace.annotations import AddAnnotation, Annotation, DeleteAnnotation, now_iso
-from workspace.schema import load_preset
+from tests.workspace.task_support import add_span, check_out, local_task, note_item
+from workspace.annotations import AddAnnotation, Annotation, DeleteAnnotation
 from workspace.sync.outbox import EmptySubmitError, submit_concern, submit_task
 from workspace.task_lock import TaskReadOnlyError
 from workspace.tasks import ReopenError, TaskStatus, read_only_reason
 from workspace.workspace import Workspace
 
-NOTE = "Chest pain, ruled out MI.\n"
-
 
 @pytest.fixture
 def workspace(profile: Profile) -> Workspace:
     return Workspace(profile)
-
-
-def _note(workspace: Workspace, folder: Path, name: str = "note.txt") -> str:
-    folder.mkdir(parents=True, exist_ok=True)
-    path = folder / name
-    path.write_text(NOTE + name, encoding="utf-8")
-    (item,) = workspace.import_paths([path])
-    return item.id
-
-
-def _task(workspace: Workspace, item_id: str, title: str = "Batch 1") -> str:
-    project = workspace.ensure_project("Notes", load_preset("clinical-ner"))
-    workspace.create_batch(project, title, [item_id])
-    return next(t.id for t in workspace.tasks() if t.batch_title == title)
-
-
-def _span(workspace: Workspace, item_id: str, end: int = 5) -> Annotation:
-    span = Annotation(item_id, "span", "problem", {"start": 0, "end": end}, author="tester")
-    workspace.command_stack(item_id).push(AddAnnotation(workspace.document(item_id), span))
-    return span
-
-
-def _checked_out(workspace: Workspace, task_id: str) -> None:
-    """Make a local task look checked out from the queue (the outbox needs a checkout)."""
-    task = workspace.task(task_id)
-    digest = workspace.item(task.item_id).content_digest
-    manifest = {
-        "project": "notes",
-        "group": "g1",
-        "issue": 1,
-        "tasks": [{"task_id": task_id, "item": {"digest": digest}}],
-    }
-    with workspace.profile.database.write() as session:
-        session.add(
-            SyncCheckout(
-                batch_id=task.batch_id,
-                project="notes",
-                track="t",
-                group_id="g1",
-                issue=1,
-                stream_seq=None,
-                state="acked",
-                manifest=manifest,
-                lease_revision=None,
-                lease_expires_at=None,
-                lease_lost=0,
-                bytes_total=0,
-                bytes_done=0,
-                checked_out_at=now_iso(),
-                updated_at=now_iso(),
-            )
-        )
 
 
 def _outbox(workspace: Workspace) -> list[SyncOutboxEntry]:
@@ -91,9 +37,9 @@ def _submit_locally(workspace: Workspace, task_id: str) -> None:
 def test_submitted_task_refuses_every_edit_and_says_why(
     workspace: Workspace, tmp_path: Path
 ) -> None:
-    item_id = _note(workspace, tmp_path / "in")
-    task_id = _task(workspace, item_id)
-    span = _span(workspace, item_id)
+    item_id = note_item(workspace, tmp_path / "in")
+    task_id = local_task(workspace, item_id)
+    span = add_span(workspace, item_id)
     _submit_locally(workspace, task_id)
     submitted_at = workspace.task(task_id).submitted_at
     assert submitted_at is not None
@@ -118,15 +64,15 @@ def test_submitted_task_refuses_every_edit_and_says_why(
 def test_reopen_makes_a_new_revision_that_may_be_edited(
     workspace: Workspace, tmp_path: Path
 ) -> None:
-    item_id = _note(workspace, tmp_path / "in")
-    task_id = _task(workspace, item_id)
+    item_id = note_item(workspace, tmp_path / "in")
+    task_id = local_task(workspace, item_id)
     assert workspace.task(task_id).revision == 1
     _submit_locally(workspace, task_id)
     assert workspace.reopen_task(task_id) == 2
     task = workspace.task(task_id)
     assert (task.status, task.revision, task.submitted_at) == (TaskStatus.IN_PROGRESS, 2, None)
     assert workspace.edit_lock(item_id) is None
-    _span(workspace, item_id)
+    add_span(workspace, item_id)
     audit = workspace.profile.audit.entries(2)
     assert audit[1]["event"] == "task.reopen"
     with pytest.raises(ReopenError, match="open already"):
@@ -153,8 +99,8 @@ def test_reopen_makes_a_new_revision_that_may_be_edited(
 def test_only_a_submitted_or_sent_back_task_reopens(
     workspace: Workspace, tmp_path: Path, path: list[TaskStatus], why: str
 ) -> None:
-    item_id = _note(workspace, tmp_path / "in")
-    task_id = _task(workspace, item_id)
+    item_id = note_item(workspace, tmp_path / "in")
+    task_id = local_task(workspace, item_id)
     for status in path:
         workspace.set_task_status(task_id, status)
     before = workspace.task(task_id)
@@ -164,8 +110,8 @@ def test_only_a_submitted_or_sent_back_task_reopens(
 
 
 def test_sent_back_task_reopens_as_the_next_revision(workspace: Workspace, tmp_path: Path) -> None:
-    item_id = _note(workspace, tmp_path / "in")
-    task_id = _task(workspace, item_id)
+    item_id = note_item(workspace, tmp_path / "in")
+    task_id = local_task(workspace, item_id)
     _submit_locally(workspace, task_id)
     workspace.set_task_status(task_id, TaskStatus.IN_REVIEW)
     assert "in review since" in (workspace.edit_lock(item_id) or "")
@@ -175,32 +121,32 @@ def test_sent_back_task_reopens_as_the_next_revision(workspace: Workspace, tmp_p
 
 
 def test_item_with_an_open_task_stays_editable(workspace: Workspace, tmp_path: Path) -> None:
-    item_id = _note(workspace, tmp_path / "in")
-    done = _task(workspace, item_id, "Batch 1")
+    item_id = note_item(workspace, tmp_path / "in")
+    done = local_task(workspace, item_id, "Batch 1")
     _submit_locally(workspace, done)
     assert workspace.edit_lock(item_id) is not None
-    _task(workspace, item_id, "Batch 2")  # the same item in a new task: editable for it
+    local_task(workspace, item_id, "Batch 2")  # the same item in a new task: editable for it
     assert workspace.edit_lock(item_id) is None
-    _span(workspace, item_id)
+    add_span(workspace, item_id)
 
 
 def test_items_outside_any_task_are_editable(workspace: Workspace, tmp_path: Path) -> None:
-    item_id = _note(workspace, tmp_path / "in")
+    item_id = note_item(workspace, tmp_path / "in")
     assert workspace.edit_lock(item_id) is None
-    _span(workspace, item_id)
+    add_span(workspace, item_id)
 
 
 def test_queue_results_carry_each_revision(workspace: Workspace, tmp_path: Path) -> None:
-    item_id = _note(workspace, tmp_path / "in")
-    task_id = _task(workspace, item_id)
-    _checked_out(workspace, task_id)
+    item_id = note_item(workspace, tmp_path / "in")
+    task_id = local_task(workspace, item_id)
+    check_out(workspace, task_id)
     workspace.set_task_status(task_id, TaskStatus.IN_PROGRESS)
-    first = _span(workspace, item_id, end=5)
+    first = add_span(workspace, item_id, end=5)
     first_id = submit_task(workspace, task_id, allow_empty=False)
     with pytest.raises(TaskReadOnlyError):
-        _span(workspace, item_id, end=8)
+        add_span(workspace, item_id, end=8)
     assert workspace.reopen_task(task_id) == 2
-    second = _span(workspace, item_id, end=8)
+    second = add_span(workspace, item_id, end=8)
     second_id = submit_task(workspace, task_id, allow_empty=False)
     rows = {row.result_id: row.document for row in _outbox(workspace)}
     assert set(rows) == {first_id, second_id}
@@ -216,11 +162,11 @@ def test_queue_results_carry_each_revision(workspace: Workspace, tmp_path: Path)
 def test_never_opened_or_empty_task_needs_allow_empty(
     workspace: Workspace, tmp_path: Path, annotate: bool
 ) -> None:
-    item_id = _note(workspace, tmp_path / "in")
-    task_id = _task(workspace, item_id)
-    _checked_out(workspace, task_id)
+    item_id = note_item(workspace, tmp_path / "in")
+    task_id = local_task(workspace, item_id)
+    check_out(workspace, task_id)
     if annotate:
-        _span(workspace, item_id)
+        add_span(workspace, item_id)
     concern = submit_concern(workspace, task_id)
     assert concern is not None and "never opened" in concern
     assert ("no annotations" in concern) is not annotate
@@ -233,10 +179,10 @@ def test_never_opened_or_empty_task_needs_allow_empty(
 
 
 def test_opened_task_without_annotations_still_asks(workspace: Workspace, tmp_path: Path) -> None:
-    item_id = _note(workspace, tmp_path / "in")
-    task_id = _task(workspace, item_id)
-    _checked_out(workspace, task_id)
+    item_id = note_item(workspace, tmp_path / "in")
+    task_id = local_task(workspace, item_id)
+    check_out(workspace, task_id)
     workspace.set_task_status(task_id, TaskStatus.IN_PROGRESS)
     assert submit_concern(workspace, task_id) == f"Task {task_id} has no annotations."
-    _span(workspace, item_id)
+    add_span(workspace, item_id)
     assert submit_concern(workspace, task_id) is None
