@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from storage.models import Batch, Item, LabelSchemaRecord, Project, Task
 from workspace.annotations import now_iso
 from workspace.schema import LabelSchema, parse_schema, schema_to_document
-from workspace.tasks import ReopenError, TaskStatus, check_reopen, check_transition
+from workspace.tasks import EDITABLE, ReopenError, TaskStatus, check_reopen, check_transition
 
 
 @dataclass(frozen=True)
@@ -38,6 +38,7 @@ class TaskSummary:
     assignee: str | None
     revision: int = 1
     submitted_at: str | None = None
+    updated_at: str = ""
     instructions: str = ""
     due: str | None = None
     schema_id: str | None = None
@@ -135,6 +136,7 @@ def _summary(row: Any) -> TaskSummary:
         assignee=task.assignee,
         revision=task.revision or 1,
         submitted_at=task.submitted_at,
+        updated_at=task.updated_at,
         instructions=task.instructions or "",
         due=due,
         schema_id=schema_id,
@@ -154,6 +156,14 @@ def get_task(session: Session, task_id: str) -> TaskSummary:
     if row is None:
         raise KeyError(f"No task with id {task_id}.")
     return _summary(row)
+
+
+def item_task(session: Session, item_id: str) -> TaskSummary | None:
+    """The task ``item_id`` is worked on in: an open one (new, in progress, rework) if it has
+    one, else the one changed last; None outside any task."""
+    tasks = [_summary(row) for row in session.execute(_task_query().where(Task.item_id == item_id))]
+    tasks.sort(key=lambda t: (t.status in EDITABLE, t.updated_at))
+    return tasks[-1] if tasks else None
 
 
 def reopen_task(session: Session, task_id: str) -> tuple[TaskStatus, int]:

@@ -259,6 +259,11 @@ class Workspace:
         with self.profile.database.read() as session:
             return projects.get_task(session, task_id)
 
+    def item_task(self, item_id: str) -> TaskSummary | None:
+        """The task ``item_id`` is worked on in: an open one if any, else the newest."""
+        with self.profile.database.read() as session:
+            return projects.item_task(session, item_id)
+
     def edit_lock(self, item_id: str) -> str | None:
         """Why edits of ``item_id`` are refused (its task is submitted...), None if allowed."""
         with self.profile.database.read() as session:

@@ -35,7 +35,9 @@ def add_span(workspace: Workspace, item_id: str, end: int = 5) -> Annotation:
     return span
 
 
-def check_out(workspace: Workspace, task_id: str) -> None:
+def check_out(
+    workspace: Workspace, task_id: str, due: str | None = None, instructions: str = ""
+) -> None:
     """Make a local task look checked out from the queue (the outbox needs a checkout)."""
     task = workspace.task(task_id)
     digest = workspace.item(task.item_id).content_digest
@@ -43,7 +45,8 @@ def check_out(workspace: Workspace, task_id: str) -> None:
         "project": "notes",
         "group": "g1",
         "issue": 1,
-        "tasks": [{"task_id": task_id, "item": {"digest": digest}}],
+        "due": due,
+        "tasks": [{"task_id": task_id, "item": {"digest": digest}, "instructions": instructions}],
     }
     with workspace.profile.database.write() as session:
         session.add(
