@@ -23,7 +23,7 @@ from workspace.items import ItemFile, ItemSummary
 from workspace.persistence import StoreSink
 from workspace.projects import ProjectInfo, TaskSummary
 from workspace.schema import LabelSchema, load_preset
-from workspace.task_lock import check_editable, edit_lock
+from workspace.task_lock import TaskReadOnlyError, check_editable, edit_lock
 from workspace.tasks import TaskStatus
 from workspace.volume.dicom_series import AssembledVolume, VolumeAssemblyError, assemble_series
 from workspace.volume.image_file import read_image_volume
@@ -268,6 +268,16 @@ class Workspace:
         """Why edits of ``item_id`` are refused (its task is submitted...), None if allowed."""
         with self.profile.database.read() as session:
             return edit_lock(session, item_id)
+
+    def require_editable(self, item_id: str) -> None:
+        """Raise :class:`TaskReadOnlyError` (saying why) unless ``item_id`` may be edited.
+
+        For work done before the edit is pushed (a snapshot sealed into the blob store);
+        every push is checked again in its own transaction.
+        """
+        reason = self.edit_lock(item_id)
+        if reason is not None:
+            raise TaskReadOnlyError(reason)
 
     def reopen_task(self, task_id: str) -> int:
         """Reopen a submitted (or sent back) task as a new revision; returns its number."""

@@ -11,6 +11,7 @@ from sqlalchemy import text
 from storage.models import SyncOutboxEntry
 from storage.profile import Profile
 from tests.cli.test_cli import assert_one_line_error, caliper
+from tests.cli.test_segmentation_cli import volume_item  # noqa: F401 - a fixture
 from tests.conftest import PASSPHRASE
 from tests.workspace.task_support import add_span, check_out, local_task, note_item
 from workspace.tasks import TaskStatus
@@ -145,6 +146,29 @@ def test_local_task_is_not_sent_to_the_queue(profile_dir: Path, tmp_path: Path) 
     before = _profile_bytes(profile_dir)
     refused = caliper("task", "submit", task_id, "--allow-empty", "--profile", str(profile_dir))
     assert_one_line_error(refused, "is local")
+    assert _profile_bytes(profile_dir) == before
+
+
+def test_segmentation_import_into_a_submitted_task_is_refused(
+    profile_dir: Path,
+    tmp_path: Path,
+    volume_item: tuple[str, object],  # noqa: F811 - the fixture imported above
+) -> None:
+    item_id, _ = volume_item
+    workspace = Workspace.unlock(profile_dir, PASSPHRASE)
+    try:
+        task_id = local_task(workspace, item_id)
+        workspace.set_task_status(task_id, TaskStatus.IN_PROGRESS)
+        workspace.set_task_status(task_id, TaskStatus.SUBMITTED)
+    finally:
+        workspace.lock()
+    before = _profile_bytes(profile_dir)
+    refused = caliper(
+        "import", str(tmp_path / "pre.nii.gz"), "--segmentation-of", item_id,
+        "--profile", str(profile_dir),
+    )  # fmt: skip
+    assert_one_line_error(refused, "reopen it to edit")
+    assert "Task submitted on " in refused.stderr
     assert _profile_bytes(profile_dir) == before
 
 
