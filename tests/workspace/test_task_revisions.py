@@ -186,3 +186,31 @@ def test_opened_task_without_annotations_still_asks(workspace: Workspace, tmp_pa
     assert submit_concern(workspace, task_id) == f"Task {task_id} has no annotations."
     add_span(workspace, item_id)
     assert submit_concern(workspace, task_id) is None
+
+
+def test_a_profile_from_before_revisions_opens_with_revision_1(
+    profile: Profile, profile_dir: Path, tmp_path: Path
+) -> None:
+    from alembic import command
+    from alembic.config import Config
+    from sqlalchemy import text
+
+    from storage import migrations
+    from tests.conftest import PASSPHRASE
+
+    workspace = Workspace(profile)
+    task_id = local_task(workspace, note_item(workspace, tmp_path / "in"))
+    with profile.database.engine.begin() as conn:
+        config = Config()
+        config.set_main_option("script_location", str(migrations.MIGRATIONS_DIR))
+        config.attributes["connection"] = conn
+        command.downgrade(config, "0003")
+        columns = [row[1] for row in conn.execute(text("PRAGMA table_info(tasks)"))]
+        assert "revision" not in columns
+    workspace.lock()
+    reopened = Workspace.unlock(profile_dir, PASSPHRASE)
+    try:
+        task = reopened.task(task_id)
+        assert (task.revision, task.submitted_at, task.status) == (1, None, TaskStatus.NEW)
+    finally:
+        reopened.lock()
