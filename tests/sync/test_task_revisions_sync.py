@@ -55,7 +55,9 @@ def test_reopened_task_sends_a_second_revision_and_collect_keeps_both(
     out = tmp_path / "results"
     assert _collect(manager, nats_server.url, out).received == 1
 
+    assert run(sync_once(alice, load_config(alice))).renewed == 0  # every task submitted
     assert alice.reopen_task(task.id) == 2
+    assert run(sync_once(alice, load_config(alice))).renewed == 1  # the lease is kept again
     add_span(alice, task.item_id, end=7)
     second = submit_task(alice, task.id, allow_empty=False)
     assert run(sync_once(alice, load_config(alice))).sent == 1
