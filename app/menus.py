@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QMenu, QMessageBox
 
+from app.batch_files import BatchFileActions
 from app.recent_menu import RecentItemsMenu
 
 if TYPE_CHECKING:
@@ -29,6 +30,7 @@ class Menus:
     view: QMenu
     help: QMenu
     recent: RecentItemsMenu
+    batch_files: BatchFileActions
 
 
 def build_menus(window: MainWindow) -> Menus:
@@ -45,6 +47,8 @@ def build_menus(window: MainWindow) -> Menus:
     )
     recent = RecentItemsMenu(window.open_item, file)
     file.addMenu(recent)
+    file.addSeparator()
+    batch_files = _add_batch_file_actions(window, file)
     file.addSeparator()
     file.addAction(
         add("file.close_item", "&Close Item", window.area.close_current, ["Ctrl+W"], "File")
@@ -75,7 +79,34 @@ def build_menus(window: MainWindow) -> Menus:
         add("help.shortcuts", "&Keyboard Shortcuts", window.show_help, ["F1"], "Help")
     )
     help_menu.addAction(add("help.about", "&About Caliper", lambda: _about(window), (), "Help"))
-    return Menus(file, edit, view, help_menu, recent)
+    return Menus(file, edit, view, help_menu, recent, batch_files)
+
+
+def _add_batch_file_actions(window: MainWindow, file: QMenu) -> BatchFileActions:
+    """Batch files for sites with no network path: import one, export a batch's results."""
+    batch_files = BatchFileActions(window, window.runner, lambda: window.workspace)
+    batch_files.finished.connect(lambda text: window.statusBar().showMessage(text, 10_000))
+    actions = [
+        window.registry.add(
+            "file.import_batch", "Import &Batch File…", batch_files.import_file, (), "File"
+        ),
+        window.registry.add(
+            "file.export_results",
+            "&Export Results to Batch File…",
+            batch_files.export_results,
+            (),
+            "File",
+        ),
+    ]
+    for action in actions:
+        file.addAction(action)
+
+    def follow_workspace() -> None:
+        for action in actions:
+            action.setEnabled(window.workspace is not None)
+
+    file.aboutToShow.connect(follow_workspace)
+    return batch_files
 
 
 def _focus_filter(window: MainWindow) -> Callable[[], None]:

@@ -20,6 +20,7 @@ from PySide6.QtWidgets import (
 from app.background import JobContext, JobRunner
 from app.new_passphrase import NewPassphraseForm
 from storage.errors import StorageError, WrongPassphraseError
+from storage.unlock_throttle import UnlockThrottle, delay_after
 from viewers.safe_log import log_failure
 from workspace.workspace import Workspace
 
@@ -30,12 +31,19 @@ WRONG_PHRASE_MESSAGE = "Wrong passphrase — please try again."
 WRONG_RECOVERY_MESSAGE = "That recovery key does not open this profile — check it and try again."
 
 
+def _next_try_delay(path: Path) -> str:
+    """A sentence saying how long the next try waits after repeated wrong ones, else empty."""
+    delay = delay_after(UnlockThrottle(path).failures()[0])
+    return f" After repeated wrong tries, the next one waits {delay:.0f} s." if delay else ""
+
+
 def open_profile(opener: Opener, path: Path, secret: str, recovery: bool) -> Workspace | str:
     """The workspace, or one sentence saying why it could not be opened (never raises)."""
     try:
         return opener(path, secret)
     except WrongPassphraseError:
-        return WRONG_RECOVERY_MESSAGE if recovery else WRONG_PHRASE_MESSAGE
+        message = WRONG_RECOVERY_MESSAGE if recovery else WRONG_PHRASE_MESSAGE
+        return message + _next_try_delay(path)
     except StorageError as error:
         return str(error)
     except ValueError as error:  # a malformed recovery key

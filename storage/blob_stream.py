@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, BinaryIO
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from sqlalchemy.orm import Session
 
+from storage.blob_folder import hold_while_writing
 from storage.blob_format import (
     _HEADER,
     _MAGIC,
@@ -34,7 +35,7 @@ from storage.blob_format import (
     _in_order,
     _Writeback,
 )
-from storage.fileio import disk_full_guard, fsync_directory
+from storage.fileio import DIR_MODE, FILE_MODE, disk_full_guard, fsync_directory
 
 if TYPE_CHECKING:
     from storage.blobs import BlobStore
@@ -73,7 +74,10 @@ class StreamingBlob:
         self._written: list[Future[None]] = []
         try:
             with disk_full_guard("a new blob"):
-                self._file = self._tmp.open("wb", buffering=0)
+                self._file = os.fdopen(
+                    os.open(self._tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, FILE_MODE), "wb", 0
+                )
+                hold_while_writing(self._file)
                 self._file.write(_HEADER.pack(_MAGIC, CHUNK_SIZE, self.size))
                 if hasattr(os, "posix_fallocate"):  # blocks allocated now, not while writing
                     total = _HEADER.size + self.size + self._count * _OVERHEAD
@@ -116,21 +120,22 @@ class StreamingBlob:
                 written += self._file.write(out[written : end + _TAG]) or 0
         self._writeback.wrote(end + _TAG)
 
-    def finish(self, digest: str, session: Session | None = None) -> str:
+    def finish(self, digest: str, session: Session | None = None, *, repair: bool = False) -> str:
         """Seal the rest with ``digest`` (the data's SHA-256, which must be right, as for
-        :meth:`BlobStore.put`) and store the object; returns the digest."""
+        :meth:`BlobStore.put`) and store the object; returns the digest. With ``repair``, a
+        stored copy that fails its check is replaced."""
         if self._writer is None:
             raise RuntimeError("this blob was already finished or aborted")
         target = self._store.path_of(digest)
         try:
             self.advance(self.size)
             self._close_writer()
-            if not target.exists():
+            if not target.exists() or (repair and self._store._replace_if_damaged(digest)):
                 self._write_tags(bytes.fromhex(digest))
                 self._commit(target)
         except _StreamMismatchError:
             self.abort()
-            return self._store.put(self._data, session, sha256=digest)
+            return self._store.put(self._data, session, sha256=digest, repair=repair)
         except BaseException:
             self.abort()
             raise
@@ -186,7 +191,7 @@ class StreamingBlob:
         with disk_full_guard(f"blob {target.name[:12]}"):
             os.fsync(self._file.fileno())
             self._file.close()
-            target.parent.mkdir(exist_ok=True)
+            target.parent.mkdir(mode=DIR_MODE, exist_ok=True)
             self._tmp.replace(target)
             fsync_directory(target.parent)
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import logging
 import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
@@ -28,8 +29,10 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from storage.blob_folder import BlobFolderReport, hold_while_writing, sweep
 from storage.blob_format import (
     _HEADER,
     _MAGIC,
@@ -44,9 +47,10 @@ from storage.blob_format import (
 from storage.blob_stream import StreamingBlob
 from storage.database import Database
 from storage.errors import BlobNotFoundError, IntegrityError
-from storage.fileio import atomic_file
+from storage.fileio import DIR_MODE, atomic_file
 from storage.models import BlobRecord
 
+logger = logging.getLogger(__name__)
 _GROUP = 8  # chunks opened by one task of a large read (8 MiB)
 STREAM_MIN_SIZE = 64 << 20  # smaller objects are sealed once complete (see BlobStore.stream)
 
@@ -86,7 +90,10 @@ class BlobReader:
         self._raw_digest = bytes.fromhex(digest)
         self._aead = aead
         self._file = path.open("rb")
-        magic, self.chunk_size, self.size = _HEADER.unpack(self._file.read(_HEADER.size))
+        head = self._file.read(_HEADER.size)
+        magic, self.chunk_size, self.size = (
+            _HEADER.unpack(head) if len(head) == _HEADER.size else (b"", 0, 0)
+        )
         if magic != _MAGIC or self.chunk_size <= 0:
             self._file.close()
             raise IntegrityError(f"Blob {digest[:12]} has a damaged header.")
@@ -196,7 +203,7 @@ class BlobStore:
 
     def __init__(self, root: Path, data_key: bytes, database: Database) -> None:
         self.root = root
-        self.root.mkdir(parents=True, exist_ok=True)
+        self.root.mkdir(mode=DIR_MODE, parents=True, exist_ok=True)
         self._chunk_key = derive_subkey(data_key, "caliper-blob-chunks-v1")
         self._aead = AESGCM(self._chunk_key)
         self._name_key = derive_subkey(data_key, "caliper-blob-names-v1")
@@ -220,17 +227,19 @@ class BlobStore:
         session: Session | None = None,
         *,
         sha256: str | None = None,
+        repair: bool = False,
     ) -> str:
         """Store ``data``; return its SHA-256 hex digest (deduplicated).
 
         ``sha256`` is the data's digest when the caller has already computed it over these
         very bytes (it saves hashing them again); the object is stored under it, so it must be
-        right: :meth:`verify` would find a wrong one.
+        right: :meth:`verify` would find a wrong one. With ``repair``, a stored copy that
+        fails :meth:`verify` is sealed again from ``data`` (see :meth:`damage`).
         """
         digest = sha256 or hashlib.sha256(data).hexdigest()
         view = memoryview(data)
         chunks = (view[i : i + CHUNK_SIZE] for i in range(0, max(len(data), 1), CHUNK_SIZE))
-        self._store(digest, len(data), chunks, session)
+        self._store(digest, len(data), chunks, session, repair)
         return digest
 
     def stream(self, data: memoryview) -> StreamingBlob | None:
@@ -239,8 +248,11 @@ class BlobStore:
         overlap saves below ``STREAM_MIN_SIZE``): :meth:`put` it once complete."""
         return StreamingBlob(self, data) if data.nbytes >= STREAM_MIN_SIZE else None
 
-    def put_file(self, path: Path, session: Session | None = None) -> str:
-        """Store the file at ``path`` (streamed: hashed, then sealed chunk by chunk)."""
+    def put_file(self, path: Path, session: Session | None = None, *, repair: bool = False) -> str:
+        """Store the file at ``path`` (streamed: hashed, then sealed chunk by chunk).
+
+        With ``repair``, a stored copy that fails :meth:`verify` is sealed again from the file.
+        """
         hasher = hashlib.sha256()
         size = 0
         with path.open("rb") as handle:
@@ -256,16 +268,21 @@ class BlobStore:
                 while block := handle.read(CHUNK_SIZE):
                     yield block
 
-        self._store(digest, size, chunks(), session)
+        self._store(digest, size, chunks(), session, repair)
         return digest
 
     def _store(
-        self, digest: str, size: int, chunks: Iterable[bytes | memoryview], session: Session | None
+        self,
+        digest: str,
+        size: int,
+        chunks: Iterable[bytes | memoryview],
+        session: Session | None,
+        repair: bool = False,
     ) -> None:
         target = self.path_of(digest)
-        if not target.exists():
+        if not target.exists() or (repair and self._replace_if_damaged(digest)):
             raw_digest = bytes.fromhex(digest)
-            target.parent.mkdir(exist_ok=True)
+            target.parent.mkdir(mode=DIR_MODE, exist_ok=True)
             buffers = _Buffers(min(CHUNK_SIZE, size) + _OVERHEAD)
 
             def write(sealed: memoryview) -> None:
@@ -277,6 +294,7 @@ class BlobStore:
                 sealed.release()
 
             with atomic_file(target, f"blob {digest[:12]}") as out, _Writeback(out, size) as early:
+                hold_while_writing(out)
                 out.write(_HEADER.pack(_MAGIC, CHUNK_SIZE, size))
                 tasks = (
                     self._sealer(raw_digest, size, index, chunk, buffers)
@@ -334,6 +352,28 @@ class BlobStore:
                 hasher.update(reader.read_chunk(index))
         if hasher.hexdigest() != digest:
             raise IntegrityError(f"Blob {digest[:12]} does not match its digest.")
+
+    def damage(self, digest: str) -> str | None:
+        """Why the stored object cannot be read back whole (missing, damaged), or None."""
+        try:
+            self.verify(digest)
+        except (IntegrityError, BlobNotFoundError) as exc:
+            return str(exc)
+        return None
+
+    def _replace_if_damaged(self, digest: str) -> bool:
+        """True when the stored copy of ``digest`` is damaged and must be sealed again."""
+        reason = self.damage(digest)
+        if reason is not None:
+            logger.info("sealing blob %s again from its source: %s", digest[:12], reason)
+        return reason is not None
+
+    def sweep(self) -> BlobFolderReport:
+        """Remove temporary files left by killed writers; report files the index does not know
+        (never deleted). See :mod:`storage.blob_folder`."""
+        with self._database.read() as session:
+            names = session.scalars(select(BlobRecord.file_name)).all()
+        return sweep(self.root, {Path(name[:2]) / name for name in names})
 
     def digests(self) -> list[BlobInfo]:
         """Every object the index knows of."""

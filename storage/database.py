@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -14,7 +14,7 @@ from sqlalchemy.exc import DatabaseError, OperationalError
 from sqlalchemy.orm import Session
 from sqlalchemy.pool import QueuePool
 
-from storage.errors import DiskFullError, IntegrityError, StorageError
+from storage.errors import DatabaseDamagedError, DiskFullError, StorageError
 
 _WRITE_OPTION = "caliper_write"
 
@@ -37,8 +37,9 @@ def describe_database_error(exc: BaseException, path: Path) -> StorageError:
     if "database or disk is full" in message:
         return DiskFullError(f"The disk is full; {path.name} was not changed.")
     if "not a database" in message or "malformed" in message or "hmac" in message.lower():
-        return IntegrityError(
-            f"The profile database {path} failed its integrity check (damaged or altered)."
+        return DatabaseDamagedError(
+            f"The profile database {path} is damaged (a page failed its integrity check); "
+            "run 'caliper check' to find it."
         )
     if "locked" in message:
         return StorageError(f"The profile database {path} is busy (locked by another process).")
@@ -50,7 +51,7 @@ class Database:
 
     def __init__(self, path: Path, key: bytes) -> None:
         self.path = path
-        pragmas = _connection_pragmas(key)
+        pragmas = self._pragmas = _connection_pragmas(key)
 
         def connect() -> Any:
             conn = sqlcipher3.connect(str(path), check_same_thread=False, isolation_level=None)
@@ -61,6 +62,7 @@ class Database:
         self._connect = connect
         self._writer: Any = None  # DBAPI connection of :meth:`raw_write`, made on first use
         self._writer_lock = threading.Lock()
+        self._after_commit: dict[int, Callable[[], None]] = {}
         self.engine: Engine = create_engine(
             "sqlite://",
             module=sqlcipher3,
@@ -107,12 +109,15 @@ class Database:
                 writer = self._writer
                 cursor = writer.cursor()
                 cursor.execute("BEGIN IMMEDIATE")
+                committed = False
                 try:
                     yield cursor
                     cursor.execute("COMMIT")
+                    committed = True
                 finally:
                     if writer.in_transaction:
                         writer.execute("ROLLBACK")
+                    self._transaction_ended(writer, committed)
             except sqlcipher3.DatabaseError as exc:
                 raise describe_database_error(exc, self.path) from None
 
@@ -125,8 +130,14 @@ class Database:
         try:
             with self.engine.connect() as base:
                 conn = base.execution_options(**{_WRITE_OPTION: True})
-                with conn.begin():
-                    yield conn
+                dbapi_connection = conn.connection.dbapi_connection
+                committed = False
+                try:
+                    with conn.begin():
+                        yield conn
+                    committed = True
+                finally:
+                    self._transaction_ended(dbapi_connection, committed)
         except (DatabaseError, OperationalError) as exc:
             raise describe_database_error(exc, self.path) from None
 
@@ -137,17 +148,36 @@ class Database:
             yield session
             session.flush()
 
+    def after_commit(self, dbapi_connection: Any, callback: Callable[[], None]) -> None:
+        """Call ``callback`` once the write transaction open on ``dbapi_connection`` commits.
+
+        One callback per transaction (a later one replaces an earlier one); it is dropped if
+        the transaction rolls back. Used to anchor the audit log's new head.
+        """
+        self._after_commit[id(dbapi_connection)] = callback
+
+    def _transaction_ended(self, dbapi_connection: Any, committed: bool) -> None:
+        callback = self._after_commit.pop(id(dbapi_connection), None)
+        if committed and callback is not None:
+            callback()
+
     def integrity_problems(self) -> list[str]:
-        """Run ``PRAGMA integrity_check`` and ``PRAGMA cipher_integrity_check``; [] means sound."""
-        problems: list[str] = []
+        """Damaged pages (``PRAGMA cipher_integrity_check``, one line per page), else any
+        ``PRAGMA integrity_check`` problem; [] means sound."""
+        # Only the key: the other pragmas read page 1, which may be the damaged one.
+        conn = sqlcipher3.connect(str(self.path), isolation_level=None)
         try:
-            with self.engine.connect() as conn:
-                rows = conn.exec_driver_sql("PRAGMA integrity_check").fetchall()
-                problems += [str(r[0]) for r in rows if str(r[0]) != "ok"]
-                rows = conn.exec_driver_sql("PRAGMA cipher_integrity_check").fetchall()
-                problems += [str(r[0]) for r in rows]
-        except (DatabaseError, OperationalError) as exc:
-            problems.append(str(describe_database_error(exc, self.path)))
+            for pragma in self._pragmas[:2]:
+                conn.execute(pragma).fetchall()
+            rows = conn.execute("PRAGMA cipher_integrity_check").fetchall()
+            problems = [str(r[0]) for r in rows]
+            if not problems:
+                rows = conn.execute("PRAGMA integrity_check").fetchall()
+                problems = [str(r[0]) for r in rows if str(r[0]) != "ok"]
+        except sqlcipher3.DatabaseError as exc:
+            problems = [str(describe_database_error(exc, self.path))]
+        finally:
+            conn.close()
         return problems
 
     def dispose(self) -> None:

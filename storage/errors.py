@@ -31,3 +31,11 @@ class BlobNotFoundError(StorageError):
 
 class DiskFullError(StorageError):
     """The disk is full; nothing already saved was harmed."""
+
+
+class KeyFileDamagedError(StorageError):
+    """The profile's key file (``keys.json``) is damaged, truncated or malformed."""
+
+
+class DatabaseDamagedError(IntegrityError):
+    """A page of the profile database failed its check; ``caliper check`` names it."""

@@ -13,11 +13,12 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
+from argon2.exceptions import HashingError
 from argon2.low_level import Type, hash_secret_raw
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from storage.errors import StorageError, WrongPassphraseError
+from storage.errors import KeyFileDamagedError, StorageError, WrongPassphraseError
 from storage.fileio import atomic_write
 
 KEY_BYTES = 32
@@ -109,34 +110,61 @@ class KeyFile:
         cls, path: Path, data_key: bytes, passphrase: str, params: Argon2Params | None = None
     ) -> KeyFile:
         """Wrap ``data_key`` with ``passphrase`` and write a new key file."""
-        params = params or Argon2Params()
-        salt = secrets.token_bytes(16)
-        kek = params.derive(passphrase.encode("utf-8"), salt)
-        key_file = cls(path, params, salt, _wrap(kek, data_key), None)
+        key_file = cls.wrapping(path, data_key, passphrase, params)
         key_file.save()
         return key_file
 
     @classmethod
+    def wrapping(
+        cls, path: Path, data_key: bytes, passphrase: str, params: Argon2Params | None = None
+    ) -> KeyFile:
+        """A key file wrapping ``data_key`` with ``passphrase`` (not saved; no recovery key)."""
+        params = params or Argon2Params()
+        salt = secrets.token_bytes(16)
+        kek = params.derive(passphrase.encode("utf-8"), salt)
+        return cls(path, params, salt, _wrap(kek, data_key), None)
+
+    @classmethod
     def load(cls, path: Path) -> KeyFile:
-        """Read a key file, with a clear error if it is damaged."""
+        """Read a key file, with one clear sentence if it is damaged, truncated or unreadable."""
         try:
-            raw = json.loads(path.read_text(encoding="utf-8"))
+            raw = json.loads(path.read_bytes().decode("utf-8"))
+        except OSError as exc:
+            message = f"The profile key file {path} cannot be read ({exc.strerror})."
+            raise StorageError(message) from None
+        except ValueError:
+            raise KeyFileDamagedError(
+                f"The profile key file {path} is damaged or truncated (not valid JSON)."
+            ) from None
+        return cls.from_document(path, raw)
+
+    @classmethod
+    def from_document(cls, path: Path, raw: object) -> KeyFile:
+        """A key file from its parsed JSON; :class:`KeyFileDamagedError` when it is malformed."""
+        try:
+            if not isinstance(raw, dict):
+                raise TypeError("not a JSON object")
             if raw.get("version") != KEY_FILE_VERSION:
                 raise StorageError(f"Unsupported key file version in {path}.")
             kdf = raw["kdf"]
-            return cls(
-                path=path,
-                params=Argon2Params(kdf["time_cost"], kdf["memory_kib"], kdf["parallelism"]),
-                salt=_unb64(kdf["salt"]),
-                wrapped_by_passphrase=raw["wrapped_by_passphrase"],
-                wrapped_by_recovery=raw.get("wrapped_by_recovery"),
+            params = Argon2Params(
+                int(kdf["time_cost"]), int(kdf["memory_kib"]), int(kdf["parallelism"])
             )
+            wrapped = raw["wrapped_by_passphrase"]
+            recovery = raw.get("wrapped_by_recovery")
+            if not isinstance(wrapped, str) or not isinstance(recovery, str | None):
+                raise TypeError("a wrapped key is not text")
+            key_file = cls(path, params, _unb64(kdf["salt"]), wrapped, recovery)
+            for text in (wrapped, recovery):
+                if text is not None and len(_unb64(text)) != 12 + KEY_BYTES + 16:
+                    raise ValueError("a wrapped key has the wrong length")
+            return key_file
         except (ValueError, KeyError, TypeError) as exc:
-            raise StorageError(f"The profile key file {path} is damaged ({exc}).") from exc
+            raise KeyFileDamagedError(f"The profile key file {path} is damaged ({exc}).") from None
 
-    def save(self) -> None:
-        """Write the key file atomically (a crash leaves the old or the new file, never half)."""
-        document = {
+    def document(self) -> dict[str, object]:
+        """The key file's JSON document."""
+        return {
             "version": KEY_FILE_VERSION,
             "kdf": {
                 "algorithm": "argon2id",
@@ -148,11 +176,19 @@ class KeyFile:
             "wrapped_by_passphrase": self.wrapped_by_passphrase,
             "wrapped_by_recovery": self.wrapped_by_recovery,
         }
-        atomic_write(self.path, json.dumps(document, indent=2).encode("utf-8"))
+
+    def save(self) -> None:
+        """Write the key file atomically (a crash leaves the old or the new file, never half)."""
+        atomic_write(self.path, json.dumps(self.document(), indent=2).encode("utf-8"))
 
     def unwrap_with_passphrase(self, passphrase: str) -> bytes:
         """Return the data key, or raise :class:`WrongPassphraseError`."""
-        kek = self.params.derive(passphrase.encode("utf-8"), self.salt)
+        try:
+            kek = self.params.derive(passphrase.encode("utf-8"), self.salt)
+        except HashingError as exc:
+            raise KeyFileDamagedError(
+                f"The profile key file {self.path} is damaged (bad key derivation settings: {exc})."
+            ) from None
         try:
             return _unwrap(kek, self.wrapped_by_passphrase)
         except InvalidTag:
@@ -174,9 +210,20 @@ class KeyFile:
         self.wrapped_by_passphrase = _wrap(kek, data_key)
         self.save()
 
-    def new_recovery_key(self, data_key: bytes) -> str:
-        """Make a new recovery key (replacing any earlier one) and return it formatted."""
+    def new_recovery_key(self, data_key: bytes) -> tuple[str, str]:
+        """A new recovery key: ``(formatted key, its wrapped data key)``; nothing is saved.
+
+        Write the key out first, then :meth:`set_recovery` the wrapped copy, so a failed
+        write leaves the earlier recovery key working.
+        """
         raw = secrets.token_bytes(KEY_BYTES)
-        self.wrapped_by_recovery = _wrap(raw, data_key)
-        self.save()
-        return format_recovery_key(raw)
+        return format_recovery_key(raw), _wrap(raw, data_key)
+
+    def set_recovery(self, wrapped: str | None) -> None:
+        """Replace the wrapped recovery copy (None: no recovery key) and save."""
+        previous, self.wrapped_by_recovery = self.wrapped_by_recovery, wrapped
+        try:
+            self.save()
+        except BaseException:
+            self.wrapped_by_recovery = previous
+            raise

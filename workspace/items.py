@@ -90,7 +90,8 @@ def store_item(
         for source in imported.files:
             if cancelled is not None and cancelled():
                 return None
-            files.append(ItemFile(source.name, profile.blobs.put_file(source.path)))
+            # a stored copy found damaged is sealed again from the file (re-import repairs)
+            files.append(ItemFile(source.name, profile.blobs.put_file(source.path, repair=True)))
         sealed = SealedFiles(files, content_digest([f.digest for f in files]))
     files, identity = sealed.files, sealed.identity
     with profile.database.write() as session:

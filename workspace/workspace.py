@@ -29,7 +29,7 @@ from workspace.volume.dicom_series import AssembledVolume, VolumeAssemblyError, 
 from workspace.volume.image_file import read_image_volume
 from workspace.volume.model import Volume
 from workspace.volume.store import META_KEY as VOLUME_META_KEY
-from workspace.volume.store import load_volume, seal_volume, source_identity
+from workspace.volume.store import load_volume, seal_volume, source_identity, voxel_sha256
 
 DEFAULT_SCHEMA_BY_MODALITY = {
     "volume": "ct-abdomen-organs",
@@ -167,7 +167,7 @@ class Workspace:
                     on_warning(imported.files[0].path, f"{imported.title}: {warning}")
             existing = item_store.find_by_identity(self.profile, identity)
             if existing is not None:
-                return existing
+                return self._repair_volume(existing, imported, assembled, on_problem, on_warning)
             sealed, entry = seal_volume(
                 self.profile.blobs,
                 assembled.volume,
@@ -181,6 +181,44 @@ class Workspace:
         finally:
             if assembled.sealing is not None:
                 assembled.sealing.abort()  # does nothing once it was finished
+
+    def _repair_volume(
+        self,
+        existing: ItemSummary,
+        imported: ImportedItem,
+        assembled: AssembledVolume,
+        on_problem: ProblemCallback | None,
+        on_warning: ProblemCallback | None,
+    ) -> ItemSummary | None:
+        """``existing`` (the volume imported again), its damaged blobs sealed again from the
+        files just read; None, and a report, when they cannot be."""
+        blobs = self.profile.blobs
+        damaged = [f.digest for f in self.item_files(existing.id) if blobs.damage(f.digest)]
+        if not damaged:
+            return existing
+        source = imported.files[0].path
+        stored_voxels = existing.meta.get(VOLUME_META_KEY, {}).get("voxels")
+        if stored_voxels == voxel_sha256(assembled.volume):
+            seal_volume(
+                blobs,
+                assembled.volume,
+                existing.content_digest,
+                assembled.warnings,
+                assembled.sources,
+                assembled.sealing,
+                repair=True,
+            )
+        if any(blobs.damage(digest) for digest in damaged):
+            if on_problem is not None:
+                on_problem(
+                    source,
+                    f"{existing.title}: its stored copy is damaged and could not be repaired "
+                    "from this file (it does not give the voxels stored); run caliper check.",
+                )
+            return None
+        if on_warning is not None:
+            on_warning(source, f"{existing.title}: its damaged stored copy was repaired.")
+        return existing
 
     def load_volume(self, item_id: str) -> Volume:
         """The voxels and geometry of a volume item, read from the encrypted store."""

@@ -26,8 +26,7 @@ def cmd_import(args: argparse.Namespace) -> int:
     problems: list[str] = []
 
     def on_problem(path: Path, message: str) -> None:
-        problems.append(f"{path}: {message}")
-        print(f"caliper: skipped {path}: {message}", file=sys.stderr)
+        problems.append(message if message.startswith(str(path)) else f"{path}: {message}")
 
     def on_warning(path: Path, message: str) -> None:
         print(f"caliper: warning: {message} ({path.parent})", file=sys.stderr)
@@ -38,6 +37,10 @@ def cmd_import(args: argparse.Namespace) -> int:
         )
     finally:
         workspace.lock()
+    if not items and len(problems) == 1:
+        raise CliError(f"nothing was imported: {problems[0]}")
+    for problem in problems:
+        print(f"caliper: skipped {problem}", file=sys.stderr)
     for item in items:
         print(f"{item.id}\t{item.modality}\t{item.title}")
     if not items:

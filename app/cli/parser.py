@@ -12,6 +12,7 @@ from app.cli.integrity_commands import cmd_audit_show, cmd_audit_verify, cmd_che
 from app.cli.profile_commands import cmd_init, cmd_passwd, cmd_recovery_export
 from app.cli.sync_commands import (
     add_server_options,
+    cmd_batch_create,
     cmd_batch_export,
     cmd_batch_import,
     cmd_queue_collect,
@@ -63,6 +64,11 @@ def build_parser() -> argparse.ArgumentParser:
         "--recovery-key-file",
         metavar="FILE",
         help="unlock with a recovery key instead of the current passphrase",
+    )
+    passwd.add_argument(
+        "--rotate-key",
+        action="store_true",
+        help="also replace the data key: re-key the database, re-seal every blob",
     )
     passwd.add_argument(
         "--new-passphrase-file",
@@ -120,7 +126,7 @@ def _add_queue_commands(
     common: argparse.ArgumentParser,
     add: Callable[[str, Callable[[argparse.Namespace], int], str], argparse.ArgumentParser],
 ) -> None:
-    """``sync``, ``queue push|status|collect|reissue|project-key``, ``batch export|import``."""
+    """``sync``, ``queue push|status|collect|reissue|project-key``, ``batch …``."""
     sync = add("sync", cmd_sync, "check out batches from the queue and send results")
     add_server_options(sync)
     sync.add_argument("--pull", type=int, metavar="N", help="check out up to N new batches")
@@ -170,11 +176,45 @@ def _add_queue_commands(
 
     batch = sub.add_parser("batch", help="batch files for sites with no network path")
     batch_sub = batch.add_subparsers(dest="batch_command", metavar="ACTION", required=True)
-    export = batch_sub.add_parser("export", parents=[common], help="write a batch file")
+    export = batch_sub.add_parser(
+        "export", parents=[common], help="write a batch (the file takes its lease) or results"
+    )
     export.add_argument("batch", metavar="BATCH")
     export.add_argument("--out", required=True, metavar="FILE")
     export.add_argument("--force", action="store_true", help="overwrite FILE")
+    _add_file_lease_days(export)
+    add_server_options(export)
     export.set_defaults(handler=cmd_batch_export)
-    importing = batch_sub.add_parser("import", parents=[common], help="import a batch file")
+    importing = batch_sub.add_parser(
+        "import", parents=[common], help="import a batch file (results release its lease)"
+    )
     importing.add_argument("file", metavar="FILE")
+    importing.add_argument(
+        "--project-key", action="append", metavar="PROJECT=KEY", help="a project's key"
+    )
+    add_server_options(importing)
     importing.set_defaults(handler=cmd_batch_import)
+    create = batch_sub.add_parser(
+        "create", parents=[common], help="make batch files from a folder, no server needed"
+    )
+    create.add_argument("folder", metavar="FOLDER")
+    create.add_argument("--project", required=True)
+    create.add_argument("--out", required=True, metavar="FILE", help="FILE, or FILE-001… if more")
+    create.add_argument("--track", default="offline", help="track named in the batches")
+    create.add_argument("--per-batch", type=int, default=10, metavar="N")
+    create.add_argument("--schema", metavar="ID", help="label schema preset (default: by modality)")
+    create.add_argument("--due", metavar="YYYY-MM-DD")
+    create.add_argument("--instructions", metavar="TEXT")
+    create.add_argument("--force", action="store_true", help="overwrite existing files")
+    _add_file_lease_days(create)
+    create.set_defaults(handler=cmd_batch_create)
+
+
+def _add_file_lease_days(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--lease-days",
+        dest="file_lease_days",
+        type=float,
+        metavar="DAYS",
+        help="how long the file holds the batch's lease (default 30)",
+    )

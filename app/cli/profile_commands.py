@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import os
 from pathlib import Path
 
 from app.cli.common import (
@@ -32,7 +31,8 @@ def cmd_init(args: argparse.Namespace) -> int:
 
 
 def cmd_passwd(args: argparse.Namespace) -> int:
-    """Change the passphrase (re-wraps the data key), with the old one or a recovery key."""
+    """Change the passphrase (re-wraps the data key), with the old one or a recovery key;
+    ``--rotate-key`` also replaces the data key (database re-keyed, blobs re-sealed)."""
     from storage.profile import Profile
 
     path = profile_dir(args)
@@ -42,25 +42,40 @@ def cmd_passwd(args: argparse.Namespace) -> int:
     else:
         profile = Profile.unlock(path, read_passphrase(args, "Current passphrase: "))
     try:
-        profile.change_passphrase(read_new_passphrase(args))
+        new_passphrase = read_new_passphrase(args)
+        if getattr(args, "rotate_key", False) and not profile.resumed_rotation:
+            profile.rotate_key(new_passphrase)
+        else:
+            profile.change_passphrase(new_passphrase)
     finally:
         profile.lock()
-    print("passphrase changed")
+    if profile.resumed_rotation:
+        print("finished an interrupted key rotation")
+    if getattr(args, "rotate_key", False) or profile.resumed_rotation:
+        print(
+            "data key rotated and passphrase changed; the recovery key no longer works "
+            "(export a new one)"
+        )
+    else:
+        print("passphrase changed")
     return EXIT_OK
 
 
 def cmd_recovery_export(args: argparse.Namespace) -> int:
-    """Write a new recovery key to a file readable only by its owner."""
+    """Write a new recovery key to a file readable only by its owner, then make it current."""
     out = Path(args.out)
     if out.exists() and not args.force:
         raise CliError(f"{out} exists; use --force to overwrite")
+    if not out.parent.is_dir():
+        raise CliError(f"no such folder: {out.parent}; the recovery key was not changed")
     workspace = open_workspace(args)
     try:
-        key = workspace.profile.export_recovery_key()
+        workspace.profile.export_recovery_key(out)
+    except OSError as exc:
+        raise CliError(
+            f"cannot write {out} ({exc.strerror}); the recovery key was not changed"
+        ) from None
     finally:
         workspace.lock()
-    fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(key + "\n")
     print(f"recovery key written to {out}; keep it offline, any earlier one no longer works")
     return EXIT_OK

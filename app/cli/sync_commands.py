@@ -20,6 +20,7 @@ from app.cli.common import EXIT_OK, CliError, open_workspace, read_secret_file
 if TYPE_CHECKING:
     from nats.js import JetStreamContext
 
+    from workspace.sync.batching import PushPlan
     from workspace.sync.config import SyncConfig
     from workspace.workspace import Workspace
 
@@ -147,64 +148,79 @@ def cmd_sync(args: argparse.Namespace) -> int:
 
 
 # ---------------------------------------------------------------------- manager
-def cmd_queue_push(args: argparse.Namespace) -> int:
-    """Import FOLDER (and --gold FOLDER) and push it as batches on ``--track``."""
-    from workspace.schema import load_preset
+def _check_plan_args(args: argparse.Namespace, folders: list[Path], track: str) -> None:
+    """Refuse bad ``push``/``create`` arguments before the profile is opened."""
     from workspace.sync.protocol import check_name
-    from workspace.sync.queue_push import PushPlan, push
 
-    folders = [Path(args.folder)] + ([Path(args.gold)] if args.gold else [])
     for folder in folders:
         if not folder.exists():
             raise CliError(f"no such file or folder: {folder}")
     try:
         check_name("Project", args.project)
-        check_name("Track", args.track)
+        check_name("Track", track)
     except ValueError as exc:
         raise CliError(str(exc)) from None
-    if args.per_batch < 1 or args.redundancy < 1:
+    if args.per_batch < 1 or getattr(args, "redundancy", 1) < 1:
         raise CliError("--per-batch and --redundancy must be at least 1")
-    workspace = open_workspace(args)
-    try:
-        config = _configured(workspace, args)
 
-        def problem(path: Path, message: str) -> None:
-            print(f"caliper: skipped {path}: {message}", file=sys.stderr)
 
-        items = workspace.import_paths([Path(args.folder)], on_problem=problem)
-        gold = workspace.import_paths([Path(args.gold)], on_problem=problem) if args.gold else []
-        if not items and not gold:
-            raise CliError("nothing to push: no data Caliper can import in the folder")
-        modalities = {i.modality for i in items + gold}
-        schema = (
-            load_preset(args.schema)
-            if args.schema
-            else workspace.schema_for(next(iter(items + gold)))
-        )
-        if len(modalities) > 1 and not args.schema:
-            raise CliError(f"the folder mixes {', '.join(sorted(modalities))}: give --schema ID")
-    except BaseException:
-        workspace.lock()
-        raise
+def _folder_plan(
+    workspace: Workspace, args: argparse.Namespace, track: str, gold_folder: str | None
+) -> tuple[PushPlan, int, int]:
+    """Import FOLDER (and the gold folder) and plan its batches: (plan, items, gold items)."""
+    from workspace.schema import load_preset
+    from workspace.sync.batching import PushPlan
+
+    def problem(path: Path, message: str) -> None:
+        print(f"caliper: skipped {path}: {message}", file=sys.stderr)
+
+    items = workspace.import_paths([Path(args.folder)], on_problem=problem)
+    gold = workspace.import_paths([Path(gold_folder)], on_problem=problem) if gold_folder else []
+    if not items and not gold:
+        raise CliError("nothing to send: no data Caliper can import in the folder")
+    modalities = {i.modality for i in items + gold}
+    if len(modalities) > 1 and not args.schema:
+        raise CliError(f"the folder mixes {', '.join(sorted(modalities))}: give --schema ID")
+    schema = (
+        load_preset(args.schema)
+        if args.schema
+        else workspace.schema_for(items[0] if items else gold[0])
+    )
     gold_digests = {g.content_digest for g in gold}
     plan = PushPlan(
         project=args.project,
-        track=args.track,
+        track=track,
         schema=schema,
         items=[i for i in items if i.content_digest not in gold_digests],
         gold=gold,
         per_batch=args.per_batch,
-        redundancy=args.redundancy,
+        redundancy=getattr(args, "redundancy", 1),
         due=args.due,
         instructions=args.instructions or "",
     )
+    return plan, len(items), len(gold)
+
+
+def cmd_queue_push(args: argparse.Namespace) -> int:
+    """Import FOLDER (and --gold FOLDER) and push it as batches on ``--track``."""
+    from workspace.sync.queue_push import push
+
+    folders = [Path(args.folder)] + ([Path(args.gold)] if args.gold else [])
+    _check_plan_args(args, folders, args.track)
+    workspace = open_workspace(args)
+    try:
+        config = _configured(workspace, args)
+        plan, items, gold = _folder_plan(workspace, args, args.track, args.gold)
+    except BaseException:
+        workspace.lock()
+        raise
     ids = _run(
         workspace,
         _with_js(config, lambda js: push(js, workspace, plan, replicas=args.replicas)),
     )
     for batch_id in ids:
         print(f"pushed\t{batch_id}")
-    print(f"{len(ids)} batches on {args.track} ({len(items)} items, {len(gold)} gold).")
+    print(f"{len(ids)} batches on {args.track} ({items} items, {gold} gold).")
     return EXIT_OK
 
 
@@ -271,7 +287,9 @@ def cmd_queue_collect(args: argparse.Namespace) -> int:
     received = sum(r.received for r in reports)
     flagged = sum(r.flagged for r in reports)
     files = sum(len(r.exported) for r in reports)
-    print(f"{received} new results ({flagged} flagged); {files} files written under {out}.")
+    refused = sum(r.refused for r in reports)
+    also = f", {refused} refused (see above)" if refused else ""
+    print(f"{received} new results ({flagged} flagged{also}); {files} files written under {out}.")
     return EXIT_OK
 
 
@@ -327,37 +345,75 @@ def cmd_queue_project_key(args: argparse.Namespace) -> int:
 
 
 # ---------------------------------------------------------------------- batch files
+def _lease_days(args: argparse.Namespace) -> float:
+    from workspace.sync.file_leases import FILE_LEASE_DAYS
+
+    days = args.file_lease_days
+    if days is not None and days <= 0:
+        raise CliError("--lease-days must be more than 0")
+    return float(days or FILE_LEASE_DAYS)
+
+
 def cmd_batch_export(args: argparse.Namespace) -> int:
-    """Write a batch (manager) or a checked-out batch's results (workstation) to a file."""
-    from workspace.sync.batch_file import BatchFileError, export_batch
-    from workspace.sync.config import SyncConfigError
+    """Write a batch (manager: the file takes its lease) or a batch's results to a file."""
+    from workspace.sync.batch_transfer import export_file, server_connector
 
     out = Path(args.out)
     if out.exists() and not args.force:
         raise CliError(f"{out} exists (use --force to overwrite)")
+    days = _lease_days(args)
     workspace = open_workspace(args)
     try:
-        done = export_batch(workspace, args.batch, out)
-    except (BatchFileError, SyncConfigError) as exc:
-        raise CliError(str(exc)) from None
-    finally:
+        config = _configured(workspace, args)
+    except BaseException:
         workspace.lock()
+        raise
+    done = _run(
+        workspace, export_file(workspace, args.batch, out, server_connector(config), days=days)
+    )
     print(f"exported\t{done.kind}\t{done.batch_id}\t{out}")
+    if done.holder:
+        print(f"leased\t{done.batch_id}\t{done.holder}")
     return EXIT_OK
 
 
 def cmd_batch_import(args: argparse.Namespace) -> int:
-    """Import a batch file: a batch to annotate, or results to collect."""
-    from workspace.sync.batch_file import BatchFileError, import_batch_file
-    from workspace.sync.config import SyncConfigError
+    """Import a batch file: a batch to annotate, or results (their file's lease released)."""
+    from workspace.sync.batch_transfer import import_file, server_connector
+    from workspace.sync.config import parse_project_key, set_project_key
 
     workspace = open_workspace(args)
     try:
-        done = import_batch_file(workspace, Path(args.file))
-    except (BatchFileError, SyncConfigError) as exc:
-        raise CliError(str(exc)) from None
+        for pair in args.project_key or []:
+            name, _, value = pair.partition("=")
+            set_project_key(workspace, name, parse_project_key(value))
+        config = _configured(workspace, args)
+    except BaseException:
+        workspace.lock()
+        raise
+    done = _run(workspace, import_file(workspace, Path(args.file), server_connector(config)))
+    if done.kind == "batch":
+        print(f"imported\tbatch\t{done.batch_id}\t{done.count} tasks")
+        return EXIT_OK
+    print(f"imported\tresults\t{done.batch_id}\t{done.count} new results ({done.flagged} flagged)")
+    if done.released:
+        print(f"released\t{done.batch_id}")
+    return EXIT_OK
+
+
+def cmd_batch_create(args: argparse.Namespace) -> int:
+    """Make batch files from FOLDER with no server (a site with no network at all)."""
+    from workspace.sync.batch_transfer import create_files
+
+    _check_plan_args(args, [Path(args.folder)], args.track)
+    days = _lease_days(args)
+    workspace = open_workspace(args)
+    try:
+        plan, items, _gold = _folder_plan(workspace, args, args.track, None)
+        created = create_files(workspace, plan, Path(args.out), days=days, overwrite=args.force)
     finally:
         workspace.lock()
-    what = "tasks" if done.kind == "batch" else "new results"
-    print(f"imported\t{done.kind}\t{done.batch_id}\t{done.count} {what}")
+    for done in created:
+        print(f"created\t{done.batch_id}\t{done.path}\t{done.tasks} tasks")
+    print(f"{len(created)} batch files ({items} items) for project {args.project}.")
     return EXIT_OK

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QDialog
 from app.unlock_dialog import WRONG_PHRASE_MESSAGE, UnlockDialog
 from storage.errors import WrongPassphraseError
 from storage.profile import Profile
+from storage.unlock_throttle import FAILURES_FILE
 from tests.app.profiles import PASSPHRASE
 from workspace.workspace import Workspace
 
@@ -127,3 +128,11 @@ def test_cancel_while_unlocking_locks_the_result(qtbot, app_profile_dir):
     dialog.reject()
     qtbot.waitUntil(lambda: bool(opened) and opened[0].profile.is_locked, timeout=10_000)
     assert dialog.workspace is None
+
+
+def test_repeated_wrong_passphrases_say_the_next_try_waits(qtbot, app_profile_dir):
+    (app_profile_dir / FAILURES_FILE).write_text('{"failures": 3, "last_failure_at": 0}')
+    dialog = _dialog(qtbot, app_profile_dir)
+    _submit(qtbot, dialog, "not the passphrase")  # 3 failures long ago: no wait now
+    assert dialog.error.text().startswith(WRONG_PHRASE_MESSAGE)
+    assert "the next one waits 2 s" in dialog.error.text()

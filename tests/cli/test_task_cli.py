@@ -10,9 +10,12 @@ from sqlalchemy import text
 
 from storage.models import SyncOutboxEntry
 from storage.profile import Profile
+from tests.cli.test_batch_files import Cli, cli  # noqa: F401 - a fixture
+from tests.cli.test_batch_files import _init as init_profile
 from tests.cli.test_cli import assert_one_line_error, caliper
 from tests.cli.test_segmentation_cli import volume_item  # noqa: F401 - a fixture
 from tests.conftest import PASSPHRASE
+from tests.sync.sync_support import write_notes
 from tests.workspace.task_support import add_span, check_out, local_task, note_item
 from workspace.tasks import TaskStatus
 from workspace.workspace import Workspace
@@ -28,8 +31,8 @@ def _profile_bytes(profile_dir: Path) -> tuple[dict[Path, bytes], dict[str, list
     files = {
         p: p.read_bytes()
         for p in profile_dir.rglob("*")
-        if p.is_file() and not p.name.startswith("caliper.db")
-    }
+        if p.is_file() and not p.name.startswith("caliper.db") and p.name != "audit-anchor"
+    }  # the audit anchor follows the log's head, which each unlock row moves
     profile = Profile.unlock(profile_dir, PASSPHRASE)
     try:
         with profile.database.read() as session:
@@ -201,3 +204,45 @@ def test_cli_submit_is_sent_once_by_sync_push(nats_server: object, tmp_path: Pat
     assert "0 results sent" in again.stdout
     collected = caliper("queue", "collect", "--out", str(tmp_path / "out"), "--profile", manager)
     assert "1 new result" in collected.stdout, collected.stdout
+
+
+def test_a_reopened_revision_travels_in_a_batch_file_and_is_collected(
+    cli: Cli,  # noqa: F811 - the fixture imported above
+    tmp_path: Path,
+) -> None:
+    """A site with no network: both revisions reach the manager in results files, each in its
+    own folder, and ``newest.json`` names revision 2."""
+    manager, carol = init_profile(tmp_path, "manager"), init_profile(tmp_path, "carol")
+    batch = tmp_path / "b.clb"
+    created = cli.ok(
+        "batch", "create", str(write_notes(tmp_path / "notes", 1)), "--project", "notes",
+        "--out", str(batch), "--profile", manager,
+    )  # fmt: skip
+    batch_id = created.splitlines()[0].split("\t")[1]
+    key = cli.ok("queue", "project-key", "notes", "--profile", manager).strip()
+    cli.ok("batch", "import", str(batch), "--project-key", key, "--profile", carol)
+    (task,) = json.loads(cli.ok("task", "list", "--json", "--profile", carol))
+
+    def send_back(revision: int) -> str:
+        submitted = cli.ok("task", "submit", task["id"], "--allow-empty", "--profile", carol)
+        assert f"\trevision {revision}\t" in submitted
+        results = tmp_path / f"results-{revision}.clb"
+        cli.ok("batch", "export", batch_id, "--out", str(results), "--profile", carol)
+        imported = cli.ok("batch", "import", str(results), "--profile", manager)
+        assert "1 new results (0 flagged)" in imported, imported
+        return submitted.split("\tresult ")[1].strip()
+
+    first = send_back(1)
+    cli.ok("task", "reopen", task["id"], "--profile", carol)
+    second = send_back(2)  # the file holds both revisions; only the new one is recorded
+
+    out = tmp_path / "out"
+    cli.ok("queue", "collect", "--offline", "--out", str(out), "--profile", manager)
+    folder = out / batch_id / task["id"]
+    assert sorted(p.name for p in folder.iterdir()) == sorted(
+        [f"carol-{first}", f"carol-r2-{second}", "newest.json"]
+    )
+    written = json.loads((folder / f"carol-r2-{second}" / "result.json").read_text())
+    assert (written["revision"], written["result_id"]) == (2, second)
+    newest = json.loads((folder / "newest.json").read_text())
+    assert newest == {"carol": {"revision": 2, "result_id": second, "folder": f"carol-r2-{second}"}}

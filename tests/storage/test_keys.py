@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -9,6 +10,7 @@ import pytest
 from storage.errors import StorageError, WrongPassphraseError
 from storage.keys import format_recovery_key, parse_recovery_key
 from storage.profile import Profile
+from storage.unlock_throttle import FAILURES_FILE
 from tests.conftest import PASSPHRASE
 
 
@@ -17,6 +19,8 @@ def test_wrong_passphrase_is_refused_and_touches_nothing(profile_dir: Path) -> N
     with pytest.raises(WrongPassphraseError, match="Wrong passphrase"):
         Profile.unlock(profile_dir, "not the passphrase")
     after = {p: p.read_bytes() for p in profile_dir.rglob("*") if p.is_file()}
+    counter = profile_dir / FAILURES_FILE  # only the wrong-passphrase counter is new
+    assert json.loads(after.pop(counter))["failures"] == 1
     assert after == before
 
 

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 from pydicom.sr.coding import Code
 
+from storage.fileio import owner_only_files
 from workspace.annotations import Annotation
 from workspace.export.brat import RELATION, write_brat
 from workspace.export.dicom_seg import SegmentCoding, default_coding, write_dicom_seg
@@ -131,7 +132,8 @@ def segment_statistics(labels: LabelMap) -> list[dict[str, Any]]:
 
 def export_item(workspace: Workspace, item_id: str, fmt: str, out: Path) -> list[Path]:
     """Write the item's segmentation or measurements as ``fmt`` (audited); returns the files."""
-    written = _write(workspace, item_id, fmt, out)
+    with owner_only_files():  # 0600 files (0700 folders), or stricter under the umask
+        written = _write(workspace, item_id, fmt, out)
     workspace.profile.audit.record(
         "item.export", item_id, {"format": fmt, "files": [p.name for p in written]}
     )

@@ -38,6 +38,8 @@ UNKNOWN_FORMAT = (
     "unrecognised file type (not DICOM, NIfTI/NRRD, WFDB, WAV/FLAC audio or a text note)"
 )
 
+OUTSIDE_LINK = "is a symbolic link to a place outside the folder being imported,"
+
 
 class ImporterRegistry:
     """Importers by ``format_id``, offered each file in registration order."""
@@ -160,18 +162,39 @@ class _Scan:
         return files
 
     def _walk(self, folder: Path) -> list[Path]:
-        """Files under ``folder``, skipping hidden entries and OS clutter; no symlinked dirs."""
+        """Files under ``folder``, skipping hidden entries and OS clutter.
+
+        Symbolic links are never followed out of ``folder``: one that leads outside it is
+        reported and skipped; symlinked folders are not entered (what they hold inside
+        ``folder`` is found where it lies).
+        """
+        root = folder.resolve()
         found: list[Path] = []
-        for root, dirs, names in os.walk(folder):
+        for here, dirs, names in os.walk(folder):
             self._check_cancelled()
             dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+            for name in dirs:
+                self._leads_outside(Path(here) / name, root, folder)
             for name in sorted(names):
                 if name.startswith(".") or name.lower() in IGNORED_NAMES:
                     continue
-                path = Path(root) / name
-                if path.is_file():
+                path = Path(here) / name
+                if not self._leads_outside(path, root, folder) and path.is_file():
                     found.append(path)
         return found
+
+    def _leads_outside(self, path: Path, root: Path, folder: Path) -> bool:
+        """True (and reported) when ``path`` is a symbolic link leading out of ``root``."""
+        if not path.is_symlink():
+            return False
+        try:
+            if path.resolve().is_relative_to(root):
+                return False
+        except (OSError, RuntimeError):  # a symbolic link loop
+            self.report(path, f"{path}: is a symbolic link that leads nowhere (a loop); skipped")
+            return True
+        self.report(path, f"{path}: {OUTSIDE_LINK} {folder}; skipped")
+        return True
 
     def _claim(self, files: list[Path]) -> dict[str, list[Path]]:
         groups: dict[str, list[Path]] = {}

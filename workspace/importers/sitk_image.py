@@ -11,18 +11,11 @@ from __future__ import annotations
 from pathlib import Path
 
 from workspace.importers.base import ImportedItem, ReadContext, file_entry
+from workspace.volume.image_header import FORMAT_NAMES, ImageFileError, inspect_image
 
-IMAGE_SUFFIXES = (".nii", ".nii.gz", ".nrrd", ".nhdr", ".mha", ".mhd")
+IMAGE_SUFFIXES = tuple(FORMAT_NAMES)
 DETACHED_SUFFIXES = (".nhdr", ".mhd")
 DATA_SUFFIXES = (".raw", ".raw.gz", ".zraw", ".gz", ".bz2")
-FORMAT_NAMES = {
-    ".nii": "NIfTI",
-    ".nii.gz": "NIfTI",
-    ".nrrd": "NRRD",
-    ".nhdr": "NRRD",
-    ".mha": "MetaImage",
-    ".mhd": "MetaImage",
-}
 _DATA_FIELDS = ("data file:", "datafile:", "elementdatafile =", "elementdatafile=")
 _HEADER_LIMIT = 64 << 10
 
@@ -35,7 +28,11 @@ def _suffix(path: Path) -> str | None:
 
 
 def data_files(header: Path) -> list[Path]:
-    """The data files a detached ``.nhdr``/``.mhd`` header names (none for other formats)."""
+    """The data files a detached ``.nhdr``/``.mhd`` header names (none for other formats).
+
+    Only to pair a data file with its header: whether the header may name it (inside its own
+    folder) is decided by :func:`~workspace.volume.image_header.inspect_image`.
+    """
     if _suffix(header) not in DETACHED_SUFFIXES:
         return []
     try:
@@ -86,38 +83,31 @@ class SimpleItkImageImporter:
         items: list[ImportedItem] = []
         for header in headers:
             ctx.check_cancelled()
-            parts = [header, *[d for d in data_files(header) if d.is_file()]]
-            item = _read_item(header, parts, ctx)
+            parts = [header, *data_files(header)]
+            item = _read_item(header, ctx)
             if item is not None:
                 items.append(item)
             ctx.step(sum(1 for part in parts if part in paths) or 1)
         return items
 
 
-def _read_item(header: Path, parts: list[Path], ctx: ReadContext) -> ImportedItem | None:
-    import SimpleITK as sitk  # noqa: N813
-
-    reader = sitk.ImageFileReader()
-    reader.SetFileName(str(header))
+def _read_item(header: Path, ctx: ReadContext) -> ImportedItem | None:
+    """The item of one image, or None when its header is refused (reported for the header)."""
     try:
-        reader.ReadImageInformation()
-    except RuntimeError:
-        for part in parts:
-            ctx.problem(part, "is not a readable NIfTI/NRRD/MetaImage file (or its data file)")
+        info = inspect_image(header, count_compressed=False)  # counted when the voxels are read
+    except ImageFileError as exc:
+        ctx.problem(header, str(exc))
         return None
-    size = reader.GetSize()
-    if len(size) != 3 or reader.GetNumberOfComponents() != 1:
-        ctx.problem(
-            header,
-            f"is not a 3D scalar image (size {size}, {reader.GetNumberOfComponents()} components)",
-        )
+    size = info.size
+    if len(size) != 3 or info.components != 1:
+        ctx.problem(header, f"is not a 3D scalar image (size {size}, {info.components} components)")
         return None
-    kind = FORMAT_NAMES[_suffix(header) or ".nii"]
     meta = {
-        "image_format": kind,
+        "image_format": info.kind,
         "size": list(size),
-        "spacing": list(reader.GetSpacing()),
-        "pixel_type": sitk.GetPixelIDValueAsString(reader.GetPixelID()),
+        "spacing": list(info.spacing),
+        "pixel_type": info.pixel_type,
     }
-    title = f"{kind} — {header.name} ({size[0]}×{size[1]}×{size[2]})"
-    return ImportedItem("volume", title, [file_entry(part) for part in parts], meta)
+    title = f"{info.kind} — {header.name} ({size[0]}×{size[1]}×{size[2]})"
+    files = [file_entry(part) for part in [header, *info.data_files]]
+    return ImportedItem("volume", title, files, meta)

@@ -138,8 +138,15 @@ def _signal_files(header: Path, record: Any) -> list[_SignalFile]:
 
 
 def _check_signal_file(signal_file: _SignalFile, sig_len: int) -> tuple[Path, str] | None:
-    """``(path, reason)`` if the signal file is missing or shorter than the header says."""
+    """``(path, reason)`` if the signal file is missing, lies outside the header's folder
+    (through a symbolic link) or is shorter than the header says."""
     path = signal_file.path
+    try:
+        inside = path.resolve().is_relative_to(path.parent.resolve())
+    except (OSError, RuntimeError):  # a symbolic link loop
+        inside = False
+    if not inside:
+        return path, "leads outside the record's folder (a symbolic link); refused"
     try:
         size = path.stat().st_size
     except OSError:

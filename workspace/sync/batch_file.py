@@ -1,8 +1,8 @@
 """Batch files: the queue's manifests, objects and results carried on a disk instead.
 
-A site with no network path to the queue moves work as files. The manager exports a pushed
-batch (its manifest and every object); the workstation imports it, annotates, and exports
-the batch's results; the manager imports those. Layout::
+A site with no network path to the queue moves work as files. The manager exports a batch
+(its manifest and every object); the workstation imports it, annotates, and exports the
+batch's results; the manager imports those. Layout::
 
     b"CALIPERB" | format (1 byte) | len + project | len + batch id      (clear: names only)
     record*                                                             (sealed, in order)
@@ -10,7 +10,11 @@ the batch's results; the manager imports those. Layout::
 Each record is a length-prefixed project-key envelope whose context binds the batch, the
 record's index and its kind, so records cannot be altered, reordered, dropped or spliced
 from another file. Record 0 is the JSON index (what follows), the last is an end marker with
-the record count: a truncated file is refused.
+the record count: a truncated file, bytes after the end record and an unknown format are
+refused.
+
+This module only reads and writes files and the local profile; taking and releasing the
+batch's lease on the queue server is :mod:`workspace.sync.batch_transfer`'s part.
 """
 
 from __future__ import annotations
@@ -18,7 +22,7 @@ from __future__ import annotations
 import hashlib
 import json
 import struct
-from collections.abc import Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any
@@ -28,6 +32,7 @@ from sqlalchemy import select
 from storage.fileio import atomic_file
 from storage.models import QueueBatch, QueueResult, SyncCheckout, SyncOutboxEntry
 from workspace.annotations import now_iso
+from workspace.settings import get_setting, set_setting
 from workspace.sync.config import project_key
 from workspace.sync.documents import DocumentError, decode, encode, manifest_files
 from workspace.sync.envelope import EnvelopeError, open_sealed, seal
@@ -41,6 +46,8 @@ MAGIC = b"CALIPERB"
 FORMAT = 1
 _LENGTH = struct.Struct(">Q")
 _MAX_RECORD = 8 * 1024**3
+#: Workstation setting: batch id -> the lease holder named by the file it came from.
+SOURCES_KEY = "sync.batch_file_sources"
 
 
 class BatchFileError(ValueError):
@@ -49,11 +56,29 @@ class BatchFileError(ValueError):
 
 @dataclass(frozen=True)
 class ImportedFile:
-    """What importing a batch file did."""
+    """What exporting or importing a batch file did."""
 
     kind: str  # "batch" | "results"
     batch_id: str
     count: int
+    flagged: int = 0
+    holder: str = ""  # the file's lease holder (exports of a batch)
+    released: bool = False  # importing results gave the batch's lease back
+
+
+@dataclass(frozen=True)
+class BatchFile:
+    """An authenticated batch file, read whole."""
+
+    project: str
+    batch_id: str
+    index: dict[str, Any]
+    objects: list[bytes | bytearray]
+
+    @property
+    def kind(self) -> str:
+        """``batch`` or ``results``."""
+        return str(self.index.get("kind"))
 
 
 # ---------------------------------------------------------------------- writing
@@ -73,9 +98,10 @@ def _header(project: str, batch_id: str) -> bytes:
     return MAGIC + bytes([FORMAT]) + bytes([len(p)]) + p + bytes([len(b)]) + b
 
 
-def _write(
+def write_batch_file(
     workspace: Workspace, out: Path, project: str, batch_id: str, index: dict[str, Any]
 ) -> int:
+    """Write ``index`` and the objects it names to ``out`` (atomically); the object count."""
     key = project_key(workspace, project)
     with atomic_file(out, out.name) as handle:
         handle.write(_header(project, batch_id))
@@ -87,37 +113,41 @@ def _write(
     return len(index["objects"])
 
 
-def export_batch(workspace: Workspace, batch_id: str, out: Path) -> ImportedFile:
-    """Write a batch file: a pushed batch (manager) or a checked-out batch's results."""
+def batch_index(
+    workspace: Workspace, batch_id: str, lease: dict[str, str] | None
+) -> tuple[str, dict[str, Any]]:
+    """(project, index) of a batch this manager made; ``lease`` names the file's holder."""
     with workspace.profile.database.read() as session:
         pushed = session.get(QueueBatch, batch_id)
+        if pushed is None:
+            raise BatchFileError(f"No batch {batch_id} was made in this profile.")
+        manifest = dict(pushed.manifest)
+        project = pushed.project
+    objects = [f.digest for f in manifest_files(manifest)]
+    return project, {"kind": "batch", "manifest": manifest, "objects": objects, "lease": lease}
+
+
+def results_index(workspace: Workspace, batch_id: str) -> tuple[str, dict[str, Any]]:
+    """(project, index) of a checked-out batch's submitted results (workstation)."""
+    with workspace.profile.database.read() as session:
         checkout = session.get(SyncCheckout, batch_id)
-        if pushed is not None:
-            manifest = dict(pushed.manifest)
-            objects = [f.digest for f in manifest_files(manifest)]
-            index: dict[str, Any] = {"kind": "batch", "manifest": manifest, "objects": objects}
-            project = pushed.project
-        elif checkout is not None:
-            entries = list(
-                session.scalars(
-                    select(SyncOutboxEntry)
-                    .where(SyncOutboxEntry.batch_id == batch_id)
-                    .order_by(SyncOutboxEntry.created_at)
-                )
+        if checkout is None:
+            raise BatchFileError(f"No batch {batch_id} in this profile (made or checked out).")
+        entries = list(
+            session.scalars(
+                select(SyncOutboxEntry)
+                .where(SyncOutboxEntry.batch_id == batch_id)
+                .order_by(SyncOutboxEntry.created_at)
             )
-            if not entries:
-                raise BatchFileError(f"Batch {batch_id} has no submitted results to export.")
-            results = [e.document for e in entries]
-            objects = [r["labelmap"]["digest"] for r in results if r["labelmap"]]
-            index = {"kind": "results", "results": results, "objects": objects}
-            project = checkout.project
-        else:
-            raise BatchFileError(f"No batch {batch_id} in this profile (pushed or checked out).")
-    count = _write(workspace, out, project, batch_id, index)
-    workspace.profile.audit.record(
-        "batch.file.export", batch_id, {"kind": index["kind"], "objects": count}
-    )
-    return ImportedFile(str(index["kind"]), batch_id, len(index.get("results", [])) or count)
+        )
+        sources = get_setting(session, SOURCES_KEY, {}) or {}
+        project = checkout.project
+    if not entries:
+        raise BatchFileError(f"Batch {batch_id} has no submitted results to export.")
+    results = [e.document for e in entries]
+    objects = [r["labelmap"]["digest"] for r in results if r["labelmap"]]
+    index = {"kind": "results", "results": results, "objects": objects}
+    return project, {**index, "source": sources.get(batch_id)}
 
 
 # ---------------------------------------------------------------------- reading
@@ -136,11 +166,25 @@ def _read_name(handle: IO[bytes]) -> str:
         raise BatchFileError("The batch file's header is damaged.") from None
 
 
-def _records(
-    handle: IO[bytes], key: bytes, batch_id: str
-) -> Iterator[tuple[str, bytes | bytearray]]:
-    index = 0
-    kinds = ("index", "object", "end")
+def _open_record(key: bytes, sealed: bytes, batch_id: str, index: int) -> tuple[str, bytes]:
+    """The record's kind and plaintext; the kind is proven by the context that opens it."""
+    kinds = ("index",) if index == 0 else ("object", "end")
+    problem = ""
+    for kind in kinds:
+        try:
+            return kind, bytes(open_sealed(key, sealed, f"batchfile:{batch_id}:{index}:{kind}"))
+        except EnvelopeError as exc:
+            problem = str(exc)
+    if "different project key" in problem:
+        raise BatchFileError("The batch file was sealed with a different project key.")
+    raise BatchFileError(
+        f"The batch file failed authentication at record {index} (tampered or damaged)."
+    )
+
+
+def _read_records(handle: IO[bytes], key: bytes, batch_id: str) -> list[tuple[str, bytes]]:
+    """Every record up to and including the end record; nothing may follow it."""
+    records: list[tuple[str, bytes]] = []
     while True:
         raw = handle.read(_LENGTH.size)
         if not raw:
@@ -150,74 +194,64 @@ def _records(
         (length,) = _LENGTH.unpack(raw)
         if length > _MAX_RECORD:
             raise BatchFileError("The batch file is damaged (impossible record length).")
-        sealed = _read_exact(handle, length, f"record {index}")
-        wanted = "index" if index == 0 else None
-        opened = None
-        for kind in (wanted,) if wanted else kinds[1:]:
-            try:
-                opened = (kind, open_sealed(key, sealed, f"batchfile:{batch_id}:{index}:{kind}"))
-                break
-            except EnvelopeError as exc:
-                last = exc
-        if opened is None:
-            if "different project key" in str(last):
-                raise BatchFileError(
-                    "The batch file was sealed with a different project key."
-                ) from None
-            raise BatchFileError(
-                f"The batch file failed authentication at record {index} (tampered or damaged)."
-            ) from None
-        yield opened
-        if opened[0] == "end":
+        sealed = _read_exact(handle, length, f"record {len(records)}")
+        records.append(_open_record(key, sealed, batch_id, len(records)))
+        if records[-1][0] == "end":
             if handle.read(1):
-                raise BatchFileError("The batch file has data after its end record.")
-            return
-        index += 1
+                raise BatchFileError(
+                    "The batch file has data after its end record (damaged or altered)."
+                )
+            return records
 
 
-def import_batch_file(workspace: Workspace, path: Path) -> ImportedFile:
-    """Import a batch file (a batch to annotate, or results to record); all or nothing."""
+def read_batch_file(workspace: Workspace, path: Path) -> BatchFile:
+    """Read and authenticate a whole batch file; :class:`BatchFileError` says what is wrong."""
     try:
         handle = path.open("rb")
     except OSError as exc:
         raise BatchFileError(f"Cannot read {path}: {exc.strerror}.") from None
     with handle:
-        if _read_exact(handle, len(MAGIC) + 1, "header")[: len(MAGIC)] != MAGIC:
+        head = _read_exact(handle, len(MAGIC) + 1, "header")
+        if head[: len(MAGIC)] != MAGIC:
             raise BatchFileError(f"{path.name} is not a Caliper batch file.")
+        if head[-1] != FORMAT:
+            raise BatchFileError(
+                f"{path.name} uses batch file format {head[-1]}; this Caliper reads format "
+                f"{FORMAT}. Update Caliper."
+            )
         project, batch_id = _read_name(handle), _read_name(handle)
         key = project_key(workspace, project)
-        records = _records(handle, key, batch_id)
-        _, raw_index = next(records)
-        index = json.loads(raw_index)
-        objects: list[bytes | bytearray] = []
-        count = 0
-        for kind, data in records:
-            if kind == "end":
-                count = int(json.loads(data)["records"])
-                break
-            objects.append(data)
-        if count != len(objects) + 2 or len(objects) != len(index["objects"]):
-            raise BatchFileError("The batch file's records do not match its index.")
-        for digest, data in zip(index["objects"], objects, strict=True):
-            if hashlib.sha256(data).hexdigest() != digest:
-                raise BatchFileError(f"Object {digest[:12]} in the batch file is damaged.")
+        records = _read_records(handle, key, batch_id)
     try:
-        if index["kind"] == "batch":
-            return _import_batch(workspace, index["manifest"], objects)
-        if index["kind"] == "results":
-            return _import_results(workspace, batch_id, index["results"], objects)
+        index = json.loads(records[0][1])
+        count = int(json.loads(records[-1][1])["records"])
+        objects: list[bytes | bytearray] = [data for _kind, data in records[1:-1]]
+        named = list(index["objects"])
+    except (ValueError, KeyError, TypeError):
+        raise BatchFileError("The batch file's index is damaged.") from None
+    if count != len(records) or len(objects) != len(named):
+        raise BatchFileError("The batch file's records do not match its index.")
+    for digest, data in zip(named, objects, strict=True):
+        if hashlib.sha256(data).hexdigest() != digest:
+            raise BatchFileError(f"Object {str(digest)[:12]} in the batch file is damaged.")
+    if index.get("kind") not in ("batch", "results"):
+        raise BatchFileError(f"Unknown batch file kind {index.get('kind')!r}.")
+    return BatchFile(project, batch_id, index, objects)
+
+
+# ---------------------------------------------------------------------- importing
+def import_batch(workspace: Workspace, batch_file: BatchFile) -> ImportedFile:
+    """Create the batch a file carries, to annotate here (workstation); all or nothing."""
+    try:
+        manifest = decode("manifest", encode("manifest", batch_file.index["manifest"]))
     except DocumentError as exc:
         raise BatchFileError(f"The batch file holds an invalid document: {exc}") from None
-    raise BatchFileError(f"Unknown batch file kind {index['kind']!r}.")
-
-
-def _import_batch(
-    workspace: Workspace, manifest: dict[str, Any], objects: list[bytes | bytearray]
-) -> ImportedFile:
-    manifest = decode("manifest", encode("manifest", manifest))
-    for data in objects:
-        workspace.profile.blobs.put(data)
     batch_id = manifest["batch_id"]
+    if batch_id != batch_file.batch_id or manifest["project"] != batch_file.project:
+        raise BatchFileError("The batch file's manifest does not match its header.")
+    lease = batch_file.index.get("lease") or {}
+    for data in batch_file.objects:
+        workspace.profile.blobs.put(data)
     files = manifest_files(manifest)
     with workspace.profile.database.write() as session:
         if session.get(SyncCheckout, batch_id) is None:
@@ -232,7 +266,7 @@ def _import_batch(
                     state="acked",
                     manifest=manifest,
                     lease_revision=None,
-                    lease_expires_at=None,
+                    lease_expires_at=lease.get("expires_at"),
                     lease_lost=0,
                     bytes_total=sum(f.size for f in files),
                     bytes_done=sum(f.size for f in files),
@@ -240,36 +274,55 @@ def _import_batch(
                     updated_at=now_iso(),
                 )
             )
+        sources = dict(get_setting(session, SOURCES_KEY, {}) or {})
+        sources[batch_id] = lease.get("holder")
+        set_setting(session, SOURCES_KEY, sources)
         materialize_batch(session, manifest, workspace.user)
         workspace.profile.audit.append(
-            session, "batch.file.import", batch_id, {"kind": "batch", "objects": len(objects)}
+            session,
+            "batch.file.import",
+            batch_id,
+            {"kind": "batch", "objects": len(batch_file.objects)},
         )
     workspace.tasks_changed.emit()
     workspace.items_changed.emit()
     return ImportedFile("batch", batch_id, len(manifest["tasks"]))
 
 
-def _import_results(
-    workspace: Workspace,
-    batch_id: str,
-    results: list[dict[str, Any]],
-    objects: list[bytes | bytearray],
-) -> ImportedFile:
-    for document in results:
-        decode("result", encode("result", document))
-        if document["batch_id"] != batch_id:
+def checked_results(batch_file: BatchFile) -> list[dict[str, Any]]:
+    """The results a file carries, each validated and of the file's batch."""
+    results = batch_file.index.get("results")
+    if not isinstance(results, list):
+        raise BatchFileError("The batch file's index is damaged.")
+    try:
+        checked = [decode("result", encode("result", document)) for document in results]
+    except DocumentError as exc:
+        raise BatchFileError(f"The batch file holds an invalid document: {exc}") from None
+    for document in checked:
+        if document["batch_id"] != batch_file.batch_id:
             raise BatchFileError("A result in the batch file belongs to another batch.")
-    for data in objects:
+    return checked
+
+
+def record_results(
+    workspace: Workspace,
+    batch_file: BatchFile,
+    results: list[dict[str, Any]],
+    flag: Callable[[dict[str, Any]], str],
+) -> tuple[int, int]:
+    """Record new results (manager), each with ``flag(result)``; (added, flagged)."""
+    batch_id = batch_file.batch_id
+    with workspace.profile.database.read() as session:
+        if session.get(QueueBatch, batch_id) is None:
+            raise BatchFileError(f"Batch {batch_id} was not made in this profile.")
+    for data in batch_file.objects:
         workspace.profile.blobs.put(data)
-    added = 0
+    added = flagged = 0
     with workspace.profile.database.write() as session:
-        pushed = session.get(QueueBatch, batch_id)
-        if pushed is None:
-            raise BatchFileError(f"Batch {batch_id} was not pushed from this profile.")
         for document in results:
             if session.get(QueueResult, document["result_id"]) is not None:
                 continue
-            flag = "submitted after its lease expired" if document["late"] else ""
+            reason = flag(document)
             session.add(
                 QueueResult(
                     result_id=document["result_id"],
@@ -278,13 +331,30 @@ def _import_results(
                     task_id=document["task_id"],
                     annotator=document["annotator"],
                     received_at=now_iso(),
-                    flag=flag,
+                    flag=reason,
                     document=document,
                     exported_at=None,
                 )
             )
             added += 1
+            flagged += bool(reason)
         workspace.profile.audit.append(
-            session, "batch.file.import", batch_id, {"kind": "results", "results": added}
+            session,
+            "batch.file.import",
+            batch_id,
+            {"kind": "results", "results": added, "flagged": flagged},
         )
-    return ImportedFile("results", batch_id, added)
+    return added, flagged
+
+
+def all_tasks_returned(workspace: Workspace, batch_id: str) -> bool:
+    """True once every task of a batch this manager made has a recorded result."""
+    with workspace.profile.database.read() as session:
+        row = session.get(QueueBatch, batch_id)
+        if row is None:
+            return False
+        wanted = {t["task_id"] for t in row.manifest["tasks"]}
+        done = set(
+            session.scalars(select(QueueResult.task_id).where(QueueResult.batch_id == batch_id))
+        )
+    return wanted <= done

@@ -10,11 +10,19 @@ import json
 from dataclasses import asdict, dataclass, replace
 from datetime import datetime, timedelta
 
-from nats.js.errors import KeyDeletedError, KeyNotFoundError, KeyWrongLastSequenceError
+from nats.js.errors import (
+    APIError,
+    KeyDeletedError,
+    KeyNotFoundError,
+    KeyWrongLastSequenceError,
+)
 from nats.js.kv import KeyValue
 
 from workspace.sync.envelope import open_sealed, seal
 from workspace.sync.protocol import lease_key
+
+#: JetStream's error code for a compare-and-swap that found another revision.
+WRONG_LAST_SEQUENCE = 10071
 
 
 class LeaseLostError(RuntimeError):
@@ -84,3 +92,14 @@ async def renew(
     except (KeyWrongLastSequenceError, KeyNotFoundError, KeyDeletedError):
         raise LeaseLostError(f"The lease on batch {lease.batch_id} is no longer ours.") from None
     return replace(renewed, revision=int(revision))
+
+
+async def release(kv: KeyValue, lease: Lease) -> bool:
+    """Delete the lease if it is still the one seen (compare-and-swap); False if it changed."""
+    try:
+        await kv.delete(lease.key, last=lease.revision)
+    except APIError as exc:
+        if exc.err_code == WRONG_LAST_SEQUENCE:
+            return False
+        raise
+    return True

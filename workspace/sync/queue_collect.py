@@ -18,14 +18,14 @@ from nats.js import JetStreamContext
 from nats.js.kv import KeyValue
 from sqlalchemy import select
 
-from storage.fileio import atomic_file
+from storage.fileio import atomic_file, owner_only_files
 from storage.models import Item, QueueBatch, QueueResult
 from workspace.annotations import Annotation, now_iso
 from workspace.export.formats import formats_for
 from workspace.export.item_export import write_open_format
 from workspace.export.labelmap_files import ExportError, write_labelmap
 from workspace.items import ItemSummary
-from workspace.sync import protocol
+from workspace.sync import protocol, safe_names
 from workspace.sync.config import project_key
 from workspace.sync.connection import raise_if_refused
 from workspace.sync.documents import DocumentError, decode
@@ -33,6 +33,7 @@ from workspace.sync.envelope import EnvelopeError, open_sealed
 from workspace.sync.leases import read_lease
 from workspace.sync.outbox import RESULT_ID_HEADER, result_context
 from workspace.sync.payloads import PayloadError, download
+from workspace.sync.safe_names import UnsafeNameError
 from workspace.volume.geometry import VolumeGeometry
 from workspace.volume.model import LabelMap, Segment
 from workspace.volume.segmentation import unpack_labels
@@ -56,6 +57,7 @@ class CollectReport:
     rejected: list[str] = field(default_factory=list)
     exported: list[Path] = field(default_factory=list)
     flagged: int = 0
+    refused: int = 0
 
 
 async def receive(js: JetStreamContext, workspace: Workspace, project: str) -> CollectReport:
@@ -98,6 +100,7 @@ async def _receive_one(
             raise DocumentError("the result does not match its message headers")
     except (EnvelopeError, DocumentError) as exc:
         report.rejected.append(f"result {result_id or '?'}: {exc}")
+        report.refused += 1
         await message.term()
         return
     with workspace.profile.database.read() as session:
@@ -213,21 +216,27 @@ def _annotations(document: dict[str, Any], item_id: str) -> list[Annotation]:
 
 
 def revision_of(document: dict[str, Any]) -> int:
-    """Which submission of its task a result is (1 for results that do not say)."""
-    return int(document.get("revision", 1))
+    """Which submission of its task a result is (1 for results that do not say), checked."""
+    return safe_names.revision_component(document.get("revision", 1))
 
 
 def result_folder(out_dir: Path, row: QueueResult) -> Path:
     """Where one result's files go: ``<batch>/<task>/<annotator>-<result id>`` for revision 1,
-    ``<batch>/<task>/<annotator>-r<N>-<result id>`` for revision N of a reopened task."""
-    revision = revision_of(row.document)
-    name = f"{row.annotator}-r{revision}-{row.result_id}" if revision > 1 else None
-    return out_dir / row.batch_id / row.task_id / (name or f"{row.annotator}-{row.result_id}")
+    ``<batch>/<task>/<annotator>-r<N>-<result id>`` for revision N (checked by safe_names)."""
+    return safe_names.result_folder(
+        out_dir,
+        row.batch_id,
+        row.task_id,
+        row.annotator,
+        row.result_id,
+        row.document.get("revision", 1),
+    )
 
 
 def write_newest(workspace: Workspace, out_dir: Path, batch_id: str, task_id: str) -> Path:
     """``<batch>/<task>/newest.json``: each annotator's newest revision of the task (its
-    folder, revision and result id), from every result of the task this manager holds."""
+    folder, revision and result id), from every result of the task this manager holds that
+    can be written (a result refused by :mod:`safe_names` is never named)."""
     with workspace.profile.database.read() as session:
         rows = list(
             session.scalars(
@@ -238,11 +247,14 @@ def write_newest(workspace: Workspace, out_dir: Path, batch_id: str, task_id: st
         )
         newest: dict[str, dict[str, Any]] = {}
         for row in rows:
+            try:
+                folder = result_folder(out_dir, row).name
+            except UnsafeNameError:
+                continue
             revision = revision_of(row.document)
-            key = (revision, row.document["submitted_at"], row.result_id)
+            key = (revision, str(row.document.get("submitted_at", "")), row.result_id)
             best = newest.get(row.annotator)
             if best is None or key > best["key"]:
-                folder = result_folder(out_dir, row).name
                 newest[row.annotator] = {
                     "key": key,
                     "revision": revision,
@@ -253,7 +265,7 @@ def write_newest(workspace: Workspace, out_dir: Path, batch_id: str, task_id: st
         annotator: {k: v for k, v in entry.items() if k != "key"}
         for annotator, entry in sorted(newest.items())
     }
-    path = out_dir / batch_id / task_id / "newest.json"
+    path = safe_names.task_folder(out_dir, batch_id, task_id) / "newest.json"
     with atomic_file(path, "newest.json") as handle:
         handle.write(json.dumps(marks, indent=2, sort_keys=True).encode())
     return path
@@ -286,6 +298,22 @@ def export_result(workspace: Workspace, row: QueueResult, out_dir: Path) -> list
     return written
 
 
+def _write_result(
+    workspace: Workspace, row: QueueResult, out_dir: Path, report: CollectReport
+) -> bool:
+    """Write one result and its task's ``newest.json``; False if its names are refused."""
+    try:
+        report.exported += export_result(workspace, row, out_dir)
+    except UnsafeNameError as exc:
+        report.rejected.append(f"result {row.result_id!r} refused, nothing written: {exc}")
+        report.refused += 1
+        return False
+    except ExportError as exc:
+        report.rejected.append(f"result {row.result_id}: written as JSON only ({exc})")
+    write_newest(workspace, out_dir, row.batch_id, row.task_id)
+    return True
+
+
 def write_out(workspace: Workspace, project: str, out_dir: Path, report: CollectReport) -> None:
     """Write every recorded, not yet exported result of ``project`` under ``out_dir``."""
     with workspace.profile.database.read() as session:
@@ -299,11 +327,9 @@ def write_out(workspace: Workspace, project: str, out_dir: Path, report: Collect
         for row in rows:
             session.expunge(row)
     for row in rows:
-        try:
-            report.exported += export_result(workspace, row, out_dir)
-        except ExportError as exc:
-            report.rejected.append(f"result {row.result_id}: written as JSON only ({exc})")
-        write_newest(workspace, out_dir, row.batch_id, row.task_id)
+        with owner_only_files():  # 0600 files (0700 folders), or stricter under the umask
+            if not _write_result(workspace, row, out_dir, report):
+                continue
         with workspace.profile.database.write() as session:
             stored = session.get(QueueResult, row.result_id)
             assert stored is not None

@@ -1,21 +1,18 @@
-"""The manager pushes batches: items split into batches, payloads uploaded, manifests queued."""
+"""The manager pushes batches: items split into batches, payloads uploaded, manifests queued.
+
+Cutting items into manifests needs no server and lives in :mod:`workspace.sync.batching`.
+"""
 
 from __future__ import annotations
 
-import random
-import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from nats.js import JetStreamContext
-from sqlalchemy import select
 
-from storage.models import BlobRecord, QueueBatch
-from workspace.annotations import now_iso
-from workspace.items import ItemSummary
-from workspace.schema import LabelSchema, schema_to_document
+from storage.models import QueueBatch
 from workspace.sync import protocol
+from workspace.sync.batching import PushPlan, build_manifests, new_id, record_batch
 from workspace.sync.checkout import BATCH_HEADER, PROJECT_HEADER, manifest_context
 from workspace.sync.config import ensure_project_key
 from workspace.sync.documents import encode, manifest_files
@@ -23,102 +20,10 @@ from workspace.sync.envelope import seal
 from workspace.sync.payloads import PayloadError, download, has_object, upload
 from workspace.sync.queue_setup import ensure_buckets, ensure_project, ensure_track
 
+__all__ = ["PushPlan", "build_manifests", "new_id", "publish_manifest", "push", "repair_objects"]
+
 if TYPE_CHECKING:
     from workspace.workspace import Workspace
-
-
-@dataclass(frozen=True)
-class PushPlan:
-    """What to push: the items, how to cut them into batches, and where."""
-
-    project: str
-    track: str
-    schema: LabelSchema
-    items: list[ItemSummary]
-    gold: list[ItemSummary]
-    per_batch: int = 10
-    redundancy: int = 1
-    due: str | None = None
-    instructions: str = ""
-
-
-def new_id(prefix: str) -> str:
-    """A protocol-safe id such as ``b-3f2a…``."""
-    return f"{prefix}-{uuid.uuid4().hex[:20]}"
-
-
-def _chunks(plan: PushPlan) -> list[list[tuple[ItemSummary, bool]]]:
-    """Regular items in batches of ``per_batch``, gold items spread among them at random."""
-    size = max(1, plan.per_batch)
-    groups = [
-        [(item, False) for item in plan.items[i : i + size]]
-        for i in range(0, len(plan.items), size)
-    ] or [[]]
-    rng = random.SystemRandom()
-    for index, item in enumerate(plan.gold):
-        groups[index % len(groups)].append((item, True))
-    for group in groups:
-        rng.shuffle(group)
-    return [g for g in groups if g]
-
-
-def _file_entries(workspace: Workspace, item: ItemSummary) -> list[dict[str, Any]]:
-    files = workspace.item_files(item.id)
-    with workspace.profile.database.read() as session:
-        sizes = dict(
-            session.execute(
-                select(BlobRecord.digest, BlobRecord.size).where(
-                    BlobRecord.digest.in_([f.digest for f in files])
-                )
-            ).all()
-        )
-    return [{"name": f.name, "digest": f.digest, "size": int(sizes[f.digest])} for f in files]
-
-
-def build_manifests(workspace: Workspace, plan: PushPlan) -> list[tuple[dict[str, Any], list[str]]]:
-    """Every manifest of the plan (all copies), each with the ids of its gold tasks."""
-    protocol.check_name("Project", plan.project)
-    protocol.check_name("Track", plan.track)
-    schema_document = schema_to_document(plan.schema)
-    out: list[tuple[dict[str, Any], list[str]]] = []
-    for chunk in _chunks(plan):
-        group = new_id("g")
-        tasks, gold = [], []
-        for item, is_gold in chunk:
-            task_id = str(uuid.uuid4())
-            tasks.append(
-                {
-                    "task_id": task_id,
-                    "instructions": plan.instructions,
-                    "item": {
-                        "digest": item.content_digest,
-                        "modality": item.modality,
-                        "title": item.title,
-                        "meta": item.meta,
-                        "files": _file_entries(workspace, item),
-                    },
-                }
-            )
-            if is_gold:
-                gold.append(task_id)
-        for copy in range(1, plan.redundancy + 1):
-            manifest = {
-                "protocol": protocol.PROTOCOL_VERSION,
-                "batch_id": new_id("b"),
-                "group": group,
-                "copy": copy,
-                "redundancy": plan.redundancy,
-                "issue": 1,
-                "project": plan.project,
-                "track": plan.track,
-                "due": plan.due,
-                "created_at": now_iso(),
-                "schema": schema_document,
-                "tasks": tasks,
-            }
-            encode("manifest", manifest)
-            out.append((manifest, gold))
-    return out
 
 
 async def publish_manifest(js: JetStreamContext, key: bytes, manifest: dict[str, Any]) -> None:
@@ -162,24 +67,7 @@ async def push(
     ids = []
     for manifest, gold in manifests:
         with workspace.profile.database.write() as session:
-            session.add(
-                QueueBatch(
-                    batch_id=manifest["batch_id"],
-                    project=plan.project,
-                    track=plan.track,
-                    group_id=manifest["group"],
-                    issue=1,
-                    manifest=manifest,
-                    gold_task_ids=gold,
-                    pushed_at=now_iso(),
-                )
-            )
-            workspace.profile.audit.append(
-                session,
-                "queue.push",
-                manifest["batch_id"],
-                {"tasks": len(manifest["tasks"]), "track": plan.track},
-            )
+            record_batch(workspace, session, manifest, gold)
         await publish_manifest(js, key, manifest)
         ids.append(manifest["batch_id"])
     say(f"Queued {len(ids)} batches on {plan.track}.")

@@ -1,9 +1,13 @@
-"""What the manager sees of the queue: batches available, leased, expired, returned."""
+"""What the manager sees of the queue: batches available, leased, expired, returned.
+
+A batch exported to a file is leased to ``file:<name>@<id>``: the file holds it.
+"""
 
 from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from nats.js import JetStreamContext
@@ -14,6 +18,7 @@ from storage.models import QueueBatch, QueueResult
 from workspace.sync import protocol
 from workspace.sync.checkout import Clock, utc_now
 from workspace.sync.config import project_key
+from workspace.sync.file_leases import file_only_batches
 from workspace.sync.leases import read_lease
 
 if TYPE_CHECKING:
@@ -72,16 +77,24 @@ async def queue_status(
             status.by_annotator[annotator] = count
         for row in batches:
             session.expunge(row)
+    files_only = file_only_batches(workspace)
     for row in batches:
         tasks = len(row.manifest["tasks"])
         done = returned.get(row.batch_id, 0)
-        lease = await read_lease(kv, project_key(workspace, row.project), row.track, row.batch_id)
+        if row.batch_id in files_only:  # made for files: its lease is kept here
+            holder = files_only[row.batch_id].get("holder", "")
+            expires_at = files_only[row.batch_id].get("expires_at", "") if holder else ""
+        else:
+            key = project_key(workspace, row.project)
+            lease = await read_lease(kv, key, row.track, row.batch_id)
+            holder, expires_at = (lease.holder, lease.expires_at) if lease else ("", "")
         if done >= tasks:
             state = "returned"
-        elif lease is None:
+        elif not holder:
             state = "available"
         else:
-            state = "expired" if lease.expired(now) else "leased"
+            expired = now >= datetime.fromisoformat(expires_at) if expires_at else False
+            state = "expired" if expired else "leased"
         status.batches.append(
             BatchState(
                 row.batch_id,
@@ -91,8 +104,8 @@ async def queue_status(
                 tasks,
                 done,
                 state,
-                lease.holder if lease else "",
-                lease.expires_at if lease else "",
+                holder,
+                expires_at,
             )
         )
         status.by_state[state] += 1

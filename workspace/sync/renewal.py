@@ -30,7 +30,11 @@ def _open_checkouts(workspace: Workspace) -> list[SyncCheckout]:
         )
         submitted -= {(r[0], r[1]) for r in session.execute(reopened)}  # a new revision due
         rows = []
-        for row in session.scalars(select(SyncCheckout).where(SyncCheckout.lease_lost == 0)):
+        open_rows = select(SyncCheckout).where(
+            SyncCheckout.lease_lost == 0,
+            SyncCheckout.lease_revision.is_not(None),  # None: from a batch file, which holds it
+        )
+        for row in session.scalars(open_rows):
             tasks = {t["task_id"] for t in row.manifest["tasks"]}
             if any((row.batch_id, t) not in submitted for t in tasks):
                 session.expunge(row)

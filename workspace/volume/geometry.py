@@ -7,6 +7,7 @@ the i, j and k axes as its *columns* (as ITK/SimpleITK do), so that
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -30,8 +31,10 @@ class VolumeGeometry:
     def __post_init__(self) -> None:
         if any(n <= 0 for n in self.shape):
             raise ValueError(f"volume shape must be positive, got {self.shape}")
-        if any(s <= 0 for s in self.spacing):
-            raise ValueError(f"voxel spacing must be positive, got {self.spacing}")
+        if not all(math.isfinite(s) and s > 0 for s in self.spacing):
+            raise ValueError(f"voxel spacing must be finite and positive, got {self.spacing}")
+        if not all(math.isfinite(v) for v in self.origin):
+            raise ValueError(f"volume origin must be finite, got {self.origin}")
         matrix = self.matrix
         if not np.allclose(matrix.T @ matrix, np.eye(3), atol=1e-4):
             raise ValueError("direction cosines must be orthonormal")

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from workspace.volume.dicom_header import VolumeAssemblyError
 from workspace.volume.geometry import VolumeGeometry
+from workspace.volume.image_header import ImageFileError, inspect_image
 from workspace.volume.model import Volume
 
 _BLOCK = 1 << 20
@@ -29,11 +30,19 @@ def _digest(paths: Sequence[Path]) -> str:
 
 
 def read_image_volume(path: Path, data_files: Sequence[Path] = ()) -> tuple[Volume, str]:
-    """The volume in ``path`` and its identity (SHA-256 of the header and its data files)."""
+    """The volume in ``path`` and its identity (SHA-256 of the header and its data files).
+
+    The header is checked against the file first (:func:`inspect_image`): a data file outside
+    the header's folder, data shorter than the header says or an unusable spacing is refused.
+    """
     import SimpleITK as sitk  # noqa: N813
 
     try:
-        image = sitk.ReadImage(str(path))
+        info = inspect_image(path)
+    except ImageFileError as exc:
+        raise VolumeAssemblyError(f"{path.name} {exc}.") from None
+    try:
+        image = sitk.ReadImage(str(path), imageIO=info.image_io)
     except RuntimeError:
         raise VolumeAssemblyError(f"{path.name}: the image could not be read.") from None
     if image.GetDimension() != 3 or image.GetNumberOfComponentsPerPixel() != 1:

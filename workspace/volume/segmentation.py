@@ -19,6 +19,7 @@ from sqlalchemy import func, select
 from storage.models import LabelMapDeltaRecord
 from workspace.annotations import AddAnnotation, Annotation, UpdateAnnotation
 from workspace.volume.geometry import VolumeGeometry
+from workspace.volume.image_header import ImageFileError, inspect_image
 from workspace.volume.labelmap_edit import apply_stored_delta
 from workspace.volume.model import LabelMap, Segment
 
@@ -153,7 +154,10 @@ def labelmap_from_file(path: Path, geometry: VolumeGeometry, names: list[str] | 
     import SimpleITK as sitk  # noqa: N813
 
     try:
-        image = sitk.ReadImage(str(path))
+        info = inspect_image(path)  # a crafted header is refused before SimpleITK follows it
+        image = sitk.ReadImage(str(path), imageIO=info.image_io)
+    except ImageFileError as exc:
+        raise SegmentationImportError(f"{path.name} {exc}.") from None
     except RuntimeError:
         raise SegmentationImportError(f"{path.name}: not a readable NIfTI or NRRD image.") from None
     array = sitk.GetArrayFromImage(image)

@@ -21,6 +21,7 @@ refused with one sentence naming the slices concerned:
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -214,7 +215,12 @@ def plan_grid(files: Sequence[DicomFile]) -> SeriesGrid:
     warnings: list[str] = []
     if len(slices) == 1:
         thickness = first.slice_thickness
-        if thickness is not None and thickness > 0:
+        if thickness is not None and not (math.isfinite(thickness) and thickness > 0):
+            raise VolumeAssemblyError(
+                f"{first.name}: its SliceThickness ({thickness:g}) cannot be the slice spacing "
+                "of a single slice: it must be a finite number above 0."
+            )
+        if thickness is not None:
             step = thickness
             warnings.append(f"A single slice: its thickness ({step:g} mm) is the slice spacing.")
         else:

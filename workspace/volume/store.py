@@ -55,24 +55,27 @@ def seal_volume(
     warnings: list[str],
     sources: list[SourceFile] | None = None,
     streamed: VoxelSink | None = None,
+    *,
+    repair: bool = False,
 ) -> tuple[SealedFiles, dict[str, Any]]:
     """Seal the voxels (and DICOM source headers, if any); returns them and the meta entry.
 
     ``identity`` identifies the original source files, so a volume imported twice is
     recognised. ``streamed`` is where the assembly already streamed the voxels
     (:meth:`BlobStore.stream`): it is finished when the voxels are still those it got.
+    With ``repair``, stored copies that fail their check are sealed again.
     """
     little, known = _little_endian(volume)
     with ThreadPoolExecutor(1, thread_name_prefix="headers-zip") as pool:
         # the archive is built while the voxels are sealed (which mostly releases the GIL)
         archive = pool.submit(_headers_zip, sources) if sources else None
         if isinstance(streamed, StreamingBlob) and known is not None:
-            voxel_digest = streamed.finish(known)
+            voxel_digest = streamed.finish(known, repair=repair)
         else:
             if streamed is not None:
                 streamed.abort()
-            voxel_digest = blobs.put(little.data.cast("B"), sha256=known)
-        headers = blobs.put(archive.result()) if archive is not None else None
+            voxel_digest = blobs.put(little.data.cast("B"), sha256=known, repair=repair)
+        headers = blobs.put(archive.result(), repair=repair) if archive is not None else None
     entry: dict[str, Any] = {
         "voxels": voxel_digest,
         "dtype": little.dtype.str,
