@@ -186,12 +186,15 @@ step() {  # step NAME COMMAND...: banner, run, stop everything on the first fail
 run_pytest() {  # .venv/bin/pytest, not `python -m pytest`: -m puts the repo root first on
     local rc=0   # sys.path, where a top-level folder (packaging/) could shadow an installed module
     export QT_QPA_PLATFORM=xcb
+    # One worker per core (pytest-xdist): most tests wait on nats-server, subprocesses or disk,
+    # so two workers on two cores halve the run. CALIPER_TEST_WORKERS=0 runs in one process.
+    local workers=(-n "${CALIPER_TEST_WORKERS:-auto}")
     if "$VENV/bin/python" -c 'import pytest_xvfb' >/dev/null 2>&1; then
-        "$VENV/bin/pytest" \
+        "$VENV/bin/pytest" "${workers[@]}" \
             -o xvfb_width=1600 -o xvfb_height=1000 -o xvfb_colordepth=24 "$@" || rc=$?
     else
         say "pytest-xvfb not installed: falling back to xvfb-run"
-        xvfb-run -a -s "-screen 0 $SCREEN" "$VENV/bin/pytest" "$@" || rc=$?
+        xvfb-run -a -s "-screen 0 $SCREEN" "$VENV/bin/pytest" "${workers[@]}" "$@" || rc=$?
     fi
     if [[ $rc -eq 5 ]]; then
         printf '\n*** WARNING: pytest collected NO tests (exit 5). Nothing was tested. ***\n\n' >&2

@@ -10,16 +10,21 @@ from storage.errors import StorageError
 
 
 def cmd_audit_verify(args: argparse.Namespace) -> int:
-    """Check the audit log's hash chain and, against the anchor file, its newest row."""
+    """Check the audit log's hash chain, its newest row against the anchor file and, with
+    ``--server``, against the head published last."""
+    from app.cli.sync_commands import check_audit_online
+
     workspace = open_workspace(args)
     try:
         report = workspace.profile.audit.verify()
+        online = check_audit_online(workspace, args) if report.ok and args.server else ""
     finally:
         workspace.lock()
     if report.ok:
         print(
             f"audit log intact: {report.rows} rows, newest row matches the anchor "
             "(a rollback of the whole profile is caught only against a published head)"
+            + (f"\n{online}" if online else "")
         )
         return EXIT_OK
     raise CliError(f"audit log broken at row {report.first_bad_id}: {report.reason}")

@@ -16,12 +16,14 @@ from app.cli.sync_commands import (
     cmd_batch_export,
     cmd_batch_import,
     cmd_queue_collect,
+    cmd_queue_enroll,
     cmd_queue_project_key,
     cmd_queue_push,
     cmd_queue_reissue,
     cmd_queue_repair,
     cmd_queue_status,
     cmd_sync,
+    cmd_whoami,
 )
 from app.cli.task_commands import add_task_commands
 from workspace.export.formats import FORMATS
@@ -105,9 +107,9 @@ def build_parser() -> argparse.ArgumentParser:
     listing.add_argument("--json", action="store_true", help="machine-readable output")
     audit = sub.add_parser("audit", help="audit log")
     audit_sub = audit.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
-    audit_sub.add_parser("verify", parents=[common], help="check the hash chain").set_defaults(
-        handler=cmd_audit_verify
-    )
+    verify = audit_sub.add_parser("verify", parents=[common], help="check the hash chain")
+    verify.set_defaults(handler=cmd_audit_verify)
+    add_server_options(verify)  # --server: also check the head published to the queue
     show = audit_sub.add_parser("show", parents=[common], help="print the newest rows")
     show.add_argument("--limit", type=int, default=50)
     show.set_defaults(handler=cmd_audit_show)
@@ -173,6 +175,13 @@ def _add_queue_commands(
     repair.add_argument("batch", metavar="BATCH")
     key = action("project-key", cmd_queue_project_key, "print a project's key for workstations")
     key.add_argument("project", metavar="PROJECT")
+    enroll = action("enroll", cmd_queue_enroll, "accept a workstation's signatures for a user")
+    enroll.add_argument("annotator", nargs="?", metavar="USER", help="annotator name of results")
+    enroll.add_argument("public_key", nargs="?", metavar="PUBLIC_KEY", help="`caliper whoami`")
+    enroll.add_argument("--project", metavar="NAME", help="only this project (default: all)")
+    enroll.add_argument("--site", metavar="FILE", help="every key of a packaging/queue site file")
+    whoami = add("whoami", cmd_whoami, "this profile's user, workstation and signing key")
+    whoami.add_argument("--public-key", action="store_true", help="print only the public key")
 
     batch = sub.add_parser("batch", help="batch files for sites with no network path")
     batch_sub = batch.add_subparsers(dest="batch_command", metavar="ACTION", required=True)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import logging
 import sys
 from collections.abc import Callable, Coroutine
 from dataclasses import replace
@@ -63,11 +64,21 @@ def _configured(workspace: Workspace, args: argparse.Namespace) -> SyncConfig:
     return config
 
 
+def _quiet_tls_eof(record: logging.LogRecord) -> bool:
+    """Drop asyncio's harmless "eof_received() has no effect when using ssl" warning.
+
+    nats-py's protocol answers a TLS close that way; asyncio would print it on stderr under
+    the command's one-line output.
+    """
+    return "eof_received() has no effect" not in record.getMessage()
+
+
 def _run(workspace: Workspace, work: Coroutine[Any, Any, T]) -> T:
     """Run ``work``; the profile is locked afterwards whatever happens."""
     from workspace.sync.config import SyncConfigError
     from workspace.sync.documents import DocumentError
 
+    logging.getLogger("asyncio").addFilter(_quiet_tls_eof)
     try:
         return asyncio.run(work)
     except SyncConfigError as exc:
@@ -140,10 +151,13 @@ def cmd_sync(args: argparse.Namespace) -> int:
     push = args.push or args.pull is None
     report = _run(workspace, sync_once(workspace, config, pull=pull, push=push))
     for message in report.messages:
-        print(f"caliper: {message}", file=sys.stderr)
+        if message != report.audit_problem:
+            print(f"caliper: {message}", file=sys.stderr)
     for batch_id in report.pulled:
         print(f"checked out\t{batch_id}")
     print(report.summary())
+    if report.audit_problem:
+        raise CliError(report.audit_problem)
     return EXIT_OK
 
 
@@ -284,12 +298,18 @@ def cmd_queue_collect(args: argparse.Namespace) -> int:
     for report in reports:
         for problem in report.rejected:
             print(f"caliper: {problem}", file=sys.stderr)
+        for unverified in report.unverified:
+            print(f"caliper: unverified {unverified}", file=sys.stderr)
     received = sum(r.received for r in reports)
     flagged = sum(r.flagged for r in reports)
+    unverified_count = sum(len(r.unverified) for r in reports)
     files = sum(len(r.exported) for r in reports)
     refused = sum(r.refused for r in reports)
     also = f", {refused} refused (see above)" if refused else ""
-    print(f"{received} new results ({flagged} flagged{also}); {files} files written under {out}.")
+    print(
+        f"{received} new results ({flagged} flagged{also}); {unverified_count} unverified; "
+        f"{files} files written under {out}."
+    )
     return EXIT_OK
 
 
@@ -342,6 +362,95 @@ def cmd_queue_project_key(args: argparse.Namespace) -> int:
         workspace.lock()
     print(f"{args.project}={key.hex()}")
     return EXIT_OK
+
+
+def _enrolments(args: argparse.Namespace) -> list[tuple[str, str, list[str] | None]]:
+    """(annotator, public key hex, projects or None for all) from the command line."""
+    from workspace.sync.protocol import check_name
+    from workspace.sync.signers import EnrolError, check_annotator, site_enrolments
+    from workspace.sync.signing import SigningKeyError, parse_public_key
+
+    try:
+        if args.site:
+            if args.annotator or args.project:
+                raise CliError("give either --site FILE or USER PUBLIC_KEY [--project P]")
+            return [
+                (e.annotator, e.public_key, list(e.projects))
+                for e in site_enrolments(Path(args.site))
+            ]
+        if not args.annotator or not args.public_key:
+            raise CliError("give USER and PUBLIC_KEY (from `caliper whoami`), or --site FILE")
+        public = parse_public_key(args.public_key)
+        check_annotator(args.annotator)
+        if args.project:
+            check_name("Project", args.project)
+    except (SigningKeyError, EnrolError, ValueError) as exc:
+        raise CliError(str(exc)) from None
+    return [(args.annotator, public, [args.project] if args.project else None)]
+
+
+def cmd_queue_enroll(args: argparse.Namespace) -> int:
+    """Enrol workstation public keys for annotators (all projects, ``--project``, ``--site``)."""
+    from workspace.sync.config import project_key, project_keys
+    from workspace.sync.signers import EnrolError, enrol
+    from workspace.sync.signing import fingerprint
+
+    wanted = _enrolments(args)
+    workspace = open_workspace(args)
+    try:
+        config = _configured(workspace, args)
+        every = sorted(project_keys(workspace))
+        todo = [(a, k, p) for a, k, projects in wanted for p in (projects or every)]
+        if not todo:
+            raise CliError("this profile holds no project key: give --project NAME")
+        keys = {p: project_key(workspace, p) for _, _, p in todo}
+    except BaseException:
+        workspace.lock()
+        raise
+
+    async def go(js: JetStreamContext) -> list[tuple[str, str, str, bool]]:
+        try:
+            return [(a, k, p, await enrol(js, workspace, keys[p], p, a, k)) for a, k, p in todo]
+        except EnrolError as exc:
+            raise CliError(str(exc)) from None
+
+    for annotator, public, project, added in _run(workspace, _with_js(config, go)):
+        state = "enrolled" if added else "already enrolled"
+        print(f"{state}\t{annotator}\t{project}\t{fingerprint(public)[:16]}")
+    return EXIT_OK
+
+
+def cmd_whoami(args: argparse.Namespace) -> int:
+    """Print this profile's user, workstation and public key (for the manager to enrol)."""
+    from workspace.sync.session import holder_id
+    from workspace.sync.signing import public_key_text
+
+    workspace = open_workspace(args)
+    try:
+        key = public_key_text(workspace)
+        holder = holder_id(workspace)
+    finally:
+        workspace.lock()
+    if args.public_key:
+        print(key)
+        return EXIT_OK
+    print(f"user\t{workspace.user}\nworkstation\t{holder}\npublic key\t{key}")
+    return EXIT_OK
+
+
+def check_audit_online(workspace: Workspace, args: argparse.Namespace) -> str:
+    """``audit verify --server``: the local chain against the head published last.
+
+    One line when it extends it; :class:`CliError` naming the problem when it does not.
+    Locks the profile when done.
+    """
+    from workspace.sync.audit_head import check_online
+
+    config = _configured(workspace, args)
+    check = _run(workspace, _with_js(config, lambda js: check_online(js, workspace, config.user)))
+    if not check.ok:
+        raise CliError(f"queue: {check.problem}")
+    return f"queue: {check.describe()}"
 
 
 # ---------------------------------------------------------------------- batch files

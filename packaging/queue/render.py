@@ -42,8 +42,8 @@ from workspace.sync.permissions import (  # noqa: E402 - after the path fix abov
 #: Example site users (README): the manager and two workstations.
 EXAMPLE_USERS: tuple[dict[str, Any], ...] = (
     {"name": "manager", "role": "manager"},
-    {"name": "ws-alice", "role": "workstation", "tracks": ["ct-chest"]},
-    {"name": "ws-bob", "role": "workstation", "tracks": ["ecg"]},
+    {"name": "ws-alice", "role": "workstation", "tracks": ["ct-chest"], "projects": ["chest-ct"]},
+    {"name": "ws-bob", "role": "workstation", "tracks": ["ecg"], "projects": ["ecg-rhythm"]},
 )
 
 
@@ -72,7 +72,7 @@ class Site:
 
 
 def make_users(entries: Iterable[Mapping[str, Any]]) -> tuple[UserSpec, ...]:
-    """Users from ``{name, role, tracks, password_hash}`` tables.
+    """Users from ``{name, role, tracks, projects, password_hash}`` tables.
 
     The password is the bcrypt ``password_hash`` if given, else the user's environment
     variable (:func:`password_variable`).
@@ -83,6 +83,7 @@ def make_users(entries: Iterable[Mapping[str, Any]]) -> tuple[UserSpec, ...]:
             entry.get("password_hash") or password_variable(entry["name"]),
             entry["role"],
             tuple(entry.get("tracks", ())),
+            tuple(entry.get("projects", ())),
         )
         for entry in entries
     )

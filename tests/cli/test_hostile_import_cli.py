@@ -12,64 +12,17 @@ import gzip
 import math
 import shutil
 import struct
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pytest
-from sqlalchemy import text
 
-from storage.profile import Profile
 from tests.cli.test_cli import assert_one_line_error, caliper
 from tests.conftest import PASSPHRASE
+from tests.profile_state import assert_nothing_stored_changed, stored_state
 from workspace.demo_data import write_ecg
 from workspace.workspace import Workspace
-
-
-@dataclass
-class StoredState:
-    """Everything a profile stores, but the audit log's own growth."""
-
-    files: dict[str, bytes]
-    tables: dict[str, list[tuple[Any, ...]]]
-    audit_events: list[str]
-
-
-def stored_state(profile_dir: Path) -> StoredState:
-    files = {
-        str(p.relative_to(profile_dir)): p.read_bytes()
-        for p in profile_dir.rglob("*")
-        if p.is_file() and not p.name.startswith("caliper.db")
-    }
-    profile = Profile.unlock(profile_dir, PASSPHRASE)
-    try:
-        with profile.database.read() as session:
-            names = session.execute(
-                text("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
-            ).scalars()
-            tables = {
-                name: sorted(
-                    (tuple(row) for row in session.execute(text(f'SELECT * FROM "{name}"'))),
-                    key=repr,
-                )
-                for name in list(names)
-                if name != "audit_log"
-            }
-            events = session.execute(text("SELECT event FROM audit_log ORDER BY id")).scalars()
-            audit_events = list(events)
-    finally:
-        profile.lock()
-    return StoredState(files, tables, audit_events)
-
-
-def assert_nothing_stored_changed(before: StoredState, profile_dir: Path) -> None:
-    after = stored_state(profile_dir)
-    assert after.files == before.files
-    assert after.tables == before.tables
-    assert after.audit_events[: len(before.audit_events)] == before.audit_events
-    added = after.audit_events[len(before.audit_events) :]
-    assert all(event.startswith("profile.") for event in added), added
 
 
 @pytest.fixture(scope="module")

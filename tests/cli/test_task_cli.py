@@ -6,50 +6,18 @@ import json
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
 
 from storage.models import SyncOutboxEntry
-from storage.profile import Profile
 from tests.cli.test_batch_files import Cli, cli  # noqa: F401 - a fixture
 from tests.cli.test_batch_files import _init as init_profile
 from tests.cli.test_cli import assert_one_line_error, caliper
 from tests.cli.test_segmentation_cli import volume_item  # noqa: F401 - a fixture
 from tests.conftest import PASSPHRASE
+from tests.profile_state import assert_nothing_stored_changed, stored_state
 from tests.sync.sync_support import write_notes
 from tests.workspace.task_support import add_span, check_out, local_task, note_item
 from workspace.tasks import TaskStatus
 from workspace.workspace import Workspace
-
-
-def _profile_bytes(profile_dir: Path) -> tuple[dict[Path, bytes], dict[str, list[tuple]]]:
-    """Every file but the database byte for byte, and every database row.
-
-    A successful unlock appends one ``profile.unlock`` audit row (and SQLCipher re-encrypts
-    the pages it writes with fresh IVs), so the database is compared row by row with those
-    unlock rows left out: everything already saved must be byte-identical.
-    """
-    files = {
-        p: p.read_bytes()
-        for p in profile_dir.rglob("*")
-        if p.is_file() and not p.name.startswith("caliper.db") and p.name != "audit-anchor"
-    }  # the audit anchor follows the log's head, which each unlock row moves
-    profile = Profile.unlock(profile_dir, PASSPHRASE)
-    try:
-        with profile.database.read() as session:
-            names = session.execute(
-                text("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name")
-            ).scalars()
-            rows = {
-                name: [
-                    tuple(row)
-                    for row in session.execute(text(f'SELECT * FROM "{name}" ORDER BY 1'))
-                    if name != "audit_log" or row.event != "profile.unlock"
-                ]
-                for name in list(names)
-            }
-    finally:
-        profile.lock()
-    return files, rows
 
 
 def _queue_task(profile_dir: Path, tmp_path: Path, annotate: bool) -> tuple[str, str]:
@@ -93,11 +61,11 @@ def test_submit_without_allow_empty_is_refused_and_changes_nothing(
     profile_dir: Path, tmp_path: Path
 ) -> None:
     task_id, _ = _queue_task(profile_dir, tmp_path, annotate=False)
-    before = _profile_bytes(profile_dir)
+    before = stored_state(profile_dir)
     refused = caliper("task", "submit", task_id[:8], "--profile", str(profile_dir))
     assert_one_line_error(refused, "never opened and has no annotations")
     assert "--allow-empty" in refused.stderr
-    assert _profile_bytes(profile_dir) == before
+    assert_nothing_stored_changed(before, profile_dir)
 
     done = caliper("task", "submit", task_id[:8], "--allow-empty", "--profile", str(profile_dir))
     assert done.returncode == 0, done.stderr
@@ -146,10 +114,10 @@ def test_local_task_is_not_sent_to_the_queue(profile_dir: Path, tmp_path: Path) 
         task_id = local_task(workspace, note_item(workspace, tmp_path / "notes"))
     finally:
         workspace.lock()
-    before = _profile_bytes(profile_dir)
+    before = stored_state(profile_dir)
     refused = caliper("task", "submit", task_id, "--allow-empty", "--profile", str(profile_dir))
     assert_one_line_error(refused, "is local")
-    assert _profile_bytes(profile_dir) == before
+    assert_nothing_stored_changed(before, profile_dir)
 
 
 def test_segmentation_import_into_a_submitted_task_is_refused(
@@ -165,14 +133,14 @@ def test_segmentation_import_into_a_submitted_task_is_refused(
         workspace.set_task_status(task_id, TaskStatus.SUBMITTED)
     finally:
         workspace.lock()
-    before = _profile_bytes(profile_dir)
+    before = stored_state(profile_dir)
     refused = caliper(
         "import", str(tmp_path / "pre.nii.gz"), "--segmentation-of", item_id,
         "--profile", str(profile_dir),
     )  # fmt: skip
     assert_one_line_error(refused, "reopen it to edit")
     assert "Task submitted on " in refused.stderr
-    assert _profile_bytes(profile_dir) == before
+    assert_nothing_stored_changed(before, profile_dir)
 
 
 @pytest.mark.slow

@@ -24,6 +24,10 @@ from workspace.sync.permissions import UserSpec
 #: Example site users: the manager and one workstation per track.
 ALICE_TRACKS = ("ct-chest",)
 BOB_TRACKS = ("ecg",)
+#: The projects whose results each workstation may publish (the sync tests' and the
+#: permission tests' projects for alice; an ECG study for bob).
+ALICE_PROJECTS = ("notes-2026", "proj1")
+BOB_PROJECTS = ("ecg-2026",)
 
 
 def _require_nats_server() -> None:
@@ -68,8 +72,10 @@ def example_users() -> dict[str, UserSpec]:
     """manager, ws-alice (ct-chest) and ws-bob (ecg) with fresh random passwords."""
     users = [
         UserSpec("manager", secrets.token_urlsafe(16), "manager"),
-        UserSpec("ws-alice", secrets.token_urlsafe(16), "workstation", ALICE_TRACKS),
-        UserSpec("ws-bob", secrets.token_urlsafe(16), "workstation", BOB_TRACKS),
+        UserSpec(
+            "ws-alice", secrets.token_urlsafe(16), "workstation", ALICE_TRACKS, ALICE_PROJECTS
+        ),
+        UserSpec("ws-bob", secrets.token_urlsafe(16), "workstation", BOB_TRACKS, BOB_PROJECTS),
     ]
     return {user.name: user for user in users}
 

@@ -296,6 +296,33 @@ def test_each_workstation_serves_its_own_track(secured_nats: SecuredNats) -> Non
     run(scenario())
 
 
+def test_workstation_publishes_results_of_its_own_projects_only(secured_nats: SecuredNats) -> None:
+    """ws-bob (project ecg-2026) may not publish into proj1's results stream (alice's)."""
+    bobs_project = "ecg-2026"
+
+    async def scenario() -> None:
+        async with session(secured_nats, "manager") as manager:
+            await provision(manager.js)
+            await manager.js.add_stream(
+                name=protocol.result_stream(bobs_project),
+                subjects=[protocol.result_subject(bobs_project)],
+            )
+            async with session(secured_nats, "ws-bob") as bob:
+                ack = await bob.js.publish(protocol.result_subject(bobs_project), b"his result")
+                assert ack.stream == protocol.result_stream(bobs_project)
+                await expect_denied(
+                    bob,
+                    bob.js.publish(protocol.result_subject(PROJECT), b"forged result"),
+                    "publish",
+                    protocol.result_subject(PROJECT),
+                )
+                assert bob.nc.is_connected
+            assert await stream_messages(manager.js, protocol.result_stream(PROJECT)) == 0
+            assert await stream_messages(manager.js, protocol.result_stream(bobs_project)) == 1
+
+    run(scenario())
+
+
 # ----------------------------------------------------------------------------- refused
 
 

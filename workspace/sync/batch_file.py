@@ -38,6 +38,8 @@ from workspace.sync.documents import DocumentError, decode, encode, manifest_fil
 from workspace.sync.envelope import EnvelopeError, open_sealed, seal
 from workspace.sync.materialize import materialize_batch
 from workspace.sync.protocol import check_name
+from workspace.sync.signers import check_signature, remembered
+from workspace.sync.signing import sign_result
 
 if TYPE_CHECKING:
     from workspace.workspace import Workspace
@@ -144,7 +146,7 @@ def results_index(workspace: Workspace, batch_id: str) -> tuple[str, dict[str, A
         project = checkout.project
     if not entries:
         raise BatchFileError(f"Batch {batch_id} has no submitted results to export.")
-    results = [e.document for e in entries]
+    results = [sign_result(workspace, e.document) for e in entries]
     objects = [r["labelmap"]["digest"] for r in results if r["labelmap"]]
     index = {"kind": "results", "results": results, "objects": objects}
     return project, {**index, "source": sources.get(batch_id)}
@@ -289,8 +291,13 @@ def import_batch(workspace: Workspace, batch_file: BatchFile) -> ImportedFile:
     return ImportedFile("batch", batch_id, len(manifest["tasks"]))
 
 
-def checked_results(batch_file: BatchFile) -> list[dict[str, Any]]:
-    """The results a file carries, each validated and of the file's batch."""
+def checked_results(workspace: Workspace, batch_file: BatchFile) -> list[dict[str, Any]]:
+    """The results a file carries, each validated, of the file's batch and signature-checked.
+
+    Each is checked against the keys enrolled for its annotator as this manager last saw
+    them (:func:`~workspace.sync.signers.remembered`); one refused result refuses the file.
+    The documents returned carry the outcome as ``signature_check``, as collect stores them.
+    """
     results = batch_file.index.get("results")
     if not isinstance(results, list):
         raise BatchFileError("The batch file's index is damaged.")
@@ -299,9 +306,18 @@ def checked_results(batch_file: BatchFile) -> list[dict[str, Any]]:
     except DocumentError as exc:
         raise BatchFileError(f"The batch file holds an invalid document: {exc}") from None
     for document in checked:
-        if document["batch_id"] != batch_file.batch_id:
+        if (document["batch_id"], document["project"]) != (batch_file.batch_id, batch_file.project):
             raise BatchFileError("A result in the batch file belongs to another batch.")
-    return checked
+    stored = []
+    for document in checked:
+        enrolled = remembered(workspace, document["project"], document["annotator"])
+        check = check_signature(document, enrolled)
+        if check.status == "refused":
+            raise BatchFileError(
+                f"Result {document['result_id']} in the batch file is refused: {check.detail}."
+            )
+        stored.append({**document, "signature_check": check.as_json()})
+    return stored
 
 
 def record_results(

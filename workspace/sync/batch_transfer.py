@@ -142,7 +142,7 @@ async def import_file(workspace: Workspace, path: Path, connect: Connector) -> I
     batch_file = read_batch_file(workspace, path)
     if batch_file.kind == "batch":
         return import_batch(workspace, batch_file)
-    results = checked_results(batch_file)
+    results = checked_results(workspace, batch_file)
     batch_id = batch_file.batch_id
     source = batch_file.index.get("source")
     source = source if isinstance(source, str) and source else None

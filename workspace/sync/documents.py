@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import resources
-from workspace.sync.protocol import PROTOCOL_VERSION
+from workspace.sync.protocol import PROTOCOL_VERSION, READABLE_PROTOCOLS
 
 SCHEMA_DIR = Path(resources.__file__).parent / "sync"
 
@@ -52,7 +52,7 @@ def decode(kind: str, data: bytes | bytearray) -> dict[str, Any]:
         document = json.loads(data)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise DocumentError(f"The {kind} is not JSON: {exc}") from None
-    if isinstance(document, dict) and document.get("protocol") not in (None, PROTOCOL_VERSION):
+    if isinstance(document, dict) and document.get("protocol") not in (None, *READABLE_PROTOCOLS):
         raise DocumentError(
             f"The {kind} uses protocol {document.get('protocol')}; this Caliper speaks "
             f"protocol {PROTOCOL_VERSION}. Update Caliper."

@@ -28,6 +28,7 @@ from workspace.sync.config import load_config, project_key
 from workspace.sync.documents import encode
 from workspace.sync.envelope import seal
 from workspace.sync.payloads import upload
+from workspace.sync.signing import sign_result
 from workspace.tasks import TaskStatus, check_transition
 from workspace.volume.segmentation import KIND as SEGMENTATION_KIND
 from workspace.volume.segmentation import load_segmentation, pack_labels
@@ -193,7 +194,7 @@ def pending(workspace: Workspace) -> list[SyncOutboxEntry]:
 
 
 async def drain(js: JetStreamContext, workspace: Workspace) -> int:
-    """Send every pending result (label maps first); returns how many were sent."""
+    """Send every pending result (label maps first), signed; returns how many were sent."""
     sent = 0
     for entry in pending(workspace):
         key = project_key(workspace, entry.project)
@@ -203,7 +204,8 @@ async def drain(js: JetStreamContext, workspace: Workspace) -> int:
                 results_store = await _results_store(js, labelmap["bucket"])
                 data = bytes(workspace.profile.blobs.get(labelmap["digest"]))
                 await upload(results_store, key, labelmap["digest"], data)
-            payload = seal(key, encode("result", entry.document), result_context(entry.result_id))
+            signed = sign_result(workspace, entry.document)
+            payload = seal(key, encode("result", signed), result_context(entry.result_id))
             await js.publish(
                 protocol.result_subject(entry.project),
                 payload,

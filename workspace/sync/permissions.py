@@ -70,10 +70,29 @@ def _track_publish(track: str) -> list[str]:
     ]
 
 
+def _audit_head_publish(user: str) -> list[str]:
+    """What a workstation may publish for its own audit-head bucket (``audit-<user>``).
+
+    It creates the bucket's stream itself (without rollups, deletes or purges, so it can
+    only add heads), reads the config when it opens the bucket, puts heads, and reads them
+    back with a direct get. Nobody else's bucket is reachable.
+    """
+    stream = kv_stream(protocol.audit_bucket(user))
+    return [
+        f"{JS_API}.STREAM.CREATE.{stream}",
+        f"{JS_API}.STREAM.INFO.{stream}",
+        f"$KV.{protocol.audit_bucket(user)}.>",
+        f"{JS_API}.DIRECT.GET.{stream}.>",
+    ]
+
+
 def workstation_permissions(
-    tracks: Sequence[str], inbox_prefix: str, user: str
+    tracks: Sequence[str], inbox_prefix: str, user: str, projects: Sequence[str] = ()
 ) -> dict[str, object]:
-    """The ``permissions`` block of a workstation user serving ``tracks``.
+    """The ``permissions`` block of a workstation user serving ``tracks`` of ``projects``.
+
+    It may publish results only on the results subjects of its own ``projects``
+    (``results.<p>``); with no projects it may publish none.
 
     The lease bucket must be created with ``direct=True`` (allow_direct): a direct get names the
     key in its subject, so the server can confine reads to the user's tracks; the non-direct
@@ -106,8 +125,11 @@ def workstation_permissions(
         f"{JS_API}.STREAM.PURGE.{results}",
         f"$O.{result_bucket}.C.>",
         f"$O.{result_bucket}.M.>",
-        # Result messages (JetStream publish; the ack comes back on the inbox).
-        protocol.RESULT_SUBJECT_PREFIX + ">",
+        # Result messages of its own projects only (JetStream publish; the ack comes back
+        # on the inbox).
+        *(protocol.result_subject(project) for project in projects),
+        # Its audit chain head, published at every sync.
+        *_audit_head_publish(user),
     ]
     deny_publish = [
         protocol.BATCH_SUBJECT_PREFIX + ">",
@@ -162,7 +184,7 @@ def password_variable(user: str) -> EnvVar:
 
 @dataclass(frozen=True)
 class UserSpec:
-    """One queue account: the manager, or a workstation serving some tracks.
+    """One queue account: the manager, or a workstation serving some tracks of some projects.
 
     ``password`` is the plain text, a bcrypt hash (``$2a$...``, which nats-server accepts) or
     an :class:`EnvVar` the server resolves at start-up.
@@ -172,11 +194,14 @@ class UserSpec:
     password: str | EnvVar
     role: Role
     tracks: tuple[str, ...] = ()
+    projects: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         protocol.check_name("User", self.name)
         for track in self.tracks:
             protocol.check_name("Track", track)
+        for project in self.projects:
+            protocol.check_name("Project", project)
         if self.role not in ("workstation", "manager"):
             raise ValueError(f"unknown role {self.role!r} for user {self.name!r}")
 
@@ -189,7 +214,9 @@ class UserSpec:
         """This user's ``permissions`` block."""
         if self.role == "manager":
             return manager_permissions()
-        return workstation_permissions(list(self.tracks), self.inbox_prefix, self.name)
+        return workstation_permissions(
+            list(self.tracks), self.inbox_prefix, self.name, list(self.projects)
+        )
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""The Caliper sync protocol, version 1: every name put on the NATS JetStream server.
+"""The Caliper sync protocol, version 2: every name put on the NATS JetStream server.
 
 Documented for humans in ``docs/sync-protocol.md``; this module is the single source of the
 names. A *track* is a specialty queue (``ct-chest``); a *project* owns a label schema, a
@@ -10,7 +10,11 @@ from __future__ import annotations
 
 import re
 
-PROTOCOL_VERSION = 1
+PROTOCOL_VERSION = 2
+#: Versions this Caliper reads. Version 2 added the optional ``signature`` of a result (and
+#: the audit-head and signer buckets); a version-1 document is still read, its result
+#: unsigned and so marked unverified.
+READABLE_PROTOCOLS = (1, 2)
 
 NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 
@@ -35,6 +39,11 @@ PAYLOAD_BUCKET = "payloads"
 RESULT_BUCKET = "results"
 #: KV bucket of batch leases, key ``<track>.<batch id>``.
 LEASE_BUCKET = "leases"
+
+#: KV bucket of the manager's enrolled workstation keys, key ``<project>.<annotator>``.
+SIGNER_BUCKET = "signers"
+#: KV bucket of the audit chain heads a workstation user published (see :func:`audit_bucket`).
+AUDIT_BUCKET = "audit"
 
 #: Lease length a claim takes, renewed while online.
 DEFAULT_LEASE_DAYS = 7.0
@@ -86,3 +95,12 @@ def result_bucket(user: str) -> str:
     filter, so a shared bucket could be wiped by any workstation; its own, only by itself.
     """
     return f"{RESULT_BUCKET}-{check_name('User', user)}" if user else RESULT_BUCKET
+
+
+def audit_bucket(user: str) -> str:
+    """The KV bucket workstation ``user`` publishes its audit chain heads to.
+
+    One bucket per user, created by the workstation without rollups, deletes or purges, so an
+    account can add heads to its own bucket only and cannot erase the ones it published.
+    """
+    return f"{AUDIT_BUCKET}-{check_name('User', user)}" if user else AUDIT_BUCKET

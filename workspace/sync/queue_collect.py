@@ -34,6 +34,7 @@ from workspace.sync.leases import read_lease
 from workspace.sync.outbox import RESULT_ID_HEADER, result_context
 from workspace.sync.payloads import PayloadError, download
 from workspace.sync.safe_names import UnsafeNameError
+from workspace.sync.signers import SignerDirectory
 from workspace.volume.geometry import VolumeGeometry
 from workspace.volume.model import LabelMap, Segment
 from workspace.volume.segmentation import unpack_labels
@@ -58,6 +59,8 @@ class CollectReport:
     exported: list[Path] = field(default_factory=list)
     flagged: int = 0
     refused: int = 0
+    #: Results written but not verified (their annotator has no enrolled key), one line each.
+    unverified: list[str] = field(default_factory=list)
 
 
 async def receive(js: JetStreamContext, workspace: Workspace, project: str) -> CollectReport:
@@ -67,7 +70,10 @@ async def receive(js: JetStreamContext, workspace: Workspace, project: str) -> C
     subscription = await js.pull_subscribe_bind(
         protocol.RESULT_CONSUMER, stream=protocol.result_stream(project)
     )
-    context = _FlagContext(await js.key_value(protocol.LEASE_BUCKET))
+    context = _FlagContext(
+        await js.key_value(protocol.LEASE_BUCKET),
+        SignerDirectory(js, workspace, project, key),
+    )
     try:
         while True:
             try:
@@ -109,6 +115,14 @@ async def _receive_one(
         report.duplicates += 1
         await message.ack_sync()
         return
+    signature = await context.signers.check(document)
+    if signature.status == "refused":
+        report.rejected.append(f"result {result_id} by {document['annotator']}: {signature.detail}")
+        workspace.profile.audit.record("queue.refuse", result_id, signature.as_json())
+        report.refused += 1
+        await message.term()
+        return
+    document = {**document, "signature_check": signature.as_json()}
     labelmap = document["labelmap"]
     if labelmap is not None and not workspace.profile.blobs.contains(labelmap["digest"]):
         try:
@@ -139,13 +153,18 @@ async def _receive_one(
     await message.ack_sync()
     report.received += 1
     report.flagged += bool(flag)
+    if signature.status == "unverified":
+        report.unverified.append(
+            f"result {result_id} by {document['annotator']}: {signature.detail}"
+        )
 
 
 @dataclass
 class _FlagContext:
-    """What flagging needs across one receive run: the lease bucket, batches seen."""
+    """What flagging needs across one receive run: leases, enrolled keys, batches seen."""
 
     leases: KeyValue
+    signers: SignerDirectory
     batches: dict[str, tuple[str, int] | None] = field(default_factory=dict)
 
     def batch(self, workspace: Workspace, batch_id: str) -> tuple[str, int] | None:

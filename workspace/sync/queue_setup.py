@@ -119,3 +119,16 @@ async def ensure_project(js: JetStreamContext, project: str, replicas: int = 1) 
             max_deliver=-1,
         ),
     )
+
+
+async def lease_replicas(js: JetStreamContext) -> int:
+    """The replicas of the lease bucket (1 before the first push): buckets made later match.
+
+    The manager chose them with ``queue push --replicas``; the signer and audit-head buckets
+    follow, so a cluster that keeps the leases keeps those too.
+    """
+    try:
+        info = await js.stream_info(LEASE_STREAM)
+    except NotFoundError:
+        return 1
+    return max(1, int(info.config.num_replicas or 1))

@@ -1,4 +1,4 @@
-"""One sync of a workstation: resume, renew leases, check out new batches, send results.
+"""One sync of a workstation: resume, renew, check out, send results, publish the audit head.
 
 The CLI (``caliper sync``) and the sync panel both run this; it needs only an unlocked
 workspace and its stored :class:`~workspace.sync.config.SyncConfig`.
@@ -11,14 +11,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from workspace.sync.audit_head import HeadCheck, check_and_publish
 from workspace.sync.checkout import Checkout, Clock, ProgressCallback, utc_now
 from workspace.sync.config import SyncConfig, SyncConfigError
-from workspace.sync.connection import ServerAccess, jetstream
+from workspace.sync.connection import ServerAccess, jetstream, refusal
 from workspace.sync.outbox import drain
 from workspace.sync.permissions import inbox_prefix_for
 from workspace.sync.renewal import renew_leases
 
 if TYPE_CHECKING:
+    from nats.js import JetStreamContext
+
     from workspace.workspace import Workspace
 
 WORKSTATION_ID_KEY = "sync.workstation_id"
@@ -34,6 +37,13 @@ class SyncReport:
     lost: list[str] = field(default_factory=list)
     sent: int = 0
     messages: list[str] = field(default_factory=list)
+    #: The audit-head check of this sync (None when it could not be made).
+    audit: HeadCheck | None = None
+
+    @property
+    def audit_problem(self) -> str:
+        """Why the local audit log does not extend the head published last ("" if it does)."""
+        return self.audit.problem if self.audit is not None else ""
 
     def summary(self) -> str:
         """One line: what came in and went out."""
@@ -102,4 +112,24 @@ async def sync_once(
         if push:
             report.sent = await drain(js, workspace)
         report.messages += checkout.messages
+        await _audit_head(js, workspace, config.user, report)
     return report
+
+
+async def _audit_head(
+    js: JetStreamContext, workspace: Workspace, user: str, report: SyncReport
+) -> None:
+    """Check the audit chain against the head published last, then publish its new head."""
+    try:
+        report.audit = await check_and_publish(js, workspace, user)
+    except TimeoutError:
+        violation = refusal(js)
+        if violation is None:
+            raise
+        report.messages.append(
+            f"Audit head not published: the queue server refused it ({violation}); "
+            "its configuration predates audit heads (render it again)."
+        )
+        return
+    if report.audit_problem:
+        report.messages.append(report.audit_problem)
