@@ -24,6 +24,7 @@ from workspace.modalities import default_schema_id
 from workspace.persistence import StoreSink
 from workspace.projects import ProjectInfo, TaskSummary
 from workspace.schema import LabelSchema, load_preset
+from workspace.task_lock import TaskReadOnlyError, check_editable, edit_lock
 from workspace.tasks import TaskStatus
 from workspace.volume.dicom_series import AssembledVolume, VolumeAssemblyError, assemble_series
 from workspace.volume.image_file import read_image_volume
@@ -295,6 +296,41 @@ class Workspace:
         with self.profile.database.read() as session:
             return projects.list_tasks(session)
 
+    def task(self, task_id: str) -> TaskSummary:
+        """One task (KeyError with a clear message if absent)."""
+        with self.profile.database.read() as session:
+            return projects.get_task(session, task_id)
+
+    def item_task(self, item_id: str) -> TaskSummary | None:
+        """The task ``item_id`` is worked on in: an open one if any, else the newest."""
+        with self.profile.database.read() as session:
+            return projects.item_task(session, item_id)
+
+    def edit_lock(self, item_id: str) -> str | None:
+        """Why edits of ``item_id`` are refused (its task is submitted...), None if allowed."""
+        with self.profile.database.read() as session:
+            return edit_lock(session, item_id)
+
+    def require_editable(self, item_id: str) -> None:
+        """Raise :class:`TaskReadOnlyError` (saying why) unless ``item_id`` may be edited.
+
+        For work done before the edit is pushed (a snapshot sealed into the blob store);
+        every push is checked again in its own transaction.
+        """
+        reason = self.edit_lock(item_id)
+        if reason is not None:
+            raise TaskReadOnlyError(reason)
+
+    def reopen_task(self, task_id: str) -> int:
+        """Reopen a submitted (or sent back) task as a new revision; returns its number."""
+        with self.profile.database.write() as session:
+            old, revision = projects.reopen_task(session, task_id)
+            self.profile.audit.append(
+                session, "task.reopen", task_id, {"from": old.value, "revision": revision}
+            )
+        self.tasks_changed.emit()
+        return revision
+
     def set_task_status(self, task_id: str, status: TaskStatus) -> None:
         """Move a task through the workflow (audited)."""
         with self.profile.database.write() as session:
@@ -319,7 +355,7 @@ class Workspace:
     def command_stack(self, item_id: str) -> CommandStack:
         """The undo/redo stack of one item; every push is persisted before it returns."""
         if item_id not in self._stacks:
-            sink = StoreSink(self.profile.database, self.profile.audit, item_id)
+            sink = StoreSink(self.profile.database, self.profile.audit, item_id, check_editable)
             self._stacks[item_id] = CommandStack(sink)
         return self._stacks[item_id]
 

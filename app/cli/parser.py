@@ -25,6 +25,7 @@ from app.cli.sync_commands import (
     cmd_sync,
     cmd_whoami,
 )
+from app.cli.task_commands import add_task_commands
 from workspace.export.formats import export_formats
 
 
@@ -118,6 +119,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add("open", cmd_open, "open the workstation (the default)")
     _add_queue_commands(sub, common, add)
+    add_task_commands(sub, common)
     return parser
 
 
