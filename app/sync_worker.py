@@ -12,7 +12,7 @@ import logging
 import threading
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from PySide6.QtCore import QObject, Signal
 from sqlalchemy import select
@@ -46,6 +46,9 @@ class CheckoutRow:
     tasks_total: int
     lease_expires_at: datetime | None
     lease_lost: bool
+    due: str | None = None
+    #: The batch's task instructions (each distinct text once).
+    instructions: str = ""
 
     def lease_problem(self, now: datetime) -> str:
         """ "lease lost", "lease expired" or "" (results of a lost lease are flagged late)."""
@@ -66,6 +69,12 @@ def _parse_time(text: str | None) -> datetime | None:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
+def _instructions(manifest: dict[str, Any]) -> str:
+    """The distinct instructions of a manifest's tasks, in order, one paragraph each."""
+    texts = (str(t.get("instructions") or "").strip() for t in manifest.get("tasks", []))
+    return "\n".join(dict.fromkeys(t for t in texts if t))
+
+
 def checked_out(workspace: Workspace) -> list[CheckoutRow]:
     """Every batch this profile checked out, newest first."""
     with workspace.profile.database.read() as session:
@@ -81,6 +90,8 @@ def checked_out(workspace: Workspace) -> list[CheckoutRow]:
                 tasks_total=len(row.manifest.get("tasks", [])),
                 lease_expires_at=_parse_time(row.lease_expires_at),
                 lease_lost=bool(row.lease_lost),
+                due=row.manifest.get("due"),
+                instructions=_instructions(row.manifest),
             )
             for row in rows
         ]

@@ -55,8 +55,21 @@ class ViewerArea(QStackedWidget):
         self.tabs.setDocumentMode(True)
         self.tabs.tabCloseRequested.connect(self.close_tab)
         self.tabs.currentChanged.connect(self._on_current)
+        #: One line above every viewer: its task's status, revision, due date, instructions.
+        self.header = QLabel()
+        self.header.setObjectName("viewerTaskHeader")
+        self.header.setWordWrap(True)
+        self.header.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        self.header.setContentsMargins(6, 2, 6, 2)
+        self.header.hide()
+        self.page = QWidget()
+        page_layout = QVBoxLayout(self.page)
+        page_layout.setContentsMargins(0, 0, 0, 0)
+        page_layout.setSpacing(0)
+        page_layout.addWidget(self.header)
+        page_layout.addWidget(self.tabs, 1)
         self.addWidget(self.placeholder)
-        self.addWidget(self.tabs)
+        self.addWidget(self.page)
 
     @property
     def viewers(self) -> list[Viewer]:
@@ -79,11 +92,13 @@ class ViewerArea(QStackedWidget):
         viewer = self.viewer_for(item.id)
         if viewer is None:
             viewer = viewer_class_for(item.modality)(workspace, item)
+            viewer.task_changed.connect(self._show_header)
             index = self.tabs.addTab(viewer, viewer.title())
             self.tabs.setTabToolTip(index, f"{item.modality}: {viewer.title()}")
             self.viewer_opened.emit(viewer)
         self.tabs.setCurrentWidget(viewer)
-        self.setCurrentWidget(self.tabs)
+        self.setCurrentWidget(self.page)
+        self._show_header()
         viewer.setFocus()
         return viewer
 
@@ -122,4 +137,13 @@ class ViewerArea(QStackedWidget):
 
     def _on_current(self, index: int) -> None:
         del index
+        self._show_header()
         self.current_changed.emit(self.current)
+
+    def _show_header(self) -> None:
+        """The current viewer's task line (hidden for an item outside any task)."""
+        viewer = self.current
+        text = viewer.header_text() if viewer is not None else ""
+        self.header.setText(text)
+        self.header.setToolTip(viewer.task.instructions if viewer and viewer.task else "")
+        self.header.setVisible(bool(text))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, ForeignKey, Index, Integer, LargeBinary, String, Text
+from sqlalchemy import JSON, ForeignKey, Index, Integer, LargeBinary, String, Text, text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -101,6 +101,10 @@ class Task(Base):
     assignee: Mapped[str | None] = mapped_column(String(200))
     instructions: Mapped[str] = mapped_column(Text, default="")
     updated_at: Mapped[str] = mapped_column(String(40))
+    #: The submission this task works towards: 1, then one more each time it is reopened.
+    revision: Mapped[int] = mapped_column(Integer, default=1, server_default=text("1"))
+    #: When the current revision was submitted (None until it is).
+    submitted_at: Mapped[str | None] = mapped_column(String(40), default=None)
 
 
 class Annotation(Base):

@@ -13,6 +13,7 @@ from viewers.qt_events import RelayGroup
 from viewers.safe_log import log_failure
 from workspace.commands import Command, CommandStack
 from workspace.items import ItemSummary
+from workspace.projects import TaskSummary
 from workspace.schema import LabelClass, LabelSchema
 from workspace.workspace import Workspace
 
@@ -38,6 +39,8 @@ class Viewer(QWidget):
     edit_saved = Signal()
     edit_failed = Signal(str)
     message = Signal(str)
+    #: The item's task changed (status, revision...): the header and read-only state follow.
+    task_changed = Signal()
 
     def __init__(
         self, workspace: Workspace, item: ItemSummary, parent: QWidget | None = None
@@ -51,6 +54,12 @@ class Viewer(QWidget):
         self._stack = workspace.command_stack(item.id) if self.editable else None
         if self._stack is not None:
             self.relays.connect(self._stack.changed, self._on_stack_changed)
+        #: The task this item is worked on in (None outside any task).
+        self.task: TaskSummary | None = None
+        #: Why edits are refused (the task is submitted...), None while they are allowed.
+        self.read_only_reason: str | None = None
+        self._load_task()
+        self.relays.connect(workspace.tasks_changed, self._on_tasks_changed)
 
     @property
     def command_stack(self) -> CommandStack | None:
@@ -61,9 +70,24 @@ class Viewer(QWidget):
         """Tab title."""
         return self.item.title or self.item.id[:8]
 
+    def header_text(self) -> str:
+        """The line above the viewer: the task's status, revision, due date and instructions."""
+        return task_header(self.task, self.read_only_reason)
+
+    def refuse_edit(self) -> bool:
+        """True, having said why, when the item's task is read-only (submitted...)."""
+        if self.read_only_reason is None:
+            return False
+        self.message.emit(self.read_only_reason)
+        return True
+
     def push(self, command: Command) -> bool:
-        """Push ``command`` on the item's stack; report a failure instead of raising."""
-        if self._stack is None:
+        """Push ``command`` on the item's stack; report a failure instead of raising.
+
+        Refused, with the reason shown, while the item's task is read-only; the workspace
+        refuses such an edit too, should the task have been submitted elsewhere meanwhile.
+        """
+        if self._stack is None or self.refuse_edit():
             return False
         try:
             self._stack.push(command)
@@ -89,6 +113,29 @@ class Viewer(QWidget):
 
     def _on_stack_changed(self) -> None:
         self.edit_saved.emit()
+
+    def _load_task(self) -> None:
+        self.task = self.workspace.item_task(self.item.id)
+        self.read_only_reason = self.workspace.edit_lock(self.item.id) if self.editable else None
+
+    def _on_tasks_changed(self) -> None:
+        self._load_task()
+        self.task_changed.emit()
+
+
+def task_header(task: TaskSummary | None, read_only_reason: str | None = None) -> str:
+    """``Task in progress · revision 2 · due 2026-12-20 · Instructions: ...`` ("" without a
+    task); a read-only task says why instead of its status."""
+    if task is None:
+        return ""
+    status = task.status.value.replace("_", " ")
+    parts = [read_only_reason.rstrip(".") if read_only_reason else f"Task {status}"]
+    parts.append(f"revision {task.revision}")
+    if task.due:
+        parts.append(f"due {task.due}")
+    if task.instructions:
+        parts.append(f"Instructions: {task.instructions}")
+    return " · ".join(parts)
 
 
 def register_viewer(modality: str) -> Callable[[V], V]:

@@ -7,8 +7,10 @@ from pathlib import Path
 
 from storage.profile import is_profile
 from workspace.demo_data import generate_demo_data
+from workspace.items import ItemSummary
+from workspace.modalities import default_schema_id
 from workspace.schema import load_preset
-from workspace.workspace import DEFAULT_SCHEMA_BY_MODALITY, Workspace
+from workspace.workspace import Workspace
 
 #: The demo profile holds only synthetic data, so its passphrase can be printed.
 DEMO_PASSPHRASE = "caliper-demo"  # noqa: S105
@@ -20,12 +22,13 @@ def populate_demo(workspace: Workspace) -> None:
     with tempfile.TemporaryDirectory(prefix="caliper-demo-") as tmp:
         files = generate_demo_data(Path(tmp))
         items = workspace.import_paths(list(files.values()))
-    by_modality: dict[str, list[str]] = {}
+    by_modality: dict[str, list[ItemSummary]] = {}
     for item in items:
-        by_modality.setdefault(item.modality, []).append(item.id)
-    for modality, item_ids in sorted(by_modality.items()):
-        schema = load_preset(DEFAULT_SCHEMA_BY_MODALITY.get(modality, "clinical-ner"))
+        by_modality.setdefault(item.modality, []).append(item)
+    for modality, group in sorted(by_modality.items()):
+        schema = load_preset(default_schema_id(group[0]))
         project = workspace.ensure_project(f"Demo — {modality}", schema)
+        item_ids = [item.id for item in group]
         workspace.create_batch(project, f"Demo {modality} batch", item_ids, track=modality)
 
 

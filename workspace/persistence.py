@@ -6,8 +6,8 @@ after values), so the hash-chained audit log is also the tamper-evident history 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import cast
+from collections.abc import Callable, Sequence
+from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, delete, insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
@@ -43,14 +43,24 @@ SAVE_EVENT = "annotation.save"
 class StoreSink:
     """A :class:`~workspace.commands.ChangeSink` writing to the encrypted profile database."""
 
-    def __init__(self, database: Database, audit: AuditLog, item_id: str) -> None:
+    def __init__(
+        self,
+        database: Database,
+        audit: AuditLog,
+        item_id: str,
+        guard: Callable[[Any, str], None] | None = None,
+    ) -> None:
         self._database = database
         self._audit = audit
         self._item_id = item_id
+        #: Called with the cursor and the item id before anything is written (may refuse).
+        self._guard = guard
 
     def persist(self, action: str, command: Command, changes: Sequence[Change]) -> None:
         """One ``BEGIN IMMEDIATE`` transaction, synced before this returns."""
         with self._database.raw_write() as cursor:
+            if self._guard is not None:
+                self._guard(cursor, self._item_id)
             for change in changes:
                 if change.table in _APPEND:
                     _APPEND[change.table].execute(cursor, change.values)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -12,7 +13,7 @@ from storage.models import Batch, Item, LabelSchemaRecord, Project, Task
 from workspace.annotations import now_iso
 from workspace.errors import NotFoundError
 from workspace.schema import LabelSchema, parse_schema, schema_to_document
-from workspace.tasks import TaskStatus, check_transition
+from workspace.tasks import EDITABLE, ReopenError, TaskStatus, check_reopen, check_transition
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,13 @@ class TaskSummary:
     batch_id: str | None
     batch_title: str
     assignee: str | None
+    revision: int = 1
+    submitted_at: str | None = None
+    updated_at: str = ""
+    instructions: str = ""
+    due: str | None = None
+    schema_id: str | None = None
+    project: str | None = None
 
 
 def save_schema(session: Session, schema: LabelSchema) -> None:
@@ -104,27 +112,76 @@ def create_batch(
     return batch_id
 
 
-def list_tasks(session: Session) -> list[TaskSummary]:
-    """Every task with its item and batch titles."""
-    query = (
-        select(Task, Item.title, Item.modality, Batch.title)
+def _task_query() -> Any:
+    """Tasks with their item, batch and project columns (as :func:`_summary` reads them)."""
+    return (
+        select(
+            Task, Item.title, Item.modality, Batch.title, Batch.due, Project.schema_id, Project.name
+        )
         .join(Item, Item.id == Task.item_id)
         .outerjoin(Batch, Batch.id == Task.batch_id)
-        .order_by(Batch.created_at, Item.title)
+        .outerjoin(Project, Project.id == Batch.project_id)
     )
-    return [
-        TaskSummary(
-            id=task.id,
-            item_id=task.item_id,
-            item_title=item_title,
-            modality=modality,
-            status=TaskStatus(task.status),
-            batch_id=task.batch_id,
-            batch_title=batch_title or "",
-            assignee=task.assignee,
-        )
-        for task, item_title, modality, batch_title in session.execute(query)
-    ]
+
+
+def _summary(row: Any) -> TaskSummary:
+    task, item_title, modality, batch_title, due, schema_id, project = row
+    return TaskSummary(
+        id=task.id,
+        item_id=task.item_id,
+        item_title=item_title,
+        modality=modality,
+        status=TaskStatus(task.status),
+        batch_id=task.batch_id,
+        batch_title=batch_title or "",
+        assignee=task.assignee,
+        revision=task.revision or 1,
+        submitted_at=task.submitted_at,
+        updated_at=task.updated_at,
+        instructions=task.instructions or "",
+        due=due,
+        schema_id=schema_id,
+        project=project,
+    )
+
+
+def list_tasks(session: Session) -> list[TaskSummary]:
+    """Every task with its item and batch titles."""
+    query = _task_query().order_by(Batch.created_at, Item.title)
+    return [_summary(row) for row in session.execute(query)]
+
+
+def get_task(session: Session, task_id: str) -> TaskSummary:
+    """One task (KeyError with a clear message if absent)."""
+    row = session.execute(_task_query().where(Task.id == task_id)).first()
+    if row is None:
+        raise KeyError(f"No task with id {task_id}.")
+    return _summary(row)
+
+
+def item_task(session: Session, item_id: str) -> TaskSummary | None:
+    """The task ``item_id`` is worked on in: an open one (new, in progress, rework) if it has
+    one, else the one changed last; None outside any task."""
+    tasks = [_summary(row) for row in session.execute(_task_query().where(Task.item_id == item_id))]
+    tasks.sort(key=lambda t: (t.status in EDITABLE, t.updated_at))
+    return tasks[-1] if tasks else None
+
+
+def reopen_task(session: Session, task_id: str) -> tuple[TaskStatus, int]:
+    """Reopen a submitted or sent-back task as its next revision; (old status, revision)."""
+    task = session.get(Task, task_id)
+    if task is None:
+        raise KeyError(f"No task with id {task_id}.")
+    old = TaskStatus(task.status)
+    try:
+        check_reopen(old)
+    except ReopenError as error:
+        raise ReopenError(f"Cannot reopen task {task_id}: {error}.") from None
+    task.status = TaskStatus.IN_PROGRESS.value
+    task.revision = (task.revision or 1) + 1
+    task.submitted_at = None
+    task.updated_at = now_iso()
+    return old, task.revision
 
 
 def set_task_status(session: Session, task_id: str, status: TaskStatus) -> TaskStatus:
@@ -136,4 +193,6 @@ def set_task_status(session: Session, task_id: str, status: TaskStatus) -> TaskS
     check_transition(old, status)
     task.status = status.value
     task.updated_at = now_iso()
+    if status == TaskStatus.SUBMITTED:
+        task.submitted_at = task.updated_at
     return old

@@ -27,15 +27,12 @@ from types import UnionType
 from typing import Any, Literal, cast
 
 import resources
+from workspace.modalities import schema_modality_names
 
 AttributeKind = Literal["choice", "multi", "text", "number", "bool"]
 AttributeValue = str | int | float | bool | tuple[str, ...]
 
 ATTRIBUTE_KINDS: tuple[AttributeKind, ...] = ("choice", "multi", "text", "number", "bool")
-#: Data kinds (volume, slide, text, waveform, audio) and the finer modalities within them.
-MODALITIES = frozenset(
-    {"volume", "ct", "mr", "pet", "us", "xr", "slide", "text", "waveform", "ecg", "eeg", "audio"}
-)
 PRESETS_DIR = Path(resources.__file__).parent / "schemas"
 
 _COLOR = re.compile(r"#[0-9a-fA-F]{6}")
@@ -358,7 +355,7 @@ class _Parser:
         if version and not _VERSION.fullmatch(version):
             self.report("version", f"{version!r} is not a version such as '1', '1.2' or '1.2.3'")
         description = self.text(doc, "description", "", required=False)
-        modalities = self.names(doc, "modalities", "", "modality", sorted(MODALITIES))
+        modalities = self.names(doc, "modalities", "", "modality", sorted(schema_modality_names()))
         systems = tuple(self.code_system(where, v) for where, v in self.each(doc, "code_systems"))
         self.unique([s.id for s in systems], "code_systems", "id", "code system")
         system_ids = [s.id for s in systems]

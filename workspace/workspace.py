@@ -11,8 +11,8 @@ from sqlalchemy import select
 from storage.keys import Argon2Params
 from storage.models import Annotation as AnnotationRow
 from storage.profile import Profile
+from workspace import item_schemas, projects, settings
 from workspace import items as item_store
-from workspace import projects, settings
 from workspace.annotations import Annotation, AnnotationDocument
 from workspace.commands import CommandStack
 from workspace.events import EventEmitter
@@ -20,9 +20,11 @@ from workspace.importers.base import ImportedItem
 from workspace.importers.dicom import DicomSeriesItem, series_title
 from workspace.importers.registry import scan
 from workspace.items import ItemFile, ItemSummary
+from workspace.modalities import default_schema_id
 from workspace.persistence import StoreSink
 from workspace.projects import ProjectInfo, TaskSummary
 from workspace.schema import LabelSchema, load_preset
+from workspace.task_lock import TaskReadOnlyError, check_editable, edit_lock
 from workspace.tasks import TaskStatus
 from workspace.volume.dicom_series import AssembledVolume, VolumeAssemblyError, assemble_series
 from workspace.volume.image_file import read_image_volume
@@ -30,12 +32,6 @@ from workspace.volume.model import Volume
 from workspace.volume.store import META_KEY as VOLUME_META_KEY
 from workspace.volume.store import load_volume, seal_volume, source_identity, voxel_sha256
 
-DEFAULT_SCHEMA_BY_MODALITY = {
-    "volume": "ct-abdomen-organs",
-    "text": "clinical-ner",
-    "waveform": "ecg-beats-rhythms",
-    "audio": "audio-conversation",
-}
 ProblemCallback = Callable[[Path, str], None]
 
 
@@ -257,13 +253,22 @@ class Workspace:
 
     # ------------------------------------------------------------------ schemas, projects
     def schema_for(self, item: ItemSummary) -> LabelSchema:
-        """The label schema that applies to ``item`` (its project's, else the modality preset)."""
-        if item.project_id:
-            with self.profile.database.read() as session:
-                for project in projects.list_projects(session):
-                    if project.id == item.project_id:
-                        return projects.load_schema(session, project.schema_id)
-        return load_preset(DEFAULT_SCHEMA_BY_MODALITY.get(item.modality, "clinical-ner"))
+        """The label schema that applies to ``item``: the one recorded for it (its task's in a
+        mixed batch), else its project's, else its modality's preset.
+
+        An item of an unregistered modality is an ``UnknownModalityError``, never another
+        modality's schema.
+        """
+        with self.profile.database.read() as session:
+            schema_id = item_schemas.stored_schema_id(session, item)
+            if schema_id is not None:
+                return projects.load_schema(session, schema_id)
+        return load_preset(default_schema_id(item))
+
+    def schema_id_for(self, item: ItemSummary) -> str:
+        """The id of :meth:`schema_for` ``item`` (without reading the schema)."""
+        with self.profile.database.read() as session:
+            return item_schemas.stored_schema_id(session, item) or default_schema_id(item)
 
     def ensure_project(self, name: str, schema: LabelSchema) -> ProjectInfo:
         """The project ``name``, created with ``schema`` if new."""
@@ -291,6 +296,41 @@ class Workspace:
         with self.profile.database.read() as session:
             return projects.list_tasks(session)
 
+    def task(self, task_id: str) -> TaskSummary:
+        """One task (KeyError with a clear message if absent)."""
+        with self.profile.database.read() as session:
+            return projects.get_task(session, task_id)
+
+    def item_task(self, item_id: str) -> TaskSummary | None:
+        """The task ``item_id`` is worked on in: an open one if any, else the newest."""
+        with self.profile.database.read() as session:
+            return projects.item_task(session, item_id)
+
+    def edit_lock(self, item_id: str) -> str | None:
+        """Why edits of ``item_id`` are refused (its task is submitted...), None if allowed."""
+        with self.profile.database.read() as session:
+            return edit_lock(session, item_id)
+
+    def require_editable(self, item_id: str) -> None:
+        """Raise :class:`TaskReadOnlyError` (saying why) unless ``item_id`` may be edited.
+
+        For work done before the edit is pushed (a snapshot sealed into the blob store);
+        every push is checked again in its own transaction.
+        """
+        reason = self.edit_lock(item_id)
+        if reason is not None:
+            raise TaskReadOnlyError(reason)
+
+    def reopen_task(self, task_id: str) -> int:
+        """Reopen a submitted (or sent back) task as a new revision; returns its number."""
+        with self.profile.database.write() as session:
+            old, revision = projects.reopen_task(session, task_id)
+            self.profile.audit.append(
+                session, "task.reopen", task_id, {"from": old.value, "revision": revision}
+            )
+        self.tasks_changed.emit()
+        return revision
+
     def set_task_status(self, task_id: str, status: TaskStatus) -> None:
         """Move a task through the workflow (audited)."""
         with self.profile.database.write() as session:
@@ -315,7 +355,7 @@ class Workspace:
     def command_stack(self, item_id: str) -> CommandStack:
         """The undo/redo stack of one item; every push is persisted before it returns."""
         if item_id not in self._stacks:
-            sink = StoreSink(self.profile.database, self.profile.audit, item_id)
+            sink = StoreSink(self.profile.database, self.profile.audit, item_id, check_editable)
             self._stacks[item_id] = CommandStack(sink)
         return self._stacks[item_id]
 

@@ -72,7 +72,14 @@ def _listing(workspace: Workspace, what: str) -> dict[str, list[dict[str, Any]]]
     if what in ("all", "items"):
         listing["items"] = [asdict(i) for i in workspace.items()]
     if what in ("all", "tasks"):
-        listing["tasks"] = [{**asdict(t), "status": t.status.value} for t in workspace.tasks()]
+        listing["tasks"] = [
+            {
+                **asdict(t),
+                "status": t.status.value,
+                "schema_id": workspace.schema_id_for(workspace.item(t.item_id)),
+            }
+            for t in workspace.tasks()
+        ]
     if what in ("all", "annotations"):
         listing["annotations"] = [asdict(a) for a in workspace.annotations()]
     return listing

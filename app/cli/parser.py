@@ -25,7 +25,8 @@ from app.cli.sync_commands import (
     cmd_sync,
     cmd_whoami,
 )
-from workspace.export.formats import FORMATS
+from app.cli.task_commands import add_task_commands
+from workspace.export.formats import export_formats
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -96,7 +97,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     export = add("export", cmd_export, "write an item's annotations in an open format")
     export.add_argument("item", metavar="ITEM")
-    export.add_argument("--format", required=True, choices=list(FORMATS))
+    export.add_argument("--format", required=True, choices=list(export_formats()))
     export.add_argument("--out", required=True, metavar="PATH")
     export.add_argument("--force", action="store_true", help="overwrite PATH")
     listing = add("list", cmd_list, "list items, tasks and annotations")
@@ -118,6 +119,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     add("open", cmd_open, "open the workstation (the default)")
     _add_queue_commands(sub, common, add)
+    add_task_commands(sub, common)
     return parser
 
 
@@ -155,7 +157,7 @@ def _add_queue_commands(
     push.add_argument("--per-batch", type=int, default=10, metavar="N")
     push.add_argument("--redundancy", type=int, default=1, metavar="K", help="annotators per task")
     push.add_argument("--gold", metavar="FOLDER", help="gold-standard items mixed into batches")
-    push.add_argument("--schema", metavar="ID", help="label schema preset (default: by modality)")
+    _add_schema_option(push)
     push.add_argument("--due", metavar="YYYY-MM-DD")
     push.add_argument("--instructions", metavar="TEXT")
     push.add_argument("--replicas", type=int, default=1, help="stream replicas (3 on a cluster)")
@@ -209,12 +211,23 @@ def _add_queue_commands(
     create.add_argument("--out", required=True, metavar="FILE", help="FILE, or FILE-001… if more")
     create.add_argument("--track", default="offline", help="track named in the batches")
     create.add_argument("--per-batch", type=int, default=10, metavar="N")
-    create.add_argument("--schema", metavar="ID", help="label schema preset (default: by modality)")
+    _add_schema_option(create)
     create.add_argument("--due", metavar="YYYY-MM-DD")
     create.add_argument("--instructions", metavar="TEXT")
     create.add_argument("--force", action="store_true", help="overwrite existing files")
     _add_file_lease_days(create)
     create.set_defaults(handler=cmd_batch_create)
+
+
+def _add_schema_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--schema",
+        action="append",
+        default=[],
+        metavar="[MODALITY=]ID",
+        help="label schema preset for one modality's items, e.g. waveform=ecg-beats-rhythms "
+        "(repeatable; a plain ID when the folder has one modality; default: by modality)",
+    )
 
 
 def _add_file_lease_days(parser: argparse.ArgumentParser) -> None:

@@ -183,14 +183,14 @@ def _check_plan_args(args: argparse.Namespace, folders: list[Path], track: str) 
         raise CliError(str(exc)) from None
     if args.per_batch < 1 or getattr(args, "redundancy", 1) < 1:
         raise CliError("--per-batch and --redundancy must be at least 1")
+    _schema_overrides(args)
 
 
 def _folder_plan(
     workspace: Workspace, args: argparse.Namespace, track: str, gold_folder: str | None
 ) -> tuple[PushPlan, int, int]:
     """Import FOLDER (and the gold folder) and plan its batches: (plan, items, gold items)."""
-    from workspace.schema import load_preset
-    from workspace.sync.batching import PushPlan
+    from workspace.sync.batching import PushPlan, SchemaChoiceError, choose_schemas
 
     def problem(path: Path, message: str) -> None:
         print(f"caliper: skipped {path}: {message}", file=sys.stderr)
@@ -199,14 +199,10 @@ def _folder_plan(
     gold = workspace.import_paths([Path(gold_folder)], on_problem=problem) if gold_folder else []
     if not items and not gold:
         raise CliError("nothing to send: no data Caliper can import in the folder")
-    modalities = {i.modality for i in items + gold}
-    if len(modalities) > 1 and not args.schema:
-        raise CliError(f"the folder mixes {', '.join(sorted(modalities))}: give --schema ID")
-    schema = (
-        load_preset(args.schema)
-        if args.schema
-        else workspace.schema_for(items[0] if items else gold[0])
-    )
+    try:
+        schema, item_schemas = choose_schemas(workspace, items + gold, _schema_overrides(args))
+    except SchemaChoiceError as exc:
+        raise CliError(str(exc)) from None
     gold_digests = {g.content_digest for g in gold}
     plan = PushPlan(
         project=args.project,
@@ -218,8 +214,32 @@ def _folder_plan(
         redundancy=getattr(args, "redundancy", 1),
         due=args.due,
         instructions=args.instructions or "",
+        item_schemas=item_schemas,
     )
     return plan, len(items), len(gold)
+
+
+def _schema_overrides(args: argparse.Namespace) -> dict[str | None, str]:
+    """``--schema`` values by modality (None: a plain ID, for every item), each checked."""
+    from workspace.modalities import UnknownModalityError, modality
+    from workspace.schema import UnknownPresetError, load_preset
+
+    overrides: dict[str | None, str] = {}
+    for value in args.schema:
+        modality_id, _, schema_id = value.rpartition("=")
+        key = modality_id.strip() or None
+        if not schema_id.strip() or (value.count("=") and key is None):
+            raise CliError(f"--schema {value!r}: give ID, or MODALITY=ID")
+        if key in overrides:
+            raise CliError(f"--schema is given twice for {key or 'every modality'}")
+        overrides[key] = schema_id.strip()
+        try:
+            if key is not None:
+                modality(key)
+            load_preset(overrides[key])
+        except (UnknownModalityError, UnknownPresetError) as exc:
+            raise CliError(f"--schema {value}: {exc}") from None
+    return overrides
 
 
 def cmd_queue_push(args: argparse.Namespace) -> int:

@@ -9,6 +9,7 @@ from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
     QDockWidget,
     QLineEdit,
+    QMessageBox,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
@@ -16,6 +17,7 @@ from PySide6.QtWidgets import (
 )
 
 from viewers.qt_events import RelayGroup
+from workspace import modalities
 from workspace.items import ItemSummary
 from workspace.projects import TaskSummary
 from workspace.workspace import Workspace
@@ -24,23 +26,31 @@ ITEM_ID_ROLE = Qt.ItemDataRole.UserRole
 GROUP_ROLE = Qt.ItemDataRole.UserRole + 1
 TASK_ID_ROLE = Qt.ItemDataRole.UserRole + 2
 TASKS = "Tasks"
-MODALITY_NAMES = {
-    "text": "Clinical text",
-    "volume": "Volumes (CT/MR)",
-    "slide": "Pathology slides",
-    "waveform": "Waveforms",
-    "audio": "Audio",
-}
 
 
-def modality_name(modality: str) -> str:
-    """Heading shown for a modality group."""
-    return MODALITY_NAMES.get(modality, modality.capitalize() or "Other")
+def modality_name(modality_id: str) -> str:
+    """Heading shown for a modality group (its registered display name)."""
+    try:
+        return modalities.modality(modality_id).display_name
+    except modalities.UnknownModalityError:  # an item stored by a Caliper that knew more modalities
+        return modality_id.capitalize() or "Other"
 
 
 def status_text(task: TaskSummary) -> str:
-    """A task status as shown in the list ("in progress")."""
-    return task.status.value.replace("_", " ")
+    """A task status as shown in the list ("in progress"; "submitted r2" from revision 2)."""
+    text = task.status.value.replace("_", " ")
+    return f"{text} r{task.revision}" if task.revision > 1 else text
+
+
+def task_tooltip(task: TaskSummary) -> str:
+    """The batch, revision, due date and instructions of a task (its row's tooltip)."""
+    lines = [task.batch_title] if task.batch_title else []
+    lines.append(f"Revision {task.revision}")
+    if task.due:
+        lines.append(f"Due {task.due}")
+    if task.instructions:
+        lines.append(f"Instructions: {task.instructions}")
+    return "\n".join(lines)
 
 
 class ItemListDock(QDockWidget):
@@ -59,17 +69,24 @@ class ItemListDock(QDockWidget):
         self.filter.setClearButtonEnabled(True)
         self.filter.textChanged.connect(self.apply_filter)
         self.tree = QTreeWidget()
-        self.tree.setHeaderLabels(["Title", "Status"])
+        self.tree.setHeaderLabels(["Title", "Status", "Due"])
         self.tree.setUniformRowHeights(True)
         self.tree.setAlternatingRowColors(True)
         self.tree.itemActivated.connect(self._on_activated)  # double-click or Enter
         self.tree.header().setStretchLastSection(False)
         self.tree.header().resizeSection(1, 100)
+        self.tree.header().resizeSection(2, 80)
         self.tree.header().setSectionResizeMode(0, self.tree.header().ResizeMode.Stretch)
         self.submit_action = QAction("Submit to queue", self)
         self.submit_action.setToolTip("Send the selected queue task's result with the next sync")
         self.submit_action.triggered.connect(self.submit_selected)
         self.tree.addAction(self.submit_action)
+        self.reopen_action = QAction("Reopen for editing", self)
+        self.reopen_action.setToolTip(
+            "Reopen the selected submitted task as a new revision (submit it again when done)"
+        )
+        self.reopen_action.triggered.connect(self.reopen_selected)
+        self.tree.addAction(self.reopen_action)
         self.tree.setContextMenuPolicy(Qt.ContextMenuPolicy.ActionsContextMenu)
         self.tree.itemSelectionChanged.connect(self._on_selection)
         self._on_selection()
@@ -101,10 +118,12 @@ class ItemListDock(QDockWidget):
         if tasks:
             group = self._group(TASKS, len(tasks))
             for task in tasks:
-                row = QTreeWidgetItem(group, [task.item_title, status_text(task)])
+                row = QTreeWidgetItem(group, [task.item_title, status_text(task), task.due or ""])
                 row.setData(0, ITEM_ID_ROLE, task.item_id)
                 row.setData(0, TASK_ID_ROLE, task.id)
-                row.setToolTip(0, task.batch_title)
+                tooltip = task_tooltip(task)
+                for column in range(3):
+                    row.setToolTip(column, tooltip)
         by_modality: dict[str, list[ItemSummary]] = defaultdict(list)
         for item in self.workspace.items():
             by_modality[item.modality].append(item)
@@ -112,7 +131,7 @@ class ItemListDock(QDockWidget):
             items = by_modality[modality]
             group = self._group(modality_name(modality), len(items))
             for item in items:
-                row = QTreeWidgetItem(group, [item.title, ""])
+                row = QTreeWidgetItem(group, [item.title, "", ""])
                 row.setData(0, ITEM_ID_ROLE, item.id)
         for group in self._groups():
             group.setExpanded(group.data(0, GROUP_ROLE) not in collapsed)
@@ -123,7 +142,7 @@ class ItemListDock(QDockWidget):
         return [group for group in groups if group is not None]
 
     def _group(self, name: str, count: int) -> QTreeWidgetItem:
-        group = QTreeWidgetItem(self.tree, [f"{name} ({count})", ""])
+        group = QTreeWidgetItem(self.tree, [f"{name} ({count})", "", ""])
         group.setData(0, GROUP_ROLE, name)
         group.setFlags(Qt.ItemFlag.ItemIsEnabled)
         font = group.font(0)
@@ -161,21 +180,53 @@ class ItemListDock(QDockWidget):
         return task_id if isinstance(task_id, str) else None
 
     def submit_selected(self) -> None:
-        """Submit the selected queue task (its result goes out with the next sync)."""
+        """Submit the selected queue task (its result goes out with the next sync).
+
+        A task with no annotations, or never opened, is submitted only once confirmed.
+        """
         task_id = self.selected_task_id()
         if self.workspace is None or task_id is None:
             return
         try:
-            from workspace.sync.outbox import submit_task  # nats-py only when used
+            from workspace.sync.outbox import submit_concern, submit_task  # nats-py when used
 
-            submit_task(self.workspace, task_id)
+            concern = submit_concern(self.workspace, task_id)
+            if concern is not None and not self.confirm_submit(concern):
+                self.message.emit("Not submitted.")
+                return
+            submit_task(self.workspace, task_id, allow_empty=True)
         except ValueError as error:  # SubmitError, or a task not ready to submit
             self.message.emit(str(error))
             return
         self.message.emit("Task submitted: its result is sent with the next sync.")
 
+    def confirm_submit(self, concern: str) -> bool:
+        """Ask before submitting a task that looks unfinished (tests replace this)."""
+        answer = QMessageBox.question(
+            self,
+            "Submit this task?",
+            f"{concern}\n\nSubmit it anyway? Once submitted it is read-only until reopened.",
+            QMessageBox.StandardButton.Yes | QMessageBox.StandardButton.No,
+            QMessageBox.StandardButton.No,
+        )
+        return answer == QMessageBox.StandardButton.Yes
+
+    def reopen_selected(self) -> None:
+        """Reopen the selected submitted task as a new revision, to edit and submit again."""
+        task_id = self.selected_task_id()
+        if self.workspace is None or task_id is None:
+            return
+        try:
+            revision = self.workspace.reopen_task(task_id)
+        except ValueError as error:  # not submitted (or in review, or accepted)
+            self.message.emit(str(error))
+            return
+        self.message.emit(f"Task reopened as revision {revision}: submit it again when done.")
+
     def _on_selection(self) -> None:
-        self.submit_action.setEnabled(self.selected_task_id() is not None)
+        selected = self.selected_task_id() is not None
+        self.submit_action.setEnabled(selected)
+        self.reopen_action.setEnabled(selected)
 
     def _on_activated(self, row: QTreeWidgetItem, column: int = 0) -> None:
         del column

@@ -105,10 +105,12 @@ class BatchCard(QFrame):
         self.bar.setFixedHeight(6)
         self.lease = QLabel()
         self.lease.setWordWrap(True)
+        self.brief = QLabel()  # due date and instructions
+        self.brief.setWordWrap(True)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 4, 6, 4)
         layout.setSpacing(2)
-        for widget in (self.title, self.detail, self.bar, self.lease):
+        for widget in (self.title, self.detail, self.bar, self.lease, self.brief):
             layout.addWidget(widget)
 
     def show_batch(
@@ -141,10 +143,20 @@ class BatchCard(QFrame):
             self.lease.setText(f"Lease until {until}")
             tinted(self.lease, "")
             self.lease.setToolTip("Sync now renews the lease while tasks are open.")
+        self.brief.setText(batch_brief(row))
+        self.brief.setVisible(bool(self.brief.text()))
 
     def texts(self) -> list[str]:
         """Id, track, state and lease as shown (tests)."""
         return [self.title.text(), self.track, self.state, self.lease.text()]
+
+
+def batch_brief(row: CheckoutRow) -> str:
+    """``Due 2026-12-20 · Instructions: ...`` for a batch card ("" when it has neither)."""
+    parts = [f"Due {row.due}"] if row.due else []
+    if row.instructions:
+        parts.append(f"Instructions: {row.instructions}")
+    return " · ".join(parts)
 
 
 def batch_detail(batch: BatchProgress) -> str:

@@ -25,7 +25,7 @@ from workspace.sync.checkout import PROJECT_HEADER
 from workspace.sync.config import SyncConfig, project_key, save_config
 from workspace.sync.envelope import seal
 from workspace.sync.outbox import RESULT_ID_HEADER, result_context
-from workspace.sync.safe_names import UnsafeNameError, result_folder
+from workspace.sync.safe_names import UnsafeNameError, result_folder, task_folder
 from workspace.workspace import Workspace
 
 #: (field, value) of each crafted result; every one must be refused, none written.
@@ -110,7 +110,13 @@ def test_crafted_ids_are_refused_and_the_rest_collect(
     assert "Traceback" not in collected.stderr
     written = _files(area)
     assert written and all(p.is_relative_to(out) for p in written)
-    assert [p.parent.name for p in written] == [f"alice-{good['result_id']}"]
+    folder = f"alice-{good['result_id']}"
+    assert sorted(p.parent.name if p.name == "result.json" else p.name for p in written) == [
+        folder,
+        "newest.json",
+    ]
+    newest = json.loads(next(p for p in written if p.name == "newest.json").read_text())
+    assert newest == {"alice": {"revision": 1, "result_id": good["result_id"], "folder": folder}}
     assert not escape.exists() and not (tmp_path / "x").exists()
 
 
@@ -159,7 +165,10 @@ def test_rows_recorded_before_the_patterns_are_refused_when_written(tmp_path: Pa
     assert "3 refused" in written.stdout
     assert written.stderr.count("refused, nothing written") == 3
     files = _files(area)
-    assert len(files) == 1 and all(p.is_relative_to(out) for p in files)
+    assert sorted(p.name for p in files) == ["newest.json", "result.json"]
+    assert all(p.is_relative_to(out) for p in files)
+    newest = json.loads((out / "b-1" / "t-1" / "newest.json").read_text())
+    assert list(newest) == ["alice"]  # the refused ".." result is never named
     assert not (tmp_path / "x").exists() and not (tmp_path / "abs").exists()
 
 
@@ -188,3 +197,18 @@ def test_result_folder_is_the_one_checked_path(tmp_path: Path) -> None:
         assert "outside" in str(exc)
     else:
         raise AssertionError("followed a symlink out of DIR")
+
+
+def test_a_revision_is_part_of_the_checked_path(tmp_path: Path) -> None:
+    """Revision N > 1 goes into the folder name through the same check; junk is refused."""
+    rid = "0" * 36
+    assert result_folder(tmp_path, "b-1", "t-1", "alice", rid, 1).name == f"alice-{rid}"
+    assert result_folder(tmp_path, "b-1", "t-1", "alice", rid, 3).name == f"alice-r3-{rid}"
+    assert task_folder(tmp_path, "b-1", "t-1") == tmp_path / "b-1" / "t-1"
+    for revision in (0, -1, True, "2", "../x", 2.0, None):
+        try:
+            result_folder(tmp_path, "b-1", "t-1", "alice", rid, revision)
+        except UnsafeNameError as exc:
+            assert "revision" in str(exc)
+        else:
+            raise AssertionError(f"accepted revision {revision!r}")

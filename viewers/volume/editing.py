@@ -34,6 +34,12 @@ from workspace.workspace import Workspace
 
 Voxel = tuple[int, int, int]
 Push = Callable[[Command], bool]
+ReadOnly = Callable[[], str | None]
+
+
+def never_read_only() -> str | None:
+    """The default: edits are allowed."""
+    return None
 
 
 class SegmentEditing:
@@ -45,11 +51,14 @@ class SegmentEditing:
         document: SegmentationDocument,
         volume: Volume,
         push: Push,
+        read_only: ReadOnly = never_read_only,
     ) -> None:
         self.workspace = workspace
         self.document = document
         self.volume = volume
         self.push = push
+        #: Why edits are refused (the item's task is submitted...), None while allowed.
+        self.read_only = read_only
         #: What painting may overwrite, and the optional intensity mask (every tool).
         self.area = EditableArea()
 
@@ -102,6 +111,8 @@ class SegmentEditing:
         so. ``erase_all`` erases every visible unlocked segment, not only ``value``."""
         if not voxels:
             return None
+        if refused := self.read_only():
+            return refused
         tool: PaintTool | EraseTool = (
             EraseTool(EraserOptions(radius_mm=radius_mm, sphere=sphere, all_segments=erase_all))
             if erase
@@ -122,6 +133,8 @@ class SegmentEditing:
     def run(self, tool: Tool[Any], value: int | None, at: Pointer | None = None) -> str | None:
         """Apply ``tool`` (its options set) to segment ``value`` as one undo step; returns why
         nothing was done, if so (an error, or "nothing to change")."""
+        if refused := self.read_only():
+            return refused
         try:
             tool.activate(self.context(value))
             tool.context.selected()  # refuse a missing or locked segment before storing
@@ -144,6 +157,8 @@ class SegmentEditing:
         return self._change(lambda: RecolourSegment(self.document, value, color.lower()))
 
     def _change(self, make: Callable[[], Command]) -> str | None:
+        if refused := self.read_only():
+            return refused
         try:
             command = make()
         except ValueError as error:  # an empty or repeated name, a malformed colour
@@ -165,7 +180,7 @@ class SegmentEditing:
         self._set(SetSegmentLock(self.document, value, locked))
 
     def _set(self, command: Command) -> None:
-        if self.stored:
+        if self.stored and self.read_only() is None:
             self.push(command)
-        else:  # nothing stored yet: change the display only, no undo step
+        else:  # nothing stored yet, or read-only: change the display only, no undo step
             command.do()

@@ -39,12 +39,15 @@ class MarkupEditing:
         schema: LabelSchema,
         push: Push,
         author: str = "",
+        read_only: Callable[[], str | None] = lambda: None,
     ) -> None:
         self.document = document
         self.geometry = geometry
         self.schema = schema
         self.push = push
         self.author = author
+        #: Why edits are refused (the item's task is submitted...), None while allowed.
+        self.read_only = read_only
 
     @property
     def item_id(self) -> str:
@@ -106,6 +109,8 @@ class MarkupEditing:
         )
 
     def _add(self, make: Callable[[], Annotation]) -> tuple[Annotation | None, str | None]:
+        if refused := self.read_only():
+            return None, refused
         try:
             annotation = make()
         except (ValueError, KeyError) as error:  # outside the volume, a label not in the schema
@@ -157,6 +162,8 @@ class MarkupEditing:
         return self._update(annotation, lambda: self.rebuilt(annotation, low=low, high=high))
 
     def _update(self, annotation: Annotation, make: Callable[[], Annotation]) -> str | None:
+        if refused := self.read_only():
+            return refused
         try:
             new = make()
         except (ValueError, KeyError) as error:
@@ -168,12 +175,16 @@ class MarkupEditing:
         """Delete a measurement (undoable)."""
         if annotation_id not in self.document:
             return None
+        if refused := self.read_only():
+            return refused
         ok = self.push(DeleteAnnotation(self.document, annotation_id))
         return None if ok else "The deletion was not saved."
 
     # ------------------------------------------------------------------ classification
     def save_classification(self, values: Mapping[str, AttributeValue]) -> str | None:
         """Store the volume-level classification (update the existing one); why not, if so."""
+        if refused := self.read_only():
+            return refused
         try:
             made = measurements.classification(
                 self.item_id, self.schema, values, author=self.author

@@ -97,6 +97,9 @@ class ToolControl(QObject):
             self._run(self.make_tool(self.tool), Pointer(voxel, view.frame.fixed_axis))
 
     def _run(self, tool: Tool[Any], at: Pointer | None = None) -> None:
+        if refused := self.editing.read_only():
+            self._say(refused)
+            return
         value = self.target(True)
         if value is None:
             self._say("Select a segment first (Segments list or label palette).")

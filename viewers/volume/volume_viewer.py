@@ -149,7 +149,9 @@ class VolumeViewer(Viewer):
             if widget is not None:
                 widget.hide()
         self.document = self._open_document(loaded)
-        self.editing = SegmentEditing(self.workspace, self.document, volume, self.push)
+        self.editing = SegmentEditing(
+            self.workspace, self.document, volume, self.push, lambda: self.read_only_reason
+        )
         labels = self.document.labels
         self._counter = BackgroundCall(lambda _stage: label_counts(labels))
         self._counter.done.connect(self._counted)
@@ -186,6 +188,7 @@ class VolumeViewer(Viewer):
             self.schema,
             self.push,
             self.workspace.user,
+            lambda: self.read_only_reason,
         )
         self.measuring = Measuring(
             markups, self.views, self.tools, self.relays, self.set_crosshair, self.surface_view
@@ -363,7 +366,7 @@ class VolumeViewer(Viewer):
         if label is None:
             return None
         found = [s.value for s in self.document.segments if s.name == label.name]
-        if found or not create or self.editing is None:
+        if found or not create or self.editing is None or self.read_only_reason is not None:
             return found[0] if found else None
         return self.editing.value_for(label, self.schema)
 
@@ -456,6 +459,10 @@ class VolumeViewer(Viewer):
     def _stroke(self, voxels: list[Voxel], erase: bool) -> None:
         view = self.sender()
         if self.editing is None or not isinstance(view, SliceView):
+            return
+        if self.read_only_reason is not None:
+            self.message.emit(self.read_only_reason)
+            self.tools.show_message(self.read_only_reason)
             return
         value = self.target_value(create=True)
         if value is None:

@@ -22,7 +22,7 @@ from workspace.annotations import Annotation
 from workspace.errors import NoSegmentationError
 from workspace.export.brat import RELATION, write_brat
 from workspace.export.dicom_seg import SegmentCoding, default_coding, write_dicom_seg
-from workspace.export.formats import FORMAT_MODALITY, FORMATS, annotation_name, formats_for
+from workspace.export.formats import annotation_name, export_formats, formats_for, modalities_of
 from workspace.export.labelmap_files import ExportError, write_labelmap
 from workspace.export.measurement_report import (
     Finding,
@@ -47,6 +47,14 @@ from workspace.volume.store import load_source_headers
 
 if TYPE_CHECKING:
     from workspace.workspace import Workspace
+
+#: The annotation formats :func:`write_open_format` writes, each with the file name
+#: ``queue collect`` gives it in a result's folder.
+OPEN_FORMATS: dict[str, str] = {
+    "brat": "annotations.ann",
+    "wfdb": "annotations.atr",
+    "textgrid": "annotations.TextGrid",
+}
 
 
 def _codings(workspace: Workspace, item_id: str, labels: LabelMap) -> dict[int, SegmentCoding]:
@@ -204,12 +212,14 @@ def write_open_format(
     fmt: str,
     out: Path,
     annotations: list[Annotation] | None = None,
+    schema: LabelSchema | None = None,
 ) -> list[Path]:
     """brat, WFDB or TextGrid: annotations checked against the item's schema, written.
 
-    ``annotations`` defaults to the item's own; the manager's collector passes a result's.
+    ``annotations`` defaults to the item's own; the manager's collector passes a result's,
+    and the ``schema`` its task was sent with.
     """
-    schema = workspace.schema_for(item)
+    schema = schema or workspace.schema_for(item)
     if annotations is None:
         annotations = workspace.annotations(item.id)
     _check_schema(schema, annotations)
@@ -230,6 +240,8 @@ def write_open_format(
             samples=samples if isinstance(samples, int) and samples > 0 else None,
             symbols=symbols,
         )
+    if fmt != "textgrid":
+        raise ExportError(f"{fmt} is not an annotation format ({', '.join(OPEN_FORMATS)}).")
     frames, rate = item.meta.get("frames"), item.meta.get("samplerate")
     if isinstance(frames, int) and isinstance(rate, int) and frames > 0 and rate > 0:
         duration = frames / rate
@@ -239,16 +251,18 @@ def write_open_format(
 
 
 def _write(workspace: Workspace, item_id: str, fmt: str, out: Path) -> list[Path]:
-    if fmt not in FORMATS:
-        raise ExportError(f"Unknown format {fmt!r}; use one of {', '.join(FORMATS)}.")
+    known = export_formats()
+    if fmt not in known:
+        raise ExportError(f"Unknown format {fmt!r}; use one of {', '.join(known)}.")
     item = workspace.item(item_id)
-    if item.modality != FORMAT_MODALITY[fmt]:
+    if fmt not in formats_for(item.modality):
         fitting = ", ".join(formats_for(item.modality)) or "none yet"
         raise ExportError(
             f"Item {item_id} is a {item.modality} item; {fmt} is for "
-            f"{FORMAT_MODALITY[fmt]} items (formats for {item.modality} items: {fitting})."
+            f"{' and '.join(modalities_of(fmt))} items (formats for {item.modality} items: "
+            f"{fitting})."
         )
-    if item.modality != "volume":
+    if fmt in OPEN_FORMATS:
         return write_open_format(workspace, item, fmt, out)
     if fmt in ("nifti", "nrrd"):
         suffixes = (".nii", ".nii.gz") if fmt == "nifti" else (".nrrd",)

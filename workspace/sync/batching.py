@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import random
 import uuid
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
@@ -16,7 +17,8 @@ from sqlalchemy import select
 from storage.models import BlobRecord, QueueBatch
 from workspace.annotations import now_iso
 from workspace.items import ItemSummary
-from workspace.schema import LabelSchema, schema_to_document
+from workspace.modalities import modality
+from workspace.schema import LabelSchema, load_preset, schema_to_document
 from workspace.sync import protocol
 from workspace.sync.documents import encode
 
@@ -28,7 +30,11 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class PushPlan:
-    """What to send out: the items, how to cut them into batches, and where."""
+    """What to send out: the items, how to cut them into batches, and where.
+
+    ``schema`` is the project's; ``item_schemas`` gives an item (by id) another one, e.g. each
+    item of a mixed folder its modality's. Tasks then carry their schema (protocol 3).
+    """
 
     project: str
     track: str
@@ -39,6 +45,53 @@ class PushPlan:
     redundancy: int = 1
     due: str | None = None
     instructions: str = ""
+    item_schemas: Mapping[str, LabelSchema] = field(default_factory=dict)
+
+    def schema_of(self, item: ItemSummary) -> LabelSchema:
+        """The schema ``item``'s task is annotated with."""
+        return self.item_schemas.get(item.id, self.schema)
+
+
+class SchemaChoiceError(ValueError):
+    """``--schema`` overrides that do not fit the items being sent."""
+
+
+def choose_schemas(
+    workspace: Workspace, items: Sequence[ItemSummary], overrides: Mapping[str | None, str]
+) -> tuple[LabelSchema, dict[str, LabelSchema]]:
+    """The project's schema and each item's (by id) for a push of ``items``.
+
+    Each item gets its modality's default (by :func:`~workspace.modalities.default_schema_id`:
+    an ECG and an EEG differ) unless ``overrides`` names a preset for its modality; the key
+    None names one for every item, allowed only when the items share one modality. The first
+    item's schema is the project's.
+    """
+    if not items:
+        raise SchemaChoiceError("nothing to send")
+    present = list(dict.fromkeys(item.modality for item in items))
+    if None in overrides and len(present) > 1:
+        raise SchemaChoiceError(
+            f"the folder mixes {', '.join(sorted(present))}: give --schema MODALITY=ID to "
+            "override one modality's schema (each modality has its own by default)"
+        )
+    for modality_id in overrides:
+        if modality_id is not None and modality_id not in present:
+            modality(modality_id)  # UnknownModalityError names the known ones
+            raise SchemaChoiceError(
+                f"--schema {modality_id}=…: the folder has no {modality_id} items "
+                f"(it has {', '.join(sorted(present))})"
+            )
+    presets: dict[str, LabelSchema] = {}
+    chosen: dict[str, LabelSchema] = {}
+    for item in items:
+        override = overrides.get(item.modality, overrides.get(None))
+        if override is None:
+            schema = workspace.schema_for(item)
+        else:
+            schema = presets[override] if override in presets else load_preset(override)
+        presets.setdefault(schema.id, schema)
+        chosen[item.id] = schema
+    return chosen[items[0].id], chosen
 
 
 def new_id(prefix: str) -> str:
@@ -82,7 +135,9 @@ def build_manifests(workspace: Workspace, plan: PushPlan) -> list[tuple[dict[str
     out: list[tuple[dict[str, Any], list[str]]] = []
     for chunk in _chunks(plan):
         group = new_id("g")
-        tasks, gold = [], []
+        tasks: list[dict[str, Any]] = []
+        gold: list[str] = []
+        others: dict[str, dict[str, Any]] = {}  # the schemas of this batch beside the project's
         for item, is_gold in chunk:
             task_id = str(uuid.uuid4())
             tasks.append(
@@ -98,8 +153,19 @@ def build_manifests(workspace: Workspace, plan: PushPlan) -> list[tuple[dict[str
                     },
                 }
             )
+            schema = plan.schema_of(item)
+            if schema.id != plan.schema.id:
+                others.setdefault(schema.id, schema_to_document(schema))
             if is_gold:
                 gold.append(task_id)
+        per_task: dict[str, Any] = {}
+        if others:  # each task names its schema
+            for task, (item, _gold) in zip(tasks, chunk, strict=True):
+                task["schema_id"] = plan.schema_of(item).id
+            per_task = {
+                "protocol": protocol.PER_TASK_SCHEMA_PROTOCOL,
+                "schemas": [*others.values()],
+            }
         for copy in range(1, plan.redundancy + 1):
             manifest = {
                 "protocol": protocol.PROTOCOL_VERSION,
@@ -114,6 +180,7 @@ def build_manifests(workspace: Workspace, plan: PushPlan) -> list[tuple[dict[str
                 "created_at": now_iso(),
                 "schema": schema_document,
                 "tasks": tasks,
+                **per_task,
             }
             encode("manifest", manifest)
             out.append((manifest, gold))

@@ -13,7 +13,10 @@ from pathlib import Path
 from typing import Any
 
 import resources
-from workspace.sync.protocol import PROTOCOL_VERSION, READABLE_PROTOCOLS
+from workspace.sync.protocol import (
+    PER_TASK_SCHEMA_PROTOCOL,
+    READABLE_PROTOCOLS,
+)
 
 SCHEMA_DIR = Path(resources.__file__).parent / "sync"
 
@@ -38,6 +41,33 @@ def validate(kind: str, document: object) -> None:
         where = "/".join(str(p) for p in first.path) or "(top level)"
         more = f" (and {len(errors) - 1} more problems)" if len(errors) > 1 else ""
         raise DocumentError(f"Invalid {kind} at {where}: {first.message}{more}")
+    if kind == "manifest" and isinstance(document, dict):
+        task_schema_documents(document)
+
+
+def task_schema_documents(manifest: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Each task's label schema document by task id: the one its ``schema_id`` names (protocol
+    3), else the manifest's ``schema``; :class:`DocumentError` if a task names one not carried.
+    """
+    carried = {manifest["schema"]["id"]: manifest["schema"]}
+    for document in manifest.get("schemas", []):
+        carried.setdefault(document["id"], document)
+    named = [t.get("schema_id") for t in manifest["tasks"] if "schema_id" in t]
+    if (named or "schemas" in manifest) and manifest["protocol"] < PER_TASK_SCHEMA_PROTOCOL:
+        raise DocumentError(
+            f"Invalid manifest: per-task schemas need protocol {PER_TASK_SCHEMA_PROTOCOL}, "
+            f"it says {manifest['protocol']}"
+        )
+    out: dict[str, dict[str, Any]] = {}
+    for task in manifest["tasks"]:
+        schema_id = task.get("schema_id", manifest["schema"]["id"])
+        if schema_id not in carried:
+            raise DocumentError(
+                f"Invalid manifest: task {task['task_id']} names schema {schema_id!r}, "
+                "which the manifest does not carry"
+            )
+        out[task["task_id"]] = carried[schema_id]
+    return out
 
 
 def encode(kind: str, document: dict[str, Any]) -> bytes:
@@ -55,7 +85,7 @@ def decode(kind: str, data: bytes | bytearray) -> dict[str, Any]:
     if isinstance(document, dict) and document.get("protocol") not in (None, *READABLE_PROTOCOLS):
         raise DocumentError(
             f"The {kind} uses protocol {document.get('protocol')}; this Caliper speaks "
-            f"protocol {PROTOCOL_VERSION}. Update Caliper."
+            f"protocol {max(READABLE_PROTOCOLS)}. Update Caliper."
         )
     validate(kind, document)
     return dict(document)

@@ -9,9 +9,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from storage.models import Batch, Item, ItemBlob, Task
-from workspace import projects
+from workspace import item_schemas, projects
 from workspace.annotations import now_iso
-from workspace.schema import parse_schema
+from workspace.schema import LabelSchema, parse_schema
+from workspace.sync.documents import task_schema_documents
 from workspace.tasks import TaskStatus
 
 
@@ -38,9 +39,16 @@ def _ensure_item(session: Session, project_id: str, item: dict[str, Any]) -> str
 
 
 def materialize_batch(session: Session, manifest: dict[str, Any], assignee: str) -> list[str]:
-    """Create what ``manifest`` describes (items whose blobs are stored); returns task ids."""
-    schema = parse_schema(manifest["schema"], f"batch {manifest['batch_id']}")
+    """Create what ``manifest`` describes (items whose blobs are stored); returns task ids.
+
+    An item whose task's schema is not its project's (a mixed batch, or a project first made
+    by a batch of another modality) has that schema recorded for it.
+    """
+    source = f"batch {manifest['batch_id']}"
+    schema = parse_schema(manifest["schema"], source)
     project = projects.ensure_project(session, manifest["project"], schema)
+    parsed: dict[str, LabelSchema] = {schema.id: schema}
+    documents = task_schema_documents(manifest)
     batch_id = manifest["batch_id"]
     if session.get(Batch, batch_id) is None:
         title = f"{manifest['track']} {batch_id}"
@@ -60,6 +68,11 @@ def materialize_batch(session: Session, manifest: dict[str, Any], assignee: str)
     task_ids: list[str] = []
     for task in manifest["tasks"]:
         item_id = _ensure_item(session, project.id, task["item"])
+        document = documents[task["task_id"]]
+        if document["id"] not in parsed:
+            parsed[document["id"]] = parse_schema(document, source)
+        if document["id"] != project.schema_id:
+            item_schemas.assign_schema(session, item_id, parsed[document["id"]])
         if session.get(Task, task["task_id"]) is None:
             session.add(
                 Task(

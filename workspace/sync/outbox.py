@@ -44,6 +44,27 @@ class SubmitError(WorkspaceError, ValueError):
     """A task that cannot be submitted to the queue; the message says why."""
 
 
+class EmptySubmitError(SubmitError):
+    """A task with no annotations, or never opened, submitted without ``allow_empty``."""
+
+
+def submit_concern(workspace: Workspace, task_id: str) -> str | None:
+    """Why submitting ``task_id`` deserves a second thought (no annotations, never opened)."""
+    with workspace.profile.database.read() as session:
+        task = session.get(Task, task_id)
+        if task is None:
+            raise SubmitError(f"No task with id {task_id}.")
+        status, item_id = TaskStatus(task.status), task.item_id
+    empty = not workspace.annotations(item_id)
+    if empty and status == TaskStatus.NEW:
+        return f"Task {task_id} was never opened and has no annotations."
+    if empty:
+        return f"Task {task_id} has no annotations."
+    if status == TaskStatus.NEW:
+        return f"Task {task_id} was never opened."
+    return None
+
+
 def result_context(result_id: str) -> str:
     """The envelope context of a result message."""
     return f"result:{result_id}"
@@ -67,8 +88,19 @@ def _labelmap(workspace: Workspace, item_id: str, bucket: str) -> dict[str, Any]
     }
 
 
-def submit_task(workspace: Workspace, task_id: str, clock: Clock = utc_now) -> str:
-    """Mark a checked-out task submitted and queue its result; returns the result id."""
+def submit_task(
+    workspace: Workspace, task_id: str, clock: Clock = utc_now, *, allow_empty: bool = True
+) -> str:
+    """Mark a checked-out task submitted and queue its result; returns the result id.
+
+    The result carries the task's revision (1, then one more per reopen). With
+    ``allow_empty=False`` a task that :func:`submit_concern` questions is refused
+    (:class:`EmptySubmitError`); the GUI asks first, the CLI wants ``--allow-empty``.
+    """
+    if not allow_empty:
+        concern = submit_concern(workspace, task_id)
+        if concern is not None:
+            raise EmptySubmitError(concern)
     with workspace.profile.database.read() as session:
         task = session.get(Task, task_id)
         if task is None:
@@ -79,6 +111,7 @@ def submit_task(workspace: Workspace, task_id: str, clock: Clock = utc_now) -> s
         item_id, batch_id = task.item_id, checkout.batch_id
         manifest, expires, lost = checkout.manifest, checkout.lease_expires_at, checkout.lease_lost
         status = TaskStatus(task.status)
+        revision = task.revision or 1
     if status == TaskStatus.NEW:
         status = TaskStatus.IN_PROGRESS
     check_transition(status, TaskStatus.SUBMITTED)
@@ -106,6 +139,7 @@ def submit_task(workspace: Workspace, task_id: str, clock: Clock = utc_now) -> s
         "group": manifest["group"],
         "issue": manifest["issue"],
         "task_id": task_id,
+        "revision": revision,
         "item_digest": entry["item"]["digest"],
         "annotator": workspace.user,
         "submitted_at": now.isoformat(),
@@ -121,7 +155,7 @@ def submit_task(workspace: Workspace, task_id: str, clock: Clock = utc_now) -> s
         row = session.get(Task, task_id)
         assert row is not None
         row.status = TaskStatus.SUBMITTED.value
-        row.updated_at = now_iso()
+        row.updated_at = row.submitted_at = now_iso()
         session.add(
             SyncOutboxEntry(
                 result_id=result_id,
@@ -136,7 +170,10 @@ def submit_task(workspace: Workspace, task_id: str, clock: Clock = utc_now) -> s
             )
         )
         workspace.profile.audit.append(
-            session, "sync.submit", task_id, {"result": result_id, "late": late}
+            session,
+            "sync.submit",
+            task_id,
+            {"result": result_id, "late": late, "revision": revision},
         )
     workspace.tasks_changed.emit()
     return result_id

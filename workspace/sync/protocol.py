@@ -13,10 +13,14 @@ import re
 from workspace.errors import WorkspaceError
 
 PROTOCOL_VERSION = 2
+#: A manifest whose tasks carry their own schemas (``schemas``, a task's ``schema_id``) says
+#: version 3, so an older workstation refuses it with "update Caliper" rather than giving a
+#: volume the notes' schema; every other document is still written as version 2.
+PER_TASK_SCHEMA_PROTOCOL = 3
 #: Versions this Caliper reads. Version 2 added the optional ``signature`` of a result (and
 #: the audit-head and signer buckets); a version-1 document is still read, its result
-#: unsigned and so marked unverified.
-READABLE_PROTOCOLS = (1, 2)
+#: unsigned and so marked unverified. Version 3 added per-task schemas to a manifest.
+READABLE_PROTOCOLS = (1, 2, 3)
 
 NAME_PATTERN = re.compile(r"^[a-z0-9][a-z0-9-]{0,62}$")
 

@@ -21,14 +21,15 @@ from sqlalchemy import select
 from storage.fileio import atomic_file, owner_only_files
 from storage.models import Item, QueueBatch, QueueResult
 from workspace.annotations import Annotation, now_iso
-from workspace.export.formats import formats_for
-from workspace.export.item_export import write_open_format
+from workspace.export.item_export import OPEN_FORMATS, write_open_format
 from workspace.export.labelmap_files import ExportError, write_labelmap
 from workspace.items import ItemSummary
+from workspace.modalities import modality
+from workspace.schema import LabelSchema, parse_schema
 from workspace.sync import protocol, safe_names
 from workspace.sync.config import project_key
 from workspace.sync.connection import raise_if_refused
-from workspace.sync.documents import DocumentError, decode
+from workspace.sync.documents import DocumentError, decode, task_schema_documents
 from workspace.sync.envelope import EnvelopeError, open_sealed
 from workspace.sync.leases import read_lease
 from workspace.sync.outbox import RESULT_ID_HEADER, result_context
@@ -44,9 +45,6 @@ if TYPE_CHECKING:
 
 #: Results fetched per request while collecting.
 FETCH_BATCH = 64
-#: The open format written for each modality's annotations (volumes: label map as NIfTI).
-OPEN_FORMAT = {"text": "brat", "waveform": "wfdb", "audio": "textgrid"}
-_SUFFIX = {"brat": "annotations.ann", "wfdb": "annotations.atr", "textgrid": "annotations.TextGrid"}
 
 
 @dataclass
@@ -234,22 +232,81 @@ def _annotations(document: dict[str, Any], item_id: str) -> list[Annotation]:
     ]
 
 
+def _task_schema(manifest: dict[str, Any], task_id: str) -> LabelSchema | None:
+    """The schema task ``task_id`` was sent with (None if the manifest has no such task)."""
+    if not any(task["task_id"] == task_id for task in manifest.get("tasks", [])):
+        return None
+    document = task_schema_documents(manifest)[task_id]
+    return parse_schema(document, f"batch {manifest['batch_id']}")
+
+
+def revision_of(document: dict[str, Any]) -> int:
+    """Which submission of its task a result is (1 for results that do not say), checked."""
+    return safe_names.revision_component(document.get("revision", 1))
+
+
 def result_folder(out_dir: Path, row: QueueResult) -> Path:
-    """Where one result's files go: ``<batch>/<task>/<annotator>-<result id>`` (checked)."""
+    """Where one result's files go: ``<batch>/<task>/<annotator>-<result id>`` for revision 1,
+    ``<batch>/<task>/<annotator>-r<N>-<result id>`` for revision N (checked by safe_names)."""
     return safe_names.result_folder(
-        out_dir, row.batch_id, row.task_id, row.annotator, row.result_id
+        out_dir,
+        row.batch_id,
+        row.task_id,
+        row.annotator,
+        row.result_id,
+        row.document.get("revision", 1),
     )
 
 
+def write_newest(workspace: Workspace, out_dir: Path, batch_id: str, task_id: str) -> Path:
+    """``<batch>/<task>/newest.json``: each annotator's newest revision of the task (its
+    folder, revision and result id), from every result of the task this manager holds that
+    can be written (a result refused by :mod:`safe_names` is never named)."""
+    with workspace.profile.database.read() as session:
+        rows = list(
+            session.scalars(
+                select(QueueResult).where(
+                    QueueResult.batch_id == batch_id, QueueResult.task_id == task_id
+                )
+            )
+        )
+        newest: dict[str, dict[str, Any]] = {}
+        for row in rows:
+            try:
+                folder = result_folder(out_dir, row).name
+            except UnsafeNameError:
+                continue
+            revision = revision_of(row.document)
+            key = (revision, str(row.document.get("submitted_at", "")), row.result_id)
+            best = newest.get(row.annotator)
+            if best is None or key > best["key"]:
+                newest[row.annotator] = {
+                    "key": key,
+                    "revision": revision,
+                    "result_id": row.result_id,
+                    "folder": folder,
+                }
+    marks = {
+        annotator: {k: v for k, v in entry.items() if k != "key"}
+        for annotator, entry in sorted(newest.items())
+    }
+    path = safe_names.task_folder(out_dir, batch_id, task_id) / "newest.json"
+    with atomic_file(path, "newest.json") as handle:
+        handle.write(json.dumps(marks, indent=2, sort_keys=True).encode())
+    return path
+
+
 def export_result(workspace: Workspace, row: QueueResult, out_dir: Path) -> list[Path]:
-    """Write one result: ``result.json`` always, plus the modality's open format."""
+    """Write one result: ``result.json`` always, plus its modality's ``collect_format``."""
     folder = result_folder(out_dir, row)
     folder.mkdir(parents=True, exist_ok=True)
     document = row.document
     with workspace.profile.database.read() as session:
         batch = session.get(QueueBatch, row.batch_id)
         gold = bool(batch and row.task_id in batch.gold_task_ids)
+        task_schema = _task_schema(batch.manifest, row.task_id) if batch else None
     summary = {**document, "flag": row.flag, "gold": gold, "received_at": row.received_at}
+    summary["revision"] = revision_of(document)
     written = [folder / "result.json"]
     with atomic_file(written[0], "result.json") as handle:
         handle.write(json.dumps(summary, indent=2, sort_keys=True).encode())
@@ -260,11 +317,28 @@ def export_result(workspace: Workspace, row: QueueResult, out_dir: Path) -> list
         written += write_labelmap(
             _labelmap(workspace, document["labelmap"]), folder / "labels.nii.gz"
         )
-    fmt = OPEN_FORMAT.get(item.modality)
-    if fmt is not None and fmt in formats_for(item.modality) and document["annotations"]:
+    fmt = modality(item.modality).collect_format  # a label map is written above, as NIfTI
+    if fmt in OPEN_FORMATS and document["annotations"]:
         annotations = _annotations(document, item.id)
-        written += write_open_format(workspace, item, fmt, folder / _SUFFIX[fmt], annotations)
+        out = folder / OPEN_FORMATS[fmt]
+        written += write_open_format(workspace, item, fmt, out, annotations, task_schema)
     return written
+
+
+def _write_result(
+    workspace: Workspace, row: QueueResult, out_dir: Path, report: CollectReport
+) -> bool:
+    """Write one result and its task's ``newest.json``; False if its names are refused."""
+    try:
+        report.exported += export_result(workspace, row, out_dir)
+    except UnsafeNameError as exc:
+        report.rejected.append(f"result {row.result_id!r} refused, nothing written: {exc}")
+        report.refused += 1
+        return False
+    except ExportError as exc:
+        report.rejected.append(f"result {row.result_id}: written as JSON only ({exc})")
+    write_newest(workspace, out_dir, row.batch_id, row.task_id)
+    return True
 
 
 def write_out(workspace: Workspace, project: str, out_dir: Path, report: CollectReport) -> None:
@@ -280,15 +354,9 @@ def write_out(workspace: Workspace, project: str, out_dir: Path, report: Collect
         for row in rows:
             session.expunge(row)
     for row in rows:
-        try:
-            with owner_only_files():  # 0600 files (0700 folders), or stricter under the umask
-                report.exported += export_result(workspace, row, out_dir)
-        except UnsafeNameError as exc:
-            report.rejected.append(f"result {row.result_id!r} refused, nothing written: {exc}")
-            report.refused += 1
-            continue
-        except ExportError as exc:
-            report.rejected.append(f"result {row.result_id}: written as JSON only ({exc})")
+        with owner_only_files():  # 0600 files (0700 folders), or stricter under the umask
+            if not _write_result(workspace, row, out_dir, report):
+                continue
         with workspace.profile.database.write() as session:
             stored = session.get(QueueResult, row.result_id)
             assert stored is not None

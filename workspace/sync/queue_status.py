@@ -62,15 +62,17 @@ async def queue_status(
         batches = list(session.scalars(select(QueueBatch).order_by(QueueBatch.pushed_at)))
         returned = dict(
             session.execute(
-                select(QueueResult.batch_id, func.count(QueueResult.result_id)).group_by(
-                    QueueResult.batch_id
-                )
+                # tasks returned, not results: a reopened task sends one result per revision
+                select(
+                    QueueResult.batch_id, func.count(func.distinct(QueueResult.task_id))
+                ).group_by(QueueResult.batch_id)
             ).all()
         )
         for annotator, count in session.execute(
-            select(QueueResult.annotator, func.count(QueueResult.result_id)).group_by(
-                QueueResult.annotator
-            )
+            select(
+                QueueResult.annotator,
+                func.count(func.distinct(QueueResult.batch_id + "/" + QueueResult.task_id)),
+            ).group_by(QueueResult.annotator)
         ).all():
             status.by_annotator[annotator] = count
         for row in batches:

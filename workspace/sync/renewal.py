@@ -7,23 +7,28 @@ from typing import TYPE_CHECKING
 from nats.js import JetStreamContext
 from sqlalchemy import select
 
-from storage.models import SyncCheckout, SyncOutboxEntry
+from storage.models import SyncCheckout, SyncOutboxEntry, Task
 from workspace.sync import protocol
 from workspace.sync.checkout import Clock, utc_now
 from workspace.sync.config import project_key
 from workspace.sync.leases import Lease, LeaseLostError, renew
+from workspace.tasks import EDITABLE
 
 if TYPE_CHECKING:
     from workspace.workspace import Workspace
 
 
 def _open_checkouts(workspace: Workspace) -> list[SyncCheckout]:
-    """Checkouts with a lease still worth renewing (some task not yet submitted)."""
+    """Checkouts with a lease still worth renewing (some task not yet submitted, or reopened)."""
     with workspace.profile.database.read() as session:
         submitted = {
             (r.batch_id, r.task_id)
             for r in session.execute(select(SyncOutboxEntry.batch_id, SyncOutboxEntry.task_id))
         }
+        reopened = select(Task.batch_id, Task.id).where(
+            Task.revision > 1, Task.status.in_([s.value for s in EDITABLE])
+        )
+        submitted -= {(r[0], r[1]) for r in session.execute(reopened)}  # a new revision due
         rows = []
         open_rows = select(SyncCheckout).where(
             SyncCheckout.lease_lost == 0,

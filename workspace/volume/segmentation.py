@@ -45,6 +45,7 @@ def _record(workspace: Workspace, item_id: str) -> Annotation | None:
 
 def save_segmentation(workspace: Workspace, item_id: str, labels: LabelMap, source: str) -> str:
     """Store ``labels`` as the item's segmentation (a new snapshot); returns the record id."""
+    workspace.require_editable(item_id)  # before the snapshot is sealed into the blob store
     array = np.ascontiguousarray(labels.labels)
     digest = workspace.profile.blobs.put(pack_labels(array))
     data: dict[str, Any] = {

@@ -19,7 +19,7 @@ from workspace.demo_data import (
     write_ecg,
 )
 from workspace.export.brat import write_brat
-from workspace.export.formats import FORMATS, formats_for
+from workspace.export.formats import export_formats, formats_for
 from workspace.export.item_export import export_item
 from workspace.export.labelmap_files import ExportError
 from workspace.export.textgrid import write_textgrid
@@ -376,7 +376,7 @@ def test_overlapping_turns_of_one_tier_are_refused(tmp_path: Path) -> None:
 
 
 def test_each_modality_has_its_formats() -> None:
-    assert {"brat", "wfdb", "textgrid"} <= set(FORMATS)
+    assert {"brat", "wfdb", "textgrid"} <= set(export_formats())
     assert formats_for("text") == ("brat",)
     assert formats_for("waveform") == ("wfdb",)
     assert formats_for("audio") == ("textgrid",)
