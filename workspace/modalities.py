@@ -15,13 +15,15 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from workspace.errors import WorkspaceError
+
 if TYPE_CHECKING:
     from workspace.items import ItemSummary
 
 _MODALITY_ID = re.compile(r"^[a-z][a-z0-9-]{0,39}$")
 
 
-class UnknownModalityError(ValueError):
+class UnknownModalityError(WorkspaceError, ValueError):
     """A modality id that no :class:`ModalitySpec` is registered for."""
 
 

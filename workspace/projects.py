@@ -155,7 +155,7 @@ def get_task(session: Session, task_id: str) -> TaskSummary:
     """One task (KeyError with a clear message if absent)."""
     row = session.execute(_task_query().where(Task.id == task_id)).first()
     if row is None:
-        raise KeyError(f"No task with id {task_id}.")
+        raise NotFoundError(f"No task with id {task_id}.")
     return _summary(row)
 
 
@@ -171,7 +171,7 @@ def reopen_task(session: Session, task_id: str) -> tuple[TaskStatus, int]:
     """Reopen a submitted or sent-back task as its next revision; (old status, revision)."""
     task = session.get(Task, task_id)
     if task is None:
-        raise KeyError(f"No task with id {task_id}.")
+        raise NotFoundError(f"No task with id {task_id}.")
     old = TaskStatus(task.status)
     try:
         check_reopen(old)

@@ -27,6 +27,7 @@ from types import UnionType
 from typing import Any, Literal, cast
 
 import resources
+from workspace.errors import WorkspaceError
 from workspace.modalities import schema_modality_names
 
 AttributeKind = Literal["choice", "multi", "text", "number", "bool"]
@@ -50,7 +51,7 @@ _JSON_TYPES: tuple[tuple[type | UnionType, str], ...] = (
 )
 
 
-class SchemaError(ValueError):
+class SchemaError(WorkspaceError, ValueError):
     """A schema document is invalid; ``problems`` lists each problem with its location."""
 
     def __init__(self, source: str, problems: Sequence[str]) -> None:
@@ -59,7 +60,7 @@ class SchemaError(ValueError):
         super().__init__("\n".join(f"{source}: {problem}" for problem in self.problems))
 
 
-class _NamedLookupError(KeyError):
+class _NamedLookupError(WorkspaceError, KeyError):
     """A ``KeyError`` whose text is its message (``KeyError`` would show it quoted)."""
 
     def __str__(self) -> str:
@@ -78,7 +79,7 @@ class UnknownPresetError(_NamedLookupError):
     """A preset id with no file in ``resources/schemas/``."""
 
 
-class AttributeValueError(ValueError):
+class AttributeValueError(WorkspaceError, ValueError):
     """A value that an attribute does not allow (wrong type, not among its values...)."""
 
 

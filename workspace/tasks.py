@@ -130,7 +130,7 @@ EDITABLE = frozenset(TaskStatus) - READ_ONLY
 REOPENABLE = frozenset({TaskStatus.SUBMITTED, TaskStatus.REWORK})
 
 
-class ReopenError(ValueError):
+class ReopenError(WorkspaceError, ValueError):
     """A task that cannot be reopened; the message says why."""
 
 

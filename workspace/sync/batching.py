@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from storage.models import BlobRecord, QueueBatch
 from workspace.annotations import now_iso
+from workspace.errors import WorkspaceError
 from workspace.items import ItemSummary
 from workspace.modalities import modality
 from workspace.schema import LabelSchema, load_preset, schema_to_document
@@ -52,7 +53,7 @@ class PushPlan:
         return self.item_schemas.get(item.id, self.schema)
 
 
-class SchemaChoiceError(ValueError):
+class SchemaChoiceError(WorkspaceError, ValueError):
     """``--schema`` overrides that do not fit the items being sent."""
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import resources
+from workspace.errors import WorkspaceError
 from workspace.sync.protocol import (
     PER_TASK_SCHEMA_PROTOCOL,
     READABLE_PROTOCOLS,
@@ -21,7 +22,7 @@ from workspace.sync.protocol import (
 SCHEMA_DIR = Path(resources.__file__).parent / "sync"
 
 
-class DocumentError(ValueError):
+class DocumentError(WorkspaceError, ValueError):
     """A manifest or result that does not follow the protocol."""
 
 
