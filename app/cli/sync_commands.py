@@ -168,7 +168,6 @@ def cmd_sync(args: argparse.Namespace) -> int:
 # ---------------------------------------------------------------------- manager
 def _check_plan_args(args: argparse.Namespace, folders: list[Path], track: str) -> None:
     """Refuse bad ``push``/``create`` arguments before the profile is opened."""
-    from workspace.schema import UnknownPresetError, load_preset
     from workspace.sync.protocol import check_name
 
     for folder in folders:
@@ -177,9 +176,7 @@ def _check_plan_args(args: argparse.Namespace, folders: list[Path], track: str) 
     try:
         check_name("Project", args.project)
         check_name("Track", track)
-        if args.schema:
-            load_preset(args.schema)
-    except (ValueError, UnknownPresetError) as exc:
+    except ValueError as exc:
         raise CliError(str(exc)) from None
     if args.per_batch < 1 or getattr(args, "redundancy", 1) < 1:
         raise CliError("--per-batch and --redundancy must be at least 1")
