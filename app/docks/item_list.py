@@ -73,10 +73,11 @@ class ItemListDock(QDockWidget):
         self.tree.setUniformRowHeights(True)
         self.tree.setAlternatingRowColors(True)
         self.tree.itemActivated.connect(self._on_activated)  # double-click or Enter
-        self.tree.header().setStretchLastSection(False)
-        self.tree.header().resizeSection(1, 100)
-        self.tree.header().resizeSection(2, 80)
-        self.tree.header().setSectionResizeMode(0, self.tree.header().ResizeMode.Stretch)
+        header = self.tree.header()
+        header.setStretchLastSection(False)
+        header.setSectionResizeMode(0, header.ResizeMode.Stretch)  # the title gets the rest
+        header.setSectionResizeMode(1, header.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(2, header.ResizeMode.ResizeToContents)
         self.submit_action = QAction("Submit to queue", self)
         self.submit_action.setToolTip("Send the selected queue task's result with the next sync")
         self.submit_action.triggered.connect(self.submit_selected)
@@ -115,6 +116,7 @@ class ItemListDock(QDockWidget):
         if self.workspace is None:
             return
         tasks = self.workspace.tasks()
+        self.tree.setColumnHidden(2, not any(task.due for task in tasks))  # Due, when any is
         if tasks:
             group = self._group(TASKS, len(tasks))
             for task in tasks:

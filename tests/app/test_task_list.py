@@ -96,6 +96,18 @@ def test_task_row_shows_due_date_and_instructions(
     row = _row(window, task_id)
     assert row.text(2) == DUE
     assert f"Due {DUE}" in row.toolTip(0) and f"Instructions: {INSTRUCTIONS}" in row.toolTip(0)
+    assert not window.item_list.tree.isColumnHidden(2)
+
+
+def test_the_due_column_leaves_the_titles_room_when_nothing_is_due(
+    qtbot, make_window, app_workspace: Workspace
+) -> None:
+    local_task(app_workspace, text_item_id(app_workspace))
+    window = make_window()
+    window.item_list.refresh()
+    tree = window.item_list.tree
+    assert tree.isColumnHidden(2)
+    assert tree.columnWidth(0) > tree.columnWidth(1)  # the title is not squeezed to "Ch…"
 
 
 def test_batch_card_shows_due_date_and_instructions(qtbot, app_workspace: Workspace) -> None:
