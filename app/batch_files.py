@@ -15,8 +15,8 @@ from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox
 from sqlalchemy import select
 
-from app.background import Job, JobContext, JobRunner
 from storage.models import SyncCheckout, SyncOutboxEntry
+from viewers.jobs import Job, JobContext, JobRunner
 from workspace.workspace import Workspace
 
 if TYPE_CHECKING:

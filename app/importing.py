@@ -10,8 +10,8 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QUrl, Signal
 from PySide6.QtWidgets import QStatusBar, QWidget
 
-from app.background import Job, JobContext, JobRunner
 from app.problems_dialog import ProblemsDialog
+from viewers.jobs import Job, JobContext, JobRunner
 from workspace.items import ItemSummary
 from workspace.workspace import Workspace
 

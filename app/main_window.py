@@ -10,7 +10,7 @@ from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QDialog, QFileDialog, QMainWindow
 
 from app.actions import ActionRegistry
-from app.background import JobRunner
+from app.background import app_runner
 from app.docks.item_list import ItemListDock
 from app.docks.label_palette import LabelPaletteDock
 from app.docks.sync_panel import SyncPanelDock
@@ -27,6 +27,7 @@ from app.viewer_area import ViewerArea
 from app.window_state import app_settings, restore_window_state, save_theme, save_window_state
 from viewers.base import Viewer
 from viewers.builtins import load_builtin_viewers
+from viewers.jobs import shared_runner
 from viewers.safe_log import log_failure
 from workspace.schema import LabelClass
 from workspace.tasks import TaskStatus
@@ -64,7 +65,7 @@ class MainWindow(QMainWindow):
         )
 
         self.registry = ActionRegistry(self)
-        self.runner = JobRunner(self)
+        self.runner = app_runner(self)
         self.area = ViewerArea()
         self.setCentralWidget(self.area)
         self.item_list = ItemListDock(self)
@@ -213,6 +214,7 @@ class MainWindow(QMainWindow):
             if dialog.isVisible():
                 dialog.reject()
         self.area.close_all()
+        shared_runner().wait(10_000)  # the closed viewers' jobs, abandoned, end before the lock
         self.bind_workspace(None)
         try:
             workspace.lock()
@@ -304,6 +306,7 @@ class MainWindow(QMainWindow):
         self.runner.wait(10_000)
         open_ids = [viewer.item.id for viewer in self.area.viewers]
         self.area.close_all()
+        shared_runner().wait(10_000)
         workspace = self.workspace
         self.bind_workspace(None)
         if workspace is not None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from PySide6.QtCore import QObject
 from PySide6.QtWidgets import QLabel, QProgressBar, QPushButton, QStatusBar
 
-from app.background import Job
+from viewers.jobs import Job
 
 SAVED = "All changes saved"
 NOTHING_OPEN = "No item open"

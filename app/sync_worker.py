@@ -17,8 +17,8 @@ from typing import TYPE_CHECKING, Any
 from PySide6.QtCore import QObject, Signal
 from sqlalchemy import select
 
-from app.background import Job, JobCancelledError, JobContext, JobRunner, JobState
 from storage.models import SyncCheckout
+from viewers.jobs import Job, JobCancelledError, JobContext, JobRunner, JobState
 from viewers.safe_log import log_failure
 from workspace.errors import WorkspaceError
 from workspace.sync.config import SyncConfig

@@ -17,10 +17,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.background import JobContext, JobRunner
+from app.background import app_runner
 from app.new_passphrase import NewPassphraseForm
 from storage.errors import StorageError, WrongPassphraseError
 from storage.unlock_throttle import UnlockThrottle, delay_after
+from viewers.jobs import JobContext
 from viewers.safe_log import log_failure
 from workspace.workspace import Workspace
 
@@ -73,7 +74,7 @@ class UnlockDialog(QDialog):
         self._recovery_opener = recovery_opener or Workspace.unlock_with_recovery_key
         self._recovery = False
         self._closed = False
-        self._runner = JobRunner(self, max_threads=1)
+        self._runner = app_runner(self, max_threads=1)
         self.setWindowTitle(f"Unlock Caliper — {profile_dir.name}")
         self.setModal(True)
         self.setMinimumWidth(440)

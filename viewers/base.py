@@ -9,6 +9,7 @@ from typing import ClassVar, TypeVar
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QWidget
 
+from viewers.jobs import JobGroup
 from viewers.qt_events import RelayGroup
 from viewers.safe_log import log_failure
 from workspace.commands import Command, CommandStack
@@ -51,6 +52,9 @@ class Viewer(QWidget):
         self.schema: LabelSchema = workspace.schema_for(item)
         self.active_label: LabelClass | None = None
         self.relays = RelayGroup(self)
+        #: Background work of this viewer, abandoned when it shuts down (:mod:`viewers.jobs`).
+        self.jobs = JobGroup()
+        self.destroyed.connect(self.jobs.close)  # also when deleted without a shutdown
         self._stack = workspace.command_stack(item.id) if self.editable else None
         if self._stack is not None:
             self.relays.connect(self._stack.changed, self._on_stack_changed)
@@ -108,6 +112,7 @@ class Viewer(QWidget):
 
     def shutdown(self) -> None:
         """Let go of the model (called before the viewer is closed or the profile locked)."""
+        self.jobs.close()
         self.relays.close()
         self._stack = None
 

@@ -29,7 +29,6 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from app.background import JobRunner
 from app.sync_worker import (
     CheckoutRow,
     SyncOutcome,
@@ -43,6 +42,7 @@ from app.sync_worker import (
     percent,
     progress_text,
 )
+from viewers.jobs import JobRunner
 from viewers.qt_events import RelayGroup
 from workspace.sync.config import (
     SyncConfig,

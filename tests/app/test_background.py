@@ -1,4 +1,5 @@
-"""Background jobs: progress, result on the GUI thread, failure, cancel from the status bar."""
+"""The app's background jobs: result on the GUI thread, failure, cancel from the status bar
+(the mechanism itself: tests/viewers/test_jobs.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,9 @@ import time
 
 from PySide6.QtCore import QThread
 
-from app.background import JobRunner, JobState
+from app.background import app_runner
+from storage.errors import ProfileLockedError
+from viewers.jobs import JobRunner, JobState
 
 
 def test_result_arrives_on_the_gui_thread(qtbot):
@@ -27,7 +30,7 @@ def test_result_arrives_on_the_gui_thread(qtbot):
 
 
 def test_failure_is_reported_not_raised(qtbot):
-    runner = JobRunner()
+    runner = app_runner()
 
     def work(context):
         raise RuntimeError("boom")
@@ -35,8 +38,27 @@ def test_failure_is_reported_not_raised(qtbot):
     job = runner.submit("failing", work)
     with qtbot.waitSignal(job.failed, timeout=5000) as blocker:
         pass
-    assert blocker.args == ["boom"]
+    assert blocker.args == ["An unexpected error occurred (the details are in the log)."]
     assert job.state is JobState.FAILED
+
+
+def test_the_app_shows_storage_and_os_errors_as_they_are(qtbot):
+    runner = app_runner()
+
+    def locked(context):
+        raise ProfileLockedError("The profile is open in another Caliper.")
+
+    def full(context):
+        raise OSError(28, "No space left on device")
+
+    for work, text in (
+        (locked, "The profile is open in another Caliper."),
+        (full, "[Errno 28] No space left on device"),
+    ):
+        job = runner.submit("failing", work)
+        with qtbot.waitSignal(job.failed, timeout=5000) as blocker:
+            pass
+        assert blocker.args == [text]
 
 
 def test_cancel_button_stops_a_running_job(qtbot, make_window):

@@ -1,4 +1,4 @@
-"""Loading a volume item off the GUI thread: voxels, segmentation, segment voxel counts."""
+"""Loading a volume item (as a background job): voxels, segmentation, segment voxel counts."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from PySide6.QtCore import QObject, QRunnable, QThreadPool, Signal
 
+from viewers.jobs import JobContext, JobFunction
 from workspace.errors import DamagedSegmentationError, NoSegmentationError
 from workspace.volume.model import LabelMap, Volume
 from workspace.volume.segmentation import load_segmentation
@@ -57,48 +57,14 @@ def load_item(workspace: Workspace, item_id: str, stage: Callable[[str], None]) 
     return Loaded(volume, label_map, label_counts(label_map.labels))
 
 
-Report = Callable[[str], None]
-_RUNNING: set[BackgroundCall] = set()  # started calls, kept alive until they have finished
+def load_job(workspace: Workspace, item_id: str) -> JobFunction:
+    """:func:`load_item` as a job: each stage is reported, and a cancel stops it there."""
 
+    def work(context: JobContext) -> Loaded:
+        def stage(text: str) -> None:
+            context.check()
+            context.stage(text)
 
-class BackgroundCall(QObject, QRunnable):
-    """Calls ``function(report)`` on the global thread pool; ``done(result)``, ``failed(text)``
-    and each ``report(text)`` arrive on the GUI thread.
+        return load_item(workspace, item_id, stage)
 
-    The call keeps itself alive until it has finished, so whoever started it may go away
-    meanwhile (a viewer closed while its volume loads); its signals then reach no one.
-    """
-
-    stage = Signal(str)
-    done = Signal(object)
-    failed = Signal(str)
-    _finished = Signal(object)
-
-    def __init__(self, function: Callable[[Report], object], failure: str = "") -> None:
-        QObject.__init__(self)
-        QRunnable.__init__(self)
-        self.setAutoDelete(False)
-        self._function = function
-        self._failure = failure
-        self.running = False
-        self._finished.connect(_RUNNING.discard)
-
-    def start(self) -> None:
-        """Queue the call (ignored while it is still running)."""
-        if self.running:
-            return
-        self.running = True
-        _RUNNING.add(self)
-        QThreadPool.globalInstance().start(self)
-
-    def run(self) -> None:
-        """Call the function; report its result or failure by signal."""
-        try:
-            result = self._function(self.stage.emit)
-        except Exception as error:  # noqa: BLE001 - shown to the user as one sentence
-            self.running = False
-            self.failed.emit(f"{self._failure}{error}")
-        else:
-            self.running = False
-            self.done.emit(result)
-        self._finished.emit(self)
+    return work

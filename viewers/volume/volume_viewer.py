@@ -20,7 +20,6 @@ from PySide6.QtGui import QCloseEvent, QColor, QKeyEvent
 from PySide6.QtWidgets import (
     QHBoxLayout,
     QLabel,
-    QProgressBar,
     QScrollArea,
     QSplitter,
     QVBoxLayout,
@@ -28,10 +27,12 @@ from PySide6.QtWidgets import (
 )
 
 from viewers.base import Viewer, register_viewer
+from viewers.job_strip import JobStrip
+from viewers.jobs import Job
 from viewers.safe_log import log_failure
 from viewers.volume.editing import SegmentEditing
 from viewers.volume.gestures import GESTURES, PRESET_KEYS
-from viewers.volume.loader import BackgroundCall, Loaded, label_counts, load_item
+from viewers.volume.loader import Loaded, label_counts, load_job
 from viewers.volume.markup_editing import MarkupEditing
 from viewers.volume.measuring import Measuring
 from viewers.volume.overlay import Overlay
@@ -84,7 +85,8 @@ class VolumeViewer(Viewer):
         self.editing: SegmentEditing | None = None
         self.views: dict[View, SliceView] = {}
         self.surface_view: Any = None  # SurfaceView, or None when 3D is unavailable
-        self._counter: BackgroundCall | None = None
+        self.loading: Job | None = None  # the job reading the volume (None when preloaded)
+        self._counting: Job | None = None
         self._closed = False
         self._surfaces_started = False
         self.window_level = WindowLevel(*PRESETS[DEFAULT_PRESET])
@@ -95,14 +97,9 @@ class VolumeViewer(Viewer):
         self._opacity_preview: dict[int, float] = {}
         self._layout = QVBoxLayout(self)
         self._layout.setContentsMargins(2, 2, 2, 2)
-        self.status = QLabel("Loading the volume…")
-        self.status.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self.progress = QProgressBar()
-        self.progress.setRange(0, 0)  # busy: the reader reports stages, not fractions
-        self.progress.setMaximumWidth(320)
+        self.strip = JobStrip(self)  # centred while the volume loads, then under the views
         self._layout.addStretch(1)
-        self._layout.addWidget(self.status)
-        self._layout.addWidget(self.progress, 0, Qt.AlignmentFlag.AlignHCenter)
+        self._layout.addWidget(self.strip, 0, Qt.AlignmentFlag.AlignHCenter)
         self._layout.addStretch(1)
         self._recount = QTimer(self)
         self._recount.setSingleShot(True)
@@ -111,14 +108,14 @@ class VolumeViewer(Viewer):
         if preloaded is not None:
             self._show(preloaded)
         else:
-            loader = BackgroundCall(
-                lambda stage: load_item(workspace, item.id, stage),
-                "The volume could not be opened: ",
+            self.loading = self.jobs.start(
+                "Opening the volume",
+                load_job(workspace, item.id),
+                failure="The volume could not be opened: ",
             )
-            loader.stage.connect(self.status.setText)
-            loader.done.connect(self._show)
-            loader.failed.connect(self._load_failed)
-            loader.start()
+            self.loading.succeeded.connect(self._show)
+            self.loading.cancelled.connect(self._load_cancelled)
+            self.strip.watch(self.loading)
 
     @property
     def volume(self) -> Any:
@@ -132,9 +129,8 @@ class VolumeViewer(Viewer):
             QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
         return self.loaded is not None
 
-    def _load_failed(self, text: str) -> None:
-        self.status.setText(text)
-        self.progress.hide()
+    def _load_cancelled(self) -> None:
+        self.strip.show_error("Not opened: cancelled. Close this tab and open the item again.")
 
     # ------------------------------------------------------------------ building the views
     def _show(self, loaded: Loaded) -> None:
@@ -146,15 +142,12 @@ class VolumeViewer(Viewer):
         while self._layout.count():
             taken = self._layout.takeAt(0)
             widget = None if taken is None else taken.widget()
-            if widget is not None:
+            if widget is not None and widget is not self.strip:
                 widget.hide()
         self.document = self._open_document(loaded)
         self.editing = SegmentEditing(
             self.workspace, self.document, volume, self.push, lambda: self.read_only_reason
         )
-        labels = self.document.labels
-        self._counter = BackgroundCall(lambda _stage: label_counts(labels))
-        self._counter.done.connect(self._counted)
         for view in View:
             frame = slice_frame(volume.geometry, view)
             slice_view = SliceView(frame, volume.voxels, volume.geometry, self)
@@ -217,6 +210,7 @@ class VolumeViewer(Viewer):
         self.surface_status = QLabel("")
         bottom = QHBoxLayout()
         bottom.addWidget(self.readout, 1)
+        bottom.addWidget(self.strip)
         bottom.addWidget(self.surface_status)
         if self.surface_view is not None:
             self.surface_view.status.connect(self.surface_status.setText)
@@ -540,13 +534,15 @@ class VolumeViewer(Viewer):
             self._surfaces_started = True
 
     def _count_segments(self) -> None:
-        """Recount the segments' voxels on a pool thread (a full pass over the labels)."""
-        if self._counter is None:
+        """Recount the segments' voxels on a worker (a full pass over the labels)."""
+        if self.document is None:
             return
-        if self._counter.running:  # one at a time: count again once this one is done
-            self._recount.start()
-        else:
-            self._counter.start()
+        if self._counting is not None and not self._counting.is_finished:
+            self._recount.start()  # one at a time: count again once this one is done
+            return
+        labels = self.document.labels
+        self._counting = self.jobs.start("Measuring the segments", lambda _c: label_counts(labels))
+        self._counting.succeeded.connect(self._counted)
 
     def _counted(self, counts: dict[int, int]) -> None:
         if self.loaded is not None:

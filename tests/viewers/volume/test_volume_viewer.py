@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QCoreApplication, QPointF, Qt, QThreadPool
+from PySide6.QtCore import QPointF, Qt
 
 from tests.viewers.volume.phantom import import_phantom
 from tests.viewers.volume.qt_input import drag, hover, rendered
@@ -27,7 +27,7 @@ def _open(qtbot, workspace: Workspace, item_id: str) -> VolumeViewer:
     viewer.resize(900, 700)
     viewer.show()
     qtbot.waitExposed(viewer)
-    assert viewer.status.isVisible() or viewer.volume is not None  # loads off the GUI thread
+    assert viewer.strip.isVisible() or viewer.volume is not None  # loads off the GUI thread
     assert viewer.wait_loaded()
     return viewer
 
@@ -248,10 +248,11 @@ def test_an_unsegmented_volume_is_stored_on_its_first_stroke(qtbot, viewer_works
 def test_closing_while_loading_is_harmless(qtbot, viewer_workspace, tmp_path) -> None:
     item_id = import_phantom(viewer_workspace, tmp_path / "ct", segmented=False)
     viewer = viewer_class_for("volume")(viewer_workspace, viewer_workspace.item(item_id))
+    job = viewer.loading
     viewer.shutdown()  # before the voxels arrive
-    assert QThreadPool.globalInstance().waitForDone(30_000)  # the load has ended,
-    QCoreApplication.sendPostedEvents()  # its result reached the viewer...
-    assert viewer.loaded is None and not viewer.views  # ...which dropped it
+    assert job.abandoned and job.wait(30_000)  # the load has ended on its worker,
+    qtbot.waitUntil(lambda: job.is_finished, timeout=10_000)  # its outcome came back...
+    assert viewer.loaded is None and not viewer.views  # ...and was dropped
 
 
 def test_without_opengl_the_slice_views_still_work(qtbot, monkeypatch, viewer_workspace, tmp_path):
