@@ -255,6 +255,41 @@ def test_closing_while_loading_is_harmless(qtbot, viewer_workspace, tmp_path) ->
     assert viewer.loaded is None and not viewer.views  # ...and was dropped
 
 
+def test_cancelling_the_load_says_so_in_the_strip(qtbot, viewer_workspace, tmp_path) -> None:
+    item_id = import_phantom(viewer_workspace, tmp_path / "ct", segmented=False)
+    viewer = viewer_class_for("volume")(viewer_workspace, viewer_workspace.item(item_id))
+    qtbot.addWidget(viewer)
+    viewer.show()
+    strip = viewer.strip
+    assert strip.isVisible() and strip.label.text() == "Opening the volume"
+    strip.cancel_button.click()  # stops at the next stage of the load
+    qtbot.waitUntil(lambda: viewer.loading.is_finished, timeout=30_000)
+    assert viewer.loaded is None and not viewer.views
+    assert strip.error_label.text().startswith("Not opened: cancelled.")
+    assert not strip.progress.isVisible() and not strip.cancel_button.isVisible()
+    viewer.shutdown()
+
+
+def test_a_load_failure_is_one_line_in_the_strip(qtbot, viewer_workspace, tmp_path) -> None:
+    from workspace.volume.geometry import VolumeGeometry
+    from workspace.volume.model import LabelMap, Segment
+    from workspace.volume.segmentation import save_segmentation
+
+    item_id = import_phantom(viewer_workspace, tmp_path / "ct", segmented=False)
+    wrong = VolumeGeometry((4, 5, 6), (1.0, 1.0, 1.0))
+    labels = LabelMap(np.ones(wrong.shape, np.uint8), wrong, [Segment(1, "a", "#112233")])
+    save_segmentation(viewer_workspace, item_id, labels, "test")
+    viewer = viewer_class_for("volume")(viewer_workspace, viewer_workspace.item(item_id))
+    qtbot.addWidget(viewer)
+    viewer.show()
+    qtbot.waitUntil(lambda: viewer.loading.is_finished, timeout=30_000)
+    text = viewer.strip.error_label.text()
+    assert text.startswith("The volume could not be opened: its stored segmentation is")
+    assert text.endswith("it is not a segmentation of this volume.") and "\n" not in text
+    assert viewer.loaded is None and not viewer.strip.progress.isVisible()
+    viewer.shutdown()
+
+
 def test_without_opengl_the_slice_views_still_work(qtbot, monkeypatch, viewer_workspace, tmp_path):
     def no_gl(*args, **kwargs):
         raise RuntimeError("no OpenGL here")
