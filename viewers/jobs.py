@@ -241,6 +241,11 @@ class JobRunner(QObject):
         return job
 
     @property
+    def max_threads(self) -> int:
+        """How many jobs run at once (the others wait their turn)."""
+        return self._pool.maxThreadCount()
+
+    @property
     def active_jobs(self) -> list[Job]:
         """Jobs whose outcome has not been delivered yet."""
         return list(self._jobs)

@@ -20,12 +20,15 @@ def label_counts(labels: npt.NDArray[Any]) -> dict[int, int]:
     """Voxels per label value (background included).
 
     Counted slice by slice: ``bincount`` widens its input to 8 bytes per voxel, which on a
-    whole 512×512×1000 label map would be 2 GB.
+    whole 512×512×1000 label map would be 2 GB; and a numpy call holds the GIL, so one pass
+    over the whole map would stall the GUI thread while this runs on a worker.
     """
-    total = np.zeros(int(labels.max(initial=0)) + 1, dtype=np.int64)
+    total = np.zeros(1, dtype=np.int64)
     for plane in labels:
-        counts = np.bincount(plane.ravel(), minlength=total.size)
-        total += counts[: total.size]
+        counts = np.bincount(plane.ravel())
+        if counts.size > total.size:
+            total = np.concatenate([total, np.zeros(counts.size - total.size, np.int64)])
+        total[: counts.size] += counts
     return {int(v): int(n) for v, n in enumerate(total) if n}
 
 

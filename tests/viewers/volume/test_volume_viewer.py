@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -11,6 +12,7 @@ from PySide6.QtCore import QPointF, Qt
 from tests.viewers.volume.phantom import import_phantom
 from tests.viewers.volume.qt_input import drag, hover, rendered
 from viewers.base import viewer_class_for
+from viewers.jobs import shared_runner
 from viewers.volume.overlay import unpack_rgb
 from viewers.volume.reslice import View
 from viewers.volume.volume_viewer import VolumeViewer
@@ -257,13 +259,17 @@ def test_closing_while_loading_is_harmless(qtbot, viewer_workspace, tmp_path) ->
 
 def test_cancelling_the_load_says_so_in_the_strip(qtbot, viewer_workspace, tmp_path) -> None:
     item_id = import_phantom(viewer_workspace, tmp_path / "ct", segmented=False)
+    runner, gate = shared_runner(), threading.Event()
+    busy = [runner.submit("busy", lambda _c: gate.wait(30)) for _ in range(runner.max_threads)]
     viewer = viewer_class_for("volume")(viewer_workspace, viewer_workspace.item(item_id))
     qtbot.addWidget(viewer)
     viewer.show()
     strip = viewer.strip
     assert strip.isVisible() and strip.label.text() == "Opening the volume"
-    strip.cancel_button.click()  # stops at the next stage of the load
+    strip.cancel_button.click()  # the load waits for a worker: it will not start at all
+    gate.set()
     qtbot.waitUntil(lambda: viewer.loading.is_finished, timeout=30_000)
+    assert all(job.wait(30_000) for job in busy)
     assert viewer.loaded is None and not viewer.views
     assert strip.error_label.text().startswith("Not opened: cancelled.")
     assert not strip.progress.isVisible() and not strip.cancel_button.isVisible()
