@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from tests.bench import (
+    bench_audio,
     bench_blobs,
     bench_brush,
     bench_cold_start,
@@ -32,6 +33,7 @@ def main() -> None:
     bench_surface.main(flags)
     bench_brush.main(flags)
     bench_sync.main(flags)
+    bench_audio.main(flags)
 
 
 if __name__ == "__main__":

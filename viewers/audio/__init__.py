@@ -1,0 +1,1 @@
+"""The audio viewer's Qt side: playback through ``sounddevice`` and the keyboard transport."""
