@@ -90,7 +90,9 @@ class _Parsed:
         self.columns = next(csv.reader([lines[first]], delimiter=delimiter))
         if len(self.columns) < 1 or any(not c.strip() for c in self.columns):
             raise SignalFileError(f"{path}: the header row has an empty column name")
-        body = "\n".join(lines[first + 1 :])
+        body = "\n".join(line for line in lines[first + 1 :] if line.strip())
+        if not body:
+            raise SignalFileError(f"{path}: has a header but no rows of samples")
         try:
             values = np.loadtxt(io.StringIO(body), delimiter=delimiter, ndmin=2, dtype=np.float64)
         except ValueError as exc:

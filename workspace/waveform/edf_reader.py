@@ -28,11 +28,43 @@ FILE_FORMATS = {0: "edf", 1: "edf+", 2: "bdf", 3: "bdf+"}
 ANNOTATION_LABELS = frozenset({"EDF ANNOTATIONS", "BDF ANNOTATIONS"})
 
 
+def _size_problem(path: Path) -> str | None:
+    """Why the file's size is not what its header says, or None (None too when the header
+    cannot be read: pyedflib then says what is wrong with it).
+
+    pyedflib refuses such a file but first prints the sizes on the C library's standard
+    output (where the command line writes its results), so they are checked here first, from
+    the four header fields they depend on (EDF specification, section 2.1).
+    """
+    try:
+        size = path.stat().st_size
+        with path.open("rb") as handle:
+            head = handle.read(256)
+            signals = int(head[252:256])
+            handle.seek(256 + signals * 216)
+            per_record = handle.read(signals * 8)
+        header_bytes, records = int(head[184:192]), int(head[236:244])
+        samples = sum(int(per_record[i : i + 8]) for i in range(0, signals * 8, 8))
+    except (OSError, ValueError):
+        return None
+    if records < 0 or signals <= 0 or len(per_record) < signals * 8:
+        return None
+    expected = header_bytes + records * samples * (3 if head[:1] == b"\xff" else 2)
+    if size < expected:
+        return f"is truncated: its header needs {expected} bytes, the file holds {size}"
+    if size > expected:
+        return f"is longer than its header says ({size} bytes, not {expected})"
+    return None
+
+
 @contextmanager
 def _open(path: Path) -> Iterator[Any]:
     """An open ``EdfReader`` (closed after), or :class:`SignalFileError` saying why not."""
     import pyedflib
 
+    problem = _size_problem(path)
+    if problem is not None:
+        raise SignalFileError(f"{path}: {problem}")
     try:
         reader = pyedflib.EdfReader(str(path))
     except OSError as exc:
