@@ -123,3 +123,20 @@ def test_no_sample_value_is_readable_in_the_profile_folder(workspace, profile_di
     for file in profile_dir.rglob("*"):
         if file.is_file():
             assert needle not in file.read_bytes(), file
+
+
+def test_a_damaged_stored_channel_is_repaired_by_importing_the_file_again(workspace):
+    path = pyedflib_file("data/test_generator.edf")
+    item_id = _import_one(workspace, path)
+    blob = workspace.item(item_id).meta[META_KEY]["channels"][4]["blob"]
+    sealed = workspace.profile.blobs.path_of(blob)
+    raw = bytearray(sealed.read_bytes())
+    raw[-20] ^= 0xFF
+    sealed.write_bytes(bytes(raw))
+    assert workspace.profile.blobs.damage(blob) is not None
+    assert _import_one(workspace, path) == item_id
+    assert workspace.profile.blobs.damage(blob) is None
+    np.testing.assert_array_equal(
+        workspace.load_signals(item_id, channels=[4]).channels[0].samples,
+        read_edf(path).channels[4].samples,
+    )

@@ -51,13 +51,17 @@ def source_identity(paths: Sequence[Path]) -> str:
     return content_digest([_file_sha256(path) for path in paths])
 
 
-def seal_signals(blobs: BlobStore, record: SignalRecord) -> tuple[list[ItemFile], dict[str, Any]]:
-    """Seal every channel's samples; returns the stored files and the meta entry."""
+def seal_signals(
+    blobs: BlobStore, record: SignalRecord, *, repair: bool = False
+) -> tuple[list[ItemFile], dict[str, Any]]:
+    """Seal every channel's samples; returns the stored files and the meta entry.
+
+    With ``repair``, a stored copy that fails its check is sealed again."""
     files: list[ItemFile] = []
     channels: list[dict[str, Any]] = []
     for number, channel in enumerate(record.channels):
         samples = np.ascontiguousarray(channel.samples, dtype=np.dtype(channel.info.dtype))
-        digest = blobs.put(samples.data.cast("B"))
+        digest = blobs.put(samples.data.cast("B"), repair=repair)
         files.append(ItemFile(f"channel-{number:03d}.raw", digest))
         channels.append({**channel.info.to_json(), "blob": digest})
     entry: dict[str, Any] = {
@@ -120,7 +124,8 @@ def store_signal_item(
     paths = [f.path for f in imported.files]
     identity = source_identity(paths)
     existing = find_by_identity(profile, identity)
-    if existing is not None and META_KEY in existing.meta:
+    damaged = existing is not None and _damaged(profile.blobs, existing.meta)
+    if existing is not None and META_KEY in existing.meta and not damaged:
         return existing
     try:
         record = read_record(str(imported.meta[FORMAT_KEY]), paths[0])
@@ -128,10 +133,21 @@ def store_signal_item(
         if on_problem is not None:
             on_problem(paths[0], str(exc))
         return None
-    files, imported.meta[META_KEY] = seal_signals(profile.blobs, record)
+    files, entry = seal_signals(profile.blobs, record, repair=damaged)
+    if existing is not None and damaged:  # the same files: the same samples, sealed again
+        return existing
+    imported.meta[META_KEY] = entry
     if existing is not None:
         return _attach_samples(profile, existing, imported.meta, files)
     return store_indexed_item(profile, imported, project_id, sealed=SealedFiles(files, identity))
+
+
+def _damaged(blobs: BlobStore, meta: dict[str, Any]) -> bool:
+    """True when a stored channel of the item fails its check (a re-import repairs it)."""
+    entry = meta.get(META_KEY)
+    if not isinstance(entry, dict):
+        return False
+    return any(blobs.damage(str(channel["blob"])) for channel in entry.get("channels", []))
 
 
 def _attach_samples(
