@@ -109,27 +109,20 @@ def default_schema_id(item: ItemSummary) -> str:
 
 
 # ---------------------------------------------------------------------- built-ins
-#: 10-20 system electrodes (and the EEG prefix of EDF signal labels).
-_EEG_SIGNAL = re.compile(
-    r"^(EEG\b.*|(FP|AF|F|FT|FC|C|T|TP|CP|P|PO|O)(Z|[0-9]{1,2})(-.*)?|A[12]|M[12])$"
-)
-
-
 def _signal_names(meta: Mapping[str, Any]) -> list[str]:
     names = meta.get("signal_names")
     return [str(n).strip().upper() for n in names] if isinstance(names, list) else []
 
 
 def waveform_schema(item: ItemSummary) -> str:
-    """Mostly EEG electrodes: the EEG schema; else any ECG lead: the ECG one; else generic."""
-    from workspace.importers.wfdb_record import ECG_LEAD_NAMES
+    """By the record type the importer found (else by signal names): mostly EEG electrodes,
+    the EEG schema; any ECG lead, the ECG one; else generic events."""
+    from workspace.waveform.kinds import record_type
 
-    names = _signal_names(item.meta)
-    if 2 * sum(bool(_EEG_SIGNAL.match(n)) for n in names) > len(names):
-        return "eeg-events"
-    if any(n in ECG_LEAD_NAMES for n in names):
-        return "ecg-beats-rhythms"
-    return "waveform-events"
+    kind = item.meta.get("record_type")
+    if kind not in ("ecg", "eeg", "generic"):
+        kind = record_type(_signal_names(item.meta))
+    return {"eeg": "eeg-events", "ecg": "ecg-beats-rhythms"}.get(kind, "waveform-events")
 
 
 def _fixed(schema_id: str) -> Callable[[ItemSummary], str]:
@@ -166,7 +159,7 @@ BUILTIN_MODALITIES = (
         id="waveform",
         display_name="Waveforms",
         default_schema=waveform_schema,
-        import_formats=("wfdb",),
+        import_formats=("wfdb", "edf", "dicom-waveform", "csv-signals"),
         export_formats=("wfdb",),
         collect_format="wfdb",
         annotation_kinds=("point", "interval"),

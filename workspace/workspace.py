@@ -31,6 +31,9 @@ from workspace.volume.image_file import read_image_volume
 from workspace.volume.model import Volume
 from workspace.volume.store import META_KEY as VOLUME_META_KEY
 from workspace.volume.store import load_volume, seal_volume, source_identity, voxel_sha256
+from workspace.waveform.readers import FORMAT_KEY as SIGNAL_FORMAT_KEY
+from workspace.waveform.record import SignalRecord
+from workspace.waveform.store import load_signals, store_signal_item
 
 ProblemCallback = Callable[[Path, str], None]
 
@@ -114,6 +117,8 @@ class Workspace:
             project_id = project.id if project else None
             if imported.modality == "volume":
                 summary = self._store_volume(imported, project_id, on_problem, on_warning)
+            elif SIGNAL_FORMAT_KEY in imported.meta:  # a record with a signal reader
+                summary = store_signal_item(self.profile, imported, project_id, on_problem)
             else:
                 summary = item_store.store_item(self.profile, imported, project_id, cancelled)
             if summary is not None:
@@ -218,6 +223,10 @@ class Workspace:
     def load_volume(self, item_id: str) -> Volume:
         """The voxels and geometry of a volume item, read from the encrypted store."""
         return load_volume(self.profile.blobs, self.item(item_id).meta)
+
+    def load_signals(self, item_id: str, channels: Sequence[int] | None = None) -> SignalRecord:
+        """The samples of a waveform item (or of the channels numbered), from the store."""
+        return load_signals(self.profile.blobs, self.item(item_id).meta, channels)
 
     def items(self, modality: str | None = None) -> list[ItemSummary]:
         """Every item, oldest first."""

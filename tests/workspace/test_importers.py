@@ -303,8 +303,11 @@ def test_registry_rejects_duplicate_format_ids():
     with pytest.raises(ValueError, match="text"):
         registry.register(TextImporter())
     assert [importer.format_id for importer in default_registry()] == [
+        "dicom-waveform",
         "dicom",
         "wfdb",
+        "edf",
+        "csv-signals",
         "audio",
         "sitk-image",
         "text",

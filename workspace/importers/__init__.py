@@ -1,4 +1,5 @@
-"""Readers that recognise files to import (DICOM, WFDB, audio, text) and group them into items.
+"""Readers that recognise files to import (DICOM, WFDB, EDF, CSV signals, audio, text) and group
+them into items.
 
 Pure Python: no Qt, no storage. Start with :func:`scan`.
 """

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from workspace.importers.base import ImportedItem, ReadContext, file_entries, read_head
+from workspace.importers.dicom_waveform import is_dicom_waveform
 from workspace.volume.dicom_native import NativeHeader, TruncatedHeaderError, read_native_header
 
 DICOM_SUFFIXES = frozenset({".dcm", ".dicom", ".dic", ".ima"})
@@ -87,7 +88,10 @@ class DicomImporter:
     modality = "volume"
 
     def claims(self, path: Path) -> bool:
-        """Claim ``.dcm``-like extensions, the ``DICM`` marker, or a bare dataset with no name."""
+        """Claim ``.dcm``-like extensions, the ``DICM`` marker, or a bare dataset with no name;
+        never a DICOM waveform (the waveform importer's)."""
+        if is_dicom_waveform(path):
+            return False
         if path.suffix.lower() in DICOM_SUFFIXES:
             return True
         head = read_head(path, 132)

@@ -17,7 +17,10 @@ from workspace.importers.base import (
     ReadContext,
     ScanCancelledError,
 )
+from workspace.importers.csv_signals import CsvSignalImporter
 from workspace.importers.dicom import DicomImporter
+from workspace.importers.dicom_waveform import DicomWaveformImporter
+from workspace.importers.edf import EdfImporter
 from workspace.importers.sitk_image import SimpleItkImageImporter
 from workspace.importers.text import TextImporter
 from workspace.importers.wfdb_record import WfdbImporter
@@ -26,8 +29,11 @@ logger = logging.getLogger(__name__)
 
 # Built-ins, in the order they are offered each file: magic-byte sniffers before extensions.
 BUILTIN_IMPORTERS: tuple[Callable[[], Importer], ...] = (
+    DicomWaveformImporter,
     DicomImporter,
     WfdbImporter,
+    EdfImporter,
+    CsvSignalImporter,
     AudioImporter,
     SimpleItkImageImporter,
     TextImporter,
@@ -35,7 +41,8 @@ BUILTIN_IMPORTERS: tuple[Callable[[], Importer], ...] = (
 # Operating-system clutter skipped silently inside folders (names compared in lower case).
 IGNORED_NAMES = frozenset({"thumbs.db", "desktop.ini", "dicomdir.bak"})
 UNKNOWN_FORMAT = (
-    "unrecognised file type (not DICOM, NIfTI/NRRD, WFDB, WAV/FLAC audio or a text note)"
+    "unrecognised file type (not DICOM, NIfTI/NRRD, WFDB, EDF/BDF, CSV signals, WAV/FLAC "
+    "audio or a text note)"
 )
 
 OUTSIDE_LINK = "is a symbolic link to a place outside the folder being imported,"

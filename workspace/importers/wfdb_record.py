@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Any
 
 from workspace.importers.base import ImportedItem, ReadContext, file_entry
+from workspace.waveform.kinds import ECG_LEAD_NAMES, record_type
+from workspace.waveform.readers import FORMAT_KEY, record_title
 
 HEADER_SUFFIX = ".hea"
 SIGNAL_SUFFIX = ".dat"
@@ -16,10 +18,7 @@ BYTES_PER_SAMPLE: dict[str, float] = {
     "8": 1, "16": 2, "24": 3, "32": 4, "61": 2, "80": 1, "160": 2,
     "212": 1.5, "310": 4 / 3, "311": 4 / 3,
 }  # fmt: skip
-ECG_LEAD_NAMES = frozenset(
-    {"I", "II", "III", "AVR", "AVL", "AVF", "V1", "V2", "V3", "V4", "V5", "V6"}
-    | {"MLII", "MLI", "MLIII", "ECG", "ECG1", "ECG2", "V", "X", "Y", "Z"}
-)
+__all__ = ["ECG_LEAD_NAMES", "WfdbImporter"]
 
 
 @dataclass
@@ -102,7 +101,7 @@ class WfdbImporter:
             return None, used
         meta = _record_meta(record, sig_len, fs)
         item_files = [file_entry(header)] + [file_entry(f.path) for f in files]
-        return ImportedItem("waveform", _title(header.stem, meta), item_files, meta), used
+        return ImportedItem("waveform", record_title(header.stem, meta), item_files, meta), used
 
 
 def _read_header(header: Path) -> Any:
@@ -177,7 +176,11 @@ def _frames_from_size(files: list[_SignalFile]) -> int:
 
 
 def _record_meta(record: Any, sig_len: int, fs: float) -> dict[str, Any]:
+    samples_per_frame = [int(n or 1) for n in (record.samps_per_frame or [1] * record.n_sig)]
     meta: dict[str, Any] = {
+        FORMAT_KEY: "wfdb",
+        "file_format": "wfdb",
+        "record_type": record_type(str(name) for name in record.sig_name),
         "record_name": str(record.record_name),
         "leads": int(record.n_sig),
         "fs": fs,
@@ -187,19 +190,13 @@ def _record_meta(record: Any, sig_len: int, fs: float) -> dict[str, Any]:
         "units": [str(unit) for unit in (record.units or [])],
         "formats": [str(fmt) for fmt in record.fmt],
         "comments": [str(comment) for comment in (record.comments or [])],
+        "sampling_rates": [fs * n for n in samples_per_frame],
+        "n_samples": [sig_len * n for n in samples_per_frame],
     }
     if record.base_date is not None:
         meta["base_date"] = record.base_date.isoformat()
     if record.base_time is not None:
         meta["base_time"] = record.base_time.isoformat()
+        if record.base_date is not None:
+            meta["start_time"] = f"{meta['base_date']}T{meta['base_time']}"
     return meta
-
-
-def _title(record_name: str, meta: dict[str, Any]) -> str:
-    names = {name.upper() for name in meta["signal_names"]}
-    is_ecg = bool(names & ECG_LEAD_NAMES)
-    count = meta["leads"]
-    unit = ("lead" if is_ecg else "signal") + ("" if count == 1 else "s")
-    seconds = meta["duration_s"]
-    length = f"{seconds:g} s" if seconds < 120 else f"{seconds / 60:.1f} min"
-    return f"{'ECG' if is_ecg else 'Waveform'} — {record_name} ({count} {unit}, {length})"
