@@ -92,7 +92,8 @@ def builtin_ui_modules() -> list[str]:
 
 def load_tool_uis() -> list[str]:
     """Import every UI module (each once per process); return those that failed (logged)."""
-    for name in builtin_ui_modules():
+    names = builtin_ui_modules()
+    for name in names:
         if name in _FAILED:
             continue
         try:
@@ -100,7 +101,7 @@ def load_tool_uis() -> list[str]:
         except Exception:
             logger.exception("Tool UI module %s could not be loaded", name)
             _FAILED.add(name)
-    return sorted(_FAILED)
+    return [name for name in names if name in _FAILED]
 
 
 def tool_uis() -> list[ToolUI]:

@@ -54,7 +54,8 @@ def builtin_tool_modules() -> list[str]:
 def load_builtin_tools() -> list[str]:
     """Import every tool module of the package (each once per process); return those that
     failed (logged once, and left out)."""
-    for name in builtin_tool_modules():
+    names = builtin_tool_modules()
+    for name in names:
         if name in _FAILED:
             continue
         try:
@@ -62,7 +63,7 @@ def load_builtin_tools() -> list[str]:
         except Exception:
             logger.exception("Segmentation tool module %s could not be loaded", name)
             _FAILED.add(name)
-    return sorted(_FAILED)
+    return [name for name in names if name in _FAILED]
 
 
 def tool_ids() -> list[str]:
