@@ -251,6 +251,6 @@ class ToolsPanel(QWidget):
             self.brush_spin.setValue(float(position))
 
     def _brush_edited(self) -> None:
-        with self.state.events.brush.blocker(self._show_brush):
+        with self.state.events.brush.blocker(self._show_brush):  # no echo into the spin box
             self.state.set_brush(self.brush_spin.value(), self.sphere.isChecked())
-        self._show_brush(self.state.brush_radius_mm, self.state.brush_sphere)
+        self._show_brush(self.state.brush_radius_mm, self.state.brush_sphere)  # the slider too

@@ -228,8 +228,8 @@ class VolumeViewer(Viewer):
         events = self.state.events
         events.crosshair.connect(self._crosshair_moved)
         events.segment.connect(self._segment_changed)
-        events.brush.connect(lambda _radius, _sphere: self._update_modes())
-        events.window_drag.connect(lambda _on: self._update_modes())
+        events.brush.connect(self._update_modes)
+        events.window_drag.connect(self._update_modes)
         self.set_active_label(self.active_label)
         self.tools.set_tool("paint")
         self._segments_changed()
@@ -431,7 +431,8 @@ class VolumeViewer(Viewer):
             self.tool_control.refresh()
         self._update_modes()
 
-    def _update_modes(self) -> None:
+    def _update_modes(self, *_changed: object) -> None:
+        """What a left-drag does in the slice views, from the tool, target and W/L mode."""
         if not self.views:
             return
         tool = self.state.tool
