@@ -26,13 +26,10 @@ from workspace.segmentation.document import (
 )
 from workspace.segmentation.editing import ToolContext
 from workspace.segmentation.tools.base import Pointer, Tool
-from workspace.segmentation.tools.erase import EraserOptions, EraseTool
-from workspace.segmentation.tools.paint import BrushOptions, PaintTool
 from workspace.volume.model import Segment, Volume
 from workspace.volume.segmentation import save_segmentation
 from workspace.workspace import Workspace
 
-Voxel = tuple[int, int, int]
 Push = Callable[[Command], bool]
 ReadOnly = Callable[[], str | None]
 
@@ -96,32 +93,17 @@ class SegmentEditing:
         self.push(AddSegment(self.document, Segment(value, label.name, label.color)))
         return value
 
-    def stroke(
-        self,
-        value: int,
-        voxels: Sequence[Voxel],
-        axis: int,
-        radius_mm: float,
-        erase: bool,
-        sphere: bool = False,
-        erase_all: bool = False,
-    ) -> str | None:
-        """Paint (or erase) segment ``value`` along ``voxels`` in the slice normal to array
-        ``axis`` (a disc, or a ``sphere``) as one undo step; returns why nothing was done, if
-        so. ``erase_all`` erases every visible unlocked segment, not only ``value``."""
-        if not voxels:
+    def run_stroke(self, tool: Tool[Any], value: int, points: Sequence[Pointer]) -> str | None:
+        """Apply ``tool`` (its options set) along a drag through ``points`` to segment
+        ``value`` as one undo step; returns why nothing was done, if so."""
+        if not points:
             return None
         if refused := self.read_only():
             return refused
-        tool: PaintTool | EraseTool = (
-            EraseTool(EraserOptions(radius_mm=radius_mm, sphere=sphere, all_segments=erase_all))
-            if erase
-            else PaintTool(BrushOptions(radius_mm=radius_mm, sphere=sphere))
-        )
         try:
             self.ensure_stored()
             tool.activate(self.context(value))
-            command = tool.apply_stroke([Pointer(v, axis) for v in voxels])
+            command = tool.apply_stroke(points)
         except EditError as error:
             return str(error)
         finally:

@@ -2,8 +2,8 @@
 
 The slice views handle slice stepping, zoom, pan, reset and maximise themselves
 (:mod:`viewers.volume.slice_view`), the 3D view its camera (:mod:`viewers.volume.surface_view`),
-the viewer the rest, among them the Tools panel's keys (:data:`viewers.volume.tools_panel.TOOLS`,
-one letter per tool: digits are the label palette's). The Help dialog lists :data:`GESTURES`
+the viewer the rest, among them the tools' keys (each :class:`~viewers.volume.tool_ui.ToolUI`
+brings one letter: digits are the label palette's). The Help dialog lists :data:`GESTURES`
 (``Viewer.gestures``).
 """
 
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from PySide6.QtCore import Qt
 
-from viewers.volume.tools_panel import TOOLS
+from viewers.volume.tool_ui import tool_uis
 from viewers.volume.window_level import PRESETS
 
 #: Alt+1 ... Alt+5: the window/level presets in menu order.
@@ -32,7 +32,7 @@ GESTURES: tuple[tuple[str, str], ...] = (
     ("Rotate / pan / zoom the 3D view", "Left-, Middle-, Right-drag in 3D"),
     ("Paint the selected segment or label", "Left-drag (paint tool)"),
     ("Erase the selected segment", "Shift+Left-drag, or the erase tool"),
-    *((f"Tool: {spec.tool_id.replace('_', ' ')}", spec.key) for spec in TOOLS),
+    *((f"Tool: {ui.title.lower()}", ui.key) for ui in tool_uis()),
     ("Put the tool down (again: its key)", "Esc"),
     ("Brush radius smaller / larger (1 mm)", "[, ]"),
     ("Region grow seed, island to keep or remove", "Left-click (tool chosen)"),

@@ -18,10 +18,12 @@ from PySide6.QtCore import QObject, QPointF, Signal
 from viewers.volume.markup_editing import MarkupEditing
 from viewers.volume.markup_geometry import Index, box_on_slice, index_at, nearest_voxel, widget_xy
 from viewers.volume.markup_layer import MarkupLayer
-from viewers.volume.markup_options import BoxPage, MarkupPage
+from viewers.volume.markup_options import MarkupPage
 from viewers.volume.reslice import View
 from viewers.volume.slice_view import SliceView
-from viewers.volume.tools_panel import MARKUP_TOOLS, ToolsPanel
+from viewers.volume.tool_ui import markup_tool_ids
+from viewers.volume.tools.box3d_ui import BoxPage
+from viewers.volume.tools_panel import ToolsPanel
 from workspace.annotations import Annotation
 from workspace.segmentation.measurements import BOX3D
 
@@ -63,7 +65,8 @@ class MarkupControl(QObject):
         self.views = views
         self.layer = layer
         self._gesture: _Gesture | None = None
-        for tool in MARKUP_TOOLS:
+        self.markup_tools = markup_tool_ids()
+        for tool in self.markup_tools:
             self.page(tool).set_classes(editing.schema.classes)
         for view in views.values():
             view.markup_pressed.connect(lambda point, v=view: self.press(v, point))
@@ -78,7 +81,7 @@ class MarkupControl(QObject):
 
     def set_label(self, name: str | None) -> None:
         """The palette's label: new measurements get it."""
-        for tool in MARKUP_TOOLS:
+        for tool in self.markup_tools:
             self.page(tool).set_label(name)
 
     def label(self, tool: str) -> str | None:
@@ -93,7 +96,7 @@ class MarkupControl(QObject):
         """A left press in markup mode."""
         tool = self.panel.tool
         self._gesture = None
-        if tool not in MARKUP_TOOLS:
+        if tool not in self.markup_tools:
             return
         if tool == "box3d":
             grabbed = self._grab_edge(view, point)

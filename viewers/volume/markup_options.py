@@ -1,9 +1,10 @@
-"""Option pages of the measurement tools: the label new measurements get, the box's depth.
+"""The base of the measurement tools' option pages: the label new measurements get.
+
+Each measurement tool's page and :class:`~viewers.volume.tool_ui.ToolUI` live in its UI module
+(``viewers/volume/tools/landmark_ui.py``, ``ruler_ui.py``, ``box3d_ui.py``).
 
 The label follows the label palette (the viewer sets it) and may be chosen here; "(no label)"
-places unlabelled measurements. A 3D box drawn in one view reaches the given depth in
-millimetres on each side of the slice it is drawn in; its edges are then adjusted by dragging
-them in any view.
+places unlabelled measurements.
 """
 
 from __future__ import annotations
@@ -13,11 +14,10 @@ from collections.abc import Sequence
 from PySide6.QtWidgets import QComboBox, QWidget
 
 from viewers.swatch import swatch
-from viewers.volume.tool_options import OptionsPage, hint, shrinkable, spin
+from viewers.volume.tool_options import OptionsPage, shrinkable
 from workspace.schema import LabelClass
 
 NO_LABEL = "(no label)"
-BOX_DEPTH_MM = 10.0
 
 
 class MarkupPage(OptionsPage):
@@ -52,53 +52,3 @@ class MarkupPage(OptionsPage):
 
     def options(self) -> str | None:
         return self.chosen_label()
-
-
-class LandmarkPage(MarkupPage):
-    """Landmark: a click places a named point."""
-
-    tool_id = "landmark"
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.form.addRow(hint("Click in a slice view to place a landmark."))
-
-
-class RulerPage(MarkupPage):
-    """Ruler: press, drag and release measures a distance."""
-
-    tool_id = "ruler"
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.form.addRow(hint("Drag in a slice view to measure a distance in millimetres."))
-
-
-class BoxPage(MarkupPage):
-    """3D box: a rectangle dragged in one view, the given depth on each side of the slice."""
-
-    tool_id = "box3d"
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent)
-        self.reach = spin(0.0, 1000.0, BOX_DEPTH_MM, 1.0, 1)
-        self.reach.setObjectName("boxDepth")
-        self.reach.setSuffix(" mm")
-        self.reach.setPrefix("± ")
-        self.reach.setToolTip("How far the box reaches on each side of the slice it is drawn in")
-        self.form.addRow("Depth", self.reach)
-        self.form.addRow(
-            hint(
-                "Drag a rectangle in a slice view; drag an edge of the box in another view to"
-                " adjust its extent."
-            )
-        )
-        self._watch(self.reach)
-
-    @property
-    def depth_mm(self) -> float:
-        """The depth on each side of the slice, in mm."""
-        return float(self.reach.value())
-
-
-MARKUP_PAGES: tuple[type[MarkupPage], ...] = (LandmarkPage, RulerPage, BoxPage)

@@ -43,8 +43,10 @@ from viewers.volume.reslice import (
     orientation_labels,
     patient_position,
 )
+from viewers.volume.state import VolumeViewState
 from viewers.volume.viewport import Rect, Viewport, to_image, to_widget
 from viewers.volume.window_level import WindowLevel
+from workspace.segmentation.tools.paint import DEFAULT_BRUSH_RADIUS_MM
 from workspace.volume.geometry import VolumeGeometry
 
 CROSSHAIR = QColor(255, 210, 0, 190)
@@ -114,7 +116,7 @@ class SliceView(QWidget):
         self.crosshair: Voxel | None = None
         self.viewport = Viewport()
         self.mode = Mode.NAVIGATE
-        self.brush_radius_mm = 5.0
+        self.brush_radius_mm = DEFAULT_BRUSH_RADIUS_MM
         self.brush_color = QColor("#ffffff")
         self.brush_erases = False  # the erase tool: strokes erase without Shift
         self._image: QImage | None = None
@@ -136,6 +138,21 @@ class SliceView(QWidget):
         self.refresh()
 
     # ------------------------------------------------------------------ model
+    def observe(self, state: VolumeViewState) -> None:
+        """Follow a viewer's state: its window/level, linked crosshair and brush radius."""
+        state.events.window.connect(self.set_window)
+        state.events.crosshair.connect(self.set_crosshair)
+        state.events.brush.connect(self._brush_changed)
+        self.set_window(state.window_level)
+        self.brush_radius_mm = state.brush_radius_mm
+        if state.crosshair is not None:
+            self.set_crosshair(state.crosshair)
+
+    def _brush_changed(self, radius_mm: float, sphere: bool) -> None:
+        del sphere
+        self.brush_radius_mm = radius_mm
+        self.update()
+
     @property
     def slice_count(self) -> int:
         """Slices along this view's axis."""

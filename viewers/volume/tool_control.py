@@ -1,16 +1,17 @@
-"""Runs the Tools panel's tools on the viewer's segmentation (the Widget half of Slicer's
-Logic / Widget split: the computing is done by :mod:`workspace.segmentation.tools`).
+"""Runs the chosen tool on the viewer's segmentation (the Widget half of Slicer's Logic /
+Widget split: the computing is done by :mod:`workspace.segmentation.tools`).
 
-Each Apply (or click, for the tools that act where the user clicks) creates the registered
-tool, gives it the panel's options and hands it to :meth:`SegmentEditing.run`, which pushes
-one undoable command. The threshold tool is previewed first: while it is chosen, each slice
-view draws :meth:`ThresholdTool.preview_slice` of its slice over the image; Apply fills the
-segment and puts the tool down, Cancel (or Esc) only puts it down.
+Nothing here names a tool: each one's :class:`~viewers.volume.tool_ui.ToolUI` says how it acts.
+A stroke tool gets the drags of the slice views, a click tool the voxel clicked, the others
+their page's Apply; each edit creates the registered tool, gives it its page's options
+(:meth:`OptionsPage.tool_options`) and hands it to :class:`SegmentEditing`, which pushes one
+undoable command. A previewed tool (the threshold) is drawn over each slice view while it is
+chosen (its ``preview_slice``); Apply edits and puts it down, Cancel (or Esc) only puts it down.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -21,16 +22,17 @@ from PySide6.QtGui import QColor
 from viewers.volume.editing import SegmentEditing
 from viewers.volume.reslice import View, Voxel
 from viewers.volume.slice_view import SliceView
-from viewers.volume.tool_options import FillBetweenPage, LogicalPage
+from viewers.volume.state import VolumeViewState
+from viewers.volume.tool_options import ToolEnvironment
+from viewers.volume.tool_ui import Interaction
 from viewers.volume.tools_panel import ToolsPanel
 from workspace.segmentation.area import EditError
 from workspace.segmentation.tools.base import Pointer, Tool
-from workspace.segmentation.tools.fill_between import FillBetweenOptions
+from workspace.segmentation.tools.erase import EraserOptions
 from workspace.segmentation.tools.registry import create_tool
-from workspace.segmentation.tools.threshold import ThresholdTool
 
-#: Tools applied with the Apply button; the others act on a click or a drag.
-APPLIED = ("threshold", "fill_between", "islands", "smoothing", "logical")
+#: Shift+drag erases with any tool: this tool, with the brush of the view state.
+SHIFT_ERASER = "erase"
 Target = Callable[[bool], int | None]
 
 
@@ -42,6 +44,7 @@ class ToolControl(QObject):
 
     def __init__(
         self,
+        state: VolumeViewState,
         panel: ToolsPanel,
         editing: SegmentEditing,
         views: Mapping[View, SliceView],
@@ -49,15 +52,22 @@ class ToolControl(QObject):
         parent: QObject | None = None,
     ) -> None:
         super().__init__(parent)
+        self.state = state
         self.panel = panel
         self.editing = editing
         self.views = views
         self.target = target  # target(create): the segment value the tools edit
-        self.preview: ThresholdTool | None = None
-        panel.tool_changed.connect(self._tool_changed)
+        self.env = ToolEnvironment(
+            state,
+            editing.document,
+            {view: slice_view.frame.fixed_axis for view, slice_view in views.items()},
+            lambda: self.target(False),
+        )
+        self.preview: Any = None  # the previewed tool, activated (it has preview_slice)
+        state.events.tool.connect(self._tool_changed)
         panel.options_changed.connect(self._options_changed)
         panel.apply_requested.connect(self.apply)
-        panel.cancel_requested.connect(lambda _tool: self.panel.set_tool(None))
+        panel.cancel_requested.connect(lambda _tool: self.put_down())
         panel.area_changed.connect(self._area_changed)
         for view in views.values():
             view.voxel_clicked.connect(lambda voxel, v=view: self.click(v, voxel))
@@ -66,37 +76,66 @@ class ToolControl(QObject):
     @property
     def tool(self) -> str | None:
         """The chosen tool's id."""
-        return self.panel.tool
+        return self.state.tool
+
+    @property
+    def interaction(self) -> Interaction | None:
+        """How the chosen tool acts now (None: no tool)."""
+        return self.panel.interaction(self.tool)
 
     def wants_click(self) -> bool:
         """Whether a left-click in a slice view goes to the chosen tool."""
-        tool = self.tool
-        return tool is not None and self.panel.page(tool).needs_click
+        return self.interaction is Interaction.CLICK
+
+    @property
+    def previewing(self) -> bool:
+        """Whether the chosen tool is one that is previewed (Esc puts it down)."""
+        return self.tool is not None and self.panel.uis[self.tool].preview
+
+    def put_down(self) -> None:
+        """No tool: a left-click navigates again."""
+        self.state.tool = None
 
     def make_tool(self, tool_id: str) -> Tool[Any]:
-        """The registered tool ``tool_id`` with the panel's options."""
+        """The registered tool ``tool_id`` with its page's options."""
         tool = create_tool(tool_id)
-        page = self.panel.page(tool_id)
-        if isinstance(page, FillBetweenPage):
-            axis = self.views[page.chosen_view()].frame.fixed_axis
-            tool.options = FillBetweenOptions(axis=axis)
-        elif tool_id not in ("paint", "erase"):
-            tool.options = page.options()
+        options = self.panel.page(tool_id).tool_options(self.env)
+        if options is not None:
+            tool.options = options
         return tool
 
     # ------------------------------------------------------------------ edits
     def apply(self, tool_id: str) -> None:
         """Apply ``tool_id`` to the selected segment (the Apply button)."""
         self._run(self.make_tool(tool_id))
-        if tool_id == "threshold":
-            self.panel.set_tool(None)  # as Slicer does: the effect is put down after Apply
+        if self.panel.uis[tool_id].preview:
+            self.put_down()  # as Slicer does: a previewed effect is put down after Apply
 
     def click(self, view: SliceView, voxel: Voxel) -> None:
         """A left-click in click mode: a region-grow seed, or the island to keep or remove."""
         if self.tool is not None and self.wants_click():
             self._run(self.make_tool(self.tool), Pointer(voxel, view.frame.fixed_axis))
 
-    def _run(self, tool: Tool[Any], at: Pointer | None = None) -> None:
+    def stroke(self, view: SliceView, voxels: Sequence[Voxel], erase: bool) -> None:
+        """A left-drag in paint mode: the chosen stroke tool along ``voxels`` (Shift held,
+        ``erase``: the eraser with the view state's brush, whatever the tool)."""
+        if not voxels or self.tool is None:
+            return
+        if erase and not self.panel.uis[self.tool].erases:
+            tool = create_tool(SHIFT_ERASER)
+            tool.options = EraserOptions(self.state.brush_radius_mm, self.state.brush_sphere)
+        else:
+            tool = self.make_tool(self.tool)
+        axis = view.frame.fixed_axis
+        self._run(tool, points=[Pointer(v, axis) for v in voxels], quiet=True)
+
+    def _run(
+        self,
+        tool: Tool[Any],
+        at: Pointer | None = None,
+        points: Sequence[Pointer] | None = None,
+        quiet: bool = False,
+    ) -> None:
         if refused := self.editing.read_only():
             self._say(refused)
             return
@@ -105,11 +144,16 @@ class ToolControl(QObject):
             self._say("Select a segment first (Segments list or label palette).")
             return
         try:
-            problem = self.editing.run(tool, value, at)
+            if points is None:
+                problem = self.editing.run(tool, value, at)
+            else:
+                problem = self.editing.run_stroke(tool, value, points)
         except ValueError as error:  # options the tool refuses
             problem = str(error)
-        name = self.editing.document.segment(value).name
-        self._say(problem or f"{tool.title}: applied to {name}.")
+        if problem:
+            self._say(problem)
+        elif not quiet:
+            self._say(f"{tool.title}: applied to {self.editing.document.segment(value).name}.")
 
     def _say(self, text: str) -> None:
         self.panel.show_message(text)
@@ -118,24 +162,26 @@ class ToolControl(QObject):
     # ------------------------------------------------------------------ preview
     def refresh(self) -> None:
         """The segments, labels or target changed: redraw the preview (if one is shown)."""
-        if self.tool == "threshold":
+        if self.previewing:
             self._start_preview()
-        self._update_modifiers()
+        for page in self.panel.pages.values():
+            page.refresh(self.env)
 
     def _tool_changed(self, tool_id: str | None) -> None:
         self._stop_preview()
-        if tool_id == "threshold":
+        if tool_id is not None and self.panel.uis[tool_id].preview:
             self._start_preview()
-        self._update_modifiers()
+        for page in self.panel.pages.values():
+            page.refresh(self.env)
         self.modes_changed.emit()
 
     def _options_changed(self, tool_id: str) -> None:
-        if tool_id == "threshold" and self.preview is not None:
-            self.preview.options = self.panel.page("threshold").options()
+        if tool_id == self.tool and self.preview is not None:
+            self.preview.options = self.make_tool(tool_id).options
+            caption = self.panel.page(tool_id).preview_caption()
             for view in self.views.values():
-                view.set_preview(self._preview_slice, caption=self._caption())
-        if tool_id == "islands":
-            self.modes_changed.emit()
+                view.set_preview(self._preview_slice, caption=caption)
+        self.modes_changed.emit()
 
     def _area_changed(self, rule: Any) -> None:
         self.editing.area = type(self.editing.area)(rule, self.editing.area.intensity_range)
@@ -143,22 +189,22 @@ class ToolControl(QObject):
 
     def _start_preview(self) -> None:
         self._stop_preview()
+        tool_id = self.tool
         value = self.target(False)
-        if value is None:
-            self.panel.show_message("Select a segment to preview the threshold.")
+        if tool_id is None:
             return
-        tool = self.make_tool("threshold")
-        assert isinstance(tool, ThresholdTool)
+        if value is None:
+            self.panel.show_message(f"Select a segment to preview the {tool_id} tool.")
+            return
+        tool = self.make_tool(tool_id)
+        if not hasattr(tool, "preview_slice"):
+            return
         tool.activate(self.editing.context(value))
         self.preview = tool
         color = QColor(self.editing.document.segment(value).color)
+        caption = self.panel.page(tool_id).preview_caption()
         for view in self.views.values():
-            view.set_preview(self._preview_slice, color, self._caption())
-
-    def _caption(self) -> str:
-        assert self.preview is not None
-        options = self.preview.options
-        return f"Threshold preview {options.low:g} to {options.high:g}"
+            view.set_preview(self._preview_slice, color, caption)
 
     def _stop_preview(self) -> None:
         if self.preview is None:
@@ -172,15 +218,11 @@ class ToolControl(QObject):
         shape = self.editing.document.labels.shape
         if self.preview is not None:
             try:
-                return self.preview.preview_slice(axis, index)
+                mask: npt.NDArray[np.bool_] = self.preview.preview_slice(axis, index)
+                return mask
             except EditError:  # the segment was locked or removed meanwhile
                 pass
         return np.zeros([n for a, n in enumerate(shape) if a != axis], dtype=np.bool_)
-
-    def _update_modifiers(self) -> None:
-        page = self.panel.page("logical")
-        if isinstance(page, LogicalPage):
-            page.set_segments(self.editing.document.segments, self.target(False))
 
     def close(self) -> None:
         """Drop the preview (the viewer is shutting down)."""

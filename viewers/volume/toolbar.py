@@ -1,4 +1,8 @@
-"""The volume viewer's tool row: window/level presets, W/L drag mode, view layout."""
+"""The volume viewer's tool row: window/level presets, W/L drag mode, view layout.
+
+The presets and the drag mode show the viewer's :class:`~viewers.volume.state.VolumeViewState`
+and write the user's choice into it.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,8 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QWidget
 
 from viewers.volume.reslice import View
-from viewers.volume.window_level import DEFAULT_PRESET, PRESETS
+from viewers.volume.state import VolumeViewState
+from viewers.volume.window_level import PRESETS
 
 THREE_D = "3d"
 LAYOUTS: tuple[tuple[str, View | str | None], ...] = (
@@ -19,28 +24,26 @@ LAYOUTS: tuple[tuple[str, View | str | None], ...] = (
 
 
 class VolumeToolbar(QWidget):
-    """Emits the preset chosen, the W/L drag mode and the layout asked for."""
+    """Sets the preset and the W/L drag mode of the state; emits the layout asked for."""
 
-    preset_chosen = Signal(str)
-    window_mode_toggled = Signal(bool)
     layout_chosen = Signal(object)  # View, THREE_D, or None for 2×2
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, state: VolumeViewState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
+        self.state = state
         bar = QHBoxLayout(self)
         bar.setContentsMargins(0, 0, 0, 0)
         bar.addWidget(QLabel("Window/level"))
         self.presets = QComboBox()
         self.presets.setObjectName("windowPresets")
         self.presets.addItems(list(PRESETS))
-        self.presets.setCurrentText(DEFAULT_PRESET)
         self.presets.setToolTip("Presets: Alt+1…Alt+5")
-        self.presets.textActivated.connect(self.preset_chosen.emit)
+        self.presets.textActivated.connect(state.apply_preset)
         bar.addWidget(self.presets)
         self.window_mode = QPushButton("W/L drag")
         self.window_mode.setCheckable(True)
         self.window_mode.setToolTip("Left-drag changes the window (sideways) and level (W)")
-        self.window_mode.toggled.connect(self.window_mode_toggled.emit)
+        self.window_mode.toggled.connect(self._window_mode_toggled)
         bar.addWidget(self.window_mode)
         bar.addStretch(1)
         for text, view in LAYOUTS:
@@ -49,6 +52,22 @@ class VolumeToolbar(QWidget):
             button.setToolTip("Show this view alone (double-click a view, or M)")
             button.clicked.connect(lambda _checked=False, v=view: self.layout_chosen.emit(v))
             bar.addWidget(button)
+
+        state.events.window.connect(self._window_changed)
+        state.events.window_drag.connect(self._window_drag_changed)
+        self.show_preset(state.preset)
+        self._window_drag_changed(state.window_drag)
+
+    def _window_changed(self, _window_level: object) -> None:
+        self.show_preset(self.state.preset)
+
+    def _window_drag_changed(self, on: bool) -> None:
+        self.window_mode.blockSignals(True)
+        self.window_mode.setChecked(on)
+        self.window_mode.blockSignals(False)
+
+    def _window_mode_toggled(self, on: bool) -> None:
+        self.state.window_drag = on
 
     def show_preset(self, name: str | None) -> None:
         """Show ``name`` as the current preset (None: a custom window/level)."""

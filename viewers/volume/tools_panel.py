@@ -1,18 +1,17 @@
 """The Tools panel: the segmentation tools, the brush, the editable area and one tool's options.
 
-After 3D Slicer's Segment Editor and ITK-SNAP's tool palette: a button per tool (each with a
-one-key shortcut, see :data:`TOOLS`; the measurement tools in a row of their own), the brush
-size in millimetres (slider and spin box) with a 2D disc / 3D sphere toggle, the editable-area
-rule shared by every tool, and below them the options of the chosen tool
-(:mod:`viewers.volume.tool_options`, :mod:`viewers.volume.markup_options`). The panel only
-reports what the user asks for; the viewer's :class:`~viewers.volume.tool_control.ToolControl`
-runs the workspace tools and pushes their commands (the measurement tools:
-:class:`~viewers.volume.markup_control.MarkupControl`).
+After 3D Slicer's Segment Editor and ITK-SNAP's tool palette: a button per registered tool
+(:func:`~viewers.volume.tool_ui.tool_uis`, each with its one-key shortcut; the measurement
+tools in a row of their own), the brush size in millimetres (slider and spin box) with a 2D
+disc / 3D sphere toggle, the editable-area rule shared by every tool, and below them the
+options page of the chosen tool, which the tool's UI module brings. The chosen tool and the
+brush are the viewer's :class:`~viewers.volume.state.VolumeViewState`: the panel shows them
+and writes the user's choices back. The viewer's
+:class:`~viewers.volume.tool_control.ToolControl` runs the workspace tools and pushes their
+commands (the measurement tools: :class:`~viewers.volume.markup_control.MarkupControl`).
 """
 
 from __future__ import annotations
-
-from dataclasses import dataclass
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
@@ -32,44 +31,16 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from viewers.volume.markup_options import MARKUP_PAGES
-from viewers.volume.tool_options import PAGES, OptionsPage, ThresholdPage, shrinkable, spin
+from viewers.volume.state import BRUSH_MAX_MM, BRUSH_MIN_MM, VolumeViewState
+from viewers.volume.tool_options import OptionsPage, shrinkable, spin
+from viewers.volume.tool_ui import Interaction, ToolUI, tool_uis
 from workspace.segmentation.area import EditRule
 
-
-@dataclass(frozen=True)
-class ToolSpec:
-    """A tool button: the workspace tool id, its label, its key and what it does."""
-
-    tool_id: str
-    text: str
-    key: str
-    tip: str
-
-
-TOOLS: tuple[ToolSpec, ...] = (
-    ToolSpec("paint", "Paint", "P", "Paint the selected segment (left-drag)"),
-    ToolSpec("erase", "Erase", "E", "Erase the selected segment (left-drag)"),
-    ToolSpec("threshold", "Threshold", "T", "Fill an intensity range, previewed first"),
-    ToolSpec("region_grow", "Grow", "G", "Grow a region from a clicked seed"),
-    ToolSpec("fill_between", "Fill between", "I", "Interpolate across empty slices"),
-    ToolSpec("islands", "Islands", "K", "Keep, remove or split the segment's islands"),
-    ToolSpec("smoothing", "Smooth", "S", "Median, opening or closing of the segment"),
-    ToolSpec("logical", "Logical", "O", "Union, intersect, subtract, copy, clear"),
-    ToolSpec("landmark", "Landmark", "N", "Place a named point (click)"),
-    ToolSpec("ruler", "Ruler", "D", "Measure a distance in mm (drag)"),
-    ToolSpec("box3d", "3D box", "X", "Draw a 3D box (drag), adjust its edges in another view"),
-)
-TOOL_KEYS = {getattr(Qt.Key, f"Key_{spec.key}"): spec.tool_id for spec in TOOLS}
-BRUSH_TOOLS = ("paint", "erase")
-#: The measurement tools: they place annotations, not voxels, and need no segment.
-MARKUP_TOOLS = ("landmark", "ruler", "box3d")
 EDIT_RULES = (
     ("Overwrite all segments", EditRule.OVERWRITE_ALL),
     ("Overwrite visible segments", EditRule.OVERWRITE_VISIBLE),
     ("Leave other segments alone", EditRule.ALLOW_OVERLAP),
 )
-BRUSH_MIN_MM, BRUSH_MAX_MM = 0.5, 100.0
 BRUSH_SLIDER_MAX_MM = 50  # the slider covers the usual sizes; the spin box goes further
 COLUMNS = 3  # of tool buttons
 #: The chosen tool's button stands out in either theme.
@@ -82,35 +53,34 @@ CHECKED_STYLE = (
 class ToolsPanel(QWidget):
     """Tool buttons, brush, editable area and the options of the chosen tool."""
 
-    tool_changed = Signal(object)  # tool id, or None for no tool (left-click navigates)
-    brush_changed = Signal(float, bool)  # radius in mm, sphere
     area_changed = Signal(object)  # EditRule
     options_changed = Signal(str)  # tool id
     apply_requested = Signal(str)  # tool id
     cancel_requested = Signal(str)  # tool id
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, state: VolumeViewState, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.setObjectName("toolsPanel")
-        self._tool: str | None = None
+        self.state = state
+        self.uis: dict[str, ToolUI] = {ui.tool_id: ui for ui in tool_uis()}
         self.buttons: dict[str, QToolButton] = {}
         self.group = QButtonGroup(self)
         self.group.setExclusive(False)  # a second click on the chosen tool puts it down
         grid, measure = QGridLayout(), QGridLayout()
         grid.setSpacing(3)
         measure.setSpacing(3)
-        for spec in TOOLS:
+        for ui in self.uis.values():
             button = QToolButton()
-            button.setObjectName(f"tool_{spec.tool_id}")
-            button.setText(spec.text)
-            button.setToolTip(f"{spec.tip} ({spec.key})")
+            button.setObjectName(f"tool_{ui.tool_id}")
+            button.setText(ui.title)
+            button.setToolTip(f"{ui.tip} ({ui.key})")
             button.setCheckable(True)
             button.setAutoRaise(False)
             button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
-            button.clicked.connect(lambda checked, t=spec.tool_id: self._clicked(t, checked))
+            button.clicked.connect(lambda checked, t=ui.tool_id: self._clicked(t, checked))
             self.group.addButton(button)
-            self.buttons[spec.tool_id] = button
-            into = measure if spec.tool_id in MARKUP_TOOLS else grid
+            self.buttons[ui.tool_id] = button
+            into = measure if ui.interaction is Interaction.MARKUP else grid
             n = into.count()
             into.addWidget(button, n // COLUMNS, n % COLUMNS)
         self.setStyleSheet(CHECKED_STYLE)
@@ -122,7 +92,7 @@ class ToolsPanel(QWidget):
         self.brush_slider = QSlider(Qt.Orientation.Horizontal)
         self.brush_slider.setRange(1, BRUSH_SLIDER_MAX_MM)
         self.brush_slider.setToolTip("Brush radius in millimetres ([ and ] change it)")
-        self.brush_spin = spin(BRUSH_MIN_MM, BRUSH_MAX_MM, 5.0, 0.5, 1)
+        self.brush_spin = spin(BRUSH_MIN_MM, BRUSH_MAX_MM, state.brush_radius_mm, 0.5, 1)
         self.brush_spin.setObjectName("brushRadius")
         self.brush_spin.setSuffix(" mm")
         self.brush_spin.setToolTip("Brush radius in millimetres ([ and ] change it)")
@@ -130,8 +100,8 @@ class ToolsPanel(QWidget):
         self.sphere.setToolTip("Paint a ball; otherwise a disc in the slice you paint on")
         self.sphere.setObjectName("brushSphere")
         self.brush_slider.valueChanged.connect(self._slid)
-        self.brush_spin.valueChanged.connect(self._brush_spun)
-        self.sphere.toggled.connect(lambda _on: self._emit_brush())
+        self.brush_spin.valueChanged.connect(lambda _value: self._brush_edited())
+        self.sphere.toggled.connect(lambda _on: self._brush_edited())
         brush = QVBoxLayout(self.brush_box)
         size_row = QHBoxLayout()
         size_row.addWidget(QLabel("Radius"))
@@ -156,16 +126,13 @@ class ToolsPanel(QWidget):
         self.pages: dict[str, OptionsPage] = {}
         self.options_box = QGroupBox("Options")
         self.stack = QStackedWidget()
-        for page_class in (*PAGES, *MARKUP_PAGES):
-            page = page_class()
-            tool_id = page_class.tool_id
+        for tool_id, ui in self.uis.items():
+            page = ui.page()
             page.changed.connect(lambda t=tool_id: self.options_changed.emit(t))
             page.applied.connect(lambda t=tool_id: self.apply_requested.emit(t))
+            page.cancelled.connect(lambda t=tool_id: self.cancel_requested.emit(t))
             self.pages[tool_id] = page
             self.stack.addWidget(page)
-        threshold = self.pages["threshold"]
-        assert isinstance(threshold, ThresholdPage)
-        threshold.cancelled.connect(lambda: self.cancel_requested.emit("threshold"))
         options = QVBoxLayout(self.options_box)
         options.addWidget(self.stack)
         self.message = QLabel()
@@ -184,39 +151,47 @@ class ToolsPanel(QWidget):
         layout.addWidget(self.options_box)
         layout.addWidget(self.message)
         layout.addStretch(1)
-        self._slid(self.brush_slider.value())  # slider and spin box agree from the start
-        self.set_brush_radius(5.0)
-        self._show_tool()
+        state.events.tool.connect(self._show_tool)
+        state.events.brush.connect(self._show_brush)
+        self._show_brush(state.brush_radius_mm, state.brush_sphere)
+        self._show_tool(state.tool)
 
     # ------------------------------------------------------------------ state
     @property
     def tool(self) -> str | None:
         """The chosen tool's id (None: no tool)."""
-        return self._tool
+        return self.state.tool
 
     def set_tool(self, tool_id: str | None) -> None:
-        """Choose ``tool_id`` (None: none) and report it."""
+        """Choose ``tool_id`` (None: none; KeyError if the panel has no such tool)."""
         if tool_id is not None and tool_id not in self.buttons:
             raise KeyError(tool_id)
-        for other, button in self.buttons.items():
-            button.setChecked(other == tool_id)
-        if tool_id != self._tool:
-            self._tool = tool_id
-            self._show_tool()
-            self.tool_changed.emit(tool_id)
+        self.state.tool = tool_id
+
+    def tool_for_key(self, key: int) -> str | None:
+        """The tool whose shortcut is the Qt key ``key`` (None: none)."""
+        return next(
+            (t for t, ui in self.uis.items() if getattr(Qt.Key, f"Key_{ui.key}") == key), None
+        )
 
     def page(self, tool_id: str) -> OptionsPage:
         """The options page of ``tool_id``."""
         return self.pages[tool_id]
 
+    def interaction(self, tool_id: str | None) -> Interaction | None:
+        """How ``tool_id`` acts with the options its page shows (None: no tool)."""
+        if tool_id is None:
+            return None
+        return self.pages[tool_id].interaction(self.uis[tool_id].interaction)
+
     @property
     def brush_radius(self) -> float:
-        """Brush radius in mm."""
+        """Brush radius in mm, as the spin box shows it."""
         return float(self.brush_spin.value())
 
     def set_brush_radius(self, radius_mm: float) -> None:
-        """Show (and report) a brush radius, clamped to the allowed range."""
-        self.brush_spin.setValue(min(max(radius_mm, BRUSH_MIN_MM), BRUSH_MAX_MM))
+        """Set the brush radius (clamped to the allowed range)."""
+        self.state.brush_radius_mm = radius_mm
 
     @property
     def edit_rule(self) -> EditRule:
@@ -236,15 +211,14 @@ class ToolsPanel(QWidget):
         """A tool's last problem or result (empty clears it)."""
         self.message.setText(text)
 
-    # ------------------------------------------------------------------ widgets -> state
-    def _clicked(self, tool_id: str, checked: bool) -> None:
-        self.set_tool(tool_id if checked else None)
-
-    def _show_tool(self) -> None:
-        tool = self._tool
-        self.brush_box.setVisible(tool in BRUSH_TOOLS)
-        self.target.setVisible(tool not in MARKUP_TOOLS)
-        self.area_row.setVisible(tool not in MARKUP_TOOLS)
+    # ------------------------------------------------------------------ state -> widgets
+    def _show_tool(self, tool: str | None) -> None:
+        for other, button in self.buttons.items():
+            button.setChecked(other == tool)
+        interaction = self.interaction(tool)
+        self.brush_box.setVisible(interaction is Interaction.STROKE)
+        self.target.setVisible(interaction is not Interaction.MARKUP)
+        self.area_row.setVisible(interaction is not Interaction.MARKUP)
         self.options_box.setVisible(tool is not None)
         if tool is not None:
             for page in self.pages.values():  # the box takes the height of the page shown
@@ -256,19 +230,27 @@ class ToolsPanel(QWidget):
                 page.setSizePolicy(policy, policy)
             self.stack.setCurrentWidget(self.pages[tool])
             self.stack.updateGeometry()
-            spec = next(s for s in TOOLS if s.tool_id == tool)
-            self.options_box.setTitle(f"{spec.text}: options")
+            self.options_box.setTitle(f"{self.uis[tool].title}: options")
         self.message.clear()
+
+    def _show_brush(self, radius_mm: float, sphere: bool) -> None:
+        for widget in (self.brush_spin, self.brush_slider, self.sphere):
+            widget.blockSignals(True)
+        self.brush_spin.setValue(radius_mm)
+        self.brush_slider.setValue(min(max(round(radius_mm), 1), BRUSH_SLIDER_MAX_MM))
+        self.sphere.setChecked(sphere)
+        for widget in (self.brush_spin, self.brush_slider, self.sphere):
+            widget.blockSignals(False)
+
+    # ------------------------------------------------------------------ widgets -> state
+    def _clicked(self, tool_id: str, checked: bool) -> None:
+        self.set_tool(tool_id if checked else None)
 
     def _slid(self, position: int) -> None:
         if abs(self.brush_spin.value() - position) >= 0.5:
             self.brush_spin.setValue(float(position))
 
-    def _brush_spun(self, value: float) -> None:
-        self.brush_slider.blockSignals(True)
-        self.brush_slider.setValue(min(max(round(value), 1), BRUSH_SLIDER_MAX_MM))
-        self.brush_slider.blockSignals(False)
-        self._emit_brush()
-
-    def _emit_brush(self) -> None:
-        self.brush_changed.emit(self.brush_radius, self.sphere.isChecked())
+    def _brush_edited(self) -> None:
+        with self.state.events.brush.blocker(self._show_brush):  # no echo into the spin box
+            self.state.set_brush(self.brush_spin.value(), self.sphere.isChecked())
+        self._show_brush(self.state.brush_radius_mm, self.state.brush_sphere)  # the slider too

@@ -6,8 +6,10 @@ Segments panel on the right edits the segments through undoable commands; the To
 below it chooses the segmentation tool (brush, threshold, region grow...), applied to the
 selected segment (the current row, or the label chosen in the palette), and the measurement
 tools (landmark, ruler, 3D box: :mod:`viewers.volume.measuring`) whose Measurements list and
-Classification form are tabs under it. The voxels load off the
-GUI thread; 3D surfaces are built on a worker and refreshed block by block after edits.
+Classification form are tabs under it. What the views show and the tools edit with (window/level,
+crosshair, segment, tool, brush) is one Qt-free :class:`~viewers.volume.state.VolumeViewState`
+that the views and panels observe. The voxels load off the GUI thread; 3D surfaces are built on
+a worker and refreshed block by block after edits.
 """
 
 from __future__ import annotations
@@ -39,11 +41,13 @@ from viewers.volume.overlay import Overlay
 from viewers.volume.reslice import View, Voxel, slice_frame
 from viewers.volume.segments_panel import SegmentsPanel
 from viewers.volume.slice_view import Mode, SliceView
+from viewers.volume.state import VolumeViewState
 from viewers.volume.tool_control import ToolControl
+from viewers.volume.tool_ui import Interaction
 from viewers.volume.toolbar import VolumeToolbar
-from viewers.volume.tools_panel import BRUSH_TOOLS, MARKUP_TOOLS, TOOL_KEYS, ToolsPanel
+from viewers.volume.tools_panel import ToolsPanel
 from viewers.volume.view_grid import ViewGrid
-from viewers.volume.window_level import DEFAULT_PRESET, PRESETS, WindowLevel
+from viewers.volume.window_level import WindowLevel
 from workspace.items import ItemSummary
 from workspace.schema import LabelClass
 from workspace.segmentation.delta import BBox
@@ -53,8 +57,6 @@ from workspace.volume.segmentation import KIND
 from workspace.workspace import Workspace
 
 logger = logging.getLogger(__name__)
-BRUSH_RADIUS_MM = 5.0
-BRUSH_STEP_MM = 1.0  # [ and ] change the brush radius by this much
 
 
 @register_viewer("volume")
@@ -89,11 +91,7 @@ class VolumeViewer(Viewer):
         self._counting: Job | None = None
         self._closed = False
         self._surfaces_started = False
-        self.window_level = WindowLevel(*PRESETS[DEFAULT_PRESET])
-        self._brush_radius_mm = BRUSH_RADIUS_MM
-        self.brush_sphere = False
-        self.selected_value: int | None = None  # the segment the tools edit
-        self.crosshair: Voxel | None = None
+        self.state = VolumeViewState()
         self._opacity_preview: dict[int, float] = {}
         self._layout = QVBoxLayout(self)
         self._layout.setContentsMargins(2, 2, 2, 2)
@@ -151,10 +149,10 @@ class VolumeViewer(Viewer):
         for view in View:
             frame = slice_frame(volume.geometry, view)
             slice_view = SliceView(frame, volume.voxels, volume.geometry, self)
-            slice_view.set_window(self.window_level)
+            slice_view.observe(self.state)
             slice_view.cursor_moved.connect(self.set_crosshair)
             slice_view.hovered.connect(self._show_voxel)
-            slice_view.window_changed.connect(self.set_window)
+            slice_view.window_changed.connect(self.state.set_window)
             slice_view.stroke_finished.connect(self._stroke)
             slice_view.maximise_requested.connect(lambda v=slice_view: self.grid.toggle(v))
             self.views[view] = slice_view
@@ -169,10 +167,10 @@ class VolumeViewer(Viewer):
         self.panel.segment_selected.connect(self.select_segment)
         self.panel.renamed.connect(self._rename)
         self.panel.recolour_requested.connect(self._recolour)
-        self.tools = ToolsPanel(self)
-        self.tools.set_brush_radius(self.brush_radius_mm)
-        self.tools.brush_changed.connect(self._brush_changed)
-        self.tool_control = ToolControl(self.tools, self.editing, self.views, self.target_value)
+        self.tools = ToolsPanel(self.state, self)
+        self.tool_control = ToolControl(
+            self.state, self.tools, self.editing, self.views, self.target_value
+        )
         self.tool_control.modes_changed.connect(self._update_modes)
         self.tool_control.message.connect(self.message.emit)
         markups = MarkupEditing(
@@ -214,15 +212,18 @@ class VolumeViewer(Viewer):
         bottom.addWidget(self.surface_status)
         if self.surface_view is not None:
             self.surface_view.status.connect(self.surface_status.setText)
-        self.toolbar = VolumeToolbar(self)
-        self.toolbar.preset_chosen.connect(self.apply_preset)
-        self.toolbar.window_mode_toggled.connect(lambda _on: self._update_modes())
+        self.toolbar = VolumeToolbar(self.state, self)
         self.toolbar.layout_chosen.connect(self.maximise)
         self._layout.addWidget(self.toolbar)
         self._layout.addWidget(splitter, 1)
         self._layout.addLayout(bottom)
         self.relays.connect(self.document.events.labels_changed, self._labels_changed)
         self.relays.connect(self.document.events.segments_changed, self._segments_changed)
+        events = self.state.events
+        events.crosshair.connect(self._crosshair_moved)
+        events.segment.connect(self._segment_changed)
+        events.brush.connect(self._update_modes)
+        events.window_drag.connect(self._update_modes)
         self.set_active_label(self.active_label)
         self.tools.set_tool("paint")
         self._segments_changed()
@@ -258,29 +259,36 @@ class VolumeViewer(Viewer):
         return surface_view
 
     # ------------------------------------------------------------------ display
+    @property
+    def crosshair(self) -> Voxel | None:
+        """The voxel the linked crosshair marks (the state's)."""
+        return self.state.crosshair
+
     def set_crosshair(self, voxel: Voxel) -> None:
         """Move the linked crosshair: every view shows the slices through ``voxel``."""
+        if self.loaded is not None:
+            self.state.crosshair = voxel
+
+    def _crosshair_moved(self, voxel: Voxel) -> None:
         if self.loaded is None:
             return
-        self.crosshair = voxel
-        for view in self.views.values():
-            view.set_crosshair(voxel)
         if self.surface_view is not None:
             k, j, i = voxel
             self.surface_view.set_crosshair(self.loaded.volume.geometry.index_to_lps([i, j, k]))
         self._show_voxel(voxel)
 
+    @property
+    def window_level(self) -> WindowLevel:
+        """The window/level every slice view shows (the state's)."""
+        return self.state.window_level
+
     def set_window(self, window: float, level: float) -> None:
         """Window/level in every slice view."""
-        self.window_level = WindowLevel(window, level)
-        for view in self.views.values():
-            view.set_window(self.window_level)
-        preset = [name for name, setting in PRESETS.items() if setting == (window, level)]
-        self.toolbar.show_preset(preset[0] if preset else None)
+        self.state.set_window(window, level)
 
     def apply_preset(self, name: str) -> None:
         """A named window/level preset (brain, lung, bone, soft tissue, abdomen)."""
-        self.set_window(*PRESETS[name])
+        self.state.apply_preset(name)
 
     def maximise(self, which: View | str | None) -> None:
         """Maximise a slice view, the 3D view (``"3d"``), or go back to 2×2 (None)."""
@@ -323,30 +331,27 @@ class VolumeViewer(Viewer):
     # ------------------------------------------------------------------ segment and brush
     @property
     def brush_radius_mm(self) -> float:
-        """The brush radius (paint and erase), shown in the Tools panel."""
-        return self._brush_radius_mm
+        """The brush radius (paint and erase), the state's."""
+        return self.state.brush_radius_mm
 
     @brush_radius_mm.setter
     def brush_radius_mm(self, radius_mm: float) -> None:
-        self._brush_radius_mm = radius_mm
-        if self.views:
-            self.tools.blockSignals(True)
-            self.tools.set_brush_radius(radius_mm)
-            self.tools.blockSignals(False)
-            self._update_modes()
+        self.state.brush_radius_mm = radius_mm
 
-    def _brush_changed(self, radius_mm: float, sphere: bool) -> None:
-        self.brush_sphere = sphere
-        self.brush_radius_mm = radius_mm
+    @property
+    def selected_value(self) -> int | None:
+        """The segment chosen for the tools (the state's; see :meth:`target_value`)."""
+        return self.state.segment
 
     def select_segment(self, value: int | None) -> None:
         """Make segment ``value`` the one the tools edit (None: only the palette's label)."""
-        self.selected_value = value
-        if self.views:
-            self.panel.select(value)
-            self._show_target()
-            self.tool_control.refresh()
-            self._update_modes()
+        self.state.segment = value
+
+    def _segment_changed(self, value: int | None) -> None:
+        self.panel.select(value)
+        self._show_target()
+        self.tool_control.refresh()
+        self._update_modes()
 
     def target_value(self, create: bool = False) -> int | None:
         """The segment the tools edit: the selected row, else the palette label's segment
@@ -390,19 +395,17 @@ class VolumeViewer(Viewer):
         if modifiers == Qt.KeyboardModifier.AltModifier and key in PRESET_KEYS:
             self.apply_preset(PRESET_KEYS[key])
         elif key == Qt.Key.Key_W and plain:
-            self.toolbar.window_mode.toggle()
-        elif key in TOOL_KEYS and plain:
-            tool = TOOL_KEYS[Qt.Key(key)]
-            self.tools.set_tool(None if self.tools.tool == tool else tool)
+            self.state.window_drag = not self.state.window_drag
+        elif plain and (tool := self.tools.tool_for_key(key)) is not None:
+            self.state.tool = None if self.state.tool == tool else tool
         elif key in (Qt.Key.Key_BracketLeft, Qt.Key.Key_BracketRight) and plain:
-            step = BRUSH_STEP_MM if key == Qt.Key.Key_BracketRight else -BRUSH_STEP_MM
-            self.tools.set_brush_radius(self.brush_radius_mm + step)
-        elif key == Qt.Key.Key_Escape and self.tools.tool == "threshold":
-            self.tools.set_tool(None)
+            self.state.step_brush(1 if key == Qt.Key.Key_BracketRight else -1)
+        elif key == Qt.Key.Key_Escape and self.tool_control.previewing:
+            self.tool_control.put_down()
         elif key == Qt.Key.Key_Escape and self.grid.maximised is not None:
             self.grid.maximise(None)
-        elif key == Qt.Key.Key_Escape and self.tools.tool is not None:
-            self.tools.set_tool(None)
+        elif key == Qt.Key.Key_Escape and self.state.tool is not None:
+            self.tool_control.put_down()
         else:
             return False
         return True
@@ -417,20 +420,25 @@ class VolumeViewer(Viewer):
         if self.document is not None:
             found = [s.value for s in self.document.segments if label and s.name == label.name]
             self.select_segment(found[0] if found else None)
+        if self.views:  # the same segment (or none) may now mean another label's
+            self._show_target()
+            self.tool_control.refresh()
         self._update_modes()
 
-    def _update_modes(self) -> None:
+    def _update_modes(self, *_changed: object) -> None:
+        """What a left-drag does in the slice views, from the tool, target and W/L mode."""
         if not self.views:
             return
-        tool = self.tools.tool
+        tool = self.state.tool
+        interaction = self.tool_control.interaction
         has_target = self.target_value() is not None or self.active_label is not None
-        if self.toolbar.window_mode.isChecked():
+        if self.state.window_drag:
             mode = Mode.WINDOW_LEVEL
-        elif tool in MARKUP_TOOLS:
+        elif interaction is Interaction.MARKUP:
             mode = Mode.MARKUP
-        elif has_target and tool in BRUSH_TOOLS:
+        elif has_target and interaction is Interaction.STROKE:
             mode = Mode.PAINT
-        elif has_target and self.tool_control.wants_click():
+        elif has_target and interaction is Interaction.CLICK:
             mode = Mode.CLICK
         else:
             mode = Mode.NAVIGATE
@@ -444,38 +452,15 @@ class VolumeViewer(Viewer):
         )
         for view in self.views.values():
             view.mode = mode
-            view.brush_radius_mm = self.brush_radius_mm
-            view.brush_erases = tool == "erase"
+            view.brush_erases = tool is not None and self.tools.uis[tool].erases
             if color is not None:
                 view.brush_color = QColor(color)
 
     # ------------------------------------------------------------------ edits
     def _stroke(self, voxels: list[Voxel], erase: bool) -> None:
         view = self.sender()
-        if self.editing is None or not isinstance(view, SliceView):
-            return
-        if self.read_only_reason is not None:
-            self.message.emit(self.read_only_reason)
-            self.tools.show_message(self.read_only_reason)
-            return
-        value = self.target_value(create=True)
-        if value is None:
-            return
-        erase_all = (
-            erase and self.tools.tool == "erase" and bool(self.tools.page("erase").options())
-        )
-        problem = self.editing.stroke(
-            value,
-            voxels,
-            view.frame.fixed_axis,
-            self.brush_radius_mm,
-            erase or self.tools.tool == "erase",
-            self.brush_sphere,
-            erase_all,
-        )
-        if problem:
-            self.message.emit(problem)
-            self.tools.show_message(problem)
+        if isinstance(view, SliceView):
+            self.tool_control.stroke(view, voxels, erase)
 
     def _rename(self, value: int, name: str) -> None:
         problem = None if self.editing is None else self.editing.rename(value, name)

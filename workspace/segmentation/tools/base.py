@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import ClassVar, Generic, TypeVar
 
@@ -65,6 +66,11 @@ class Tool(ABC, Generic[OptionsT]):
     @abstractmethod
     def apply(self, at: Pointer | None = None) -> Command | None:
         """The command of one edit at ``at`` (None when nothing would change)."""
+
+    def apply_stroke(self, points: Sequence[Pointer]) -> Command | None:
+        """The command of one drag through ``points``, one undo step (the brushes override
+        it; by default :meth:`apply` at the last point)."""
+        return self.apply(points[-1] if points else None)
 
     def deactivate(self) -> None:
         """Stop working; drop the context and anything computed for it."""

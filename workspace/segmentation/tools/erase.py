@@ -12,6 +12,7 @@ from workspace.segmentation.delta import LabelMapEdit
 from workspace.segmentation.editing import erase
 from workspace.segmentation.shapes import stroke
 from workspace.segmentation.tools.base import Pointer, Tool
+from workspace.segmentation.tools.paint import DEFAULT_BRUSH_RADIUS_MM
 from workspace.segmentation.tools.registry import register_tool
 
 
@@ -19,7 +20,7 @@ from workspace.segmentation.tools.registry import register_tool
 class EraserOptions:
     """Radius in mm, sphere or disc; ``all_segments`` erases any unlocked visible segment."""
 
-    radius_mm: float = 5.0
+    radius_mm: float = DEFAULT_BRUSH_RADIUS_MM
     sphere: bool = False
     all_segments: bool = False
 

@@ -15,12 +15,15 @@ from workspace.segmentation.shapes import stroke
 from workspace.segmentation.tools.base import Pointer, Tool
 from workspace.segmentation.tools.registry import register_tool
 
+#: The brush radius a viewer starts with (paint and erase), in mm: written here only.
+DEFAULT_BRUSH_RADIUS_MM = 5.0
+
 
 @dataclass(frozen=True)
 class BrushOptions:
     """Brush radius in mm; a 3D sphere instead of a disc in the view's slice."""
 
-    radius_mm: float = 5.0
+    radius_mm: float = DEFAULT_BRUSH_RADIUS_MM
     sphere: bool = False
 
     def __post_init__(self) -> None:

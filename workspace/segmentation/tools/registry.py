@@ -1,33 +1,26 @@
 """Tools registered by id with a decorator that rejects a duplicate id (as glue does).
 
-The built-in tools are loaded by module name, each on its own, so a broken tool is logged and
-the others still load (as Slicer's Segment Editor loads its effects).
+A tool is one module of this package: every module here except ``base`` and ``registry`` is
+found by a scan of the package and imported on its own, so a new tool needs no edit elsewhere
+and a broken one is logged while the others still load (as Slicer's Segment Editor loads its
+effects). Its widget half, if it has one, is a module of :mod:`viewers.volume.tools`.
 """
 
 from __future__ import annotations
 
 import importlib
 import logging
+import pkgutil
 from typing import Any, TypeVar
 
 from workspace.segmentation.tools.base import Tool
 
 logger = logging.getLogger(__name__)
 
-BUILTIN_TOOL_MODULES = tuple(
-    f"workspace.segmentation.tools.{name}"
-    for name in (
-        "paint",
-        "erase",
-        "threshold",
-        "region_grow",
-        "fill_between",
-        "islands",
-        "smoothing",
-        "logical",
-    )
-)
+#: Modules of the package that hold no tool.
+NOT_TOOLS = frozenset({"base", "registry"})
 _TOOLS: dict[str, type[Tool[Any]]] = {}
+_FAILED: set[str] = set()  # modules that could not be imported (logged once)
 T = TypeVar("T", bound=type[Tool[Any]])
 
 
@@ -48,16 +41,29 @@ def unregister_tool(tool_id: str) -> None:
     _TOOLS.pop(tool_id, None)
 
 
+def builtin_tool_modules() -> list[str]:
+    """The names of the tool modules of this package, in alphabetical order."""
+    package = importlib.import_module(__package__ or "workspace.segmentation.tools")
+    return sorted(
+        f"{package.__name__}.{found.name}"
+        for found in pkgutil.iter_modules(package.__path__)
+        if not found.ispkg and not found.name.startswith("_") and found.name not in NOT_TOOLS
+    )
+
+
 def load_builtin_tools() -> list[str]:
-    """Import every built-in tool module (once per process); return those that failed."""
-    failed: list[str] = []
-    for name in BUILTIN_TOOL_MODULES:
+    """Import every tool module of the package (each once per process); return those that
+    failed (logged once, and left out)."""
+    names = builtin_tool_modules()
+    for name in names:
+        if name in _FAILED:
+            continue
         try:
             importlib.import_module(name)
         except Exception:
             logger.exception("Segmentation tool module %s could not be loaded", name)
-            failed.append(name)
-    return failed
+            _FAILED.add(name)
+    return [name for name in names if name in _FAILED]
 
 
 def tool_ids() -> list[str]:
