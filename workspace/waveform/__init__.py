@@ -1,0 +1,1 @@
+"""Physiological signals and audio: records, level-of-detail pyramids."""
