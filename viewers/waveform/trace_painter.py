@@ -1,0 +1,90 @@
+"""Draw a channel's min/max envelope, or its samples, into a rectangle with one Qt call.
+
+An envelope of ``n`` columns becomes a polyline of ``2n`` points: at each pixel column its
+minimum then its maximum, so a column is drawn as its vertical min-max segment and consecutive
+columns are joined (two points a column, as pyqtgraph's ``peak`` downsampling draws). The points
+are written by numpy straight into a reused ``QPolygonF``'s memory (as pyqtgraph's
+``arrayToQPolygonF`` does), so no Python loop runs per point and nothing is allocated per
+frame once the buffer has grown to the widest trace.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+from PySide6.QtCore import QRectF
+from PySide6.QtGui import QPainter, QPolygonF
+from shiboken6 import VoidPtr
+
+#: shiboken's stub lacks the ``VoidPtr(address, size, writable)`` form used here.
+_void_ptr: Any = VoidPtr
+
+
+class TracePainter:
+    """Draws traces through one reused point buffer (call from one thread: the GUI's)."""
+
+    def __init__(self) -> None:
+        self._polygon = QPolygonF()
+        self._points = np.empty((0, 2), dtype=np.float64)
+
+    def draw_envelope(
+        self,
+        painter: QPainter,
+        rect: QRectF,
+        mins: npt.NDArray[Any],
+        maxs: npt.NDArray[Any],
+        value_range: tuple[float, float],
+    ) -> None:
+        """Column ``i`` of ``mins``/``maxs`` at the ``i``-th of ``len(mins)`` equal columns of
+        ``rect``; ``value_range`` (low, high) spans the rectangle's height, high at the top."""
+        count = len(mins)
+        if count == 0:
+            return
+        points = self._buffer(2 * count)
+        xs = rect.left() + (np.arange(count) + 0.5) * (rect.width() / count)
+        points[0::2, 0] = xs
+        points[1::2, 0] = xs
+        _to_y(mins, rect, value_range, out=points[0::2, 1])
+        _to_y(maxs, rect, value_range, out=points[1::2, 1])
+        painter.drawPolyline(self._polygon)
+
+    def draw_samples(
+        self,
+        painter: QPainter,
+        rect: QRectF,
+        positions: npt.NDArray[Any],
+        values: npt.NDArray[Any],
+        value_range: tuple[float, float],
+    ) -> None:
+        """Samples joined by straight lines; ``positions`` are fractions of ``rect``'s width
+        (0 at its left edge, 1 at its right; outside that they run into the clip)."""
+        count = len(values)
+        if count == 0:
+            return
+        points = self._buffer(count)
+        points[:, 0] = rect.left() + np.asarray(positions, dtype=np.float64) * rect.width()
+        _to_y(values, rect, value_range, out=points[:, 1])
+        painter.drawPolyline(self._polygon)
+
+    def _buffer(self, size: int) -> npt.NDArray[np.float64]:
+        """The first ``size`` points of the polygon, as a writable (size, 2) float64 view."""
+        if self._polygon.size() != size:
+            self._polygon.resize(size)
+            pointer = _void_ptr(self._polygon.data(), size * 16, True)
+            self._points = np.frombuffer(pointer, dtype=np.float64).reshape(size, 2)
+        return self._points
+
+
+def _to_y(
+    values: npt.NDArray[Any],
+    rect: QRectF,
+    value_range: tuple[float, float],
+    out: npt.NDArray[np.float64],
+) -> None:
+    low, high = value_range
+    scale = rect.height() / (high - low) if high != low else 0.0
+    np.subtract(values, low, out=out, casting="unsafe")
+    np.multiply(out, -scale, out=out)
+    np.add(out, rect.bottom(), out=out)
