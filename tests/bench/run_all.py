@@ -14,6 +14,7 @@ from tests.bench import (
     bench_surface,
     bench_sync,
     bench_volume_import,
+    bench_waveform,
 )
 
 
@@ -32,6 +33,7 @@ def main() -> None:
     bench_surface.main(flags)
     bench_brush.main(flags)
     bench_sync.main(flags)
+    bench_waveform.main(flags)
 
 
 if __name__ == "__main__":

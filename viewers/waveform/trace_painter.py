@@ -1,8 +1,10 @@
 """Draw a channel's min/max envelope, or its samples, into a rectangle with one Qt call.
 
-An envelope of ``n`` columns becomes a polyline of ``2n`` points: at each pixel column its
-minimum then its maximum, so a column is drawn as its vertical min-max segment and consecutive
-columns are joined (two points a column, as pyqtgraph's ``peak`` downsampling draws). The points
+An envelope of ``n`` columns becomes a polyline of ``2n`` points, two a pixel column (as
+pyqtgraph's ``peak`` downsampling draws): its minimum and its maximum, so a column is drawn as
+its vertical min-max segment, and consecutive columns are joined. The pair is taken min then max
+in even columns and max then min in odd ones, so the joins run max to max and min to min: short
+where the trace is continuous, rather than a second full-height diagonal in every column. The points
 are written by numpy straight into a reused ``QPolygonF``'s memory (as pyqtgraph's
 ``arrayToQPolygonF`` does), so no Python loop runs per point and nothing is allocated per
 frame once the buffer has grown to the widest trace.
@@ -46,8 +48,10 @@ class TracePainter:
         xs = rect.left() + (np.arange(count) + 0.5) * (rect.width() / count)
         points[0::2, 0] = xs
         points[1::2, 0] = xs
-        _to_y(mins, rect, value_range, out=points[0::2, 1])
-        _to_y(maxs, rect, value_range, out=points[1::2, 1])
+        _to_y(mins[0::2], rect, value_range, out=points[0::4, 1])
+        _to_y(maxs[0::2], rect, value_range, out=points[1::4, 1])
+        _to_y(maxs[1::2], rect, value_range, out=points[2::4, 1])
+        _to_y(mins[1::2], rect, value_range, out=points[3::4, 1])
         painter.drawPolyline(self._polygon)
 
     def draw_samples(
