@@ -9,6 +9,7 @@ import numpy.typing as npt
 import pytest
 
 from workspace.errors import WorkspaceError
+from workspace.waveform import pyramid as pyramid_module
 from workspace.waveform.pyramid import (
     BuildCancelledError,
     LodPyramid,
@@ -35,17 +36,23 @@ def _signal(rng: np.random.Generator, dtype: type, channels: int, count: int) ->
     return values.astype(dtype)
 
 
+@pytest.mark.parametrize("body", [1, 4, pyramid_module.BODY])
 @pytest.mark.parametrize("dtype", [np.int16, np.float32])
-def test_envelopes_equal_numpy_at_unaligned_column_edges(dtype: type) -> None:
+def test_envelopes_equal_numpy_at_unaligned_column_edges(
+    dtype: type, body: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Every path: raw columns, a body of 1, 4 or BODY blocks, boundaries split to the samples."""
+    monkeypatch.setattr(pyramid_module, "BODY", body)
     rng = np.random.default_rng(7)
     samples = _signal(rng, dtype, 3, 300_001)
     pyramid = LodPyramid.build(samples)
     windows = [(0, 300_001, 1600), (1, 300_000, 997), (12_345, 12_345 + 999, 100)]
     windows += [(5, 38, 33), (70_001, 70_001 + 64 * 13 + 7, 13), (299_000, 300_001, 7)]
-    for _ in range(40):
+    windows += [(3, 299_999, 11), (16 * 1024 + 1, 16 * 4096 - 1, 3), (1, 300_001, 250)]
+    for _ in range(20):
         start = int(rng.integers(0, 300_000))
         stop = int(rng.integers(start + 1, 300_002))
-        windows.append((start, stop, int(rng.integers(1, min(stop - start, 2000) + 1))))
+        windows.append((start, stop, int(rng.integers(1, min(stop - start, 600) + 1))))
     for start, stop, columns in windows:
         edges = column_edges(start, stop, columns)
         mins, maxs = pyramid.envelopes(start, stop, columns)

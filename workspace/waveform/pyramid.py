@@ -9,7 +9,7 @@ of the level below, up to the whole record. The levels take ``2 / first * factor
 of the raw samples' memory (1/6 with the defaults), in the samples' own dtype.
 
 Queries are exact: a column's range is rarely aligned to blocks, so :meth:`LodPyramid.envelopes`
-reads each column's whole blocks from the coarsest level whose blocks fit ``BODY`` (4) times in
+reads each column's whole blocks from the coarsest level whose blocks fit ``BODY`` (64) times in
 the narrowest column, and splits the block that straddles each column boundary level by level
 down to the raw samples (``factor`` values a level, ``first`` samples at the bottom) -- only
 where that block's own minimum or maximum could still change a neighbouring column, so a wide
@@ -41,8 +41,10 @@ Progress = Callable[[float], bool | None]
 
 FIRST = 16
 FACTOR = 4
-#: A column's body is read from the coarsest level whose blocks fit BODY times in it.
-BODY = 4
+#: A column's body is read from the coarsest level whose blocks fit BODY times in it: reading
+#: many blocks a column costs little (one ``reduceat`` segment), and the more of the column the
+#: body covers, the fewer boundary blocks can still change it (measured best at 64).
+BODY = 64
 #: Raw samples a build step reads per channel (a multiple of every block up to FIRST * FACTOR).
 CHUNK = 1 << 15
 
@@ -161,7 +163,6 @@ class LodPyramid:
         if widths.size < 1 or widths.min() < 1 or edges[0] < 0 or edges[-1] > self.sample_count:
             raise ValueError("column edges must increase strictly inside the record")
         rows: Rows = slice(None) if channels is None else np.asarray(channels, dtype=np.intp)
-        # Body blocks a quarter of the narrowest column or less: a few whole blocks a column.
         fitting = [level for level in self.levels if level.block * BODY <= widths.min()]
         if not fitting:
             raw = _rows(self.samples, rows, slice(int(edges[0]), int(edges[-1])))
