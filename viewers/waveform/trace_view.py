@@ -2,9 +2,10 @@
 
 Each channel gets an equal horizontal band. When the window holds at least as many samples as
 the band has pixel columns, every column is drawn as the exact min-max envelope of its samples,
-read for all channels at once from the record's :class:`LodPyramid`; closer in, the samples
-themselves are joined by lines. Either way one frame is a handful of numpy calls and one
-``drawPolyline`` a channel, from one second to a whole 24-hour record.
+read for all channels at once from the record's :class:`LodPyramid` and drawn as one image
+(:mod:`viewers.waveform.envelope_raster`); closer in, the samples themselves are joined by
+lines (:mod:`viewers.waveform.trace_painter`). Either way a frame is a handful of numpy calls
+and a few Qt calls, from one second to a whole 24-hour record.
 
 Keys: Left/Right scroll a tenth of the window, Page Up/Down a whole window, Home/End jump to
 the ends, +/- (or Up/Down) zoom about the centre. The wheel zooms about the pointer.
@@ -28,6 +29,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QWidget
 
+from viewers.waveform.envelope_raster import EnvelopeRaster
 from viewers.waveform.time_window import TimeWindow
 from viewers.waveform.trace_painter import TracePainter
 from workspace.waveform.pyramid import LodPyramid
@@ -62,6 +64,7 @@ class TraceView(QWidget):
         self.trace_color = self.palette().color(QPalette.ColorRole.Text)
         self.background = self.palette().color(QPalette.ColorRole.Base)
         self._painter = TracePainter()
+        self._raster = EnvelopeRaster()
         self._drag_x: float | None = None
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self.setMinimumSize(200, 40 * max(pyramid.channel_count, 1))
@@ -112,12 +115,8 @@ class TraceView(QWidget):
         start = max(math.floor(first), 0)
         stop = min(math.ceil(last), self.pyramid.sample_count)
         if stop - start >= columns:
-            mins, maxs = self.pyramid.envelopes(start, stop, columns)
-            for channel in range(channels):
-                area = QRectF(rect.left(), rect.top() + channel * band, rect.width(), band)
-                self._painter.draw_envelope(
-                    painter, area, mins[channel], maxs[channel], self.value_ranges[channel]
-                )
+            envelopes = self.pyramid.envelopes(start, stop, columns)
+            self._raster.draw(painter, rect, envelopes, self.value_ranges, self.trace_color)
         else:
             # One sample beyond each end, so the line runs to the window's edges.
             begin = max(start - 1, 0)

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QPointF, Qt
-from PySide6.QtGui import QColor, QImage
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QColor, QImage, QPainter
 
 from tests.viewers.volume.qt_input import drag, rendered, wheel
+from viewers.waveform.envelope_raster import EnvelopeRaster
 from viewers.waveform.time_window import TimeWindow
+from viewers.waveform.trace_painter import TracePainter
 from viewers.waveform.trace_view import TraceView
 from workspace.waveform.pyramid import LodPyramid
 
@@ -125,3 +127,35 @@ def test_time_window_clamps_and_keeps_its_anchor() -> None:
     assert (window.start, window.duration) == (95.0, 0.5)
     window.zoom(1000.0, 95.0)
     assert (window.start, window.duration) == (0.0, 100.0)
+
+
+def test_raster_joins_columns_and_leaves_missing_values_blank(qtbot) -> None:
+    mins = np.array([[0.0, 0.0, 9.0, np.nan, 9.0]])
+    maxs = np.array([[1.0, 1.0, 10.0, np.nan, 10.0]])
+    image = QImage(5, 10, QImage.Format.Format_RGB32)
+    image.fill(WHITE)
+    painter = QPainter(image)
+    EnvelopeRaster().draw(painter, QRectF(0, 0, 5, 10), (mins, maxs), [(0.0, 10.0)], RED)
+    painter.end()
+    # value v is row floor(10 - v): 0..1 -> rows 9..10 (clipped to 9), 9..10 -> rows 0..1.
+    assert _red_rows(image, 0) == [9]
+    assert _red_rows(image, 1) == list(range(1, 10))  # stretched up to meet the next column
+    assert _red_rows(image, 2) == [0, 1]  # not joined to a missing column
+    assert _red_rows(image, 3) == []
+    assert _red_rows(image, 4) == [0, 1]
+
+
+def test_polyline_envelope_and_samples_land_on_their_rows(qtbot) -> None:
+    image = QImage(4, 10, QImage.Format.Format_RGB32)
+    image.fill(WHITE)
+    painter = QPainter(image)
+    painter.setPen(RED)
+    trace = TracePainter()
+    trace.draw_envelope(painter, QRectF(0, 0, 2, 10), np.array([1, 8]), np.array([2, 9]), (0, 10))
+    trace.draw_samples(painter, QRectF(2, 0, 2, 10), np.array([0.25, 0.75]), [5, 5], (0, 10))
+    painter.end()
+    left, right = set(_red_rows(image, 0)), set(_red_rows(image, 1))
+    assert {8, 9} <= left and min(left) > 3  # values 1..2 -> y 9..8, then the join rises
+    assert {1, 2} <= right and max(right) < 6  # values 8..9 -> y 2..1
+    assert left | right == set(range(1, 10))  # joined: no gap between the columns
+    assert _red_rows(image, 2) == [5] and _red_rows(image, 3) == [5]
