@@ -20,10 +20,8 @@ import numpy as np
 import numpy.typing as npt
 from PySide6.QtCore import QRectF
 from PySide6.QtGui import QColor, QImage, QPainter
-from shiboken6 import VoidPtr
 
-#: shiboken's stub lacks the ``VoidPtr(address, size, writable)`` form used here.
-_void_ptr: Any = VoidPtr
+from viewers.waveform.trace_painter import writable_array
 
 
 class EnvelopeRaster:
@@ -66,8 +64,8 @@ class EnvelopeRaster:
     def _buffer(self, width: int, height: int) -> npt.NDArray[np.uint32]:
         if self._pixels.shape != (height, width):
             self._image = QImage(width, height, QImage.Format.Format_ARGB32_Premultiplied)
-            pointer = _void_ptr(self._image.bits(), width * height * 4, True)
-            self._pixels = np.frombuffer(pointer, dtype=np.uint32).reshape(height, width)
+            pixels = writable_array(self._image.bits(), width * height * 4, np.uint32)
+            self._pixels = pixels.reshape(height, width)
         return self._pixels
 
 

@@ -24,6 +24,12 @@ from shiboken6 import VoidPtr
 _void_ptr: Any = VoidPtr
 
 
+def writable_array(address: Any, nbytes: int, dtype: type[np.generic]) -> npt.NDArray[Any]:
+    """A flat numpy view of ``nbytes`` of Qt-owned memory (a polygon's points, an image's
+    pixels), valid until the Qt object is resized or freed."""
+    return np.frombuffer(_void_ptr(address, nbytes, True), dtype=dtype)
+
+
 class TracePainter:
     """Draws traces through one reused point buffer (call from one thread: the GUI's)."""
 
@@ -76,8 +82,8 @@ class TracePainter:
         """The first ``size`` points of the polygon, as a writable (size, 2) float64 view."""
         if self._polygon.size() != size:
             self._polygon.resize(size)
-            pointer = _void_ptr(self._polygon.data(), size * 16, True)
-            self._points = np.frombuffer(pointer, dtype=np.float64).reshape(size, 2)
+            points = writable_array(self._polygon.data(), size * 16, np.float64)
+            self._points = points.reshape(size, 2)
         return self._points
 
 
