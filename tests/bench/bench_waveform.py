@@ -115,6 +115,8 @@ def _pyqtgraph(samples: npt.NDArray[np.int16]) -> tuple[Callable[[float, float],
     widget = pg.PlotWidget()
     widget.resize(WIDTH, HEIGHT)
     plot = widget.getPlotItem()
+    plot.hideAxis("left")  # traces only, as Caliper's view draws
+    plot.hideAxis("bottom")
     times = np.arange(samples.shape[1], dtype=np.float64) / RATE  # one axis, shared
     spacing = 2000.0
     for lead in range(LEADS):

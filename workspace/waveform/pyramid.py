@@ -45,7 +45,7 @@ FACTOR = 4
 #: many blocks a column costs little (one ``reduceat`` segment), and the more of the column the
 #: body covers, the fewer boundary blocks can still change it (measured best at 64).
 BODY = 64
-#: Raw samples a build step reads per channel (a multiple of every block up to FIRST * FACTOR).
+#: Raw samples a build step reads per channel (a multiple of the first block).
 CHUNK = 1 << 15
 
 
