@@ -55,9 +55,13 @@ class EnvelopeRaster:
             if band.shape[0] == 0:
                 continue
             top, bottom = _rows(mins[channel], maxs[channel], band.shape[0], value_ranges[channel])
-            rows = np.arange(band.shape[0], dtype=np.int32)[:, None]
+            # Narrow integers for the per-pixel arithmetic (bands are far under 32768 rows).
+            signed, unsigned = (
+                (np.int16, np.uint16) if band.shape[0] < 2**15 else (np.int32, np.uint32)
+            )
+            rows = np.arange(band.shape[0], dtype=signed)[:, None]
             # rows - top, read unsigned, <= bottom - top: both bounds in one comparison.
-            inside = (rows - top).view(np.uint32) <= (bottom - top).view(np.uint32)
+            inside = (rows - top.astype(signed)).view(unsigned) <= (bottom - top).astype(unsigned)
             np.multiply(inside, argb, out=band)
         painter.drawImage(QRectF(rect.left(), rect.top(), columns, height), self._image)
 
