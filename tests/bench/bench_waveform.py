@@ -93,9 +93,9 @@ def _ours(samples: npt.NDArray[np.int16]) -> tuple[Callable[[float, float], obje
     from workspace.waveform.pyramid import LodPyramid
 
     tracemalloc.start()
-    begin = time.perf_counter()
+    begin, begin_cpu = time.perf_counter(), time.process_time()
     pyramid = LodPyramid.build(samples)
-    build = time.perf_counter() - begin
+    build, build_cpu = time.perf_counter() - begin, time.process_time() - begin_cpu
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
     view = TraceView(pyramid, RATE, [f"lead {n + 1}" for n in range(LEADS)])
@@ -106,7 +106,7 @@ def _ours(samples: npt.NDArray[np.int16]) -> tuple[Callable[[float, float], obje
         view.set_span(start, duration)
         view.render(image)
 
-    return show, {"build": build, "levels": pyramid.nbytes, "peak": peak, "view": view}
+    return show, {"build": build, "build_cpu": build_cpu, "levels": pyramid.nbytes, "peak": peak, "view": view}
 
 
 def _pyqtgraph(samples: npt.NDArray[np.int16]) -> tuple[Callable[[float, float], object], dict]:
@@ -166,7 +166,7 @@ def main(argv: list[str] | None = None) -> float:
     rows = [
         (f"record: {LEADS} leads x {seconds // 3600} h x {RATE} Hz", f"{samples.size:,}", "int16"),
         ("raw samples", f"{raw / 2**20:,.0f} MiB", f"generated in {made:.1f} s"),
-        ("Caliper pyramid build", f"{built['build']:.2f} s", "2 cores shared"),
+        ("Caliper pyramid build", f"{built['build']:.2f} s", f"CPU {built['build_cpu']:.2f} s"),
         (
             "Caliper pyramid levels",
             f"{built['levels'] / 2**20:,.0f} MiB",
@@ -179,11 +179,12 @@ def main(argv: list[str] | None = None) -> float:
             "its shared float64 time axis, items, one whole-record frame",
         ),
     ]
-    slowest = 0.0
+    slowest = slowest_cpu = 0.0
     for label, duration in _windows(float(seconds), args.quick):
         mine, mine_cpu = _frame_times(ours, float(seconds), duration, frames)
         base, base_cpu = _frame_times(theirs, float(seconds), duration, baseline_frames)
         slowest = max(slowest, statistics.median(mine))
+        slowest_cpu = max(slowest_cpu, statistics.median(mine_cpu))
         ratio = statistics.median(base) / statistics.median(mine)
         rows.append(
             (
@@ -202,13 +203,15 @@ def main(argv: list[str] | None = None) -> float:
         )
     memory_ok = 1 + built["levels"] / raw <= GOAL_MEMORY
     met = slowest < GOAL_MS and memory_ok
+    load = os.getloadavg()[0]
+    rows.append(("load average (1 min) at the end", f"{load:.1f}", f"{os.cpu_count()} cores"))
     report(
         f"Waveform: {LEADS}-lead {seconds // 3600} h record at {RATE} Hz, any zoom, "
         f"{WIDTH}x{HEIGHT} px",
         rows,
-        f"{'MET' if met else 'NOT MET'} (goal: median frame < {GOAL_MS:.0f} ms at every zoom, "
-        f"slowest {slowest:.1f} ms; raw + pyramid <= {GOAL_MEMORY}x raw: "
-        f"{'yes' if memory_ok else 'no'})",
+        f"{'MET' if met else 'NOT MET'} (goal: median frame < {GOAL_MS:.0f} ms at every zoom: "
+        f"slowest {slowest:.1f} ms wall-clock, {slowest_cpu:.1f} ms CPU; raw + pyramid <= "
+        f"{GOAL_MEMORY}x raw: {'yes' if memory_ok else 'no'})",
     )
     return slowest
 
