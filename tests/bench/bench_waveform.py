@@ -106,7 +106,8 @@ def _ours(samples: npt.NDArray[np.int16]) -> tuple[Callable[[float, float], obje
         view.set_span(start, duration)
         view.render(image)
 
-    return show, {"build": build, "build_cpu": build_cpu, "levels": pyramid.nbytes, "peak": peak, "view": view}
+    figures = {"build": build, "build_cpu": build_cpu, "levels": pyramid.nbytes, "peak": peak}
+    return show, {**figures, "view": view}
 
 
 def _pyqtgraph(samples: npt.NDArray[np.int16]) -> tuple[Callable[[float, float], object], dict]:
