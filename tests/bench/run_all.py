@@ -15,6 +15,7 @@ from tests.bench import (
     bench_surface,
     bench_sync,
     bench_volume_import,
+    bench_waveform,
 )
 
 
@@ -34,6 +35,7 @@ def main() -> None:
     bench_brush.main(flags)
     bench_sync.main(flags)
     bench_audio.main(flags)
+    bench_waveform.main(flags)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,1 @@
+"""Signal traces: min/max envelopes drawn from a level-of-detail pyramid, a scrollable view."""
