@@ -18,7 +18,6 @@ from workspace.sync.queue_collect import collect
 from workspace.sync.queue_push import PushPlan, push
 from workspace.sync.session import sync_once
 from workspace.volume.model import LabelMap, Segment
-from workspace.volume.segmentation import save_segmentation
 from workspace.workspace import Workspace
 
 
@@ -44,7 +43,7 @@ def test_label_map_round_trip_through_the_queue(
 
     labels = LabelMap.empty_like(volume, [Segment(1, "liver", "#aa3322")])
     labels.labels[3:7, 10:20, 5:15] = 1
-    save_segmentation(alice, task.item_id, labels, "test")
+    alice.save_segmentation(task.item_id, labels, "test")
     submit_task(alice, task.id)
     assert run(sync_once(alice, load_config(alice))).sent == 1
 

@@ -29,7 +29,6 @@ from workspace.segmentation.tools.base import Pointer, Tool
 from workspace.segmentation.tools.erase import EraserOptions, EraseTool
 from workspace.segmentation.tools.paint import BrushOptions, PaintTool
 from workspace.volume.model import Segment, Volume
-from workspace.volume.segmentation import save_segmentation
 from workspace.workspace import Workspace
 
 Voxel = tuple[int, int, int]
@@ -76,7 +75,7 @@ class SegmentEditing:
         if self.stored:
             return
         item_id = self.document.item_id
-        record_id = save_segmentation(self.workspace, item_id, self.document.label_map, "painted")
+        record_id = self.workspace.save_segmentation(item_id, self.document.label_map, "painted")
         self.document.annotations = self.workspace.document(item_id)
         self.document.record_id = record_id
 

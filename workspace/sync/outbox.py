@@ -22,7 +22,10 @@ from sqlalchemy import select
 
 from storage.models import SyncCheckout, SyncOutboxEntry, Task
 from workspace.annotations import now_iso
-from workspace.errors import WorkspaceError
+from workspace.errors import NoSegmentationError, WorkspaceError
+from workspace.segmentation.snapshots import KIND as SEGMENTATION_KIND
+from workspace.segmentation.snapshots import pack_labels
+from workspace.segmentation.store import load_segmentation
 from workspace.sync import protocol
 from workspace.sync.checkout import PROJECT_HEADER, Clock, utc_now
 from workspace.sync.config import load_config, project_key
@@ -31,8 +34,6 @@ from workspace.sync.envelope import seal
 from workspace.sync.payloads import upload
 from workspace.sync.signing import sign_result
 from workspace.tasks import TaskStatus, check_transition
-from workspace.volume.segmentation import KIND as SEGMENTATION_KIND
-from workspace.volume.segmentation import load_segmentation, pack_labels
 
 if TYPE_CHECKING:
     from workspace.workspace import Workspace
@@ -71,9 +72,10 @@ def result_context(result_id: str) -> str:
 
 
 def _labelmap(workspace: Workspace, item_id: str, bucket: str) -> dict[str, Any] | None:
-    if not any(a.kind == SEGMENTATION_KIND for a in workspace.document(item_id).all()):
+    try:
+        labels = load_segmentation(workspace.profile, item_id)
+    except NoSegmentationError:
         return None
-    labels = load_segmentation(workspace, item_id)
     array = np.ascontiguousarray(labels.labels)
     packed = pack_labels(array)
     digest = workspace.profile.blobs.put(packed)

@@ -26,6 +26,7 @@ from workspace.export.labelmap_files import ExportError, write_labelmap
 from workspace.items import ItemSummary
 from workspace.modalities import modality
 from workspace.schema import LabelSchema, parse_schema
+from workspace.segmentation.snapshots import unpack_labels
 from workspace.sync import protocol, safe_names
 from workspace.sync.config import project_key
 from workspace.sync.connection import raise_if_refused
@@ -38,7 +39,6 @@ from workspace.sync.safe_names import UnsafeNameError
 from workspace.sync.signers import SignerDirectory
 from workspace.volume.geometry import VolumeGeometry
 from workspace.volume.model import LabelMap, Segment
-from workspace.volume.segmentation import unpack_labels
 
 if TYPE_CHECKING:
     from workspace.workspace import Workspace

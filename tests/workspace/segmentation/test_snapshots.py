@@ -10,9 +10,9 @@ import pytest
 
 from tests.conftest import PASSPHRASE
 from tests.workspace.volume.series_helpers import small_series
+from workspace.segmentation.snapshots import _decompress_into
 from workspace.volume.geometry import VolumeGeometry
 from workspace.volume.model import LabelMap, Segment
-from workspace.volume.segmentation import _decompress_into, load_segmentation, save_segmentation
 from workspace.workspace import Workspace
 
 
@@ -25,8 +25,8 @@ def test_a_label_map_larger_than_one_piece_reloads_exactly(
         geometry = VolumeGeometry((40, 512, 256), (0.7, 0.7, 2.0))  # 5.2 MB: several pieces
         labels = np.random.default_rng(3).integers(0, 4, geometry.shape, dtype=np.uint8)
         segments = [Segment(v, f"s{v}", "#112233") for v in (1, 2, 3)]
-        save_segmentation(workspace, item.id, LabelMap(labels, geometry, segments), "test")
-        loaded = load_segmentation(workspace, item.id)
+        workspace.save_segmentation(item.id, LabelMap(labels, geometry, segments), "test")
+        loaded = workspace.load_segmentation(item.id)
         assert loaded.labels.flags.writeable and loaded.labels.flags.c_contiguous
         assert np.array_equal(loaded.labels, labels)
         assert loaded.segments == segments
@@ -66,7 +66,7 @@ def test_a_segmentation_on_another_grid_is_not_shown_as_an_empty_one(
         assert load_item(workspace, item.id, lambda _stage: None).label_map is None  # none yet
         geometry = VolumeGeometry((4, 5, 6), (1.0, 1.0, 1.0))
         labels = LabelMap(np.ones(geometry.shape, np.uint8), geometry, [Segment(1, "a", "#112233")])
-        save_segmentation(workspace, item.id, labels, "test")
+        workspace.save_segmentation(item.id, labels, "test")
         with pytest.raises(DamagedSegmentationError, match="not a segmentation of this volume"):
             load_item(workspace, item.id, lambda _stage: None)
     finally:
