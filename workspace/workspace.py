@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from storage.keys import Argon2Params
 from storage.profile import Profile
@@ -28,6 +28,8 @@ from workspace.schema import LabelSchema
 from workspace.segmentation import store as segmentation_store
 from workspace.segmentation.document import SegmentationDocument
 from workspace.segmentation.label_files import read_label_file
+from workspace.sync import checkouts
+from workspace.sync.checkouts import CheckoutRow
 from workspace.task_lock import TaskReadOnlyError, check_editable, edit_lock
 from workspace.tasks import TaskStatus
 from workspace.volume.dicom_series import AssembledVolume, VolumeAssemblyError, assemble_series
@@ -35,6 +37,13 @@ from workspace.volume.image_file import read_image_volume
 from workspace.volume.model import LabelMap, Volume
 from workspace.volume.store import META_KEY as VOLUME_META_KEY
 from workspace.volume.store import load_volume, seal_volume, source_identity, voxel_sha256
+
+if TYPE_CHECKING:  # nats-py is imported when a sync starts, not at start-up
+    from workspace.sync.batch_file import ImportedFile
+    from workspace.sync.batch_transfer import Connector
+    from workspace.sync.checkout import ProgressCallback
+    from workspace.sync.config import SyncConfig
+    from workspace.sync.session import SyncReport
 
 ProblemCallback = Callable[[Path, str], None]
 
@@ -400,6 +409,70 @@ class Workspace:
         labels = read_label_file(self.profile.blobs, self.item(item_id), path, names)
         self.save_segmentation(item_id, labels, source=path.name)
         return labels
+
+    # ------------------------------------------------------------------ sync
+    async def sync(
+        self,
+        config: SyncConfig,
+        *,
+        pull: int = 0,
+        push: bool = True,
+        progress: ProgressCallback | None = None,
+        paused: Callable[[], bool] | None = None,
+    ) -> SyncReport:
+        """One sync (:func:`~workspace.sync.session.sync_once`); the item and task lists hear of
+        each batch stored."""
+        from workspace.sync.session import sync_once  # nats-py is loaded when a sync starts
+
+        return await sync_once(
+            self.profile,
+            config,
+            pull=pull,
+            push=push,
+            progress=progress,
+            paused=paused,
+            on_stored=self._stored,
+        )
+
+    async def import_batch_file(self, path: Path, connect: Connector) -> ImportedFile:
+        """Import a batch file: a batch to annotate, or a manager's results."""
+        from workspace.sync.batch_transfer import import_file
+
+        imported = await import_file(self.profile, path, connect)
+        self._stored()
+        return imported
+
+    def submit_concern(self, task_id: str) -> str | None:
+        """Why submitting ``task_id`` deserves a second thought (None if it does not)."""
+        from workspace.sync.outbox import submit_concern
+
+        return submit_concern(self.profile, task_id)
+
+    def submit_task(self, task_id: str, *, allow_empty: bool = True) -> str:
+        """Submit a checked-out task: its result is queued to send; returns the result id."""
+        from workspace.sync.outbox import submit_task
+
+        result_id = submit_task(self.profile, task_id, allow_empty=allow_empty)
+        self.tasks_changed.emit()
+        return result_id
+
+    def checked_out(self) -> list[CheckoutRow]:
+        """Every batch this profile checked out, newest first."""
+        return checkouts.checked_out(self.profile)
+
+    def exportable_batches(self) -> list[str]:
+        """Checked-out batches with a submitted result (what a batch file can return)."""
+        return checkouts.exportable_batches(self.profile)
+
+    def outbox_count(self) -> int:
+        """Results submitted but not yet sent."""
+        from workspace.sync.outbox import pending
+
+        return len(pending(self.profile))
+
+    def _stored(self) -> None:
+        self.tasks_changed.emit()
+        self.items_changed.emit()
 
     # ------------------------------------------------------------------ settings
     def setting(self, key: str, default: Any = None) -> Any:

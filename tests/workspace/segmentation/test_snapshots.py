@@ -71,3 +71,70 @@ def test_a_segmentation_on_another_grid_is_not_shown_as_an_empty_one(
             load_item(workspace, item.id, lambda _stage: None)
     finally:
         workspace.lock()
+
+
+def _stored_record(workspace: Workspace, item_id: str) -> str:
+    (record,) = [a for a in workspace.annotations(item_id) if a.kind == "segmentation"]
+    return record.id
+
+
+@pytest.mark.parametrize(
+    ("damage", "reason"),
+    [
+        (lambda data: data.pop("snapshot"), "its record has no 'snapshot'"),
+        (lambda data: data.update(geometry={"shape": [3, 9, 9]}), "is damaged"),
+        (lambda data: data.update(dtype="<u2"), "smaller than its geometry says"),
+        (lambda data: data.update(segments=[{"value": "x"}]), "is damaged"),
+    ],
+)
+def test_a_malformed_record_is_an_error_everywhere_never_an_empty_map(
+    profile_dir: Path, tmp_path: Path, damage, reason: str
+) -> None:
+    from storage.models import Annotation as AnnotationRow
+    from workspace.errors import DamagedSegmentationError
+
+    workspace = Workspace.unlock(profile_dir, PASSPHRASE)
+    try:
+        (item,) = workspace.import_paths([small_series(tmp_path / "ct", slices=3)[0].parent])
+        workspace.open_segmentation(item.id)
+        record_id = _stored_record(workspace, item.id)
+        with workspace.profile.database.write() as session:
+            row = session.get(AnnotationRow, record_id)
+            data = dict(row.data)
+            damage(data)
+            row.data = data
+        fresh = Workspace(workspace.profile)  # nothing cached: reads what is stored
+        for read in (fresh.load_segmentation, fresh.open_segmentation):
+            with pytest.raises(DamagedSegmentationError, match=reason):
+                read(item.id)
+    finally:
+        workspace.lock()
+
+
+def test_an_edit_of_another_label_type_is_damage_not_applied(
+    profile_dir: Path, tmp_path: Path
+) -> None:
+    import uuid
+
+    from storage.models import LabelMapDeltaRecord
+    from workspace.errors import DamagedSegmentationError
+    from workspace.segmentation.delta import compress
+
+    workspace = Workspace.unlock(profile_dir, PASSPHRASE)
+    try:
+        (item,) = workspace.import_paths([small_series(tmp_path / "ct", slices=3)[0].parent])
+        workspace.open_segmentation(item.id)  # uint8 labels
+        with workspace.profile.database.write() as session:
+            session.add(
+                LabelMapDeltaRecord(
+                    id=str(uuid.uuid4()),
+                    item_id=item.id,
+                    bbox=[0, 1, 0, 1, 0, 2],
+                    dtype="<u2",
+                    voxels=compress(np.ones((1, 1, 2), np.uint16)),
+                )
+            )
+        with pytest.raises(DamagedSegmentationError, match="an edit holds <u2 labels"):
+            workspace.load_segmentation(item.id)
+    finally:
+        workspace.lock()
