@@ -13,9 +13,7 @@ from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Qt, Signal
 from PySide6.QtWidgets import QFileDialog, QInputDialog, QMessageBox
-from sqlalchemy import select
 
-from storage.models import SyncCheckout, SyncOutboxEntry
 from viewers.jobs import Job, JobContext, JobRunner
 from workspace.workspace import Workspace
 
@@ -26,16 +24,6 @@ if TYPE_CHECKING:
 
 FILE_FILTER = "Caliper batch files (*.clb);;All files (*)"
 TITLE = "Batch file"
-
-
-def exportable_batches(workspace: Workspace) -> list[str]:
-    """Checked-out batches with at least one submitted result, newest first."""
-    with workspace.profile.database.read() as session:
-        with_results = set(session.scalars(select(SyncOutboxEntry.batch_id).distinct()))
-        ordered = session.scalars(
-            select(SyncCheckout.batch_id).order_by(SyncCheckout.checked_out_at.desc())
-        )
-        return [batch_id for batch_id in ordered if batch_id in with_results]
 
 
 def describe(done: ImportedFile, path: Path, exported: bool) -> str:
@@ -50,19 +38,19 @@ def describe(done: ImportedFile, path: Path, exported: bool) -> str:
 
 
 def _import(workspace: Workspace, path: Path) -> ImportedFile:
-    from workspace.sync.batch_transfer import import_file, server_connector
+    from workspace.sync.batch_transfer import server_connector
     from workspace.sync.config import load_config
 
-    connect = server_connector(load_config(workspace))
-    return asyncio.run(import_file(workspace, path, connect))
+    connect = server_connector(load_config(workspace.profile))
+    return asyncio.run(workspace.import_batch_file(path, connect))
 
 
 def _export(workspace: Workspace, batch_id: str, path: Path) -> ImportedFile:
     from workspace.sync.batch_transfer import export_file, server_connector
     from workspace.sync.config import load_config
 
-    connect = server_connector(load_config(workspace))
-    return asyncio.run(export_file(workspace, batch_id, path, connect))
+    connect = server_connector(load_config(workspace.profile))
+    return asyncio.run(export_file(workspace.profile, batch_id, path, connect))
 
 
 class BatchFileActions(QObject):
@@ -100,7 +88,7 @@ class BatchFileActions(QObject):
         workspace = self._require_workspace()
         if workspace is None:
             return None
-        batches = exportable_batches(workspace)
+        batches = workspace.exportable_batches()
         if not batches:
             self._show_failure("No checked-out batch has submitted results to export yet.")
             return None

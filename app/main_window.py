@@ -30,7 +30,6 @@ from viewers.builtins import load_builtin_viewers
 from viewers.jobs import shared_runner
 from viewers.safe_log import log_failure
 from workspace.schema import LabelClass
-from workspace.tasks import TaskStatus
 from workspace.workspace import Workspace
 
 logger = logging.getLogger(__name__)
@@ -143,22 +142,13 @@ class MainWindow(QMainWindow):
             self.area.tabs.setCurrentWidget(viewer)
             return viewer
         try:
-            item = workspace.open_item(item_id)
-            viewer = self.area.open(workspace, item)
-            self._start_task(item_id)
+            opened = workspace.open_item(item_id)  # starts the item's task if it is new
+            viewer = self.area.open(workspace, opened.item)
         except Exception as error:  # noqa: BLE001 - shown to the user; logged without PHI
             log_failure(logger, "Opening an item failed", error)
             self.statusBar().showMessage(f"The item could not be opened: {error}", 10_000)
             return None
         return viewer
-
-    def _start_task(self, item_id: str) -> None:
-        """Opening a new task's item starts the task (new → in progress)."""
-        if self.workspace is None:
-            return
-        for task in self.workspace.tasks():
-            if task.item_id == item_id and task.status is TaskStatus.NEW:
-                self.workspace.set_task_status(task.id, TaskStatus.IN_PROGRESS)
 
     def import_paths(self, paths: list[Path]) -> None:
         """Import files and folders in the background."""

@@ -12,12 +12,10 @@ import logging
 import threading
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QObject, Signal
-from sqlalchemy import select
 
-from storage.models import SyncCheckout
 from viewers.jobs import Job, JobCancelledError, JobContext, JobRunner, JobState
 from viewers.safe_log import log_failure
 from workspace.errors import WorkspaceError
@@ -31,77 +29,6 @@ if TYPE_CHECKING:  # nats-py is imported when a sync starts, not at start-up
 logger = logging.getLogger(__name__)
 MAX_ERROR_CHARS = 300
 STOPPED = "Sync stopped; the download resumes with the next sync."
-
-
-@dataclass(frozen=True)
-class CheckoutRow:
-    """A checked-out batch as the panel lists it (no ORM object leaves this module)."""
-
-    batch_id: str
-    project: str
-    track: str
-    state: str
-    bytes_total: int
-    bytes_done: int
-    tasks_total: int
-    lease_expires_at: datetime | None
-    lease_lost: bool
-    due: str | None = None
-    #: The batch's task instructions (each distinct text once).
-    instructions: str = ""
-
-    def lease_problem(self, now: datetime) -> str:
-        """ "lease lost", "lease expired" or "" (results of a lost lease are flagged late)."""
-        if self.lease_lost:
-            return "lease lost"
-        if self.lease_expires_at is not None and now >= self.lease_expires_at:
-            return "lease expired"
-        return ""
-
-
-def _parse_time(text: str | None) -> datetime | None:
-    if not text:
-        return None
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
-
-
-def _instructions(manifest: dict[str, Any]) -> str:
-    """The distinct instructions of a manifest's tasks, in order, one paragraph each."""
-    texts = (str(t.get("instructions") or "").strip() for t in manifest.get("tasks", []))
-    return "\n".join(dict.fromkeys(t for t in texts if t))
-
-
-def checked_out(workspace: Workspace) -> list[CheckoutRow]:
-    """Every batch this profile checked out, newest first."""
-    with workspace.profile.database.read() as session:
-        rows = session.scalars(select(SyncCheckout).order_by(SyncCheckout.checked_out_at.desc()))
-        return [
-            CheckoutRow(
-                batch_id=row.batch_id,
-                project=row.project,
-                track=row.track,
-                state=row.state,
-                bytes_total=row.bytes_total,
-                bytes_done=row.bytes_done,
-                tasks_total=len(row.manifest.get("tasks", [])),
-                lease_expires_at=_parse_time(row.lease_expires_at),
-                lease_lost=bool(row.lease_lost),
-                due=row.manifest.get("due"),
-                instructions=_instructions(row.manifest),
-            )
-            for row in rows
-        ]
-
-
-def outbox_count(workspace: Workspace) -> int:
-    """Results submitted but not yet sent."""
-    from workspace.sync.outbox import pending
-
-    return len(pending(workspace))
 
 
 @dataclass
@@ -173,8 +100,6 @@ class SyncWorker(QObject):
         title = f"Checking out {pull} batches" if pull else "Syncing with the queue"
 
         def work(context: JobContext) -> SyncOutcome:
-            from workspace.sync.session import sync_once
-
             items = {"done": 0, "total": 0}
             seen: dict[str, tuple[int, int]] = {}
 
@@ -192,7 +117,7 @@ class SyncWorker(QObject):
 
             try:
                 report = asyncio.run(
-                    sync_once(workspace, config, pull=pull, progress=progress, paused=paused)
+                    workspace.sync(config, pull=pull, progress=progress, paused=paused)
                 )
             except JobCancelledError:
                 return SyncOutcome(error=STOPPED, cancelled=True)

@@ -14,6 +14,7 @@ from viewers.qt_events import RelayGroup
 from viewers.safe_log import log_failure
 from workspace.commands import Command, CommandStack
 from workspace.items import ItemSummary
+from workspace.opened_item import OpenedItem, TaskState
 from workspace.projects import TaskSummary
 from workspace.schema import LabelClass, LabelSchema
 from workspace.workspace import Workspace
@@ -49,7 +50,9 @@ class Viewer(QWidget):
         super().__init__(parent)
         self.workspace = workspace
         self.item = item
-        self.schema: LabelSchema = workspace.schema_for(item)
+        #: The item, its task, schema, files and annotations as read when it was opened.
+        self.opened: OpenedItem = workspace.opened(item)
+        self.schema: LabelSchema = self.opened.schema
         self.active_label: LabelClass | None = None
         self.relays = RelayGroup(self)
         #: Background work of this viewer, abandoned when it shuts down (:mod:`viewers.jobs`).
@@ -62,7 +65,7 @@ class Viewer(QWidget):
         self.task: TaskSummary | None = None
         #: Why edits are refused (the task is submitted...), None while they are allowed.
         self.read_only_reason: str | None = None
-        self._load_task()
+        self._set_task_state(self.opened.state)
         self.relays.connect(workspace.tasks_changed, self._on_tasks_changed)
 
     @property
@@ -119,12 +122,12 @@ class Viewer(QWidget):
     def _on_stack_changed(self) -> None:
         self.edit_saved.emit()
 
-    def _load_task(self) -> None:
-        self.task = self.workspace.item_task(self.item.id)
-        self.read_only_reason = self.workspace.edit_lock(self.item.id) if self.editable else None
+    def _set_task_state(self, state: TaskState) -> None:
+        self.task = state.task
+        self.read_only_reason = state.read_only_reason if self.editable else None
 
     def _on_tasks_changed(self) -> None:
-        self._load_task()
+        self._set_task_state(self.workspace.task_state(self.item.id))
         self.task_changed.emit()
 
 

@@ -57,7 +57,7 @@ class ItemInfoViewer(Viewer):
         meta = QTreeWidgetItem(self.tree, ["Metadata"])
         for key in sorted(item.meta):
             QTreeWidgetItem(meta, [str(key), _value_text(item.meta[key])])
-        stored_files = self.workspace.item_files(item.id)
+        stored_files = self.opened.files
         files = QTreeWidgetItem(self.tree, ["Files", f"{len(stored_files)} stored, encrypted"])
         for stored in stored_files:
             QTreeWidgetItem(files, [stored.name, stored.digest])

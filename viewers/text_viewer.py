@@ -63,7 +63,7 @@ class TextViewer(Viewer):
         self, workspace: Workspace, item: ItemSummary, parent: QWidget | None = None
     ) -> None:
         super().__init__(workspace, item, parent)
-        files = workspace.item_files(item.id)
+        files = self.opened.files
         raw = workspace.read_file(files[0]) if files else b""
         self.text, self.encoding = decode_text(raw)
         self.offsets = OffsetMap(self.text)

@@ -14,7 +14,8 @@ from sqlalchemy.orm import Session
 from storage.models import LabelSchemaRecord, Project
 from workspace import projects, settings
 from workspace.items import ItemSummary
-from workspace.schema import LabelSchema
+from workspace.modalities import default_schema_id
+from workspace.schema import LabelSchema, load_preset
 
 
 def _key(item_id: str) -> str:
@@ -46,3 +47,16 @@ def stored_schema_id(session: Session, item: ItemSummary) -> str | None:
         project = session.get(Project, item.project_id)
         schema_id = project.schema_id if project is not None else None
     return schema_id
+
+
+def schema_for(session: Session, item: ItemSummary) -> LabelSchema:
+    """The label schema that applies to ``item``: the one recorded for it (its task's in a
+    mixed batch), else its project's, else its modality's preset.
+
+    An item of an unregistered modality is an ``UnknownModalityError``, never another
+    modality's schema.
+    """
+    schema_id = stored_schema_id(session, item)
+    if schema_id is not None:
+        return projects.load_schema(session, schema_id)
+    return load_preset(default_schema_id(item))

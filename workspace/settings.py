@@ -8,6 +8,7 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from storage.database import Database
 from storage.models import RecentItem, Setting
 
 RECENT_LIMIT = 10
@@ -36,3 +37,15 @@ def recent_item_ids(session: Session) -> list[str]:
     """Recently opened items, newest first."""
     query = select(RecentItem.item_id).order_by(RecentItem.opened_at.desc()).limit(RECENT_LIMIT)
     return list(session.scalars(query))
+
+
+def read_setting(database: Database, key: str, default: Any = None) -> Any:
+    """A user setting, read in its own transaction."""
+    with database.read() as session:
+        return get_setting(session, key, default)
+
+
+def write_setting(database: Database, key: str, value: Any) -> None:
+    """Store a user setting in its own transaction."""
+    with database.write() as session:
+        set_setting(session, key, value)

@@ -4,51 +4,51 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
-
-from sqlalchemy import select
+from typing import TYPE_CHECKING, Any
 
 from storage.keys import Argon2Params
-from storage.models import Annotation as AnnotationRow
 from storage.profile import Profile
 from workspace import item_schemas, projects, settings
 from workspace import items as item_store
+from workspace.annotation_rows import read_annotations
 from workspace.annotations import Annotation, AnnotationDocument
 from workspace.commands import CommandStack
 from workspace.events import EventEmitter
 from workspace.importers.base import ImportedItem
 from workspace.importers.dicom import DicomSeriesItem, series_title
 from workspace.importers.registry import scan
+from workspace.item_editing import ItemEditing
 from workspace.items import ItemFile, ItemSummary
 from workspace.modalities import default_schema_id
+from workspace.opened_item import OpenedItem, TaskState, describe, task_state
+from workspace.opened_item import open_item as open_stored_item
 from workspace.persistence import StoreSink
 from workspace.projects import ProjectInfo, TaskSummary
-from workspace.schema import LabelSchema, load_preset
+from workspace.schema import LabelSchema
+from workspace.segmentation import store as segmentation_store
+from workspace.segmentation.document import SegmentationDocument
+from workspace.segmentation.label_files import read_label_file
+from workspace.sync import checkouts
+from workspace.sync.checkouts import CheckoutRow
 from workspace.task_lock import TaskReadOnlyError, check_editable, edit_lock
 from workspace.tasks import TaskStatus
 from workspace.volume.dicom_series import AssembledVolume, VolumeAssemblyError, assemble_series
 from workspace.volume.image_file import read_image_volume
-from workspace.volume.model import Volume
+from workspace.volume.model import LabelMap, Volume
 from workspace.volume.store import META_KEY as VOLUME_META_KEY
 from workspace.volume.store import load_volume, seal_volume, source_identity, voxel_sha256
 from workspace.waveform.readers import FORMAT_KEY as SIGNAL_FORMAT_KEY
 from workspace.waveform.record import SignalRecord
 from workspace.waveform.store import load_signals, store_signal_item
 
+if TYPE_CHECKING:  # nats-py is imported when a sync starts, not at start-up
+    from workspace.sync.batch_file import ImportedFile
+    from workspace.sync.batch_transfer import Connector
+    from workspace.sync.checkout import ProgressCallback
+    from workspace.sync.config import SyncConfig
+    from workspace.sync.session import SyncReport
+
 ProblemCallback = Callable[[Path, str], None]
-
-
-def _row_to_annotation(row: AnnotationRow) -> Annotation:
-    return Annotation(
-        id=row.id,
-        item_id=row.item_id,
-        task_id=row.task_id,
-        kind=row.kind,
-        label=row.label,
-        data=dict(row.data),
-        author=row.author,
-        updated_at=row.updated_at,
-    )
 
 
 class Workspace:
@@ -58,6 +58,7 @@ class Workspace:
         self.profile = profile
         self._documents: dict[str, AnnotationDocument] = {}
         self._stacks: dict[str, CommandStack] = {}
+        self._opened: dict[str, OpenedItem] = {}
         self.items_changed: EventEmitter[[]] = EventEmitter("items_changed")
         self.tasks_changed: EventEmitter[[]] = EventEmitter("tasks_changed")
 
@@ -92,6 +93,7 @@ class Workspace:
         """Drop the key; documents and stacks are forgotten."""
         self._documents.clear()
         self._stacks.clear()
+        self._opened.clear()
         self.profile.lock()
 
     # ------------------------------------------------------------------ items
@@ -247,13 +249,32 @@ class Workspace:
         """The decrypted bytes of one stored file (integrity-checked)."""
         return self.profile.blobs.get(file.digest)
 
-    def open_item(self, item_id: str) -> ItemSummary:
-        """Mark an item opened (recent items, audit) and return it."""
+    def open_item(self, item_id: str) -> OpenedItem:
+        """Open an item for a viewer: it, its task, schema, files and annotations, read in one
+        transaction that also marks it recently opened, audits the view and starts its task
+        if new."""
         with self.profile.database.write() as session:
-            summary = item_store.get_item(session, item_id)
-            settings.touch_recent(session, item_id)
-            self.profile.audit.append(session, "item.view", item_id)
-        return summary
+            opened = open_stored_item(session, self.profile.audit, item_id)
+        self._opened[item_id] = opened
+        if item_id not in self._documents:
+            self._documents[item_id] = AnnotationDocument(item_id, opened.annotations)
+        if opened.started:
+            self.tasks_changed.emit()
+        return opened
+
+    def opened(self, item: ItemSummary) -> OpenedItem:
+        """The item as :meth:`open_item` has just read it, for the viewer made next (taken once);
+        read now, in one transaction, when it was not opened so (a viewer made directly)."""
+        opened = self._opened.pop(item.id, None)
+        if opened is None:
+            with self.profile.database.read() as session:
+                opened = describe(session, item)
+        return opened
+
+    def task_state(self, item_id: str) -> TaskState:
+        """The item's task and why its edits are refused (None while allowed), read at once."""
+        with self.profile.database.read() as session:
+            return task_state(session, item_id)
 
     def recent_items(self) -> list[ItemSummary]:
         """Recently opened items, newest first."""
@@ -262,17 +283,9 @@ class Workspace:
 
     # ------------------------------------------------------------------ schemas, projects
     def schema_for(self, item: ItemSummary) -> LabelSchema:
-        """The label schema that applies to ``item``: the one recorded for it (its task's in a
-        mixed batch), else its project's, else its modality's preset.
-
-        An item of an unregistered modality is an ``UnknownModalityError``, never another
-        modality's schema.
-        """
+        """The label schema that applies to ``item`` (see :func:`item_schemas.schema_for`)."""
         with self.profile.database.read() as session:
-            schema_id = item_schemas.stored_schema_id(session, item)
-            if schema_id is not None:
-                return projects.load_schema(session, schema_id)
-        return load_preset(default_schema_id(item))
+            return item_schemas.schema_for(session, item)
 
     def schema_id_for(self, item: ItemSummary) -> str:
         """The id of :meth:`schema_for` ``item`` (without reading the schema)."""
@@ -354,10 +367,7 @@ class Workspace:
         """The annotations of one item, loaded once and then kept in step by commands."""
         if item_id not in self._documents:
             with self.profile.database.read() as session:
-                rows = session.scalars(
-                    select(AnnotationRow).where(AnnotationRow.item_id == item_id)
-                )
-                annotations = [_row_to_annotation(r) for r in rows]
+                annotations = read_annotations(session, item_id)
             self._documents[item_id] = AnnotationDocument(item_id, annotations)
         return self._documents[item_id]
 
@@ -368,13 +378,110 @@ class Workspace:
             self._stacks[item_id] = CommandStack(sink)
         return self._stacks[item_id]
 
+    def editing(self, item_id: str) -> ItemEditing:
+        """The item's live annotations and undo stack, for the subsystems that edit it."""
+        return ItemEditing(self.document(item_id), self.command_stack(item_id))
+
     def annotations(self, item_id: str | None = None) -> list[Annotation]:
         """Stored annotations (of one item, or all), read from the store."""
         with self.profile.database.read() as session:
-            query = select(AnnotationRow).order_by(AnnotationRow.updated_at)
-            if item_id:
-                query = query.where(AnnotationRow.item_id == item_id)
-            return [_row_to_annotation(r) for r in session.scalars(query)]
+            return read_annotations(session, item_id)
+
+    # ------------------------------------------------------------------ segmentation
+    def load_segmentation(self, item_id: str) -> LabelMap:
+        """The item's stored segmentation (``NoSegmentationError`` if none; a damaged one is a
+        ``DamagedSegmentationError``, never an empty map)."""
+        return segmentation_store.load_segmentation(self.profile, item_id)
+
+    def save_segmentation(self, item_id: str, labels: LabelMap, source: str) -> str:
+        """Store ``labels`` as the item's segmentation (an undoable step); the record id."""
+        return segmentation_store.save_segmentation(
+            self.profile, self.editing(item_id), labels, source
+        )
+
+    def open_segmentation(
+        self, item_id: str, schema: LabelSchema | None = None
+    ) -> SegmentationDocument:
+        """The item's segmentation for editing; a new one has a segment per class of
+        ``schema`` (default: the item's schema)."""
+        item = self.item(item_id)
+        schema = schema or self.schema_for(item)
+        return segmentation_store.open_segmentation(
+            self.profile, self.editing(item_id), item, schema
+        )
+
+    def import_segmentation(
+        self, item_id: str, path: Path, names: list[str] | None = None
+    ) -> LabelMap:
+        """Import a NIfTI/NRRD label map or a DICOM SEG as the segmentation of a volume item
+        (``SegmentationImportError`` when it does not fit the volume)."""
+        labels = read_label_file(self.profile.blobs, self.item(item_id), path, names)
+        self.save_segmentation(item_id, labels, source=path.name)
+        return labels
+
+    # ------------------------------------------------------------------ sync
+    async def sync(
+        self,
+        config: SyncConfig,
+        *,
+        pull: int = 0,
+        push: bool = True,
+        progress: ProgressCallback | None = None,
+        paused: Callable[[], bool] | None = None,
+    ) -> SyncReport:
+        """One sync (:func:`~workspace.sync.session.sync_once`); the item and task lists hear of
+        each batch stored."""
+        from workspace.sync.session import sync_once  # nats-py is loaded when a sync starts
+
+        return await sync_once(
+            self.profile,
+            config,
+            pull=pull,
+            push=push,
+            progress=progress,
+            paused=paused,
+            on_stored=self._stored,
+        )
+
+    async def import_batch_file(self, path: Path, connect: Connector) -> ImportedFile:
+        """Import a batch file: a batch to annotate, or a manager's results."""
+        from workspace.sync.batch_transfer import import_file
+
+        imported = await import_file(self.profile, path, connect)
+        self._stored()
+        return imported
+
+    def submit_concern(self, task_id: str) -> str | None:
+        """Why submitting ``task_id`` deserves a second thought (None if it does not)."""
+        from workspace.sync.outbox import submit_concern
+
+        return submit_concern(self.profile, task_id)
+
+    def submit_task(self, task_id: str, *, allow_empty: bool = True) -> str:
+        """Submit a checked-out task: its result is queued to send; returns the result id."""
+        from workspace.sync.outbox import submit_task
+
+        result_id = submit_task(self.profile, task_id, allow_empty=allow_empty)
+        self.tasks_changed.emit()
+        return result_id
+
+    def checked_out(self) -> list[CheckoutRow]:
+        """Every batch this profile checked out, newest first."""
+        return checkouts.checked_out(self.profile)
+
+    def exportable_batches(self) -> list[str]:
+        """Checked-out batches with a submitted result (what a batch file can return)."""
+        return checkouts.exportable_batches(self.profile)
+
+    def outbox_count(self) -> int:
+        """Results submitted but not yet sent."""
+        from workspace.sync.outbox import pending
+
+        return len(pending(self.profile))
+
+    def _stored(self) -> None:
+        self.tasks_changed.emit()
+        self.items_changed.emit()
 
     # ------------------------------------------------------------------ settings
     def setting(self, key: str, default: Any = None) -> Any:

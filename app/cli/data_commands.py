@@ -50,14 +50,14 @@ def cmd_import(args: argparse.Namespace) -> int:
 
 def _import_segmentation(args: argparse.Namespace) -> int:
     """``import LABELMAP --segmentation-of ITEM``: one line: item id, 'segmentation', names."""
-    from workspace.volume.segmentation import SegmentationImportError, import_segmentation
+    from workspace.segmentation.label_files import SegmentationImportError
 
     if len(args.paths) != 1:
         raise CliError("--segmentation-of takes exactly one label map file")
     names = [n.strip() for n in args.labels.split(",")] if args.labels else None
     workspace = open_workspace(args)
     try:
-        labels = import_segmentation(workspace, args.segmentation_of, Path(args.paths[0]), names)
+        labels = workspace.import_segmentation(args.segmentation_of, Path(args.paths[0]), names)
     except SegmentationImportError as exc:
         raise CliError(str(exc)) from None
     finally:

@@ -26,7 +26,7 @@ def cmd_init(args: argparse.Namespace) -> int:
     if len(passphrase) < 8:
         raise CliError("the passphrase must have at least 8 characters")
     workspace = Workspace.create(path, passphrase, user=args.user)
-    ensure_signing_key(workspace)  # the key pair that signs this workstation's results
+    ensure_signing_key(workspace.profile)  # the key pair that signs this workstation's results
     print(f"created profile {path} for {workspace.user}")
     workspace.lock()
     return EXIT_OK

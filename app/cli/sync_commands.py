@@ -40,7 +40,7 @@ def _configured(workspace: Workspace, args: argparse.Namespace) -> SyncConfig:
     """The stored sync settings updated with what the command line gives (and saved)."""
     from workspace.sync.config import load_config, save_config
 
-    config = load_config(workspace)
+    config = load_config(workspace.profile)
     changes: dict[str, Any] = {}
     if args.server:
         changes["server_url"] = args.server
@@ -60,7 +60,7 @@ def _configured(workspace: Workspace, args: argparse.Namespace) -> SyncConfig:
         changes["lease_days"] = float(lease_days)
     if changes:
         config = replace(config, **changes)
-        save_config(workspace, config)
+        save_config(workspace.profile, config)
     return config
 
 
@@ -146,14 +146,14 @@ def cmd_sync(args: argparse.Namespace) -> int:
     try:
         for pair in args.project_key or []:
             name, _, value = pair.partition("=")
-            set_project_key(workspace, name, parse_project_key(value))
+            set_project_key(workspace.profile, name, parse_project_key(value))
         config = _configured(workspace, args)
     except (ValueError, CliError):
         workspace.lock()
         raise
     pull = args.pull or 0
     push = args.push or args.pull is None
-    report = _run(workspace, sync_once(workspace, config, pull=pull, push=push))
+    report = _run(workspace, sync_once(workspace.profile, config, pull=pull, push=push))
     for message in report.messages:
         if message != report.audit_problem:
             print(f"caliper: {message}", file=sys.stderr)
@@ -197,7 +197,9 @@ def _folder_plan(
     if not items and not gold:
         raise CliError("nothing to send: no data Caliper can import in the folder")
     try:
-        schema, item_schemas = choose_schemas(workspace, items + gold, _schema_overrides(args))
+        schema, item_schemas = choose_schemas(
+            workspace.profile, items + gold, _schema_overrides(args)
+        )
     except SchemaChoiceError as exc:
         raise CliError(str(exc)) from None
     gold_digests = {g.content_digest for g in gold}
@@ -254,7 +256,7 @@ def cmd_queue_push(args: argparse.Namespace) -> int:
         raise
     ids = _run(
         workspace,
-        _with_js(config, lambda js: push(js, workspace, plan, replicas=args.replicas)),
+        _with_js(config, lambda js: push(js, workspace.profile, plan, replicas=args.replicas)),
     )
     for batch_id in ids:
         print(f"pushed\t{batch_id}")
@@ -268,7 +270,7 @@ def cmd_queue_status(args: argparse.Namespace) -> int:
 
     workspace = open_workspace(args)
     config = _configured(workspace, args)
-    status = _run(workspace, _with_js(config, lambda js: queue_status(js, workspace)))
+    status = _run(workspace, _with_js(config, lambda js: queue_status(js, workspace.profile)))
     print("batch\ttrack\tissue\tstate\treturned\tholder\texpires")
     for b in status.batches:
         print(
@@ -287,14 +289,9 @@ def cmd_queue_status(args: argparse.Namespace) -> int:
 
 
 def _projects(workspace: Workspace, wanted: str | None) -> list[str]:
-    from sqlalchemy import select
+    from workspace.sync.queue_status import pushed_projects
 
-    from storage.models import QueueBatch
-
-    if wanted:
-        return [wanted]
-    with workspace.profile.database.read() as session:
-        return sorted(set(session.scalars(select(QueueBatch.project))))
+    return [wanted] if wanted else pushed_projects(workspace.profile)
 
 
 def cmd_queue_collect(args: argparse.Namespace) -> int:
@@ -312,8 +309,8 @@ def cmd_queue_collect(args: argparse.Namespace) -> int:
     async def go(js: JetStreamContext | None) -> list[CollectReport]:
         reports = []
         for project in projects:
-            report = await receive(js, workspace, project) if js else CollectReport()
-            write_out(workspace, project, out, report)
+            report = await receive(js, workspace.profile, project) if js else CollectReport()
+            write_out(workspace.profile, project, out, report)
             reports.append(report)
         return reports
 
@@ -346,7 +343,7 @@ def cmd_queue_reissue(args: argparse.Namespace) -> int:
 
     async def go(js: JetStreamContext) -> int:
         try:
-            return await reissue(js, workspace, args.batch, force=args.force)
+            return await reissue(js, workspace.profile, args.batch, force=args.force)
         except ReissueError as exc:
             raise CliError(str(exc)) from None
 
@@ -362,7 +359,7 @@ def cmd_queue_repair(args: argparse.Namespace) -> int:
     workspace = open_workspace(args)
     config = _configured(workspace, args)
     replaced = _run(
-        workspace, _with_js(config, lambda js: repair_objects(js, workspace, args.batch))
+        workspace, _with_js(config, lambda js: repair_objects(js, workspace.profile, args.batch))
     )
     for digest in replaced:
         print(f"replaced\t{digest}")
@@ -381,7 +378,7 @@ def cmd_queue_project_key(args: argparse.Namespace) -> int:
         raise CliError(str(exc)) from None
     workspace = open_workspace(args)
     try:
-        key = ensure_project_key(workspace, args.project)
+        key = ensure_project_key(workspace.profile, args.project)
     finally:
         workspace.lock()
     print(f"{args.project}={key.hex()}")
@@ -423,18 +420,20 @@ def cmd_queue_enroll(args: argparse.Namespace) -> int:
     workspace = open_workspace(args)
     try:
         config = _configured(workspace, args)
-        every = sorted(project_keys(workspace))
+        every = sorted(project_keys(workspace.profile))
         todo = [(a, k, p) for a, k, projects in wanted for p in (projects or every)]
         if not todo:
             raise CliError("this profile holds no project key: give --project NAME")
-        keys = {p: project_key(workspace, p) for _, _, p in todo}
+        keys = {p: project_key(workspace.profile, p) for _, _, p in todo}
     except BaseException:
         workspace.lock()
         raise
 
     async def go(js: JetStreamContext) -> list[tuple[str, str, str, bool]]:
         try:
-            return [(a, k, p, await enrol(js, workspace, keys[p], p, a, k)) for a, k, p in todo]
+            return [
+                (a, k, p, await enrol(js, workspace.profile, keys[p], p, a, k)) for a, k, p in todo
+            ]
         except EnrolError as exc:
             raise CliError(str(exc)) from None
 
@@ -451,8 +450,8 @@ def cmd_whoami(args: argparse.Namespace) -> int:
 
     workspace = open_workspace(args)
     try:
-        key = public_key_text(workspace)
-        holder = holder_id(workspace)
+        key = public_key_text(workspace.profile)
+        holder = holder_id(workspace.profile)
     finally:
         workspace.lock()
     if args.public_key:
@@ -471,7 +470,9 @@ def check_audit_online(workspace: Workspace, args: argparse.Namespace) -> str:
     from workspace.sync.audit_head import check_online
 
     config = _configured(workspace, args)
-    check = _run(workspace, _with_js(config, lambda js: check_online(js, workspace, config.user)))
+    check = _run(
+        workspace, _with_js(config, lambda js: check_online(js, workspace.profile, config.user))
+    )
     if not check.ok:
         raise CliError(f"queue: {check.problem}")
     return f"queue: {check.describe()}"
@@ -502,7 +503,8 @@ def cmd_batch_export(args: argparse.Namespace) -> int:
         workspace.lock()
         raise
     done = _run(
-        workspace, export_file(workspace, args.batch, out, server_connector(config), days=days)
+        workspace,
+        export_file(workspace.profile, args.batch, out, server_connector(config), days=days),
     )
     print(f"exported\t{done.kind}\t{done.batch_id}\t{out}")
     if done.holder:
@@ -519,12 +521,14 @@ def cmd_batch_import(args: argparse.Namespace) -> int:
     try:
         for pair in args.project_key or []:
             name, _, value = pair.partition("=")
-            set_project_key(workspace, name, parse_project_key(value))
+            set_project_key(workspace.profile, name, parse_project_key(value))
         config = _configured(workspace, args)
     except BaseException:
         workspace.lock()
         raise
-    done = _run(workspace, import_file(workspace, Path(args.file), server_connector(config)))
+    done = _run(
+        workspace, import_file(workspace.profile, Path(args.file), server_connector(config))
+    )
     if done.kind == "batch":
         print(f"imported\tbatch\t{done.batch_id}\t{done.count} tasks")
         return EXIT_OK
@@ -543,7 +547,9 @@ def cmd_batch_create(args: argparse.Namespace) -> int:
     workspace = open_workspace(args)
     try:
         plan, items, _gold = _folder_plan(workspace, args, args.track, None)
-        created = create_files(workspace, plan, Path(args.out), days=days, overwrite=args.force)
+        created = create_files(
+            workspace.profile, plan, Path(args.out), days=days, overwrite=args.force
+        )
     finally:
         workspace.lock()
     for done in created:

@@ -60,13 +60,13 @@ def cmd_task_submit(args: argparse.Namespace) -> int:
 
     A task with no annotations, or never opened, needs ``--allow-empty``.
     """
-    from workspace.sync.outbox import EmptySubmitError, SubmitError, submit_task
+    from workspace.sync.outbox import EmptySubmitError, SubmitError
 
     workspace = open_workspace(args)
     try:
         task = resolve_task(workspace, args.task)
         try:
-            result_id = submit_task(workspace, task.id, allow_empty=args.allow_empty)
+            result_id = workspace.submit_task(task.id, allow_empty=args.allow_empty)
         except EmptySubmitError as error:
             raise CliError(
                 f"{error} Nothing was submitted; use --allow-empty to submit it."

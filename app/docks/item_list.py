@@ -190,13 +190,11 @@ class ItemListDock(QDockWidget):
         if self.workspace is None or task_id is None:
             return
         try:
-            from workspace.sync.outbox import submit_concern, submit_task  # nats-py when used
-
-            concern = submit_concern(self.workspace, task_id)
+            concern = self.workspace.submit_concern(task_id)
             if concern is not None and not self.confirm_submit(concern):
                 self.message.emit("Not submitted.")
                 return
-            submit_task(self.workspace, task_id, allow_empty=True)
+            self.workspace.submit_task(task_id, allow_empty=True)
         except ValueError as error:  # SubmitError, or a task not ready to submit
             self.message.emit(str(error))
             return

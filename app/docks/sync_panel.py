@@ -30,20 +30,18 @@ from PySide6.QtWidgets import (
 )
 
 from app.sync_worker import (
-    CheckoutRow,
     SyncOutcome,
     SyncWorker,
-    checked_out,
     format_seconds,
     format_size,
     local_time,
-    outbox_count,
     parse_tracks,
     percent,
     progress_text,
 )
 from viewers.jobs import JobRunner
 from viewers.qt_events import RelayGroup
+from workspace.sync.checkouts import CheckoutRow
 from workspace.sync.config import (
     SyncConfig,
     load_config,
@@ -356,7 +354,7 @@ class SyncPanelDock(QDockWidget):
         """Renew leases and send waiting results, when a server is set and nothing runs."""
         if self.workspace is None or self.worker.running:
             return
-        if load_config(self.workspace).server_url:
+        if load_config(self.workspace.profile).server_url:
             self._start(0)
 
     def _send_soon(self) -> None:
@@ -366,7 +364,7 @@ class SyncPanelDock(QDockWidget):
             QTimer.singleShot(SEND_DELAY_MS, self._background_sync)
 
     def _load_settings(self) -> None:
-        config = load_config(self.workspace) if self.workspace is not None else SyncConfig()
+        config = load_config(self.workspace.profile) if self.workspace is not None else SyncConfig()
         self.server_edit.setText(config.server_url)
         self.user_edit.setText(config.user)
         self.password_edit.setText(config.password)
@@ -378,7 +376,7 @@ class SyncPanelDock(QDockWidget):
         self._show_settings(self.workspace is not None and not config.server_url)
 
     def _show_keys(self) -> None:
-        names = sorted(project_keys(self.workspace)) if self.workspace is not None else []
+        names = sorted(project_keys(self.workspace.profile)) if self.workspace is not None else []
         self.keys_label.setText(
             f"Keys held for: {', '.join(names)}" if names else "No project key yet."
         )
@@ -386,8 +384,8 @@ class SyncPanelDock(QDockWidget):
     def refresh(self) -> None:
         """Re-read the checked-out batches and the outbox."""
         workspace = self.workspace
-        rows = checked_out(workspace) if workspace is not None else []
-        waiting = outbox_count(workspace) if workspace is not None else 0
+        rows = workspace.checked_out() if workspace is not None else []
+        waiting = workspace.outbox_count() if workspace is not None else 0
         self.outbox_label.setText(f"Results waiting to be sent: {waiting}")
         self.outbox_label.setProperty("count", waiting)
         if waiting and waiting != self._last_waiting:
@@ -434,7 +432,7 @@ class SyncPanelDock(QDockWidget):
             return False
         try:
             config = replace(
-                load_config(workspace),
+                load_config(workspace.profile),
                 server_url=self.server_edit.text().strip(),
                 user=self.user_edit.text().strip(),
                 password=self.password_edit.text(),
@@ -446,8 +444,8 @@ class SyncPanelDock(QDockWidget):
                 project, sep, hex_key = key_text.partition("=")
                 if not sep or not project.strip():
                     raise ValueError("Give the project key as project=KEY (64 hex characters).")
-                set_project_key(workspace, project.strip(), parse_project_key(hex_key))
-            save_config(workspace, config)
+                set_project_key(workspace.profile, project.strip(), parse_project_key(hex_key))
+            save_config(workspace.profile, config)
         except ValueError as error:
             self._show_settings_error(str(error))
             return False
@@ -475,7 +473,7 @@ class SyncPanelDock(QDockWidget):
         workspace = self.workspace
         if workspace is None or self.worker.running or not self.save_settings():
             return
-        config = load_config(workspace)
+        config = load_config(workspace.profile)
         if not config.server_url:
             self._show_settings_error("Enter the queue server URL (tls://HOST:PORT).")
             return

@@ -40,8 +40,8 @@ def _batch_file(tmp_path: Path, workstation: Workspace) -> tuple[Workspace, str,
     manager = Workspace.create(tmp_path / "manager", PASSPHRASE, user="manager", kdf=FAST_KDF)
     items = manager.import_paths([write_notes(tmp_path / "notes", 2)])
     plan = PushPlan("notes", "offline", load_preset("clinical-ner"), items, [], per_batch=5)
-    [created] = create_files(manager, plan, tmp_path / "batch.clb")
-    set_project_key(workstation, "notes", project_key(manager, "notes"))
+    [created] = create_files(manager.profile, plan, tmp_path / "batch.clb")
+    set_project_key(workstation.profile, "notes", project_key(manager.profile, "notes"))
     return manager, created.batch_id, created.path
 
 
@@ -79,7 +79,7 @@ def test_file_menu_imports_a_batch_and_exports_its_results(
     assert exported.args == [f"2 results of batch {batch_id} written to results.clb."]
     assert window.statusBar().currentMessage() == exported.args[0]
 
-    done = asyncio.run(import_file(manager, results, _no_server))
+    done = asyncio.run(import_file(manager.profile, results, _no_server))
     assert (done.kind, done.count, done.flagged, done.released) == ("results", 2, 0, True)
     manager.lock()
 

@@ -149,3 +149,14 @@ def test_open_items_are_reopened_next_time(qtbot, app_profile_dir, app_workspace
     assert [v.item.id for v in again.area.viewers] == [item_id]
     again.close()
     assert fresh.profile.is_locked
+
+
+def test_opening_an_item_in_the_window_reads_the_store_once(make_window, app_workspace):
+    from tests.workspace.test_opened_item import counted_transactions
+
+    window = make_window()
+    item_id = text_item_id(app_workspace)
+    with counted_transactions(app_workspace) as begun:
+        viewer = window.open_item(item_id)
+    assert isinstance(viewer, TextViewer)
+    assert len(begun) == 1

@@ -92,7 +92,7 @@ def test_a_new_modality_is_one_spec_and_one_viewer(
     # schema choice, for the item and for a push of it beside a note
     assert app_workspace.schema_for(trace).id == "waveform-events"
     note = next(item for item in app_workspace.items() if item.modality == "text")
-    _project, chosen = choose_schemas(app_workspace, [note, trace], {})
+    _project, chosen = choose_schemas(app_workspace.profile, [note, trace], {})
     assert {chosen[note.id].id, chosen[trace.id].id} == {"clinical-ner", "waveform-events"}
 
     # export formats
@@ -135,7 +135,7 @@ def test_a_new_modality_is_one_spec_and_one_viewer(
         },
         exported_at=None,
     )
-    written = export_result(app_workspace, row, tmp_path / "collected")
+    written = export_result(app_workspace.profile, row, tmp_path / "collected")
     assert [path.name for path in written] == ["result.json", "annotations.atr"]
     collected = wfdb.rdann(str(written[1].with_suffix("")), "atr")
     assert list(collected.sample) == [100]

@@ -45,7 +45,7 @@ def _configure(qtbot, panel: SyncPanelDock, url: str, manager: Workspace, **fiel
     panel.settings_toggle.setChecked(True)
     qtbot.keyClicks(panel.server_edit, url)
     qtbot.keyClicks(panel.tracks_edit, f" {TRACK} , ")
-    qtbot.keyClicks(panel.key_edit, f"{PROJECT}={project_key(manager, PROJECT).hex()}")
+    qtbot.keyClicks(panel.key_edit, f"{PROJECT}={project_key(manager.profile, PROJECT).hex()}")
     for name, text in fields.items():
         qtbot.keyClicks(getattr(panel, f"{name}_edit"), text)
 
@@ -94,9 +94,9 @@ def test_check_out_submit_sync_then_offline(
     _click_and_wait(qtbot, panel, panel.check_out_button)
 
     # Settings went to the encrypted store, the key field was cleared.
-    config = load_config(app_workspace)
+    config = load_config(app_workspace.profile)
     assert config.server_url == nats_server.url and config.tracks == (TRACK,)
-    assert PROJECT in project_keys(app_workspace) and panel.key_edit.text() == ""
+    assert PROJECT in project_keys(app_workspace.profile) and panel.key_edit.text() == ""
     # Progress reached 100 % for every batch and overall.
     final = {p.batch_id: p for p in progress}
     assert set(final) == set(batches)
@@ -126,7 +126,7 @@ def test_check_out_submit_sync_then_offline(
     assert panel.outbox_label.text().endswith("1")
 
     _click_and_wait(qtbot, panel, panel.sync_button)
-    assert panel.outbox_label.property("count") == 0 and pending(app_workspace) == []
+    assert panel.outbox_label.property("count") == 0 and pending(app_workspace.profile) == []
     assert "1 results sent" in panel.state_label.text()
     assert window.status.sync_label.text().startswith("Online")
 
@@ -135,7 +135,7 @@ def test_check_out_submit_sync_then_offline(
         r for r in _task_rows(window) if r.data(0, TASK_ID_ROLE) not in (local_id, queued_id)
     )
     assert "submitted" in _submit(window, second)
-    qtbot.waitUntil(lambda: pending(app_workspace) == [], timeout=SYNC_TIMEOUT_MS)
+    qtbot.waitUntil(lambda: pending(app_workspace.profile) == [], timeout=SYNC_TIMEOUT_MS)
     qtbot.waitUntil(lambda: not panel.worker.running, timeout=SYNC_TIMEOUT_MS)
     assert panel.outbox_label.property("count") == 0
 
@@ -158,7 +158,9 @@ def test_check_out_submit_sync_then_offline(
     files = [p for p in (tmp_path / "qs").rglob("*") if p.is_file()]
     assert files
     stored = "".join(p.read_text(errors="replace") for p in files)
-    assert nats_server.url not in stored and project_key(manager, PROJECT).hex() not in stored
+    assert (
+        nats_server.url not in stored and project_key(manager.profile, PROJECT).hex() not in stored
+    )
 
 
 def test_pause_holds_the_download_and_resume_finishes_it(
@@ -225,4 +227,4 @@ def test_secured_server_with_user_password_and_ca(
     _click_and_wait(qtbot, panel, panel.check_out_button)
     assert panel.state_label.text().startswith("● Online"), panel.state_label.text()
     assert len(app_workspace.tasks()) == 2
-    assert load_config(app_workspace).password == alice.password
+    assert load_config(app_workspace.profile).password == alice.password

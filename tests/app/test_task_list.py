@@ -10,7 +10,6 @@ from sqlalchemy import update
 
 from app.docks.item_list import TASK_ID_ROLE, TASKS
 from app.docks.sync_panel import BatchCard
-from app.sync_worker import checked_out
 from storage.models import Batch, Task
 from tests.app.profiles import text_item_id
 from tests.workspace.task_support import check_out, local_task
@@ -69,13 +68,16 @@ def test_submitting_an_unopened_empty_task_asks_first(
     window.item_list.submit_action.trigger()
     assert "never opened and has no annotations" in asked[0]
     assert window.statusBar().currentMessage() == "Not submitted."
-    assert app_workspace.task(task_id).status is TaskStatus.NEW and pending(app_workspace) == []
+    assert (
+        app_workspace.task(task_id).status is TaskStatus.NEW
+        and pending(app_workspace.profile) == []
+    )
 
     _answer(QMessageBox.StandardButton.Yes, asked)
     window.item_list.submit_action.trigger()
     assert len(asked) == 2
     assert app_workspace.task(task_id).status is TaskStatus.SUBMITTED
-    assert [e.document["revision"] for e in pending(app_workspace)] == [1]
+    assert [e.document["revision"] for e in pending(app_workspace.profile)] == [1]
 
     window.item_list.tree.setCurrentItem(_row(window, task_id))
     window.item_list.reopen_action.trigger()
@@ -112,7 +114,7 @@ def test_the_due_column_leaves_the_titles_room_when_nothing_is_due(
 
 def test_batch_card_shows_due_date_and_instructions(qtbot, app_workspace: Workspace) -> None:
     _queue_task(app_workspace)
-    (row,) = checked_out(app_workspace)
+    (row,) = app_workspace.checked_out()
     card = BatchCard()
     qtbot.addWidget(card)
     card.show()

@@ -3,7 +3,7 @@
 A 512×512×500 CT series is imported into an encrypted profile and given a label map (three
 segments, stored as the segmentation snapshot). A new process then opens the item the way the
 viewer's loader does (``Workspace.load_volume``, then
-:func:`workspace.volume.segmentation.load_segmentation`) and reports how far its peak RSS
+:meth:`workspace.workspace.Workspace.load_segmentation`) and reports how far its peak RSS
 (``VmHWM``) rose, and the peak of Python/numpy allocations (tracemalloc). The baseline is the
 raw size of the two arrays, measured in the same run. Goal (issue 3): peak increase ≤ 1.5× raw.
 The viewer's per-segment voxel counts (``viewers.volume.loader.label_counts``) are shown too.
@@ -23,7 +23,6 @@ import numpy as np
 from tests.bench.common import FAST_KDF, PASSPHRASE, report
 from workspace.demo_data import generate_ct_series
 from workspace.volume.model import LabelMap, Segment
-from workspace.volume.segmentation import save_segmentation
 from workspace.workspace import Workspace
 
 GOAL = 1.5
@@ -48,7 +47,7 @@ def _prepare(root: Path, slices: int) -> tuple[Path, str]:
         labels[slices // 3 : slices // 2, 200:300, 200:300] = 3  # a box lesion
         segments = [Segment(1, "soft", "#dd8265"), Segment(2, "bone", "#f1d691")]
         segments.append(Segment(3, "lesion", "#9d6ca2"))
-        save_segmentation(workspace, item.id, LabelMap(labels, volume.geometry, segments), "bench")
+        workspace.save_segmentation(item.id, LabelMap(labels, volume.geometry, segments), "bench")
     finally:
         workspace.lock()
     return profile_dir, item.id

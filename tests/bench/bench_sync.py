@@ -83,14 +83,14 @@ def make_workspace(root: Path, user: str) -> Workspace:
 
 
 def join(workstation: Workspace, manager: Workspace, url: str, track: str) -> None:
-    set_project_key(workstation, PROJECT, project_key(manager, PROJECT))
-    save_config(workstation, SyncConfig(server_url=url, tracks=(track,)))
+    set_project_key(workstation.profile, PROJECT, project_key(manager.profile, PROJECT))
+    save_config(workstation.profile, SyncConfig(server_url=url, tracks=(track,)))
 
 
 def push_items(manager: Workspace, url: str, plan: PushPlan) -> list[str]:
     async def go() -> list[str]:
         async with jetstream(ServerAccess(url)) as (_client, js):
-            return await push(js, manager, plan)
+            return await push(js, manager.profile, plan)
 
     return asyncio.run(go())
 
@@ -164,7 +164,7 @@ def bench_pull(
     for run in range(2):
         station = make_workspace(root, f"ws{run}")
         join(station, manager, url, AUDIO_TRACK)
-        config = load_config(station)
+        config = load_config(station.profile)
         profiler = None
         if profile_out is not None and run == 1:
             from pyinstrument import Profiler  # optional, not a dependency
@@ -172,7 +172,7 @@ def bench_pull(
             profiler = Profiler(interval=0.002, async_mode="enabled")
             profiler.start()
         start = time.perf_counter()
-        result = asyncio.run(sync_once(station, config, pull=1, push=False))
+        result = asyncio.run(sync_once(station.profile, config, pull=1, push=False))
         seconds.append(time.perf_counter() - start)
         if profiler is not None:
             profiler.stop()
@@ -219,7 +219,9 @@ def bench_results(root: Path, url: str, count: int) -> list[dict[str, float]]:
     )
     batches = push_items(manager, url, plan)
     join(station, manager, url, NOTES_TRACK)
-    asyncio.run(sync_once(station, load_config(station), pull=len(batches), push=False))
+    asyncio.run(
+        sync_once(station.profile, load_config(station.profile), pull=len(batches), push=False)
+    )
     tasks = station.tasks()
     assert len(tasks) == 2 * count, len(tasks)
     runs = []
@@ -241,12 +243,12 @@ def bench_results(root: Path, url: str, count: int) -> list[dict[str, float]]:
         annotate_s = time.perf_counter() - start
         start = time.perf_counter()
         for task in chunk:
-            submit_task(station, task.id)
+            submit_task(station.profile, task.id)
         submit_s = time.perf_counter() - start
 
         async def drain_all() -> int:
             async with jetstream(ServerAccess(url)) as (_client, js):
-                return await drain(js, station)
+                return await drain(js, station.profile)
 
         start = time.perf_counter()
         sent = asyncio.run(drain_all())
@@ -255,7 +257,7 @@ def bench_results(root: Path, url: str, count: int) -> list[dict[str, float]]:
 
         async def collect_all(out: Path = root / f"results-{run}") -> Any:
             async with jetstream(ServerAccess(url)) as (_client, js):
-                return await collect(js, manager, PROJECT, out)
+                return await collect(js, manager.profile, PROJECT, out)
 
         start = time.perf_counter()
         try:
@@ -300,7 +302,7 @@ def bench_stages(root: Path, url: str, manager: Workspace) -> list[tuple[str, st
     manifest = _first_manifest(manager)
     files = manifest_files(manifest)
     total = sum(f.size for f in files)
-    key = project_key(manager, PROJECT)
+    key = project_key(manager.profile, PROJECT)
     scratch = make_workspace(root, "stages")
     blobs = scratch.profile.blobs
     names = ("download", "open", "sha", "put")

@@ -33,7 +33,6 @@ def main() -> None:
 
     from tests.bench.common import PASSPHRASE
     from viewers.volume.loader import label_counts
-    from workspace.volume.segmentation import load_segmentation
     from workspace.workspace import Workspace
 
     profile_dir, item_id = Path(sys.argv[1]), sys.argv[2]
@@ -44,7 +43,7 @@ def main() -> None:
     before = _status("VmRSS")
     tracemalloc.start()
     volume = workspace.load_volume(item_id)
-    label_map = load_segmentation(workspace, item_id)
+    label_map = workspace.load_segmentation(item_id)
     traced_peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
     peak = _status("VmHWM")

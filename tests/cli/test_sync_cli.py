@@ -35,7 +35,7 @@ def _submit_all(profile: str) -> int:
             document = workspace.document(task.item_id)
             span = Annotation(task.item_id, "span", "problem", {"start": 0, "end": 9})
             workspace.command_stack(task.item_id).push(AddAnnotation(document, span))
-            submit_task(workspace, task.id)
+            submit_task(workspace.profile, task.id)
         return len(tasks)
     finally:
         workspace.lock()

@@ -72,7 +72,9 @@ def download_mode(workspace: Workspace, args_: dict[str, Any], log: Log) -> None
         return data
 
     checkout_module.download = counted_download  # type: ignore[assignment]
-    report = asyncio.run(sync_once(workspace, load_config(workspace), pull=1, push=False))
+    report = asyncio.run(
+        sync_once(workspace.profile, load_config(workspace.profile), pull=1, push=False)
+    )
     log.write(event="done", resumed=report.resumed, pulled=report.pulled)
 
 
@@ -102,7 +104,9 @@ def submit_mode(workspace: Workspace, args: dict[str, Any], log: Log) -> None:
         return ack
 
     JetStreamContext.publish = counted_publish  # type: ignore[method-assign]
-    report = asyncio.run(sync_once(workspace, load_config(workspace), pull=0, push=True))
+    report = asyncio.run(
+        sync_once(workspace.profile, load_config(workspace.profile), pull=0, push=True)
+    )
     log.write(event="done", sent=report.sent)
 
 

@@ -58,12 +58,12 @@ def push_items(
         gold=[],
         per_batch=per_batch,
     )
-    return with_js(access, lambda js: push(js, manager, plan, replicas=replicas))
+    return with_js(access, lambda js: push(js, manager.profile, plan, replicas=replicas))
 
 
 def collect_results(manager: Workspace, access: ServerAccess | str, out: Path) -> CollectReport:
     """One ``caliper queue collect`` run."""
-    return with_js(access, lambda js: collect(js, manager, PROJECT, out))
+    return with_js(access, lambda js: collect(js, manager.profile, PROJECT, out))
 
 
 def annotate_and_submit_task(workstation: Workspace, task_id: str, item_id: str) -> str:
@@ -73,7 +73,7 @@ def annotate_and_submit_task(workstation: Workspace, task_id: str, item_id: str)
     document = workstation.document(item_id)
     span = Annotation(item_id, "span", "problem", {"start": 0, "end": end}, author=workstation.user)
     workstation.command_stack(item_id).push(AddAnnotation(document, span))
-    return submit_task(workstation, task_id)
+    return submit_task(workstation.profile, task_id)
 
 
 def annotate_and_submit(workstation: Workspace) -> list[str]:
@@ -88,7 +88,7 @@ def annotate_and_submit(workstation: Workspace) -> list[str]:
 async def lease_holders(js: JetStreamContext, manager: Workspace, track: str) -> dict[str, str]:
     """Batch id -> lease holder, for every lease of ``track`` on the server."""
     kv = await js.key_value(protocol.LEASE_BUCKET)
-    key = project_key(manager, PROJECT)
+    key = project_key(manager.profile, PROJECT)
     holders: dict[str, str] = {}
     try:
         names = await kv.keys()

@@ -67,13 +67,13 @@ def manager_push(
 
     async def go() -> list[str]:
         async with jetstream(access or ServerAccess(url)) as (_client, js):
-            return await push(js, manager, plan)
+            return await push(js, manager.profile, plan)
 
     return run(go())
 
 
 def join_project(workstation: Workspace, manager: Workspace, url: str, **config: Any) -> None:
     """Give ``workstation`` the project key and a sync configuration for ``url``."""
-    set_project_key(workstation, PROJECT, project_key(manager, PROJECT))
+    set_project_key(workstation.profile, PROJECT, project_key(manager.profile, PROJECT))
     config.setdefault("tracks", (TRACK,))
-    save_config(workstation, SyncConfig(server_url=url, **config))
+    save_config(workstation.profile, SyncConfig(server_url=url, **config))

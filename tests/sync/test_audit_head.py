@@ -35,7 +35,7 @@ from workspace.workspace import Workspace
 
 
 def _sync(workspace: Workspace, pull: int = 0) -> SyncReport:
-    return run(sync_once(workspace, load_config(workspace), pull=pull))
+    return run(sync_once(workspace.profile, load_config(workspace.profile), pull=pull))
 
 
 def _restore(copy: Path, profile: Path) -> Workspace:
@@ -68,7 +68,7 @@ def test_rolled_back_profile_is_detected(secured_nats: SecuredNats, tmp_path: Pa
         manager, secured_nats.url, write_notes(tmp_path / "notes", 2), access=manager_access
     )
     alice = make_workspace(tmp_path, "alice")
-    ensure_signing_key(alice)  # as `caliper init` does
+    ensure_signing_key(alice.profile)  # as `caliper init` does
     join_project(
         alice,
         manager,
@@ -123,7 +123,7 @@ def test_sync_cli_fails_clearly_after_a_rollback(nats_server: NatsServer, tmp_pa
     manager = make_workspace(tmp_path, "manager")
     manager_push(manager, nats_server.url, write_notes(tmp_path / "notes", 1))
     alice = make_workspace(tmp_path, "alice")
-    ensure_signing_key(alice)
+    ensure_signing_key(alice.profile)
     join_project(alice, manager, nats_server.url)
     profile = tmp_path / "alice"
     alice.lock()
@@ -161,7 +161,7 @@ def test_heads_are_per_profile_and_sealed(nats_server: NatsServer, tmp_path: Pat
         return {key: (await kv.get(key)).value or b"" for key in await kv.keys()}
 
     stored = with_js(nats_server.url, heads)
-    assert set(stored) == {head_key(alice), head_key(bob)}
+    assert set(stored) == {head_key(alice.profile), head_key(bob.profile)}
     for value in stored.values():
         assert value.startswith(b"CLPE") and b"sequence" not in value
 
@@ -177,9 +177,9 @@ def test_a_workstation_cannot_erase_its_published_heads(
 
     async def scenario() -> None:
         async with session(secured_nats, "ws-alice") as ws:
-            assert (await check_and_publish(ws.js, alice, "ws-alice")).ok
-            assert (await check_and_publish(ws.js, alice, "ws-alice")).ok
-            key = head_key(alice)
+            assert (await check_and_publish(ws.js, alice.profile, "ws-alice")).ok
+            assert (await check_and_publish(ws.js, alice.profile, "ws-alice")).ok
+            key = head_key(alice.profile)
             kv = await ws.js.key_value(bucket)
             with pytest.raises(nats.js.errors.APIError, match="rollup not permitted"):
                 await kv.purge(key)  # a rollup: the stream refuses it
@@ -242,7 +242,7 @@ def test_a_server_configured_before_audit_heads_only_warns(
         with_js(access, ensure_buckets)  # the leases bucket a sync renews from
         alice = make_workspace(tmp_path, "alice")
         save_config(
-            alice,
+            alice.profile,
             SyncConfig(
                 server_url=server.url,
                 user="ws-alice",

@@ -47,10 +47,10 @@ def _pull_concurrently(workstations: list[Workspace], count: int) -> list[SyncRe
 
     def work(index: int) -> None:
         workstation = workstations[index]
-        config = load_config(workstation)
+        config = load_config(workstation.profile)
         barrier.wait()
         try:
-            reports[index] = run(sync_once(workstation, config, pull=count, push=False))
+            reports[index] = run(sync_once(workstation.profile, config, pull=count, push=False))
         except BaseException as exc:  # noqa: BLE001 - re-raised on the test thread
             errors.append(exc)
 
@@ -112,7 +112,9 @@ def test_thousand_claims_each_batch_to_exactly_one_workstation(
         return holders, counts
 
     holders, counts = with_js(nats_server.url, server_state)
-    expected = {b: holder_id(alice) for b in by_alice} | {b: holder_id(bob) for b in by_bob}
+    expected = {b: holder_id(alice.profile) for b in by_alice} | {
+        b: holder_id(bob.profile) for b in by_bob
+    }
     assert holders == expected
     assert counts == {"messages": 0, "pending": 0, "ack_pending": 0}
     print(f"push {push_s:.1f} s, two concurrent pulls {pull_s:.1f} s")
@@ -129,7 +131,7 @@ def test_manifest_delivered_twice_is_still_checked_out_once(
     (note,) = manager.import_paths([write_notes(tmp_path / "notes", 1)])
     count = 150
     pushed = push_items(manager, nats_server.url, [note] * count)
-    key = project_key(manager, "notes-2026")
+    key = project_key(manager.profile, "notes-2026")
 
     async def republish(js) -> None:
         from sqlalchemy import select
@@ -164,5 +166,7 @@ def test_manifest_delivered_twice_is_still_checked_out_once(
     assert local_counts(alice)["checkouts"] == len(by_alice)
     assert local_counts(bob)["checkouts"] == len(by_bob)
     holders = with_js(nats_server.url, lambda js: lease_holders(js, manager, TRACK))
-    expected = {b: holder_id(alice) for b in by_alice} | {b: holder_id(bob) for b in by_bob}
+    expected = {b: holder_id(alice.profile) for b in by_alice} | {
+        b: holder_id(bob.profile) for b in by_bob
+    }
     assert holders == expected

@@ -45,7 +45,9 @@ def _sync_until_done(
     while True:
         attempts += 1
         try:
-            report = run(sync_once(workstation, load_config(workstation), pull=pull))
+            report = run(
+                sync_once(workstation.profile, load_config(workstation.profile), pull=pull)
+            )
         except Exception as exc:
             print(f"sync attempt {attempts} during failover: {type(exc).__name__}: {exc}")
             if time.monotonic() > deadline:
@@ -108,7 +110,7 @@ def test_node_lost_mid_batch(nats_cluster: NatsCluster, tmp_path: Path) -> None:
     # The workstation knows every node, the one about to die first.
     join_project(alice, manager, ",".join([nats_cluster.urls[victim], *survivors]))
 
-    first = run(sync_once(alice, load_config(alice), pull=1))
+    first = run(sync_once(alice.profile, load_config(alice.profile), pull=1))
     assert len(first.pulled) == 1
 
     nats_cluster.kill(victim)
@@ -138,7 +140,7 @@ def test_node_lost_mid_batch(nats_cluster: NatsCluster, tmp_path: Path) -> None:
     results, work, holders = _retry_during_failover(lambda: with_js(manager_url, after))
     assert results == {"messages": 4, "pending": 0, "ack_pending": 0}
     assert work == {"messages": 0, "pending": 0, "ack_pending": 0}
-    assert holders == dict.fromkeys(batches, holder_id(alice))
+    assert holders == dict.fromkeys(batches, holder_id(alice.profile))
 
     # The lost node comes back and catches up: every node then holds the same results.
     nats_cluster.restart(victim)

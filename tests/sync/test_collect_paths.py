@@ -92,11 +92,11 @@ def test_crafted_ids_are_refused_and_the_rest_collect(
 ) -> None:
     manager = make_workspace(tmp_path, "manager")
     manager_push(manager, nats_server.url, write_notes(tmp_path / "notes", 1))
-    save_config(manager, SyncConfig(server_url=nats_server.url))
+    save_config(manager.profile, SyncConfig(server_url=nats_server.url))
     good = _result(manager)
     escape = tmp_path / "escape"  # an absolute path outside DIR
     crafted = [_result(manager, **{field: value.format(escape=escape)}) for field, value in CRAFTED]
-    _publish(nats_server.url, project_key(manager, PROJECT), [*crafted, good])
+    _publish(nats_server.url, project_key(manager.profile, PROJECT), [*crafted, good])
     manager.lock()
 
     area = tmp_path / "area"

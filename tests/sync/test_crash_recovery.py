@@ -197,7 +197,7 @@ def test_kill9_mid_download_resumes_without_refetching(
         "outbox": 0,
     }
     holders = with_js(nats_server.url, lambda js: lease_holders(js, manager, TRACK))
-    assert holders == {batch_id: holder_id(alice)}
+    assert holders == {batch_id: holder_id(alice.profile)}
 
     second = Worker(profile, worker_log(tmp_path, "download-2"), mode="download")
     second.finish()
@@ -220,7 +220,7 @@ def test_kill9_mid_download_resumes_without_refetching(
     )
     assert counts == {"messages": 0, "pending": 0, "ack_pending": 0}
     # Another sync neither re-downloads nor duplicates anything.
-    report = run(sync_once(alice, load_config(alice), pull=5))
+    report = run(sync_once(alice.profile, load_config(alice.profile), pull=5))
     assert report.pulled == [] and report.resumed == []
     assert local_counts(alice)["tasks"] == BIG_NOTES
 
@@ -237,7 +237,7 @@ def test_kill9_mid_submit_every_result_exactly_once(
 ) -> None:
     manager_push(manager, nats_server.url, write_notes(tmp_path / "notes", 6), per_batch=2)
     join_project(alice, manager, nats_server.url)
-    assert len(run(sync_once(alice, load_config(alice), pull=10)).pulled) == 3
+    assert len(run(sync_once(alice.profile, load_config(alice.profile), pull=10)).pulled) == 3
     profile = tmp_path / "alice"
 
     first = Worker(profile, worker_log(tmp_path, "submit-1"), mode="submit", **hang)
@@ -272,12 +272,14 @@ def test_server_killed_between_download_and_submit(
 ) -> None:
     batches = manager_push(manager, nats_server.url, write_notes(tmp_path / "notes", 6))
     join_project(alice, manager, nats_server.url)
-    assert sorted(run(sync_once(alice, load_config(alice), pull=10)).pulled) == sorted(batches)
+    assert sorted(
+        run(sync_once(alice.profile, load_config(alice.profile), pull=10)).pulled
+    ) == sorted(batches)
 
     nats_server.kill()
     annotate_and_submit(alice)  # offline: the results wait in the outbox
     with pytest.raises(QueueUnavailableError) as refused:
-        run(sync_once(alice, load_config(alice)))
+        run(sync_once(alice.profile, load_config(alice.profile)))
     assert "\n" not in str(refused.value)
     assert "connection refused" in str(refused.value)
     assert len(unsent(alice)) == 6
@@ -285,8 +287,8 @@ def test_server_killed_between_download_and_submit(
     nats_server.restart()
     # The server lost nothing it had acknowledged: leases and the empty work queue survive.
     holders = with_js(nats_server.url, lambda js: lease_holders(js, manager, TRACK))
-    assert holders == dict.fromkeys(batches, holder_id(alice))
-    report = run(sync_once(alice, load_config(alice), pull=10))
+    assert holders == dict.fromkeys(batches, holder_id(alice.profile))
+    report = run(sync_once(alice.profile, load_config(alice.profile), pull=10))
     assert report.sent == 6 and report.pulled == [] and report.lost == []
     assert_collected_exactly_once(manager, nats_server.url, tmp_path, alice, tasks=6)
 
@@ -323,12 +325,12 @@ def test_server_killed_during_drain_ack_lost(
     """The server dies right after storing the 3rd result, before its ack arrives."""
     manager_push(manager, nats_server.url, write_notes(tmp_path / "notes", 6))
     join_project(alice, manager, nats_server.url)
-    run(sync_once(alice, load_config(alice), pull=10))
+    run(sync_once(alice.profile, load_config(alice.profile), pull=10))
     annotate_and_submit(alice)
 
     stored = _patch_result_publish(monkeypatch, 3, nats_server.kill, lose_ack=True)
     with pytest.raises(nats.errors.TimeoutError):
-        run(sync_once(alice, load_config(alice)))
+        run(sync_once(alice.profile, load_config(alice.profile)))
     monkeypatch.undo()
     pending = unsent(alice)
     assert len(pending) == 4 and stored[-1] in {r.result_id for r in pending}
@@ -336,7 +338,7 @@ def test_server_killed_during_drain_ack_lost(
     assert failed.attempts == 1 and "TimeoutError" in failed.last_error
 
     nats_server.restart()
-    report = run(sync_once(alice, load_config(alice)))
+    report = run(sync_once(alice.profile, load_config(alice.profile)))
     assert report.sent == 4
     assert_collected_exactly_once(manager, nats_server.url, tmp_path, alice, tasks=6)
 
@@ -351,7 +353,7 @@ def test_server_bounced_during_drain(
     """The server is killed after the 2nd result and back a second later, mid-drain."""
     manager_push(manager, nats_server.url, write_notes(tmp_path / "notes", 6))
     join_project(alice, manager, nats_server.url)
-    run(sync_once(alice, load_config(alice), pull=10))
+    run(sync_once(alice.profile, load_config(alice.profile), pull=10))
     annotate_and_submit(alice)
 
     restarted = threading.Event()
@@ -369,7 +371,7 @@ def test_server_bounced_during_drain(
     _patch_result_publish(monkeypatch, 2, bounce, lose_ack=False)
     outcome: BaseException | int
     try:
-        outcome = run(sync_once(alice, load_config(alice))).sent
+        outcome = run(sync_once(alice.profile, load_config(alice.profile))).sent
     except Exception as exc:  # noqa: BLE001 - either outcome is acceptable, checked below
         outcome = exc
     monkeypatch.undo()
@@ -378,7 +380,7 @@ def test_server_bounced_during_drain(
     # Whatever the first sync managed, the next one sends the rest and nothing twice.
     if isinstance(outcome, BaseException):
         assert isinstance(outcome, nats.errors.Error | TimeoutError), repr(outcome)
-    run(sync_once(alice, load_config(alice)))
+    run(sync_once(alice.profile, load_config(alice.profile)))
     assert_collected_exactly_once(manager, nats_server.url, tmp_path, alice, tasks=6)
 
 
@@ -398,15 +400,15 @@ def test_server_killed_mid_download_resumes(
             killed.append(p.bytes_done)
 
     with pytest.raises(Exception) as failed:
-        run(sync_once(alice, load_config(alice), pull=1, progress=progress))
+        run(sync_once(alice.profile, load_config(alice.profile), pull=1, progress=progress))
     print(f"sync when the server died mid-download: {type(failed.value).__name__}: {failed.value}")
     row = checkout_row(alice, batch_id)
     assert row is not None and row.state == "downloading" and row.bytes_done == killed[0]
 
     nats_server.restart()
-    report = run(sync_once(alice, load_config(alice), pull=1))
+    report = run(sync_once(alice.profile, load_config(alice.profile), pull=1))
     assert report.resumed == [batch_id] and report.pulled == []
     assert local_counts(alice) == {"checkouts": 1, "batches": 1, "tasks": 3, "outbox": 0}
     annotate_and_submit(alice)
-    assert run(sync_once(alice, load_config(alice))).sent == 3
+    assert run(sync_once(alice.profile, load_config(alice.profile))).sent == 3
     assert_collected_exactly_once(manager, nats_server.url, tmp_path, alice, tasks=3)

@@ -33,7 +33,7 @@ def _push(manager: Workspace, url: str, folder: Path, schema: str) -> None:
 
     async def go() -> None:
         async with jetstream(ServerAccess(url)) as (_client, js):
-            await push(js, manager, plan)
+            await push(js, manager.profile, plan)
 
     run(go())
 
@@ -51,17 +51,17 @@ def test_results_in_the_modality_format(
         write_conversation(folder / "visit.wav")
     _push(manager, nats_server.url, folder, schema)
     join_project(alice, manager, nats_server.url)
-    run(sync_once(alice, load_config(alice), pull=1))
+    run(sync_once(alice.profile, load_config(alice.profile), pull=1))
     (task,) = alice.tasks()
     kind = "point" if modality == "waveform" else "interval"
     annotation = Annotation(task.item_id, kind, label, data, author="alice")
     alice.command_stack(task.item_id).push(AddAnnotation(alice.document(task.item_id), annotation))
-    submit_task(alice, task.id)
-    assert run(sync_once(alice, load_config(alice))).sent == 1
+    submit_task(alice.profile, task.id)
+    assert run(sync_once(alice.profile, load_config(alice.profile))).sent == 1
 
     async def go():
         async with jetstream(ServerAccess(nats_server.url)) as (_client, js):
-            return await collect(js, manager, "notes-2026", tmp_path / "out")
+            return await collect(js, manager.profile, "notes-2026", tmp_path / "out")
 
     report = run(go())
     assert report.received == 1 and report.rejected == []

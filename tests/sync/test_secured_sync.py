@@ -72,22 +72,22 @@ def test_push_checkout_submit_collect_over_tls(secured_nats: SecuredNats, tmp_pa
     alice = make_workspace(tmp_path, "alice")
     _join(alice, manager, secured_nats, "ws-alice")
     # The workstation's connection settings come from its stored configuration.
-    assert server_access(load_config(alice)) == _access(secured_nats, "ws-alice")
+    assert server_access(load_config(alice.profile)) == _access(secured_nats, "ws-alice")
 
-    report = run(sync_once(alice, load_config(alice), pull=10))
+    report = run(sync_once(alice.profile, load_config(alice.profile), pull=10))
     assert sorted(report.pulled) == sorted(batches) and report.messages == []
     # Lease renewal (KV compare-and-swap) is allowed on its own track.
-    report = run(sync_once(alice, load_config(alice)))
+    report = run(sync_once(alice.profile, load_config(alice.profile)))
     assert report.renewed == 2 and report.lost == [] and report.sent == 0
     result_ids = annotate_and_submit(alice)
-    report = run(sync_once(alice, load_config(alice), pull=10))
+    report = run(sync_once(alice.profile, load_config(alice.profile), pull=10))
     assert report.sent == 4 and report.pulled == []
 
     collected = collect_results(manager, access, tmp_path / "results")
     assert collected.received == 4 and collected.rejected == [] and collected.flagged == 0
     written = sorted(p.parent.name for p in (tmp_path / "results").rglob("result.json"))
     assert written == sorted(f"alice-{r}" for r in result_ids)
-    status = with_js(access, lambda js: queue_status(js, manager))
+    status = with_js(access, lambda js: queue_status(js, manager.profile))
     assert status.by_state["returned"] == 2 and status.by_annotator["alice"] == 4
 
 
@@ -96,7 +96,7 @@ def test_bob_cannot_check_out_alices_track(secured_nats: SecuredNats, tmp_path: 
     bob = make_workspace(tmp_path, "bob")
     _join(bob, manager, secured_nats, "ws-bob")  # ws-bob serves ecg, asks for ct-chest
 
-    report = run(sync_once(bob, load_config(bob), pull=10))
+    report = run(sync_once(bob.profile, load_config(bob.profile), pull=10))
     assert report.pulled == [] and bob.tasks() == []
 
     async def untouched(js: JetStreamContext):
@@ -109,9 +109,11 @@ def test_bob_cannot_check_out_alices_track(secured_nats: SecuredNats, tmp_path: 
     # Alice, whose track it is, gets every batch.
     alice = make_workspace(tmp_path, "alice")
     _join(alice, manager, secured_nats, "ws-alice")
-    assert sorted(run(sync_once(alice, load_config(alice), pull=10)).pulled) == sorted(batches)
+    assert sorted(
+        run(sync_once(alice.profile, load_config(alice.profile), pull=10)).pulled
+    ) == sorted(batches)
     holders = with_js(access, lambda js: lease_holders(js, manager, TRACK))
-    assert holders == dict.fromkeys(batches, holder_id(alice))
+    assert holders == dict.fromkeys(batches, holder_id(alice.profile))
 
 
 def test_bob_is_told_why_he_gets_nothing(secured_nats: SecuredNats, tmp_path: Path) -> None:
@@ -119,7 +121,7 @@ def test_bob_is_told_why_he_gets_nothing(secured_nats: SecuredNats, tmp_path: Pa
     bob = make_workspace(tmp_path, "bob")
     _join(bob, manager, secured_nats, "ws-bob")
     try:
-        report = run(sync_once(bob, load_config(bob), pull=10))
+        report = run(sync_once(bob.profile, load_config(bob.profile), pull=10))
     except Exception as exc:  # noqa: BLE001 - a clear error is one acceptable outcome
         message = str(exc)
     else:
@@ -132,9 +134,9 @@ def test_workstation_is_refused_manager_actions(secured_nats: SecuredNats, tmp_p
     manager, access, batches = _site(secured_nats, tmp_path)
     alice = make_workspace(tmp_path, "alice")
     _join(alice, manager, secured_nats, "ws-alice")
-    run(sync_once(alice, load_config(alice), pull=10))
+    run(sync_once(alice.profile, load_config(alice.profile), pull=10))
     annotate_and_submit(alice)
-    assert run(sync_once(alice, load_config(alice))).sent == 4
+    assert run(sync_once(alice.profile, load_config(alice.profile))).sent == 4
     alice_access = _access(secured_nats, "ws-alice")
 
     # Collecting: the server refuses the collector's pull; alice is told, receives nothing.
@@ -178,17 +180,19 @@ def test_wrong_password_is_one_clear_line(secured_nats: SecuredNats, tmp_path: P
 
     from workspace.sync.config import save_config
 
-    save_config(alice, replace(load_config(alice), password="not-the-password"))
+    save_config(alice.profile, replace(load_config(alice.profile), password="not-the-password"))
     with pytest.raises(QueueUnavailableError) as refused:
-        run(sync_once(alice, load_config(alice), pull=1))
+        run(sync_once(alice.profile, load_config(alice.profile), pull=1))
     assert str(refused.value) == (
         f"The queue server at {secured_nats.url} refused user 'ws-alice': "
         "wrong user name or password."
     )
     # A CA file that does not exist: named, one line.
-    save_config(alice, replace(load_config(alice), ca_file=str(tmp_path / "missing.pem")))
+    save_config(
+        alice.profile, replace(load_config(alice.profile), ca_file=str(tmp_path / "missing.pem"))
+    )
     with pytest.raises(QueueUnavailableError, match="Cannot read the CA certificate") as bad:
-        run(sync_once(alice, load_config(alice), pull=1))
+        run(sync_once(alice.profile, load_config(alice.profile), pull=1))
     assert "\n" not in str(bad.value) and "missing.pem" in str(bad.value)
 
 
@@ -204,7 +208,7 @@ def test_missing_ca_is_one_clear_line(
     from workspace.sync.config import save_config
 
     url = secured_nats.url.replace("tls://", f"{scheme}://")
-    save_config(alice, replace(load_config(alice), ca_file="", server_url=url))
+    save_config(alice.profile, replace(load_config(alice.profile), ca_file="", server_url=url))
     with pytest.raises(QueueUnavailableError, match="TLS failure") as refused:
-        run(asyncio.wait_for(sync_once(alice, load_config(alice), pull=1), 12))
+        run(asyncio.wait_for(sync_once(alice.profile, load_config(alice.profile), pull=1), 12))
     assert "\n" not in str(refused.value)

@@ -57,23 +57,27 @@ def _site(nats: NatsServer, tmp_path: Path, notes: int = 2) -> tuple[Workspace, 
     alice = make_workspace(tmp_path, "alice")
     manager_push(manager, nats.url, write_notes(tmp_path / "notes", notes))
     join_project(alice, manager, nats.url)
-    run(sync_once(alice, load_config(alice), pull=10))
+    run(sync_once(alice.profile, load_config(alice.profile), pull=10))
     return manager, alice
 
 
 def _export(workspace: Workspace, batch_id: str, out: Path) -> None:
-    run(export_file(workspace, batch_id, out, server_connector(load_config(workspace))))
+    run(
+        export_file(
+            workspace.profile, batch_id, out, server_connector(load_config(workspace.profile))
+        )
+    )
 
 
 def _import(workspace: Workspace, url: str, path: Path) -> ImportedFile:
-    config = replace(load_config(workspace), server_url=url)
-    return run(import_file(workspace, path, server_connector(config)))
+    config = replace(load_config(workspace.profile), server_url=url)
+    return run(import_file(workspace.profile, path, server_connector(config)))
 
 
 def _enrol(manager: Workspace, url: str, annotator: str, workstation: Workspace) -> bool:
-    public = public_key_text(workstation).removeprefix("ed25519:")
-    key = project_key(manager, PROJECT)
-    return with_js(url, lambda js: enrol(js, manager, key, PROJECT, annotator, public))
+    public = public_key_text(workstation.profile).removeprefix("ed25519:")
+    key = project_key(manager.profile, PROJECT)
+    return with_js(url, lambda js: enrol(js, manager.profile, key, PROJECT, annotator, public))
 
 
 def _written(out: Path) -> list[dict[str, Any]]:
@@ -82,7 +86,7 @@ def _written(out: Path) -> list[dict[str, Any]]:
 
 def _publish(url: str, manager: Workspace, document: dict[str, Any]) -> None:
     """Publish ``document`` as a result, as anyone holding the project key could."""
-    key = project_key(manager, PROJECT)
+    key = project_key(manager.profile, PROJECT)
     result_id = document["result_id"]
     payload = seal(key, encode("result", document), result_context(result_id))
 
@@ -101,7 +105,7 @@ def test_results_of_an_enrolled_workstation_are_verified(
     assert _enrol(manager, nats_server.url, "alice", alice) is True
     assert _enrol(manager, nats_server.url, "alice", alice) is False  # idempotent
     result_ids = annotate_and_submit(alice)
-    assert run(sync_once(alice, load_config(alice))).sent == 2
+    assert run(sync_once(alice.profile, load_config(alice.profile))).sent == 2
 
     report = collect_results(manager, nats_server.url, tmp_path / "out")
     assert report.received == 2 and report.rejected == [] and report.unverified == []
@@ -109,7 +113,7 @@ def test_results_of_an_enrolled_workstation_are_verified(
     assert sorted(d["result_id"] for d in written) == sorted(result_ids)
     for document in written:
         assert document["protocol"] == protocol.PROTOCOL_VERSION
-        assert document["signature"]["key"] == public_hex(ensure_signing_key(alice))
+        assert document["signature"]["key"] == public_hex(ensure_signing_key(alice.profile))
         assert document["signature_check"]["status"] == "verified"
 
 
@@ -118,7 +122,7 @@ def test_annotator_without_an_enrolled_key_is_written_unverified(
 ) -> None:
     manager, alice = _site(nats_server, tmp_path)
     annotate_and_submit(alice)
-    run(sync_once(alice, load_config(alice)))
+    run(sync_once(alice.profile, load_config(alice.profile)))
 
     report = collect_results(manager, nats_server.url, tmp_path / "out")
     assert report.received == 2 and report.rejected == [] and report.flagged == 0
@@ -142,13 +146,13 @@ def test_forged_altered_and_unsigned_results_are_refused(
     # Mallory has the project key and a profile whose user is also called "alice".
     mallory = make_workspace(tmp_path / "mallory", "alice")
     annotate_and_submit(alice)
-    (entry,) = pending(alice)
-    genuine = sign_result(alice, entry.document)
+    (entry,) = pending(alice.profile)
+    genuine = sign_result(alice.profile, entry.document)
 
     def forged(**changes: Any) -> dict[str, Any]:
         return {**entry.document, "result_id": str(uuid.uuid4()), **changes}
 
-    by_mallory = sign_result(mallory, forged())
+    by_mallory = sign_result(mallory.profile, forged())
     altered = {**genuine, "result_id": str(uuid.uuid4())}  # signature no longer matches
     unsigned = forged()
     for document in (by_mallory, altered, unsigned):
@@ -169,7 +173,7 @@ def test_forged_altered_and_unsigned_results_are_refused(
     assert len(refusals) == 3
 
     # The genuine result still arrives and is verified.
-    assert run(sync_once(alice, load_config(alice))).sent == 1
+    assert run(sync_once(alice.profile, load_config(alice.profile))).sent == 1
     report = collect_results(manager, nats_server.url, tmp_path / "out")
     assert report.received == 1 and report.rejected == []
     (document,) = _written(tmp_path / "out")
@@ -265,12 +269,12 @@ def test_an_annotator_named_with_spaces_and_at_signs_is_enrolled_and_verified(
 ) -> None:
     manager, alice = _site(nats_server, tmp_path, notes=1)
     annotate_and_submit(alice)
-    (entry,) = pending(alice)
+    (entry,) = pending(alice.profile)
     names = ["Dr Alice", "jo@site.org"]
     for name in names:
         assert _enrol(manager, nats_server.url, name, alice) is True
         document = {**entry.document, "annotator": name, "result_id": str(uuid.uuid4())}
-        _publish(nats_server.url, manager, sign_result(alice, document))
+        _publish(nats_server.url, manager, sign_result(alice.profile, document))
 
     report = collect_results(manager, nats_server.url, tmp_path / "out")
     assert report.received == 2 and report.rejected == [] and report.unverified == []
@@ -288,11 +292,11 @@ def test_a_result_of_another_project_in_a_batch_file_refuses_the_file(
     assert task.batch_id is not None
     annotate_and_submit(alice)
     _enrol(manager, nats_server.url, "alice", alice)
-    project, index = results_index(alice, task.batch_id)
+    project, index = results_index(alice.profile, task.batch_id)
     (result,) = index["results"]
-    index["results"] = [sign_result(alice, {**result, "project": "elsewhere"})]
+    index["results"] = [sign_result(alice.profile, {**result, "project": "elsewhere"})]
     crafted = tmp_path / "crafted.clb"
-    write_batch_file(alice, crafted, project, task.batch_id, index)
+    write_batch_file(alice.profile, crafted, project, task.batch_id, index)
     before = _profile_bytes(manager)
     with pytest.raises(BatchFileError, match="belongs to another batch"):
         _import(manager, nats_server.url, crafted)

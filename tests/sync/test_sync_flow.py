@@ -36,14 +36,14 @@ def _annotate_and_submit(workstation: Workspace, clock=utc_now) -> list[str]:
             task.item_id, "span", "problem", {"start": 0, "end": end}, author=workstation.user
         )
         workstation.command_stack(task.item_id).push(AddAnnotation(document, span))
-        result_ids.append(submit_task(workstation, task.id, clock=clock))
+        result_ids.append(submit_task(workstation.profile, task.id, clock=clock))
     return result_ids
 
 
 def _collect(manager: Workspace, url: str, out: Path):
     async def go():
         async with jetstream(ServerAccess(url)) as (_client, js):
-            return await collect(js, manager, PROJECT, out)
+            return await collect(js, manager.profile, PROJECT, out)
 
     return run(go())
 
@@ -55,7 +55,7 @@ def test_push_checkout_submit_collect(
     assert len(batches) == 3  # 2 + 2 + 1
 
     join_project(alice, manager, nats_server.url)
-    report = run(sync_once(alice, load_config(alice), pull=10))
+    report = run(sync_once(alice.profile, load_config(alice.profile), pull=10))
     assert sorted(report.pulled) == sorted(batches)
     tasks = alice.tasks()
     assert len(tasks) == 5
@@ -66,7 +66,7 @@ def test_push_checkout_submit_collect(
             alice.profile.blobs.verify(file.digest)
 
     result_ids = _annotate_and_submit(alice)
-    report = run(sync_once(alice, load_config(alice), pull=0))
+    report = run(sync_once(alice.profile, load_config(alice.profile), pull=0))
     assert report.sent == 5
 
     out = tmp_path / "results"
@@ -86,7 +86,7 @@ def test_push_checkout_submit_collect(
 
     async def status():
         async with jetstream(ServerAccess(nats_server.url)) as (_client, js):
-            return await queue_status(js, manager)
+            return await queue_status(js, manager.profile)
 
     state = run(status())
     assert state.by_state["returned"] == 3
@@ -98,11 +98,11 @@ def test_offline_week_submits_late_and_is_flagged(
 ) -> None:
     manager_push(manager, nats_server.url, write_notes(tmp_path / "notes", 2), per_batch=2)
     join_project(alice, manager, nats_server.url, lease_days=3.0)
-    run(sync_once(alice, load_config(alice), pull=1))
+    run(sync_once(alice.profile, load_config(alice.profile), pull=1))
 
     week_later = utc_now() + timedelta(days=7)
     _annotate_and_submit(alice, clock=lambda: week_later)  # offline: nothing is sent yet
-    report = run(sync_once(alice, load_config(alice), clock=lambda: week_later))
+    report = run(sync_once(alice.profile, load_config(alice.profile), clock=lambda: week_later))
     assert report.sent == 2
 
     collected = _collect(manager, nats_server.url, tmp_path / "results")
@@ -120,14 +120,16 @@ def test_reissue_after_expiry_keeps_both_results(
     (batch_id,) = manager_push(manager, nats_server.url, write_notes(tmp_path / "n", 2))
     join_project(alice, manager, nats_server.url, lease_days=2.0)
     join_project(bob, manager, nats_server.url)
-    assert run(sync_once(alice, load_config(alice), pull=1)).pulled == [batch_id]
-    assert run(sync_once(bob, load_config(bob), pull=1)).pulled == []  # nothing else queued
+    assert run(sync_once(alice.profile, load_config(alice.profile), pull=1)).pulled == [batch_id]
+    assert (
+        run(sync_once(bob.profile, load_config(bob.profile), pull=1)).pulled == []
+    )  # nothing else queued
 
     async def manage(action, when):
         async with jetstream(ServerAccess(nats_server.url)) as (_client, js):
             if action == "status":
-                return await queue_status(js, manager, clock=lambda: when)
-            return await reissue(js, manager, batch_id, clock=lambda: when)
+                return await queue_status(js, manager.profile, clock=lambda: when)
+            return await reissue(js, manager.profile, batch_id, clock=lambda: when)
 
     now = utc_now()
     assert run(manage("status", now)).by_state["leased"] == 1
@@ -140,14 +142,14 @@ def test_reissue_after_expiry_keeps_both_results(
     assert run(manage("status", later)).by_state["expired"] == 1
     assert run(manage("reissue", later)) == 2
 
-    assert run(sync_once(bob, load_config(bob), pull=1)).pulled == [batch_id]
+    assert run(sync_once(bob.profile, load_config(bob.profile), pull=1)).pulled == [batch_id]
     _annotate_and_submit(bob)
-    run(sync_once(bob, load_config(bob)))
+    run(sync_once(bob.profile, load_config(bob.profile)))
     # Alice comes back after the reissue: her lease is gone; her work is accepted, flagged.
-    report = run(sync_once(alice, load_config(alice), clock=lambda: later))
+    report = run(sync_once(alice.profile, load_config(alice.profile), clock=lambda: later))
     assert report.lost == [batch_id]
     _annotate_and_submit(alice, clock=lambda: later)
-    assert run(sync_once(alice, load_config(alice), clock=lambda: later)).sent == 2
+    assert run(sync_once(alice.profile, load_config(alice.profile), clock=lambda: later)).sent == 2
 
     collected = _collect(manager, nats_server.url, tmp_path / "results")
     assert collected.received == 4 and collected.flagged == 2
@@ -169,11 +171,11 @@ def test_gold_tasks_are_known_only_to_the_manager(
 
     async def do_push() -> list[str]:
         async with jetstream(ServerAccess(nats_server.url)) as (_client, js):
-            return await push(js, manager, plan)
+            return await push(js, manager.profile, plan)
 
     assert len(run(do_push())) == 2  # gold items are spread among the regular batches
     join_project(alice, manager, nats_server.url)
-    run(sync_once(alice, load_config(alice), pull=5))
+    run(sync_once(alice.profile, load_config(alice.profile), pull=5))
     assert len(alice.tasks()) == 6
     from storage.models import SyncCheckout
 
@@ -182,7 +184,7 @@ def test_gold_tasks_are_known_only_to_the_manager(
     assert "gold" not in json.dumps(manifests).lower().replace("gold zyxwv", "")
 
     _annotate_and_submit(alice)
-    run(sync_once(alice, load_config(alice)))
+    run(sync_once(alice.profile, load_config(alice.profile)))
     _collect(manager, nats_server.url, tmp_path / "results")
     documents = [json.loads(p.read_text()) for p in (tmp_path / "results").rglob("result.json")]
     gold_digests = {g.content_digest for g in gold}

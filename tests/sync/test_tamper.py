@@ -109,7 +109,7 @@ def test_tampered_object_fails_checkout_cleanly_then_recovers(
 ) -> None:
     batch_id, files = _push_one_batch(manager, alice, nats_server.url, tmp_path)
     bad = files[-1]  # the earlier objects download fine first
-    key = project_key(manager, PROJECT)
+    key = project_key(manager.profile, PROJECT)
     plaintext = bytes(manager.profile.blobs.get(bad.digest))
 
     async def tamper(js: JetStreamContext) -> None:
@@ -126,7 +126,7 @@ def test_tampered_object_fails_checkout_cleanly_then_recovers(
     with_js(nats_server.url, tamper)
 
     # The sync goes on (other batches, results); the damaged batch is named in one message.
-    report = run(sync_once(alice, load_config(alice), pull=1))
+    report = run(sync_once(alice.profile, load_config(alice.profile), pull=1))
     assert report.pulled == []
     (message,) = report.messages
     print(f"{how}: {message}")
@@ -147,10 +147,10 @@ def test_tampered_object_fails_checkout_cleanly_then_recovers(
     assert row is not None and row.state == "downloading"
     assert not alice.profile.blobs.contains(bad.digest)
     holders = with_js(nats_server.url, lambda js: lease_holders(js, manager, TRACK))
-    assert holders == {batch_id: holder_id(alice)}
+    assert holders == {batch_id: holder_id(alice.profile)}
 
     # Retrying before the repair fails the same way and still imports nothing.
-    report = run(sync_once(alice, load_config(alice), pull=1))
+    report = run(sync_once(alice.profile, load_config(alice.profile), pull=1))
     assert report.resumed == [] and bad.digest[:12] in " ".join(report.messages)
     _assert_nothing_imported(alice, batch_id)
 
@@ -163,7 +163,7 @@ def test_tampered_object_fails_checkout_cleanly_then_recovers(
         assert await upload(store, key, bad.digest, plaintext) > 0
 
     with_js(nats_server.url, repair)
-    report = run(sync_once(alice, load_config(alice), pull=1))
+    report = run(sync_once(alice.profile, load_config(alice.profile), pull=1))
     assert report.resumed == [batch_id] and report.pulled == []
     assert local_counts(alice) == {"checkouts": 1, "batches": 1, "tasks": 3, "outbox": 0}
     assert item_count(alice) == 3
@@ -182,7 +182,7 @@ def test_repush_replaces_a_tampered_object(
 ) -> None:
     batch_id, files = _push_one_batch(manager, alice, nats_server.url, tmp_path)
     bad = files[0]
-    key = project_key(manager, PROJECT)
+    key = project_key(manager.profile, PROJECT)
     plaintext = bytes(manager.profile.blobs.get(bad.digest))
 
     async def tamper_then_repush(js: JetStreamContext) -> None:
@@ -192,7 +192,7 @@ def test_repush_replaces_a_tampered_object(
         await upload(store, key, bad.digest, plaintext)  # what `caliper queue push` does again
 
     with_js(nats_server.url, tamper_then_repush)
-    report = run(sync_once(alice, load_config(alice), pull=1))
+    report = run(sync_once(alice.profile, load_config(alice.profile), pull=1))
     assert report.pulled == [batch_id]
 
 
@@ -201,7 +201,7 @@ def test_damaged_batch_does_not_block_sending_results(
 ) -> None:
     good = manager_push(manager, nats_server.url, write_notes(tmp_path / "good", 2), per_batch=2)
     join_project(alice, manager, nats_server.url)
-    assert run(sync_once(alice, load_config(alice), pull=1)).pulled == good
+    assert run(sync_once(alice.profile, load_config(alice.profile), pull=1)).pulled == good
     annotate_and_submit(alice)
 
     (bad_batch,) = manager_push(
@@ -215,12 +215,12 @@ def test_damaged_batch_does_not_block_sending_results(
         await _replace_object(js, bad.digest, sealed[:-10])
 
     with_js(nats_server.url, truncate)
-    report = run(sync_once(alice, load_config(alice), pull=1, push=False))
+    report = run(sync_once(alice.profile, load_config(alice.profile), pull=1, push=False))
     assert report.pulled == []
     (message,) = report.messages
     assert message.startswith("Batch download stopped: Object ") and "truncated" in message
     # The annotator keeps working; the next sync sends the finished results all the same.
-    report = run(sync_once(alice, load_config(alice), pull=0, push=True))
+    report = run(sync_once(alice.profile, load_config(alice.profile), pull=0, push=True))
     assert report.sent == 2
     assert any(m.startswith(f"Batch {bad_batch} is still incomplete") for m in report.messages)
     assert unsent(alice) == []
@@ -245,7 +245,7 @@ def test_tampered_manifest_is_rejected_with_a_message(
 ) -> None:
     batches = manager_push(manager, nats_server.url, write_notes(tmp_path / "notes", 4))
     join_project(alice, manager, nats_server.url)
-    key = project_key(manager, PROJECT)
+    key = project_key(manager.profile, PROJECT)
     good = _manifest(manager, batches[0])
     forged = {**good, "batch_id": "b-forged", "group": "g-forged"}
     batch_id = forged["batch_id"]
@@ -268,7 +268,7 @@ def test_tampered_manifest_is_rejected_with_a_message(
         expected = "not JSON"
     _publish_raw_manifest(nats_server.url, manager, forged, payload, headers)
 
-    report = run(sync_once(alice, load_config(alice), pull=10))
+    report = run(sync_once(alice.profile, load_config(alice.profile), pull=10))
     # The genuine batches are checked out; the forged one is refused with one message.
     assert sorted(report.pulled) == sorted(batches)
     (message,) = report.messages
@@ -288,7 +288,7 @@ def test_tampered_manifest_is_rejected_with_a_message(
     assert set(holders) == set(batches)
     # Terminated: never delivered again (it may stay stored, but nobody is offered it).
     assert counts["pending"] == 0 and counts["ack_pending"] == 0
-    again = run(sync_once(alice, load_config(alice), pull=10))
+    again = run(sync_once(alice.profile, load_config(alice.profile), pull=10))
     assert again.pulled == [] and again.messages == []
     with manager.profile.database.read() as session:
         assert batch_id not in set(session.scalars(select(QueueBatch.batch_id)))
@@ -309,12 +309,12 @@ def test_repair_replaces_a_flipped_object(
         await _replace_object(js, bad.digest, _flipped(sealed, plaintext, bad.digest))
 
     with_js(nats_server.url, flip)
-    report = run(sync_once(alice, load_config(alice), pull=1))
+    report = run(sync_once(alice.profile, load_config(alice.profile), pull=1))
     assert report.pulled == [] and "tampered" in report.messages[0]
 
-    replaced = with_js(nats_server.url, lambda js: repair_objects(js, manager, batch_id))
+    replaced = with_js(nats_server.url, lambda js: repair_objects(js, manager.profile, batch_id))
     assert replaced == [bad.digest]  # the same size: only a full check finds it
-    assert with_js(nats_server.url, lambda js: repair_objects(js, manager, batch_id)) == []
-    report = run(sync_once(alice, load_config(alice), pull=1))
+    assert with_js(nats_server.url, lambda js: repair_objects(js, manager.profile, batch_id)) == []
+    report = run(sync_once(alice.profile, load_config(alice.profile), pull=1))
     assert report.resumed == [batch_id] and report.messages == []
     assert len(alice.tasks()) == 3

@@ -31,7 +31,7 @@ from workspace.workspace import Workspace
 def _collect(manager: Workspace, url: str, out: Path) -> CollectReport:
     async def go() -> CollectReport:
         async with jetstream(ServerAccess(url)) as (_client, js):
-            return await collect(js, manager, PROJECT, out)
+            return await collect(js, manager.profile, PROJECT, out)
 
     return run(go())
 
@@ -43,24 +43,28 @@ def test_reopened_task_sends_a_second_revision_and_collect_keeps_both(
     alice = make_workspace(tmp_path, "alice")
     manager_push(manager, nats_server.url, write_notes(tmp_path / "notes", 1), per_batch=1)
     join_project(alice, manager, nats_server.url)
-    run(sync_once(alice, load_config(alice), pull=1))
+    run(sync_once(alice.profile, load_config(alice.profile), pull=1))
     (task,) = alice.tasks()
     alice.set_task_status(task.id, TaskStatus.IN_PROGRESS)
     add_span(alice, task.item_id, end=3)
-    first = submit_task(alice, task.id, allow_empty=False)
+    first = submit_task(alice.profile, task.id, allow_empty=False)
     with pytest.raises(TaskReadOnlyError, match="reopen it to edit"):
         add_span(alice, task.item_id, end=7)
-    assert run(sync_once(alice, load_config(alice))).sent == 1
+    assert run(sync_once(alice.profile, load_config(alice.profile))).sent == 1
 
     out = tmp_path / "results"
     assert _collect(manager, nats_server.url, out).received == 1
 
-    assert run(sync_once(alice, load_config(alice))).renewed == 0  # every task submitted
+    assert (
+        run(sync_once(alice.profile, load_config(alice.profile))).renewed == 0
+    )  # every task submitted
     assert alice.reopen_task(task.id) == 2
-    assert run(sync_once(alice, load_config(alice))).renewed == 1  # the lease is kept again
+    assert (
+        run(sync_once(alice.profile, load_config(alice.profile))).renewed == 1
+    )  # the lease is kept again
     add_span(alice, task.item_id, end=7)
-    second = submit_task(alice, task.id, allow_empty=False)
-    assert run(sync_once(alice, load_config(alice))).sent == 1
+    second = submit_task(alice.profile, task.id, allow_empty=False)
+    assert run(sync_once(alice.profile, load_config(alice.profile))).sent == 1
 
     collected = _collect(manager, nats_server.url, out)
     assert collected.received == 1 and collected.rejected == [] and collected.flagged == 0
@@ -77,7 +81,7 @@ def test_reopened_task_sends_a_second_revision_and_collect_keeps_both(
 
     async def status():  # one task returned, counted once although two results arrived
         async with jetstream(ServerAccess(nats_server.url)) as (_client, js):
-            return await queue_status(js, manager)
+            return await queue_status(js, manager.profile)
 
     state = run(status())
     assert state.by_state["returned"] == 1 and state.by_annotator["alice"] == 1

@@ -31,9 +31,9 @@ def manager(tmp_path: Path) -> Workspace:
 
 def _mixed_manifest(manager: Workspace) -> dict[str, Any]:
     items = manager.items()
-    schema, item_schemas = choose_schemas(manager, items, {})
+    schema, item_schemas = choose_schemas(manager.profile, items, {})
     plan = PushPlan("mixed", "t", schema, items, [], item_schemas=item_schemas)
-    ((manifest, _gold),) = build_manifests(manager, plan)
+    ((manifest, _gold),) = build_manifests(manager.profile, plan)
     return manifest
 
 
@@ -49,7 +49,7 @@ def test_a_mixed_batch_names_each_task_schema(manager: Workspace) -> None:
 def test_a_batch_of_one_modality_stays_readable_by_older_workstations(manager: Workspace) -> None:
     (note,) = manager.items("text")
     plan = PushPlan("notes", "t", load_preset("clinical-ner"), [note], [])
-    ((manifest, _gold),) = build_manifests(manager, plan)
+    ((manifest, _gold),) = build_manifests(manager.profile, plan)
     assert manifest["protocol"] == 2
     assert "schemas" not in manifest and "schema_id" not in manifest["tasks"][0]
 
@@ -67,10 +67,12 @@ def test_a_task_naming_a_schema_not_carried_is_refused(manager: Workspace) -> No
 
 def test_a_plain_override_needs_one_modality(manager: Workspace) -> None:
     with pytest.raises(SchemaChoiceError, match="the folder mixes text, waveform"):
-        choose_schemas(manager, manager.items(), {None: "clinical-ner"})
+        choose_schemas(manager.profile, manager.items(), {None: "clinical-ner"})
     with pytest.raises(SchemaChoiceError, match="the folder has no audio items"):
-        choose_schemas(manager, manager.items(), {"audio": "audio-conversation"})
-    schema, chosen = choose_schemas(manager, manager.items("waveform"), {None: "waveform-events"})
+        choose_schemas(manager.profile, manager.items(), {"audio": "audio-conversation"})
+    schema, chosen = choose_schemas(
+        manager.profile, manager.items("waveform"), {None: "waveform-events"}
+    )
     assert schema.id == "waveform-events" and len(chosen) == 1
 
 
@@ -83,7 +85,7 @@ def test_an_ecg_in_a_project_first_made_for_notes_keeps_the_ecg_schema(
     notes = PushPlan("mixed", "t", load_preset("clinical-ner"), [note], [])
     ecgs = PushPlan("mixed", "t", load_preset("ecg-beats-rhythms"), [ecg], [])
     for plan in (notes, ecgs):  # two protocol-2 batches of one project
-        ((manifest, _gold),) = build_manifests(manager, plan)
+        ((manifest, _gold),) = build_manifests(manager.profile, plan)
         for digest in {f["digest"] for t in manifest["tasks"] for f in t["item"]["files"]}:
             alice.profile.blobs.put(manager.profile.blobs.get(digest), sha256=digest)
         with alice.profile.database.write() as session:

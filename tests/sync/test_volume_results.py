@@ -18,7 +18,6 @@ from workspace.sync.queue_collect import collect
 from workspace.sync.queue_push import PushPlan, push
 from workspace.sync.session import sync_once
 from workspace.volume.model import LabelMap, Segment
-from workspace.volume.segmentation import save_segmentation
 from workspace.workspace import Workspace
 
 
@@ -33,26 +32,26 @@ def test_label_map_round_trip_through_the_queue(
 
     async def do_push() -> None:
         async with jetstream(ServerAccess(nats_server.url)) as (_client, js):
-            await push(js, manager, plan)
+            await push(js, manager.profile, plan)
 
     run(do_push())
     join_project(alice, manager, nats_server.url, user="")
-    run(sync_once(alice, load_config(alice), pull=1))
+    run(sync_once(alice.profile, load_config(alice.profile), pull=1))
     (task,) = alice.tasks()
     volume = alice.load_volume(task.item_id)
     np.testing.assert_array_equal(volume.voxels, manager.load_volume(items[0].id).voxels)
 
     labels = LabelMap.empty_like(volume, [Segment(1, "liver", "#aa3322")])
     labels.labels[3:7, 10:20, 5:15] = 1
-    save_segmentation(alice, task.item_id, labels, "test")
-    submit_task(alice, task.id)
-    assert run(sync_once(alice, load_config(alice))).sent == 1
+    alice.save_segmentation(task.item_id, labels, "test")
+    submit_task(alice.profile, task.id)
+    assert run(sync_once(alice.profile, load_config(alice.profile))).sent == 1
 
     out = tmp_path / "results"
 
     async def do_collect():
         async with jetstream(ServerAccess(nats_server.url)) as (_client, js):
-            return await collect(js, manager, PROJECT, out)
+            return await collect(js, manager.profile, PROJECT, out)
 
     report = run(do_collect())
     assert report.received == 1 and report.rejected == []

@@ -24,7 +24,6 @@ from viewers.base import viewer_class_for
 from viewers.volume.reslice import View
 from viewers.volume.volume_viewer import VolumeViewer
 from workspace.volume.model import LabelMap, Segment
-from workspace.volume.segmentation import save_segmentation
 from workspace.workspace import Workspace
 
 pytestmark = [
@@ -114,8 +113,7 @@ def test_a_long_load_with_a_segmentation_survives_wait_loaded(
     geometry = viewer_workspace.load_volume(item.id).geometry
     labels = np.zeros(geometry.shape, dtype=np.uint8)
     labels[100:200, 200:300, 200:300] = 1
-    save_segmentation(
-        viewer_workspace,
+    viewer_workspace.save_segmentation(
         item.id,
         LabelMap(labels, geometry, [Segment(1, "lesion", "#dd8265")]),
         source="test",

@@ -325,7 +325,7 @@ def test_volume_geometry_refuses_an_unusable_spacing(spacing: float) -> None:
 def test_a_segmentation_whose_data_file_lies_outside_is_refused(
     profile: Profile, tmp_path: Path, outside: Path
 ) -> None:
-    from workspace.volume.segmentation import SegmentationImportError, import_segmentation
+    from workspace.segmentation.label_files import SegmentationImportError
 
     volume = tmp_path / "ct.nii"
     _write_image(volume)
@@ -336,7 +336,7 @@ def test_a_segmentation_whose_data_file_lies_outside_is_refused(
     _write_image(labels)
     _edit(labels, "data file: labels.raw", f"data file: {outside}")
     with pytest.raises(SegmentationImportError, match="outside its own folder"):
-        import_segmentation(workspace, item.id, labels, ["organ"])
+        workspace.import_segmentation(item.id, labels, ["organ"])
 
 
 def test_a_nifti_understating_its_bits_per_voxel_is_refused_when_short(

@@ -142,12 +142,12 @@ def test_queue_results_carry_each_revision(workspace: Workspace, tmp_path: Path)
     check_out(workspace, task_id)
     workspace.set_task_status(task_id, TaskStatus.IN_PROGRESS)
     first = add_span(workspace, item_id, end=5)
-    first_id = submit_task(workspace, task_id, allow_empty=False)
+    first_id = submit_task(workspace.profile, task_id, allow_empty=False)
     with pytest.raises(TaskReadOnlyError):
         add_span(workspace, item_id, end=8)
     assert workspace.reopen_task(task_id) == 2
     second = add_span(workspace, item_id, end=8)
-    second_id = submit_task(workspace, task_id, allow_empty=False)
+    second_id = submit_task(workspace.profile, task_id, allow_empty=False)
     rows = {row.result_id: row.document for row in _outbox(workspace)}
     assert set(rows) == {first_id, second_id}
     assert rows[first_id]["revision"] == 1
@@ -167,13 +167,13 @@ def test_never_opened_or_empty_task_needs_allow_empty(
     check_out(workspace, task_id)
     if annotate:
         add_span(workspace, item_id)
-    concern = submit_concern(workspace, task_id)
+    concern = submit_concern(workspace.profile, task_id)
     assert concern is not None and "never opened" in concern
     assert ("no annotations" in concern) is not annotate
     with pytest.raises(EmptySubmitError):
-        submit_task(workspace, task_id, allow_empty=False)
+        submit_task(workspace.profile, task_id, allow_empty=False)
     assert workspace.task(task_id).status is TaskStatus.NEW and _outbox(workspace) == []
-    submit_task(workspace, task_id, allow_empty=True)
+    submit_task(workspace.profile, task_id, allow_empty=True)
     assert workspace.task(task_id).status is TaskStatus.SUBMITTED
     assert len(_outbox(workspace)) == 1
 
@@ -183,9 +183,9 @@ def test_opened_task_without_annotations_still_asks(workspace: Workspace, tmp_pa
     task_id = local_task(workspace, item_id)
     check_out(workspace, task_id)
     workspace.set_task_status(task_id, TaskStatus.IN_PROGRESS)
-    assert submit_concern(workspace, task_id) == f"Task {task_id} has no annotations."
+    assert submit_concern(workspace.profile, task_id) == f"Task {task_id} has no annotations."
     add_span(workspace, item_id)
-    assert submit_concern(workspace, task_id) is None
+    assert submit_concern(workspace.profile, task_id) is None
 
 
 def test_a_profile_from_before_revisions_opens_with_revision_1(

@@ -27,7 +27,6 @@ from workspace.segmentation.document import (
 from workspace.segmentation.editing import ToolContext
 from workspace.segmentation.tools.base import Pointer, Tool
 from workspace.volume.model import Segment, Volume
-from workspace.volume.segmentation import save_segmentation
 from workspace.workspace import Workspace
 
 Push = Callable[[Command], bool]
@@ -73,7 +72,7 @@ class SegmentEditing:
         if self.stored:
             return
         item_id = self.document.item_id
-        record_id = save_segmentation(self.workspace, item_id, self.document.label_map, "painted")
+        record_id = self.workspace.save_segmentation(item_id, self.document.label_map, "painted")
         self.document.annotations = self.workspace.document(item_id)
         self.document.record_id = record_id
 

@@ -12,7 +12,6 @@ import numpy.typing as npt
 from viewers.jobs import JobContext, JobFunction
 from workspace.errors import DamagedSegmentationError, NoSegmentationError
 from workspace.volume.model import LabelMap, Volume
-from workspace.volume.segmentation import load_segmentation
 from workspace.workspace import Workspace
 
 
@@ -48,7 +47,7 @@ def load_item(workspace: Workspace, item_id: str, stage: Callable[[str], None]) 
     volume = workspace.load_volume(item_id)
     stage("Reading the segmentation…")
     try:
-        label_map = load_segmentation(workspace, item_id)
+        label_map = workspace.load_segmentation(item_id)
     except NoSegmentationError:
         return Loaded(volume, None)
     if label_map.labels.shape != volume.voxels.shape:  # never shown as an empty one instead

@@ -52,8 +52,8 @@ from workspace.items import ItemSummary
 from workspace.schema import LabelClass
 from workspace.segmentation.delta import BBox
 from workspace.segmentation.document import SegmentationDocument
+from workspace.segmentation.snapshots import KIND
 from workspace.volume.model import Segment
-from workspace.volume.segmentation import KIND
 from workspace.workspace import Workspace
 
 logger = logging.getLogger(__name__)

@@ -42,7 +42,6 @@ from workspace.schema import (
 )
 from workspace.volume.geometry import Vector3
 from workspace.volume.model import LabelMap
-from workspace.volume.segmentation import load_segmentation
 from workspace.volume.store import load_source_headers
 
 if TYPE_CHECKING:
@@ -268,9 +267,9 @@ def _write(workspace: Workspace, item_id: str, fmt: str, out: Path) -> list[Path
         suffixes = (".nii", ".nii.gz") if fmt == "nifti" else (".nrrd",)
         if not out.name.lower().endswith(suffixes):
             raise ExportError(f"{out.name}: a {fmt} file name ends with {' or '.join(suffixes)}.")
-        return write_labelmap(load_segmentation(workspace, item_id), out)
+        return write_labelmap(workspace.load_segmentation(item_id), out)
     if fmt == "dicom-seg":
-        labels = load_segmentation(workspace, item_id)
+        labels = workspace.load_segmentation(item_id)
         headers = load_source_headers(workspace.profile.blobs, item.meta)
         codings = _codings(workspace, item_id, labels)
         return [write_dicom_seg(headers, labels, out, codings=codings, creator=workspace.user)]
@@ -281,7 +280,7 @@ def _write(workspace: Workspace, item_id: str, fmt: str, out: Path) -> list[Path
     document = {"item": {"id": item.id, "title": item.title}, **report_json(lengths, findings)}
     document["landmarks"], document["boxes"] = _markups(workspace, item_id)
     try:
-        document["segments"] = segment_statistics(load_segmentation(workspace, item_id))
+        document["segments"] = segment_statistics(workspace.load_segmentation(item_id))
     except NoSegmentationError:  # a damaged one is an error, never an empty list
         document["segments"] = []
     out.write_text(json.dumps(document, indent=2, ensure_ascii=False), encoding="utf-8")

@@ -7,8 +7,8 @@ values of the changed voxels. Undo and redo write only those voxels, in place.
 
 Every step the stack takes (do, undo, redo) is persisted as one ``labelmap_deltas`` row holding
 all the voxels of the box as that step left them (a plain zlib stream, the format that
-:func:`workspace.volume.segmentation.load_segmentation` replays too), so replaying an item's rows
-in ``seq`` order over the snapshot they follow rebuilds the live label map exactly.
+:func:`workspace.segmentation.snapshots.read_segmentation` replays), so replaying an item's
+rows in ``seq`` order over the snapshot they follow rebuilds the live label map exactly.
 """
 
 from __future__ import annotations

@@ -1,102 +1,90 @@
-"""Opening an item's segmentation for editing, and rebuilding it from the store.
+"""Reading, saving and opening an item's segmentation in a profile.
 
-The stored form is the newest snapshot (a ``segmentation`` record naming a blob and the last
-delta ``seq`` it includes) plus the ``labelmap_deltas`` rows written after it.
+These take the profile and, to edit, the item's :class:`~workspace.item_editing.ItemEditing`
+(its live annotations and undo stack); the :class:`~workspace.workspace.Workspace` delegates
+to them. Saving is a ``segmentation`` record pushed through the stack, so it is audited and
+undoable; the snapshot it names is sealed into the blob store first.
 """
 
 from __future__ import annotations
 
-import zlib
-from typing import TYPE_CHECKING
-
 import numpy as np
-from sqlalchemy import select
 
-from storage.database import Database
-from storage.models import LabelMapDeltaRecord
-from workspace.annotations import Annotation
+from storage.profile import Profile
+from workspace.annotation_rows import read_annotations
+from workspace.annotations import AddAnnotation, Annotation, UpdateAnnotation
 from workspace.errors import NoSegmentationError, WorkspaceError
+from workspace.item_editing import ItemEditing
+from workspace.items import ItemSummary
 from workspace.schema import LabelSchema
-from workspace.segmentation.delta import Labels, apply_payload
 from workspace.segmentation.document import SegmentationDocument
-from workspace.volume.geometry import VolumeGeometry
-from workspace.volume.segmentation import (
-    DAMAGE,
+from workspace.segmentation.snapshots import (
     KIND,
-    damaged,
-    load_segmentation,
-    save_segmentation,
+    last_delta_seq,
+    newest_record,
+    pack_labels,
+    read_segmentation,
+    record_data,
 )
-
-if TYPE_CHECKING:
-    from workspace.workspace import Workspace
-
-
-def _newest_record(annotations: list[Annotation]) -> Annotation | None:
-    found = [a for a in annotations if a.kind == KIND]
-    return found[-1] if found else None
+from workspace.task_lock import TaskReadOnlyError, edit_lock
+from workspace.volume.geometry import VolumeGeometry
+from workspace.volume.model import LabelMap
 
 
-def replay_deltas(database: Database, item_id: str, base: Labels, after_seq: int = 0) -> Labels:
-    """``base`` (copied) with the item's stored deltas after ``after_seq`` applied in order.
+def load_segmentation(profile: Profile, item_id: str) -> LabelMap:
+    """The item's stored segmentation (record and edits read in one transaction).
 
-    :class:`DamagedSegmentationError` if a stored delta cannot be decoded or does not fit.
+    :class:`NoSegmentationError` if it has none; :class:`DamagedSegmentationError` if it does
+    not read back as saved (never an empty map instead).
     """
-    labels = np.array(base, copy=True)
-    query = (
-        select(LabelMapDeltaRecord.bbox, LabelMapDeltaRecord.dtype, LabelMapDeltaRecord.voxels)
-        .where(LabelMapDeltaRecord.item_id == item_id, LabelMapDeltaRecord.seq > after_seq)
-        .order_by(LabelMapDeltaRecord.seq)
-    )
-    with database.read() as session:
-        for bbox, dtype, voxels in session.execute(query):
-            try:
-                if np.dtype(dtype) != labels.dtype:
-                    raise ValueError(f"an edit holds {dtype} labels, the map {labels.dtype}")
-                apply_payload(labels, bbox, dtype, voxels)
-            except DAMAGE as exc:
-                raise damaged(item_id, exc) from None
-    return labels
+    with profile.database.read() as session:
+        record = newest_record(read_annotations(session, item_id, KIND))
+        if record is None:
+            raise NoSegmentationError(f"Item {item_id} has no segmentation yet.")
+        return read_segmentation(profile.blobs, session, item_id, record)
 
 
-def replay(workspace: Workspace, item_id: str) -> Labels:
-    """The item's label map rebuilt from the store alone: newest snapshot + the deltas after it."""
-    record = _newest_record(workspace.annotations(item_id))
-    if record is None:
-        raise NoSegmentationError(f"Item {item_id} has no segmentation yet.")
-    data = record.data
-    try:
-        geometry = VolumeGeometry.from_json(data["geometry"])
-        raw = zlib.decompress(workspace.profile.blobs.get(data["snapshot"]))
-        base = np.frombuffer(raw, dtype=np.dtype(data["dtype"])).reshape(geometry.shape)
-        after_seq = int(data.get("after_seq", 0))
-    except DAMAGE as exc:
-        raise damaged(item_id, exc) from None
-    return replay_deltas(workspace.profile.database, item_id, base, after_seq)
+def save_segmentation(profile: Profile, editing: ItemEditing, labels: LabelMap, source: str) -> str:
+    """Store ``labels`` as the item's segmentation (a new snapshot); returns the record id.
+
+    :class:`TaskReadOnlyError` before anything is sealed when the item's task is read-only.
+    """
+    item_id = editing.item_id
+    with profile.database.read() as session:
+        reason = edit_lock(session, item_id)
+        after_seq = last_delta_seq(session, item_id)
+    if reason is not None:
+        raise TaskReadOnlyError(reason)
+    digest = profile.blobs.put(pack_labels(np.ascontiguousarray(labels.labels)))
+    data = record_data(labels, digest, source, after_seq)
+    existing = newest_record(editing.document.all())
+    if existing is None:
+        record = Annotation(item_id, KIND, None, data, author=profile.user)
+        editing.stack.push(AddAnnotation(editing.document, record))
+        return record.id
+    editing.stack.push(UpdateAnnotation(editing.document, existing.id, data=data))
+    return existing.id
 
 
 def open_segmentation(
-    workspace: Workspace, item_id: str, schema: LabelSchema | None = None
+    profile: Profile, editing: ItemEditing, item: ItemSummary, schema: LabelSchema
 ) -> SegmentationDocument:
     """The item's segmentation, tied to its stored record; a new empty one is stored first.
 
-    A new segmentation has one segment per class of ``schema`` (default: the item's schema).
-    Storing it is not an undo step when the item's stack was still empty.
+    A new segmentation has one segment per class of ``schema``. Storing it is not an undo
+    step when the item's stack was still empty.
     """
-    annotations = workspace.document(item_id)
-    if _newest_record(annotations.all()) is None:
-        item = workspace.item(item_id)
+    if newest_record(editing.document.all()) is None:
         if "volume" not in item.meta:
-            raise WorkspaceError(f"Item {item_id} is not a stored volume.")
+            raise WorkspaceError(f"Item {item.id} is not a stored volume.")
         geometry = VolumeGeometry.from_json(item.meta["volume"]["geometry"])
-        empty = SegmentationDocument.new(item_id, geometry, schema or workspace.schema_for(item))
-        stack = workspace.command_stack(item_id)
-        fresh = not (stack.can_undo or stack.can_redo)
-        save_segmentation(workspace, item_id, empty.label_map, source="empty")
+        empty = SegmentationDocument.new(item.id, geometry, schema)
+        fresh = not (editing.stack.can_undo or editing.stack.can_redo)
+        save_segmentation(profile, editing, empty.label_map, source="empty")
         if fresh:
-            stack.clear()
-    record = _newest_record(annotations.all())
+            editing.stack.clear()
+    record = newest_record(editing.document.all())
     assert record is not None
-    return SegmentationDocument(
-        item_id, load_segmentation(workspace, item_id), annotations, record.id
-    )
+    with profile.database.read() as session:
+        label_map = read_segmentation(profile.blobs, session, item.id, record)
+    return SegmentationDocument(item.id, label_map, editing.document, record.id)

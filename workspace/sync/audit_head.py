@@ -39,7 +39,7 @@ from workspace.sync.queue_setup import lease_replicas
 from workspace.sync.signing import derived_key, ensure_signing_key, fingerprint, public_hex
 
 if TYPE_CHECKING:
-    from workspace.workspace import Workspace
+    from storage.profile import Profile
 
 #: Revisions of the head kept on the server.
 HEAD_HISTORY = 64
@@ -89,9 +89,9 @@ class HeadCheck:
 
 
 # ---------------------------------------------------------------------- the local chain
-def compare(workspace: Workspace, published: PublishedHead | None) -> HeadCheck:
+def compare(profile: Profile, published: PublishedHead | None) -> HeadCheck:
     """Whether the local chain is intact and holds ``published`` (:meth:`AuditLog.extends`)."""
-    audit = workspace.profile.audit
+    audit = profile.audit
     local = audit.head()
     if published is None:
         return HeadCheck(None, local)
@@ -120,9 +120,9 @@ def compare(workspace: Workspace, published: PublishedHead | None) -> HeadCheck:
 
 
 # ---------------------------------------------------------------------- the queue's copy
-def head_key(workspace: Workspace) -> str:
+def head_key(profile: Profile) -> str:
     """This profile's key in its audit bucket: its signing key's fingerprint."""
-    return fingerprint(public_hex(ensure_signing_key(workspace)))
+    return fingerprint(public_hex(ensure_signing_key(profile)))
 
 
 def _context(bucket: str, key: str) -> str:
@@ -156,10 +156,10 @@ async def audit_bucket(js: JetStreamContext, user: str, *, create: bool) -> KeyV
 
 
 async def read_published(
-    kv: KeyValue, workspace: Workspace, bucket: str
+    kv: KeyValue, profile: Profile, bucket: str
 ) -> tuple[PublishedHead | None, int, str]:
     """The head on the queue, its revision (0: none) and a problem reading it ("" if none)."""
-    key = head_key(workspace)
+    key = head_key(profile)
     deleted = "Audit head deleted: the head this workstation published was removed from the queue."
     try:
         entry = await kv.get(key)
@@ -173,7 +173,7 @@ async def read_published(
         return None, revision, deleted
     try:
         body = json.loads(
-            open_sealed(derived_key(workspace, _PURPOSE), entry.value, _context(bucket, key))
+            open_sealed(derived_key(profile, _PURPOSE), entry.value, _context(bucket, key))
         )
         head = PublishedHead(
             AuditHead(int(body["sequence"]), bytes.fromhex(str(body["hash"]))),
@@ -184,19 +184,19 @@ async def read_published(
     return head, revision, ""
 
 
-async def check_online(js: JetStreamContext, workspace: Workspace, user: str) -> HeadCheck:
+async def check_online(js: JetStreamContext, profile: Profile, user: str) -> HeadCheck:
     """Compare the local chain with the last head published (read only)."""
     bucket = protocol.audit_bucket(user)
     kv = await audit_bucket(js, user, create=False)
     if kv is None:
-        return compare(workspace, None)
-    published, _, problem = await read_published(kv, workspace, bucket)
+        return compare(profile, None)
+    published, _, problem = await read_published(kv, profile, bucket)
     if problem:
-        return HeadCheck(published, workspace.profile.audit.head(), problem)
-    return compare(workspace, published)
+        return HeadCheck(published, profile.audit.head(), problem)
+    return compare(profile, published)
 
 
-async def check_and_publish(js: JetStreamContext, workspace: Workspace, user: str) -> HeadCheck:
+async def check_and_publish(js: JetStreamContext, profile: Profile, user: str) -> HeadCheck:
     """Check the local chain against the last published head, then publish the new head.
 
     On a mismatch nothing is published and the event is recorded in the local audit log.
@@ -204,13 +204,13 @@ async def check_and_publish(js: JetStreamContext, workspace: Workspace, user: st
     bucket = protocol.audit_bucket(user)
     kv = await audit_bucket(js, user, create=True)
     assert kv is not None
-    key = head_key(workspace)
+    key = head_key(profile)
     for _ in range(_PUBLISH_ATTEMPTS):
-        published, revision, problem = await read_published(kv, workspace, bucket)
-        check = HeadCheck(published, workspace.profile.audit.head(), problem) if problem else None
-        check = check or compare(workspace, published)
+        published, revision, problem = await read_published(kv, profile, bucket)
+        check = HeadCheck(published, profile.audit.head(), problem) if problem else None
+        check = check or compare(profile, published)
         if not check.ok:
-            workspace.profile.audit.record(
+            profile.audit.record(
                 "sync.audit_head_mismatch",
                 bucket,
                 {
@@ -224,7 +224,7 @@ async def check_and_publish(js: JetStreamContext, workspace: Workspace, user: st
             return check
         body = PublishedHead(check.local, now_iso()).as_json()
         value = seal(
-            derived_key(workspace, _PURPOSE),
+            derived_key(profile, _PURPOSE),
             json.dumps(body, sort_keys=True).encode(),
             _context(bucket, key),
         )
@@ -236,6 +236,4 @@ async def check_and_publish(js: JetStreamContext, workspace: Workspace, user: st
         except KeyWrongLastSequenceError:
             continue  # another sync of this profile published meanwhile: check again
         return check
-    return HeadCheck(
-        None, workspace.profile.audit.head(), "Audit head: the queue kept changing it."
-    )
+    return HeadCheck(None, profile.audit.head(), "Audit head: the queue kept changing it.")

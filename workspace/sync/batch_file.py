@@ -43,7 +43,7 @@ from workspace.sync.signers import check_signature, remembered
 from workspace.sync.signing import sign_result
 
 if TYPE_CHECKING:
-    from workspace.workspace import Workspace
+    from storage.profile import Profile
 
 MAGIC = b"CALIPERB"
 FORMAT = 1
@@ -102,25 +102,25 @@ def _header(project: str, batch_id: str) -> bytes:
 
 
 def write_batch_file(
-    workspace: Workspace, out: Path, project: str, batch_id: str, index: dict[str, Any]
+    profile: Profile, out: Path, project: str, batch_id: str, index: dict[str, Any]
 ) -> int:
     """Write ``index`` and the objects it names to ``out`` (atomically); the object count."""
-    key = project_key(workspace, project)
+    key = project_key(profile, project)
     with atomic_file(out, out.name) as handle:
         handle.write(_header(project, batch_id))
         writer = _Writer(handle, key, batch_id)
         writer.record("index", json.dumps(index, sort_keys=True).encode())
         for digest in index["objects"]:
-            writer.record("object", bytes(workspace.profile.blobs.get(digest)))
+            writer.record("object", bytes(profile.blobs.get(digest)))
         writer.record("end", json.dumps({"records": writer.index + 1}).encode())
     return len(index["objects"])
 
 
 def batch_index(
-    workspace: Workspace, batch_id: str, lease: dict[str, str] | None
+    profile: Profile, batch_id: str, lease: dict[str, str] | None
 ) -> tuple[str, dict[str, Any]]:
     """(project, index) of a batch this manager made; ``lease`` names the file's holder."""
-    with workspace.profile.database.read() as session:
+    with profile.database.read() as session:
         pushed = session.get(QueueBatch, batch_id)
         if pushed is None:
             raise BatchFileError(f"No batch {batch_id} was made in this profile.")
@@ -130,9 +130,9 @@ def batch_index(
     return project, {"kind": "batch", "manifest": manifest, "objects": objects, "lease": lease}
 
 
-def results_index(workspace: Workspace, batch_id: str) -> tuple[str, dict[str, Any]]:
+def results_index(profile: Profile, batch_id: str) -> tuple[str, dict[str, Any]]:
     """(project, index) of a checked-out batch's submitted results (workstation)."""
-    with workspace.profile.database.read() as session:
+    with profile.database.read() as session:
         checkout = session.get(SyncCheckout, batch_id)
         if checkout is None:
             raise NotFoundError(f"No batch {batch_id} in this profile (made or checked out).")
@@ -147,7 +147,7 @@ def results_index(workspace: Workspace, batch_id: str) -> tuple[str, dict[str, A
         project = checkout.project
     if not entries:
         raise BatchFileError(f"Batch {batch_id} has no submitted results to export.")
-    results = [sign_result(workspace, e.document) for e in entries]
+    results = [sign_result(profile, e.document) for e in entries]
     objects = [r["labelmap"]["digest"] for r in results if r["labelmap"]]
     index = {"kind": "results", "results": results, "objects": objects}
     return project, {**index, "source": sources.get(batch_id)}
@@ -207,7 +207,7 @@ def _read_records(handle: IO[bytes], key: bytes, batch_id: str) -> list[tuple[st
             return records
 
 
-def read_batch_file(workspace: Workspace, path: Path) -> BatchFile:
+def read_batch_file(profile: Profile, path: Path) -> BatchFile:
     """Read and authenticate a whole batch file; :class:`BatchFileError` says what is wrong."""
     try:
         handle = path.open("rb")
@@ -223,7 +223,7 @@ def read_batch_file(workspace: Workspace, path: Path) -> BatchFile:
                 f"{FORMAT}. Update Caliper."
             )
         project, batch_id = _read_name(handle), _read_name(handle)
-        key = project_key(workspace, project)
+        key = project_key(profile, project)
         records = _read_records(handle, key, batch_id)
     try:
         index = json.loads(records[0][1])
@@ -243,7 +243,7 @@ def read_batch_file(workspace: Workspace, path: Path) -> BatchFile:
 
 
 # ---------------------------------------------------------------------- importing
-def import_batch(workspace: Workspace, batch_file: BatchFile) -> ImportedFile:
+def import_batch(profile: Profile, batch_file: BatchFile) -> ImportedFile:
     """Create the batch a file carries, to annotate here (workstation); all or nothing."""
     try:
         manifest = decode("manifest", encode("manifest", batch_file.index["manifest"]))
@@ -254,9 +254,9 @@ def import_batch(workspace: Workspace, batch_file: BatchFile) -> ImportedFile:
         raise BatchFileError("The batch file's manifest does not match its header.")
     lease = batch_file.index.get("lease") or {}
     for data in batch_file.objects:
-        workspace.profile.blobs.put(data)
+        profile.blobs.put(data)
     files = manifest_files(manifest)
-    with workspace.profile.database.write() as session:
+    with profile.database.write() as session:
         if session.get(SyncCheckout, batch_id) is None:
             session.add(
                 SyncCheckout(
@@ -280,19 +280,17 @@ def import_batch(workspace: Workspace, batch_file: BatchFile) -> ImportedFile:
         sources = dict(get_setting(session, SOURCES_KEY, {}) or {})
         sources[batch_id] = lease.get("holder")
         set_setting(session, SOURCES_KEY, sources)
-        materialize_batch(session, manifest, workspace.user)
-        workspace.profile.audit.append(
+        materialize_batch(session, manifest, profile.user)
+        profile.audit.append(
             session,
             "batch.file.import",
             batch_id,
             {"kind": "batch", "objects": len(batch_file.objects)},
         )
-    workspace.tasks_changed.emit()
-    workspace.items_changed.emit()
     return ImportedFile("batch", batch_id, len(manifest["tasks"]))
 
 
-def checked_results(workspace: Workspace, batch_file: BatchFile) -> list[dict[str, Any]]:
+def checked_results(profile: Profile, batch_file: BatchFile) -> list[dict[str, Any]]:
     """The results a file carries, each validated, of the file's batch and signature-checked.
 
     Each is checked against the keys enrolled for its annotator as this manager last saw
@@ -311,7 +309,7 @@ def checked_results(workspace: Workspace, batch_file: BatchFile) -> list[dict[st
             raise BatchFileError("A result in the batch file belongs to another batch.")
     stored = []
     for document in checked:
-        enrolled = remembered(workspace, document["project"], document["annotator"])
+        enrolled = remembered(profile, document["project"], document["annotator"])
         check = check_signature(document, enrolled)
         if check.status == "refused":
             raise BatchFileError(
@@ -322,20 +320,20 @@ def checked_results(workspace: Workspace, batch_file: BatchFile) -> list[dict[st
 
 
 def record_results(
-    workspace: Workspace,
+    profile: Profile,
     batch_file: BatchFile,
     results: list[dict[str, Any]],
     flag: Callable[[dict[str, Any]], str],
 ) -> tuple[int, int]:
     """Record new results (manager), each with ``flag(result)``; (added, flagged)."""
     batch_id = batch_file.batch_id
-    with workspace.profile.database.read() as session:
+    with profile.database.read() as session:
         if session.get(QueueBatch, batch_id) is None:
             raise BatchFileError(f"Batch {batch_id} was not made in this profile.")
     for data in batch_file.objects:
-        workspace.profile.blobs.put(data)
+        profile.blobs.put(data)
     added = flagged = 0
-    with workspace.profile.database.write() as session:
+    with profile.database.write() as session:
         for document in results:
             if session.get(QueueResult, document["result_id"]) is not None:
                 continue
@@ -355,7 +353,7 @@ def record_results(
             )
             added += 1
             flagged += bool(reason)
-        workspace.profile.audit.append(
+        profile.audit.append(
             session,
             "batch.file.import",
             batch_id,
@@ -364,9 +362,9 @@ def record_results(
     return added, flagged
 
 
-def all_tasks_returned(workspace: Workspace, batch_id: str) -> bool:
+def all_tasks_returned(profile: Profile, batch_id: str) -> bool:
     """True once every task of a batch this manager made has a recorded result."""
-    with workspace.profile.database.read() as session:
+    with profile.database.read() as session:
         row = session.get(QueueBatch, batch_id)
         if row is None:
             return False

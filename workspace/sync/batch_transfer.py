@@ -48,7 +48,7 @@ from workspace.sync.file_leases import (
 from workspace.sync.leases import read_lease, release
 
 if TYPE_CHECKING:
-    from workspace.workspace import Workspace
+    from storage.profile import Profile
 
 Connector = Callable[[], AbstractAsyncContextManager[JetStreamContext]]
 
@@ -78,7 +78,7 @@ class CreatedFile:
 
 # ---------------------------------------------------------------------- export
 async def export_file(
-    workspace: Workspace,
+    profile: Profile,
     batch_id: str,
     out: Path,
     connect: Connector,
@@ -87,31 +87,29 @@ async def export_file(
     clock: Clock = utc_now,
 ) -> ImportedFile:
     """Write a batch (manager: the file takes its lease) or its results (workstation)."""
-    with workspace.profile.database.read() as session:
+    with profile.database.read() as session:
         row = session.get(QueueBatch, batch_id)
         manifest = dict(row.manifest) if row is not None else None
     if manifest is None:
-        project, index = results_index(workspace, batch_id)
-        objects = write_batch_file(workspace, out, project, batch_id, index)
-        workspace.profile.audit.record(
-            "batch.file.export", batch_id, {"kind": "results", "objects": objects}
-        )
+        project, index = results_index(profile, batch_id)
+        objects = write_batch_file(profile, out, project, batch_id, index)
+        profile.audit.record("batch.file.export", batch_id, {"kind": "results", "objects": objects})
         return ImportedFile("results", batch_id, len(index["results"]))
     lease = file_lease(file_holder(out), clock(), days)
-    project, index = batch_index(workspace, batch_id, lease)
-    if batch_id in file_only_batches(workspace):
-        objects = write_batch_file(workspace, out, project, batch_id, index)
-        set_file_only_lease(workspace, batch_id, lease)
+    project, index = batch_index(profile, batch_id, lease)
+    if batch_id in file_only_batches(profile):
+        objects = write_batch_file(profile, out, project, batch_id, index)
+        set_file_only_lease(profile, batch_id, lease)
     else:
         async with connect() as js:
-            kv, taken = await take_lease(js, workspace, manifest, lease, clock())
+            kv, taken = await take_lease(js, profile, manifest, lease, clock())
             try:
-                objects = write_batch_file(workspace, out, project, batch_id, index)
+                objects = write_batch_file(profile, out, project, batch_id, index)
             except BaseException:
                 await release(kv, taken)
                 raise
             await withdraw(js, manifest["track"], batch_id)
-    workspace.profile.audit.record(
+    profile.audit.record(
         "batch.file.export",
         batch_id,
         {"kind": "batch", "objects": objects, "holder": lease["holder"]},
@@ -137,44 +135,44 @@ def _flagger(issue: int, holder: str | None, source: str | None) -> Callable[[di
     return flag
 
 
-async def import_file(workspace: Workspace, path: Path, connect: Connector) -> ImportedFile:
+async def import_file(profile: Profile, path: Path, connect: Connector) -> ImportedFile:
     """Import a batch to annotate (workstation) or results (manager); all or nothing."""
-    batch_file = read_batch_file(workspace, path)
+    batch_file = read_batch_file(profile, path)
     if batch_file.kind == "batch":
-        return import_batch(workspace, batch_file)
-    results = checked_results(workspace, batch_file)
+        return import_batch(profile, batch_file)
+    results = checked_results(profile, batch_file)
     batch_id = batch_file.batch_id
     source = batch_file.index.get("source")
     source = source if isinstance(source, str) and source else None
-    with workspace.profile.database.read() as session:
+    with profile.database.read() as session:
         row = session.get(QueueBatch, batch_id)
         if row is None or row.project != batch_file.project:
             raise BatchFileError(f"Batch {batch_id} was not made in this profile.")
         track, issue = row.track, int(row.issue)
-    only = file_only_batches(workspace)
+    only = file_only_batches(profile)
     if batch_id in only:
         holder = only[batch_id].get("holder") or None
         added, flagged = record_results(
-            workspace, batch_file, results, _flagger(issue, holder, source)
+            profile, batch_file, results, _flagger(issue, holder, source)
         )
         released = holder is not None and holder == source
-        if released and all_tasks_returned(workspace, batch_id):
-            set_file_only_lease(workspace, batch_id, {"holder": "", "expires_at": ""})
+        if released and all_tasks_returned(profile, batch_id):
+            set_file_only_lease(profile, batch_id, {"holder": "", "expires_at": ""})
         else:
             released = False
         return ImportedFile("results", batch_id, added, flagged=flagged, released=released)
     async with connect() as js:
         kv = await js.key_value(protocol.LEASE_BUCKET)
-        key = project_key(workspace, batch_file.project)
+        key = project_key(profile, batch_file.project)
         lease = await read_lease(kv, key, track, batch_id)
         holder = lease.holder if lease else None
         added, flagged = record_results(
-            workspace, batch_file, results, _flagger(issue, holder, source)
+            profile, batch_file, results, _flagger(issue, holder, source)
         )
         released = (
             lease is not None
             and holder == source
-            and all_tasks_returned(workspace, batch_id)
+            and all_tasks_returned(profile, batch_id)
             and await give_back(js, kv, lease)
         )
     return ImportedFile("results", batch_id, added, flagged=flagged, released=released)
@@ -188,7 +186,7 @@ def _paths(out: Path, count: int) -> list[Path]:
 
 
 def create_files(
-    workspace: Workspace,
+    profile: Profile,
     plan: PushPlan,
     out: Path,
     *,
@@ -200,8 +198,8 @@ def create_files(
 
     One batch is written to ``out``; several to ``<stem>-001<suffix>``, ``-002``… beside it.
     """
-    ensure_project_key(workspace, plan.project)
-    manifests = build_manifests(workspace, plan)
+    ensure_project_key(profile, plan.project)
+    manifests = build_manifests(profile, plan)
     paths = _paths(out, len(manifests))
     taken = [p for p in paths if p.exists()]
     if taken and not overwrite:
@@ -210,12 +208,12 @@ def create_files(
     for (manifest, gold), path in zip(manifests, paths, strict=True):
         batch_id = manifest["batch_id"]
         lease = file_lease(file_holder(path), clock(), days)
-        with workspace.profile.database.write() as session:
-            record_batch(workspace, session, manifest, gold, action="batch.file.create")
+        with profile.database.write() as session:
+            record_batch(profile, session, manifest, gold, action="batch.file.create")
             batches = dict(get_setting(session, FILE_BATCHES_KEY, {}) or {})
             batches[batch_id] = lease
             set_setting(session, FILE_BATCHES_KEY, batches)
-        project, index = batch_index(workspace, batch_id, lease)
-        write_batch_file(workspace, path, project, batch_id, index)
+        project, index = batch_index(profile, batch_id, lease)
+        write_batch_file(profile, path, project, batch_id, index)
         created.append(CreatedFile(batch_id, path, len(manifest["tasks"]), lease["holder"]))
     return created

@@ -15,9 +15,10 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import select
 
 from storage.models import BlobRecord, QueueBatch
+from workspace import item_schemas
 from workspace.annotations import now_iso
 from workspace.errors import WorkspaceError
-from workspace.items import ItemSummary
+from workspace.items import ItemSummary, item_files
 from workspace.modalities import modality
 from workspace.schema import LabelSchema, load_preset, schema_to_document
 from workspace.sync import protocol
@@ -26,7 +27,7 @@ from workspace.sync.documents import encode
 if TYPE_CHECKING:
     from sqlalchemy.orm import Session
 
-    from workspace.workspace import Workspace
+    from storage.profile import Profile
 
 
 @dataclass(frozen=True)
@@ -58,7 +59,7 @@ class SchemaChoiceError(WorkspaceError, ValueError):
 
 
 def choose_schemas(
-    workspace: Workspace, items: Sequence[ItemSummary], overrides: Mapping[str | None, str]
+    profile: Profile, items: Sequence[ItemSummary], overrides: Mapping[str | None, str]
 ) -> tuple[LabelSchema, dict[str, LabelSchema]]:
     """The project's schema and each item's (by id) for a push of ``items``.
 
@@ -87,7 +88,8 @@ def choose_schemas(
     for item in items:
         override = overrides.get(item.modality, overrides.get(None))
         if override is None:
-            schema = workspace.schema_for(item)
+            with profile.database.read() as session:
+                schema = item_schemas.schema_for(session, item)
         else:
             schema = presets[override] if override in presets else load_preset(override)
         presets.setdefault(schema.id, schema)
@@ -115,9 +117,9 @@ def _chunks(plan: PushPlan) -> list[list[tuple[ItemSummary, bool]]]:
     return [g for g in groups if g]
 
 
-def _file_entries(workspace: Workspace, item: ItemSummary) -> list[dict[str, Any]]:
-    files = workspace.item_files(item.id)
-    with workspace.profile.database.read() as session:
+def _file_entries(profile: Profile, item: ItemSummary) -> list[dict[str, Any]]:
+    with profile.database.read() as session:
+        files = item_files(session, item.id)
         sizes = dict(
             session.execute(
                 select(BlobRecord.digest, BlobRecord.size).where(
@@ -128,7 +130,7 @@ def _file_entries(workspace: Workspace, item: ItemSummary) -> list[dict[str, Any
     return [{"name": f.name, "digest": f.digest, "size": int(sizes[f.digest])} for f in files]
 
 
-def build_manifests(workspace: Workspace, plan: PushPlan) -> list[tuple[dict[str, Any], list[str]]]:
+def build_manifests(profile: Profile, plan: PushPlan) -> list[tuple[dict[str, Any], list[str]]]:
     """Every manifest of the plan (all copies), each with the ids of its gold tasks."""
     protocol.check_name("Project", plan.project)
     protocol.check_name("Track", plan.track)
@@ -150,7 +152,7 @@ def build_manifests(workspace: Workspace, plan: PushPlan) -> list[tuple[dict[str
                         "modality": item.modality,
                         "title": item.title,
                         "meta": item.meta,
-                        "files": _file_entries(workspace, item),
+                        "files": _file_entries(profile, item),
                     },
                 }
             )
@@ -189,7 +191,7 @@ def build_manifests(workspace: Workspace, plan: PushPlan) -> list[tuple[dict[str
 
 
 def record_batch(
-    workspace: Workspace,
+    profile: Profile,
     session: Session,
     manifest: dict[str, Any],
     gold: list[str],
@@ -208,7 +210,7 @@ def record_batch(
             pushed_at=now_iso(),
         )
     )
-    workspace.profile.audit.append(
+    profile.audit.append(
         session,
         action,
         manifest["batch_id"],

@@ -37,7 +37,7 @@ from workspace.sync.materialize import materialize_batch
 from workspace.sync.payloads import PayloadError, download
 
 if TYPE_CHECKING:
-    from workspace.workspace import Workspace
+    from storage.profile import Profile
 
 #: Headers a manifest message carries in clear (no PHI: names and ids only).
 PROJECT_HEADER = "Caliper-Project"
@@ -89,20 +89,23 @@ class Checkout:
 
     def __init__(
         self,
-        workspace: Workspace,
+        profile: Profile,
         holder: str,
         *,
         lease_days: float = protocol.DEFAULT_LEASE_DAYS,
         clock: Clock = utc_now,
         progress: ProgressCallback | None = None,
         paused: Callable[[], bool] | None = None,
+        on_stored: Callable[[], None] | None = None,
     ) -> None:
-        self.workspace = workspace
+        self.profile = profile
         self.holder = holder
         self.lease_days = lease_days
         self.clock = clock
         self.progress = progress or (lambda _p: None)
         self.paused = paused or (lambda: False)
+        #: Told each time a batch's tasks and items are stored (the item list refreshes).
+        self.on_stored = on_stored or (lambda: None)
         self.messages: list[str] = []
 
     # ------------------------------------------------------------------ pulling
@@ -143,7 +146,7 @@ class Checkout:
         headers = message.headers or {}
         project, batch_id = headers.get(PROJECT_HEADER, ""), headers.get(BATCH_HEADER, "")
         try:
-            key = project_key(self.workspace, project)
+            key = project_key(self.profile, project)
         except SyncConfigError as exc:
             self.messages.append(str(exc))
             await message.nak(delay=BUSY_DELAY_S)
@@ -211,7 +214,7 @@ class Checkout:
         """Finish checkouts a crash or a network loss interrupted; returns their ids."""
         finished: list[str] = []
         for row in self._unfinished():
-            key = project_key(self.workspace, row.project)
+            key = project_key(self.profile, row.project)
             if row.state == "downloading":
                 try:
                     await self._download(js, key, row.batch_id, None)
@@ -235,7 +238,7 @@ class Checkout:
         row = self._checkout(batch_id)
         assert row is not None
         files = manifest_files(row.manifest)
-        blobs = self.workspace.profile.blobs
+        blobs = self.profile.blobs
         progress = BatchProgress(batch_id, sum(f.size for f in files), len(files))
         self.progress(progress)
         last_beat = time.monotonic()
@@ -254,19 +257,16 @@ class Checkout:
             self._save_progress(batch_id, progress.bytes_done)
             self.progress(progress)
             last_beat = await self._heartbeat(message, last_beat, force=False)
-        with self.workspace.profile.database.write() as session:
-            materialize_batch(session, row.manifest, self.workspace.user)
+        with self.profile.database.write() as session:
+            materialize_batch(session, row.manifest, self.profile.user)
             stored = session.get(SyncCheckout, batch_id)
             assert stored is not None
             stored.state = "stored"
             stored.updated_at = now_iso()
-            self.workspace.profile.audit.append(
-                session, "sync.checkout", batch_id, {"objects": len(files)}
-            )
+            self.profile.audit.append(session, "sync.checkout", batch_id, {"objects": len(files)})
         progress.state = "stored"
         self.progress(progress)
-        self.workspace.tasks_changed.emit()
-        self.workspace.items_changed.emit()
+        self.on_stored()
 
     @staticmethod
     async def _heartbeat(message: Msg | None, last: float, *, force: bool) -> float:
@@ -278,14 +278,14 @@ class Checkout:
 
     # ------------------------------------------------------------------ local records
     def _checkout(self, batch_id: str) -> SyncCheckout | None:
-        with self.workspace.profile.database.read() as session:
+        with self.profile.database.read() as session:
             row = session.get(SyncCheckout, batch_id)
             if row is not None:
                 session.expunge(row)
             return row
 
     def _unfinished(self) -> list[SyncCheckout]:
-        with self.workspace.profile.database.read() as session:
+        with self.profile.database.read() as session:
             rows = list(
                 session.scalars(
                     select(SyncCheckout).where(SyncCheckout.state.in_(("downloading", "stored")))
@@ -296,7 +296,7 @@ class Checkout:
             return rows
 
     def _holds_group(self, group: str) -> bool:
-        with self.workspace.profile.database.read() as session:
+        with self.profile.database.read() as session:
             found = session.scalar(
                 select(SyncCheckout.batch_id).where(SyncCheckout.group_id == group).limit(1)
             )
@@ -304,7 +304,7 @@ class Checkout:
 
     def _record(self, manifest: dict[str, Any], lease: Lease, sequence: int) -> None:
         files = manifest_files(manifest)
-        with self.workspace.profile.database.write() as session:
+        with self.profile.database.write() as session:
             session.add(
                 SyncCheckout(
                     batch_id=manifest["batch_id"],
@@ -326,7 +326,7 @@ class Checkout:
             )
 
     def _reclaimed(self, batch_id: str, issue: int, lease: Lease) -> None:
-        with self.workspace.profile.database.write() as session:
+        with self.profile.database.write() as session:
             row = session.get(SyncCheckout, batch_id)
             if row is not None:
                 row.issue = issue
@@ -337,14 +337,14 @@ class Checkout:
                 row.updated_at = now_iso()
 
     def _set_state(self, batch_id: str, state: str) -> None:
-        with self.workspace.profile.database.write() as session:
+        with self.profile.database.write() as session:
             row = session.get(SyncCheckout, batch_id)
             if row is not None:
                 row.state = state
                 row.updated_at = now_iso()
 
     def _save_progress(self, batch_id: str, done: int) -> None:
-        with self.workspace.profile.database.write() as session:
+        with self.profile.database.write() as session:
             row = session.get(SyncCheckout, batch_id)
             if row is not None:
                 row.bytes_done = done

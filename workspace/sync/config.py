@@ -6,11 +6,12 @@ from dataclasses import asdict, dataclass, field
 from typing import TYPE_CHECKING
 
 from workspace.errors import WorkspaceError
+from workspace.settings import read_setting, write_setting
 from workspace.sync.envelope import KEY_BYTES
 from workspace.sync.protocol import check_name
 
 if TYPE_CHECKING:
-    from workspace.workspace import Workspace
+    from storage.profile import Profile
 
 CONFIG_KEY = "sync.config"
 PROJECT_KEYS_KEY = "sync.project_keys"
@@ -37,18 +38,18 @@ class SyncConfig:
             check_name("Track", track)
 
 
-def load_config(workspace: Workspace) -> SyncConfig:
+def load_config(profile: Profile) -> SyncConfig:
     """The stored sync settings (empty defaults before the first save)."""
-    stored = workspace.setting(CONFIG_KEY, {}) or {}
+    stored = read_setting(profile.database, CONFIG_KEY, {}) or {}
     stored["tracks"] = tuple(stored.get("tracks", ()))
     return SyncConfig(**stored)
 
 
-def save_config(workspace: Workspace, config: SyncConfig) -> None:
+def save_config(profile: Profile, config: SyncConfig) -> None:
     """Store the sync settings (in the encrypted store: they hold a password)."""
     values = asdict(config)
     values["tracks"] = list(config.tracks)
-    workspace.set_setting(CONFIG_KEY, values)
+    write_setting(profile.database, CONFIG_KEY, values)
 
 
 def parse_project_key(text: str) -> bytes:
@@ -62,15 +63,15 @@ def parse_project_key(text: str) -> bytes:
     return key
 
 
-def project_keys(workspace: Workspace) -> dict[str, bytes]:
+def project_keys(profile: Profile) -> dict[str, bytes]:
     """Every project key this profile holds, by project name."""
-    stored: dict[str, str] = workspace.setting(PROJECT_KEYS_KEY, {}) or {}
+    stored: dict[str, str] = read_setting(profile.database, PROJECT_KEYS_KEY, {}) or {}
     return {name: bytes.fromhex(value) for name, value in stored.items()}
 
 
-def project_key(workspace: Workspace, project: str) -> bytes:
+def project_key(profile: Profile, project: str) -> bytes:
     """The key of ``project``; :class:`SyncConfigError` naming the project when absent."""
-    keys = project_keys(workspace)
+    keys = project_keys(profile)
     if project not in keys:
         raise SyncConfigError(
             f"This profile has no key for project {project!r}: ask the project manager for it "
@@ -80,23 +81,23 @@ def project_key(workspace: Workspace, project: str) -> bytes:
     return keys[project]
 
 
-def set_project_key(workspace: Workspace, project: str, key: bytes) -> None:
+def set_project_key(profile: Profile, project: str, key: bytes) -> None:
     """Remember ``key`` for ``project``."""
     check_name("Project", project)
     if len(key) != KEY_BYTES:
         raise SyncConfigError("A project key is 32 bytes.")
-    stored: dict[str, str] = dict(workspace.setting(PROJECT_KEYS_KEY, {}) or {})
+    stored: dict[str, str] = dict(read_setting(profile.database, PROJECT_KEYS_KEY, {}) or {})
     stored[project] = key.hex()
-    workspace.set_setting(PROJECT_KEYS_KEY, stored)
+    write_setting(profile.database, PROJECT_KEYS_KEY, stored)
 
 
-def ensure_project_key(workspace: Workspace, project: str) -> bytes:
+def ensure_project_key(profile: Profile, project: str) -> bytes:
     """The manager's key for ``project``, made on first use."""
     from workspace.sync.envelope import new_project_key
 
-    keys = project_keys(workspace)
+    keys = project_keys(profile)
     if project in keys:
         return keys[project]
     key = new_project_key()
-    set_project_key(workspace, project, key)
+    set_project_key(profile, project, key)
     return key

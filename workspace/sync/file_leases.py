@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 from nats.js import JetStreamContext
 from nats.js.kv import KeyValue
 
+from workspace.settings import read_setting, write_setting
 from workspace.sync import protocol
 from workspace.sync.batch_file import BatchFileError
 from workspace.sync.config import project_key
@@ -27,7 +28,7 @@ from workspace.sync.leases import Lease, claim, read_lease, release
 from workspace.sync.queue_reissue import _drop_queued_copies
 
 if TYPE_CHECKING:
-    from workspace.workspace import Workspace
+    from storage.profile import Profile
 
 #: How long a file's lease lasts: a file travels slower than a network checkout.
 FILE_LEASE_DAYS = 30.0
@@ -60,29 +61,29 @@ def lease_flag(holder: str | None, annotator: str, source: str | None) -> str:
 
 
 # ---------------------------------------------------------------------- files only
-def file_only_batches(workspace: Workspace) -> dict[str, dict[str, str]]:
+def file_only_batches(profile: Profile) -> dict[str, dict[str, str]]:
     """Batches this manager made for files only, with their file lease ("" holder: none)."""
-    return dict(workspace.setting(FILE_BATCHES_KEY, {}) or {})
+    return dict(read_setting(profile.database, FILE_BATCHES_KEY, {}) or {})
 
 
-def set_file_only_lease(workspace: Workspace, batch_id: str, lease: dict[str, str]) -> None:
+def set_file_only_lease(profile: Profile, batch_id: str, lease: dict[str, str]) -> None:
     """Record the file lease of a files-only batch (an empty holder releases it)."""
-    batches = file_only_batches(workspace)
+    batches = file_only_batches(profile)
     batches[batch_id] = lease
-    workspace.set_setting(FILE_BATCHES_KEY, batches)
+    write_setting(profile.database, FILE_BATCHES_KEY, batches)
 
 
 # ---------------------------------------------------------------------- on the server
 async def take_lease(
     js: JetStreamContext,
-    workspace: Workspace,
+    profile: Profile,
     manifest: dict[str, Any],
     lease: dict[str, str],
     now: datetime,
 ) -> tuple[KeyValue, Lease]:
     """Claim the server lease of a pushed batch for a file; refused while anyone holds it."""
     project, track, batch_id = manifest["project"], manifest["track"], manifest["batch_id"]
-    key = project_key(workspace, project)
+    key = project_key(profile, project)
     kv = await js.key_value(protocol.LEASE_BUCKET)
     current = await read_lease(kv, key, track, batch_id)
     if current is None:

@@ -21,8 +21,12 @@ from nats.js.object_store import ObjectStore
 from sqlalchemy import select
 
 from storage.models import SyncCheckout, SyncOutboxEntry, Task
-from workspace.annotations import now_iso
-from workspace.errors import WorkspaceError
+from workspace.annotation_rows import read_annotations
+from workspace.annotations import Annotation, now_iso
+from workspace.errors import NoSegmentationError, WorkspaceError
+from workspace.segmentation.snapshots import KIND as SEGMENTATION_KIND
+from workspace.segmentation.snapshots import pack_labels
+from workspace.segmentation.store import load_segmentation
 from workspace.sync import protocol
 from workspace.sync.checkout import PROJECT_HEADER, Clock, utc_now
 from workspace.sync.config import load_config, project_key
@@ -31,11 +35,9 @@ from workspace.sync.envelope import seal
 from workspace.sync.payloads import upload
 from workspace.sync.signing import sign_result
 from workspace.tasks import TaskStatus, check_transition
-from workspace.volume.segmentation import KIND as SEGMENTATION_KIND
-from workspace.volume.segmentation import load_segmentation, pack_labels
 
 if TYPE_CHECKING:
-    from workspace.workspace import Workspace
+    from storage.profile import Profile
 
 RESULT_ID_HEADER = "Nats-Msg-Id"
 
@@ -48,14 +50,14 @@ class EmptySubmitError(SubmitError):
     """A task with no annotations, or never opened, submitted without ``allow_empty``."""
 
 
-def submit_concern(workspace: Workspace, task_id: str) -> str | None:
+def submit_concern(profile: Profile, task_id: str) -> str | None:
     """Why submitting ``task_id`` deserves a second thought (no annotations, never opened)."""
-    with workspace.profile.database.read() as session:
+    with profile.database.read() as session:
         task = session.get(Task, task_id)
         if task is None:
             raise SubmitError(f"No task with id {task_id}.")
         status, item_id = TaskStatus(task.status), task.item_id
-    empty = not workspace.annotations(item_id)
+        empty = not read_annotations(session, item_id)
     if empty and status == TaskStatus.NEW:
         return f"Task {task_id} was never opened and has no annotations."
     if empty:
@@ -65,18 +67,24 @@ def submit_concern(workspace: Workspace, task_id: str) -> str | None:
     return None
 
 
+def _annotations(profile: Profile, item_id: str) -> list[Annotation]:
+    with profile.database.read() as session:
+        return read_annotations(session, item_id)
+
+
 def result_context(result_id: str) -> str:
     """The envelope context of a result message."""
     return f"result:{result_id}"
 
 
-def _labelmap(workspace: Workspace, item_id: str, bucket: str) -> dict[str, Any] | None:
-    if not any(a.kind == SEGMENTATION_KIND for a in workspace.document(item_id).all()):
+def _labelmap(profile: Profile, item_id: str, bucket: str) -> dict[str, Any] | None:
+    try:
+        labels = load_segmentation(profile, item_id)
+    except NoSegmentationError:
         return None
-    labels = load_segmentation(workspace, item_id)
     array = np.ascontiguousarray(labels.labels)
     packed = pack_labels(array)
-    digest = workspace.profile.blobs.put(packed)
+    digest = profile.blobs.put(packed)
     return {
         "digest": digest,
         "size": len(packed),
@@ -89,7 +97,7 @@ def _labelmap(workspace: Workspace, item_id: str, bucket: str) -> dict[str, Any]
 
 
 def submit_task(
-    workspace: Workspace, task_id: str, clock: Clock = utc_now, *, allow_empty: bool = True
+    profile: Profile, task_id: str, clock: Clock = utc_now, *, allow_empty: bool = True
 ) -> str:
     """Mark a checked-out task submitted and queue its result; returns the result id.
 
@@ -98,10 +106,10 @@ def submit_task(
     (:class:`EmptySubmitError`); the GUI asks first, the CLI wants ``--allow-empty``.
     """
     if not allow_empty:
-        concern = submit_concern(workspace, task_id)
+        concern = submit_concern(profile, task_id)
         if concern is not None:
             raise EmptySubmitError(concern)
-    with workspace.profile.database.read() as session:
+    with profile.database.read() as session:
         task = session.get(Task, task_id)
         if task is None:
             raise SubmitError(f"No task with id {task_id}.")
@@ -127,7 +135,7 @@ def submit_task(
             "author": a.author,
             "updated_at": a.updated_at,
         }
-        for a in workspace.annotations(item_id)
+        for a in _annotations(profile, item_id)
         if a.kind != SEGMENTATION_KIND
     ]
     result_id = str(uuid.uuid4())
@@ -141,17 +149,15 @@ def submit_task(
         "task_id": task_id,
         "revision": revision,
         "item_digest": entry["item"]["digest"],
-        "annotator": workspace.user,
+        "annotator": profile.user,
         "submitted_at": now.isoformat(),
         "late": late,
         "lease_expires_at": expires,
         "annotations": annotations,
-        "labelmap": _labelmap(
-            workspace, item_id, protocol.result_bucket(load_config(workspace).user)
-        ),
+        "labelmap": _labelmap(profile, item_id, protocol.result_bucket(load_config(profile).user)),
     }
     encode("result", document)  # validate before anything is written
-    with workspace.profile.database.write() as session:
+    with profile.database.write() as session:
         row = session.get(Task, task_id)
         assert row is not None
         row.status = TaskStatus.SUBMITTED.value
@@ -169,19 +175,18 @@ def submit_task(
                 last_error="",
             )
         )
-        workspace.profile.audit.append(
+        profile.audit.append(
             session,
             "sync.submit",
             task_id,
             {"result": result_id, "late": late, "revision": revision},
         )
-    workspace.tasks_changed.emit()
     return result_id
 
 
-def pending(workspace: Workspace) -> list[SyncOutboxEntry]:
+def pending(profile: Profile) -> list[SyncOutboxEntry]:
     """Outbox entries not yet sent, oldest first."""
-    with workspace.profile.database.read() as session:
+    with profile.database.read() as session:
         rows = list(
             session.scalars(
                 select(SyncOutboxEntry)
@@ -194,18 +199,18 @@ def pending(workspace: Workspace) -> list[SyncOutboxEntry]:
         return rows
 
 
-async def drain(js: JetStreamContext, workspace: Workspace) -> int:
+async def drain(js: JetStreamContext, profile: Profile) -> int:
     """Send every pending result (label maps first), signed; returns how many were sent."""
     sent = 0
-    for entry in pending(workspace):
-        key = project_key(workspace, entry.project)
+    for entry in pending(profile):
+        key = project_key(profile, entry.project)
         labelmap = entry.document.get("labelmap")
         try:
             if labelmap is not None:
                 results_store = await _results_store(js, labelmap["bucket"])
-                data = bytes(workspace.profile.blobs.get(labelmap["digest"]))
+                data = bytes(profile.blobs.get(labelmap["digest"]))
                 await upload(results_store, key, labelmap["digest"], data)
-            signed = sign_result(workspace, entry.document)
+            signed = sign_result(profile, entry.document)
             payload = seal(key, encode("result", signed), result_context(entry.result_id))
             await js.publish(
                 protocol.result_subject(entry.project),
@@ -213,14 +218,14 @@ async def drain(js: JetStreamContext, workspace: Workspace) -> int:
                 headers={RESULT_ID_HEADER: entry.result_id, PROJECT_HEADER: entry.project},
             )
         except Exception as exc:
-            _failed(workspace, entry.result_id, exc)
+            _failed(profile, entry.result_id, exc)
             raise
-        with workspace.profile.database.write() as session:
+        with profile.database.write() as session:
             row = session.get(SyncOutboxEntry, entry.result_id)
             assert row is not None
             row.sent_at = now_iso()
             row.attempts += 1
-            workspace.profile.audit.append(session, "sync.sent", entry.result_id, {})
+            profile.audit.append(session, "sync.sent", entry.result_id, {})
         sent += 1
     return sent
 
@@ -233,8 +238,8 @@ async def _results_store(js: JetStreamContext, bucket: str) -> ObjectStore:
         return await js.create_object_store(bucket, ObjectStoreConfig(storage=StorageType.FILE))
 
 
-def _failed(workspace: Workspace, result_id: str, exc: BaseException) -> None:
-    with workspace.profile.database.write() as session:
+def _failed(profile: Profile, result_id: str, exc: BaseException) -> None:
+    with profile.database.write() as session:
         row = session.get(SyncOutboxEntry, result_id)
         if row is not None:
             row.attempts += 1

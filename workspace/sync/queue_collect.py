@@ -23,9 +23,10 @@ from storage.models import Item, QueueBatch, QueueResult
 from workspace.annotations import Annotation, now_iso
 from workspace.export.item_export import OPEN_FORMATS, write_open_format
 from workspace.export.labelmap_files import ExportError, write_labelmap
-from workspace.items import ItemSummary
+from workspace.items import ItemSummary, get_item
 from workspace.modalities import modality
 from workspace.schema import LabelSchema, parse_schema
+from workspace.segmentation.snapshots import unpack_labels
 from workspace.sync import protocol, safe_names
 from workspace.sync.config import project_key
 from workspace.sync.connection import raise_if_refused
@@ -38,10 +39,9 @@ from workspace.sync.safe_names import UnsafeNameError
 from workspace.sync.signers import SignerDirectory
 from workspace.volume.geometry import VolumeGeometry
 from workspace.volume.model import LabelMap, Segment
-from workspace.volume.segmentation import unpack_labels
 
 if TYPE_CHECKING:
-    from workspace.workspace import Workspace
+    from storage.profile import Profile
 
 #: Results fetched per request while collecting.
 FETCH_BATCH = 64
@@ -61,16 +61,16 @@ class CollectReport:
     unverified: list[str] = field(default_factory=list)
 
 
-async def receive(js: JetStreamContext, workspace: Workspace, project: str) -> CollectReport:
+async def receive(js: JetStreamContext, profile: Profile, project: str) -> CollectReport:
     """Record every result waiting on ``results.<project>`` (each exactly once)."""
     report = CollectReport()
-    key = project_key(workspace, project)
+    key = project_key(profile, project)
     subscription = await js.pull_subscribe_bind(
         protocol.RESULT_CONSUMER, stream=protocol.result_stream(project)
     )
     context = _FlagContext(
         await js.key_value(protocol.LEASE_BUCKET),
-        SignerDirectory(js, workspace, project, key),
+        SignerDirectory(js, profile, project, key),
     )
     try:
         while True:
@@ -80,7 +80,7 @@ async def receive(js: JetStreamContext, workspace: Workspace, project: str) -> C
                 raise_if_refused(js, f"reading the results of project {project}")
                 break
             for message in messages:
-                await _receive_one(js, workspace, project, key, message, report, context)
+                await _receive_one(js, profile, project, key, message, report, context)
             if len(messages) < FETCH_BATCH:
                 break  # drained: no need to wait out another fetch's timeout
     finally:
@@ -90,7 +90,7 @@ async def receive(js: JetStreamContext, workspace: Workspace, project: str) -> C
 
 async def _receive_one(
     js: JetStreamContext,
-    workspace: Workspace,
+    profile: Profile,
     project: str,
     key: bytes,
     message: Msg,
@@ -107,7 +107,7 @@ async def _receive_one(
         report.refused += 1
         await message.term()
         return
-    with workspace.profile.database.read() as session:
+    with profile.database.read() as session:
         seen = session.get(QueueResult, result_id) is not None
     if seen:
         report.duplicates += 1
@@ -116,22 +116,22 @@ async def _receive_one(
     signature = await context.signers.check(document)
     if signature.status == "refused":
         report.rejected.append(f"result {result_id} by {document['annotator']}: {signature.detail}")
-        workspace.profile.audit.record("queue.refuse", result_id, signature.as_json())
+        profile.audit.record("queue.refuse", result_id, signature.as_json())
         report.refused += 1
         await message.term()
         return
     document = {**document, "signature_check": signature.as_json()}
     labelmap = document["labelmap"]
-    if labelmap is not None and not workspace.profile.blobs.contains(labelmap["digest"]):
+    if labelmap is not None and not profile.blobs.contains(labelmap["digest"]):
         try:
             data = await download(js, labelmap["bucket"], key, labelmap["digest"])
         except PayloadError as exc:
             report.rejected.append(f"result {result_id}: {exc}")
             await message.nak(delay=30)
             return
-        workspace.profile.blobs.put(data, sha256=labelmap["digest"])
-    flag = await _flag(workspace, key, document, context)
-    with workspace.profile.database.write() as session:
+        profile.blobs.put(data, sha256=labelmap["digest"])
+    flag = await _flag(profile, key, document, context)
+    with profile.database.write() as session:
         session.merge(
             QueueResult(
                 result_id=result_id,
@@ -145,7 +145,7 @@ async def _receive_one(
                 exported_at=None,
             )
         )
-        workspace.profile.audit.append(
+        profile.audit.append(
             session, "queue.collect", result_id, {"batch": document["batch_id"], "flag": flag}
         )
     await message.ack_sync()
@@ -165,10 +165,10 @@ class _FlagContext:
     signers: SignerDirectory
     batches: dict[str, tuple[str, int] | None] = field(default_factory=dict)
 
-    def batch(self, workspace: Workspace, batch_id: str) -> tuple[str, int] | None:
+    def batch(self, profile: Profile, batch_id: str) -> tuple[str, int] | None:
         """(track, current issue) of a pushed batch, None if this manager never pushed it."""
         if batch_id not in self.batches:
-            with workspace.profile.database.read() as session:
+            with profile.database.read() as session:
                 row = session.execute(
                     select(QueueBatch.track, QueueBatch.issue).where(
                         QueueBatch.batch_id == batch_id
@@ -179,13 +179,13 @@ class _FlagContext:
 
 
 async def _flag(
-    workspace: Workspace, key: bytes, document: dict[str, Any], context: _FlagContext
+    profile: Profile, key: bytes, document: dict[str, Any], context: _FlagContext
 ) -> str:
     """Why a result needs a second look ("" when it does not): late, or for a reissued batch."""
     reasons = []
     if document["late"]:
         reasons.append("submitted after its lease expired")
-    known = context.batch(workspace, document["batch_id"])
+    known = context.batch(profile, document["batch_id"])
     if known is None:
         reasons.append("batch unknown to this manager")
     else:
@@ -200,18 +200,16 @@ async def _flag(
 
 
 # ---------------------------------------------------------------------- writing out
-def _item_by_digest(workspace: Workspace, digest: str) -> ItemSummary | None:
-    with workspace.profile.database.read() as session:
+def _item_by_digest(profile: Profile, digest: str) -> ItemSummary | None:
+    with profile.database.read() as session:
         row = session.scalars(select(Item.id).where(Item.content_digest == digest)).first()
-    return workspace.item(row) if row else None
+        return get_item(session, row) if row else None
 
 
-def _labelmap(workspace: Workspace, entry: dict[str, Any]) -> LabelMap:
+def _labelmap(profile: Profile, entry: dict[str, Any]) -> LabelMap:
     geometry = VolumeGeometry.from_json(entry["geometry"])
     try:
-        labels = unpack_labels(
-            workspace.profile.blobs.get(entry["digest"]), entry["dtype"], geometry
-        )
+        labels = unpack_labels(profile.blobs.get(entry["digest"]), entry["dtype"], geometry)
     except (ValueError, zlib.error) as exc:
         raise ExportError(f"the label map does not fit its geometry ({exc})") from None
     return LabelMap(labels, geometry, [Segment(**s) for s in entry["segments"]])
@@ -258,11 +256,11 @@ def result_folder(out_dir: Path, row: QueueResult) -> Path:
     )
 
 
-def write_newest(workspace: Workspace, out_dir: Path, batch_id: str, task_id: str) -> Path:
+def write_newest(profile: Profile, out_dir: Path, batch_id: str, task_id: str) -> Path:
     """``<batch>/<task>/newest.json``: each annotator's newest revision of the task (its
     folder, revision and result id), from every result of the task this manager holds that
     can be written (a result refused by :mod:`safe_names` is never named)."""
-    with workspace.profile.database.read() as session:
+    with profile.database.read() as session:
         rows = list(
             session.scalars(
                 select(QueueResult).where(
@@ -296,12 +294,12 @@ def write_newest(workspace: Workspace, out_dir: Path, batch_id: str, task_id: st
     return path
 
 
-def export_result(workspace: Workspace, row: QueueResult, out_dir: Path) -> list[Path]:
+def export_result(profile: Profile, row: QueueResult, out_dir: Path) -> list[Path]:
     """Write one result: ``result.json`` always, plus its modality's ``collect_format``."""
     folder = result_folder(out_dir, row)
     folder.mkdir(parents=True, exist_ok=True)
     document = row.document
-    with workspace.profile.database.read() as session:
+    with profile.database.read() as session:
         batch = session.get(QueueBatch, row.batch_id)
         gold = bool(batch and row.task_id in batch.gold_task_ids)
         task_schema = _task_schema(batch.manifest, row.task_id) if batch else None
@@ -310,40 +308,42 @@ def export_result(workspace: Workspace, row: QueueResult, out_dir: Path) -> list
     written = [folder / "result.json"]
     with atomic_file(written[0], "result.json") as handle:
         handle.write(json.dumps(summary, indent=2, sort_keys=True).encode())
-    item = _item_by_digest(workspace, document["item_digest"])
+    item = _item_by_digest(profile, document["item_digest"])
     if item is None:
         return written
     if document["labelmap"] is not None:
         written += write_labelmap(
-            _labelmap(workspace, document["labelmap"]), folder / "labels.nii.gz"
+            _labelmap(profile, document["labelmap"]), folder / "labels.nii.gz"
         )
     fmt = modality(item.modality).collect_format  # a label map is written above, as NIfTI
     if fmt in OPEN_FORMATS and document["annotations"]:
         annotations = _annotations(document, item.id)
         out = folder / OPEN_FORMATS[fmt]
-        written += write_open_format(workspace, item, fmt, out, annotations, task_schema)
+        # the exporters still take the facade (their narrow interface is the formats work's)
+        from workspace.workspace import Workspace
+
+        exporter = Workspace(profile)
+        written += write_open_format(exporter, item, fmt, out, annotations, task_schema)
     return written
 
 
-def _write_result(
-    workspace: Workspace, row: QueueResult, out_dir: Path, report: CollectReport
-) -> bool:
+def _write_result(profile: Profile, row: QueueResult, out_dir: Path, report: CollectReport) -> bool:
     """Write one result and its task's ``newest.json``; False if its names are refused."""
     try:
-        report.exported += export_result(workspace, row, out_dir)
+        report.exported += export_result(profile, row, out_dir)
     except UnsafeNameError as exc:
         report.rejected.append(f"result {row.result_id!r} refused, nothing written: {exc}")
         report.refused += 1
         return False
     except ExportError as exc:
         report.rejected.append(f"result {row.result_id}: written as JSON only ({exc})")
-    write_newest(workspace, out_dir, row.batch_id, row.task_id)
+    write_newest(profile, out_dir, row.batch_id, row.task_id)
     return True
 
 
-def write_out(workspace: Workspace, project: str, out_dir: Path, report: CollectReport) -> None:
+def write_out(profile: Profile, project: str, out_dir: Path, report: CollectReport) -> None:
     """Write every recorded, not yet exported result of ``project`` under ``out_dir``."""
-    with workspace.profile.database.read() as session:
+    with profile.database.read() as session:
         rows = list(
             session.scalars(
                 select(QueueResult)
@@ -355,18 +355,18 @@ def write_out(workspace: Workspace, project: str, out_dir: Path, report: Collect
             session.expunge(row)
     for row in rows:
         with owner_only_files():  # 0600 files (0700 folders), or stricter under the umask
-            if not _write_result(workspace, row, out_dir, report):
+            if not _write_result(profile, row, out_dir, report):
                 continue
-        with workspace.profile.database.write() as session:
+        with profile.database.write() as session:
             stored = session.get(QueueResult, row.result_id)
             assert stored is not None
             stored.exported_at = now_iso()
 
 
 async def collect(
-    js: JetStreamContext, workspace: Workspace, project: str, out_dir: Path
+    js: JetStreamContext, profile: Profile, project: str, out_dir: Path
 ) -> CollectReport:
     """Receive new results of ``project`` and write every unexported one under ``out_dir``."""
-    report = await receive(js, workspace, project)
-    write_out(workspace, project, out_dir, report)
+    report = await receive(js, profile, project)
+    write_out(profile, project, out_dir, report)
     return report

@@ -24,7 +24,7 @@ from workspace.sync.queue_setup import ensure_buckets, ensure_project, ensure_tr
 __all__ = ["PushPlan", "build_manifests", "new_id", "publish_manifest", "push", "repair_objects"]
 
 if TYPE_CHECKING:
-    from workspace.workspace import Workspace
+    from storage.profile import Profile
 
 
 async def publish_manifest(js: JetStreamContext, key: bytes, manifest: dict[str, Any]) -> None:
@@ -43,50 +43,50 @@ async def publish_manifest(js: JetStreamContext, key: bytes, manifest: dict[str,
 
 async def push(
     js: JetStreamContext,
-    workspace: Workspace,
+    profile: Profile,
     plan: PushPlan,
     replicas: int = 1,
     progress: Callable[[str], None] | None = None,
 ) -> list[str]:
     """Upload every payload, then queue every manifest; returns the batch ids."""
     say = progress or (lambda _m: None)
-    key = ensure_project_key(workspace, plan.project)
+    key = ensure_project_key(profile, plan.project)
     await ensure_buckets(js, replicas)
     await ensure_track(js, plan.track, replicas)
     await ensure_project(js, plan.project, replicas)
-    manifests = build_manifests(workspace, plan)
+    manifests = build_manifests(profile, plan)
     store = await js.object_store(protocol.PAYLOAD_BUCKET)
     uploaded: set[str] = set()
     for manifest, _gold in manifests:
         for payload in manifest_files(manifest):
             if payload.digest in uploaded:
                 continue
-            data = bytes(workspace.profile.blobs.get(payload.digest))
+            data = bytes(profile.blobs.get(payload.digest))
             await upload(store, key, payload.digest, data)
             uploaded.add(payload.digest)
     say(f"Uploaded {len(uploaded)} objects.")
     ids = []
     for manifest, gold in manifests:
-        with workspace.profile.database.write() as session:
-            record_batch(workspace, session, manifest, gold)
+        with profile.database.write() as session:
+            record_batch(profile, session, manifest, gold)
         await publish_manifest(js, key, manifest)
         ids.append(manifest["batch_id"])
     say(f"Queued {len(ids)} batches on {plan.track}.")
     return ids
 
 
-async def repair_objects(js: JetStreamContext, workspace: Workspace, batch_id: str) -> list[str]:
+async def repair_objects(js: JetStreamContext, profile: Profile, batch_id: str) -> list[str]:
     """Check every object of a pushed batch as a workstation would; replace the damaged ones.
 
     Returns the digests replaced. The batch itself stays as it is on the queue: workstations
     whose download stopped on a damaged object finish it at their next sync.
     """
-    with workspace.profile.database.read() as session:
+    with profile.database.read() as session:
         row = session.get(QueueBatch, batch_id)
         if row is None:
             raise NotFoundError(f"No batch {batch_id} was pushed from this profile.")
         project, manifest = row.project, dict(row.manifest)
-    key = ensure_project_key(workspace, project)
+    key = ensure_project_key(profile, project)
     store = await js.object_store(protocol.PAYLOAD_BUCKET)
     replaced = []
     for payload in manifest_files(manifest):
@@ -97,7 +97,7 @@ async def repair_objects(js: JetStreamContext, workspace: Workspace, batch_id: s
             pass
         if await has_object(store, payload.digest):
             await store.delete(payload.digest)
-        await upload(store, key, payload.digest, bytes(workspace.profile.blobs.get(payload.digest)))
+        await upload(store, key, payload.digest, bytes(profile.blobs.get(payload.digest)))
         replaced.append(payload.digest)
-    workspace.profile.audit.record("queue.repair", batch_id, {"replaced": len(replaced)})
+    profile.audit.record("queue.repair", batch_id, {"replaced": len(replaced)})
     return replaced

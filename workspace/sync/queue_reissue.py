@@ -20,7 +20,7 @@ from workspace.sync.leases import read_lease
 from workspace.sync.queue_push import publish_manifest
 
 if TYPE_CHECKING:
-    from workspace.workspace import Workspace
+    from storage.profile import Profile
 
 
 class ReissueError(WorkspaceError, ValueError):
@@ -45,19 +45,19 @@ async def _drop_queued_copies(js: JetStreamContext, track: str, batch_id: str) -
 
 async def reissue(
     js: JetStreamContext,
-    workspace: Workspace,
+    profile: Profile,
     batch_id: str,
     *,
     force: bool = False,
     clock: Clock = utc_now,
 ) -> int:
     """Put ``batch_id`` back on the queue as a new issue; returns the new issue number."""
-    with workspace.profile.database.read() as session:
+    with profile.database.read() as session:
         row = session.get(QueueBatch, batch_id)
         if row is None:
             raise errors.NotFoundError(f"No batch {batch_id} was pushed from this profile.")
         project, track, manifest = row.project, row.track, dict(row.manifest)
-    key = project_key(workspace, project)
+    key = project_key(profile, project)
     kv = await js.key_value(protocol.LEASE_BUCKET)
     lease = await read_lease(kv, key, track, batch_id)
     if lease is not None and not lease.expired(clock()) and not force:
@@ -69,13 +69,11 @@ async def reissue(
     if lease is not None:
         await kv.delete(protocol.lease_key(track, batch_id))
     manifest["issue"] = int(manifest["issue"]) + 1
-    with workspace.profile.database.write() as session:
+    with profile.database.write() as session:
         stored = session.get(QueueBatch, batch_id)
         assert stored is not None
         stored.issue = manifest["issue"]
         stored.manifest = manifest
-        workspace.profile.audit.append(
-            session, "queue.reissue", batch_id, {"issue": manifest["issue"]}
-        )
+        profile.audit.append(session, "queue.reissue", batch_id, {"issue": manifest["issue"]})
     await publish_manifest(js, key, manifest)
     return int(manifest["issue"])

@@ -22,7 +22,7 @@ from workspace.sync.file_leases import file_only_batches
 from workspace.sync.leases import read_lease
 
 if TYPE_CHECKING:
-    from workspace.workspace import Workspace
+    from storage.profile import Profile
 
 
 @dataclass(frozen=True)
@@ -52,13 +52,13 @@ class QueueStatus:
 
 
 async def queue_status(
-    js: JetStreamContext, workspace: Workspace, clock: Clock = utc_now
+    js: JetStreamContext, profile: Profile, clock: Clock = utc_now
 ) -> QueueStatus:
     """The state of every batch this manager pushed."""
     status = QueueStatus()
     now = clock()
     kv = await js.key_value(protocol.LEASE_BUCKET)
-    with workspace.profile.database.read() as session:
+    with profile.database.read() as session:
         batches = list(session.scalars(select(QueueBatch).order_by(QueueBatch.pushed_at)))
         returned = dict(
             session.execute(
@@ -77,7 +77,7 @@ async def queue_status(
             status.by_annotator[annotator] = count
         for row in batches:
             session.expunge(row)
-    files_only = file_only_batches(workspace)
+    files_only = file_only_batches(profile)
     for row in batches:
         tasks = len(row.manifest["tasks"])
         done = returned.get(row.batch_id, 0)
@@ -85,7 +85,7 @@ async def queue_status(
             holder = files_only[row.batch_id].get("holder", "")
             expires_at = files_only[row.batch_id].get("expires_at", "") if holder else ""
         else:
-            key = project_key(workspace, row.project)
+            key = project_key(profile, row.project)
             lease = await read_lease(kv, key, row.track, row.batch_id)
             holder, expires_at = (lease.holder, lease.expires_at) if lease else ("", "")
         if done >= tasks:
@@ -122,3 +122,9 @@ async def queue_status(
         except NotFoundError:
             status.queued_manifests[track] = 0
     return status
+
+
+def pushed_projects(profile: Profile) -> list[str]:
+    """The projects this manager profile pushed batches of, sorted."""
+    with profile.database.read() as session:
+        return sorted(set(session.scalars(select(QueueBatch.project))))

@@ -15,12 +15,12 @@ from workspace.sync.leases import Lease, LeaseLostError, renew
 from workspace.tasks import EDITABLE
 
 if TYPE_CHECKING:
-    from workspace.workspace import Workspace
+    from storage.profile import Profile
 
 
-def _open_checkouts(workspace: Workspace) -> list[SyncCheckout]:
+def _open_checkouts(profile: Profile) -> list[SyncCheckout]:
     """Checkouts with a lease still worth renewing (some task not yet submitted, or reopened)."""
-    with workspace.profile.database.read() as session:
+    with profile.database.read() as session:
         submitted = {
             (r.batch_id, r.task_id)
             for r in session.execute(select(SyncOutboxEntry.batch_id, SyncOutboxEntry.task_id))
@@ -44,7 +44,7 @@ def _open_checkouts(workspace: Workspace) -> list[SyncCheckout]:
 
 async def renew_leases(
     js: JetStreamContext,
-    workspace: Workspace,
+    profile: Profile,
     holder: str,
     days: float = protocol.DEFAULT_LEASE_DAYS,
     clock: Clock = utc_now,
@@ -52,8 +52,8 @@ async def renew_leases(
     """Renew every open lease; returns (renewed, ids of batches whose lease was lost)."""
     kv = await js.key_value(protocol.LEASE_BUCKET)
     renewed, lost = 0, []
-    for row in _open_checkouts(workspace):
-        key = project_key(workspace, row.project)
+    for row in _open_checkouts(profile):
+        key = project_key(profile, row.project)
         lease = Lease(
             track=row.track,
             batch_id=row.batch_id,
@@ -68,12 +68,12 @@ async def renew_leases(
             fresh = await renew(kv, key, lease, clock(), days)
         except LeaseLostError:
             lost.append(row.batch_id)
-            with workspace.profile.database.write() as session:
+            with profile.database.write() as session:
                 stored = session.get(SyncCheckout, row.batch_id)
                 if stored is not None:
                     stored.lease_lost = 1
             continue
-        with workspace.profile.database.write() as session:
+        with profile.database.write() as session:
             stored = session.get(SyncCheckout, row.batch_id)
             if stored is not None:
                 stored.lease_revision = fresh.revision

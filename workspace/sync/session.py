@@ -1,7 +1,7 @@
 """One sync of a workstation: resume, renew, check out, send results, publish the audit head.
 
 The CLI (``caliper sync``) and the sync panel both run this; it needs only an unlocked
-workspace and its stored :class:`~workspace.sync.config.SyncConfig`.
+profile and its stored :class:`~workspace.sync.config.SyncConfig`.
 """
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
+from workspace.settings import read_setting, write_setting
 from workspace.sync.audit_head import HeadCheck, check_and_publish
 from workspace.sync.checkout import Checkout, Clock, ProgressCallback, utc_now
 from workspace.sync.config import SyncConfig, SyncConfigError
@@ -22,7 +23,7 @@ from workspace.sync.renewal import renew_leases
 if TYPE_CHECKING:
     from nats.js import JetStreamContext
 
-    from workspace.workspace import Workspace
+    from storage.profile import Profile
 
 WORKSTATION_ID_KEY = "sync.workstation_id"
 
@@ -57,13 +58,13 @@ class SyncReport:
         return ", ".join(parts) + "."
 
 
-def holder_id(workspace: Workspace) -> str:
+def holder_id(profile: Profile) -> str:
     """``user@workstation``: who holds a lease (a user may sync from two machines)."""
-    workstation = workspace.setting(WORKSTATION_ID_KEY)
+    workstation = read_setting(profile.database, WORKSTATION_ID_KEY)
     if not workstation:
         workstation = uuid.uuid4().hex[:12]
-        workspace.set_setting(WORKSTATION_ID_KEY, workstation)
-    return f"{workspace.user}@{workstation}"
+        write_setting(profile.database, WORKSTATION_ID_KEY, workstation)
+    return f"{profile.user}@{workstation}"
 
 
 def server_access(config: SyncConfig) -> ServerAccess:
@@ -80,7 +81,7 @@ def server_access(config: SyncConfig) -> ServerAccess:
 
 
 async def sync_once(
-    workspace: Workspace,
+    profile: Profile,
     config: SyncConfig,
     *,
     pull: int = 0,
@@ -88,40 +89,43 @@ async def sync_once(
     clock: Clock = utc_now,
     progress: ProgressCallback | None = None,
     paused: Callable[[], bool] | None = None,
+    on_stored: Callable[[], None] | None = None,
 ) -> SyncReport:
-    """Resume, renew, pull up to ``pull`` batches, then drain the outbox if ``push``."""
+    """Resume, renew, pull up to ``pull`` batches, then drain the outbox if ``push``;
+    ``on_stored`` hears of each batch whose tasks and items were stored."""
     report = SyncReport()
-    holder = holder_id(workspace)
+    holder = holder_id(profile)
     async with jetstream(server_access(config)) as (_client, js):
         checkout = Checkout(
-            workspace,
+            profile,
             holder,
             lease_days=config.lease_days,
             clock=clock,
             progress=progress,
             paused=paused,
+            on_stored=on_stored,
         )
         report.resumed = await checkout.resume(js)
         report.renewed, report.lost = await renew_leases(
-            js, workspace, holder, config.lease_days, clock
+            js, profile, holder, config.lease_days, clock
         )
         if pull > 0:
             if not config.tracks:
                 raise SyncConfigError("No tracks are set: give them with --track NAME.")
             report.pulled = await checkout.pull(js, list(config.tracks), pull)
         if push:
-            report.sent = await drain(js, workspace)
+            report.sent = await drain(js, profile)
         report.messages += checkout.messages
-        await _audit_head(js, workspace, config.user, report)
+        await _audit_head(js, profile, config.user, report)
     return report
 
 
 async def _audit_head(
-    js: JetStreamContext, workspace: Workspace, user: str, report: SyncReport
+    js: JetStreamContext, profile: Profile, user: str, report: SyncReport
 ) -> None:
     """Check the audit chain against the head published last, then publish its new head."""
     try:
-        report.audit = await check_and_publish(js, workspace, user)
+        report.audit = await check_and_publish(js, profile, user)
     except TimeoutError:
         violation = refusal(js)
         if violation is None:

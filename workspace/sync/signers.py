@@ -35,13 +35,14 @@ from nats.js.kv import KeyValue
 
 from workspace.annotations import now_iso
 from workspace.errors import WorkspaceError
+from workspace.settings import read_setting, write_setting
 from workspace.sync import protocol, safe_names
 from workspace.sync.envelope import EnvelopeError, open_sealed, seal
 from workspace.sync.queue_setup import lease_replicas
 from workspace.sync.signing import fingerprint, parse_public_key, signature_valid
 
 if TYPE_CHECKING:
-    from workspace.workspace import Workspace
+    from storage.profile import Profile
 
 #: The manager's copy of the enrolments: ``{project: {annotator: [public key hex, ...]}}``.
 ENROLLED_SETTING = "sync.enrolled_keys"
@@ -162,7 +163,7 @@ async def read_enrolled(
 
 async def enrol(
     js: JetStreamContext,
-    workspace: Workspace,
+    profile: Profile,
     key: bytes,
     project: str,
     annotator: str,
@@ -175,7 +176,7 @@ async def enrol(
     while True:
         keys, revision = await read_enrolled(kv, key, project, annotator)
         if any(k["key"] == public for k in keys):
-            _remember(workspace, project, annotator, [k["key"] for k in keys])
+            _remember(profile, project, annotator, [k["key"] for k in keys])
             return False
         keys.append({"key": public, "enrolled_at": now_iso()})
         body = {"project": project, "annotator": annotator, "keys": keys}
@@ -188,27 +189,29 @@ async def enrol(
         except KeyWrongLastSequenceError:
             continue  # another manager enrolled meanwhile: read again
         break
-    _remember(workspace, project, annotator, [k["key"] for k in keys])
-    workspace.profile.audit.record(
+    _remember(profile, project, annotator, [k["key"] for k in keys])
+    profile.audit.record(
         "queue.enroll", annotator, {"project": project, "key": fingerprint(public)}
     )
     return True
 
 
-def _remember(workspace: Workspace, project: str, annotator: str, keys: list[str]) -> None:
+def _remember(profile: Profile, project: str, annotator: str, keys: list[str]) -> None:
     """Mirror an enrolment in the manager's profile (for results from batch files)."""
-    stored: dict[str, dict[str, list[str]]] = dict(workspace.setting(ENROLLED_SETTING, {}) or {})
+    stored: dict[str, dict[str, list[str]]] = dict(
+        read_setting(profile.database, ENROLLED_SETTING, {}) or {}
+    )
     by_annotator = dict(stored.get(project, {}))
     if by_annotator.get(annotator, []) == keys:
         return
     by_annotator[annotator] = keys
     stored[project] = by_annotator
-    workspace.set_setting(ENROLLED_SETTING, stored)
+    write_setting(profile.database, ENROLLED_SETTING, stored)
 
 
-def remembered(workspace: Workspace, project: str, annotator: str) -> frozenset[str]:
+def remembered(profile: Profile, project: str, annotator: str) -> frozenset[str]:
     """The keys enrolled for ``annotator`` in ``project`` as last seen by this manager."""
-    stored = workspace.setting(ENROLLED_SETTING, {}) or {}
+    stored = read_setting(profile.database, ENROLLED_SETTING, {}) or {}
     return frozenset(stored.get(project, {}).get(annotator, []))
 
 
@@ -221,7 +224,7 @@ class SignerDirectory:
     """
 
     js: JetStreamContext
-    workspace: Workspace
+    profile: Profile
     project: str
     key: bytes
     _kv: KeyValue | None = None
@@ -248,7 +251,7 @@ class SignerDirectory:
                 found = SignatureCheck("refused", str(exc))
             else:
                 found = frozenset(k["key"] for k in keys)
-                _remember(self.workspace, self.project, annotator, sorted(found))
+                _remember(self.profile, self.project, annotator, sorted(found))
         self._cache[annotator] = found
         return found
 

@@ -23,9 +23,10 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 from workspace.errors import WorkspaceError
+from workspace.settings import read_setting, write_setting
 
 if TYPE_CHECKING:
-    from workspace.workspace import Workspace
+    from storage.profile import Profile
 
 SIGNING_KEY_SETTING = "sync.signing_key"
 #: What a public key looks like when printed for the manager: ``ed25519:`` and 64 hex digits.
@@ -38,17 +39,17 @@ class SigningKeyError(WorkspaceError, ValueError):
     """A public key or stored signing key that cannot be used; the message says why."""
 
 
-def ensure_signing_key(workspace: Workspace) -> Ed25519PrivateKey:
+def ensure_signing_key(profile: Profile) -> Ed25519PrivateKey:
     """This profile's signing key, made and stored on first need."""
-    stored = workspace.setting(SIGNING_KEY_SETTING)
+    stored = read_setting(profile.database, SIGNING_KEY_SETTING)
     if stored:
         try:
             return Ed25519PrivateKey.from_private_bytes(bytes.fromhex(stored))
         except ValueError:
             raise SigningKeyError("This profile's signing key is damaged.") from None
     key = Ed25519PrivateKey.generate()
-    workspace.set_setting(SIGNING_KEY_SETTING, key.private_bytes_raw().hex())
-    workspace.profile.audit.record("sync.signing_key", "", {"public_key": public_hex(key)})
+    write_setting(profile.database, SIGNING_KEY_SETTING, key.private_bytes_raw().hex())
+    profile.audit.record("sync.signing_key", "", {"public_key": public_hex(key)})
     return key
 
 
@@ -58,9 +59,9 @@ def public_hex(key: Ed25519PrivateKey | Ed25519PublicKey) -> str:
     return public.public_bytes(Encoding.Raw, PublicFormat.Raw).hex()
 
 
-def public_key_text(workspace: Workspace) -> str:
+def public_key_text(profile: Profile) -> str:
     """``ed25519:<hex>``: what ``caliper whoami --public-key`` prints for the manager."""
-    return PUBLIC_KEY_PREFIX + public_hex(ensure_signing_key(workspace))
+    return PUBLIC_KEY_PREFIX + public_hex(ensure_signing_key(profile))
 
 
 def parse_public_key(text: str) -> str:
@@ -89,9 +90,9 @@ def canonical_bytes(document: dict[str, Any]) -> bytes:
     return json.dumps(body, sort_keys=True, separators=(",", ":")).encode()
 
 
-def sign_result(workspace: Workspace, document: dict[str, Any]) -> dict[str, Any]:
+def sign_result(profile: Profile, document: dict[str, Any]) -> dict[str, Any]:
     """``document`` with this workstation's signature (replacing any earlier one)."""
-    key = ensure_signing_key(workspace)
+    key = ensure_signing_key(profile)
     body = {k: v for k, v in document.items() if k != "signature"}
     value = key.sign(_DOMAIN + canonical_bytes(body))
     return {**body, "signature": {"key": public_hex(key), "value": value.hex()}}
@@ -110,12 +111,12 @@ def signature_valid(document: dict[str, Any]) -> bool:
     return True
 
 
-def derived_key(workspace: Workspace, purpose: str) -> bytes:
+def derived_key(profile: Profile, purpose: str) -> bytes:
     """A 32-byte symmetric key for ``purpose`` derived from the signing key (HKDF-SHA256).
 
     Used to seal what only this workstation reads back (its published audit heads): it
     survives a passphrase change and a data-key rotation, as the signing key does.
     """
-    seed = ensure_signing_key(workspace).private_bytes_raw()
+    seed = ensure_signing_key(profile).private_bytes_raw()
     hkdf = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=purpose.encode())
     return hkdf.derive(seed)

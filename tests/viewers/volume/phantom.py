@@ -9,7 +9,6 @@ import numpy as np
 from workspace.demo_data import generate_ct_series
 from workspace.volume.geometry import VolumeGeometry
 from workspace.volume.model import LabelMap, Segment
-from workspace.volume.segmentation import save_segmentation
 from workspace.workspace import Workspace
 
 # (value, name, colour, LPS centre mm, semi-axes mm): organs of the phantom, values and colours
@@ -50,5 +49,5 @@ def import_phantom(
     (item,) = workspace.import_paths([folder])
     if segmented:
         geometry = workspace.load_volume(item.id).geometry
-        save_segmentation(workspace, item.id, phantom_labels(geometry), source="phantom")
+        workspace.save_segmentation(item.id, phantom_labels(geometry), source="phantom")
     return item.id

@@ -28,7 +28,6 @@ from workspace.segmentation.tools.region_grow import RegionGrowOptions
 from workspace.segmentation.tools.registry import create_tool
 from workspace.segmentation.tools.threshold import ThresholdOptions
 from workspace.volume.model import LabelMap
-from workspace.volume.segmentation import load_segmentation
 from workspace.workspace import Workspace
 
 LIVER, SPLEEN, KIDNEY_LEFT = 1, 2, 4
@@ -117,7 +116,7 @@ def test_threshold_previews_then_applies_as_the_tool_does_and_undoes(qtbot, ct_v
     plain = rendered(axial).pixelColor(point)
     assert tinted != plain  # the preview was drawn over the slice
     assert stack.undo_text.startswith("threshold spleen")
-    stored = load_segmentation(viewer.workspace, viewer.item.id).labels
+    stored = viewer.workspace.load_segmentation(viewer.item.id).labels
     assert np.array_equal(stored, expected)
     stack.undo()
     assert np.array_equal(viewer.document.labels, before)

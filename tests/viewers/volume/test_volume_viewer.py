@@ -16,7 +16,6 @@ from viewers.jobs import shared_runner
 from viewers.volume.overlay import unpack_rgb
 from viewers.volume.reslice import View
 from viewers.volume.volume_viewer import VolumeViewer
-from workspace.volume.segmentation import load_segmentation
 from workspace.workspace import Workspace
 
 LIVER = (221, 130, 101)  # '#dd8265' at full opacity
@@ -203,7 +202,7 @@ def test_painting_is_one_undo_step_saved_and_shown_in_3d(qtbot, ct_viewer) -> No
     painted = int((labels == value).sum())
     assert labels[k, 40, 23] == value and painted > 4
     workspace = ct_viewer.workspace
-    assert int((load_segmentation(workspace, ct_viewer.item.id).labels == value).sum()) == painted
+    assert int((workspace.load_segmentation(ct_viewer.item.id).labels == value).sum()) == painted
     assert ct_viewer.surface_view.builder.wait_idle()
     assert ct_viewer.surface_view.surfaces[value].triangles > 0
     ct_viewer.command_stack.undo()  # the whole stroke at once
@@ -241,7 +240,7 @@ def test_an_unsegmented_volume_is_stored_on_its_first_stroke(qtbot, viewer_works
         axial = viewer.views[View.AXIAL]
         drag(axial, Qt.MouseButton.LeftButton, [axial.point_of((axial.index, 30, 40))])
         assert viewer.editing.stored
-        stored = load_segmentation(viewer_workspace, item_id)
+        stored = viewer_workspace.load_segmentation(item_id)
         assert stored.labels[axial.index, 30, 40] == 2
     finally:
         viewer.shutdown()

@@ -14,13 +14,12 @@ from workspace.segmentation import measurements
 from workspace.segmentation.area import EditableArea
 from workspace.segmentation.document import RenameSegment, SetSegmentOpacity
 from workspace.segmentation.editing import ToolContext
-from workspace.segmentation.store import open_segmentation, replay, replay_deltas
+from workspace.segmentation.snapshots import replay_deltas
 from workspace.segmentation.tools.base import Pointer
 from workspace.segmentation.tools.erase import EraserOptions, EraseTool
 from workspace.segmentation.tools.islands import IslandsOptions, IslandsTool
 from workspace.segmentation.tools.paint import BrushOptions, PaintTool
 from workspace.segmentation.tools.threshold import ThresholdOptions, ThresholdTool
-from workspace.volume.segmentation import load_segmentation, save_segmentation
 from workspace.workspace import Workspace
 
 
@@ -40,7 +39,7 @@ def ct_item(profile_dir: Path, tmp_path: Path) -> str:
 
 def test_edits_and_undo_redo_replay_exactly_after_reopening(profile_dir: Path, ct_item) -> None:
     workspace = Workspace.unlock(profile_dir, PASSPHRASE)
-    document = open_segmentation(workspace, ct_item)
+    document = workspace.open_segmentation(ct_item)
     stack = workspace.command_stack(ct_item)
     assert not stack.can_undo  # storing the new empty segmentation is not an undo step
     assert [s.name for s in document.segments][:2] == ["liver", "spleen"]
@@ -77,19 +76,18 @@ def test_edits_and_undo_redo_replay_exactly_after_reopening(profile_dir: Path, c
     expected = document.labels.copy()
     segments = document.segments
     assert (expected == liver).sum() > 0
-    assert np.array_equal(replay(workspace, ct_item), expected)
+    assert np.array_equal(workspace.load_segmentation(ct_item).labels, expected)
     zeros = np.zeros_like(expected)
     assert np.array_equal(replay_deltas(workspace.profile.database, ct_item, zeros), expected)
     workspace.lock()
 
     reopened = Workspace.unlock(profile_dir, PASSPHRASE)
     try:
-        assert np.array_equal(replay(reopened, ct_item), expected)
-        stored = load_segmentation(reopened, ct_item)
+        stored = reopened.load_segmentation(ct_item)
         assert np.array_equal(stored.labels, expected)
         assert tuple(stored.segments) == segments
         assert stored.segment(liver).name == "hepar" and stored.segment(liver).opacity == 0.5
-        again = open_segmentation(reopened, ct_item)
+        again = reopened.open_segmentation(ct_item)
         assert np.array_equal(again.labels, expected) and again.segments == segments
         assert reopened.profile.audit.verify().ok
     finally:
@@ -99,18 +97,17 @@ def test_edits_and_undo_redo_replay_exactly_after_reopening(profile_dir: Path, c
 def test_a_snapshot_midway_then_more_edits(profile_dir: Path, ct_item) -> None:
     workspace = Workspace.unlock(profile_dir, PASSPHRASE)
     try:
-        document = open_segmentation(workspace, ct_item)
+        document = workspace.open_segmentation(ct_item)
         stack = workspace.command_stack(ct_item)
         context = ToolContext(document, segment=1)
         brush = PaintTool(BrushOptions(radius_mm=20.0))
         brush.activate(context)
         stack.push(brush.apply(Pointer((2, 10, 10))))
-        save_segmentation(workspace, ct_item, document.label_map, source="checkpoint")
+        workspace.save_segmentation(ct_item, document.label_map, source="checkpoint")
         stack.push(brush.apply(Pointer((4, 16, 16))))
         stack.undo()
         stack.redo()
-        assert np.array_equal(replay(workspace, ct_item), document.labels)
-        assert np.array_equal(load_segmentation(workspace, ct_item).labels, document.labels)
+        assert np.array_equal(workspace.load_segmentation(ct_item).labels, document.labels)
     finally:
         workspace.lock()
 
@@ -156,8 +153,8 @@ def test_a_damaged_stored_edit_is_an_error_everywhere_never_an_empty_map(
     workspace = Workspace.unlock(profile_dir, PASSPHRASE)
     try:
         with pytest.raises(NoSegmentationError, match="no segmentation yet"):
-            replay(workspace, ct_item)
-        open_segmentation(workspace, ct_item)
+            workspace.load_segmentation(ct_item)
+        workspace.open_segmentation(ct_item)
         with workspace.profile.database.write() as session:
             session.add(
                 LabelMapDeltaRecord(
@@ -168,8 +165,8 @@ def test_a_damaged_stored_edit_is_an_error_everywhere_never_an_empty_map(
                     voxels=b"not a delta",
                 )
             )
-        for read in (load_segmentation, replay, open_segmentation):
+        for read in (workspace.load_segmentation, workspace.open_segmentation):
             with pytest.raises(DamagedSegmentationError, match="is damaged"):
-                read(workspace, ct_item)
+                read(ct_item)
     finally:
         workspace.lock()

@@ -9,7 +9,6 @@ import pytest
 
 from workspace.errors import NotFoundError
 from workspace.export.item_export import export_item
-from workspace.volume.segmentation import import_segmentation
 from workspace.workspace import Workspace
 
 
@@ -53,7 +52,7 @@ def test_dicom_exports_of_a_nifti_volume_say_why_not(profile, tmp_path: Path) ->
     labels = sitk.GetImageFromArray((array > 500).astype(np.uint8))
     labels.CopyInformation(reference)
     sitk.WriteImage(labels, str(labels_path))
-    import_segmentation(workspace, item.id, labels_path, ["bone"])
+    workspace.import_segmentation(item.id, labels_path, ["bone"])
     with pytest.raises(NotFoundError, match="not imported from DICOM"):
         export_item(workspace, item.id, "dicom-seg", tmp_path / "seg.dcm")
     (written,) = export_item(workspace, item.id, "nrrd", tmp_path / "seg.nrrd")

@@ -22,10 +22,10 @@ from workspace.segmentation.delta import BBox, LabelMapEdit, bbox_region
 from workspace.segmentation.document import AddSegments, SegmentationDocument
 from workspace.segmentation.editing import replace_values
 from workspace.segmentation.shapes import mask_bbox
+from workspace.segmentation.snapshots import PALETTE
 from workspace.segmentation.tools.base import Pointer, Tool
 from workspace.segmentation.tools.registry import register_tool
 from workspace.volume.model import Segment
-from workspace.volume.segmentation import PALETTE
 
 Operation = Literal["keep_largest", "remove_small", "keep_selected", "remove_selected", "split"]
 OPERATIONS: tuple[Operation, ...] = (

@@ -1,0 +1,132 @@
+"""Label maps read from files (NIfTI, NRRD, DICOM SEG) onto a stored volume's grid.
+
+A file that does not lie exactly on the volume's grid, or is not a label map, is a
+:class:`SegmentationImportError` saying why; nothing is stored.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from storage.blobs import BlobStore
+from workspace.errors import WorkspaceError
+from workspace.items import ItemSummary
+from workspace.segmentation.snapshots import PALETTE
+from workspace.volume.geometry import VolumeGeometry
+from workspace.volume.image_header import ImageFileError, inspect_image
+from workspace.volume.model import LabelMap, Segment
+
+
+class SegmentationImportError(WorkspaceError):
+    """A label map that does not fit its volume; the message says why."""
+
+
+def _as_labels(array: npt.NDArray[Any]) -> npt.NDArray[np.uint8] | npt.NDArray[np.uint16]:
+    """The smallest unsigned type that holds every label value."""
+    return array.astype(np.uint8) if array.max(initial=0) < 256 else array.astype(np.uint16)
+
+
+def _segments_for(values: list[int], names: list[str] | None) -> list[Segment]:
+    if names is not None and len(names) != len(values):
+        raise SegmentationImportError(
+            f"{len(names)} label names given for {len(values)} labels ({values})."
+        )
+    return [
+        Segment(value, names[n] if names else f"segment {value}", PALETTE[n % len(PALETTE)])
+        for n, value in enumerate(values)
+    ]
+
+
+def labelmap_from_file(path: Path, geometry: VolumeGeometry, names: list[str] | None) -> LabelMap:
+    """Read a NIfTI/NRRD label map and check it lies exactly on the volume's grid."""
+    import SimpleITK as sitk  # noqa: N813
+
+    try:
+        info = inspect_image(path)  # a crafted header is refused before SimpleITK follows it
+        image = sitk.ReadImage(str(path), imageIO=info.image_io)
+    except ImageFileError as exc:
+        raise SegmentationImportError(f"{path.name} {exc}.") from None
+    except RuntimeError:
+        raise SegmentationImportError(f"{path.name}: not a readable NIfTI or NRRD image.") from None
+    array = sitk.GetArrayFromImage(image)
+    checks = [
+        ("size", array.shape == geometry.shape),
+        ("origin", np.allclose(image.GetOrigin(), geometry.origin, atol=1e-3)),
+        ("spacing", np.allclose(image.GetSpacing(), geometry.spacing, atol=1e-4)),
+        ("direction", np.allclose(image.GetDirection(), np.ravel(geometry.direction), atol=1e-4)),
+    ]
+    wrong = [name for name, ok in checks if not ok]
+    if wrong:
+        raise SegmentationImportError(
+            f"{path.name}: its {', '.join(wrong)} differ from the volume's; it is not a "
+            "segmentation of this volume."
+        )
+    if not np.issubdtype(array.dtype, np.integer) or array.min() < 0 or array.max() > 65535:
+        raise SegmentationImportError(f"{path.name}: label values must be integers 0..65535.")
+    labels = _as_labels(array)
+    values = [int(v) for v in np.unique(labels) if v != 0]
+    if names is None and image.HasMetaDataKey("Segment0_Name"):
+        names = _slicer_names(image, values)
+    return LabelMap(labels, geometry, _segments_for(values, names))
+
+
+def _slicer_names(image: Any, values: list[int]) -> list[str] | None:
+    by_value: dict[int, str] = {}
+    index = 0
+    while image.HasMetaDataKey(f"Segment{index}_Name"):
+        key = f"Segment{index}_LabelValue"
+        value = int(image.GetMetaData(key)) if image.HasMetaDataKey(key) else index + 1
+        by_value[value] = image.GetMetaData(f"Segment{index}_Name")
+        index += 1
+    return [by_value.get(v, f"segment {v}") for v in values]
+
+
+def labelmap_from_dicom_seg(
+    path: Path, headers: list[Any], geometry: VolumeGeometry, names: list[str] | None
+) -> LabelMap:
+    """Read a DICOM SEG made on this volume's instances into a label map on its grid."""
+    import highdicom as hd
+
+    try:
+        seg = hd.seg.segread(path)
+    except Exception:  # noqa: BLE001 - any reader failure becomes one sentence
+        raise SegmentationImportError(f"{path.name}: not a readable DICOM SEG.") from None
+    if str(seg.FrameOfReferenceUID) != str(headers[0].FrameOfReferenceUID):
+        raise SegmentationImportError(
+            f"{path.name}: its frame of reference differs from the volume's."
+        )
+    try:
+        array = seg.get_pixels_by_source_instance(
+            source_sop_instance_uids=[str(h.SOPInstanceUID) for h in headers],
+            combine_segments=True,
+            skip_overlap_checks=True,
+            assert_missing_frames_are_empty=True,
+        )
+    except (KeyError, ValueError, RuntimeError) as exc:
+        raise SegmentationImportError(
+            f"{path.name}: it does not reference this volume's images ({exc})."
+        ) from None
+    labels = _as_labels(np.asarray(array))
+    values = [int(v) for v in np.unique(labels) if v != 0]
+    if names is None:
+        names = [seg.get_segment_description(v).segment_label for v in values]
+    return LabelMap(labels, geometry, _segments_for(values, names))
+
+
+def read_label_file(
+    blobs: BlobStore, item: ItemSummary, path: Path, names: list[str] | None = None
+) -> LabelMap:
+    """A NIfTI/NRRD label map or a DICOM SEG read onto the grid of volume ``item``."""
+    from workspace.volume.store import load_source_headers
+
+    if item.modality != "volume" or "volume" not in item.meta:
+        raise SegmentationImportError(f"Item {item.id} is not a stored volume.")
+    geometry = VolumeGeometry.from_json(item.meta["volume"]["geometry"])
+    if path.name.lower().endswith((".nii", ".nii.gz", ".nrrd", ".nhdr")):
+        return labelmap_from_file(path, geometry, names)
+    headers = load_source_headers(blobs, item.meta)
+    return labelmap_from_dicom_seg(path, headers, geometry, names)
