@@ -35,7 +35,6 @@ from viewers.volume.tool_ui import (
 )
 from workspace.segmentation.tools.base import Pointer
 from workspace.segmentation.tools.registry import tool_ids, unregister_tool
-from workspace.volume.segmentation import load_segmentation
 from workspace.workspace import Workspace
 
 LEFT = Qt.MouseButton.LeftButton
@@ -164,11 +163,11 @@ def test_a_tool_added_as_two_files_is_used_in_the_viewer(
         assert viewer.tools.message.text() == "Stamp: applied to spleen."
         stack = viewer.command_stack
         assert stack is not None and stack.undo_text == "stamp spleen"
-        stored = load_segmentation(viewer_workspace, item_id).labels
+        stored = viewer_workspace.load_segmentation(item_id).labels
         assert np.array_equal(stored, expected)  # durable at once
         stack.undo()
         assert np.array_equal(labels, before)
-        assert np.array_equal(load_segmentation(viewer_workspace, item_id).labels, before)
+        assert np.array_equal(viewer_workspace.load_segmentation(item_id).labels, before)
         qtbot.keyClick(axial, Qt.Key.Key_U)  # its key again puts it down
         assert viewer.state.tool is None and axial.mode is Mode.NAVIGATE
     finally:

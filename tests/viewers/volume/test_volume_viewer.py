@@ -278,12 +278,11 @@ def test_cancelling_the_load_says_so_in_the_strip(qtbot, viewer_workspace, tmp_p
 def test_a_load_failure_is_one_line_in_the_strip(qtbot, viewer_workspace, tmp_path) -> None:
     from workspace.volume.geometry import VolumeGeometry
     from workspace.volume.model import LabelMap, Segment
-    from workspace.volume.segmentation import save_segmentation
 
     item_id = import_phantom(viewer_workspace, tmp_path / "ct", segmented=False)
     wrong = VolumeGeometry((4, 5, 6), (1.0, 1.0, 1.0))
     labels = LabelMap(np.ones(wrong.shape, np.uint8), wrong, [Segment(1, "a", "#112233")])
-    save_segmentation(viewer_workspace, item_id, labels, "test")
+    viewer_workspace.save_segmentation(item_id, labels, "test")
     viewer = viewer_class_for("volume")(viewer_workspace, viewer_workspace.item(item_id))
     qtbot.addWidget(viewer)
     viewer.show()
