@@ -16,14 +16,11 @@ from typing import Any
 
 import numpy as np
 
+from workspace.annotation_kinds.names import BOX3D, CLASSIFICATION, LANDMARK, RULER
 from workspace.annotations import Annotation
 from workspace.schema import AttributeValue, AttributeValueError, LabelSchema
 from workspace.volume.geometry import VolumeGeometry
 
-BOX3D = "box3d"
-LANDMARK = "landmark"
-RULER = "ruler"
-CLASSIFICATION = "classification"
 #: A continuous array index ``(k, j, i)``.
 Point = Sequence[float]
 
