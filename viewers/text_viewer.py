@@ -128,7 +128,12 @@ class TextViewer(Viewer):
             return False
         try:
             annotation = span(
-                self.item.id, self.text, [selected], label.name, author=self.workspace.user
+                self.item.id,
+                self.text,
+                [selected],
+                label.name,
+                schema=self.schema,
+                author=self.workspace.user,
             )
         except AnnotationKindError as exc:
             self.message.emit(str(exc))

@@ -5,7 +5,7 @@ Each helper validates its label and attributes against the label schema and retu
 :class:`~workspace.annotations.AddAnnotation` on the item's stack. Points are continuous array
 indices ``(k, j, i)``; patient coordinates (LPS, mm) are stored beside them, and ruler ``start``
 and ``end`` and the classification's ``finding`` and ``attributes`` are what
-:mod:`workspace.export.item_export` reads.
+:mod:`workspace.export.measurement_report` reads.
 """
 
 from __future__ import annotations
