@@ -29,10 +29,11 @@ from workspace.annotations import Annotation
 from workspace.export.wfdb_annotations import COMMENT_SYMBOL, END_SYMBOL, RHYTHM_SYMBOL
 
 FORMAT = "wfdb"
-#: Annotator extensions of PhysioNet databases looked for beside a record's header.
+#: Annotator extensions of PhysioNet databases looked for beside a record's header (not
+#: ``.ann``, which is brat's).
 SIBLING_ANNOTATORS = (
     "atr", "qrs", "ecg", "ari", "man", "pwave", "st", "stf", "apn", "trigger", "wabp", "wqrs",
-    "sqrs", "jqrs", "gqrs", "pu", "pu0", "pu1", "ann", "event", "arousal", "resp",
+    "sqrs", "jqrs", "gqrs", "pu", "pu0", "pu1", "event", "arousal", "resp",
 )  # fmt: skip
 _RECORD_NAME = re.compile(r"[-\w]+", re.ASCII)
 _EXTENSION = re.compile(r"[A-Za-z][A-Za-z0-9_]*", re.ASCII)
