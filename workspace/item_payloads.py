@@ -2,8 +2,8 @@
 
 Exporters and annotation importers take an :class:`ItemPayloads` — the item's text, its
 segmentation, its source DICOM headers, each loaded only when asked for — rather than the
-whole :class:`~workspace.workspace.Workspace`; :class:`WorkspacePayloads` serves it from an
-unlocked workspace.
+whole :class:`~workspace.workspace.Workspace`; :class:`StoredPayloads` serves it from an
+unlocked profile.
 """
 
 from __future__ import annotations
@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING, Any, Protocol
 from workspace.errors import NotFoundError
 
 if TYPE_CHECKING:
+    from storage.profile import Profile
     from workspace.items import ItemSummary
     from workspace.volume.model import LabelMap
-    from workspace.workspace import Workspace
 
 
 class ItemPayloads(Protocol):
@@ -34,28 +34,32 @@ class ItemPayloads(Protocol):
         ...
 
 
-class WorkspacePayloads:
-    """:class:`ItemPayloads` read from an unlocked workspace's store."""
+class StoredPayloads:
+    """:class:`ItemPayloads` read from an unlocked profile's store (no facade needed)."""
 
-    def __init__(self, workspace: Workspace) -> None:
-        self._workspace = workspace
+    def __init__(self, profile: Profile) -> None:
+        self._profile = profile
 
     def text(self, item: ItemSummary) -> str:
         """The first stored file of the item, decoded as a note is."""
+        from workspace import items as item_store
         from workspace.importers.text import decode_text
 
-        files = self._workspace.item_files(item.id)
+        with self._profile.database.read() as session:
+            files = item_store.item_files(session, item.id)
         if not files:
             raise NotFoundError(f"Item {item.id} has no stored text.")
-        text, _ = decode_text(bytes(self._workspace.read_file(files[0])))
+        text, _ = decode_text(bytes(self._profile.blobs.get(files[0].digest)))
         return text
 
     def segmentation(self, item: ItemSummary) -> LabelMap:
         """The item's newest segmentation with its edits."""
-        return self._workspace.load_segmentation(item.id)
+        from workspace.segmentation.store import load_segmentation
+
+        return load_segmentation(self._profile, item.id)
 
     def source_headers(self, item: ItemSummary) -> list[Any]:
         """The volume's source instance headers, from the blob store."""
         from workspace.volume.store import load_source_headers
 
-        return list(load_source_headers(self._workspace.profile.blobs, item.meta))
+        return list(load_source_headers(self._profile.blobs, item.meta))

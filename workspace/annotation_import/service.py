@@ -25,7 +25,7 @@ from workspace.annotation_import.registry import (
 from workspace.annotation_kinds.base import source_of
 from workspace.annotations import AddAnnotations
 from workspace.errors import WorkspaceError
-from workspace.item_payloads import WorkspacePayloads
+from workspace.item_payloads import StoredPayloads
 from workspace.items import ItemSummary
 
 if TYPE_CHECKING:
@@ -73,7 +73,7 @@ def import_annotations(
     target = ImportTarget(
         item=item,
         schema=workspace.schema_for(item),
-        payloads=WorkspacePayloads(workspace),
+        payloads=StoredPayloads(workspace.profile),
         user=workspace.user,
         label_names=label_names,
     )

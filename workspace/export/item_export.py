@@ -12,20 +12,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from storage.fileio import owner_only_files
-from workspace.annotations import Annotation
 from workspace.export.base import ExportError, ExportInput
 from workspace.export.formats import export_formats, formats_for, modalities_of
-from workspace.export.registry import exporter, result_files
-from workspace.item_payloads import WorkspacePayloads
+from workspace.export.registry import exporter
+from workspace.item_payloads import StoredPayloads
 from workspace.items import ItemSummary
-from workspace.schema import LabelSchema
 
 if TYPE_CHECKING:
     from workspace.workspace import Workspace
-
-#: Format → the file name ``queue collect`` writes it under, for the formats written from a
-#: result's annotations alone (brat, WFDB, TextGrid).
-OPEN_FORMATS: dict[str, str] = result_files()
 
 
 def export_item(workspace: Workspace, item_id: str, fmt: str, out: Path) -> list[Path]:
@@ -49,38 +43,13 @@ def export_item(workspace: Workspace, item_id: str, fmt: str, out: Path) -> list
     return written
 
 
-def write_format(
-    workspace: Workspace,
-    item: ItemSummary,
-    fmt: str,
-    out: Path,
-    annotations: list[Annotation] | None = None,
-    schema: LabelSchema | None = None,
-) -> list[Path]:
-    """Write ``item`` as ``fmt`` through its exporter (no modality check, no audit row).
-
-    ``annotations`` default to the item's own; the manager's collector passes a result's,
-    and the ``schema`` its task was sent with.
-    """
+def write_format(workspace: Workspace, item: ItemSummary, fmt: str, out: Path) -> list[Path]:
+    """Write ``item``'s own annotations as ``fmt`` through its exporter (no checks, no audit)."""
     source = ExportInput(
         item=item,
-        annotations=workspace.annotations(item.id) if annotations is None else annotations,
-        schema=schema or workspace.schema_for(item),
-        payloads=WorkspacePayloads(workspace),
+        annotations=workspace.annotations(item.id),
+        schema=workspace.schema_for(item),
+        payloads=StoredPayloads(workspace.profile),
         user=workspace.user,
     )
     return exporter(fmt).write(source, out)
-
-
-def write_open_format(
-    workspace: Workspace,
-    item: ItemSummary,
-    fmt: str,
-    out: Path,
-    annotations: list[Annotation] | None = None,
-    schema: LabelSchema | None = None,
-) -> list[Path]:
-    """brat, WFDB or TextGrid, written from annotations (what ``queue collect`` writes)."""
-    if fmt not in OPEN_FORMATS:
-        raise ExportError(f"{fmt} is not an annotation format ({', '.join(OPEN_FORMATS)}).")
-    return write_format(workspace, item, fmt, out, annotations, schema)

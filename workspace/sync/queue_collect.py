@@ -20,9 +20,12 @@ from sqlalchemy import select
 
 from storage.fileio import atomic_file, owner_only_files
 from storage.models import Item, QueueBatch, QueueResult
+from workspace import item_schemas
 from workspace.annotations import Annotation, now_iso
-from workspace.export.item_export import OPEN_FORMATS, write_open_format
+from workspace.export.base import ExportInput
 from workspace.export.labelmap_files import ExportError, write_labelmap
+from workspace.export.registry import exporter, result_files
+from workspace.item_payloads import StoredPayloads
 from workspace.items import ItemSummary, get_item
 from workspace.modalities import modality
 from workspace.schema import LabelSchema, parse_schema
@@ -316,14 +319,15 @@ def export_result(profile: Profile, row: QueueResult, out_dir: Path) -> list[Pat
             _labelmap(profile, document["labelmap"]), folder / "labels.nii.gz"
         )
     fmt = modality(item.modality).collect_format  # a label map is written above, as NIfTI
-    if fmt in OPEN_FORMATS and document["annotations"]:
+    open_formats = result_files()  # the formats written from a result's annotations alone
+    if fmt in open_formats and document["annotations"]:
         annotations = _annotations(document, item.id)
-        out = folder / OPEN_FORMATS[fmt]
-        # the exporters still take the facade (their narrow interface is the formats work's)
-        from workspace.workspace import Workspace
-
-        exporter = Workspace(profile)
-        written += write_open_format(exporter, item, fmt, out, annotations, task_schema)
+        out = folder / open_formats[fmt]
+        if task_schema is None:
+            with profile.database.read() as session:
+                task_schema = item_schemas.schema_for(session, item)
+        source = ExportInput(item, annotations, task_schema, StoredPayloads(profile))
+        written += exporter(fmt).write(source, out)
     return written
 
 
