@@ -24,6 +24,7 @@ from workspace.annotation_kinds.spans import fragments_of, span, span_extent, tr
 from workspace.annotations import AddAnnotation, Annotation
 from workspace.importers.text import decode_text
 from workspace.items import ItemSummary
+from workspace.opened_item import TaskState
 from workspace.schema import LabelClass
 from workspace.workspace import Workspace
 
@@ -95,8 +96,9 @@ class TextViewer(Viewer):
         side_layout.addWidget(header)
         side_layout.addWidget(self.spans)
 
-        self.hint = QLabel("Select text, then press a label's shortcut to add a span.")
+        self.hint = QLabel()
         self.hint.setContentsMargins(8, 4, 8, 4)
+        self._show_hint()
         splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(self.editor)
         splitter.addWidget(side)
@@ -113,6 +115,18 @@ class TextViewer(Viewer):
             self.relays.connect(event, self._on_document_changed)
         self.refresh()
         self.setFocusProxy(self.editor)
+
+    def _set_task_state(self, state: TaskState) -> None:
+        super()._set_task_state(state)
+        if hasattr(self, "hint"):  # the base class sets the first state before the hint exists
+            self._show_hint()
+
+    def _show_hint(self) -> None:
+        """How to add a span, or, for a read-only task, that spans cannot be added."""
+        if self.read_only_reason is not None:
+            self.hint.setText("Read-only: spans can be looked at, not changed.")
+        else:
+            self.hint.setText("Select text, then press a label's shortcut to add a span.")
 
     # ------------------------------------------------------------------ editing
     def apply_label(self, label: LabelClass) -> bool:

@@ -44,7 +44,9 @@ def test_text_viewer_refuses_a_label_until_the_task_is_reopened(
     task_id = local_task(viewer_workspace, item.id)
     viewer = _text_viewer(qtbot, viewer_workspace)
     label = viewer.schema.classes[0]
+    assert viewer.hint.text().startswith("Select text")
     _submit(viewer_workspace, task_id)  # while the viewer is open
+    assert viewer.hint.text().startswith("Read-only")  # no invitation to add spans
     viewer.select_range(0, 9)
     with qtbot.waitSignal(viewer.message) as said:
         assert not viewer.apply_label(label)
@@ -54,6 +56,7 @@ def test_text_viewer_refuses_a_label_until_the_task_is_reopened(
 
     viewer_workspace.reopen_task(task_id)
     assert viewer.read_only_reason is None
+    assert viewer.hint.text().startswith("Select text")
     viewer.select_range(0, 9)
     assert viewer.apply_label(label)
     assert len(viewer_workspace.annotations(item.id)) == 1
