@@ -42,7 +42,7 @@ BUILTIN_IMPORTERS: tuple[Callable[[], Importer], ...] = (
 # Operating-system clutter skipped silently inside folders (names compared in lower case).
 IGNORED_NAMES = frozenset({"thumbs.db", "desktop.ini", "dicomdir.bak"})
 UNKNOWN_FORMAT = (
-    "unrecognised file type (not DICOM, NIfTI/NRRD, WFDB, EDF/BDF, CSV signals, WAV/FLAC "
+    "unrecognised file type (not DICOM, NIfTI/NRRD, WFDB, EDF/BDF, CSV signals, WAV/FLAC/Ogg "
     "audio or a text note)"
 )
 
