@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from nats.js import JetStreamContext
-from nats.js.errors import NoKeysError
 from sqlalchemy import func, select
 
 from storage.models import Batch, Item, QueueResult, SyncCheckout, SyncOutboxEntry, Task
@@ -85,16 +84,23 @@ def annotate_and_submit(workstation: Workspace) -> list[str]:
     ]
 
 
+async def kv_key_names(js: JetStreamContext, bucket: str) -> list[str]:
+    """The keys ever written to a KV bucket, read from its stream's subjects.
+
+    Not ``KeyValue.keys()``: its watcher can signal "no more keys" before the first one arrives
+    when the machine is loaded, and then reports none (a flaky ``NoKeysError``).
+    """
+    prefix = f"$KV.{bucket}."
+    info = await js.stream_info(f"KV_{bucket}", subjects_filter=f"{prefix}>")
+    return sorted(subject[len(prefix) :] for subject in info.state.subjects or {})
+
+
 async def lease_holders(js: JetStreamContext, manager: Workspace, track: str) -> dict[str, str]:
     """Batch id -> lease holder, for every lease of ``track`` on the server."""
     kv = await js.key_value(protocol.LEASE_BUCKET)
     key = project_key(manager.profile, PROJECT)
     holders: dict[str, str] = {}
-    try:
-        names = await kv.keys()
-    except NoKeysError:
-        return holders
-    for name in names:
+    for name in await kv_key_names(js, protocol.LEASE_BUCKET):
         lease_track, _, batch_id = name.partition(".")
         if lease_track != track:
             continue

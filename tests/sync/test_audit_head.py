@@ -20,7 +20,7 @@ from tests.cli.test_cli import assert_one_line_error, caliper
 from tests.conftest import PASSPHRASE
 from tests.sync.conftest import SecuredNats, example_users
 from tests.sync.nats_fixtures import NATS_SERVER, SKIP_REASON, LocalCA, NatsServer
-from tests.sync.robust_support import annotate_and_submit, with_js
+from tests.sync.robust_support import annotate_and_submit, kv_key_names, with_js
 from tests.sync.sync_support import join_project, make_workspace, manager_push, run, write_notes
 from tests.sync.test_queue_access import expect_denied, session
 from workspace.sync import protocol
@@ -158,7 +158,8 @@ def test_heads_are_per_profile_and_sealed(nats_server: NatsServer, tmp_path: Pat
 
     async def heads(js: JetStreamContext) -> dict[str, bytes]:
         kv = await js.key_value(protocol.audit_bucket(""))
-        return {key: (await kv.get(key)).value or b"" for key in await kv.keys()}
+        names = await kv_key_names(js, protocol.audit_bucket(""))
+        return {key: (await kv.get(key)).value or b"" for key in names}
 
     stored = with_js(nats_server.url, heads)
     assert set(stored) == {head_key(alice.profile), head_key(bob.profile)}
