@@ -239,8 +239,10 @@ class AudioViewer(Viewer):
             player.pause()
             return
         chosen = self.chosen_range()
-        if chosen is not None and player.state == "stopped" or (
-            chosen is not None and not chosen[0] <= player.position() < chosen[1]
+        if (
+            (chosen is not None
+            and player.state == "stopped")
+            or (chosen is not None and not chosen[0] <= player.position() < chosen[1])
         ):
             player.set_direction(1)
             player.play(*chosen)
@@ -431,13 +433,19 @@ class AudioViewer(Viewer):
     def _ask_tier(self, title: str, current: Tier | None) -> Tier | None:
         names = list(self.schema.class_names)
         chosen, ok = QInputDialog.getItem(
-            self, title, "Role or event:", names,
-            names.index(current.label) if current and current.label in names else 0, False,
+            self,
+            title,
+            "Role or event:",
+            names,
+            names.index(current.label) if current and current.label in names else 0,
+            False,
         )
         if not ok:
             return None
         speaker, ok = QInputDialog.getText(
-            self, title, "Speaker id (e.g. S1; empty for an event):",
+            self,
+            title,
+            "Speaker id (e.g. S1; empty for an event):",
             text=current.speaker if current else "",
         )
         return Tier(chosen, speaker.strip()) if ok else None

@@ -37,9 +37,7 @@ def load_recording(workspace: Workspace, file: ItemFile, context: JobContext) ->
     context.stage("Decoding the recording…")
     with workspace.open_audio(file) as source:
         clip = source.decode(
-            progress=lambda done, total: context.progress(
-                done * DECODED // max(total, 1), STEPS
-            ),
+            progress=lambda done, total: context.progress(done * DECODED // max(total, 1), STEPS),
             cancelled=context.cancelled,
         )
     if clip is None:

@@ -18,8 +18,9 @@ def paint_overlay(painter: QPainter, state: AudioViewState, rect: QRectF) -> Non
     if state.selection is not None:
         left = state.x_of(state.selection[0], width)
         right = state.x_of(state.selection[1], width)
-        painter.fillRect(QRectF(left, rect.top(), max(right - left, 1.0), rect.height()),
-                         SELECTION_COLOR)
+        painter.fillRect(
+            QRectF(left, rect.top(), max(right - left, 1.0), rect.height()), SELECTION_COLOR
+        )
     x = state.x_of(state.playhead, width)
     if -1 <= x <= width + 1:
         painter.setPen(QPen(PLAYHEAD_COLOR, 0))

@@ -186,7 +186,9 @@ def relabel_region(
 def delete_region(document: AnnotationDocument, region_id: str) -> Command:
     """The region removed, with the spans inside its transcript."""
     annotation = document.get(region_id)
-    parts: list[Command] = [DeleteAnnotation(document, s.id) for s in spans_of(document.all(), region_id)]
+    parts: list[Command] = [
+        DeleteAnnotation(document, s.id) for s in spans_of(document.all(), region_id)
+    ]
     parts.append(DeleteAnnotation(document, region_id))
     return CompoundCommand(f"delete {annotation.label or 'region'}", parts)
 
@@ -218,7 +220,9 @@ def set_transcript(
     if text == old:
         return None
     attributes = {**_attributes(before), TRANSCRIPT_ATTRIBUTE: text}
-    parts: list[Command] = [_update(document, before, _rebuilt(before, schema, attributes=attributes))]
+    parts: list[Command] = [
+        _update(document, before, _rebuilt(before, schema, attributes=attributes))
+    ]
     for entity in spans_of(document.all(), region_id):
         extent = span_extent(entity)
         moved = _follow(old, text, *extent) if extent is not None else None

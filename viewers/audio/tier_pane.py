@@ -126,7 +126,11 @@ class TierPane(QWidget):
                     painter.fillRect(QRectF(0, rect.top(), 4, rect.height()), QColor(80, 140, 255))
             gesture = self._gesture
             for region in self.regions:
-                if gesture is not None and gesture.region is not None and region.id == gesture.region.id:
+                if (
+                    gesture is not None
+                    and gesture.region is not None
+                    and region.id == gesture.region.id
+                ):
                     continue
                 self._paint_region(painter, region, region.id == self.state.region_id)
             if gesture is not None and gesture.moved:
@@ -154,11 +158,15 @@ class TierPane(QWidget):
         fill = QColor(color)
         fill.setAlpha(110)
         painter.fillRect(rect, fill)
-        painter.setPen(QPen(color.darker(150) if not selected else QColor(255, 200, 0), 3 if selected else 1))
+        painter.setPen(
+            QPen(color.darker(150) if not selected else QColor(255, 200, 0), 3 if selected else 1)
+        )
         painter.drawRect(rect)
         if region.transcript and rect.width() > 20:
             metrics = QFontMetrics(painter.font())
-            text = metrics.elidedText(region.transcript, Qt.TextElideMode.ElideRight, int(rect.width()) - 6)
+            text = metrics.elidedText(
+                region.transcript, Qt.TextElideMode.ElideRight, int(rect.width()) - 6
+            )
             painter.setPen(self.palette().color(QPalette.ColorRole.Text))
             painter.drawText(QPointF(rect.left() + 3, rect.top() + metrics.ascent() + 1), text)
 
@@ -190,7 +198,11 @@ class TierPane(QWidget):
         if gesture is None:
             tier = self.tier_at(event.position().y())
             part = self._hit(tier, x)[1] if tier is not None else "create"
-            shape = Qt.CursorShape.SizeHorCursor if part in ("start", "end") else Qt.CursorShape.ArrowCursor
+            shape = (
+                Qt.CursorShape.SizeHorCursor
+                if part in ("start", "end")
+                else Qt.CursorShape.ArrowCursor
+            )
             self.setCursor(shape)
             return
         if abs(x - gesture.press_x) < CLICK_PIXELS and not gesture.moved:
@@ -219,7 +231,9 @@ class TierPane(QWidget):
             if gesture.region is not None:
                 self.region_clicked.emit(gesture.region.id)
             else:
-                self.empty_clicked.emit(gesture.tier, self.state.time_at(gesture.press_x, self.width()))
+                self.empty_clicked.emit(
+                    gesture.tier, self.state.time_at(gesture.press_x, self.width())
+                )
         elif gesture.mode == "create":
             if high > low:
                 self.region_created.emit(gesture.tier, low, high)
