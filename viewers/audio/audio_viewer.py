@@ -132,6 +132,7 @@ class AudioViewer(Viewer):
         self.tier_pane.region_clicked.connect(self.select_region)
         self.tier_pane.empty_clicked.connect(self._on_empty_click)
         self.panel.transcript_committed.connect(self.set_transcript)
+        self.task_changed.connect(self._follow_task)
         state.changed.connect(self._update_zoom_label)
 
         panes = QSplitter(Qt.Orientation.Vertical)
@@ -164,14 +165,12 @@ class AudioViewer(Viewer):
         self.play_button.setToolTip("Play / pause (Space)")
         self.play_button.clicked.connect(self.play_pause)
         self.loop_box = QCheckBox("Loop")
-        self.loop_box.toggled.connect(lambda on: self.player and self.player.set_loop(on))
+        self.loop_box.toggled.connect(self._set_loop)
         self.speed_box = QComboBox()
         for speed in SPEEDS:
             self.speed_box.addItem(f"{speed:g}×", speed)
         self.speed_box.setCurrentIndex(SPEEDS.index(1.0))
-        self.speed_box.currentIndexChanged.connect(
-            lambda i: self.player and self.player.set_speed(SPEEDS[i])
-        )
+        self.speed_box.currentIndexChanged.connect(self._set_speed)
         add_tier = QPushButton("Add tier…")
         add_tier.clicked.connect(self._ask_new_tier)
         rename = QPushButton("Rename tier…")
@@ -239,10 +238,8 @@ class AudioViewer(Viewer):
             player.pause()
             return
         chosen = self.chosen_range()
-        if (
-            (chosen is not None
-            and player.state == "stopped")
-            or (chosen is not None and not chosen[0] <= player.position() < chosen[1])
+        if chosen is not None and (
+            player.state == "stopped" or not chosen[0] <= player.position() < chosen[1]
         ):
             player.set_direction(1)
             player.play(*chosen)
@@ -258,16 +255,31 @@ class AudioViewer(Viewer):
         region = self.selected_region()
         return (region.start, region.end) if region is not None else None
 
+    def _follow_task(self) -> None:
+        """A read-only task makes the transcript read-only too."""
+        self.panel.editor.setReadOnly(self.read_only_reason is not None)
+
+    def _set_loop(self, loop: bool) -> None:
+        if self.player is not None:
+            self.player.set_loop(loop)
+
+    def _set_speed(self, index: int) -> None:
+        if self.player is not None:
+            self.player.set_speed(SPEEDS[index])
+
     def _on_player_state(self, state: str) -> None:
         self.play_button.setText("Pause" if state == "playing" else "Play")
 
     # ------------------------------------------------------------------ keys
     def event(self, event: QEvent) -> bool:
         """Transport keys and Delete win over window shortcuts while the viewer has focus."""
-        if event.type() == QEvent.Type.ShortcutOverride and isinstance(event, QKeyEvent):
-            if transport.action_for(event) is not None or event.key() == Qt.Key.Key_Delete:
-                event.accept()
-                return True
+        if (
+            event.type() == QEvent.Type.ShortcutOverride
+            and isinstance(event, QKeyEvent)
+            and (transport.action_for(event) is not None or event.key() == Qt.Key.Key_Delete)
+        ):
+            event.accept()
+            return True
         return super().event(event)
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
@@ -326,7 +338,9 @@ class AudioViewer(Viewer):
 
     def move_region(self, region_id: str, start: float, end: float) -> bool:
         """Move or resize a region."""
-        duration = self.state.duration if self.state else None
+        if self.state is None:
+            return False
+        duration = self.state.duration
         return self._push(
             lambda: model.move_region(
                 self.document, region_id, start, end, schema=self.schema, duration=duration
