@@ -9,6 +9,7 @@ from PySide6.QtGui import QColor, QImage
 from tests.viewers.audio.conftest import RATE
 from tests.viewers.volume.qt_input import rendered
 from tests.workspace.task_support import local_task
+from viewers.audio.overlay import PLAYHEAD_COLOR
 from viewers.audio.regions import Tier
 from viewers.audio.spectrogram import spectrogram
 from workspace.tasks import TaskStatus
@@ -91,3 +92,15 @@ def test_a_submitted_task_refuses_regions_and_transcripts(open_viewer, qtbot) ->
     with qtbot.waitSignal(viewer.message):
         assert viewer.create_region(Tier("patient", "S2"), 1.0, 2.0) is None
     assert workspace.annotations(item.id) == []
+
+
+def test_the_playhead_line_follows_the_player(open_viewer) -> None:
+    viewer = open_viewer()
+    pane = viewer.waveform
+    pane.trace_color, pane.background = RED, WHITE
+    for seconds in (0.5, 1.75, 3.0):
+        viewer.player.position_changed.emit(seconds)  # as the player's 30 Hz timer does
+        image = rendered(pane)
+        x = round(viewer.state.x_of(seconds, pane.width()))
+        playhead = [x2 for x2 in range(pane.width()) if image.pixelColor(x2, 3) == PLAYHEAD_COLOR]
+        assert playhead and abs(playhead[0] - x) <= 1, seconds
