@@ -184,6 +184,7 @@ BUILTIN_MODALITIES = (
         export_formats=("textgrid",),
         collect_format="textgrid",
         annotation_kinds=(INTERVAL, POINT),
+        viewer_module="viewers.audio.audio_viewer",
     ),
 )
 for _spec in BUILTIN_MODALITIES:

@@ -43,6 +43,7 @@ from workspace.waveform.record import SignalRecord
 from workspace.waveform.store import load_signals, store_signal_item
 
 if TYPE_CHECKING:  # nats-py is imported when a sync starts, not at start-up
+    from workspace.audio.source import AudioSource
     from workspace.sync.batch_file import ImportedFile
     from workspace.sync.batch_transfer import Connector
     from workspace.sync.checkout import ProgressCallback
@@ -232,6 +233,12 @@ class Workspace:
     def load_signals(self, item_id: str, channels: Sequence[int] | None = None) -> SignalRecord:
         """The samples of a waveform item (or of the channels numbered), from the store."""
         return load_signals(self.profile.blobs, self.item(item_id).meta, channels)
+
+    def open_audio(self, file: ItemFile) -> AudioSource:
+        """One stored recording (an audio item's file) open for reading; close it when done."""
+        from workspace.audio.source import open_stored_audio
+
+        return open_stored_audio(self.profile.blobs, file.digest, file.name)
 
     def items(self, modality: str | None = None) -> list[ItemSummary]:
         """Every item, oldest first."""
