@@ -164,6 +164,7 @@ BUILTIN_MODALITIES = (
         collect_format="wfdb",
         annotation_kinds=("point", "interval"),
         variants=("ecg", "eeg"),
+        viewer_module="viewers.waveform.waveform_viewer",
     ),
     ModalitySpec(
         id="audio",
