@@ -18,13 +18,15 @@ from PySide6.QtWidgets import (
 from viewers.base import Viewer, register_viewer
 from viewers.swatch import swatch
 from viewers.text_offsets import OffsetMap, display_text
+from workspace.annotation_kinds.base import AnnotationKindError
+from workspace.annotation_kinds.names import SPAN
+from workspace.annotation_kinds.spans import fragments_of, span, span_extent, trimmed
 from workspace.annotations import AddAnnotation, Annotation
 from workspace.importers.text import decode_text
 from workspace.items import ItemSummary
 from workspace.schema import LabelClass
 from workspace.workspace import Workspace
 
-SPAN = "span"
 FALLBACK_COLOR = "#9e9e9e"
 
 
@@ -46,11 +48,10 @@ def readable_on(background: QColor) -> QColor:
 
 
 def span_bounds(annotation: Annotation) -> tuple[int, int] | None:
-    """``(start, end)`` of a span annotation, None for anything else."""
-    start, end = annotation.data.get("start"), annotation.data.get("end")
-    if annotation.kind != SPAN or not isinstance(start, int) or not isinstance(end, int):
+    """``(start, end)`` of a span of the note itself, None for anything else."""
+    if annotation.kind != SPAN or "transcript_of" in annotation.data:
         return None
-    return start, end
+    return span_extent(annotation)
 
 
 @register_viewer("text")
@@ -117,22 +118,26 @@ class TextViewer(Viewer):
     def apply_label(self, label: LabelClass) -> bool:
         """Add a span with ``label`` over the selected text."""
         cursor = self.editor.textCursor()
-        start = self.offsets.from_qt(cursor.selectionStart())
-        end = self.offsets.from_qt(cursor.selectionEnd())
-        while start < end and self.text[start].isspace():
-            start += 1
-        while end > start and self.text[end - 1].isspace():
-            end -= 1
-        if start >= end:
+        selected = trimmed(
+            self.text,
+            self.offsets.from_qt(cursor.selectionStart()),
+            self.offsets.from_qt(cursor.selectionEnd()),
+        )
+        if selected is None:
             self.message.emit("Select some text first, then press the label's shortcut.")
             return False
-        annotation = Annotation(
-            item_id=self.item.id,
-            kind=SPAN,
-            label=label.name,
-            data={"start": start, "end": end, "text": self.text[start:end]},
-            author=self.workspace.user,
-        )
+        try:
+            annotation = span(
+                self.item.id,
+                self.text,
+                [selected],
+                label.name,
+                schema=self.schema,
+                author=self.workspace.user,
+            )
+        except AnnotationKindError as exc:
+            self.message.emit(str(exc))
+            return False
         if not self.push(AddAnnotation(self.document, annotation)):
             return False
         cursor.clearSelection()
@@ -158,22 +163,24 @@ class TextViewer(Viewer):
         selections: list[QTextEdit.ExtraSelection] = []
         self.spans.clear()
         for annotation in self.span_annotations():
-            start, end = span_bounds(annotation) or (0, 0)
             color = QColor(self.colors.get(annotation.label or "", FALLBACK_COLOR))
             background = blend(color, base, 0.6)
             text_format = QTextCharFormat()
             text_format.setBackground(background)
             text_format.setForeground(readable_on(background))
             text_format.setToolTip(annotation.label or "")
-            cursor = QTextCursor(self.editor.document())
-            cursor.setPosition(self.offsets.to_qt(start))
-            cursor.setPosition(self.offsets.to_qt(end), QTextCursor.MoveMode.KeepAnchor)
-            selection = QTextEdit.ExtraSelection()
-            selection.cursor = cursor
-            selection.format = text_format
-            selections.append(selection)
-            row = QListWidgetItem(f"{annotation.label}  ·  {self.text[start:end]}")
-            row.setData(Qt.ItemDataRole.UserRole, (start, end))
+            fragments = fragments_of(annotation)
+            for start, end in fragments:
+                cursor = QTextCursor(self.editor.document())
+                cursor.setPosition(self.offsets.to_qt(start))
+                cursor.setPosition(self.offsets.to_qt(end), QTextCursor.MoveMode.KeepAnchor)
+                selection = QTextEdit.ExtraSelection()
+                selection.cursor = cursor
+                selection.format = text_format
+                selections.append(selection)
+            covered = " … ".join(self.text[a:b] for a, b in fragments)
+            row = QListWidgetItem(f"{annotation.label}  ·  {covered}")
+            row.setData(Qt.ItemDataRole.UserRole, (fragments[0][0], fragments[-1][1]))
             row.setIcon(swatch(color.name()))
             self.spans.addItem(row)
         self.editor.setExtraSelections(selections)

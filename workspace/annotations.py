@@ -108,6 +108,32 @@ class AddAnnotation(Command):
         return {"annotation": self.annotation.as_values()}
 
 
+class AddAnnotations(Command):
+    """Add several annotations as one step (an imported file: one undo, one transaction)."""
+
+    kind: ClassVar[str] = "annotation.add_many"
+
+    def __init__(
+        self, document: AnnotationDocument, annotations: Sequence[Annotation], text: str = ""
+    ) -> None:
+        self.document = document
+        self.annotations = list(annotations)
+        self._text = text or f"add {len(self.annotations)} annotations"
+
+    @property
+    def text(self) -> str:
+        return self._text
+
+    def do(self) -> Sequence[Change]:
+        return [self.document.put(a) for a in self.annotations]
+
+    def undo(self) -> Sequence[Change]:
+        return [self.document.remove(a.id) for a in reversed(self.annotations)]
+
+    def payload(self) -> dict[str, Any]:
+        return {"annotations": [a.as_values() for a in self.annotations]}
+
+
 class _Keep(Enum):
     """Marks an argument left out (None is a value: "no label")."""
 

@@ -15,6 +15,17 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from workspace.annotation_kinds.names import (
+    BOX3D,
+    CLASSIFICATION,
+    INTERVAL,
+    LANDMARK,
+    POINT,
+    RELATION,
+    RULER,
+    SEGMENTATION,
+    SPAN,
+)
 from workspace.errors import WorkspaceError
 
 if TYPE_CHECKING:
@@ -141,7 +152,7 @@ BUILTIN_MODALITIES = (
         import_formats=("dicom", "sitk-image"),
         export_formats=("dicom-seg", "nifti", "nrrd", "sr", "json"),
         collect_format="nifti",
-        annotation_kinds=("segmentation", "ruler", "landmark", "box3d", "classification"),
+        annotation_kinds=(SEGMENTATION, RULER, LANDMARK, BOX3D, CLASSIFICATION),
         variants=("ct", "mr", "pet", "us", "xr"),
         viewer_module="viewers.volume.volume_viewer",
     ),
@@ -152,7 +163,7 @@ BUILTIN_MODALITIES = (
         import_formats=("text",),
         export_formats=("brat",),
         collect_format="brat",
-        annotation_kinds=("span", "relation"),
+        annotation_kinds=(SPAN, RELATION),
         viewer_module="viewers.text_viewer",
     ),
     ModalitySpec(
@@ -162,7 +173,7 @@ BUILTIN_MODALITIES = (
         import_formats=("wfdb", "edf", "dicom-waveform", "csv-signals"),
         export_formats=("wfdb",),
         collect_format="wfdb",
-        annotation_kinds=("point", "interval"),
+        annotation_kinds=(POINT, INTERVAL),
         variants=("ecg", "eeg"),
         viewer_module="viewers.waveform.waveform_viewer",
     ),
@@ -173,7 +184,7 @@ BUILTIN_MODALITIES = (
         import_formats=("audio",),
         export_formats=("textgrid",),
         collect_format="textgrid",
-        annotation_kinds=("interval", "point"),
+        annotation_kinds=(INTERVAL, POINT),
     ),
 )
 for _spec in BUILTIN_MODALITIES:

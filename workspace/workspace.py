@@ -10,6 +10,7 @@ from storage.keys import Argon2Params
 from storage.profile import Profile
 from workspace import item_schemas, projects, settings
 from workspace import items as item_store
+from workspace.annotation_import.service import import_siblings
 from workspace.annotation_rows import read_annotations
 from workspace.annotations import Annotation, AnnotationDocument
 from workspace.commands import CommandStack
@@ -125,6 +126,8 @@ class Workspace:
                 summary = item_store.store_item(self.profile, imported, project_id, cancelled)
             if summary is not None:
                 stored.append(summary)
+                files = [f.path for f in imported.files]  # note.ann beside note.txt...
+                import_siblings(self, summary, files, on_problem)
         if stored:
             self.items_changed.emit()
         return stored

@@ -20,8 +20,8 @@ def cmd_import(args: argparse.Namespace) -> int:
     missing = [p for p in args.paths if not Path(p).exists()]
     if missing:
         raise CliError(f"no such file or folder: {missing[0]}")
-    if args.segmentation_of:
-        return _import_segmentation(args)
+    if args.annotations_of:
+        return _import_annotations(args)
     workspace = open_workspace(args)
     problems: list[str] = []
 
@@ -48,22 +48,27 @@ def cmd_import(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _import_segmentation(args: argparse.Namespace) -> int:
-    """``import LABELMAP --segmentation-of ITEM``: one line: item id, 'segmentation', names."""
-    from workspace.segmentation.label_files import SegmentationImportError
+def _import_annotations(args: argparse.Namespace) -> int:
+    """``import FILE... --annotations-of ITEM``: one line per file: item, format, what came.
 
-    if len(args.paths) != 1:
-        raise CliError("--segmentation-of takes exactly one label map file")
+    A label map prints its segment names (as ``--segmentation-of`` always did).
+    """
+    from workspace.annotation_import.service import import_annotations
+
     names = [n.strip() for n in args.labels.split(",")] if args.labels else None
     workspace = open_workspace(args)
     try:
-        labels = workspace.import_segmentation(args.segmentation_of, Path(args.paths[0]), names)
-    except SegmentationImportError as exc:
-        raise CliError(str(exc)) from None
+        for path in args.paths:  # each file is one step, printed once it is saved
+            result = import_annotations(
+                workspace, args.annotations_of, Path(path), label_names=names
+            )
+            if result.segments:
+                what = f"segmentation\t{', '.join(result.segments)}"
+            else:
+                what = f"{result.format}\t{result.count} annotations from {result.file}"
+            print(f"{result.item_id}\t{what}")
     finally:
         workspace.lock()
-    segments = ", ".join(s.name for s in labels.segments)
-    print(f"{args.segmentation_of}\tsegmentation\t{segments}")
     return EXIT_OK
 
 

@@ -88,9 +88,12 @@ def build_parser() -> argparse.ArgumentParser:
     importing = add("import", cmd_import, "import files or folders")
     importing.add_argument("paths", nargs="+", metavar="PATH")
     importing.add_argument(
+        "--annotations-of",
         "--segmentation-of",
+        dest="annotations_of",
         metavar="ITEM",
-        help="import a NIfTI/NRRD label map or a DICOM SEG as the segmentation of volume ITEM",
+        help="read annotation files onto ITEM as pre-annotations (brat .ann, WFDB annotations, "
+        "TextGrid; a NIfTI/NRRD label map or DICOM SEG as a volume's segmentation)",
     )
     importing.add_argument(
         "--labels", metavar="A,B,C", help="names of label values 1, 2, 3... (in value order)"

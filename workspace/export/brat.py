@@ -1,16 +1,13 @@
 """Clinical-note annotations as brat standoff: ``note.ann`` plus the ``note.txt`` it indexes.
 
-Text annotations are stored as (the text viewer writes spans):
-
-- ``span`` — ``data = {"start": int, "end": int, "text": str}``: code-point offsets into the
-  decoded note, end exclusive; ``text`` (optional) is the annotated substring. Optional
-  ``"attributes": {name: value}`` and ``"note": str``.
-- ``relation`` — ``label`` is the relation type, ``data = {"from": id, "to": id}`` naming two
-  span annotations. Optional ``"note": str``.
+Spans and relations are laid out as :mod:`workspace.annotation_kinds.spans` and
+:mod:`workspace.annotation_kinds.relations` describe (code-point offsets into the decoded
+note; a span may have several fragments). Spans inside an audio transcript are not brat's.
 
 brat offsets are code points into the UTF-8 ``.txt`` file, so the note is written beside the
 ``.ann`` exactly as decoded (line endings kept). A span that crosses a line break becomes a
-discontinuous brat span (``T1\tproblem 10 15;16 20\tchest pain``), as brat itself writes them.
+discontinuous brat span (``T1\tproblem 10 15;16 20\tchest pain``), as brat itself
+writes them; a span of several fragments is one too.
 Choice, multi, number and true flags become ``A`` lines (a false flag is absent, as brat
 reads it); free-text attributes, values with spaces and notes become ``#`` AnnotatorNotes
 lines.
@@ -22,12 +19,15 @@ import re
 from collections.abc import Collection, Sequence
 from pathlib import Path
 
+from workspace.annotation_kinds.base import AnnotationKindError, describe
+from workspace.annotation_kinds.names import RELATION, SPAN
+from workspace.annotation_kinds.relations import relation_ends
+from workspace.annotation_kinds.spans import check_span
 from workspace.annotations import Annotation
-from workspace.export.formats import annotation_name
-from workspace.export.labelmap_files import ExportError
+from workspace.export.base import ExportError, ExportInput
+from workspace.export.registry import register_exporter
+from workspace.export.schema_check import check_schema
 
-SPAN = "span"
-RELATION = "relation"
 ANN_SUFFIX = ".ann"
 TXT_SUFFIX = ".txt"
 _LINE_BREAKS = "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
@@ -45,33 +45,21 @@ def _one_line(text: str) -> str:
     return _SPACE.sub(" ", text).strip()
 
 
-def _offset(value: object) -> int | None:
-    return value if isinstance(value, int) and not isinstance(value, bool) else None
+def _span(annotation: Annotation, text: str) -> list[tuple[int, int]]:
+    """The checked fragments of a span annotation in ``text``."""
+    try:
+        return check_span(annotation, text)
+    except AnnotationKindError as exc:
+        raise ExportError(str(exc)) from None
 
 
-def _span(annotation: Annotation, text: str) -> tuple[int, int]:
-    """The checked ``(start, end)`` of a span annotation in ``text``."""
-    name = annotation_name(annotation)
-    start, end = _offset(annotation.data.get("start")), _offset(annotation.data.get("end"))
-    if start is None or end is None:
-        raise ExportError(f"{name}: a span needs integer 'start' and 'end' offsets.")
-    if not 0 <= start < end <= len(text):
-        raise ExportError(
-            f"{name}: span {start}..{end} is not inside the note ({len(text)} characters)."
-        )
-    stored = annotation.data.get("text")
-    if stored is not None and stored != text[start:end]:
-        raise ExportError(
-            f"{name}: its text {stored!r} differs from the note at {start}..{end} "
-            f"({text[start:end]!r})."
-        )
-    return start, end
-
-
-def _fragments(text: str, start: int, end: int) -> list[tuple[int, int]]:
-    """The pieces of ``start..end`` between line breaks (brat spans never hold one)."""
-    pieces = [(start + m.start(), start + m.end()) for m in _FRAGMENT.finditer(text[start:end])]
-    return pieces or [(start, end)]
+def _pieces(text: str, fragments: Sequence[tuple[int, int]]) -> list[tuple[int, int]]:
+    """The fragments cut at line breaks (a brat fragment never holds one)."""
+    pieces: list[tuple[int, int]] = []
+    for start, end in fragments:
+        found = [(start + m.start(), start + m.end()) for m in _FRAGMENT.finditer(text[start:end])]
+        pieces.extend(found or [(start, end)])
+    return pieces
 
 
 def _attribute_lines(
@@ -80,7 +68,7 @@ def _attribute_lines(
     """``(name, rest)`` of the ``A`` lines of one annotation, and its notes."""
     attributes = annotation.data.get("attributes", {})
     if not isinstance(attributes, dict):
-        raise ExportError(f"{annotation_name(annotation)}: 'attributes' is not an object.")
+        raise ExportError(f"{describe(annotation)}: 'attributes' is not an object.")
     lines: list[tuple[str, str]] = []
     notes: list[str] = []
     for name, value in attributes.items():
@@ -95,7 +83,7 @@ def _attribute_lines(
             lines.append((_token(name), f"{target} {_token(str(value))}"))
         elif value is not None and value != "":
             raise ExportError(
-                f"{annotation_name(annotation)}: attribute {name!r} has a value brat cannot "
+                f"{describe(annotation)}: attribute {name!r} has a value brat cannot "
                 f"hold ({value!r})."
             )
     note = annotation.data.get("note")
@@ -108,39 +96,39 @@ def brat_lines(
     text: str, annotations: Sequence[Annotation], *, text_attributes: Collection[str] = ()
 ) -> list[str]:
     """The lines of the ``.ann`` file (``T``, then ``R``, ``A`` and ``#`` lines)."""
-    spans: list[tuple[int, int, Annotation]] = []
+    spans: list[tuple[list[tuple[int, int]], Annotation]] = []
     relations: list[Annotation] = []
     for annotation in annotations:
         if not annotation.label or not annotation.label.strip():
-            raise ExportError(f"{annotation_name(annotation)} has no label.")
+            raise ExportError(f"{describe(annotation)} has no label.")
         if annotation.kind == SPAN:
-            spans.append((*_span(annotation, text), annotation))
+            spans.append((_span(annotation, text), annotation))
         elif annotation.kind == RELATION:
             relations.append(annotation)
         else:
             raise ExportError(
-                f"{annotation_name(annotation)} is a {annotation.kind!r} annotation; "
+                f"{describe(annotation)} is a {annotation.kind!r} annotation; "
                 "brat export takes span and relation annotations."
             )
-    spans.sort(key=lambda s: (s[0], s[1], s[2].label or ""))
+    spans.sort(key=lambda s: (s[0][0][0], s[0][-1][1], s[1].label or ""))
     ids: dict[str, str] = {}
     lines: list[str] = []
     described: list[tuple[str, Annotation]] = []
-    for number, (start, end, annotation) in enumerate(spans, start=1):
+    for number, (fragments, annotation) in enumerate(spans, start=1):
         ids[annotation.id] = f"T{number}"
-        pieces = _fragments(text, start, end)
+        pieces = _pieces(text, fragments)
         offsets = ";".join(f"{a} {b}" for a, b in pieces)
         covered = " ".join(text[a:b] for a, b in pieces)
         lines.append(f"T{number}\t{_token(annotation.label or '')} {offsets}\t{covered}")
         described.append((f"T{number}", annotation))
     for number, annotation in enumerate(relations, start=1):
-        ends = [annotation.data.get(key) for key in ("from", "to")]
-        if not all(isinstance(end, str) and end in ids for end in ends):
+        ends = relation_ends(annotation)
+        if ends is None or not all(end in ids for end in ends):
             raise ExportError(
-                f"{annotation_name(annotation)}: a relation needs 'from' and 'to' naming span "
+                f"{describe(annotation)}: a relation needs 'from' and 'to' naming span "
                 "annotations of this note."
             )
-        arg1, arg2 = (ids[str(end)] for end in ends)
+        arg1, arg2 = (ids[end] for end in ends)
         lines.append(f"R{number}\t{_token(annotation.label or '')} Arg1:{arg1} Arg2:{arg2}")
         described.append((f"R{number}", annotation))
     attribute_count = note_count = 0
@@ -177,3 +165,20 @@ def write_brat(
     except OSError as exc:
         raise ExportError(f"{out}: could not be written ({exc.strerror or exc})") from None
     return [out, text_path]
+
+
+class BratExporter:
+    """``brat``: spans and relations of a note, checked against the schema."""
+
+    format_id = "brat"
+    result_file: str | None = "annotations.ann"
+
+    def write(self, source: ExportInput, out: Path) -> list[Path]:
+        """Write ``out`` (``.ann``) and the note beside it as ``.txt``."""
+        check_schema(source.schema, source.annotations)
+        free_text = [a.name for a in source.schema.attributes if a.kind == "text"]
+        text = source.payloads.text(source.item)
+        return write_brat(text, source.annotations, out, text_attributes=free_text)
+
+
+register_exporter(BratExporter())

@@ -10,7 +10,9 @@ import numpy as np
 import pydicom
 from pydicom.sr.coding import Code
 
-from workspace.export.labelmap_files import ExportError
+from workspace.export.base import ExportError, ExportInput
+from workspace.export.registry import register_exporter
+from workspace.schema import LabelSchema
 from workspace.volume.model import LabelMap, Segment
 
 #: SNOMED CT codes used when a label schema gives no code of its own.
@@ -107,3 +109,34 @@ def write_dicom_seg(
     )
     seg.save_as(path)
     return path
+
+
+def schema_codings(schema: LabelSchema, labels: LabelMap) -> dict[int, SegmentCoding]:
+    """Segment codes from the label schema, where the schema has them."""
+    codings: dict[int, SegmentCoding] = {}
+    for segment in labels.segments:
+        label = next((c for c in schema.classes if c.name == segment.name), None)
+        if label is not None and label.code is not None:
+            category = default_coding(segment).category
+            meaning = label.code.display or label.name
+            codings[segment.value] = SegmentCoding(
+                category, Code(label.code.code, label.code.system, meaning)
+            )
+    return codings
+
+
+class DicomSegExporter:
+    """``dicom-seg``: a volume's segmentation referencing its source instances."""
+
+    format_id = "dicom-seg"
+    result_file: str | None = None
+
+    def write(self, source: ExportInput, out: Path) -> list[Path]:
+        """Write ``out`` as a DICOM SEG coded with the schema's codes."""
+        labels = source.payloads.segmentation(source.item)
+        headers = source.payloads.source_headers(source.item)
+        codings = schema_codings(source.schema, labels)
+        return [write_dicom_seg(headers, labels, out, codings=codings, creator=source.user)]
+
+
+register_exporter(DicomSegExporter())

@@ -32,4 +32,6 @@ def modalities_of(fmt: str) -> tuple[str, ...]:
 
 def annotation_name(annotation: Annotation) -> str:
     """How an export message names an annotation: short id and label (or kind)."""
-    return f"annotation {annotation.id[:8]} ({annotation.label or annotation.kind})"
+    from workspace.annotation_kinds.base import describe
+
+    return describe(annotation)

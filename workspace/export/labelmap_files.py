@@ -9,15 +9,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from workspace.errors import WorkspaceError
+from workspace.export.base import ExportError, ExportInput, require_suffix
+from workspace.export.registry import register_exporter
 from workspace.volume.model import LabelMap, Segment
 
 NIFTI_SUFFIXES = (".nii", ".nii.gz")
 NRRD_SUFFIXES = (".nrrd", ".nhdr")
-
-
-class ExportError(WorkspaceError):
-    """An export that cannot be written; the message is one clear sentence."""
 
 
 def _rgb(color: str) -> tuple[int, int, int]:
@@ -86,3 +83,22 @@ def write_labelmap(labels: LabelMap, path: Path) -> list[Path]:
         reason = str(exc).strip().splitlines()[-1]
         raise ExportError(f"{path}: could not be written ({reason})") from None
     return written
+
+
+class LabelMapExporter:
+    """``nifti`` / ``nrrd``: a volume's segmentation as a label-map image."""
+
+    result_file: str | None = None
+
+    def __init__(self, format_id: str, suffixes: tuple[str, ...]) -> None:
+        self.format_id = format_id
+        self.suffixes = suffixes
+
+    def write(self, source: ExportInput, out: Path) -> list[Path]:
+        """Write ``out`` (and, for NIfTI, the label description beside it)."""
+        require_suffix(out, self.format_id, self.suffixes)
+        return write_labelmap(source.payloads.segmentation(source.item), out)
+
+
+register_exporter(LabelMapExporter("nifti", NIFTI_SUFFIXES))
+register_exporter(LabelMapExporter("nrrd", (".nrrd",)))

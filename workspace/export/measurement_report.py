@@ -18,7 +18,10 @@ import pydicom
 from pydicom.sr.codedict import codes
 from pydicom.sr.coding import Code
 
-from workspace.export.labelmap_files import ExportError
+from workspace.annotation_kinds.names import CLASSIFICATION, RULER
+from workspace.annotations import Annotation
+from workspace.export.base import ExportError, ExportInput
+from workspace.export.registry import register_exporter
 from workspace.volume.geometry import Vector3
 
 PRIVATE_SCHEME = "99CALIPER"
@@ -58,6 +61,28 @@ class Finding:
 
     label: str
     attributes: dict[str, str] = field(default_factory=dict)
+
+
+def _point(values: Any) -> Vector3:
+    x, y, z = (float(v) for v in values)
+    return (x, y, z)
+
+
+def measurements(
+    annotations: Sequence[Annotation],
+) -> tuple[list[LengthMeasurement], list[Finding]]:
+    """The rulers (``start``/``end`` in LPS mm) and classifications among ``annotations``."""
+    lengths: list[LengthMeasurement] = []
+    findings: list[Finding] = []
+    for annotation in annotations:
+        data = annotation.data
+        if annotation.kind == RULER:
+            start, end = _point(data["start"]), _point(data["end"])
+            lengths.append(LengthMeasurement(annotation.label or "length", start, end))
+        elif annotation.kind == CLASSIFICATION:
+            attributes = {str(k): str(v) for k, v in data.get("attributes", {}).items()}
+            findings.append(Finding(str(data.get("finding") or annotation.label), attributes))
+    return lengths, findings
 
 
 def report_json(
@@ -163,3 +188,19 @@ def write_measurement_report(
     )
     document.save_as(path)
     return path
+
+
+class MeasurementReportExporter:
+    """``sr``: a volume's rulers and findings as a DICOM SR measurement report."""
+
+    format_id = "sr"
+    result_file: str | None = None
+
+    def write(self, source: ExportInput, out: Path) -> list[Path]:
+        """Write ``out`` as a TID 1500 report referencing the volume's instances."""
+        lengths, findings = measurements(source.annotations)
+        headers = source.payloads.source_headers(source.item)
+        return [write_measurement_report(headers, lengths, findings, out, observer=source.user)]
+
+
+register_exporter(MeasurementReportExporter())

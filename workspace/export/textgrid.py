@@ -1,14 +1,13 @@
 """Audio annotations as a Praat TextGrid, written through ``praatio``.
 
-Audio annotations are stored in seconds from the start of the recording:
-
-- ``interval`` — ``data = {"start_s": float, "end_s": float}``: a speaker turn or an event
-  that lasts (cough, background noise...);
-- ``point`` — ``data = {"time_s": float}``: an instant event.
+Points and intervals in seconds are laid out as :mod:`workspace.annotation_kinds.signal_marks`
+describes (``time_s``; ``start_s``/``end_s``): a speaker turn or an event that lasts (cough,
+background noise...), or an instant event.
 
 Intervals go to one interval tier per label, or per speaker when the turn has a
-``speaker_id`` attribute (tier ``"patient S2"``); an interval's text is its ``transcript``
-attribute, else its label. Points go to one point tier, ``events``, each marked with its label.
+``speaker_id`` attribute (tier ``"patient S2"``, :func:`~.signal_marks.tier_of`); an
+interval's text is its ``transcript`` attribute, else its label. Points go to one point
+tier, ``events``, each marked with its label.
 Intervals of one tier must not overlap (Praat cannot hold that); points of it not coincide.
 """
 
@@ -19,37 +18,24 @@ from collections.abc import Sequence
 from itertools import pairwise
 from pathlib import Path
 
+from workspace.annotation_kinds.base import AnnotationKindError, describe
+from workspace.annotation_kinds.names import INTERVAL, POINT
+from workspace.annotation_kinds.signal_marks import (
+    interval_times,
+    point_time,
+    tier_of,
+    transcript,
+)
 from workspace.annotations import Annotation
-from workspace.export.formats import annotation_name
-from workspace.export.labelmap_files import ExportError
+from workspace.export.base import ExportError, ExportInput, number
+from workspace.export.registry import register_exporter
+from workspace.export.schema_check import check_schema
 
-POINT = "point"
-INTERVAL = "interval"
 POINT_TIER = "events"
 TEXTGRID_SUFFIX = ".textgrid"
 
 Interval = tuple[float, float, str]
 Point = tuple[float, str]
-
-
-def _seconds(annotation: Annotation, key: str, duration_s: float) -> float:
-    value = annotation.data.get(key)
-    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
-        raise ExportError(f"{annotation_name(annotation)}: {key!r} must be a time in seconds.")
-    if not 0.0 <= value <= duration_s:
-        raise ExportError(
-            f"{annotation_name(annotation)}: {key} {value:g} s is outside the recording "
-            f"(0-{duration_s:g} s)."
-        )
-    return float(value)
-
-
-def _attribute(annotation: Annotation, name: str) -> str:
-    attributes = annotation.data.get("attributes", {})
-    if not isinstance(attributes, dict):
-        raise ExportError(f"{annotation_name(annotation)}: 'attributes' is not an object.")
-    value = attributes.get(name)
-    return value.strip() if isinstance(value, str) else ""
 
 
 def tiers(
@@ -61,33 +47,30 @@ def tiers(
     for annotation in annotations:
         label = annotation.label
         if not label or not label.strip():
-            raise ExportError(f"{annotation_name(annotation)} has no label.")
-        if annotation.kind == INTERVAL:
-            start = _seconds(annotation, "start_s", duration_s)
-            end = _seconds(annotation, "end_s", duration_s)
-            if end <= start:
-                raise ExportError(
-                    f"{annotation_name(annotation)}: the interval ends ({end:g} s) before it "
-                    f"starts ({start:g} s)."
+            raise ExportError(f"{describe(annotation)} has no label.")
+        try:
+            if annotation.kind == INTERVAL:
+                start, end = interval_times(annotation, duration_s)
+                text = transcript(annotation) or label
+                intervals.setdefault(tier_of(annotation), []).append(
+                    ((start, end, text), annotation)
                 )
-            speaker = _attribute(annotation, "speaker_id")
-            tier = f"{label} {speaker}" if speaker else label
-            text = _attribute(annotation, "transcript") or label
-            intervals.setdefault(tier, []).append(((start, end, text), annotation))
-        elif annotation.kind == POINT:
-            points.append(((_seconds(annotation, "time_s", duration_s), label), annotation))
-        else:
-            raise ExportError(
-                f"{annotation_name(annotation)} is a {annotation.kind!r} annotation; "
-                "TextGrid export takes interval and point annotations."
-            )
+            elif annotation.kind == POINT:
+                points.append(((point_time(annotation, duration_s), label), annotation))
+            else:
+                raise ExportError(
+                    f"{describe(annotation)} is a {annotation.kind!r} annotation; "
+                    "TextGrid export takes interval and point annotations."
+                )
+        except AnnotationKindError as exc:
+            raise ExportError(str(exc)) from None
     result: dict[str, list[Interval]] = {}
     for tier, entries in intervals.items():
         entries.sort(key=lambda e: e[0])
         for (before, first), (after, second) in pairwise(entries):
             if after[0] < before[1]:
                 raise ExportError(
-                    f"{annotation_name(second)} overlaps {annotation_name(first)} in tier "
+                    f"{describe(second)} overlaps {describe(first)} in tier "
                     f"{tier!r} ({after[0]:g} s < {before[1]:g} s); a TextGrid tier cannot hold "
                     "overlapping intervals."
                 )
@@ -96,8 +79,8 @@ def tiers(
     for (earlier, first), (later, second) in pairwise(points):
         if later[0] == earlier[0]:
             raise ExportError(
-                f"{annotation_name(second)} is at the same time ({later[0]:g} s) as "
-                f"{annotation_name(first)}; a TextGrid point tier cannot hold both."
+                f"{describe(second)} is at the same time ({later[0]:g} s) as "
+                f"{describe(first)}; a TextGrid point tier cannot hold both."
             )
     return result, [point for point, _ in points]
 
@@ -136,3 +119,27 @@ def write_textgrid(
     except OSError as exc:
         raise ExportError(f"{out}: could not be written ({exc.strerror or exc})") from None
     return [out]
+
+
+def recording_seconds(meta: dict[str, object]) -> float:
+    """The recording's length: frames / rate when recorded, else its ``duration_s``."""
+    frames, rate = meta.get("frames"), meta.get("samplerate")
+    if isinstance(frames, int) and isinstance(rate, int) and frames > 0 and rate > 0:
+        return frames / rate
+    return number(dict(meta), "duration_s")
+
+
+class TextGridExporter:
+    """``textgrid``: a recording's turns and events as a Praat TextGrid."""
+
+    format_id = "textgrid"
+    result_file: str | None = "annotations.TextGrid"
+
+    def write(self, source: ExportInput, out: Path) -> list[Path]:
+        """Write ``out`` (``.TextGrid``) spanning the whole recording."""
+        check_schema(source.schema, source.annotations)
+        duration = recording_seconds(source.item.meta)
+        return write_textgrid(source.annotations, out, duration_s=duration)
+
+
+register_exporter(TextGridExporter())

@@ -1,17 +1,13 @@
 """Waveform annotations as a WFDB annotation file (``record.atr``), written by ``wfdb.wrann``.
 
-Waveform annotations are stored in samples of the record (0 = its first sample):
-
-- ``point`` — ``data = {"sample": int}``: a beat or any other event at one sample;
-- ``interval`` — ``data = {"start": int, "end": int}``: a rhythm, noise or other stretch,
-  end exclusive.
-
-Either may carry ``"channel": int`` (the signal it was seen in, else 0). The schema maps labels
-to WFDB codes (``code.system == "WFDB"``): a beat code such as ``V`` is the annotation symbol;
-a rhythm code such as ``(AFIB`` is written the WFDB way, as a rhythm-change ``+`` whose
-aux_note is the code. A label with no WFDB code becomes a comment annotation (``"``) whose
-aux_note is the label. An interval also gets a waveform-end annotation (``)``) at its end, with
-the aux_note of its start (or its symbol), so that ends pair with starts.
+Points and intervals in samples are laid out as :mod:`workspace.annotation_kinds.signal_marks`
+describes (``sample``; ``start``/``end``, end exclusive; optional ``channel``, else 0). The
+schema maps labels to WFDB codes (``code.system == "WFDB"``; else a code kept from an imported
+file is used): a beat code such as ``V`` is the annotation symbol; a rhythm code
+such as ``(AFIB`` is written the WFDB way, as a rhythm-change ``+`` whose aux_note is the code.
+A label with no WFDB code becomes a comment annotation (``"``) whose aux_note is the label. An
+interval also gets a waveform-end annotation (``)``) at its end, with the aux_note of its start
+(or its symbol), so that ends pair with starts.
 """
 
 from __future__ import annotations
@@ -21,12 +17,19 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from workspace.annotation_kinds.base import AnnotationKindError, describe
+from workspace.annotation_kinds.names import INTERVAL, POINT
+from workspace.annotation_kinds.signal_marks import (
+    CODE,
+    channel_of,
+    interval_samples,
+    point_sample,
+)
 from workspace.annotations import Annotation
-from workspace.export.formats import annotation_name
-from workspace.export.labelmap_files import ExportError
+from workspace.export.base import ExportError, ExportInput, number
+from workspace.export.registry import register_exporter
+from workspace.export.schema_check import check_schema
 
-POINT = "point"
-INTERVAL = "interval"
 RHYTHM_SYMBOL = "+"
 COMMENT_SYMBOL = '"'
 END_SYMBOL = ")"
@@ -43,29 +46,6 @@ class WfdbEvent:
     symbol: str
     aux_note: str = ""
     channel: int = 0
-
-
-def _sample(annotation: Annotation, key: str, samples: int | None) -> int:
-    """``data[key]`` checked: a sample of the record (an interval may end just past it)."""
-    value = annotation.data.get(key)
-    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
-        raise ExportError(
-            f"{annotation_name(annotation)}: {key!r} must be a sample number (an integer >= 0)."
-        )
-    last = None if samples is None else samples if key == "end" else samples - 1
-    if last is not None and value > last:
-        raise ExportError(
-            f"{annotation_name(annotation)}: {key} {value} is past the end of the record "
-            f"({samples} samples)."
-        )
-    return value
-
-
-def _channel(annotation: Annotation) -> int:
-    channel = annotation.data.get("channel", 0)
-    if not isinstance(channel, int) or isinstance(channel, bool) or not 0 <= channel <= 255:
-        raise ExportError(f"{annotation_name(annotation)}: 'channel' must be 0-255.")
-    return channel
 
 
 def _standard_symbols() -> frozenset[str]:
@@ -87,33 +67,30 @@ def annotation_events(
     for annotation in annotations:
         label = annotation.label
         if not label or not label.strip():
-            raise ExportError(f"{annotation_name(annotation)} has no label.")
-        code = codes.get(label, "")
+            raise ExportError(f"{describe(annotation)} has no label.")
+        kept = annotation.data.get(CODE)
+        code = codes.get(label) or (kept if isinstance(kept, str) else "")
         if code.startswith("(") and len(code) > 1:
             symbol, aux = RHYTHM_SYMBOL, code
         elif code in standard:
             symbol, aux = code, ""
         else:
             symbol, aux = COMMENT_SYMBOL, code or label
-        channel = _channel(annotation)
-        if annotation.kind == POINT:
-            sample = _sample(annotation, "sample", samples)
-            events.append(WfdbEvent(sample, 1, symbol, aux, channel))
-        elif annotation.kind == INTERVAL:
-            start = _sample(annotation, "start", samples)
-            end = _sample(annotation, "end", samples)
-            if end <= start:
+        try:
+            channel = channel_of(annotation)
+            if annotation.kind == POINT:
+                events.append(WfdbEvent(point_sample(annotation, samples), 1, symbol, aux, channel))
+                continue
+            if annotation.kind != INTERVAL:
                 raise ExportError(
-                    f"{annotation_name(annotation)}: the interval ends ({end}) before it starts "
-                    f"({start})."
+                    f"{describe(annotation)} is a {annotation.kind!r} annotation; "
+                    "WFDB export takes point and interval annotations."
                 )
-            events.append(WfdbEvent(start, 1, symbol, aux, channel))
-            events.append(WfdbEvent(end, 0, END_SYMBOL, aux or symbol, channel))
-        else:
-            raise ExportError(
-                f"{annotation_name(annotation)} is a {annotation.kind!r} annotation; "
-                "WFDB export takes point and interval annotations."
-            )
+            start, end = interval_samples(annotation, samples)
+        except AnnotationKindError as exc:
+            raise ExportError(str(exc)) from None
+        events.append(WfdbEvent(start, 1, symbol, aux, channel))
+        events.append(WfdbEvent(end, 0, END_SYMBOL, aux or symbol, channel))
     return sorted(events)
 
 
@@ -158,3 +135,31 @@ def write_wfdb_annotations(
     except (ValueError, OSError) as exc:
         raise ExportError(f"{out}: could not be written ({exc})") from None
     return [out]
+
+
+class WfdbExporter:
+    """``wfdb``: points and intervals of a record as a WFDB annotation file."""
+
+    format_id = "wfdb"
+    result_file: str | None = "annotations.atr"
+
+    def write(self, source: ExportInput, out: Path) -> list[Path]:
+        """Write ``out`` (``<record>.<annotator>``), labels coded by the schema's WFDB codes."""
+        check_schema(source.schema, source.annotations)
+        symbols = {
+            c.name: c.code.code
+            for c in source.schema.classes
+            if c.code is not None and c.code.system.upper() == "WFDB"
+        }
+        meta = source.item.meta
+        samples = meta.get("samples")
+        return write_wfdb_annotations(
+            source.annotations,
+            out,
+            fs=number(meta, "fs"),
+            samples=samples if isinstance(samples, int) and samples > 0 else None,
+            symbols=symbols,
+        )
+
+
+register_exporter(WfdbExporter())

@@ -8,6 +8,7 @@ import os
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
+from workspace.importers.annotation_files import annotates_a_neighbour
 from workspace.importers.audio import AudioImporter
 from workspace.importers.base import (
     ImportedItem,
@@ -209,7 +210,8 @@ class _Scan:
             self._check_cancelled()
             importer = self.registry.importer_for(path)
             if importer is None:
-                self.report(path, f"{path}: {UNKNOWN_FORMAT}")
+                if not annotates_a_neighbour(path):  # else it comes in with its item
+                    self.report(path, f"{path}: {UNKNOWN_FORMAT}")
                 self._advance(1)
             else:
                 groups.setdefault(importer.format_id, []).append(path)

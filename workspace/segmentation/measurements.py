@@ -5,7 +5,7 @@ Each helper validates its label and attributes against the label schema and retu
 :class:`~workspace.annotations.AddAnnotation` on the item's stack. Points are continuous array
 indices ``(k, j, i)``; patient coordinates (LPS, mm) are stored beside them, and ruler ``start``
 and ``end`` and the classification's ``finding`` and ``attributes`` are what
-:mod:`workspace.export.item_export` reads.
+:mod:`workspace.export.measurement_report` reads.
 """
 
 from __future__ import annotations
@@ -16,14 +16,11 @@ from typing import Any
 
 import numpy as np
 
+from workspace.annotation_kinds.names import BOX3D, CLASSIFICATION, LANDMARK, RULER
 from workspace.annotations import Annotation
 from workspace.schema import AttributeValue, AttributeValueError, LabelSchema
 from workspace.volume.geometry import VolumeGeometry
 
-BOX3D = "box3d"
-LANDMARK = "landmark"
-RULER = "ruler"
-CLASSIFICATION = "classification"
 #: A continuous array index ``(k, j, i)``.
 Point = Sequence[float]
 

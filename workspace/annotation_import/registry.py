@@ -1,0 +1,86 @@
+"""Annotation importers by format id, one module per format (as the exporters register).
+
+The built-in modules are imported on first use, each on its own: a broken one is logged and
+the others still load.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from pathlib import Path
+
+from workspace.annotation_import.base import AnnotationImporter, AnnotationImportError
+from workspace.modalities import modality as modality_spec
+
+logger = logging.getLogger(__name__)
+
+BUILTIN_IMPORTER_MODULES = tuple(
+    f"workspace.annotation_import.{name}"
+    for name in ("brat", "wfdb_annotations", "textgrid", "labelmaps")
+)
+_IMPORTERS: dict[str, AnnotationImporter] = {}
+_loaded = False
+
+
+def register_annotation_importer(importer: AnnotationImporter) -> AnnotationImporter:
+    """Add ``importer`` under its ``format_id`` (ValueError if the id is taken)."""
+    if importer.format_id in _IMPORTERS:
+        raise ValueError(
+            f"an annotation importer for format {importer.format_id!r} is already registered"
+        )
+    _IMPORTERS[importer.format_id] = importer
+    return importer
+
+
+def unregister_annotation_importer(format_id: str) -> None:
+    """Remove a registration (tests, plug-in reload)."""
+    _IMPORTERS.pop(format_id, None)
+
+
+def annotation_importers() -> dict[str, AnnotationImporter]:
+    """Every registered annotation importer by format id (the built-ins loaded first)."""
+    global _loaded
+    if not _loaded:
+        _loaded = True
+        for name in BUILTIN_IMPORTER_MODULES:
+            try:
+                importlib.import_module(name)
+            except Exception:
+                logger.exception("Annotation importer module %s could not be loaded", name)
+    return dict(_IMPORTERS)
+
+
+def annotation_importer_for(path: Path, modality: str) -> AnnotationImporter:
+    """The importer that reads ``path`` onto an item of ``modality``.
+
+    AnnotationImportError naming the formats that do fit, if none claims the file.
+    """
+    fitting = _fitting(modality)
+    for importer in fitting:
+        try:
+            if importer.claims(path):
+                return importer
+        except OSError:
+            continue
+    formats = ", ".join(i.format_id for i in fitting) or "none yet"
+    raise AnnotationImportError(
+        f"{path.name}: not an annotation file Caliper reads onto a {modality} item "
+        f"(formats for {modality} items: {formats})."
+    )
+
+
+def sibling_annotation_files(
+    modality: str, data_file: Path
+) -> list[tuple[AnnotationImporter, Path]]:
+    """Annotation files beside ``data_file`` that importers of ``modality`` items read."""
+    found: list[tuple[AnnotationImporter, Path]] = []
+    for importer in _fitting(modality):
+        found.extend((importer, path) for path in importer.siblings(data_file))
+    return found
+
+
+def _fitting(modality: str) -> list[AnnotationImporter]:
+    """The importers of the formats items of ``modality`` are exported in."""
+    formats = modality_spec(modality).export_formats
+    return [i for fmt, i in annotation_importers().items() if fmt in formats]

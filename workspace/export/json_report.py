@@ -1,0 +1,99 @@
+"""``json``: a volume's measurements, findings, markups and segment volumes as one document.
+
+Rulers and findings as in the SR (:func:`~workspace.export.measurement_report.report_json`),
+landmarks (LPS mm) and 3D boxes (corners in LPS mm, size, volume), and the voxel count and
+volume of each segment (an empty list when the volume has no segmentation; a damaged one is
+an error, never an empty list).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from workspace.annotation_kinds.names import BOX3D, LANDMARK
+from workspace.annotations import Annotation
+from workspace.errors import NoSegmentationError
+from workspace.export.base import ExportError, ExportInput
+from workspace.export.measurement_report import measurements, report_json
+from workspace.export.registry import register_exporter
+from workspace.volume.model import LabelMap
+
+
+def markups(
+    annotations: Sequence[Annotation],
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """Landmarks and 3D boxes for the report."""
+    landmarks: list[dict[str, Any]] = []
+    boxes: list[dict[str, Any]] = []
+    for annotation in annotations:
+        data = annotation.data
+        if annotation.kind == LANDMARK:
+            landmarks.append(
+                {
+                    "label": annotation.label,
+                    "point_lps_mm": data.get("point"),
+                    "attributes": data.get("attributes", {}),
+                }
+            )
+        elif annotation.kind == BOX3D:
+            boxes.append(
+                {
+                    "label": annotation.label,
+                    "corners_lps_mm": data.get("corners"),
+                    "size_mm_kji": data.get("size_mm_kji"),
+                    "volume_ml": data.get("volume_ml"),
+                    "attributes": data.get("attributes", {}),
+                }
+            )
+    return landmarks, boxes
+
+
+def segment_statistics(labels: LabelMap) -> list[dict[str, Any]]:
+    """Voxel count and volume (mL) of every segment."""
+    counts = np.bincount(
+        labels.labels.ravel(), minlength=max([s.value for s in labels.segments], default=0) + 1
+    )
+    voxel_ml = labels.geometry.voxel_volume_mm3 / 1000.0
+    return [
+        {
+            "value": s.value,
+            "name": s.name,
+            "voxels": int(counts[s.value]),
+            "volume_ml": round(float(counts[s.value]) * voxel_ml, 3),
+        }
+        for s in labels.segments
+    ]
+
+
+class JsonReportExporter:
+    """``json``: the volume's whole report as JSON."""
+
+    format_id = "json"
+    result_file: str | None = None
+
+    def write(self, source: ExportInput, out: Path) -> list[Path]:
+        """Write ``out`` as an indented UTF-8 JSON document."""
+        item = source.item
+        lengths, findings = measurements(source.annotations)
+        document: dict[str, Any] = {
+            "item": {"id": item.id, "title": item.title},
+            **report_json(lengths, findings),
+        }
+        document["landmarks"], document["boxes"] = markups(source.annotations)
+        try:
+            document["segments"] = segment_statistics(source.payloads.segmentation(item))
+        except NoSegmentationError:
+            document["segments"] = []
+        try:
+            out.write_text(json.dumps(document, indent=2, ensure_ascii=False), encoding="utf-8")
+        except OSError as exc:
+            raise ExportError(f"{out}: could not be written ({exc.strerror or exc})") from None
+        return [out]
+
+
+register_exporter(JsonReportExporter())
