@@ -71,28 +71,24 @@ def paint_grid(
     if duration <= 0 or rect.width() < 1:
         return
     scale = rect.width() / duration
-    for step, color in ((0.04, MINOR), (0.2, MAJOR)):
-        if step * scale < MIN_GAP:
-            continue
+    # Minor lines first, so the major ones are drawn whole over them.
+    for (seconds_step, mv_step), color in (((0.04, 0.1), MINOR), ((0.2, 0.5), MAJOR)):
         painter.setPen(QPen(color, 0))
-        first = math.ceil(start / step)
-        last = math.floor((start + duration) / step)
-        painter.drawLines(
-            [
-                QLineF(x, rect.top(), x, rect.bottom())
-                for x in (rect.left() + (k * step - start) * scale for k in range(first, last + 1))
-            ]
-        )
-    for band, low, high in bands:
-        if high <= low:
-            continue
-        per_mv = band.height() / (high - low)
-        for step, color in ((0.1, MINOR), (0.5, MAJOR)):
-            if step * per_mv < MIN_GAP:
-                continue
-            painter.setPen(QPen(color, 0))
-            ys = (band.bottom() - (k * step - low) * per_mv for k in _steps(low, high, step))
-            painter.drawLines([QLineF(band.left(), y, band.right(), y) for y in ys])
+        lines: list[QLineF] = []
+        if seconds_step * scale >= MIN_GAP:
+            xs = (
+                rect.left() + (k * seconds_step - start) * scale
+                for k in _steps(start, start + duration, seconds_step)
+            )
+            lines += [QLineF(x, rect.top(), x, rect.bottom()) for x in xs]
+        for band, low, high in bands:
+            per_mv = band.height() / (high - low) if high > low else 0.0
+            if mv_step * per_mv >= MIN_GAP:
+                ys = (
+                    band.bottom() - (k * mv_step - low) * per_mv for k in _steps(low, high, mv_step)
+                )
+                lines += [QLineF(band.left(), y, band.right(), y) for y in ys]
+        painter.drawLines(lines)
 
 
 def _steps(low: float, high: float, step: float) -> range:

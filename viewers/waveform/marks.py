@@ -10,10 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from workspace.annotation_kinds.names import INTERVAL, POINT
 from workspace.annotations import Annotation
-
-POINT = "point"
-INTERVAL = "interval"
 
 
 @dataclass(frozen=True)
@@ -61,11 +59,6 @@ def marks_of(annotations: Iterable[Annotation]) -> list[Mark]:
     """The marks among ``annotations``, by start sample."""
     marks = [m for a in annotations if (m := mark_of(a)) is not None]
     return sorted(marks, key=lambda m: (m.start, m.end or m.start))
-
-
-def point_data(sample: int, channel: int | None) -> dict[str, int]:
-    """``data`` of a point at ``sample`` (on ``channel``, or every channel)."""
-    return {"sample": sample} if channel is None else {"sample": sample, "channel": channel}
 
 
 def interval_data(start: int, end: int, channel: int | None) -> dict[str, int]:

@@ -18,6 +18,8 @@ pointer, else to every channel.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import QCoreApplication, QDeadlineTimer, QEventLoop, Qt
 from PySide6.QtGui import QAction
 from PySide6.QtWidgets import (
@@ -35,19 +37,12 @@ from viewers.base import Viewer, register_viewer
 from viewers.job_strip import JobStrip
 from viewers.jobs import Job
 from viewers.waveform.loader import LoadedRecord, load_job
-from viewers.waveform.marks import (
-    INTERVAL,
-    POINT,
-    interval_data,
-    mark_of,
-    marks_of,
-    moved,
-    next_mark,
-    point_data,
-)
+from viewers.waveform.marks import mark_of, marks_of, moved, next_mark
 from viewers.waveform.overview_strip import OverviewStrip
 from viewers.waveform.signal_view import SignalView
 from viewers.waveform.time_axis import TimeAxis, seconds_text
+from workspace.annotation_kinds.base import AnnotationKindError
+from workspace.annotation_kinds.signal_marks import sample_interval, sample_point
 from workspace.annotations import AddAnnotation, Annotation, DeleteAnnotation, UpdateAnnotation
 from workspace.items import ItemSummary
 from workspace.schema import LabelClass, normalize_shortcut
@@ -277,15 +272,50 @@ class WaveformViewer(Viewer):
             return self.push(UpdateAnnotation(self.document, mark.id, label=label.name))
         if view.selection is not None:
             start, end = view.selection
-            data = interval_data(start, end, view.selection_channel)
-            added = self._add(INTERVAL, label.name, data)
+            added = self._add_interval(label.name, start, max(end, start + 1))
             if added:
                 view.clear_range()
             return added
-        return self._add(POINT, label.name, point_data(view.cursor_sample, None))
+        return self._add_point(label.name, view.cursor_sample, None)
 
-    def _add(self, kind: str, label: str, data: dict[str, int]) -> bool:
-        annotation = Annotation(self.item.id, kind, label, dict(data), author=self.workspace.user)
+    def _add_point(self, label: str, sample: int, channel: int | None) -> bool:
+        return self._add(
+            lambda: sample_point(
+                self.item.id,
+                sample,
+                label,
+                samples=self._samples(),
+                channel=channel,
+                schema=self.schema,
+                author=self.workspace.user,
+            )
+        )
+
+    def _add_interval(self, label: str, start: int, end: int) -> bool:
+        return self._add(
+            lambda: sample_interval(
+                self.item.id,
+                start,
+                end,
+                label,
+                samples=self._samples(),
+                channel=self.view.selection_channel,
+                schema=self.schema,
+                author=self.workspace.user,
+            )
+        )
+
+    def _samples(self) -> int | None:
+        return None if self.record is None else self.record.sample_count
+
+    def _add(self, build: Callable[[], Annotation]) -> bool:
+        if self.refuse_edit():
+            return False
+        try:
+            annotation = build()
+        except AnnotationKindError as error:
+            self.message.emit(str(error))
+            return False
         if self.push(AddAnnotation(self.document, annotation)):
             self.view.select(annotation.id)
             return True
@@ -303,7 +333,7 @@ class WaveformViewer(Viewer):
             self.message.emit("Choose a label in the palette first (or press a label's key).")
             return
         self.view.select("")
-        self._add(POINT, label.name, point_data(sample, None if channel < 0 else channel))
+        self._add_point(label.name, sample, None if channel < 0 else channel)
 
     def _on_mark_moved(self, annotation_id: str, start: int, end: int) -> None:
         if annotation_id not in self.document:

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
-import wfdb
 
 from workspace.items import ItemSummary
 from workspace.workspace import Workspace
@@ -30,6 +29,8 @@ def write_ecg_record(
     folder: Path, name: str = "beats", seconds: float = 10.0, leads: tuple[str, ...] = ("II", "V1")
 ) -> Path:
     """Leads that each carry :func:`beat_train` (V1 at half height); the ``.hea`` path."""
+    import wfdb  # slow to import: only where a record is written
+
     folder.mkdir(parents=True, exist_ok=True)
     train = beat_train(seconds)
     signals = np.stack([train / (1 + k) for k in range(len(leads))], axis=1)
