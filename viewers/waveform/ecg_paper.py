@@ -11,8 +11,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from PySide6.QtCore import QLineF, QRectF
-from PySide6.QtGui import QColor, QPainter, QPen
+from PySide6.QtCore import QLineF, QPointF, QRectF
+from PySide6.QtGui import QColor, QImage, QPainter, QPen
 from PySide6.QtWidgets import QWidget
 
 MM_PER_INCH = 25.4
@@ -20,6 +20,8 @@ MM_PER_INCH = 25.4
 STANDARD_SPEED = 25.0  # mm/s
 STANDARD_GAIN = 10.0  # mm/mV
 MIN_GAP = 3.0
+#: The grid repeats every major square (0.2 s across).
+MAJOR_SECONDS = 0.2
 MINOR = QColor(240, 190, 190)
 MAJOR = QColor(225, 120, 120)
 #: Multipliers that bring a unit to millivolts.
@@ -93,3 +95,54 @@ def paint_grid(
 
 def _steps(low: float, high: float, step: float) -> range:
     return range(math.ceil(low / step), math.floor(high / step) + 1)
+
+
+class GridCache:
+    """The paper drawn once into an image one major square wider than the view, then
+    shifted by the window's phase each frame: scrolling costs one image draw, not hundreds
+    of lines (QPainter's line stepper on a 16-bit screen takes tens of ms for a full grid)."""
+
+    def __init__(self) -> None:
+        self._key: tuple[object, ...] | None = None
+        self._image = QImage()
+
+    def draw(
+        self,
+        painter: QPainter,
+        rect: QRectF,
+        seconds: tuple[float, float],
+        bands: list[tuple[QRectF, float, float]],
+        background: QColor,
+    ) -> None:
+        """As :func:`paint_grid` over ``background`` (which it fills)."""
+        start, duration = seconds
+        scale = rect.width() / duration if duration > 0 else 0.0
+        period = MAJOR_SECONDS * scale
+        if scale <= 0 or period > rect.width():  # zoomed far in: few lines, drawn directly
+            painter.fillRect(rect, background)
+            paint_grid(painter, rect, seconds, bands)
+            return
+        width = math.ceil(rect.width() + period) + 1
+        key = (
+            width,
+            rect.height(),
+            duration,
+            background.rgba(),
+            tuple((b.top(), b.height(), low, high) for b, low, high in bands),
+        )
+        if key != self._key:
+            self._image = QImage(width, math.ceil(rect.height()), QImage.Format.Format_RGB32)
+            self._image.fill(background)
+            image_painter = QPainter(self._image)
+            try:
+                area = QRectF(0, 0, width, rect.height())
+                moved = [
+                    (QRectF(0, b.top() - rect.top(), width, b.height()), lo, hi)
+                    for b, lo, hi in bands
+                ]
+                paint_grid(image_painter, area, (0.0, width / scale), moved)
+            finally:
+                image_painter.end()
+            self._key = key
+        phase = (start % MAJOR_SECONDS) * scale
+        painter.drawImage(QPointF(rect.left() - phase, rect.top()), self._image)

@@ -32,7 +32,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QWidget
 
 from viewers.waveform.calipers import Caliper
-from viewers.waveform.ecg_paper import Paper, millivolts_per_unit, paint_grid, px_per_mm
+from viewers.waveform.ecg_paper import GridCache, Paper, millivolts_per_unit, px_per_mm
 from viewers.waveform.loader import LoadedRecord
 from viewers.waveform.marks import Mark
 from viewers.waveform.trace_view import TraceView
@@ -100,6 +100,7 @@ class SignalView(TraceView):
         self.gains = [1.0] * record.pyramid.channel_count
         self._baselines = [self._baseline(c) for c in range(record.pyramid.channel_count)]
         self._drag: _Drag | None = None
+        self._grid = GridCache()
         self.grid_color_major = QColor(225, 120, 120)
         self.set_names()
         self.setMouseTracking(False)
@@ -254,14 +255,15 @@ class SignalView(TraceView):
         painter = QPainter(self)
         try:
             rect = QRectF(self.rect())
-            painter.fillRect(rect, self.background)
             if self.paper_grid:
                 bands = [
                     (self.band(row), *mv)
                     for row in range(len(self.shown))
                     if (mv := self.band_millivolts(row)) is not None
                 ]
-                paint_grid(painter, rect, self.span(), bands)
+                self._grid.draw(painter, rect, self.span(), bands, self.background)
+            else:
+                painter.fillRect(rect, self.background)
             self._paint_intervals(painter)
             self.paint_traces(painter, rect)
             painter.setClipRect(rect)
