@@ -175,6 +175,7 @@ BUILTIN_MODALITIES = (
         collect_format="wfdb",
         annotation_kinds=(POINT, INTERVAL),
         variants=("ecg", "eeg"),
+        viewer_module="viewers.waveform.waveform_viewer",
     ),
     ModalitySpec(
         id="audio",

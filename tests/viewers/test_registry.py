@@ -17,7 +17,10 @@ def test_builtins_register_text_volume_and_fallback():
     assert {"text", "volume"} <= set(registered_modalities())
     assert viewer_class_for("text") is TextViewer
     assert viewer_class_for("volume") is VolumeViewer
-    assert viewer_class_for("waveform") is ItemInfoViewer
+    from viewers.waveform.waveform_viewer import WaveformViewer
+
+    assert viewer_class_for("waveform") is WaveformViewer
+    assert viewer_class_for("no-viewer-for-this") is ItemInfoViewer
 
 
 def test_duplicate_id_is_rejected():

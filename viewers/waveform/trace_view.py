@@ -15,8 +15,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import (
     QKeyEvent,
@@ -61,6 +63,8 @@ class TraceView(QWidget):
         total = pyramid.sample_count / rate
         self.time_window = TimeWindow(total, SHORTEST_SAMPLES / rate)
         self.value_ranges = [self._full_range(c) for c in range(pyramid.channel_count)]
+        #: The channels drawn, top to bottom (all by default; any subset, in any order).
+        self.shown: list[int] = list(range(pyramid.channel_count))
         self.trace_color = self.palette().color(QPalette.ColorRole.Text)
         self.background = self.palette().color(QPalette.ColorRole.Base)
         self._painter = TracePainter()
@@ -102,11 +106,13 @@ class TraceView(QWidget):
 
     def paint_traces(self, painter: QPainter, rect: QRectF) -> None:
         """Draw every channel in an equal band of ``rect`` (also usable on an image)."""
-        channels = self.pyramid.channel_count
+        shown = self.shown
+        channels = len(shown)
         columns = int(rect.width())
         if channels == 0 or columns < 1 or self.pyramid.sample_count == 0:
             return
         band = rect.height() / channels
+        ranges = [self.value_ranges[c] for c in shown]
         pen = QPen(self.trace_color, 0)  # cosmetic, one pixel
         painter.setPen(pen)
         painter.setClipRect(rect)
@@ -115,28 +121,32 @@ class TraceView(QWidget):
         start = max(math.floor(first), 0)
         stop = min(math.ceil(last), self.pyramid.sample_count)
         if stop - start >= columns:
-            envelopes = self.pyramid.envelopes(start, stop, columns)
-            self._raster.draw(painter, rect, envelopes, self.value_ranges, self.trace_color)
+            everything = shown == list(range(self.pyramid.channel_count))
+            envelopes = self.pyramid.envelopes(start, stop, columns, None if everything else shown)
+            self._raster.draw(painter, rect, envelopes, ranges, self.trace_color)
         else:
             # One sample beyond each end, so the line runs to the window's edges.
             begin = max(start - 1, 0)
             end = min(stop + 1, self.pyramid.sample_count)
             positions = (np.arange(begin, end) - first) / (last - first)
-            for channel in range(channels):
-                area = QRectF(rect.left(), rect.top() + channel * band, rect.width(), band)
-                values = self.pyramid.samples_between(channel, begin, end)
-                self._painter.draw_samples(
-                    painter, area, positions, values, self.value_ranges[channel]
-                )
+            for row, channel in enumerate(shown):
+                area = QRectF(rect.left(), rect.top() + row * band, rect.width(), band)
+                values = self.display_samples(channel, begin, end)
+                self._painter.draw_samples(painter, area, positions, values, ranges[row])
         self._paint_names(painter, rect, band)
 
     def _paint_names(self, painter: QPainter, rect: QRectF, band: float) -> None:
         if not self.names:
             return
         painter.setPen(self.palette().color(QPalette.ColorRole.PlaceholderText))
-        for channel, name in enumerate(self.names[: self.pyramid.channel_count]):
-            top = rect.top() + channel * band
+        for row, channel in enumerate(self.shown):
+            name = self.names[channel] if channel < len(self.names) else ""
+            top = rect.top() + row * band
             painter.drawText(QPointF(rect.left() + 4, top + painter.fontMetrics().ascent()), name)
+
+    def display_samples(self, channel: int, start: int, stop: int) -> npt.NDArray[Any]:
+        """The samples of ``channel`` drawn zoomed in (subclasses filter them)."""
+        return self.pyramid.samples_between(channel, start, stop)
 
     def _full_range(self, channel: int) -> tuple[float, float]:
         """The channel's lowest and highest sample, with a margin."""
