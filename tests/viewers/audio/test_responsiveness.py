@@ -17,6 +17,8 @@ from tests.viewers.volume.test_responsiveness import MAX_STALL_S
 from tests.viewers.volume.test_responsiveness import Heartbeat as _Heartbeat
 from viewers.audio.audio_viewer import AudioViewer
 
+pytestmark = pytest.mark.timing  # run alone in CI: see packaging/bootstrap.sh
+
 RATE = 16000
 
 

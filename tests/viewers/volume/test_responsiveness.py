@@ -22,6 +22,8 @@ from viewers.base import viewer_class_for
 from viewers.volume.volume_viewer import VolumeViewer
 from workspace.workspace import Workspace
 
+pytestmark = pytest.mark.timing  # run alone in CI: see packaging/bootstrap.sh
+
 BEAT_MS = 20
 MAX_STALL_S = 0.100
 SHAPE = (300, 512, 512)  # slices, rows, columns: a CT series' size

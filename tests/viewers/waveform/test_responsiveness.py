@@ -3,8 +3,12 @@ stalling the GUI: a 20 ms heartbeat never waits more than 100 ms."""
 
 from __future__ import annotations
 
+import pytest
+
 from tests.viewers.waveform.responsiveness import beat_marks, longest_stall_ms, synthetic_record
 from viewers.waveform.signal_view import SignalView
+
+pytestmark = pytest.mark.timing  # run alone in CI: see packaging/bootstrap.sh
 
 
 def test_an_hour_of_twelve_leads_stays_smooth(qtbot) -> None:
