@@ -254,7 +254,9 @@ def test_wfdb_rhythm_gaps_and_overlaps(tmp_path: Path) -> None:
     symbols = {"AFIB": "(AFIB", "NSR": "(N", "VT": "(VT"}
     write_wfdb_annotations(rhythms, tmp_path / "r2.atr", fs=250.0, samples=1000, symbols=symbols)
     read = wfdb.rdann(str(tmp_path / "r2"), "atr")
-    rows = list(zip(read.sample.tolist(), read.symbol, read.aux_note, read.chan.tolist()))
+    rows = list(
+        zip(read.sample.tolist(), read.symbol, read.aux_note, read.chan.tolist(), strict=False)
+    )
     assert rows == [
         (100, "+", "(AFIB", 0),
         (200, "+", "(AFIB", 1),
