@@ -39,7 +39,7 @@ from workspace.annotation_kinds.signal_marks import (
     channel_of,
     transcript,
 )
-from workspace.annotation_kinds.spans import TRANSCRIPT_OF, check_span, covered_text, span_extent
+from workspace.annotation_kinds.spans import TRANSCRIPT_OF, check_span, covered_text
 from workspace.annotations import Annotation
 from workspace.export.audio_marks import audio_marks
 from workspace.export.base import ExportError, ExportInput, require_suffix
