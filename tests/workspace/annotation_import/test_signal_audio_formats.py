@@ -102,7 +102,9 @@ def test_wfdb_rhythms_are_changes_that_rdann_reads(
     ]
     assert changes == [(0, "(N"), (1999, ""), (2500, "(AFIB"), (4001, "(VT")]
     assert not any(
-        aux.startswith("(") for sym, aux in zip(read.symbol, read.aux_note) if sym == ")"
+        aux.startswith("(")
+        for sym, aux in zip(read.symbol, read.aux_note, strict=False)
+        if sym == ")"
     )
 
     imported = _round_trip(workspace, ecg, written, lost=("attributes", "note"))
@@ -170,7 +172,7 @@ def test_edf_annotations_round_trip_through_pyedflib(
     reader = pyedflib.EdfReader(str(written))
     try:
         assert reader.signals_in_file == 0  # annotation-only EDF+
-        onsets, durations, texts = reader.readAnnotations()
+        _onsets, durations, texts = reader.readAnnotations()
     finally:
         reader.close()
     assert (1999 - 0) / ECG_FS in durations.tolist()
