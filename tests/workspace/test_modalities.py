@@ -126,9 +126,13 @@ def test_export_formats_come_from_the_specs() -> None:
         "json",
         "brat",
         "wfdb",
+        "edf",
+        "csv",
         "textgrid",
+        "rttm",
+        "vtt",
     )
-    assert formats_for("waveform") == ("wfdb",)
+    assert formats_for("waveform") == ("wfdb", "edf", "csv")
     assert modalities_of("brat") == ("text",)
     with pytest.raises(UnknownModalityError):
         formats_for("slide")

@@ -1,7 +1,8 @@
 """Annotation importers by format id, one module per format (as the exporters register).
 
 The built-in modules are imported on first use, each on its own: a broken one is logged and
-the others still load.
+the others still load. A format that two modalities read differently (``json``) has one
+importer per modality, registered with ``modality=``; it wins for items of that modality.
 """
 
 from __future__ import annotations
@@ -17,14 +18,36 @@ logger = logging.getLogger(__name__)
 
 BUILTIN_IMPORTER_MODULES = tuple(
     f"workspace.annotation_import.{name}"
-    for name in ("brat", "wfdb_annotations", "textgrid", "labelmaps")
+    for name in (
+        "brat",
+        "wfdb_annotations",
+        "textgrid",
+        "labelmaps",
+        "signal_csv",
+        "edf_annotations",
+        "rttm",
+        "webvtt",
+        "audio_json",
+    )
 )
 _IMPORTERS: dict[str, AnnotationImporter] = {}
+_MODALITY_IMPORTERS: dict[tuple[str, str], AnnotationImporter] = {}
 _loaded = False
 
 
-def register_annotation_importer(importer: AnnotationImporter) -> AnnotationImporter:
-    """Add ``importer`` under its ``format_id`` (ValueError if the id is taken)."""
+def register_annotation_importer(
+    importer: AnnotationImporter, *, modality: str | None = None
+) -> AnnotationImporter:
+    """Add ``importer`` under its ``format_id`` — for items of ``modality`` only, if given
+    (ValueError if the id, or the id for that modality, is taken)."""
+    if modality is not None:
+        if (importer.format_id, modality) in _MODALITY_IMPORTERS:
+            raise ValueError(
+                f"an annotation importer for format {importer.format_id!r} of {modality} "
+                "items is already registered"
+            )
+        _MODALITY_IMPORTERS[importer.format_id, modality] = importer
+        return importer
     if importer.format_id in _IMPORTERS:
         raise ValueError(
             f"an annotation importer for format {importer.format_id!r} is already registered"
@@ -33,9 +56,12 @@ def register_annotation_importer(importer: AnnotationImporter) -> AnnotationImpo
     return importer
 
 
-def unregister_annotation_importer(format_id: str) -> None:
+def unregister_annotation_importer(format_id: str, *, modality: str | None = None) -> None:
     """Remove a registration (tests, plug-in reload)."""
-    _IMPORTERS.pop(format_id, None)
+    if modality is not None:
+        _MODALITY_IMPORTERS.pop((format_id, modality), None)
+    else:
+        _IMPORTERS.pop(format_id, None)
 
 
 def annotation_importers() -> dict[str, AnnotationImporter]:
@@ -49,6 +75,12 @@ def annotation_importers() -> dict[str, AnnotationImporter]:
             except Exception:
                 logger.exception("Annotation importer module %s could not be loaded", name)
     return dict(_IMPORTERS)
+
+
+def annotation_importer(fmt: str, modality: str) -> AnnotationImporter | None:
+    """The importer of format ``fmt`` for items of ``modality`` (None if there is none)."""
+    found = annotation_importers().get(fmt)
+    return _MODALITY_IMPORTERS.get((fmt, modality), found)
 
 
 def annotation_importer_for(path: Path, modality: str) -> AnnotationImporter:
@@ -83,4 +115,5 @@ def sibling_annotation_files(
 def _fitting(modality: str) -> list[AnnotationImporter]:
     """The importers of the formats items of ``modality`` are exported in."""
     formats = modality_spec(modality).export_formats
-    return [i for fmt, i in annotation_importers().items() if fmt in formats]
+    found = (annotation_importer(fmt, modality) for fmt in formats)
+    return [importer for importer in found if importer is not None]

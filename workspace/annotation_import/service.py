@@ -18,8 +18,8 @@ from workspace.annotation_import.base import (
     ImportTarget,
 )
 from workspace.annotation_import.registry import (
+    annotation_importer,
     annotation_importer_for,
-    annotation_importers,
     sibling_annotation_files,
 )
 from workspace.annotation_kinds.base import source_of
@@ -46,7 +46,7 @@ class ImportedAnnotations:
 def _importer(path: Path, item: ItemSummary, fmt: str | None) -> AnnotationImporter:
     if fmt is None:
         return annotation_importer_for(path, item.modality)
-    importer = annotation_importers().get(fmt)
+    importer = annotation_importer(fmt, item.modality)
     if importer is None:
         raise AnnotationImportError(f"No annotation importer reads {fmt!r} files.")
     return importer

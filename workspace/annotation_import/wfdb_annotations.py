@@ -1,8 +1,12 @@
 """WFDB annotation files (``100.atr``, ``100.qrs``...) read back onto a waveform record.
 
-Read with ``wfdb.rdann``. A start event followed (same channel) by a waveform-end ``)`` whose
-aux_note is the start's aux_note (or its symbol) becomes an interval, as
-:mod:`workspace.export.wfdb_annotations` writes them; every other event is a point. Labels come
+Read with ``wfdb.rdann``. Rhythms are read as the MIT-BIH databases state them: a rhythm
+change ``+`` with aux_note ``(AFIB`` starts an interval that lasts until the next ``+`` of its
+channel, or the record's end (a ``+`` with an empty aux_note only ends the rhythm before it).
+Another start event followed (same channel) by a waveform-end ``)`` whose aux_note is the
+start's aux_note (or its symbol) becomes an interval, as
+:mod:`workspace.export.wfdb_annotations` writes them (a ``)`` whose aux_note is a rhythm ends
+that rhythm, as older files wrote it); every other event is a point. Labels come
 back through the schema's WFDB codes: a beat symbol (``V``) or a rhythm (``+`` with aux_note
 ``(AFIB``) becomes the class coded so; a comment (``"``) becomes its aux_note; anything else
 keeps its symbol (or rhythm) as label. The symbol and aux_note are kept in ``code``/``aux``.
@@ -88,11 +92,42 @@ def _label(event: _Event, by_code: dict[str, str]) -> tuple[str, str]:
     return by_code.get(code, code), code
 
 
+def _is_rhythm(event: _Event) -> bool:
+    return event.symbol == RHYTHM_SYMBOL
+
+
+def _rhythm_ends(events: list[_Event], samples: int | None, name: str) -> dict[int, int]:
+    """Index of each ``+`` that starts a rhythm → the sample where it ends.
+
+    A ``)`` whose aux_note is a rhythm (``(AFIB``) ends it too, as older files wrote it.
+    """
+    ends: dict[int, int] = {}
+    current: dict[int, int] = {}  # channel → index of its running rhythm
+    for index, event in enumerate(events):
+        stops = event.symbol == END_SYMBOL and event.aux.startswith("(")
+        if not (_is_rhythm(event) or stops):
+            continue
+        running = current.pop(event.channel, None)
+        if running is not None:
+            ends[running] = event.sample
+        if _is_rhythm(event) and event.aux:
+            current[event.channel] = index
+    if current and samples is None:
+        raise AnnotationImportError(
+            f"{name}: the record's length is not known, so its last rhythm has no end."
+        )
+    for index in current.values():
+        ends[index] = int(samples or 0)
+    return {index: end for index, end in ends.items() if end > events[index].sample}
+
+
 def _pairs(events: list[_Event]) -> dict[int, int]:
     """Index of each start event → index of the ``)`` that ends it."""
     ends: dict[int, int] = {}
     open_starts: list[int] = []
     for index, event in enumerate(events):
+        if _is_rhythm(event) or (event.symbol == END_SYMBOL and event.aux.startswith("(")):
+            continue
         if event.symbol != END_SYMBOL:
             open_starts.append(index)
             continue
@@ -144,10 +179,14 @@ class WfdbAnnotationImporter:
         samples = meta.get("samples") if isinstance(meta.get("samples"), int) else None
         by_code = _labels(target)
         ends = _pairs(events)
+        rhythm_ends = _rhythm_ends(events, samples, path.name)
         ended = set(ends.values())
         annotations: list[Annotation] = []
         for index, event in enumerate(events):
-            if index in ended:
+            rhythm_marker = _is_rhythm(event) or (
+                event.symbol == END_SYMBOL and event.aux.startswith("(")
+            )
+            if index in ended or (rhythm_marker and index not in rhythm_ends):
                 continue
             label, code = _label(event, by_code)
             common: dict[str, Any] = {
@@ -161,8 +200,8 @@ class WfdbAnnotationImporter:
                 "author": target.user,
             }
             try:
-                if index in ends:
-                    end = events[ends[index]].sample
+                if index in ends or index in rhythm_ends:
+                    end = rhythm_ends[index] if index in rhythm_ends else events[ends[index]].sample
                     annotations.append(
                         sample_interval(target.item.id, event.sample, end, label, **common)
                     )

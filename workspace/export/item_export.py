@@ -52,4 +52,4 @@ def write_format(workspace: Workspace, item: ItemSummary, fmt: str, out: Path) -
         payloads=StoredPayloads(workspace.profile),
         user=workspace.user,
     )
-    return exporter(fmt).write(source, out)
+    return exporter(fmt, item.modality).write(source, out)

@@ -3,7 +3,9 @@
 Each built-in format module registers its exporter when imported; :func:`exporter` loads
 them on first use, each on its own, so a broken module is logged and the others still load.
 Which formats a modality's items are exported in is the :class:`ModalitySpec`'s business
-(:mod:`workspace.export.formats`); this registry says how each format is written.
+(:mod:`workspace.export.formats`); this registry says how each format is written. A format
+that two modalities write differently (``json``: a volume's report, a recording's turns) has
+one exporter per modality, registered with ``modality=``; it wins for items of that modality.
 """
 
 from __future__ import annotations
@@ -25,23 +27,41 @@ BUILTIN_EXPORTER_MODULES = tuple(
         "brat",
         "wfdb_annotations",
         "textgrid",
+        "signal_csv",
+        "edf_annotations",
+        "rttm",
+        "webvtt",
+        "audio_json",
     )
 )
 _EXPORTERS: dict[str, Exporter] = {}
+_MODALITY_EXPORTERS: dict[tuple[str, str], Exporter] = {}
 _loaded = False
 
 
-def register_exporter(exporter: Exporter) -> Exporter:
-    """Add ``exporter`` under its ``format_id`` (ValueError if the id is taken)."""
+def register_exporter(exporter: Exporter, *, modality: str | None = None) -> Exporter:
+    """Add ``exporter`` under its ``format_id`` — for items of ``modality`` only, if given
+    (ValueError if the id, or the id for that modality, is taken)."""
+    if modality is not None:
+        if (exporter.format_id, modality) in _MODALITY_EXPORTERS:
+            raise ValueError(
+                f"an exporter for format {exporter.format_id!r} of {modality} items is "
+                "already registered"
+            )
+        _MODALITY_EXPORTERS[exporter.format_id, modality] = exporter
+        return exporter
     if exporter.format_id in _EXPORTERS:
         raise ValueError(f"an exporter for format {exporter.format_id!r} is already registered")
     _EXPORTERS[exporter.format_id] = exporter
     return exporter
 
 
-def unregister_exporter(format_id: str) -> None:
+def unregister_exporter(format_id: str, *, modality: str | None = None) -> None:
     """Remove a registration (tests, plug-in reload)."""
-    _EXPORTERS.pop(format_id, None)
+    if modality is not None:
+        _MODALITY_EXPORTERS.pop((format_id, modality), None)
+    else:
+        _EXPORTERS.pop(format_id, None)
 
 
 def load_builtin_exporters() -> list[str]:
@@ -65,9 +85,12 @@ def exporters() -> dict[str, Exporter]:
     return dict(_EXPORTERS)
 
 
-def exporter(format_id: str) -> Exporter:
-    """The exporter of ``format_id`` (ExportError if none is registered)."""
+def exporter(format_id: str, modality: str | None = None) -> Exporter:
+    """The exporter of ``format_id`` for items of ``modality`` (its own, else the format's;
+    ExportError if none is registered)."""
     found = exporters().get(format_id)
+    if modality is not None:
+        found = _MODALITY_EXPORTERS.get((format_id, modality), found)
     if found is None:
         raise ExportError(f"No exporter writes {format_id!r} files.")
     return found

@@ -3,11 +3,18 @@
 Points and intervals in samples are laid out as :mod:`workspace.annotation_kinds.signal_marks`
 describes (``sample``; ``start``/``end``, end exclusive; optional ``channel``, else 0). The
 schema maps labels to WFDB codes (``code.system == "WFDB"``; else a code kept from an imported
-file is used): a beat code such as ``V`` is the annotation symbol; a rhythm code
-such as ``(AFIB`` is written the WFDB way, as a rhythm-change ``+`` whose aux_note is the code.
-A label with no WFDB code becomes a comment annotation (``"``) whose aux_note is the label. An
-interval also gets a waveform-end annotation (``)``) at its end, with the aux_note of its start
-(or its symbol), so that ends pair with starts.
+file is used): a beat code such as ``V`` is the annotation symbol. A label with no WFDB code
+becomes a comment annotation (``"``) whose aux_note is the label.
+
+Rhythms are written as in the MIT-BIH databases, so that PhysioNet tools read them as meant:
+an interval whose code is a rhythm (``(AFIB``) is a rhythm change ``+`` at its start whose
+aux_note is the code, and the rhythm lasts until the next ``+`` of its channel (or the record's
+end). No end marker is written when the next rhythm starts where one ends, or at the record's
+end; where a rhythm ends before anything else is stated (a gap) a ``+`` with an empty aux_note
+is written — "rhythm not stated from here". Rhythms of one channel must not overlap.
+
+Any other interval (noise, an artefact) gets a waveform-end annotation (``)``) at its end,
+with the aux_note of its start (or its symbol), so that ends pair with starts.
 """
 
 from __future__ import annotations
@@ -33,6 +40,8 @@ from workspace.export.schema_check import check_schema
 RHYTHM_SYMBOL = "+"
 COMMENT_SYMBOL = '"'
 END_SYMBOL = ")"
+#: aux_note of a ``+`` that ends a rhythm without starting another (a gap).
+RHYTHM_UNSTATED = ""
 _RECORD_NAME = re.compile(r"[-\w]+", re.ASCII)
 _EXTENSION = re.compile(r"[A-Za-z]+")
 
@@ -54,6 +63,30 @@ def _standard_symbols() -> frozenset[str]:
     return frozenset(str(symbol) for symbol in ann_label_table["symbol"] if str(symbol).strip())
 
 
+def _rhythm_events(
+    rhythms: Sequence[tuple[int, int, str, int, Annotation]], samples: int | None
+) -> list[WfdbEvent]:
+    """``+`` changes for rhythm intervals ``(start, end, code, channel, annotation)``."""
+    events: list[WfdbEvent] = []
+    by_channel: dict[int, list[tuple[int, int, str, int, Annotation]]] = {}
+    for rhythm in rhythms:
+        by_channel.setdefault(rhythm[3], []).append(rhythm)
+    for channel, runs in by_channel.items():
+        runs.sort(key=lambda r: (r[0], r[1]))
+        for index, (start, end, code, _, annotation) in enumerate(runs):
+            following = runs[index + 1] if index + 1 < len(runs) else None
+            if following is not None and following[0] < end:
+                raise ExportError(
+                    f"{describe(following[4])} overlaps {describe(annotation)} on channel "
+                    f"{channel} ({following[0]} < {end}); WFDB rhythms follow one another "
+                    "and cannot overlap."
+                )
+            events.append(WfdbEvent(start, 1, RHYTHM_SYMBOL, code, channel))
+            if (following is None or following[0] > end) and end != samples:
+                events.append(WfdbEvent(end, 0, RHYTHM_SYMBOL, RHYTHM_UNSTATED, channel))
+    return events
+
+
 def annotation_events(
     annotations: Sequence[Annotation],
     *,
@@ -64,6 +97,7 @@ def annotation_events(
     standard = _standard_symbols()
     codes = symbols or {}
     events: list[WfdbEvent] = []
+    rhythms: list[tuple[int, int, str, int, Annotation]] = []
     for annotation in annotations:
         label = annotation.label
         if not label or not label.strip():
@@ -89,9 +123,12 @@ def annotation_events(
             start, end = interval_samples(annotation, samples)
         except AnnotationKindError as exc:
             raise ExportError(str(exc)) from None
+        if symbol == RHYTHM_SYMBOL:
+            rhythms.append((start, end, aux, channel, annotation))
+            continue
         events.append(WfdbEvent(start, 1, symbol, aux, channel))
         events.append(WfdbEvent(end, 0, END_SYMBOL, aux or symbol, channel))
-    return sorted(events)
+    return sorted(events + _rhythm_events(rhythms, samples))
 
 
 def write_wfdb_annotations(

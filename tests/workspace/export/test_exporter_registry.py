@@ -38,14 +38,19 @@ class NotePayloads:
 
 
 def test_every_export_format_of_every_modality_has_an_exporter() -> None:
-    registered = exporters()
     for spec in modalities():
         for fmt in spec.export_formats:
-            assert registered[fmt].format_id == fmt
+            assert exporter(fmt, spec.id).format_id == fmt
+    assert exporter("json", "audio") is not exporter("json", "volume")  # one per modality
+    assert exporter("json", "volume") is exporters()["json"]
     assert result_files() == {
         "brat": "annotations.ann",
         "wfdb": "annotations.atr",
         "textgrid": "annotations.TextGrid",
+        "csv": "annotations.csv",
+        "edf": "annotations.edf",
+        "rttm": "annotations.rttm",
+        "vtt": "annotations.vtt",
     }
 
 

@@ -235,12 +235,39 @@ def test_wfdb_round_trip_with_rdann(workspace: Workspace, ecg: str, tmp_path: Pa
     beats = [(s, sym) for s, sym, _ in rows if sym in ("N", "V")]
     assert beats == list(zip(peaks, labels, strict=True))
     rhythms = [(s, aux) for s, sym, aux in rows if sym == "+"]
-    assert rhythms == [(0, "(N"), (2500, "(AFIB")]
-    ends = [(s, aux) for s, sym, aux in rows if sym == ")"]
-    assert ends == [(2500, "(N"), (ECG_SAMPLES, "(AFIB")]
+    assert rhythms == [(0, "(N"), (2500, "(AFIB")]  # each lasts until the next change
+    assert ")" not in read.symbol  # no paired end markers, as in the MIT-BIH databases
     assert read.sample.tolist() == sorted(read.sample.tolist())
     (noise,) = [i for i, row in enumerate(rows) if row[1] == "~"]
     assert (read.sample[noise], read.chan[noise]) == (4000, 2)
+
+
+def test_wfdb_rhythm_gaps_and_overlaps(tmp_path: Path) -> None:
+    import wfdb
+
+    rhythms = [
+        Annotation("x", "interval", "AFIB", {"start": 100, "end": 300}),
+        Annotation("x", "interval", "NSR", {"start": 300, "end": 400}),
+        Annotation("x", "interval", "VT", {"start": 600, "end": 1000}),
+        Annotation("x", "interval", "AFIB", {"start": 200, "end": 900, "channel": 1}),
+    ]
+    symbols = {"AFIB": "(AFIB", "NSR": "(N", "VT": "(VT"}
+    write_wfdb_annotations(rhythms, tmp_path / "r2.atr", fs=250.0, samples=1000, symbols=symbols)
+    read = wfdb.rdann(str(tmp_path / "r2"), "atr")
+    rows = list(
+        zip(read.sample.tolist(), read.symbol, read.aux_note, read.chan.tolist(), strict=False)
+    )
+    assert rows == [
+        (100, "+", "(AFIB", 0),
+        (200, "+", "(AFIB", 1),
+        (300, "+", "(N", 0),
+        (400, "+", "", 0),  # the rhythm stated ends: a gap until the next change
+        (600, "+", "(VT", 0),  # lasts to the record's end: no marker
+        (900, "+", "", 1),
+    ]
+    overlapping = [*rhythms, Annotation("x", "interval", "NSR", {"start": 250, "end": 350})]
+    with pytest.raises(ExportError, match="WFDB rhythms follow one another and cannot overlap"):
+        write_wfdb_annotations(overlapping, tmp_path / "r3.atr", fs=250.0, symbols=symbols)
 
 
 def test_wfdb_label_without_a_code_goes_to_aux_note(tmp_path: Path) -> None:
@@ -378,8 +405,8 @@ def test_overlapping_turns_of_one_tier_are_refused(tmp_path: Path) -> None:
 def test_each_modality_has_its_formats() -> None:
     assert {"brat", "wfdb", "textgrid"} <= set(export_formats())
     assert formats_for("text") == ("brat",)
-    assert formats_for("waveform") == ("wfdb",)
-    assert formats_for("audio") == ("textgrid",)
+    assert formats_for("waveform") == ("wfdb", "edf", "csv")
+    assert formats_for("audio") == ("textgrid", "rttm", "vtt", "json")
     assert "brat" not in formats_for("volume")
 
 
