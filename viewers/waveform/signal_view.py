@@ -15,8 +15,10 @@ import bisect
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 from PySide6.QtCore import QLineF, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import (
     QColor,
@@ -32,6 +34,7 @@ from PySide6.QtGui import (
 from PySide6.QtWidgets import QWidget
 
 from viewers.waveform.calipers import Caliper
+from viewers.waveform.display_filters import DisplayFilter
 from viewers.waveform.ecg_paper import GridCache, Paper, millivolts_per_unit, px_per_mm
 from viewers.waveform.loader import LoadedRecord
 from viewers.waveform.marks import Mark
@@ -96,6 +99,8 @@ class SignalView(TraceView):
         self.per_channel = False
         self.paper = Paper(px_per_mm(self))
         self.paper_grid = record.record_type == "ecg"
+        #: Filters of the samples drawn zoomed in (the envelope zoomed out is unfiltered).
+        self.display_filter = DisplayFilter()
         #: Per-channel display gain (1: the default scale).
         self.gains = [1.0] * record.pyramid.channel_count
         self._baselines = [self._baseline(c) for c in range(record.pyramid.channel_count)]
@@ -152,6 +157,21 @@ class SignalView(TraceView):
         low, high = self.value_ranges[channel]
         values = sorted(self.record.to_physical(channel, v) * to_mv for v in (low, high))
         return values[0], values[1]
+
+    def set_display_filter(self, display_filter: DisplayFilter) -> None:
+        """Filter the samples drawn from now on (display only)."""
+        self.display_filter = display_filter
+        self.update()
+
+    def display_samples(self, channel: int, start: int, stop: int) -> npt.NDArray[Any]:
+        """The samples drawn, through the display filter (read with a margin each side)."""
+        if not self.display_filter.active:
+            return super().display_samples(channel, start, stop)
+        margin = self.display_filter.margin(self.rate)
+        first = max(start - margin, 0)
+        last = min(stop + margin, self.pyramid.sample_count)
+        values = self.display_filter.apply(super().display_samples(channel, first, last), self.rate)
+        return values[start - first : start - first + (stop - start)]
 
     def _baseline(self, channel: int) -> float:
         """The channel's median value (physical), from at most 100 000 samples."""

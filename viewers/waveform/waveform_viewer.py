@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import QCoreApplication, QDeadlineTimer, QEventLoop, Qt
-from PySide6.QtGui import QAction
+from PySide6.QtGui import QAction, QActionGroup
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -36,6 +36,7 @@ from PySide6.QtWidgets import (
 from viewers.base import Viewer, register_viewer
 from viewers.job_strip import JobStrip
 from viewers.jobs import Job
+from viewers.waveform.display_filters import DisplayFilter
 from viewers.waveform.loader import LoadedRecord, load_job
 from viewers.waveform.marks import mark_of, marks_of, moved, next_mark
 from viewers.waveform.overview_strip import OverviewStrip
@@ -63,6 +64,16 @@ GESTURES: tuple[tuple[str, str], ...] = (
 )
 SPEEDS = (12.5, 25.0, 50.0)
 GAINS = (2.5, 5.0, 10.0, 20.0, 40.0)
+#: The display filters offered (Hz; None: off), by the DisplayFilter field they set.
+FILTER_CHOICES: dict[str, tuple[str, tuple[float | None, ...]]] = {
+    "highpass": ("High-pass", (None, 0.5, 1.0, 5.0)),
+    "lowpass": ("Low-pass", (None, 15.0, 35.0, 70.0)),
+    "notch": ("Notch", (None, 50.0, 60.0)),
+}
+FILTER_TIP = (
+    "Display filters (never stored). They apply when zoomed in far enough for the samples "
+    "to be drawn; zoomed out, the min-max envelope is drawn unfiltered."
+)
 
 
 @register_viewer("waveform")
@@ -186,16 +197,59 @@ class WaveformViewer(Viewer):
             action.toggled.connect(lambda _on, n=number: self._channels_changed(n))
             self.channel_actions.append(action)
         self.channel_button.setMenu(menu)
+        self.filter_button = self._filter_button(bar)
         self.one_channel = QCheckBox("One channel", bar)
         self.one_channel.setToolTip("New annotations belong to the channel under the pointer")
         self.one_channel.toggled.connect(self._set_per_channel)
         for widget in (self.paper_box, self.speed_box, self.gain_box, self.channel_button):
             row.addWidget(widget)
+        row.addWidget(self.filter_button)
         row.addWidget(self.one_channel)
         row.addStretch(1)
         return bar
 
+    def _filter_button(self, bar: QWidget) -> QToolButton:
+        button = QToolButton(bar)
+        button.setText("Filters")
+        button.setToolTip(FILTER_TIP)
+        button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
+        menu = QMenu(button)
+        menu.setToolTipsVisible(True)
+        #: (field, frequency) -> its menu action.
+        self.filter_actions: dict[tuple[str, float | None], QAction] = {}
+        for field, (title, choices) in FILTER_CHOICES.items():
+            menu.addSection(title)
+            group = QActionGroup(menu)
+            for hz in choices:
+                action = menu.addAction(f"{title} off" if hz is None else f"{title} {hz:g} Hz")
+                action.setCheckable(True)
+                action.setChecked(hz is None)
+                action.setToolTip(FILTER_TIP)
+                group.addAction(action)
+                action.triggered.connect(lambda _on, f=field, v=hz: self._set_filter(f, v))
+                self.filter_actions[(field, hz)] = action
+        button.setMenu(menu)
+        return button
+
     # ------------------------------------------------------------------ display settings
+    def _set_filter(self, field: str, hz: float | None) -> None:
+        current = self.view.display_filter
+        values = {f: getattr(current, f) for f in FILTER_CHOICES}
+        values[field] = hz
+        self.set_display_filter(DisplayFilter(**values))
+
+    def set_display_filter(self, display_filter: DisplayFilter) -> None:
+        """Filter the traces drawn (display only; nothing is stored)."""
+        self.view.set_display_filter(display_filter)
+        for (field, hz), action in self.filter_actions.items():
+            action.setChecked(getattr(display_filter, field) == hz)
+        active = [
+            f"{FILTER_CHOICES[f][0]} {getattr(display_filter, f):g} Hz"
+            for f in FILTER_CHOICES
+            if getattr(display_filter, f) is not None
+        ]
+        self.filter_button.setText("Filters: " + ", ".join(active) if active else "Filters")
+
     def _set_paper(self, on: bool) -> None:
         self.view.paper_grid = on
         if on:

@@ -55,3 +55,25 @@ def import_record(workspace: Workspace, header: Path) -> ItemSummary:
     assert problems == []
     (item,) = [i for i in items if i.modality == "waveform"]
     return item
+
+
+def write_record(
+    folder: Path, name: str, channels: dict[str, np.ndarray], rate: int = RATE, unit: str = "mV"
+) -> Path:
+    """A WFDB record of the given channels (physical values in ``unit``); the ``.hea`` path."""
+    import wfdb
+
+    folder.mkdir(parents=True, exist_ok=True)
+    names = list(channels)
+    wfdb.wrsamp(
+        name,
+        fs=rate,
+        units=[unit] * len(names),
+        sig_name=names,
+        p_signal=np.stack([channels[n] for n in names], axis=1),
+        fmt=["16"] * len(names),
+        adc_gain=[float(COUNTS_PER_MV)] * len(names),
+        baseline=[0] * len(names),
+        write_dir=str(folder),
+    )
+    return folder / f"{name}.hea"
