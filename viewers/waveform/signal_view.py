@@ -22,6 +22,7 @@ import numpy.typing as npt
 from PySide6.QtCore import QLineF, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import (
     QColor,
+    QCursor,
     QKeyEvent,
     QKeySequence,
     QMouseEvent,
@@ -49,6 +50,10 @@ CLICK = 3.0
 LABELLED = 300
 FALLBACK_COLOR = "#9e9e9e"
 SHIFT = Qt.KeyboardModifier.ShiftModifier
+CTRL = Qt.KeyboardModifier.ControlModifier
+#: Ctrl+wheel notch (or Ctrl and +/-) multiplies the gain of the channel under the pointer.
+GAIN_STEP = 1.25
+MIN_GAIN, MAX_GAIN = 1 / 64, 64.0
 
 
 @dataclass
@@ -73,6 +78,7 @@ class SignalView(TraceView):
     label_pressed = Signal(str)  # the schema shortcut pressed
     delete_requested = Signal()
     jump_requested = Signal(bool)  # forward
+    gain_changed = Signal(int, float)  # channel, its display gain
 
     def __init__(
         self,
@@ -83,6 +89,8 @@ class SignalView(TraceView):
     ) -> None:
         super().__init__(record.pyramid, record.rate, (), parent)
         self.record = record
+        #: Per-channel display gain (1: the default scale).
+        self.gains = [1.0] * record.pyramid.channel_count
         self.colors = dict(colors or {})
         self.shortcuts = {s for s in (normalize_shortcut(k) for k in shortcuts) if s}
         self.marks: list[Mark] = []
@@ -101,8 +109,6 @@ class SignalView(TraceView):
         self.paper_grid = record.record_type == "ecg"
         #: Filters of the samples drawn zoomed in (the envelope zoomed out is unfiltered).
         self.display_filter = DisplayFilter()
-        #: Per-channel display gain (1: the default scale).
-        self.gains = [1.0] * record.pyramid.channel_count
         self._baselines = [self._baseline(c) for c in range(record.pyramid.channel_count)]
         self._drag: _Drag | None = None
         self._grid = GridCache()
@@ -114,9 +120,23 @@ class SignalView(TraceView):
     def set_names(self) -> None:
         """Channel names with their units, as drawn at the left of each band."""
         self.names = [
-            f"{name} ({unit})" if unit else name
-            for name, unit in zip(self.record.names, self.record.units, strict=True)
+            (f"{name} ({unit})" if unit else name) + (f" ×{gain:.3g}" if gain != 1 else "")
+            for name, unit, gain in zip(
+                self.record.names, self.record.units, self.gains, strict=True
+            )
         ]
+
+    def set_gain(self, channel: int, gain: float) -> None:
+        """Draw ``channel`` at ``gain`` times its default scale."""
+        self.gains[channel] = min(max(gain, MIN_GAIN), MAX_GAIN)
+        self.set_names()
+        self.rescale()
+        self.gain_changed.emit(channel, self.gains[channel])
+
+    def channel_under_pointer(self) -> int:
+        """The channel under the mouse pointer (the first shown when it is elsewhere)."""
+        y = self.mapFromGlobal(QCursor.pos()).y()
+        return self.channel_at(y) if 0 <= y < self.height() else (self.shown or [0])[0]
 
     def is_voltage(self, channel: int) -> bool:
         """True when the channel's unit is a voltage (drawn in mm/mV on paper)."""
@@ -398,7 +418,14 @@ class SignalView(TraceView):
 
     # ---------------------------------------------------------------- input
     def wheelEvent(self, event: QWheelEvent) -> None:
-        """Zoom about the pointer; with Shift, scroll."""
+        """Zoom about the pointer; Shift: scroll; Ctrl: the gain of the channel under it."""
+        if event.modifiers() & CTRL:
+            steps = event.angleDelta().y() / 120
+            if steps and self.shown:
+                channel = self.channel_at(event.position().y())
+                self.set_gain(channel, self.gains[channel] * GAIN_STEP**steps)
+            event.accept()
+            return
         if event.modifiers() & Qt.KeyboardModifier.ShiftModifier:
             steps = (event.angleDelta().y() or event.angleDelta().x()) / 120
             self.time_window.scroll(-0.1 * steps * self.time_window.duration)
@@ -511,11 +538,17 @@ class SignalView(TraceView):
         self.update()
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
-        """Label keys, Del, [ and ], C, Esc and Shift+arrows; else scroll and zoom keys."""
+        """Ctrl +/-/0 (gain), label keys, Del, [ ], C, Esc, Shift+arrows; else scroll, zoom."""
         key = Qt.Key(event.key())
         mods = event.modifiers()
         shortcut = normalize_shortcut(QKeySequence(event.keyCombination()).toString())
-        if shortcut in self.shortcuts:
+        gain_keys = {Qt.Key.Key_Plus: GAIN_STEP, Qt.Key.Key_Equal: GAIN_STEP}
+        gain_keys[Qt.Key.Key_Minus] = 1 / GAIN_STEP
+        if mods & CTRL and (key in gain_keys or key == Qt.Key.Key_0):
+            channel = self.channel_under_pointer()
+            factor = gain_keys.get(key)
+            self.set_gain(channel, self.gains[channel] * factor if factor else 1.0)
+        elif shortcut in self.shortcuts:
             self.label_pressed.emit(shortcut)
         elif key in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace):
             self.delete_requested.emit()

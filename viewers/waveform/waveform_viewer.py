@@ -60,6 +60,7 @@ GESTURES: tuple[tuple[str, str], ...] = (
     ("Next / previous annotation of the label", "] / ["),
     ("Calipers (interval in ms, rate in bpm)", "Right drag, or C then drag"),
     ("Zoom", "Wheel, + / -"),
+    ("Gain of the channel under the pointer", "Ctrl+wheel, Ctrl++ / Ctrl+- (Ctrl+0 resets)"),
     ("Scroll", "Shift+wheel, middle drag, arrows, Page Up/Down, Home/End"),
 )
 SPEEDS = (12.5, 25.0, 50.0)

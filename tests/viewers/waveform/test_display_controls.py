@@ -9,6 +9,10 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtGui import QCursor, QWheelEvent
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QApplication
 
 from tests.viewers.waveform.records import COUNTS_PER_MV, RATE, import_record, write_record
 from viewers.base import viewer_class_for
@@ -72,3 +76,46 @@ def test_a_low_pass_also_removes_the_hum_and_the_tooltip_tells_the_envelope_is_r
     filtered = _drawn_mv(viewer, 0, start, stop)
     assert np.max(np.abs(filtered - SLOW[start:stop])) < 0.05
     assert "unfiltered" in viewer.filter_button.toolTip()
+
+
+def _wheel(widget, pos: QPointF, steps: int, modifiers: Qt.KeyboardModifier) -> None:
+    event = QWheelEvent(
+        pos,
+        QPointF(widget.mapToGlobal(pos.toPoint())),
+        QPoint(0, 0),
+        QPoint(0, 120 * steps),
+        Qt.MouseButton.NoButton,
+        modifiers,
+        Qt.ScrollPhase.NoScrollPhase,
+        False,
+    )
+    QApplication.sendEvent(widget, event)
+
+
+def test_ctrl_wheel_scales_only_the_channel_under_the_pointer(hum_viewer) -> None:
+    view = hum_viewer.view
+    span = view.span()
+    low0, high0 = view.value_ranges[0]
+    other = view.value_ranges[1]
+    _wheel(view, view.band(0).center(), 2, Qt.KeyboardModifier.ControlModifier)
+    assert view.span() == span  # no zoom in time
+    assert view.gains == [pytest.approx(1.25**2), 1.0]
+    low, high = view.value_ranges[0]
+    assert (high - low) == pytest.approx((high0 - low0) / 1.25**2)
+    assert view.value_ranges[1] == other
+    assert view.names[0].endswith("×1.56")
+    _wheel(view, view.band(1).center(), -1, Qt.KeyboardModifier.ControlModifier)
+    assert view.gains[1] == pytest.approx(0.8)
+
+
+def test_ctrl_plus_minus_and_zero_scale_the_channel_under_the_pointer(qtbot, hum_viewer) -> None:
+
+    view = hum_viewer.view
+    QCursor.setPos(view.mapToGlobal(view.band(1).center().toPoint()))
+    qtbot.waitUntil(lambda: view.channel_under_pointer() == 1)
+    with qtbot.waitSignal(view.gain_changed) as changed:
+        QTest.keyClick(view, Qt.Key.Key_Plus, Qt.KeyboardModifier.ControlModifier)
+    assert changed.args == [1, pytest.approx(1.25)]
+    assert view.gains == [1.0, pytest.approx(1.25)]
+    QTest.keyClick(view, Qt.Key.Key_0, Qt.KeyboardModifier.ControlModifier)
+    assert view.gains == [1.0, 1.0]
