@@ -39,8 +39,10 @@ from viewers.waveform.display_filters import DisplayFilter
 from viewers.waveform.ecg_paper import GridCache, Paper, millivolts_per_unit, px_per_mm
 from viewers.waveform.loader import LoadedRecord
 from viewers.waveform.marks import Mark
+from viewers.waveform.montage_channels import MontageChannels
 from viewers.waveform.trace_view import TraceView
 from workspace.schema import normalize_shortcut
+from workspace.waveform.montage import Montage
 
 #: How near (pixels) the pointer must be to an annotation to pick it.
 PICK = 5.0
@@ -105,6 +107,8 @@ class SignalView(TraceView):
         self.caliper_mode = False
         #: Annotations made by dragging belong to the channel under the pointer.
         self.per_channel = False
+        #: The montage drawn (None: the record's channels as recorded).
+        self.montage: Montage | None = None
         self.paper = Paper(px_per_mm(self))
         self.paper_grid = record.record_type == "ecg"
         #: Filters of the samples drawn zoomed in (the envelope zoomed out is unfiltered).
@@ -125,6 +129,19 @@ class SignalView(TraceView):
                 self.record.names, self.record.units, self.gains, strict=True
             )
         ]
+
+    def set_record(self, record: LoadedRecord, montage: Montage | None = None) -> None:
+        """Draw ``record``'s channels instead (a montage's derived record, with its montage)."""
+        self.record = record
+        self.pyramid = record.pyramid
+        self.montage = montage
+        count = record.pyramid.channel_count
+        self.gains = [1.0] * count
+        self.shown = list(range(count))
+        self.value_ranges = [self._full_range(c) for c in range(count)]
+        self._baselines = [self._baseline(c) for c in range(count)]
+        self.set_names()
+        self.rescale()
 
     def set_gain(self, channel: int, gain: float) -> None:
         """Draw ``channel`` at ``gain`` times its default scale."""
@@ -195,11 +212,15 @@ class SignalView(TraceView):
 
     def _baseline(self, channel: int) -> float:
         """The channel's median value (physical), from at most 100 000 samples."""
-        samples = self.pyramid.samples[channel]
-        if samples.size == 0:
+        count = self.pyramid.sample_count
+        if count == 0:
             return 0.0
-        step = max(samples.size // 100_000, 1)
-        return self.record.to_physical(channel, float(np.median(samples[::step])))
+        step = max(count // 100_000, 1)
+        if isinstance(self.pyramid, MontageChannels):
+            samples = self.pyramid.derived(0, count, step, [channel])[0]
+        else:
+            samples = self.pyramid.samples[channel, ::step]
+        return self.record.to_physical(channel, float(np.median(samples)))
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         """Keep the paper scale when the widget's height changes."""
@@ -319,7 +340,7 @@ class SignalView(TraceView):
         return QColor(self.colors.get(mark.label, FALLBACK_COLOR))
 
     def _mark_rect(self, mark: Mark, left: float, right: float) -> QRectF:
-        if mark.channel is not None and mark.channel in self.shown:
+        if mark.channel is not None and mark.channel in self.shown and self.montage is None:
             band = self.band(self.shown.index(mark.channel))
             return QRectF(left, band.top(), right - left, band.height())
         return QRectF(left, 0, right - left, self.height())

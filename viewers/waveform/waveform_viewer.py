@@ -39,6 +39,7 @@ from viewers.jobs import Job
 from viewers.waveform.display_filters import DisplayFilter
 from viewers.waveform.loader import LoadedRecord, load_job
 from viewers.waveform.marks import mark_of, marks_of, moved, next_mark
+from viewers.waveform.montage_channels import montage_record
 from viewers.waveform.overview_strip import OverviewStrip
 from viewers.waveform.signal_view import SignalView
 from viewers.waveform.time_axis import TimeAxis, seconds_text
@@ -47,6 +48,7 @@ from workspace.annotation_kinds.signal_marks import sample_interval, sample_poin
 from workspace.annotations import AddAnnotation, Annotation, DeleteAnnotation, UpdateAnnotation
 from workspace.items import ItemSummary
 from workspace.schema import LabelClass, normalize_shortcut
+from workspace.waveform.montage import Montage, montages_for
 from workspace.workspace import Workspace
 
 GESTURES: tuple[tuple[str, str], ...] = (
@@ -71,6 +73,10 @@ FILTER_CHOICES: dict[str, tuple[str, tuple[float | None, ...]]] = {
     "lowpass": ("Low-pass", (None, 15.0, 35.0, 70.0)),
     "notch": ("Notch", (None, 50.0, 60.0)),
 }
+MONTAGE_TIP = (
+    "EEG montage: referential (as recorded) or bipolar longitudinal (double banana), "
+    "derived from the samples of the window shown; annotations stay on the recorded channels."
+)
 FILTER_TIP = (
     "Display filters (never stored). They apply when zoomed in far enough for the samples "
     "to be drawn; zoomed out, the min-max envelope is drawn unfiltered."
@@ -189,21 +195,21 @@ class WaveformViewer(Viewer):
         self.channel_button = QToolButton(bar)
         self.channel_button.setText("Channels")
         self.channel_button.setPopupMode(QToolButton.ToolButtonPopupMode.InstantPopup)
-        menu = QMenu(self.channel_button)
         self.channel_actions: list[QAction] = []
-        for number, name in enumerate(record.names):
-            action = menu.addAction(name)
-            action.setCheckable(True)
-            action.setChecked(True)
-            action.toggled.connect(lambda _on, n=number: self._channels_changed(n))
-            self.channel_actions.append(action)
-        self.channel_button.setMenu(menu)
+        self._fill_channel_menu(record.names)
+        self.montages = montages_for(record.names)
+        self.montage_box = QComboBox(bar)
+        self.montage_box.addItems([m.name for m in self.montages])
+        self.montage_box.setToolTip(MONTAGE_TIP)
+        self.montage_box.setVisible(len(self.montages) > 1)
+        self.montage_box.currentIndexChanged.connect(lambda i: self.set_montage(self.montages[i]))
         self.filter_button = self._filter_button(bar)
         self.one_channel = QCheckBox("One channel", bar)
         self.one_channel.setToolTip("New annotations belong to the channel under the pointer")
         self.one_channel.toggled.connect(self._set_per_channel)
         for widget in (self.paper_box, self.speed_box, self.gain_box, self.channel_button):
             row.addWidget(widget)
+        row.addWidget(self.montage_box)
         row.addWidget(self.filter_button)
         row.addWidget(self.one_channel)
         row.addStretch(1)
@@ -232,7 +238,36 @@ class WaveformViewer(Viewer):
         button.setMenu(menu)
         return button
 
+    def _fill_channel_menu(self, names: list[str]) -> None:
+        menu = QMenu(self.channel_button)
+        self.channel_actions = []
+        for number, name in enumerate(names):
+            action = menu.addAction(name)
+            action.setCheckable(True)
+            action.setChecked(True)
+            action.toggled.connect(lambda _on, n=number: self._channels_changed(n))
+            self.channel_actions.append(action)
+        old = self.channel_button.menu()
+        self.channel_button.setMenu(menu)
+        if old is not None:
+            old.deleteLater()
+
     # ------------------------------------------------------------------ display settings
+    def set_montage(self, montage: Montage) -> None:
+        """Draw the record through ``montage`` (derived channels computed from the window)."""
+        if self.record is None:
+            return
+        referential = all(d.minus is None for d in montage.derivations)
+        if referential:
+            self.view.set_record(self.record)
+        else:
+            self.view.set_record(montage_record(self.record, montage), montage)
+            self.one_channel.setChecked(False)
+        self.one_channel.setEnabled(referential)
+        self._fill_channel_menu(self.view.record.names)
+        if self.montage_box.currentText() != montage.name:
+            self.montage_box.setCurrentText(montage.name)
+
     def _set_filter(self, field: str, hz: float | None) -> None:
         current = self.view.display_filter
         values = {f: getattr(current, f) for f in FILTER_CHOICES}
@@ -269,8 +304,9 @@ class WaveformViewer(Viewer):
     def set_shown_channels(self, channels: list[int]) -> None:
         """Show only ``channels`` (in this order; none: all)."""
         self.view.shown = list(channels) or list(range(self.view.pyramid.channel_count))
-        self.overview.channel = self.view.shown[0]
-        self.overview.value_range = self.view.value_ranges[self.view.shown[0]]
+        if self.view.montage is None:
+            self.overview.channel = self.view.shown[0]
+            self.overview.value_range = self.view.value_ranges[self.view.shown[0]]
         self.view.rescale()
         self.overview.update()
 

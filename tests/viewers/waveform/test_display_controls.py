@@ -119,3 +119,71 @@ def test_ctrl_plus_minus_and_zero_scale_the_channel_under_the_pointer(qtbot, hum
     assert view.gains == [1.0, pytest.approx(1.25)]
     QTest.keyClick(view, Qt.Key.Key_0, Qt.KeyboardModifier.ControlModifier)
     assert view.gains == [1.0, 1.0]
+
+
+EEG_RATE = 256
+EEG_TIME = np.arange(20 * EEG_RATE) / EEG_RATE
+#: 10-20 electrodes, with the 10-10 names of the temporal ones (T7, P7, T8, P8).
+ELECTRODES = [
+    "Fp1", "Fp2", "F3", "F4", "C3", "C4", "P3", "P4", "O1", "O2",
+    "F7", "F8", "T7", "T8", "P7", "P8", "Fz", "Cz", "Pz",
+]  # fmt: skip
+COMMON = 40 * np.sin(2 * np.pi * 10 * EEG_TIME)  # µV, on every electrode
+
+
+def _own(number: int) -> np.ndarray:
+    """What only electrode ``number`` carries: a sine of its own frequency (µV)."""
+    return 10 * np.sin(2 * np.pi * (1 + number) * EEG_TIME)
+
+
+@pytest.fixture
+def eeg_viewer(qtbot, viewer_workspace: Workspace, tmp_path: Path) -> WaveformViewer:
+    channels = {name: COMMON + _own(k) for k, name in enumerate(ELECTRODES)}
+    header = write_record(tmp_path / "eeg", "eeg", channels, rate=EEG_RATE, unit="uV")
+    return _open(qtbot, viewer_workspace, header)
+
+
+def test_the_double_banana_draws_electrode_differences_from_the_window(eeg_viewer) -> None:
+    viewer = eeg_viewer
+    view = viewer.view
+    assert viewer.montage_box.isVisibleTo(viewer)
+    assert [viewer.montage_box.itemText(i) for i in range(viewer.montage_box.count())] == [
+        "Referential",
+        "Bipolar longitudinal (double banana)",
+    ]
+    viewer.montage_box.setCurrentIndex(1)
+    assert len(view.shown) == 18
+    assert view.names[:3] == ["Fp1-F7 (uV)", "F7-T7 (uV)", "T7-P7 (uV)"]
+    assert [a.text() for a in viewer.channel_actions][:2] == ["Fp1-F7", "F7-T7"]
+    assert not viewer.one_channel.isEnabled()
+    fp1, f7 = ELECTRODES.index("Fp1"), ELECTRODES.index("F7")
+    expected = _own(fp1) - _own(f7)  # the common 10 Hz wave cancels
+    view.set_span(5.0, 2.0)  # 512 samples on ~1200 columns: the samples are drawn
+    drawn = np.asarray(view.display_samples(0, 5 * EEG_RATE, 7 * EEG_RATE))
+    assert np.max(np.abs(drawn - expected[5 * EEG_RATE : 7 * EEG_RATE])) < 0.05
+    # Zoomed out, the envelope of every derived channel at once, through the same path.
+    count = view.pyramid.sample_count
+    mins, maxs = view.pyramid.envelopes(0, count, 100)
+    assert mins.shape == (18, 100)
+    assert maxs[0].max() == pytest.approx(expected.max(), abs=0.05)
+    view.set_span(0.0, 20.0)
+    image = view.grab().toImage()  # drawn, zoomed out and in, without an error
+    assert not image.isNull()
+    viewer.montage_box.setCurrentIndex(0)
+    assert view.names[0] == "Fp1 (uV)" and len(view.shown) == len(ELECTRODES)
+    assert viewer.one_channel.isEnabled()
+
+
+def test_filters_and_gain_apply_to_derived_channels(eeg_viewer) -> None:
+    viewer = eeg_viewer
+    view = viewer.view
+    viewer.montage_box.setCurrentIndex(1)
+    view.set_span(5.0, 2.0)
+    viewer.filter_actions[("highpass", 5.0)].trigger()
+    drawn = np.asarray(view.display_samples(0, 5 * EEG_RATE, 7 * EEG_RATE))
+    # Fp1-F7 = a 1 Hz minus an 11 Hz sine: the high-pass keeps mostly the 11 Hz one.
+    f7 = ELECTRODES.index("F7")
+    eleven = -_own(f7)[5 * EEG_RATE : 7 * EEG_RATE]
+    assert np.max(np.abs(drawn - eleven)) < 3.0
+    _wheel(view, view.band(2).center(), 1, Qt.KeyboardModifier.ControlModifier)
+    assert view.gains[2] == pytest.approx(1.25) and view.names[2].endswith("×1.25")
