@@ -36,6 +36,7 @@ from PySide6.QtWidgets import QWidget
 
 from viewers.waveform.calipers import Caliper
 from viewers.waveform.display_filters import DisplayFilter
+from viewers.waveform.ecg_layout import STANDARD_LEADS, Cell, cells, layout_rows, twelve_leads
 from viewers.waveform.ecg_paper import GridCache, Paper, millivolts_per_unit, px_per_mm
 from viewers.waveform.loader import LoadedRecord
 from viewers.waveform.marks import Mark
@@ -107,6 +108,10 @@ class SignalView(TraceView):
         self.caliper_mode = False
         #: Annotations made by dragging belong to the channel under the pointer.
         self.per_channel = False
+        #: The 12-lead channels in printed order (None: not a 12-lead ECG).
+        self.twelve = twelve_leads(record.names)
+        #: The printed 12-lead layout drawn (a key of LAYOUTS; "": channels stacked).
+        self.ecg_layout = ""
         #: The montage drawn (None: the record's channels as recorded).
         self.montage: Montage | None = None
         self.paper = Paper(px_per_mm(self))
@@ -135,6 +140,8 @@ class SignalView(TraceView):
         self.record = record
         self.pyramid = record.pyramid
         self.montage = montage
+        self.twelve = twelve_leads(record.names) if montage is None else None
+        self.ecg_layout = self.ecg_layout if self.twelve is not None else ""
         count = record.pyramid.channel_count
         self.gains = [1.0] * count
         self.shown = list(range(count))
@@ -142,6 +149,20 @@ class SignalView(TraceView):
         self._baselines = [self._baseline(c) for c in range(count)]
         self.set_names()
         self.rescale()
+
+    def set_ecg_layout(self, layout: str) -> None:
+        """Draw the 12 leads in a printed layout (a key of LAYOUTS; "": stacked channels)."""
+        if layout and self.twelve is None:
+            raise ValueError("not a 12-lead ECG")
+        self.ecg_layout = layout
+        self.rescale()
+
+    def layout_cells(self) -> list[Cell]:
+        """Where each lead is drawn in the printed layout (none when stacked)."""
+        if not self.ecg_layout or self.twelve is None:
+            return []
+        rhythm = self.twelve[STANDARD_LEADS.index("II")]
+        return cells(self.ecg_layout, self.twelve, rhythm, QRectF(self.rect()), self.span())
 
     def set_gain(self, channel: int, gain: float) -> None:
         """Draw ``channel`` at ``gain`` times its default scale."""
@@ -166,8 +187,8 @@ class SignalView(TraceView):
 
     def rescale(self) -> None:
         """Recompute every channel's value range from the paper gain or the data's range."""
-        shown = max(len(self.shown), 1)
-        band = max(self.height() / shown, 1.0)
+        rows = layout_rows(self.ecg_layout) if self.ecg_layout else len(self.shown)
+        band = max(self.height() / max(rows, 1), 1.0)
         ranges = []
         for channel in range(self.pyramid.channel_count):
             to_mv = millivolts_per_unit(self.record.units[channel])
@@ -187,7 +208,10 @@ class SignalView(TraceView):
 
     def band_millivolts(self, row: int) -> tuple[float, float] | None:
         """Lowest and highest mV of the ``row``-th band shown (None: not a voltage)."""
-        channel = self.shown[row]
+        return self.channel_millivolts(self.shown[row])
+
+    def channel_millivolts(self, channel: int) -> tuple[float, float] | None:
+        """Lowest and highest mV drawn of ``channel`` (None: not a voltage)."""
         to_mv = millivolts_per_unit(self.record.units[channel])
         if to_mv is None:
             return None
@@ -316,31 +340,56 @@ class SignalView(TraceView):
         painter = QPainter(self)
         try:
             rect = QRectF(self.rect())
+            laid_out = self.layout_cells()
             if self.paper_grid:
+                if laid_out:
+                    rows = [
+                        (QRectF(0, c.rect.top(), rect.width(), c.rect.height()), c.channel)
+                        for c in laid_out
+                        if c.rect.left() == 0
+                    ]
+                else:
+                    rows = [(self.band(r), c) for r, c in enumerate(self.shown)]
                 bands = [
-                    (self.band(row), *mv)
-                    for row in range(len(self.shown))
-                    if (mv := self.band_millivolts(row)) is not None
+                    (band, *mv)
+                    for band, channel in rows
+                    if (mv := self.channel_millivolts(channel)) is not None
                 ]
                 self._grid.draw(painter, rect, self.span(), bands, self.background)
             else:
                 painter.fillRect(rect, self.background)
             self._paint_intervals(painter)
-            self.paint_traces(painter, rect)
+            if laid_out:
+                self._paint_cells(painter, laid_out)
+            else:
+                self.paint_traces(painter, rect)
             painter.setClipRect(rect)
             self._paint_points(painter)
             self._paint_selection(painter)
             self._paint_cursor(painter)
             self._paint_caliper(painter)
-            self._paint_scale_bars(painter)
+            if not laid_out:
+                self._paint_scale_bars(painter)
         finally:
             painter.end()
+
+    def _paint_cells(self, painter: QPainter, laid_out: list[Cell]) -> None:
+        """Each lead of the printed layout in its cell, a short bar between columns."""
+        for cell in laid_out:
+            self.paint_traces(painter, cell.rect, [cell.channel], (cell.start_s, cell.duration_s))
+        painter.setClipping(False)
+        painter.setPen(QPen(self.trace_color, 2))
+        for cell in laid_out:
+            if cell.rect.left() > 0:
+                middle = cell.rect.center().y()
+                painter.drawLine(QLineF(cell.rect.left(), middle - 8, cell.rect.left(), middle + 8))
 
     def _color(self, mark: Mark) -> QColor:
         return QColor(self.colors.get(mark.label, FALLBACK_COLOR))
 
     def _mark_rect(self, mark: Mark, left: float, right: float) -> QRectF:
-        if mark.channel is not None and mark.channel in self.shown and self.montage is None:
+        stacked = self.montage is None and not self.ecg_layout
+        if mark.channel is not None and mark.channel in self.shown and stacked:
             band = self.band(self.shown.index(mark.channel))
             return QRectF(left, band.top(), right - left, band.height())
         return QRectF(left, 0, right - left, self.height())

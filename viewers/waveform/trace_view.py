@@ -104,9 +104,16 @@ class TraceView(QWidget):
         finally:
             painter.end()
 
-    def paint_traces(self, painter: QPainter, rect: QRectF) -> None:
-        """Draw every channel in an equal band of ``rect`` (also usable on an image)."""
-        shown = self.shown
+    def paint_traces(
+        self,
+        painter: QPainter,
+        rect: QRectF,
+        channels_shown: Sequence[int] | None = None,
+        window: tuple[float, float] | None = None,
+    ) -> None:
+        """Draw every channel shown (or ``channels_shown``) in an equal band of ``rect`` over
+        the time window (or ``window``: start, duration in seconds); also usable on an image."""
+        shown = self.shown if channels_shown is None else list(channels_shown)
         channels = len(shown)
         columns = int(rect.width())
         if channels == 0 or columns < 1 or self.pyramid.sample_count == 0:
@@ -116,10 +123,14 @@ class TraceView(QWidget):
         pen = QPen(self.trace_color, 0)  # cosmetic, one pixel
         painter.setPen(pen)
         painter.setClipRect(rect)
-        first = self.time_window.start * self.rate
-        last = self.time_window.stop * self.rate
+        seconds = window or self.span()
+        first = seconds[0] * self.rate
+        last = (seconds[0] + seconds[1]) * self.rate
         start = max(math.floor(first), 0)
         stop = min(math.ceil(last), self.pyramid.sample_count)
+        if stop <= start:  # past the end of the record
+            self._paint_names(painter, rect, band, shown)
+            return
         if stop - start >= columns:
             everything = shown == list(range(self.pyramid.channel_count))
             envelopes = self.pyramid.envelopes(start, stop, columns, None if everything else shown)
@@ -133,13 +144,15 @@ class TraceView(QWidget):
                 area = QRectF(rect.left(), rect.top() + row * band, rect.width(), band)
                 values = self.display_samples(channel, begin, end)
                 self._painter.draw_samples(painter, area, positions, values, ranges[row])
-        self._paint_names(painter, rect, band)
+        self._paint_names(painter, rect, band, shown)
 
-    def _paint_names(self, painter: QPainter, rect: QRectF, band: float) -> None:
+    def _paint_names(
+        self, painter: QPainter, rect: QRectF, band: float, shown: Sequence[int]
+    ) -> None:
         if not self.names:
             return
         painter.setPen(self.palette().color(QPalette.ColorRole.PlaceholderText))
-        for row, channel in enumerate(self.shown):
+        for row, channel in enumerate(shown):
             name = self.names[channel] if channel < len(self.names) else ""
             top = rect.top() + row * band
             painter.drawText(QPointF(rect.left() + 4, top + painter.fontMetrics().ascent()), name)

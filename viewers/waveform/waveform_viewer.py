@@ -37,6 +37,7 @@ from viewers.base import Viewer, register_viewer
 from viewers.job_strip import JobStrip
 from viewers.jobs import Job
 from viewers.waveform.display_filters import DisplayFilter
+from viewers.waveform.ecg_layout import LAYOUTS
 from viewers.waveform.loader import LoadedRecord, load_job
 from viewers.waveform.marks import mark_of, marks_of, moved, next_mark
 from viewers.waveform.montage_channels import montage_record
@@ -73,6 +74,7 @@ FILTER_CHOICES: dict[str, tuple[str, tuple[float | None, ...]]] = {
     "lowpass": ("Low-pass", (None, 15.0, 35.0, 70.0)),
     "notch": ("Notch", (None, 50.0, 60.0)),
 }
+STACKED = "Stacked"
 MONTAGE_TIP = (
     "EEG montage: referential (as recorded) or bipolar longitudinal (double banana), "
     "derived from the samples of the window shown; annotations stay on the recorded channels."
@@ -203,6 +205,11 @@ class WaveformViewer(Viewer):
         self.montage_box.setToolTip(MONTAGE_TIP)
         self.montage_box.setVisible(len(self.montages) > 1)
         self.montage_box.currentIndexChanged.connect(lambda i: self.set_montage(self.montages[i]))
+        self.layout_box = QComboBox(bar)
+        self.layout_box.addItems([STACKED, *LAYOUTS])
+        self.layout_box.setToolTip("Printed 12-lead layouts: 3×4 with a rhythm strip, 6×2, 12×1")
+        self.layout_box.setVisible(self.view.twelve is not None)
+        self.layout_box.currentTextChanged.connect(self.set_ecg_layout)
         self.filter_button = self._filter_button(bar)
         self.one_channel = QCheckBox("One channel", bar)
         self.one_channel.setToolTip("New annotations belong to the channel under the pointer")
@@ -210,6 +217,7 @@ class WaveformViewer(Viewer):
         for widget in (self.paper_box, self.speed_box, self.gain_box, self.channel_button):
             row.addWidget(widget)
         row.addWidget(self.montage_box)
+        row.addWidget(self.layout_box)
         row.addWidget(self.filter_button)
         row.addWidget(self.one_channel)
         row.addStretch(1)
@@ -253,6 +261,17 @@ class WaveformViewer(Viewer):
             old.deleteLater()
 
     # ------------------------------------------------------------------ display settings
+    def set_ecg_layout(self, layout: str) -> None:
+        """Show the 12 leads in a printed layout (a key of LAYOUTS) or stacked (STACKED)."""
+        layout = "" if layout == STACKED else layout
+        self.view.set_ecg_layout(layout)
+        self.channel_button.setEnabled(not layout)
+        if layout:
+            self.one_channel.setChecked(False)
+        self.one_channel.setEnabled(not layout)
+        if self.layout_box.currentText() != (layout or STACKED):
+            self.layout_box.setCurrentText(layout or STACKED)
+
     def set_montage(self, montage: Montage) -> None:
         """Draw the record through ``montage`` (derived channels computed from the window)."""
         if self.record is None:

@@ -14,7 +14,13 @@ from PySide6.QtGui import QCursor, QWheelEvent
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication
 
-from tests.viewers.waveform.records import COUNTS_PER_MV, RATE, import_record, write_record
+from tests.viewers.waveform.records import (
+    COUNTS_PER_MV,
+    RATE,
+    beat_train,
+    import_record,
+    write_record,
+)
 from viewers.base import viewer_class_for
 from viewers.waveform.waveform_viewer import WaveformViewer
 from workspace.workspace import Workspace
@@ -187,3 +193,72 @@ def test_filters_and_gain_apply_to_derived_channels(eeg_viewer) -> None:
     assert np.max(np.abs(drawn - eleven)) < 3.0
     _wheel(view, view.band(2).center(), 1, Qt.KeyboardModifier.ControlModifier)
     assert view.gains[2] == pytest.approx(1.25) and view.names[2].endswith("×1.25")
+
+
+TWELVE = ["I", "II", "III", "aVR", "aVL", "aVF", "V1", "V2", "V3", "V4", "V5", "V6"]
+
+
+@pytest.fixture
+def twelve_lead_viewer(qtbot, viewer_workspace: Workspace, tmp_path: Path) -> WaveformViewer:
+    flat = np.zeros(round(SECONDS * RATE))
+    channels = {lead: beat_train(SECONDS) if lead == "II" else flat for lead in TWELVE}
+    return _open(qtbot, viewer_workspace, write_record(tmp_path / "ecg", "twelve", channels))
+
+
+def _ink_above_middle(image, cell, margin: int = 70) -> int:
+    """Dark pixels in the upper third of a cell (its name, at the left, left out)."""
+    rect = cell.rect.toRect()
+    count = 0
+    for y in range(rect.top() + 2, rect.top() + rect.height() // 3):
+        for x in range(rect.left() + margin, rect.right() - 2, 2):
+            color = image.pixelColor(x, y)
+            count += max(color.red(), color.green(), color.blue()) < 90
+    return count
+
+
+def test_the_3x4_layout_puts_each_lead_in_its_quarter_with_a_rhythm_strip(
+    twelve_lead_viewer,
+) -> None:
+    viewer = twelve_lead_viewer
+    view = viewer.view
+    assert viewer.layout_box.isVisibleTo(viewer)
+    assert view.twelve == list(range(12))
+    viewer.paper_box.setChecked(False)
+    view.set_span(0.0, SECONDS)
+    viewer.layout_box.setCurrentText("3×4 + rhythm")
+    assert view.ecg_layout == "3×4 + rhythm"
+    assert not viewer.one_channel.isEnabled() and not viewer.channel_button.isEnabled()
+    laid_out = view.layout_cells()
+    assert [TWELVE[c.channel] for c in laid_out] == [*TWELVE, "II"]
+    assert [c.start_s for c in laid_out[:12:3]] == [0.0, 2.5, 5.0, 7.5]
+    rhythm = laid_out[-1]
+    assert (rhythm.start_s, rhythm.duration_s) == (0.0, SECONDS)
+    assert rhythm.rect.width() == view.width()
+    image = view.grab().toImage()
+    ink = {
+        (TWELVE[c.channel], c.start_s, c.duration_s): _ink_above_middle(image, c) for c in laid_out
+    }
+    assert ink[("II", 0.0, 2.5)] > 0  # its R waves rise into the upper third
+    assert ink[("II", 0.0, SECONDS)] > ink[("II", 0.0, 2.5)]  # ten beats on the strip
+    assert ink[("I", 0.0, 2.5)] == ink[("aVL", 2.5, 2.5)] == ink[("V6", 7.5, 2.5)] == 0
+
+
+def test_the_6x2_and_12x1_layouts_and_back_to_stacked(twelve_lead_viewer) -> None:
+    viewer = twelve_lead_viewer
+    view = viewer.view
+    view.set_span(0.0, SECONDS)
+    viewer.set_ecg_layout("6×2")
+    laid_out = view.layout_cells()
+    assert len(laid_out) == 12 and [c.start_s for c in laid_out[::6]] == [0.0, 5.0]
+    assert [TWELVE[c.channel] for c in laid_out[6:]] == TWELVE[6:]
+    viewer.set_ecg_layout("12×1")
+    assert all(c.duration_s == SECONDS for c in view.layout_cells())
+    assert not view.grab().toImage().isNull()
+    viewer.set_ecg_layout("Stacked")
+    assert view.ecg_layout == "" and view.layout_cells() == []
+    assert viewer.one_channel.isEnabled()
+
+
+def test_the_layout_choice_is_hidden_without_twelve_leads(hum_viewer) -> None:
+    assert hum_viewer.view.twelve is None
+    assert not hum_viewer.layout_box.isVisibleTo(hum_viewer)
