@@ -3,8 +3,8 @@
 :class:`MontageChannels` answers the questions the trace view asks of a pyramid (envelopes of
 the window's columns, the samples of a channel) for the montage's derived channels, in
 physical units: it reads the record's stored samples of the window, scales them and takes the
-differences. Beyond :data:`WINDOW_LIMIT` samples (hours on screen) it reads every n-th sample,
-so the envelope of a long window is close but may miss the narrowest peaks.
+differences. Beyond :data:`PER_COLUMN` samples per pixel column (minutes on screen) it reads
+every n-th sample, so the envelope of a long window is close but may miss the narrowest peaks.
 """
 
 from __future__ import annotations
@@ -20,8 +20,8 @@ from viewers.waveform.loader import LoadedRecord
 from workspace.waveform.montage import Montage
 from workspace.waveform.pyramid import LodPyramid, Samples
 
-#: Most samples per channel read to draw one window's envelopes.
-WINDOW_LIMIT = 2_000_000
+#: Most samples per channel and pixel column read to draw a window's envelopes.
+PER_COLUMN = 64
 
 
 class MontageChannels(LodPyramid):
@@ -70,7 +70,7 @@ class MontageChannels(LodPyramid):
         """Min and max of the derived channels over each ``[edges[i], edges[i + 1])``."""
         edges = np.asarray(edges, dtype=np.int64)
         first, last = int(edges[0]), int(edges[-1])
-        step = max(math.ceil((last - first) / WINDOW_LIMIT), 1)
+        step = max(math.ceil((last - first) / (PER_COLUMN * (edges.size - 1))), 1)
         values = self.derived(first, last, step, channels)
         offsets = np.minimum((edges[:-1] - first) // step, max(values.shape[1] - 1, 0))
         return np.minimum.reduceat(values, offsets, axis=1), np.maximum.reduceat(
