@@ -35,6 +35,7 @@ from viewers.audio.region_panel import RegionPanel
 from viewers.audio.regions import Region, Tier
 from viewers.audio.spectrogram_pane import SpectrogramPane
 from viewers.audio.tier_pane import TierPane
+from viewers.audio.timeline import Timeline, region_marks
 from viewers.audio.view_state import AudioViewState
 from viewers.audio.waveform_pane import WaveformPane
 from viewers.base import Viewer, register_viewer
@@ -114,6 +115,7 @@ class AudioViewer(Viewer):
         self.waveform = WaveformPane(recording.pyramid, state)
         self.spectrogram = SpectrogramPane(recording.mono, state, self.jobs)
         self.tier_pane = TierPane(state, self.colors)
+        self.timeline = Timeline(recording.pyramid, state, self.waveform.value_ranges[0])
         self.panel = RegionPanel()
         self.panel.editor.label_keys = {
             QKeySequence(c.shortcut).toString().lower() for c in self.schema.classes if c.shortcut
@@ -140,8 +142,13 @@ class AudioViewer(Viewer):
         panes.addWidget(self.spectrogram)
         panes.addWidget(self.tier_pane)
         panes.setSizes([220, 160, 140])
+        column = QWidget()
+        stacked = QVBoxLayout(column)
+        stacked.setContentsMargins(0, 0, 0, 0)
+        stacked.addWidget(panes, 1)
+        stacked.addWidget(self.timeline)
         body = QSplitter(Qt.Orientation.Horizontal)
-        body.addWidget(panes)
+        body.addWidget(column)
         body.addWidget(self.panel)
         body.setStretchFactor(0, 4)
         body.setStretchFactor(1, 1)
@@ -205,6 +212,7 @@ class AudioViewer(Viewer):
         if self.state is None:
             return
         regions = self.regions()
+        self.timeline.set_marks(region_marks(self.document.all(), self.state.rate), self.colors)
         self.tier_pane.set_content(model.tiers_of(regions, self.extra_tiers), regions)
         region = self.selected_region()
         if region is None and self.state.region_id is not None:

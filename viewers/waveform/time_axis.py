@@ -59,22 +59,30 @@ class TimeAxis(QWidget):
         self.view_span = (start, duration)
         self.update()
 
+    def ticks(self) -> list[tuple[float, float, str]]:
+        """The ticks drawn: widget x, seconds and the text under them."""
+        start, duration = self.view_span
+        step = tick_step(duration, self.width())
+        found = []
+        k = math.ceil(start / step)
+        while (seconds := k * step) <= start + duration:
+            x = (seconds - start) / duration * self.width()
+            found.append((x, seconds, seconds_text(seconds, step)))
+            k += 1
+        return found
+
     def paintEvent(self, event: QPaintEvent) -> None:
         """Ticks and their times."""
         painter = QPainter(self)
         try:
             painter.setPen(self.palette().color(QPalette.ColorRole.Text))
-            start, duration = self.view_span
-            step = tick_step(duration, self.width())
             height = self.fontMetrics().height()
-            k = math.ceil(start / step)
-            while (seconds := k * step) <= start + duration:
-                x = (seconds - start) / duration * self.width()
+            step = tick_step(self.view_span[1], self.width())
+            for x, seconds, text in self.ticks():
                 painter.drawLine(QLineF(x, 0, x, 4))
-                painter.drawText(QPointF(x + 2, 4 + height - 3), seconds_text(seconds, step))
+                painter.drawText(QPointF(x + 2, 4 + height - 3), text)
                 if self.start_time is not None:
                     text = clock_text(self.start_time, seconds, step)
                     painter.drawText(QPointF(x + 2, 4 + 2 * height - 2), text)
-                k += 1
         finally:
             painter.end()

@@ -19,13 +19,15 @@ RATE = 16000
 def open_viewer(
     viewer_workspace: Workspace, tmp_path: Path, qtbot
 ) -> Iterator[Callable[..., AudioViewer]]:
-    """Import ``samples`` as a WAV and open the audio viewer on it (loaded)."""
+    """Import ``samples`` (at ``rate`` Hz) as a WAV and open the audio viewer on it (loaded)."""
     opened: list[AudioViewer] = []
 
-    def make(samples: np.ndarray | None = None, name: str = "visit.wav") -> AudioViewer:
+    def make(
+        samples: np.ndarray | None = None, name: str = "visit.wav", rate: int = RATE
+    ) -> AudioViewer:
         if samples is None:
-            samples = tone(4.0, RATE, hz=1000.0)
-        path = write(tmp_path / name, samples, RATE)
+            samples = tone(4.0, rate, hz=1000.0)
+        path = write(tmp_path / name, samples, rate)
         (item,) = viewer_workspace.import_paths([path])
         viewer = AudioViewer(viewer_workspace, item)
         qtbot.addWidget(viewer)

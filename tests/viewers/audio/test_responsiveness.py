@@ -1,9 +1,17 @@
-"""Zooming a 10-minute recording never stalls the GUI thread more than 100 ms, nor does its
-decoding: decoding, the pyramid and the spectrogram run in jobs (a 20 ms heartbeat proves it).
-Building the panes once the recording is decoded still can (reported as an xfail)."""
+"""Opening and zooming a 10-minute recording never stalls the GUI thread more than 100 ms:
+decoding, the pyramid and the spectrogram run in jobs, and building the panes once the recording
+is decoded takes ~10 ms and their first paint ~25 ms (a 20 ms heartbeat proves it).
+
+The 150-270 ms opening stall this test once reported as an xfail was not the panes: profiled
+(``gc.callbacks``), it was one full (generation 2) cyclic garbage collection, ~125 ms over the
+whole heap, set off by the allocations of the set-up (generating, encoding and importing the
+recording) and tipped over by the viewer's. The set-up's garbage is collected before timing, as
+the waveform viewer's responsiveness test does.
+"""
 
 from __future__ import annotations
 
+import gc
 import time
 
 import numpy as np
@@ -45,6 +53,7 @@ def test_opening_and_zooming_ten_minutes_never_stalls(viewer_workspace, tmp_path
     window.resize(1200, 700)
     window.show()
     qtbot.waitExposed(window)
+    gc.collect()  # the set-up's garbage is not the opening's
     heartbeat = Heartbeat()
     heartbeat.start()
     viewer = AudioViewer(viewer_workspace, item)
@@ -64,8 +73,5 @@ def test_opening_and_zooming_ten_minutes_never_stalls(viewer_workspace, tmp_path
     heartbeat.stop()
     viewer.shutdown()
     assert viewer.state is not None and viewer.state.window.duration < 0.001
+    assert opening_stall < MAX_STALL_S, f"opening stalled {opening_stall * 1000:.0f} ms"
     assert heartbeat.longest_stall() < MAX_STALL_S  # zooming and spectrograms: never
-    if opening_stall >= MAX_STALL_S:
-        # Decoding and the pyramid run in the job; building the panes and their first paint
-        # on the GUI thread still takes 0.1-0.25 s under Xvfb on 2 shared cores.
-        pytest.xfail(f"building the panes stalled {opening_stall * 1000:.0f} ms")
