@@ -34,6 +34,14 @@ def open_viewer(
         viewer.resize(1200, 700)
         viewer.show()
         assert viewer.wait_loaded()
+        # The panes are built when the recording is decoded: wait for Qt to lay them out, so
+        # widths, ticks and pixels are read from the final layout (not a 100 px first pass).
+        qtbot.waitUntil(
+            lambda: (
+                viewer.waveform.width() > 200
+                and viewer.timeline.axis.width() == viewer.waveform.width()
+            )
+        )
         opened.append(viewer)
         return viewer
 
