@@ -34,6 +34,7 @@ from workspace.sync.checkouts import CheckoutRow
 from workspace.task_lock import TaskReadOnlyError, check_editable, edit_lock
 from workspace.tasks import TaskStatus
 from workspace.volume.dicom_series import AssembledVolume, VolumeAssemblyError, assemble_series
+from workspace.volume.display_window import SeriesDisplay, series_display
 from workspace.volume.image_file import read_image_volume
 from workspace.volume.model import LabelMap, Volume
 from workspace.volume.store import META_KEY as VOLUME_META_KEY
@@ -229,6 +230,10 @@ class Workspace:
     def load_volume(self, item_id: str) -> Volume:
         """The voxels and geometry of a volume item, read from the encrypted store."""
         return load_volume(self.profile.blobs, self.item(item_id).meta)
+
+    def series_display(self, item_id: str) -> SeriesDisplay:
+        """How a volume item describes its display: modality, its own window, units."""
+        return series_display(self.profile.blobs, self.item(item_id).meta)
 
     def load_signals(self, item_id: str, channels: Sequence[int] | None = None) -> SignalRecord:
         """The samples of a waveform item (or of the channels numbered), from the store."""

@@ -12,10 +12,9 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 
 from viewers.volume.tool_ui import tool_uis
-from viewers.volume.window_level import PRESETS
 
-#: Alt+1 ... Alt+5: the window/level presets in menu order.
-PRESET_KEYS = {Qt.Key.Key_1 + n: name for n, name in enumerate(PRESETS)}
+#: Alt+1 ... Alt+9: the window/level presets in menu order (key -> preset number).
+PRESET_KEYS = {Qt.Key.Key_1 + n: n + 1 for n in range(9)}
 
 GESTURES: tuple[tuple[str, str], ...] = (
     ("Next / previous slice", "Wheel, Up, Down, Right, Left, F, B"),
@@ -27,7 +26,7 @@ GESTURES: tuple[tuple[str, str], ...] = (
     ("Place the linked crosshair", "Left-click (no segment selected, or no tool)"),
     ("Window/level drag mode on / off", "W"),
     ("Window/level (in W/L mode): width, level", "Left-drag"),
-    ("Window/level presets: " + ", ".join(PRESETS), "Alt+1…Alt+5"),
+    ("Window/level presets, in the toolbar's order", "Alt+1…Alt+9"),
     ("Maximise a view / back to 2×2", "Double-click, M, Esc"),
     ("Rotate / pan / zoom the 3D view", "Left-, Middle-, Right-drag in 3D"),
     ("Paint the selected segment or label", "Left-drag (paint tool)"),

@@ -11,6 +11,7 @@ import numpy.typing as npt
 
 from viewers.jobs import JobContext, JobFunction
 from workspace.errors import DamagedSegmentationError, NoSegmentationError
+from workspace.volume.display_window import SeriesDisplay, VoxelStats, voxel_stats
 from workspace.volume.model import LabelMap, Volume
 from workspace.workspace import Workspace
 
@@ -39,24 +40,28 @@ class Loaded:
     label_map: LabelMap | None
     counts: dict[int, int] = field(default_factory=dict)
     problem: str = ""  # said to the user once the volume is shown
+    stats: VoxelStats = field(default_factory=lambda: VoxelStats(-1024.0, 3071.0, -1024.0, 3071.0))
+    display: SeriesDisplay = field(default_factory=SeriesDisplay)
 
 
 def load_item(workspace: Workspace, item_id: str, stage: Callable[[str], None]) -> Loaded:
     """Read a volume item and its stored segmentation (if any) from the workspace."""
     stage("Reading the voxels…")
     volume = workspace.load_volume(item_id)
+    stage("Measuring the intensities…")
+    stats, display = voxel_stats(volume.voxels), workspace.series_display(item_id)
     stage("Reading the segmentation…")
     try:
         label_map = workspace.load_segmentation(item_id)
     except NoSegmentationError:
-        return Loaded(volume, None)
+        return Loaded(volume, None, stats=stats, display=display)
     if label_map.labels.shape != volume.voxels.shape:  # never shown as an empty one instead
         raise DamagedSegmentationError(
             f"its stored segmentation is {label_map.labels.shape} voxels, the volume "
             f"{volume.voxels.shape}: it is not a segmentation of this volume."
         )
     stage("Measuring the segments…")
-    return Loaded(volume, label_map, label_counts(label_map.labels))
+    return Loaded(volume, label_map, label_counts(label_map.labels), stats=stats, display=display)
 
 
 def load_job(workspace: Workspace, item_id: str) -> JobFunction:

@@ -20,6 +20,12 @@ BRUSH_MIN_MM, BRUSH_MAX_MM = 0.5, 100.0
 BRUSH_STEP_MM = 1.0
 
 
+def _as_set(window_level: tuple[float, float]) -> tuple[float, float]:
+    """``(window, level)`` as :class:`WindowLevel` keeps it (the window at least 1)."""
+    shown = WindowLevel(*window_level)
+    return shown.window, shown.level
+
+
 class VolumeViewEvents(EmitterGroup):
     """The events of :class:`VolumeViewState`, one per piece of state."""
 
@@ -30,6 +36,8 @@ class VolumeViewEvents(EmitterGroup):
         self.tool: EventEmitter[[str | None]] = EventEmitter("tool")
         self.brush: EventEmitter[[float, bool]] = EventEmitter("brush")
         self.window_drag: EventEmitter[[bool]] = EventEmitter("window_drag")
+        self.presets: EventEmitter[[tuple[str, ...]]] = EventEmitter("presets")
+        self.intensity_range: EventEmitter[[float, float]] = EventEmitter("intensity_range")
 
 
 class VolumeViewState:
@@ -38,6 +46,8 @@ class VolumeViewState:
     def __init__(self) -> None:
         self.events = VolumeViewEvents()
         self._window_level = WindowLevel(*PRESETS[DEFAULT_PRESET])
+        self._presets: dict[str, tuple[float, float]] = dict(PRESETS)
+        self._intensity_range: tuple[float, float] = (-1024.0, 3071.0)
         self._crosshair: Voxel | None = None
         self._segment: int | None = None
         self._tool: str | None = None
@@ -58,15 +68,45 @@ class VolumeViewState:
             self._window_level = new
             self.events.window.emit(new)
 
+    @property
+    def presets(self) -> dict[str, tuple[float, float]]:
+        """The window/level presets of the volume shown, name -> (window, level), menu order."""
+        return dict(self._presets)
+
+    def set_presets(self, presets: dict[str, tuple[float, float]]) -> None:
+        """The presets the volume shown is offered (see ``window_level.presets_for``)."""
+        if presets != self._presets:
+            self._presets = dict(presets)
+            self.events.presets.emit(tuple(self._presets))
+
     def apply_preset(self, name: str) -> None:
-        """A named preset of :data:`~viewers.volume.window_level.PRESETS` (KeyError if unknown)."""
-        self.set_window(*PRESETS[name])
+        """One of :attr:`presets` by name (KeyError if unknown)."""
+        self.set_window(*self._presets[name])
+
+    def apply_preset_number(self, number: int) -> None:
+        """The ``number``-th preset (1-based, as Alt+1...); nothing if there are fewer."""
+        names = list(self._presets)
+        if 1 <= number <= len(names):
+            self.apply_preset(names[number - 1])
 
     @property
     def preset(self) -> str | None:
         """The name of the preset the window/level matches (None: a custom setting)."""
         current = (self._window_level.window, self._window_level.level)
-        return next((name for name, wl in PRESETS.items() if wl == current), None)
+        return next((name for name, wl in self._presets.items() if _as_set(wl) == current), None)
+
+    # ------------------------------------------------------------------ intensities
+    @property
+    def intensity_range(self) -> tuple[float, float]:
+        """The lowest and highest voxel value of the volume shown (tools' sliders span it)."""
+        return self._intensity_range
+
+    @intensity_range.setter
+    def intensity_range(self, bounds: tuple[float, float]) -> None:
+        low, high = float(min(bounds)), float(max(bounds))
+        if (low, high) != self._intensity_range:
+            self._intensity_range = (low, high)
+            self.events.intensity_range.emit(low, high)
 
     @property
     def window_drag(self) -> bool:

@@ -11,7 +11,6 @@ from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QPushButton, QWidg
 
 from viewers.volume.reslice import View
 from viewers.volume.state import VolumeViewState
-from viewers.volume.window_level import PRESETS
 
 THREE_D = "3d"
 LAYOUTS: tuple[tuple[str, View | str | None], ...] = (
@@ -36,8 +35,7 @@ class VolumeToolbar(QWidget):
         bar.addWidget(QLabel("Window/level"))
         self.presets = QComboBox()
         self.presets.setObjectName("windowPresets")
-        self.presets.addItems(list(PRESETS))
-        self.presets.setToolTip("Presets: Alt+1…Alt+5")
+        self._presets_changed(tuple(state.presets))
         self.presets.textActivated.connect(state.apply_preset)
         bar.addWidget(self.presets)
         self.window_mode = QPushButton("W/L drag")
@@ -55,10 +53,19 @@ class VolumeToolbar(QWidget):
 
         state.events.window.connect(self._window_changed)
         state.events.window_drag.connect(self._window_drag_changed)
+        state.events.presets.connect(self._presets_changed)
         self.show_preset(state.preset)
         self._window_drag_changed(state.window_drag)
 
     def _window_changed(self, _window_level: object) -> None:
+        self.show_preset(self.state.preset)
+
+    def _presets_changed(self, names: tuple[str, ...]) -> None:
+        self.presets.blockSignals(True)
+        self.presets.clear()
+        self.presets.addItems(list(names))
+        self.presets.blockSignals(False)
+        self.presets.setToolTip(f"Presets: Alt+1…Alt+{min(len(names), 9)}")
         self.show_preset(self.state.preset)
 
     def _window_drag_changed(self, on: bool) -> None:

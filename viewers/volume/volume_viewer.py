@@ -47,7 +47,7 @@ from viewers.volume.tool_ui import Interaction
 from viewers.volume.toolbar import VolumeToolbar
 from viewers.volume.tools_panel import ToolsPanel
 from viewers.volume.view_grid import ViewGrid
-from viewers.volume.window_level import WindowLevel
+from viewers.volume.window_level import WindowLevel, initial_preset, presets_for
 from workspace.items import ItemSummary
 from workspace.schema import LabelClass
 from workspace.segmentation.delta import BBox
@@ -143,6 +143,7 @@ class VolumeViewer(Viewer):
             if widget is not None and widget is not self.strip:
                 widget.hide()
         self.document = self._open_document(loaded)
+        self._show_intensities(loaded)
         self.editing = SegmentEditing(
             self.workspace, self.document, volume, self.push, lambda: self.read_only_reason
         )
@@ -232,6 +233,13 @@ class VolumeViewer(Viewer):
             self.message.emit(loaded.problem)
         shape = volume.voxels.shape
         self.set_crosshair((shape[0] // 2, shape[1] // 2, shape[2] // 2))
+
+    def _show_intensities(self, loaded: Loaded) -> None:
+        """The volume's own presets and opening window; the tools' intensity range."""
+        presets = presets_for(loaded.display, loaded.stats)
+        self.state.set_presets(presets)
+        self.state.apply_preset(initial_preset(loaded.display, presets))
+        self.state.intensity_range = (loaded.stats.minimum, loaded.stats.maximum)
 
     def _open_document(self, loaded: Loaded) -> SegmentationDocument:
         geometry = loaded.volume.geometry
@@ -393,7 +401,7 @@ class VolumeViewer(Viewer):
         key, modifiers = event.key(), event.modifiers()
         plain = not modifiers & ~Qt.KeyboardModifier.KeypadModifier
         if modifiers == Qt.KeyboardModifier.AltModifier and key in PRESET_KEYS:
-            self.apply_preset(PRESET_KEYS[key])
+            self.state.apply_preset_number(PRESET_KEYS[key])
         elif key == Qt.Key.Key_W and plain:
             self.state.window_drag = not self.state.window_drag
         elif plain and (tool := self.tools.tool_for_key(key)) is not None:

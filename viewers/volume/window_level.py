@@ -12,6 +12,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from workspace.volume.display_window import SeriesDisplay, VoxelStats
+
 #: Window/level presets: name -> (window, level) in HU, in the order menus show them.
 PRESETS: dict[str, tuple[float, float]] = {
     "Soft tissue": (400.0, 40.0),
@@ -22,6 +24,49 @@ PRESETS: dict[str, tuple[float, float]] = {
 }
 DEFAULT_PRESET = "Soft tissue"
 MIN_WINDOW = 1.0
+#: Data-driven presets, offered for every volume once its intensities are known.
+SERIES = "Series"  # the window the series itself carries (DICOM Window Center/Width)
+AUTO = "Auto (0.5–99.5%)"
+FULL = "Full range"
+UPTAKE = "Uptake 0–99.5%"  # PET in other units: from zero to the 99.5th percentile
+#: PET in SUV (Units GML, body-weight SUV): the windows nuclear medicine reads with.
+SUV_PRESETS: dict[str, tuple[float, float]] = {"SUV 0–5": (5.0, 2.5), "SUV 0–10": (10.0, 5.0)}
+
+
+def presets_for(display: SeriesDisplay, stats: VoxelStats) -> dict[str, tuple[float, float]]:
+    """The presets a volume is offered, in menu order (Alt+1, Alt+2...).
+
+    The series' own window comes first when it is not one of the others; then CT (or
+    Hounsfield-like data without a modality) gets the CT windows, PET in SUV the SUV windows,
+    other PET a window from zero (uptake is never negative); every volume gets the percentile
+    window and the full range.
+    """
+    presets: dict[str, tuple[float, float]] = {}
+    if display.is_ct or (not display.modality and stats.looks_like_ct):
+        presets.update(PRESETS)
+    elif display.modality == "PT" and display.units.upper() == "GML":
+        presets.update(SUV_PRESETS)
+    elif display.modality == "PT":
+        top = max(stats.high, 1.0)
+        presets[UPTAKE] = (top, top / 2.0)
+    presets[AUTO] = stats.data_window
+    presets[FULL] = stats.full_window
+    if display.window is not None and display.window not in presets.values():
+        presets = {SERIES: display.window, **presets}
+    return presets
+
+
+def initial_preset(display: SeriesDisplay, presets: dict[str, tuple[float, float]]) -> str:
+    """The preset a volume opens with: the series' own window, else soft tissue for CT, else
+    the SUV or uptake window for PET, else the percentile window."""
+    if display.window is not None:
+        for name, window in presets.items():
+            if window == display.window:
+                return name
+    for preferred in (DEFAULT_PRESET, *SUV_PRESETS, UPTAKE):
+        if preferred in presets:
+            return preferred
+    return AUTO
 
 
 def voi_linear(values: npt.NDArray[Any], window: float, level: float) -> npt.NDArray[np.uint8]:

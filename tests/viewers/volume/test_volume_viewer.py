@@ -16,6 +16,7 @@ from viewers.jobs import shared_runner
 from viewers.volume.overlay import unpack_rgb
 from viewers.volume.reslice import View
 from viewers.volume.volume_viewer import VolumeViewer
+from viewers.volume.window_level import AUTO
 from workspace.workspace import Workspace
 
 LIVER = (221, 130, 101)  # '#dd8265' at full opacity
@@ -355,4 +356,32 @@ def test_help_lists_the_viewer_gestures() -> None:
         (text, keys) for category, text, keys in viewer_gestures() if category == "Volume viewer"
     }
     keys = {keys for _, keys in rows}
-    assert {"Alt+1…Alt+5", "W", "Middle-drag", "Double-click, M, Esc"} <= keys
+    assert {"Alt+1…Alt+9", "W", "Middle-drag", "Double-click, M, Esc"} <= keys
+
+
+def test_an_mr_nifti_opens_on_its_own_intensities(
+    qtbot, viewer_workspace: Workspace, tmp_path: Path
+) -> None:
+    import SimpleITK as sitk  # noqa: N813
+
+    rng = np.random.default_rng(7)
+    voxels = rng.normal(600.0, 60.0, (12, 40, 40)).astype(np.float32)
+    voxels[:, :, :6] = 0.0  # background
+    sitk.WriteImage(sitk.GetImageFromArray(voxels), str(tmp_path / "t1.nii.gz"))
+    (item,) = viewer_workspace.import_paths([tmp_path / "t1.nii.gz"])
+    viewer = _open(qtbot, viewer_workspace, item.id)
+    try:
+        assert viewer.state.preset == AUTO
+        assert viewer.toolbar.presets.currentText() == AUTO
+        assert "Lung" not in viewer.state.presets  # no Hounsfield windows for an MR
+        axial = viewer.views[View.AXIAL]
+        grey = axial.window_level.apply(voxels[6])
+        tissue = grey[:, 6:]
+        assert 120 < float(tissue.mean()) < 230  # grey, with its texture visible
+        assert float((tissue == 255).mean()) < 0.01  # not white (a CT window saturates it all)
+        assert (grey[:, :6] == 0).all()
+        page = viewer.tools.page("threshold")
+        assert page.low_slider.minimum() == 0 and page.high_slider.maximum() >= int(voxels.max())
+        assert 0.0 <= page.low.value() <= page.high.value() <= float(np.ceil(voxels.max()))
+    finally:
+        viewer.shutdown()

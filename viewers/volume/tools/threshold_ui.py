@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import math
+
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QCheckBox, QPushButton, QSlider, QWidget
 
 from viewers.volume.tool_options import (
     INTENSITY_LIMIT,
     OptionsPage,
+    ToolEnvironment,
     hint,
     row,
     set_quietly,
@@ -46,16 +49,27 @@ class ThresholdPage(OptionsPage):
         self.cancel_button.clicked.connect(self.cancelled.emit)
         self.form.addRow(row(self.apply_button, self.cancel_button))
         self._watch(self.low, self.high, self.replace)
+        self.limits: tuple[float, float] | None = None
         self.set_limits(-1024.0, 3071.0)
 
     def set_limits(self, low: float, high: float) -> None:
-        """The volume's intensity range: the sliders span it (the spin boxes go beyond)."""
+        """The volume's intensity range: the sliders span it (the spin boxes go beyond), and a
+        range lying outside it is moved inside (an MR's range is not a CT's)."""
+        if self.limits == (low, high):
+            return
+        self.limits = (low, high)
         for slider in (self.low_slider, self.high_slider):
             slider.blockSignals(True)
-            slider.setRange(int(low), int(high))
+            slider.setRange(math.floor(low), math.ceil(high))
             slider.blockSignals(False)
+        if not low <= self.low.value() <= high or not low <= self.high.value() <= high:
+            self.high.setValue(high)  # the high end first, so the low end is never above it
+            self.low.setValue(low + (high - low) / 2.0)
         set_quietly(self.low_slider, round(self.low.value()))
         set_quietly(self.high_slider, round(self.high.value()))
+
+    def refresh(self, env: ToolEnvironment) -> None:
+        self.set_limits(*env.state.intensity_range)
 
     def _low_changed(self, value: float) -> None:
         if value > self.high.value():
