@@ -186,6 +186,19 @@ class SliceView(QWidget):
             self.index = index
             self.refresh()
 
+    def scroll_to(self, index: int) -> None:
+        """The user's slice change (wheel, keys): the linked crosshair moves with it, so the
+        other views and the 3D view mark the slice shown here."""
+        index = int(np.clip(index, 0, self.slice_count - 1))
+        if self.crosshair is None:
+            self.set_index(index)
+        elif index != self.crosshair[self.frame.fixed_axis]:
+            moved = list(self.crosshair)
+            moved[self.frame.fixed_axis] = index
+            voxel = (moved[0], moved[1], moved[2])
+            self.set_crosshair(voxel)
+            self.cursor_moved.emit(voxel)
+
     def set_crosshair(self, voxel: Voxel) -> None:
         """Move the crosshair to ``voxel`` and show the slice through it."""
         self.crosshair = voxel
@@ -349,7 +362,7 @@ class SliceView(QWidget):
         if event.modifiers() & Qt.KeyboardModifier.ControlModifier:
             self.zoom_by(WHEEL_ZOOM**steps, event.position())
         else:
-            self.set_index(self.index + steps)
+            self.scroll_to(self.index + steps)
 
     def zoom_by(self, factor: float, anchor: QPointF | None = None) -> None:
         """Zoom by ``factor`` about ``anchor`` (the view's centre by default)."""
@@ -368,11 +381,11 @@ class SliceView(QWidget):
         key = Qt.Key(event.key())
         plain = not event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
         if key in _STEP_KEYS and (plain or key in (Qt.Key.Key_PageUp, Qt.Key.Key_PageDown)):
-            self.set_index(self.index + _STEP_KEYS[key])
+            self.scroll_to(self.index + _STEP_KEYS[key])
         elif key == Qt.Key.Key_Home:
-            self.set_index(0)
+            self.scroll_to(0)
         elif key == Qt.Key.Key_End:
-            self.set_index(self.slice_count - 1)
+            self.scroll_to(self.slice_count - 1)
         elif key in _ZOOM_KEYS:
             self.zoom_by(_ZOOM_KEYS[key])
         elif key == Qt.Key.Key_R and plain:

@@ -385,3 +385,23 @@ def test_an_mr_nifti_opens_on_its_own_intensities(
         assert 0.0 <= page.low.value() <= page.high.value() <= float(np.ceil(voxels.max()))
     finally:
         viewer.shutdown()
+
+
+def test_the_crosshair_follows_scrolling_in_every_view(qtbot, ct_viewer: VolumeViewer) -> None:
+    axial, coronal = ct_viewer.views[View.AXIAL], ct_viewer.views[View.CORONAL]
+    start = ct_viewer.crosshair
+    assert start is not None
+    axial.setFocus()
+    qtbot.keyClick(axial, Qt.Key.Key_Up)
+    qtbot.keyClick(axial, Qt.Key.Key_Up)
+    moved = ct_viewer.crosshair
+    assert moved is not None and moved[1:] == start[1:]
+    assert moved[0] == axial.index != start[0]  # the crosshair is on the slice shown
+    assert coronal.crosshair == moved and ct_viewer.views[View.SAGITTAL].crosshair == moved
+    if ct_viewer.surface_view is not None:  # the 3D lines cross at the new voxel
+        geometry = ct_viewer.volume.geometry
+        first_line_end = ct_viewer.surface_view.crosshair.lines.GetPoints().GetPoint(0)
+        _, j, k = geometry.lps_to_index(first_line_end)
+        assert (round(k), round(j)) == (moved[0], moved[1])
+    qtbot.keyClick(coronal, Qt.Key.Key_End)
+    assert ct_viewer.crosshair[coronal.frame.fixed_axis] == coronal.slice_count - 1
