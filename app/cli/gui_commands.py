@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 
 from app import paths
-from app.cli.common import EXIT_OK, profile_dir
+from app.cli.common import EXIT_OK, open_workspace, profile_dir
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -29,7 +30,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def cmd_open(args: argparse.Namespace) -> int:
-    """Open the workstation on a profile (asks for the passphrase in a dialog)."""
+    """Open the workstation on a profile: unlocked with ``--passphrase-file`` or
+    ``CALIPER_PASSPHRASE`` when given (a wrong one is refused in one line, before any
+    window), else with the passphrase asked for in a dialog."""
     from app.gui import launch
 
+    if getattr(args, "passphrase_file", None) or os.environ.get("CALIPER_PASSPHRASE"):
+        return launch(profile_dir(args), open_workspace(args))
     return launch(profile_dir(args))
