@@ -24,11 +24,17 @@ class ImportOutcome:
     problems: list[tuple[Path, str]] = field(default_factory=list)
     cancelled: bool = False
     error: str = ""
+    already: list[ItemSummary] = field(default_factory=list)  # were in the profile before
 
     def summary(self) -> str:
         """One sentence for the status bar and the problems dialog."""
-        count = len(self.items)
+        count, again = len(self.items), len(self.already)
         stored = f"{count} item{'s' if count != 1 else ''} imported"
+        if again and not count:
+            stored = f"nothing new: {again} item{'s' if again != 1 else ''} already in the profile"
+            stored = stored[0].upper() + stored[1:]
+        elif again:
+            stored += f", {again} already in the profile"
         if self.error:
             return f"Import failed: {self.error} ({stored})"
         if self.cancelled:
@@ -81,6 +87,7 @@ class ImportController(QObject):
                 problems.append((path, f"Loaded with a warning: {message}"))
 
         def work(context: JobContext) -> ImportOutcome:
+            known = {item.id for item in workspace.items()}
             items = workspace.import_paths(
                 list(paths),
                 on_problem=on_problem,
@@ -88,7 +95,9 @@ class ImportController(QObject):
                 cancelled=context.cancelled,
                 progress=context.progress,
             )
-            return ImportOutcome(items, problems, cancelled=context.cancelled())
+            new = [item for item in items if item.id not in known]
+            again = [item for item in items if item.id in known]
+            return ImportOutcome(new, problems, cancelled=context.cancelled(), already=again)
 
         count = len(paths)
         job = self._runner.submit(f"Importing {count} path{'s' if count != 1 else ''}", work)

@@ -29,9 +29,10 @@ def cmd_import(args: argparse.Namespace) -> int:
         problems.append(message if message.startswith(str(path)) else f"{path}: {message}")
 
     def on_warning(path: Path, message: str) -> None:
-        print(f"caliper: warning: {message} ({path.parent})", file=sys.stderr)
+        print(f"caliper: warning: {message} ({path})", file=sys.stderr)
 
     try:
+        known = {item.id for item in workspace.items()}
         items = workspace.import_paths(
             [Path(p) for p in args.paths], on_problem=on_problem, on_warning=on_warning
         )
@@ -41,8 +42,17 @@ def cmd_import(args: argparse.Namespace) -> int:
         raise CliError(f"nothing was imported: {problems[0]}")
     for problem in problems:
         print(f"caliper: skipped {problem}", file=sys.stderr)
-    for item in items:
+    for item in items:  # every item the paths hold, new or not, so scripts get their ids
         print(f"{item.id}\t{item.modality}\t{item.title}")
+    again = [item for item in items if item.id in known]
+    if again:
+        new = len(items) - len(again)
+        print(
+            f"caliper: {len(again)} item{'s were' if len(again) != 1 else ' was'} already in the "
+            f"profile (nothing changed for {'them' if len(again) != 1 else 'it'})"
+            + (f"; {new} new" if new else ""),
+            file=sys.stderr,
+        )
     if not items:
         raise CliError("nothing was imported" + (f" ({len(problems)} skipped)" if problems else ""))
     return EXIT_OK

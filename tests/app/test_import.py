@@ -83,3 +83,20 @@ def test_clean_import_shows_no_dialog(qtbot, make_window, tmp_path):
         window.import_paths([note])
     assert window.importer.last_dialog is None
     assert "1 item imported" in window.statusBar().currentMessage()
+
+
+def test_importing_again_says_already_in_the_profile(qtbot, make_window, tmp_path):
+    note = tmp_path / "d.txt"
+    note.write_text("Synthetic note D.\n", encoding="utf-8")
+    window = make_window()
+    with qtbot.waitSignal(window.importer.finished, timeout=20_000):
+        window.import_paths([note])
+    with qtbot.waitSignal(window.importer.finished, timeout=20_000):
+        window.import_paths([note])
+    message = window.statusBar().currentMessage()
+    assert message == "Nothing new: 1 item already in the profile"
+    other = tmp_path / "e.txt"
+    other.write_text("Synthetic note E.\n", encoding="utf-8")
+    with qtbot.waitSignal(window.importer.finished, timeout=20_000):
+        window.import_paths([note, other])
+    assert window.statusBar().currentMessage() == "1 item imported, 1 already in the profile"

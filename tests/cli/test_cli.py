@@ -115,6 +115,16 @@ def test_import_prints_one_line_per_item_and_skips_bad_files(
     assert listing["annotations"] == []
 
 
+def test_importing_again_says_already_in_the_profile(profile_dir: Path, note: Path) -> None:
+    first = caliper("import", str(note), "--profile", str(profile_dir))
+    again = caliper("import", str(note), "--profile", str(profile_dir))
+    assert again.returncode == 0, again.stderr
+    assert again.stdout == first.stdout  # the same id, so scripts still find the item
+    assert "already in the profile" in again.stderr and "already" not in first.stderr
+    listing = json.loads(caliper("list", "--json", "--profile", str(profile_dir)).stdout)
+    assert len(listing["items"]) == 1
+
+
 def test_import_of_nothing_usable_fails(profile_dir: Path, tmp_path: Path) -> None:
     junk = tmp_path / "junk.bin"
     junk.write_bytes(os.urandom(300))

@@ -129,16 +129,6 @@ def test_duplicates_and_odd_sizes_are_reported_not_mixed_in(tmp_path):
     assert "differs" in problems.message_for("scout.dcm")
 
 
-def test_unsupported_dicom_modality_is_reported(tmp_path):
-    (path,) = generate_ct_series(tmp_path, slices=1, rows=8, cols=8)
-    ds = pydicom.dcmread(path)
-    ds.Modality = "SR"
-    ds.save_as(path)
-    items, problems = _scan(tmp_path)
-    assert items == []
-    assert "'SR' is not supported" in problems.message_for(path.name)
-
-
 def test_dicom_without_preamble_or_extension_is_recognised(tmp_path):
     (source,) = generate_ct_series(tmp_path / "src", slices=1, rows=8, cols=8)
     ds = pydicom.dcmread(source)
@@ -162,6 +152,34 @@ def test_pydicom_sample_ct_imports(tmp_path):
     assert problems.reports == []
     assert item.meta["rows"] == 128
     assert item.title.startswith("CT — ")
+
+
+@pytest.mark.parametrize(
+    ("sample", "modality", "said"),
+    [
+        ("rtplan.dcm", None, "a radiotherapy plan (not an image)"),
+        ("rtstruct.dcm", None, "a radiotherapy structure set"),
+        ("CT_small.dcm", "SR", "a DICOM structured report"),
+        ("CT_small.dcm", "CR", "a 2D radiograph (CR); Caliper imports CT, MR, PET and NM volumes"),
+        ("CT_small.dcm", "XC", "DICOM modality 'XC' is not one Caliper imports"),
+    ],
+)
+def test_dicom_out_of_scope_is_said_in_words_naming_the_file(tmp_path, sample, modality, said):
+    from pydicom.data import get_testdata_file
+
+    source = get_testdata_file(sample)
+    assert source is not None
+    target = tmp_path / "study" / "image01.dcm"
+    target.parent.mkdir()
+    dataset = pydicom.dcmread(source, force=True)  # rtstruct.dcm has no preamble
+    if modality is not None:
+        dataset.Modality = modality
+    dataset.save_as(target, enforce_file_format=False)
+    items, problems = _scan(target.parent)
+    assert items == []
+    ((path, message),) = problems.reports
+    assert path.name == "image01.dcm"
+    assert said in message
 
 
 def test_strict_read_raises_an_import_problem_naming_the_file(tmp_path):

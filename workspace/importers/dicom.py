@@ -41,6 +41,47 @@ _HEADER_TAGS = [
 ]  # fmt: skip
 
 
+#: What a user calls the DICOM objects Caliper does not import as images, and what to do instead.
+_NOT_IMAGES = {
+    "SEG": "a DICOM segmentation: import it onto its series with "
+    "'caliper import FILE --annotations-of ITEM'",
+    "SR": "a DICOM structured report (a document, not an image)",
+    "PR": "a DICOM presentation state (display settings, not an image)",
+    "KO": "a DICOM key-object selection (a list of images, not an image)",
+    "DOC": "a DICOM encapsulated document (a PDF or CDA, not an image)",
+    "RTSTRUCT": "a radiotherapy structure set (contours, not an image)",
+    "RTPLAN": "a radiotherapy plan (not an image)",
+    "RTDOSE": "a radiotherapy dose grid (not supported)",
+    "REG": "a DICOM spatial registration (not an image)",
+}
+#: Single images and cines that Caliper does not open yet.
+_PROJECTION_IMAGES = {
+    "CR": "radiograph",
+    "DX": "radiograph",
+    "MG": "mammogram",
+    "US": "ultrasound image",
+    "XA": "X-ray angiogram",
+    "RF": "fluoroscopy image",
+    "IO": "intra-oral radiograph",
+    "PX": "panoramic radiograph",
+    "OT": "image of another kind",
+    "SC": "secondary capture",
+    "SM": "slide microscopy image",
+}
+
+
+def out_of_scope(modality: str) -> str:
+    """Why a DICOM file of ``modality`` is not imported, in a user's words."""
+    if modality in _NOT_IMAGES:
+        return f"{_NOT_IMAGES[modality]}; left out"
+    if modality in _PROJECTION_IMAGES:
+        return (
+            f"a 2D {_PROJECTION_IMAGES[modality]} ({modality}); Caliper imports CT, MR, PET and "
+            "NM volumes so far"
+        )
+    return f"DICOM modality {modality!r} is not one Caliper imports (CT, MR, PET and NM volumes)"
+
+
 @dataclass
 class _Header:
     """What the importer needs from one file's header."""
@@ -214,7 +255,7 @@ def _extract(path: Path, ds: Any, *, ended_early: bool) -> _Header:
             raise _BadFileError(f"incomplete DICOM header (no {keyword}){hint}")
     modality = str(ds.get("Modality")).strip().upper()
     if modality not in VOLUME_MODALITIES:
-        raise _BadFileError(f"DICOM modality '{modality}' is not supported for import")
+        raise _BadFileError(out_of_scope(modality))
     rows, cols = int(ds.get("Rows") or 0), int(ds.get("Columns") or 0)
     if rows <= 0 or cols <= 0:
         raise _BadFileError(f"DICOM file holds no image (no Rows/Columns){hint}")
