@@ -30,6 +30,7 @@ from viewers.builtins import load_builtin_viewers
 from viewers.jobs import shared_runner
 from viewers.safe_log import log_failure
 from workspace.schema import LabelClass
+from workspace.settings import SHOW_PATIENT_DETAILS
 from workspace.workspace import Workspace
 
 logger = logging.getLogger(__name__)
@@ -258,16 +259,21 @@ class MainWindow(QMainWindow):
         minutes = self.idle_interval_ms() / 60_000
         app = QApplication.instance()
         theme = current_theme(app) if isinstance(app, QApplication) else "dark"
-        dialog = SettingsDialog(max(1, round(minutes)), theme, self)
-        dialog.accepted.connect(lambda: self.apply_settings(dialog.idle_minutes, dialog.theme))
+        show_patient = bool(self.workspace.setting(SHOW_PATIENT_DETAILS, False))
+        dialog = SettingsDialog(max(1, round(minutes)), theme, self, show_patient=show_patient)
+        dialog.accepted.connect(
+            lambda: self.apply_settings(dialog.idle_minutes, dialog.theme, dialog.show_patient)
+        )
         self.settings_dialog = dialog
         dialog.open()
         return dialog
 
-    def apply_settings(self, idle_minutes: int, theme: str) -> None:
-        """Store and apply settings from the dialog."""
+    def apply_settings(self, idle_minutes: int, theme: str, show_patient: bool = False) -> None:
+        """Store and apply settings from the dialog (patient details show in items opened
+        from now on)."""
         if self.workspace is not None:
             self.workspace.set_setting(IDLE_SETTING, idle_minutes)
+            self.workspace.set_setting(SHOW_PATIENT_DETAILS, show_patient)
             self._idle_override = None
             self.idle.set_interval_ms(self.idle_interval_ms())
         app = QApplication.instance()

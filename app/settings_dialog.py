@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from PySide6.QtWidgets import (
+    QCheckBox,
     QComboBox,
     QDialog,
     QDialogButtonBox,
@@ -23,7 +24,14 @@ MAX_IDLE_MINUTES = 240
 class SettingsDialog(QDialog):
     """Edits the values; the caller reads :attr:`idle_minutes` and :attr:`theme` on accept."""
 
-    def __init__(self, idle_minutes: int, theme: str, parent: QWidget | None = None) -> None:
+    def __init__(
+        self,
+        idle_minutes: int,
+        theme: str,
+        parent: QWidget | None = None,
+        *,
+        show_patient: bool = False,
+    ) -> None:
         super().__init__(parent)
         self.setWindowTitle("Caliper — Settings")
         self.setMinimumWidth(420)
@@ -35,9 +43,16 @@ class SettingsDialog(QDialog):
         self.theme_box.addItem("Dark", DARK)
         self.theme_box.addItem("Light", LIGHT)
         self.theme_box.setCurrentIndex(max(0, self.theme_box.findData(theme)))
+        self.patient_box = QCheckBox("Show patient name and ID in viewers")
+        self.patient_box.setToolTip(
+            "Off: corner texts and slide labels leave out the patient's name and ID "
+            "(for screen sharing and teaching)"
+        )
+        self.patient_box.setChecked(show_patient)
         form = QFormLayout()
         form.addRow("Lock after idle for", self.idle)
         form.addRow("Theme", self.theme_box)
+        form.addRow("Privacy", self.patient_box)
         note = QLabel(
             "Locking drops the key from memory; the passphrase is asked for again. "
             "The idle time is stored in the encrypted profile."
@@ -58,6 +73,11 @@ class SettingsDialog(QDialog):
     def idle_minutes(self) -> int:
         """Minutes without input before locking."""
         return self.idle.value()
+
+    @property
+    def show_patient(self) -> bool:
+        """Whether viewers may show the patient's name and ID."""
+        return self.patient_box.isChecked()
 
     @property
     def theme(self) -> str:

@@ -12,6 +12,8 @@ from storage.database import Database
 from storage.models import RecentItem, Setting
 
 RECENT_LIMIT = 10
+#: Whether viewers may show patient name and ID (corner text, slide labels); off by default.
+SHOW_PATIENT_DETAILS = "ui.show_patient_details"
 
 
 def get_setting(session: Session, key: str, default: Any = None) -> Any:

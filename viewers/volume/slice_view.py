@@ -34,6 +34,7 @@ from PySide6.QtGui import (
 )
 from PySide6.QtWidgets import QSizePolicy, QWidget
 
+from viewers.volume.corner_text import slice_position
 from viewers.volume.overlay import Overlay
 from viewers.volume.pipeline import SlicePipeline
 from viewers.volume.reslice import (
@@ -125,6 +126,7 @@ class SliceView(QWidget):
         self._preview_pixels: npt.NDArray[np.uint32] | None = None
         self._preview_image: QImage | None = None
         self.preview_caption = ""
+        self.series_lines: list[str] = []  # top right: series, number, date (corner_text)
         self.overlays: list[OverlayPainter] = []
         # button, press position, last position, window and level at the press
         self._drag: tuple[Qt.MouseButton, QPointF, QPointF, float, float] | None = None
@@ -185,6 +187,14 @@ class SliceView(QWidget):
         if index != self.index or self._image is None:
             self.index = index
             self.refresh()
+
+    def position_text(self) -> str:
+        """Where the shown slice lies, e.g. ``S 12.5 mm``."""
+        shape = self.volume_geometry.shape
+        through = list(self.crosshair or (shape[0] // 2, shape[1] // 2, shape[2] // 2))
+        through[self.frame.fixed_axis] = self.index
+        voxel = (through[0], through[1], through[2])
+        return slice_position(self.volume_geometry, self.frame.fixed_axis, voxel)
 
     def scroll_to(self, index: int) -> None:
         """The user's slice change (wheel, keys): the linked crosshair moves with it, so the
@@ -348,6 +358,12 @@ class SliceView(QWidget):
         painter.setFont(font)
         name = self.view.value.capitalize()
         _shadowed(painter, QPointF(8, 18), f"{name}  {self.index + 1}/{self.slice_count}")
+        _shadowed(painter, QPointF(8, 18 + metrics.height()), self.position_text())
+        room = max(0, round(self.width() / 2 - 8 - metrics.horizontalAdvance(top)))
+        for row, full in enumerate(self.series_lines):  # clear of the top orientation letter
+            line = metrics.elidedText(full, Qt.TextElideMode.ElideRight, room)
+            x = self.width() - 8 - metrics.horizontalAdvance(line)
+            _shadowed(painter, QPointF(x, 18 + row * metrics.height()), line)
         if self.preview_caption:  # above the window/level, clear of the orientation letters
             above = self.height() - 6 - metrics.height()
             _shadowed(painter, QPointF(8, above), self.preview_caption)

@@ -32,6 +32,7 @@ from viewers.base import Viewer, register_viewer
 from viewers.job_strip import JobStrip
 from viewers.jobs import Job
 from viewers.safe_log import log_failure
+from viewers.volume.corner_text import SHOW_PATIENT_DETAILS, series_lines, value_with_unit
 from viewers.volume.editing import SegmentEditing
 from viewers.volume.gestures import GESTURES, PRESET_KEYS
 from viewers.volume.loader import Loaded, label_counts, load_job
@@ -144,6 +145,8 @@ class VolumeViewer(Viewer):
                 widget.hide()
         self.document = self._open_document(loaded)
         self._show_intensities(loaded)
+        show_patient = bool(self.workspace.setting(SHOW_PATIENT_DETAILS, False))
+        corner = series_lines(self.item.meta, show_patient=show_patient)
         self.editing = SegmentEditing(
             self.workspace, self.document, volume, self.push, lambda: self.read_only_reason
         )
@@ -151,6 +154,7 @@ class VolumeViewer(Viewer):
             frame = slice_frame(volume.geometry, view)
             slice_view = SliceView(frame, volume.voxels, volume.geometry, self)
             slice_view.observe(self.state)
+            slice_view.series_lines = corner
             slice_view.cursor_moved.connect(self.set_crosshair)
             slice_view.hovered.connect(self._show_voxel)
             slice_view.window_changed.connect(self.state.set_window)
@@ -311,13 +315,16 @@ class VolumeViewer(Viewer):
         if self.loaded is None or self.document is None:
             return
         k, j, i = voxel
-        value = self.loaded.volume.voxels[k, j, i]
+        voxels = self.loaded.volume.voxels
+        value = value_with_unit(
+            float(voxels[k, j, i]), self.loaded.display.units, voxels.dtype.kind in "iub"
+        )
         x, y, z = self.loaded.volume.geometry.index_to_lps([i, j, k])
         label = int(self.document.labels[k, j, i])
         names = [s.name for s in self.document.segments if s.value == label]
         segment = f"  {names[0] if names else label}" if label else ""
         self.readout.setText(
-            f"[{i}, {j}, {k}]  {float(value):.0f}  LPS ({x:.1f}, {y:.1f}, {z:.1f}) mm{segment}"
+            f"[{i}, {j}, {k}]  {value}  LPS ({x:.1f}, {y:.1f}, {z:.1f}) mm{segment}"
         )
 
     def _overlay(self) -> Overlay:

@@ -37,7 +37,7 @@ _HEADER_TAGS = [
     "SeriesNumber", "SeriesDescription", "PatientName", "PatientID", "StudyDate",
     "FrameOfReferenceUID", "Rows", "Columns", "NumberOfFrames", "SamplesPerPixel",
     "BitsAllocated", "ImagePositionPatient", "ImageOrientationPatient", "PixelSpacing",
-    "SliceThickness", "InstanceNumber",
+    "SliceThickness", "InstanceNumber", "AcquisitionDate", "SeriesDate",
 ]  # fmt: skip
 
 
@@ -97,6 +97,7 @@ class _Header:
     patient_name: str
     patient_id: str
     study_date: str
+    acquisition_date: str
     frame_of_reference: str
     rows: int
     cols: int
@@ -273,6 +274,7 @@ def _extract(path: Path, ds: Any, *, ended_early: bool) -> _Header:
         patient_name=str(ds.get("PatientName", "") or ""),
         patient_id=str(ds.get("PatientID", "") or ""),
         study_date=str(ds.get("StudyDate", "") or ""),
+        acquisition_date=str(ds.get("AcquisitionDate", "") or ds.get("SeriesDate", "") or ""),
         frame_of_reference=str(ds.get("FrameOfReferenceUID", "") or ""),
         rows=rows,
         cols=cols,
@@ -362,6 +364,7 @@ def _series_item(headers: list[_Header]) -> ImportedItem | None:
         "patient_name": first.patient_name,
         "patient_id": first.patient_id,
         "study_date": first.study_date,
+        "acquisition_date": first.acquisition_date,
         "rows": first.rows,
         "cols": first.cols,
         "slices": slices,

@@ -112,7 +112,9 @@ def test_click_links_the_crosshair_and_reads_out_patient_coordinates(qtbot, ct_v
     x, y, z = ct_viewer.volume.geometry.index_to_lps([i, j, k])
     value = int(ct_viewer.volume.voxels[target])
     text = ct_viewer.readout.text()
-    assert f"[{i}, {j}, {k}]  {value}  LPS ({x:.1f}, {y:.1f}, {z:.1f}) mm  liver" == text
+    assert f"[{i}, {j}, {k}]  {value} HU  LPS ({x:.1f}, {y:.1f}, {z:.1f}) mm  liver" == text
+    assert axial.series_lines[-2:] == ["Se 2  24 im", "2024-03-15"]  # no patient by default
+    assert axial.position_text() == f"{'S' if z >= 0 else 'I'} {abs(z):.1f} mm"
     hover(axial, axial.point_of((k, 1, 1)))
     assert ct_viewer.readout.text().startswith("[1, 1, ")
 
@@ -405,3 +407,19 @@ def test_the_crosshair_follows_scrolling_in_every_view(qtbot, ct_viewer: VolumeV
         assert (round(k), round(j)) == (moved[0], moved[1])
     qtbot.keyClick(coronal, Qt.Key.Key_End)
     assert ct_viewer.crosshair[coronal.frame.fixed_axis] == coronal.slice_count - 1
+
+
+def test_patient_details_show_only_when_the_settings_allow(
+    qtbot, viewer_workspace: Workspace, tmp_path: Path
+) -> None:
+    from workspace.settings import SHOW_PATIENT_DETAILS
+
+    item_id = import_phantom(viewer_workspace, tmp_path / "ct", slices=4, rows=16, cols=16)
+    name = str(viewer_workspace.item(item_id).meta["patient_name"]).replace("^", " ")
+    hidden = _open(qtbot, viewer_workspace, item_id)
+    assert not any(name in line for line in hidden.views[View.AXIAL].series_lines)
+    hidden.shutdown()
+    viewer_workspace.set_setting(SHOW_PATIENT_DETAILS, True)
+    shown = _open(qtbot, viewer_workspace, item_id)
+    assert shown.views[View.AXIAL].series_lines[0].startswith(name)
+    shown.shutdown()
