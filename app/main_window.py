@@ -7,7 +7,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
-from PySide6.QtWidgets import QApplication, QDialog, QFileDialog, QMainWindow
+from PySide6.QtWidgets import QApplication, QDialog, QDockWidget, QFileDialog, QMainWindow
 
 from app.actions import ActionRegistry
 from app.background import app_runner
@@ -76,6 +76,7 @@ class MainWindow(QMainWindow):
         self.tabifyDockWidget(self.palette_dock, self.sync_panel)
         self.palette_dock.raise_()
         self.resizeDocks([self.item_list, self.palette_dock], [300, 240], Qt.Orientation.Horizontal)
+        self._folded_docks: list[QDockWidget] | None = None  # hidden for the current viewer
         self.status = StatusPanel(self.statusBar())
         self.importer = ImportController(self.runner, self.statusBar(), self)
         self.idle = IdleLock(IdleLock.minutes_to_ms(DEFAULT_MINUTES), self)
@@ -173,7 +174,24 @@ class MainWindow(QMainWindow):
         viewer.edit_failed.connect(self.status.show_save_error)
         viewer.message.connect(lambda text: self.statusBar().showMessage(text, 5000))
 
+    def _fold_right_docks(self, fold: bool) -> None:
+        """Hide the label palette and sync docks for a viewer that lists its own labels, and
+        bring back the ones that were shown when another viewer becomes current."""
+        if fold and self._folded_docks is None:
+            self._folded_docks = [
+                dock for dock in (self.palette_dock, self.sync_panel) if dock.isVisible()
+            ]
+            for dock in self._folded_docks:
+                dock.hide()
+        elif not fold and self._folded_docks is not None:
+            for dock in self._folded_docks:
+                dock.show()
+            if self.palette_dock in self._folded_docks:
+                self.palette_dock.raise_()
+            self._folded_docks = None
+
     def _on_current_viewer(self, viewer: Viewer | None) -> None:
+        self._fold_right_docks(viewer is not None and not viewer.uses_label_palette)
         self.undo.bind(viewer.command_stack if viewer else None)
         self.palette_dock.set_schema(viewer.schema if viewer else None)
         if viewer is not None:

@@ -35,6 +35,9 @@ class Viewer(QWidget):
 
     modality: ClassVar[str] = ""
     editable: ClassVar[bool] = False
+    #: False for a viewer that lists its labels itself (the volume viewer's Segments panel):
+    #: the window folds its right-hand docks while it is current, so the views get the width.
+    uses_label_palette: ClassVar[bool] = True
     #: Mouse and key gestures the viewer handles itself: (what it does, the gesture).
     gestures: ClassVar[tuple[tuple[str, str], ...]] = ()
 

@@ -160,3 +160,20 @@ def test_opening_an_item_in_the_window_reads_the_store_once(make_window, app_wor
         viewer = window.open_item(item_id)
     assert isinstance(viewer, TextViewer)
     assert len(begun) == 1
+
+
+def test_a_volume_viewer_takes_the_palette_docks_width_and_gives_it_back(
+    make_window, app_workspace, tmp_path
+):
+    import SimpleITK as sitk  # noqa: N813
+
+    sitk.WriteImage(sitk.Image(12, 12, 3, sitk.sitkInt16), str(tmp_path / "v.nii.gz"))
+    (volume,) = app_workspace.import_paths([tmp_path / "v.nii.gz"])
+    window = make_window()
+    window.open_item(text_item_id(app_workspace))
+    assert window.palette_dock.isVisible()
+    viewer = window.open_item(volume.id)
+    assert viewer is not None and not viewer.uses_label_palette
+    assert not window.palette_dock.isVisible() and not window.sync_panel.isVisible()
+    window.area.tabs.setCurrentIndex(0)  # back to the note: its palette comes back
+    assert window.palette_dock.isVisible()

@@ -73,6 +73,7 @@ class VolumeViewer(Viewer):
     readout: QLabel
     surface_status: QLabel
     editable = True
+    uses_label_palette = False  # the Segments panel lists the labels with their keys
     gestures = GESTURES
 
     def __init__(
@@ -237,6 +238,9 @@ class VolumeViewer(Viewer):
             self.message.emit(loaded.problem)
         shape = volume.voxels.shape
         self.set_crosshair((shape[0] // 2, shape[1] // 2, shape[2] // 2))
+        flat = [view for view in View if shape[slice_frame(volume.geometry, view).fixed_axis] == 1]
+        if flat:  # a single image: its one real view, large (the others are 1-voxel strips)
+            self.maximise(flat[0])
 
     def _show_intensities(self, loaded: Loaded) -> None:
         """The volume's own presets and opening window; the tools' intensity range."""

@@ -423,3 +423,22 @@ def test_patient_details_show_only_when_the_settings_allow(
     shown = _open(qtbot, viewer_workspace, item_id)
     assert shown.views[View.AXIAL].series_lines[0].startswith(name)
     shown.shutdown()
+
+
+def test_a_single_image_opens_in_one_large_view(
+    qtbot, viewer_workspace: Workspace, tmp_path: Path
+) -> None:
+    import SimpleITK as sitk  # noqa: N813
+
+    image = sitk.GetImageFromArray(np.arange(40 * 30, dtype=np.int16).reshape(1, 40, 30))
+    sitk.WriteImage(image, str(tmp_path / "radiograph.nii.gz"))
+    (item,) = viewer_workspace.import_paths([tmp_path / "radiograph.nii.gz"])
+    viewer = _open(qtbot, viewer_workspace, item.id)
+    try:
+        axial = viewer.views[View.AXIAL]
+        assert viewer.grid.maximised is axial
+        assert not axial.isHidden() and viewer.views[View.CORONAL].isHidden()
+        qtbot.waitUntil(axial.isVisible)
+        assert axial.width() > viewer.width() / 2
+    finally:
+        viewer.shutdown()
