@@ -26,6 +26,16 @@ class ItemFile:
     digest: str
 
 
+#: ``meta`` keys that stay on the workstation that imported the item: the source file and
+#: folder names (which can name a patient, or a gold-standard folder) never go into a batch.
+LOCAL_ONLY_META = frozenset({"source"})
+
+
+def shared_meta(meta: dict[str, Any]) -> dict[str, Any]:
+    """``meta`` without the keys that stay local (what a batch manifest carries)."""
+    return {key: value for key, value in meta.items() if key not in LOCAL_ONLY_META}
+
+
 @dataclass(frozen=True)
 class ItemSummary:
     """What a list or a viewer needs to know of an item (never an ORM object)."""

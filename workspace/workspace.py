@@ -18,6 +18,7 @@ from workspace.events import EventEmitter
 from workspace.importers.base import ImportedItem
 from workspace.importers.dicom import DicomSeriesItem, series_title
 from workspace.importers.registry import scan
+from workspace.importers.source_label import source_label
 from workspace.item_editing import ItemEditing
 from workspace.items import ItemFile, ItemSummary
 from workspace.modalities import default_schema_id
@@ -119,6 +120,7 @@ class Workspace:
         for imported in found:
             if cancelled is not None and cancelled():
                 break
+            imported.meta.setdefault("source", source_label([f.path for f in imported.files]))
             project_id = project.id if project else None
             if imported.modality == "volume":
                 summary = self._store_volume(imported, project_id, on_problem, on_warning)

@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from app.docks.item_details import item_label, item_tooltip
 from viewers.qt_events import RelayGroup
 from workspace import modalities
 from workspace.items import ItemSummary
@@ -116,25 +117,31 @@ class ItemListDock(QDockWidget):
         if self.workspace is None:
             return
         tasks = self.workspace.tasks()
+        by_id = {item.id: item for item in self.workspace.items()}
         self.tree.setColumnHidden(2, not any(task.due for task in tasks))  # Due, when any is
         if tasks:
             group = self._group(TASKS, len(tasks))
             for task in tasks:
-                row = QTreeWidgetItem(group, [task.item_title, status_text(task), task.due or ""])
+                task_item = by_id.get(task.item_id)
+                title = item_label(task_item) if task_item is not None else task.item_title
+                row = QTreeWidgetItem(group, [title, status_text(task), task.due or ""])
                 row.setData(0, ITEM_ID_ROLE, task.item_id)
                 row.setData(0, TASK_ID_ROLE, task.id)
                 tooltip = task_tooltip(task)
+                if task_item is not None:
+                    tooltip = f"{item_tooltip(task_item)}\n\n{tooltip}"
                 for column in range(3):
                     row.setToolTip(column, tooltip)
         by_modality: dict[str, list[ItemSummary]] = defaultdict(list)
-        for item in self.workspace.items():
+        for item in by_id.values():
             by_modality[item.modality].append(item)
         for modality in sorted(by_modality, key=modality_name):
             items = by_modality[modality]
             group = self._group(modality_name(modality), len(items))
             for item in items:
-                row = QTreeWidgetItem(group, [item.title, "", ""])
+                row = QTreeWidgetItem(group, [item_label(item), "", ""])
                 row.setData(0, ITEM_ID_ROLE, item.id)
+                row.setToolTip(0, item_tooltip(item))
         for group in self._groups():
             group.setExpanded(group.data(0, GROUP_ROLE) not in collapsed)
         self.apply_filter(self.filter.text())

@@ -182,6 +182,8 @@ def test_gold_tasks_are_known_only_to_the_manager(
     with alice.profile.database.read() as session:
         manifests = [row.manifest for row in session.query(SyncCheckout)]
     assert "gold" not in json.dumps(manifests).lower().replace("gold zyxwv", "")
+    metas = [t["item"]["meta"] for m in manifests for t in m["tasks"]]
+    assert metas and not any("source" in meta for meta in metas)  # file names stay local
 
     _annotate_and_submit(alice)
     run(sync_once(alice.profile, load_config(alice.profile)))

@@ -14,20 +14,13 @@ from typing import Any
 import numpy as np
 
 from workspace.settings import SHOW_PATIENT_DETAILS
+from workspace.volume.dicom_dates import dicom_date
 from workspace.volume.geometry import VolumeGeometry
 
 __all__ = ["SHOW_PATIENT_DETAILS", "series_lines", "slice_position", "value_with_unit"]
 
 #: LPS axis -> the letters of its negative and positive directions.
 _AXIS_LETTERS = (("R", "L"), ("A", "P"), ("I", "S"))
-
-
-def dicom_date(value: str) -> str:
-    """``YYYYMMDD`` as ``YYYY-MM-DD`` (anything else as it is)."""
-    text = value.strip()
-    if len(text) == 8 and text.isdigit():
-        return f"{text[:4]}-{text[4:6]}-{text[6:]}"
-    return text
 
 
 def series_lines(meta: Mapping[str, Any], *, show_patient: bool) -> list[str]:

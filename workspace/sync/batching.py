@@ -18,7 +18,7 @@ from storage.models import BlobRecord, QueueBatch
 from workspace import item_schemas
 from workspace.annotations import now_iso
 from workspace.errors import WorkspaceError
-from workspace.items import ItemSummary, item_files
+from workspace.items import ItemSummary, item_files, shared_meta
 from workspace.modalities import modality
 from workspace.schema import LabelSchema, load_preset, schema_to_document
 from workspace.sync import protocol
@@ -151,7 +151,7 @@ def build_manifests(profile: Profile, plan: PushPlan) -> list[tuple[dict[str, An
                         "digest": item.content_digest,
                         "modality": item.modality,
                         "title": item.title,
-                        "meta": item.meta,
+                        "meta": shared_meta(item.meta),
                         "files": _file_entries(profile, item),
                     },
                 }
