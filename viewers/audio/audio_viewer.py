@@ -7,8 +7,10 @@ job; the spectrogram of the visible window is computed in another. Every edit is
 
 Keys (the viewer has focus): Space plays the selection or region (else plays/pauses from the
 playhead), arrows seek, J/K/L shuttle (:mod:`viewers.audio.transport`), Delete removes the
-selected region, a label's key labels the selected region (or the selected text of the
-transcript as an entity, or makes a region of the time selection). The wheel zooms.
+selected region, Alt+Right / Alt+Left select the next / previous region, F2 puts the keys in
+the region's attribute fields (dialogue act, SOAP section...; Escape gives them back), a label's
+key labels the selected region (or the selected text of the transcript as an entity, or makes a
+region of the time selection). The wheel zooms.
 """
 
 from __future__ import annotations
@@ -40,7 +42,7 @@ from viewers.audio.view_state import AudioViewState
 from viewers.audio.waveform_pane import WaveformPane
 from viewers.base import Viewer, register_viewer
 from viewers.job_strip import JobStrip
-from workspace.annotation_kinds.base import AnnotationKindError
+from workspace.annotation_kinds.base import ATTRIBUTES, AnnotationKindError
 from workspace.commands import Command
 from workspace.items import ItemSummary
 from workspace.schema import LabelClass
@@ -50,6 +52,16 @@ SPEEDS = (0.5, 0.75, 1.0, 1.25, 1.5, 2.0)
 MESSAGE_STYLE = "background: #5c4400; color: #ffe9a8; padding: 4px 8px;"
 #: Speaker ids of the tiers a recording without regions starts with.
 FIRST_SPEAKERS = ("S1", "S2")
+
+
+def _region_key(event: QKeyEvent) -> int | None:
+    """Alt+Right: 1 (next region), Alt+Left: -1 (previous), F2: 0 (its attributes); else None."""
+    modifiers = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
+    if event.key() == Qt.Key.Key_F2 and modifiers == Qt.KeyboardModifier.NoModifier:
+        return 0
+    if modifiers == Qt.KeyboardModifier.AltModifier:
+        return {Qt.Key.Key_Right: 1, Qt.Key.Key_Left: -1}.get(Qt.Key(event.key()))
+    return None
 
 
 @register_viewer("audio")
@@ -65,6 +77,8 @@ class AudioViewer(Viewer):
         ("Add a region", "Drag on a tier"),
         ("Move / resize a region", "Drag its body / edge"),
         ("Delete the selected region", "Delete"),
+        ("Select the next / previous region", "Alt+Right / Alt+Left"),
+        ("Edit the region's attributes (dialogue act, SOAP section)", "F2"),
         ("Zoom", "Wheel"),
     )
 
@@ -116,11 +130,12 @@ class AudioViewer(Viewer):
         self.spectrogram = SpectrogramPane(recording.mono, state, self.jobs)
         self.tier_pane = TierPane(state, self.colors)
         self.timeline = Timeline(recording.pyramid, state, self.waveform.value_ranges[0])
-        self.panel = RegionPanel()
+        self.panel = RegionPanel(self.schema)
         self.panel.editor.label_keys = {
             QKeySequence(c.shortcut).toString().lower() for c in self.schema.classes if c.shortcut
         }
-        self.panel.editor.setReadOnly(self.read_only_reason is not None)
+        self.panel.set_read_only(self.read_only_reason is not None)
+        self.panel.attributes.escaped.connect(self.setFocus)
         for pane in (self.waveform, self.spectrogram, self.tier_pane):
             pane.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
             pane.setFocusProxy(self)
@@ -134,6 +149,7 @@ class AudioViewer(Viewer):
         self.tier_pane.region_clicked.connect(self.select_region)
         self.tier_pane.empty_clicked.connect(self._on_empty_click)
         self.panel.transcript_committed.connect(self.set_transcript)
+        self.panel.attribute_changed.connect(self.set_attribute)
         self.task_changed.connect(self._follow_task)
         state.changed.connect(self._update_zoom_label)
 
@@ -218,7 +234,8 @@ class AudioViewer(Viewer):
         if region is None and self.state.region_id is not None:
             self.state.select_region(None)
         spans = model.spans_of(self.document.all(), region.id) if region else []
-        self.panel.show_region(region, spans)
+        attributes = self.document.get(region.id).data.get(ATTRIBUTES) if region else None
+        self.panel.show_region(region, spans, attributes if isinstance(attributes, dict) else {})
 
     def _on_document_changed(self, annotation: object) -> None:
         del annotation
@@ -264,8 +281,8 @@ class AudioViewer(Viewer):
         return (region.start, region.end) if region is not None else None
 
     def _follow_task(self) -> None:
-        """A read-only task makes the transcript read-only too."""
-        self.panel.editor.setReadOnly(self.read_only_reason is not None)
+        """A read-only task makes the transcript and attributes read-only too."""
+        self.panel.set_read_only(self.read_only_reason is not None)
 
     def _set_loop(self, loop: bool) -> None:
         if self.player is not None:
@@ -280,11 +297,16 @@ class AudioViewer(Viewer):
 
     # ------------------------------------------------------------------ keys
     def event(self, event: QEvent) -> bool:
-        """Transport keys and Delete win over window shortcuts while the viewer has focus."""
+        """Transport keys, region keys and Delete win over window shortcuts while the viewer
+        has focus."""
         if (
             event.type() == QEvent.Type.ShortcutOverride
             and isinstance(event, QKeyEvent)
-            and (transport.action_for(event) is not None or event.key() == Qt.Key.Key_Delete)
+            and (
+                transport.action_for(event) is not None
+                or event.key() == Qt.Key.Key_Delete
+                or _region_key(event) is not None
+            )
         ):
             event.accept()
             return True
@@ -302,6 +324,11 @@ class AudioViewer(Viewer):
             transport.apply(self.player, action)
         elif event.key() in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace):
             self.delete_selected()
+        elif (step := _region_key(event)) is not None:
+            if step:
+                self.select_next_region(step)
+            else:
+                self.edit_attributes()
         else:
             super().keyPressEvent(event)
             return
@@ -387,6 +414,39 @@ class AudioViewer(Viewer):
         return self._push(
             lambda: model.set_transcript(self.document, region_id, text, schema=self.schema)
         )
+
+    def set_attribute(self, region_id: str, name: str, value: object) -> bool:
+        """Set (None: clear) a schema attribute of a region (dialogue act, SOAP section...)."""
+        if region_id not in self.document or self.refuse_edit():
+            return False
+        return self._push(
+            lambda: model.set_region_attribute(
+                self.document, region_id, name, value, schema=self.schema
+            )
+        )
+
+    def select_next_region(self, step: int) -> bool:
+        """Select the region after (``step`` 1) or before (-1) the selected one, by start time
+        (none selected: the first or last); its tier becomes the current one."""
+        regions = self.regions()
+        if not regions:
+            return False
+        ids = [r.id for r in regions]
+        current = self.state.region_id if self.state is not None else None
+        if current in ids:
+            index = min(max(ids.index(current) + step, 0), len(ids) - 1)
+        else:
+            index = 0 if step > 0 else len(ids) - 1
+        self.select_region(ids[index])
+        return True
+
+    def edit_attributes(self) -> bool:
+        """Put the keys in the selected region's first attribute field (F2)."""
+        field = self.panel.attributes.first_field() if self.state is not None else None
+        if self.selected_region() is None or field is None:
+            return False
+        field.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        return True
 
     def apply_label(self, label: LabelClass) -> bool:
         """Label the selected transcript text (an entity), else the selected region, else make

@@ -237,6 +237,29 @@ def set_transcript(
     return CompoundCommand("edit transcript", parts)
 
 
+def set_region_attribute(
+    document: AnnotationDocument,
+    region_id: str,
+    name: str,
+    value: object,
+    *,
+    schema: LabelSchema | None,
+) -> Command | None:
+    """The region's attribute ``name`` set to ``value`` (None, "" or []: removed), checked
+    against the schema; None if unchanged."""
+    before = document.get(region_id)
+    attributes = _attributes(before)
+    if value is None or value == "" or value == []:
+        if name not in attributes:
+            return None
+        del attributes[name]
+    else:
+        if attributes.get(name) == value:
+            return None
+        attributes[name] = value
+    return _update(document, before, _rebuilt(before, schema, attributes=attributes))
+
+
 def add_transcript_span(
     document: AnnotationDocument,
     region_id: str,
