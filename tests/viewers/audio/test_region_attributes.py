@@ -11,6 +11,7 @@ from viewers.audio.regions import Tier
 from workspace.annotation_kinds.base import ATTRIBUTES
 from workspace.schema import load_preset, parse_schema
 
+PATIENT = ["patient"]
 FORM_SCHEMA = {
     "id": "form",
     "name": "Every kind of field",
@@ -18,11 +19,12 @@ FORM_SCHEMA = {
     "modalities": ["audio"],
     "classes": [{"name": "patient", "color": "#2ca02c"}, {"name": "cough", "color": "#8c564b"}],
     "attributes": [
-        {"name": "act", "kind": "choice", "values": ["question", "answer"], "applies_to": ["patient"]},
-        {"name": "note", "kind": "text", "applies_to": ["patient"]},
-        {"name": "urgent", "kind": "bool", "applies_to": ["patient"]},
-        {"name": "topics", "kind": "multi", "values": ["pain", "sleep", "diet"], "applies_to": ["patient"]},
-        {"name": "score", "kind": "number", "applies_to": ["patient"]},
+        {"name": "act", "kind": "choice", "values": ["question", "answer"], "applies_to": PATIENT},
+        {"name": "note", "kind": "text", "applies_to": PATIENT},
+        {"name": "urgent", "kind": "bool", "applies_to": PATIENT},
+        {"name": "topics", "kind": "multi", "values": ["pain", "sleep", "diet"],
+         "applies_to": PATIENT},
+        {"name": "score", "kind": "number", "applies_to": PATIENT},
         {"name": "setting", "kind": "choice", "values": ["ward", "home"]},
     ],
 }  # fmt: skip
@@ -108,7 +110,11 @@ def test_keyboard_only_select_a_region_and_set_its_dialogue_act(open_viewer, qtb
     QTest.keyClick(QApplication.focusWidget(), Qt.Key.Key_P)  # soap section: plan
 
     (saved,) = [a for a in viewer.workspace.annotations(viewer.item.id) if a.id == second]
-    assert saved.data[ATTRIBUTES] == {"speaker_id": "S1", "dialogue_act": "question", "soap_section": "plan"}  # fmt: skip
+    assert saved.data[ATTRIBUTES] == {
+        "speaker_id": "S1",
+        "dialogue_act": "question",
+        "soap_section": "plan",
+    }
     QTest.keyClick(QApplication.focusWidget(), Qt.Key.Key_Escape)
     qtbot.waitUntil(lambda: QApplication.focusWidget() is viewer)
 
