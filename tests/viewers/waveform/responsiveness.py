@@ -22,6 +22,33 @@ from workspace.waveform.pyramid import LodPyramid
 HEARTBEAT_MS = 20
 
 
+class GcPauses:
+    """Times every garbage collection while active (``with GcPauses() as pauses:``)."""
+
+    def __init__(self) -> None:
+        self.pauses: dict[int, list[float]] = {0: [], 1: [], 2: []}
+        self._began = 0.0
+
+    def _callback(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._began = time.perf_counter()
+        else:
+            self.pauses[info["generation"]].append((time.perf_counter() - self._began) * 1000)
+
+    def __enter__(self) -> GcPauses:
+        gc.callbacks.append(self._callback)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        gc.callbacks.remove(self._callback)
+
+    def summary(self) -> str:
+        """Count and longest pause per generation."""
+        return ", ".join(
+            f"gen {g}: {len(p)} × ≤ {max(p, default=0.0):.1f} ms" for g, p in self.pauses.items()
+        )
+
+
 def synthetic_record(hours: float, leads: int = 12, rate: int = 500) -> LoadedRecord:
     """``leads`` int16 channels of a 72 bpm beat train with noise, ``hours`` long."""
     count = int(hours * 3600 * rate)

@@ -247,9 +247,64 @@ def test_rttm_round_trip(workspace: Workspace, visit: ItemSummary, tmp_path: Pat
         for a in drawn
     )
 
-    _events(workspace, visit)
-    with pytest.raises(ExportError, match="RTTM holds speaker turns only"):
+    _events(workspace, visit)  # the cough is a point
+    with pytest.raises(ExportError, match="RTTM holds speaker turns and the events"):
         export_item(workspace, visit.id, "rttm", tmp_path / "again.rttm")
+
+
+def test_rttm_non_speech_events_round_trip(
+    workspace: Workspace, visit: ItemSummary, tmp_path: Path
+) -> None:
+    schema = workspace.schema_for(visit)
+    events = [
+        ("laughter", 0.1 + 1 / 16_000, 0.7, None),
+        ("cough", 1.2, 1.45 + 0.1 / 3, None),
+        ("background_noise", 0.0, 2.0000625, None),
+        ("inaudible", 2.5, 2.9, None),
+        ("crying", 3.0, 3.5, None),
+    ]
+    for label, start, end, speaker in events:
+        _add(workspace, time_interval(visit.id, start, end, label, speaker=speaker, schema=schema))
+    (written,) = export_item(workspace, visit.id, "rttm", tmp_path / "visit.rttm")
+    lines = [line.split() for line in written.read_text(encoding="utf-8").splitlines()]
+    kinds = {(f[0], f[6], f[7]) for f in lines if f[0] != "SPEAKER"}
+    assert kinds == {
+        ("NON-LEX", "laugh", "<NA>"),
+        ("NON-LEX", "cough", "<NA>"),
+        ("NON-SPEECH", "noise", "<NA>"),
+        ("LEXEME", "un-lex", "<NA>"),
+        ("NON-LEX", "other", "<NA>"),
+    }
+    assert all(len(f) == 10 for f in lines)
+
+    import_annotations(workspace, visit.id, written)
+    drawn, read = _split(workspace, visit.id, "visit.rttm")
+
+    def key(a):
+        speaker = a.data.get("attributes", {}).get("speaker_id", "")
+        return (a.label, a.data["start_s"], a.data["end_s"], speaker)
+
+    assert sorted(map(key, read)) == sorted(map(key, drawn))
+    assert len(read) == len(SPEAKER_TURNS) + len(events)
+
+
+def test_rttm_lines_of_unknown_events_and_words_are_skipped(
+    workspace: Workspace, visit: ItemSummary, tmp_path: Path
+) -> None:
+    other_tool = tmp_path / "tool.rttm"
+    other_tool.write_text(
+        ";; from another tool\n"
+        "SPEAKER tool 1 0.5 1.0 <NA> <NA> spk1 <NA> <NA>\n"
+        "NON-SPEECH tool 1 1.5 0.5 <NA> music <NA> <NA> <NA>\n"
+        "LEXEME tool 1 0.6 0.2 hello lex spk1 <NA> <NA>\n"
+        "NON-LEX tool 1 2.0 0.25 <NA> laugh spk1 <NA> <NA>\n",
+        encoding="utf-8",
+    )
+    import_annotations(workspace, visit.id, other_tool)
+    _, read = _split(workspace, visit.id, "tool.rttm")
+    assert sorted((a.label, a.data["start_s"]) for a in read) == [("laughter", 2.0), ("other", 0.5)]
+    # the schema gives laughter no speaker: the laugh's speaker is not kept
+    assert [a.data.get("attributes", {}) for a in read if a.label == "laughter"] == [{}]
 
 
 def test_webvtt_round_trip(workspace: Workspace, visit: ItemSummary, tmp_path: Path) -> None:
