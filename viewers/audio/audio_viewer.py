@@ -171,7 +171,7 @@ class AudioViewer(Viewer):
         body.setSizes([900, 280])
         self._layout.addWidget(self._transport_bar())
         self._layout.addWidget(body, 1)
-        if not model.regions_of(self.document.all()):
+        if not self.regions() and not model.saved_tiers(self.document.all()):
             speakers = [c.name for c in self.schema.classes if c.group == "speaker"][:2]
             self.extra_tiers = [Tier(n, s) for n, s in zip(speakers, FIRST_SPEAKERS, strict=False)]
         for event in (self.document.added, self.document.updated, self.document.removed):
@@ -214,8 +214,13 @@ class AudioViewer(Viewer):
         return model.regions_of(self.document.all())
 
     def tiers(self) -> list[Tier]:
-        """The tiers shown, top to bottom."""
-        return model.tiers_of(self.regions(), self.extra_tiers)
+        """The tiers shown, top to bottom: those with regions, those the tier list keeps and
+        the first speakers of a recording without either."""
+        return self._tiers_of(self.regions())
+
+    def _tiers_of(self, regions: list[Region]) -> list[Tier]:
+        saved = model.saved_tiers(self.document.all())
+        return model.tiers_of(regions, [*self.extra_tiers, *saved])
 
     def selected_region(self) -> Region | None:
         """The selected region, if it still exists."""
@@ -229,7 +234,7 @@ class AudioViewer(Viewer):
             return
         regions = self.regions()
         self.timeline.set_marks(region_marks(self.document.all(), self.state.rate), self.colors)
-        self.tier_pane.set_content(model.tiers_of(regions, self.extra_tiers), regions)
+        self.tier_pane.set_content(self._tiers_of(regions), regions)
         region = self.selected_region()
         if region is None and self.state.region_id is not None:
             self.state.select_region(None)
@@ -486,27 +491,49 @@ class AudioViewer(Viewer):
         return False
 
     # ------------------------------------------------------------------ tiers
-    def add_tier(self, tier: Tier) -> None:
-        """Show a new (empty) tier."""
-        if tier not in self.tiers():
-            self.extra_tiers.append(tier)
+    def add_tier(self, tier: Tier) -> bool:
+        """Add a new (empty) tier, kept in the item's tier list with the first speakers shown
+        so far (in a read-only task only shown, not kept)."""
+        if self.read_only_reason is not None:
+            if tier not in self.tiers():
+                self.extra_tiers.append(tier)
+        elif not self._keep_tiers([*self.extra_tiers, tier]):
+            return False
         if self.state is not None:
             self.tier_pane.current_tier = tier
         self.refresh()
+        return True
+
+    def _keep_tiers(self, tiers: list[Tier]) -> bool:
+        """Save ``tiers`` in the item's tier list (the first speakers shown become kept)."""
+        done = self._push(
+            lambda: model.keep_tiers(
+                self.document, tiers, schema=self.schema, author=self.workspace.user
+            )
+        )
+        saved = model.saved_tiers(self.document.all())
+        if not done and not all(t in saved for t in tiers):
+            return False
+        self.extra_tiers = []
+        return True
 
     def rename_tier(self, tier: Tier, new: Tier) -> bool:
-        """Move every region of ``tier`` to ``new`` (one undo step)."""
+        """Move every region of ``tier`` to ``new`` and rename it in the tier list (one undo
+        step)."""
         if self.refuse_edit():
             return False
-        self.extra_tiers = [new if t == tier else t for t in self.extra_tiers]
-        command = None
-        try:
-            command = model.rename_tier(self.document, tier, new, schema=self.schema)
-        except AnnotationKindError as exc:
-            self.show_message(str(exc))
-            return False
-        if command is not None and not self.push(command):
-            return False
+        if tier in self.extra_tiers:  # a first speaker shown: kept under its new name
+            renamed = [new if t == tier else t for t in self.extra_tiers]
+            if not self._keep_tiers(renamed):
+                return False
+        else:
+            try:
+                command = model.rename_tier(self.document, tier, new, schema=self.schema)
+            except AnnotationKindError as exc:
+                self.show_message(str(exc))
+                return False
+            if command is not None and not self.push(command):
+                return False
         if self.state is not None and self.tier_pane.current_tier == tier:
             self.tier_pane.current_tier = new
         self.refresh()

@@ -25,6 +25,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from workspace.annotation_kinds.base import describe
+from workspace.annotation_kinds.tier_list import without_tier_list
 from workspace.annotations import Annotation
 from workspace.export.audio_marks import audio_marks, exact_duration
 from workspace.export.base import ExportError, ExportInput, require_suffix
@@ -100,9 +101,10 @@ class RttmExporter:
 
     def write(self, source: ExportInput, out: Path) -> list[Path]:
         """Write ``out`` (``.rttm``)."""
-        check_schema(source.schema, source.annotations)
+        annotations = without_tier_list(source.annotations)
+        check_schema(source.schema, annotations)
         duration = recording_seconds(source.item.meta)
-        return write_rttm(source.annotations, out, duration_s=duration)
+        return write_rttm(annotations, out, duration_s=duration)
 
 
 register_exporter(RttmExporter())

@@ -9,6 +9,8 @@ Intervals go to one interval tier per label, or per speaker when the turn has a
 interval's text is its ``transcript`` attribute, else its label. Points go to one point
 tier, ``events``, each marked with its label.
 Intervals of one tier must not overlap (Praat cannot hold that); points of it not coincide.
+A tier the item's tier list keeps (:mod:`workspace.annotation_kinds.tier_list`) that has no
+interval yet is written as an empty interval tier, as Praat keeps one.
 """
 
 from __future__ import annotations
@@ -25,6 +27,11 @@ from workspace.annotation_kinds.signal_marks import (
     point_time,
     tier_of,
     transcript,
+)
+from workspace.annotation_kinds.tier_list import (
+    listed_tiers,
+    tier_list_of,
+    without_tier_list,
 )
 from workspace.annotations import Annotation
 from workspace.export.base import ExportError, ExportInput, number
@@ -86,9 +93,14 @@ def tiers(
 
 
 def write_textgrid(
-    annotations: Sequence[Annotation], out: Path, *, duration_s: float
+    annotations: Sequence[Annotation],
+    out: Path,
+    *,
+    duration_s: float,
+    empty_tiers: Sequence[str] = (),
 ) -> list[Path]:
-    """Write ``out`` (a long-format ``.TextGrid`` of ``duration_s`` seconds); returns ``[out]``."""
+    """Write ``out`` (a long-format ``.TextGrid`` of ``duration_s`` seconds), with an empty
+    interval tier for each of ``empty_tiers`` that has no interval; returns ``[out]``."""
     from praatio import textgrid
     from praatio.utilities.constants import Interval as PraatInterval
     from praatio.utilities.constants import Point as PraatPoint
@@ -98,6 +110,8 @@ def write_textgrid(
     if not (math.isfinite(duration_s) and duration_s > 0):
         raise ExportError(f"{out.name}: the recording has no duration ({duration_s}).")
     interval_tiers, points = tiers(annotations, duration_s=duration_s)
+    for name in empty_tiers:
+        interval_tiers.setdefault(name, [])
     if not interval_tiers and not points:
         raise ExportError("There are no annotations to write (a TextGrid needs a tier).")
     grid = textgrid.Textgrid(0.0, duration_s)
@@ -137,9 +151,16 @@ class TextGridExporter:
 
     def write(self, source: ExportInput, out: Path) -> list[Path]:
         """Write ``out`` (``.TextGrid``) spanning the whole recording."""
-        check_schema(source.schema, source.annotations)
+        annotations = without_tier_list(source.annotations)
+        check_schema(source.schema, annotations)
         duration = recording_seconds(source.item.meta)
-        return write_textgrid(source.annotations, out, duration_s=duration)
+        record = tier_list_of(source.annotations)
+        try:
+            kept = listed_tiers(record) if record is not None else []
+        except AnnotationKindError as exc:
+            raise ExportError(str(exc)) from None
+        names = [f"{label} {speaker}" if speaker else label for label, speaker in kept]
+        return write_textgrid(annotations, out, duration_s=duration, empty_tiers=names)
 
 
 register_exporter(TextGridExporter())

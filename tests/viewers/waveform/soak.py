@@ -1,19 +1,23 @@
 """Soak: a 24 h × 12 lead × 500 Hz record scrolled and zoomed for many steps (a script).
 
     xvfb-run -a python -m tests.viewers.waveform.soak [HOURS] [STEPS] [--gc-tuned] [--heap N]
+        [--churn N]
 
 Prints the pyramid's build time and memory beside the raw samples', and the longest
 heartbeat gap and slowest frame while zooming from seconds to the whole record and back,
 with the garbage collections made meanwhile. ``--heap N`` keeps N long-lived objects (an
 application's worth: annotations, ORM rows, Qt wrappers) so full collections cost what they
-do in the app; ``--gc-tuned`` settles the heap as the app does after opening an item
-(:mod:`app.gc_tuning`).
+do in the app, and ``--churn N`` makes N objects a step that live a while (a cache of recent
+ones, as edits and undo steps do), which is what sets full collections off in a long session;
+``--gc-tuned`` settles the heap as the app does after opening an item (:mod:`app.gc_tuning`).
 """
 
 from __future__ import annotations
 
+import argparse
 import sys
 import time
+from collections import deque
 from typing import Any
 
 from PySide6.QtWidgets import QApplication
@@ -30,14 +34,20 @@ from viewers.waveform.signal_view import SignalView
 
 def main(argv: list[str]) -> int:
     """Build, open, soak, report."""
-    tuned = "--gc-tuned" in argv
-    heap_size = int(argv[argv.index("--heap") + 1]) if "--heap" in argv else 0
-    numbers = [a for a in argv if not a.startswith("--")]
-    if heap_size:
-        numbers.remove(str(heap_size))
-    hours = float(numbers[0]) if numbers else 24.0
-    steps = int(numbers[1]) if len(numbers) > 1 else 3000
-    heap: list[Any] = [{"id": n, "data": {"sample": n, "label": "N"}} for n in range(heap_size)]
+    parser = argparse.ArgumentParser(prog="soak")
+    parser.add_argument("hours", nargs="?", type=float, default=24.0)
+    parser.add_argument("steps", nargs="?", type=int, default=3000)
+    parser.add_argument("--gc-tuned", action="store_true")
+    parser.add_argument("--heap", type=int, default=0)
+    parser.add_argument("--churn", type=int, default=0)
+    args = parser.parse_args(argv)
+    hours, steps, churn = args.hours, args.steps, args.churn
+    heap: list[Any] = [{"id": n, "data": {"sample": n, "label": "N"}} for n in range(args.heap)]
+    recent: deque[dict[str, Any]] = deque(maxlen=100 * churn or 1)
+
+    def churn_step(step: int) -> None:
+        recent.extend({"step": step, "data": {"n": n}} for n in range(churn))
+
     app = QApplication.instance() or QApplication([])
     began = time.perf_counter()
     record = synthetic_record(hours)
@@ -53,13 +63,13 @@ def main(argv: list[str]) -> int:
     app.processEvents()
     view.set_marks(beat_marks(record))
     view.fit_paper_speed()
-    if tuned:
+    if args.gc_tuned:
         raise_thresholds()
         print(f"heap settled in {settle_heap():.0f} ms")
-    with GcPauses() as pauses:
-        stall, slowest = longest_stall_ms(view, steps)
+    pauses = GcPauses()
+    stall, slowest = longest_stall_ms(view, steps, pauses, churn_step if churn else None)
     print(f"{steps} steps: longest heartbeat gap {stall:.0f} ms, slowest frame {slowest:.1f} ms")
-    print(f"collections while soaking ({'tuned' if tuned else 'default'}): {pauses.summary()}")
+    print(f"collections while soaking ({'tuned' if args.gc_tuned else 'default'}, heap {args.heap}, churn {churn}): {pauses.summary()}")
     del heap
     return 0
 
