@@ -69,7 +69,9 @@ def main(argv: list[str]) -> int:
     pauses = GcPauses()
     stall, slowest = longest_stall_ms(view, steps, pauses, churn_step if churn else None)
     print(f"{steps} steps: longest heartbeat gap {stall:.0f} ms, slowest frame {slowest:.1f} ms")
-    print(f"collections while soaking ({'tuned' if args.gc_tuned else 'default'}, heap {args.heap}, churn {churn}): {pauses.summary()}")
+    mode = "tuned" if args.gc_tuned else "default"
+    print(f"collections while soaking ({mode}, heap {args.heap}, churn {churn}):")
+    print(f"  {pauses.summary()}")
     del heap
     return 0
 
