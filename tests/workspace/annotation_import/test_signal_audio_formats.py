@@ -393,3 +393,77 @@ def test_textgrid_keeps_speakers_transcripts_and_labels(
     assert [e.label for e in patient.entries] == ["turn 1: pain < 3 & \"better\"",
                                                   "turn 3: pain < 3 & \"better\""]  # fmt: skip
     _round_trip(workspace, visit, written)
+
+
+def test_dialogue_acts_and_soap_sections_round_trip_through_json(
+    workspace: Workspace, visit: ItemSummary, tmp_path: Path
+) -> None:
+    schema = workspace.schema_for(visit)
+    labelled = {
+        "dialogue_act": "question",
+        "soap_section": "subjective",
+        "language": "en",
+    }
+    _add(
+        workspace,
+        time_interval(visit.id, 4.9, 4.95, "patient", speaker="B", text="since when?",
+                      schema=schema, attributes=labelled),
+    )  # fmt: skip
+    (written,) = export_item(workspace, visit.id, "json", tmp_path / "visit.json")
+    document = json.loads(written.read_text(encoding="utf-8"))
+    (entry,) = [e for e in document["annotations"] if e.get("transcript") == "since when?"]
+    assert entry["attributes"] == labelled
+
+    import_annotations(workspace, visit.id, written)
+    drawn, read = _split(workspace, visit.id, "visit.json")
+    (turn,) = [a for a in read if a.data["attributes"].get("transcript") == "since when?"]
+    assert turn.data["attributes"] == {**labelled, "speaker_id": "B", "transcript": "since when?"}
+    assert _shapes(read) == _shapes(drawn)
+
+
+def test_dialogue_acts_and_soap_sections_round_trip_through_textgrid_tiers(
+    workspace: Workspace, visit: ItemSummary, tmp_path: Path
+) -> None:
+    from praatio import textgrid
+
+    schema = workspace.schema_for(visit)
+    turns = [a for a in workspace.annotations(visit.id) if a.label == "patient"]
+    _add(
+        workspace,
+        time_interval(visit.id, 4.9, 4.95, "patient", speaker="B", text="since when?",
+                      schema=schema, attributes={"dialogue_act": "question",
+                                                 "soap_section": "subjective"}),
+    )  # fmt: skip
+    _add(
+        workspace,
+        time_interval(visit.id, 4.96, 4.99, "patient", speaker="B", text="mm-hm",
+                      schema=schema, attributes={"dialogue_act": "backchannel"}),
+    )  # fmt: skip
+    (written,) = export_item(workspace, visit.id, "textgrid", tmp_path / "visit.TextGrid")
+    grid = textgrid.openTextgrid(str(written), includeEmptyIntervals=False)
+    names = list(grid.tierNames)
+    at = names.index("patient B")
+    assert names[at + 1 : at + 3] == ["patient B: dialogue_act", "patient B: soap_section"]
+    acts = grid.getTier("patient B: dialogue_act").entries
+    assert [e.label for e in acts] == ["question", "backchannel"]
+    assert [e.start for e in acts] == [4.9, 4.96]
+    assert len(turns) == 2  # the other turns have no attribute tier entries
+
+    _round_trip(workspace, visit, written)
+    _, read = _split(workspace, visit.id, "visit.TextGrid")
+    (asked,) = [a for a in read if a.data["attributes"].get("transcript") == "since when?"]
+    assert asked.data["attributes"]["dialogue_act"] == "question"
+    assert asked.data["attributes"]["soap_section"] == "subjective"
+
+
+@pytest.mark.parametrize(
+    ("kind", "value"),
+    [("choice", "plan"), ("text", "fr-CA"), ("bool", True), ("bool", False),
+     ("number", 3), ("number", 2.5), ("multi", ("pain", "sleep"))],
+)  # fmt: skip
+def test_attribute_values_survive_their_textgrid_text(kind: str, value: object) -> None:
+    from workspace.export.textgrid import value_of, value_text
+    from workspace.schema import AttributeDef
+
+    attribute = AttributeDef("a", kind, values=("plan", "pain", "sleep"))  # type: ignore[arg-type]
+    assert value_of(attribute, value_text(value)) == value
