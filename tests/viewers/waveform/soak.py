@@ -1,14 +1,14 @@
 """Soak: a 24 h × 12 lead × 500 Hz record scrolled and zoomed for many steps (a script).
 
     xvfb-run -a python -m tests.viewers.waveform.soak [HOURS] [STEPS] [--gc-tuned] [--heap N]
-        [--churn N]
+        [--grow N]
 
 Prints the pyramid's build time and memory beside the raw samples', and the longest
 heartbeat gap and slowest frame while zooming from seconds to the whole record and back,
 with the garbage collections made meanwhile. ``--heap N`` keeps N long-lived objects (an
 application's worth: annotations, ORM rows, Qt wrappers) so full collections cost what they
-do in the app, and ``--churn N`` makes N objects a step that live a while (a cache of recent
-ones, as edits and undo steps do), which is what sets full collections off in a long session;
+do in the app, and ``--grow N`` keeps N more objects at each step (as an undo history, a log
+or a cache grows), the net growth that sets full collections off in a long session;
 ``--gc-tuned`` settles the heap as the app does after opening an item (:mod:`app.gc_tuning`).
 """
 
@@ -17,7 +17,6 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from collections import deque
 from typing import Any
 
 from PySide6.QtWidgets import QApplication
@@ -39,14 +38,14 @@ def main(argv: list[str]) -> int:
     parser.add_argument("steps", nargs="?", type=int, default=3000)
     parser.add_argument("--gc-tuned", action="store_true")
     parser.add_argument("--heap", type=int, default=0)
-    parser.add_argument("--churn", type=int, default=0)
+    parser.add_argument("--grow", type=int, default=0)
     args = parser.parse_args(argv)
-    hours, steps, churn = args.hours, args.steps, args.churn
+    hours, steps, grow = args.hours, args.steps, args.grow
     heap: list[Any] = [{"id": n, "data": {"sample": n, "label": "N"}} for n in range(args.heap)]
-    recent: deque[dict[str, Any]] = deque(maxlen=100 * churn or 1)
+    kept: list[dict[str, Any]] = []
 
-    def churn_step(step: int) -> None:
-        recent.extend({"step": step, "data": {"n": n}} for n in range(churn))
+    def grow_step(step: int) -> None:
+        kept.extend({"step": step, "data": {"n": [n]}} for n in range(grow))
 
     app = QApplication.instance() or QApplication([])
     began = time.perf_counter()
@@ -67,10 +66,10 @@ def main(argv: list[str]) -> int:
         raise_thresholds()
         print(f"heap settled in {settle_heap():.0f} ms")
     pauses = GcPauses()
-    stall, slowest = longest_stall_ms(view, steps, pauses, churn_step if churn else None)
+    stall, slowest = longest_stall_ms(view, steps, pauses, grow_step if grow else None)
     print(f"{steps} steps: longest heartbeat gap {stall:.0f} ms, slowest frame {slowest:.1f} ms")
     mode = "tuned" if args.gc_tuned else "default"
-    print(f"collections while soaking ({mode}, heap {args.heap}, churn {churn}):")
+    print(f"collections while soaking ({mode}, heap {args.heap}, grow {grow}):")
     print(f"  {pauses.summary()}")
     del heap
     return 0
