@@ -33,10 +33,12 @@ log = logging.getLogger(__name__)
 GEN2_THRESHOLD = 50
 
 
-def raise_thresholds() -> None:
-    """Run full collections less often (gen-0 and gen-1 thresholds kept)."""
-    gen0, gen1, gen2 = gc.get_threshold()
-    gc.set_threshold(gen0, gen1, max(gen2, GEN2_THRESHOLD))
+def raise_thresholds() -> tuple[int, int, int]:
+    """Run full collections less often (gen-0 and gen-1 thresholds kept); the thresholds
+    before."""
+    before = gc.get_threshold()
+    gc.set_threshold(before[0], before[1], max(before[2], GEN2_THRESHOLD))
+    return before
 
 
 def settle_heap() -> float:
@@ -58,7 +60,8 @@ class HeapSettler(QObject):
         super().__init__(parent)
         self._waiting: set[Job] = set()
         self.settled = 0
-        raise_thresholds()
+        self._ended = False
+        self._thresholds = raise_thresholds()
 
     def after_start_up(self) -> None:
         """Settle once the event loop runs (the main window shown)."""
@@ -79,6 +82,15 @@ class HeapSettler(QObject):
         if not self._waiting:
             QTimer.singleShot(0, self, self._settle)
 
+    def restore(self) -> None:
+        """Unfreeze the heap and put the thresholds back (the application has ended)."""
+        self._ended = True
+        self._waiting.clear()
+        gc.set_threshold(*self._thresholds)
+        gc.unfreeze()
+
     def _settle(self) -> None:
+        if self._ended:
+            return
         settle_heap()
         self.settled += 1

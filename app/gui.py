@@ -67,4 +67,7 @@ def launch(
     window.area.viewer_opened.connect(settler.after_open)
     window.show()
     settler.after_start_up()
-    return int(app.exec())
+    try:
+        return int(app.exec())
+    finally:
+        settler.restore()
