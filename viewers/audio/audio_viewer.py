@@ -21,7 +21,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QHBoxLayout,
-    QInputDialog,
     QLabel,
     QPushButton,
     QSplitter,
@@ -36,6 +35,7 @@ from viewers.audio.playback import Player
 from viewers.audio.region_panel import RegionPanel
 from viewers.audio.regions import Region, Tier
 from viewers.audio.spectrogram_pane import SpectrogramPane
+from viewers.audio.tier_actions import TierActions
 from viewers.audio.tier_pane import TierPane
 from viewers.audio.timeline import Timeline, region_marks
 from viewers.audio.view_state import AudioViewState
@@ -91,6 +91,7 @@ class AudioViewer(Viewer):
         self.state: AudioViewState | None = None
         self.player: Player | None = None
         self.extra_tiers: list[Tier] = []
+        self.tier_actions = TierActions(self)
         self.colors = {c.name: c.color for c in self.schema.classes}
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self._layout = QVBoxLayout(self)
@@ -195,9 +196,9 @@ class AudioViewer(Viewer):
         self.speed_box.setCurrentIndex(SPEEDS.index(1.0))
         self.speed_box.currentIndexChanged.connect(self._set_speed)
         add_tier = QPushButton("Add tier…")
-        add_tier.clicked.connect(self._ask_new_tier)
+        add_tier.clicked.connect(self.tier_actions.ask_new_tier)
         rename = QPushButton("Rename tier…")
-        rename.clicked.connect(self._ask_rename_tier)
+        rename.clicked.connect(self.tier_actions.ask_rename_tier)
         self.zoom_label = QLabel()
         for widget in (self.play_button, self.loop_box, QLabel("Speed"), self.speed_box):
             row.addWidget(widget)
@@ -492,85 +493,12 @@ class AudioViewer(Viewer):
 
     # ------------------------------------------------------------------ tiers
     def add_tier(self, tier: Tier) -> bool:
-        """Add a new (empty) tier, kept in the item's tier list with the first speakers shown
-        so far (in a read-only task only shown, not kept)."""
-        if self.read_only_reason is not None:
-            if tier not in self.tiers():
-                self.extra_tiers.append(tier)
-        elif not self._keep_tiers([*self.extra_tiers, tier]):
-            return False
-        if self.state is not None:
-            self.tier_pane.current_tier = tier
-        self.refresh()
-        return True
-
-    def _keep_tiers(self, tiers: list[Tier]) -> bool:
-        """Save ``tiers`` in the item's tier list (the first speakers shown become kept)."""
-        done = self._push(
-            lambda: model.keep_tiers(
-                self.document, tiers, schema=self.schema, author=self.workspace.user
-            )
-        )
-        saved = model.saved_tiers(self.document.all())
-        if not done and not all(t in saved for t in tiers):
-            return False
-        self.extra_tiers = []
-        return True
+        """Add a new (empty) tier, kept in the item's tier list (:mod:`.tier_actions`)."""
+        return self.tier_actions.add_tier(tier)
 
     def rename_tier(self, tier: Tier, new: Tier) -> bool:
-        """Move every region of ``tier`` to ``new`` and rename it in the tier list (one undo
-        step)."""
-        if self.refuse_edit():
-            return False
-        if tier in self.extra_tiers:  # a first speaker shown: kept under its new name
-            renamed = [new if t == tier else t for t in self.extra_tiers]
-            if not self._keep_tiers(renamed):
-                return False
-        else:
-            try:
-                command = model.rename_tier(self.document, tier, new, schema=self.schema)
-            except AnnotationKindError as exc:
-                self.show_message(str(exc))
-                return False
-            if command is not None and not self.push(command):
-                return False
-        if self.state is not None and self.tier_pane.current_tier == tier:
-            self.tier_pane.current_tier = new
-        self.refresh()
-        return True
-
-    def _ask_tier(self, title: str, current: Tier | None) -> Tier | None:
-        names = list(self.schema.class_names)
-        chosen, ok = QInputDialog.getItem(
-            self,
-            title,
-            "Role or event:",
-            names,
-            names.index(current.label) if current and current.label in names else 0,
-            False,
-        )
-        if not ok:
-            return None
-        speaker, ok = QInputDialog.getText(
-            self,
-            title,
-            "Speaker id (e.g. S1; empty for an event):",
-            text=current.speaker if current else "",
-        )
-        return Tier(chosen, speaker.strip()) if ok else None
-
-    def _ask_new_tier(self) -> None:
-        tier = self._ask_tier("Add a tier", None)
-        if tier is not None:
-            self.add_tier(tier)
-
-    def _ask_rename_tier(self) -> None:
-        current = self.tier_pane.current_tier if self.state is not None else None
-        if current is None:
-            return
-        new = self._ask_tier(f"Rename tier {current.name}", current)
-        if new is not None and new != current:
-            self.rename_tier(current, new)
+        """Move every region of ``tier`` to ``new`` and rename it in the tier list."""
+        return self.tier_actions.rename_tier(tier, new)
 
     # ------------------------------------------------------------------ closing
     def shutdown(self) -> None:
