@@ -5,8 +5,9 @@ regions needs no record; one the user added before drawing on it would be gone w
 is reopened. The item's one :data:`~workspace.annotation_kinds.names.TIER_LIST` annotation
 (no label) lists them: ``data = {"tiers": [{"label": "patient", "speaker": "S2"}, ...]}``, in
 the order they were added. It is edited through commands like any annotation (undo, saved at
-once); exports of regions leave it out (:func:`without_tier_list`), and the TextGrid and JSON
-exports write its tiers that have no region as empty tiers.
+once). Exports of regions leave it out (:func:`without_tier_list`); TextGrid writes its tiers
+that have no region as empty interval tiers, while RTTM, WebVTT and the audio JSON, which hold
+regions only, do not carry it.
 """
 
 from __future__ import annotations
