@@ -10,6 +10,7 @@ from PySide6.QtCore import QCoreApplication
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication, QDialog
 
+from app.gc_tuning import HeapSettler
 from app.main_window import MainWindow
 from app.theme import apply_theme
 from app.unlock_dialog import UnlockDialog
@@ -62,5 +63,11 @@ def launch(
             return 1
         workspace = dialog.workspace
     window = build_main_window(profile_dir, workspace)
+    settler = HeapSettler(window)  # no 100 ms full collections while scrolling (gc_tuning)
+    window.area.viewer_opened.connect(settler.after_open)
     window.show()
-    return int(app.exec())
+    settler.after_start_up()
+    try:
+        return int(app.exec())
+    finally:
+        settler.restore()

@@ -7,8 +7,10 @@ job; the spectrogram of the visible window is computed in another. Every edit is
 
 Keys (the viewer has focus): Space plays the selection or region (else plays/pauses from the
 playhead), arrows seek, J/K/L shuttle (:mod:`viewers.audio.transport`), Delete removes the
-selected region, a label's key labels the selected region (or the selected text of the
-transcript as an entity, or makes a region of the time selection). The wheel zooms.
+selected region, Alt+Right / Alt+Left select the next / previous region, F2 puts the keys in
+the region's attribute fields (dialogue act, SOAP section...; Escape gives them back), a label's
+key labels the selected region (or the selected text of the transcript as an entity, or makes a
+region of the time selection). The wheel zooms.
 """
 
 from __future__ import annotations
@@ -19,7 +21,6 @@ from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QHBoxLayout,
-    QInputDialog,
     QLabel,
     QPushButton,
     QSplitter,
@@ -34,13 +35,14 @@ from viewers.audio.playback import Player
 from viewers.audio.region_panel import RegionPanel
 from viewers.audio.regions import Region, Tier
 from viewers.audio.spectrogram_pane import SpectrogramPane
+from viewers.audio.tier_actions import TierActions
 from viewers.audio.tier_pane import TierPane
 from viewers.audio.timeline import Timeline, region_marks
 from viewers.audio.view_state import AudioViewState
 from viewers.audio.waveform_pane import WaveformPane
 from viewers.base import Viewer, register_viewer
 from viewers.job_strip import JobStrip
-from workspace.annotation_kinds.base import AnnotationKindError
+from workspace.annotation_kinds.base import ATTRIBUTES, AnnotationKindError
 from workspace.commands import Command
 from workspace.items import ItemSummary
 from workspace.schema import LabelClass
@@ -50,6 +52,16 @@ SPEEDS = (0.5, 0.75, 1.0, 1.25, 1.5, 2.0)
 MESSAGE_STYLE = "background: #5c4400; color: #ffe9a8; padding: 4px 8px;"
 #: Speaker ids of the tiers a recording without regions starts with.
 FIRST_SPEAKERS = ("S1", "S2")
+
+
+def _region_key(event: QKeyEvent) -> int | None:
+    """Alt+Right: 1 (next region), Alt+Left: -1 (previous), F2: 0 (its attributes); else None."""
+    modifiers = event.modifiers() & ~Qt.KeyboardModifier.KeypadModifier
+    if event.key() == Qt.Key.Key_F2 and modifiers == Qt.KeyboardModifier.NoModifier:
+        return 0
+    if modifiers == Qt.KeyboardModifier.AltModifier:
+        return {Qt.Key.Key_Right: 1, Qt.Key.Key_Left: -1}.get(Qt.Key(event.key()))
+    return None
 
 
 @register_viewer("audio")
@@ -65,6 +77,8 @@ class AudioViewer(Viewer):
         ("Add a region", "Drag on a tier"),
         ("Move / resize a region", "Drag its body / edge"),
         ("Delete the selected region", "Delete"),
+        ("Select the next / previous region", "Alt+Right / Alt+Left"),
+        ("Edit the region's attributes (dialogue act, SOAP section)", "F2"),
         ("Zoom", "Wheel"),
     )
 
@@ -77,6 +91,7 @@ class AudioViewer(Viewer):
         self.state: AudioViewState | None = None
         self.player: Player | None = None
         self.extra_tiers: list[Tier] = []
+        self.tier_actions = TierActions(self)
         self.colors = {c.name: c.color for c in self.schema.classes}
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
         self._layout = QVBoxLayout(self)
@@ -116,11 +131,12 @@ class AudioViewer(Viewer):
         self.spectrogram = SpectrogramPane(recording.mono, state, self.jobs)
         self.tier_pane = TierPane(state, self.colors)
         self.timeline = Timeline(recording.pyramid, state, self.waveform.value_ranges[0])
-        self.panel = RegionPanel()
+        self.panel = RegionPanel(self.schema)
         self.panel.editor.label_keys = {
             QKeySequence(c.shortcut).toString().lower() for c in self.schema.classes if c.shortcut
         }
-        self.panel.editor.setReadOnly(self.read_only_reason is not None)
+        self.panel.set_read_only(self.read_only_reason is not None)
+        self.panel.attributes.escaped.connect(self.setFocus)
         for pane in (self.waveform, self.spectrogram, self.tier_pane):
             pane.setFocusPolicy(Qt.FocusPolicy.ClickFocus)
             pane.setFocusProxy(self)
@@ -134,6 +150,7 @@ class AudioViewer(Viewer):
         self.tier_pane.region_clicked.connect(self.select_region)
         self.tier_pane.empty_clicked.connect(self._on_empty_click)
         self.panel.transcript_committed.connect(self.set_transcript)
+        self.panel.attribute_changed.connect(self.set_attribute)
         self.task_changed.connect(self._follow_task)
         state.changed.connect(self._update_zoom_label)
 
@@ -155,7 +172,7 @@ class AudioViewer(Viewer):
         body.setSizes([900, 280])
         self._layout.addWidget(self._transport_bar())
         self._layout.addWidget(body, 1)
-        if not model.regions_of(self.document.all()):
+        if not self.regions() and not model.saved_tiers(self.document.all()):
             speakers = [c.name for c in self.schema.classes if c.group == "speaker"][:2]
             self.extra_tiers = [Tier(n, s) for n, s in zip(speakers, FIRST_SPEAKERS, strict=False)]
         for event in (self.document.added, self.document.updated, self.document.removed):
@@ -179,9 +196,9 @@ class AudioViewer(Viewer):
         self.speed_box.setCurrentIndex(SPEEDS.index(1.0))
         self.speed_box.currentIndexChanged.connect(self._set_speed)
         add_tier = QPushButton("Add tier…")
-        add_tier.clicked.connect(self._ask_new_tier)
+        add_tier.clicked.connect(self.tier_actions.ask_new_tier)
         rename = QPushButton("Rename tier…")
-        rename.clicked.connect(self._ask_rename_tier)
+        rename.clicked.connect(self.tier_actions.ask_rename_tier)
         self.zoom_label = QLabel()
         for widget in (self.play_button, self.loop_box, QLabel("Speed"), self.speed_box):
             row.addWidget(widget)
@@ -198,8 +215,13 @@ class AudioViewer(Viewer):
         return model.regions_of(self.document.all())
 
     def tiers(self) -> list[Tier]:
-        """The tiers shown, top to bottom."""
-        return model.tiers_of(self.regions(), self.extra_tiers)
+        """The tiers shown, top to bottom: those with regions, those the tier list keeps and
+        the first speakers of a recording without either."""
+        return self._tiers_of(self.regions())
+
+    def _tiers_of(self, regions: list[Region]) -> list[Tier]:
+        saved = model.saved_tiers(self.document.all())
+        return model.tiers_of(regions, [*self.extra_tiers, *saved])
 
     def selected_region(self) -> Region | None:
         """The selected region, if it still exists."""
@@ -213,12 +235,13 @@ class AudioViewer(Viewer):
             return
         regions = self.regions()
         self.timeline.set_marks(region_marks(self.document.all(), self.state.rate), self.colors)
-        self.tier_pane.set_content(model.tiers_of(regions, self.extra_tiers), regions)
+        self.tier_pane.set_content(self._tiers_of(regions), regions)
         region = self.selected_region()
         if region is None and self.state.region_id is not None:
             self.state.select_region(None)
         spans = model.spans_of(self.document.all(), region.id) if region else []
-        self.panel.show_region(region, spans)
+        attributes = self.document.get(region.id).data.get(ATTRIBUTES) if region else None
+        self.panel.show_region(region, spans, attributes if isinstance(attributes, dict) else {})
 
     def _on_document_changed(self, annotation: object) -> None:
         del annotation
@@ -264,8 +287,8 @@ class AudioViewer(Viewer):
         return (region.start, region.end) if region is not None else None
 
     def _follow_task(self) -> None:
-        """A read-only task makes the transcript read-only too."""
-        self.panel.editor.setReadOnly(self.read_only_reason is not None)
+        """A read-only task makes the transcript and attributes read-only too."""
+        self.panel.set_read_only(self.read_only_reason is not None)
 
     def _set_loop(self, loop: bool) -> None:
         if self.player is not None:
@@ -280,11 +303,16 @@ class AudioViewer(Viewer):
 
     # ------------------------------------------------------------------ keys
     def event(self, event: QEvent) -> bool:
-        """Transport keys and Delete win over window shortcuts while the viewer has focus."""
+        """Transport keys, region keys and Delete win over window shortcuts while the viewer
+        has focus."""
         if (
             event.type() == QEvent.Type.ShortcutOverride
             and isinstance(event, QKeyEvent)
-            and (transport.action_for(event) is not None or event.key() == Qt.Key.Key_Delete)
+            and (
+                transport.action_for(event) is not None
+                or event.key() == Qt.Key.Key_Delete
+                or _region_key(event) is not None
+            )
         ):
             event.accept()
             return True
@@ -302,6 +330,11 @@ class AudioViewer(Viewer):
             transport.apply(self.player, action)
         elif event.key() in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace):
             self.delete_selected()
+        elif (step := _region_key(event)) is not None:
+            if step:
+                self.select_next_region(step)
+            else:
+                self.edit_attributes()
         else:
             super().keyPressEvent(event)
             return
@@ -388,6 +421,39 @@ class AudioViewer(Viewer):
             lambda: model.set_transcript(self.document, region_id, text, schema=self.schema)
         )
 
+    def set_attribute(self, region_id: str, name: str, value: object) -> bool:
+        """Set (None: clear) a schema attribute of a region (dialogue act, SOAP section...)."""
+        if region_id not in self.document or self.refuse_edit():
+            return False
+        return self._push(
+            lambda: model.set_region_attribute(
+                self.document, region_id, name, value, schema=self.schema
+            )
+        )
+
+    def select_next_region(self, step: int) -> bool:
+        """Select the region after (``step`` 1) or before (-1) the selected one, by start time
+        (none selected: the first or last); its tier becomes the current one."""
+        regions = self.regions()
+        if not regions:
+            return False
+        ids = [r.id for r in regions]
+        current = self.state.region_id if self.state is not None else None
+        if current in ids:
+            index = min(max(ids.index(current) + step, 0), len(ids) - 1)
+        else:
+            index = 0 if step > 0 else len(ids) - 1
+        self.select_region(ids[index])
+        return True
+
+    def edit_attributes(self) -> bool:
+        """Put the keys in the selected region's first attribute field (F2)."""
+        field = self.panel.attributes.first_field() if self.state is not None else None
+        if self.selected_region() is None or field is None:
+            return False
+        field.setFocus(Qt.FocusReason.ShortcutFocusReason)
+        return True
+
     def apply_label(self, label: LabelClass) -> bool:
         """Label the selected transcript text (an entity), else the selected region, else make
         a region of the time selection."""
@@ -426,64 +492,13 @@ class AudioViewer(Viewer):
         return False
 
     # ------------------------------------------------------------------ tiers
-    def add_tier(self, tier: Tier) -> None:
-        """Show a new (empty) tier."""
-        if tier not in self.tiers():
-            self.extra_tiers.append(tier)
-        if self.state is not None:
-            self.tier_pane.current_tier = tier
-        self.refresh()
+    def add_tier(self, tier: Tier) -> bool:
+        """Add a new (empty) tier, kept in the item's tier list (:mod:`.tier_actions`)."""
+        return self.tier_actions.add_tier(tier)
 
     def rename_tier(self, tier: Tier, new: Tier) -> bool:
-        """Move every region of ``tier`` to ``new`` (one undo step)."""
-        if self.refuse_edit():
-            return False
-        self.extra_tiers = [new if t == tier else t for t in self.extra_tiers]
-        command = None
-        try:
-            command = model.rename_tier(self.document, tier, new, schema=self.schema)
-        except AnnotationKindError as exc:
-            self.show_message(str(exc))
-            return False
-        if command is not None and not self.push(command):
-            return False
-        if self.state is not None and self.tier_pane.current_tier == tier:
-            self.tier_pane.current_tier = new
-        self.refresh()
-        return True
-
-    def _ask_tier(self, title: str, current: Tier | None) -> Tier | None:
-        names = list(self.schema.class_names)
-        chosen, ok = QInputDialog.getItem(
-            self,
-            title,
-            "Role or event:",
-            names,
-            names.index(current.label) if current and current.label in names else 0,
-            False,
-        )
-        if not ok:
-            return None
-        speaker, ok = QInputDialog.getText(
-            self,
-            title,
-            "Speaker id (e.g. S1; empty for an event):",
-            text=current.speaker if current else "",
-        )
-        return Tier(chosen, speaker.strip()) if ok else None
-
-    def _ask_new_tier(self) -> None:
-        tier = self._ask_tier("Add a tier", None)
-        if tier is not None:
-            self.add_tier(tier)
-
-    def _ask_rename_tier(self) -> None:
-        current = self.tier_pane.current_tier if self.state is not None else None
-        if current is None:
-            return
-        new = self._ask_tier(f"Rename tier {current.name}", current)
-        if new is not None and new != current:
-            self.rename_tier(current, new)
+        """Move every region of ``tier`` to ``new`` and rename it in the tier list."""
+        return self.tier_actions.rename_tier(tier, new)
 
     # ------------------------------------------------------------------ closing
     def shutdown(self) -> None:

@@ -1,4 +1,5 @@
-"""The side panel of the selected region: its tier and times, its transcript, its entity spans.
+"""The side panel of the selected region: its tier and times, its attributes from the schema
+(:mod:`viewers.audio.attribute_editor`), its transcript, its entity spans.
 
 The transcript is saved when the editor loses focus or on Ctrl+Enter. With text selected in
 it, a label's shortcut is left to the window (which asks the viewer to label the selection as an
@@ -7,14 +8,18 @@ entity span) instead of typing the key over the selection.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QFocusEvent, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import QLabel, QListWidget, QPlainTextEdit, QVBoxLayout, QWidget
 
+from viewers.audio.attribute_editor import AttributeEditor
 from viewers.audio.regions import Region
+from workspace.annotation_kinds.signal_marks import SPEAKER_ATTRIBUTE, TRANSCRIPT_ATTRIBUTE
 from workspace.annotations import Annotation
+from workspace.schema import LabelSchema
 
 
 class TranscriptEditor(QPlainTextEdit):
@@ -60,12 +65,16 @@ class RegionPanel(QWidget):
     """Shows one region (or says how to make one)."""
 
     transcript_committed = Signal(str, str)  # region id, text
+    attribute_changed = Signal(str, str, object)  # region id, attribute, value (None: cleared)
 
-    def __init__(self, parent: QWidget | None = None) -> None:
+    def __init__(self, schema: LabelSchema | None = None, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.region: Region | None = None
+        self.schema = schema
         self.title = QLabel("No region selected")
         self.title.setWordWrap(True)
+        self.attributes = AttributeEditor(skip=(SPEAKER_ATTRIBUTE, TRANSCRIPT_ATTRIBUTE))
+        self.attributes.changed.connect(self._attribute_changed)
         self.editor = TranscriptEditor()
         self.editor.committed.connect(self._committed)
         self.spans = QListWidget()
@@ -77,27 +86,47 @@ class RegionPanel(QWidget):
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         layout.addWidget(self.title)
+        layout.addWidget(self.attributes)
         layout.addWidget(self.editor, 2)
         layout.addWidget(QLabel("Entities in the transcript"))
         layout.addWidget(self.spans, 1)
         layout.addWidget(hint)
         self.show_region(None, [])
 
-    def show_region(self, region: Region | None, spans: Sequence[Annotation]) -> None:
-        """Show ``region`` (None: nothing selected) and the spans inside its transcript."""
+    def show_region(
+        self,
+        region: Region | None,
+        spans: Sequence[Annotation],
+        attributes: Mapping[str, Any] | None = None,
+    ) -> None:
+        """Show ``region`` (None: nothing selected), its ``attributes`` and the spans inside
+        its transcript."""
         changed = region is None or self.region is None or region.id != self.region.id
         self.region = region
         self.editor.setEnabled(region is not None)
         if region is None:
             self.title.setText("No region selected")
             self.editor.setPlainText("")
+            self.attributes.show_values(self.schema, None, {})
         else:
             self.title.setText(f"{region.tier.name} · {region.start:.3f}–{region.end:.3f} s")
+            self.attributes.show_values(
+                self.schema, region.tier.label, attributes or {}, fresh=changed
+            )
             if changed or not self.editor.hasFocus():
                 self.editor.setPlainText(region.transcript)
         self.spans.clear()
         for entity in spans:
             self.spans.addItem(f"{entity.label} · {entity.data.get('text', '')}")
+
+    def set_read_only(self, read_only: bool) -> None:
+        """A read-only task: the transcript and the attributes cannot be edited."""
+        self.editor.setReadOnly(read_only)
+        self.attributes.setEnabled(not read_only)
+
+    def _attribute_changed(self, name: str, value: object) -> None:
+        if self.region is not None:
+            self.attribute_changed.emit(self.region.id, name, value)
 
     def _committed(self, text: str) -> None:
         if self.region is not None:

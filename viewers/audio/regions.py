@@ -7,8 +7,12 @@ tier is :func:`~workspace.annotation_kinds.signal_marks.tier_of` (label and spea
 is one speaker and what a TextGrid or RTTM export writes is what the viewer shows. Entity spans
 inside a transcript are ``span`` annotations whose ``transcript_of`` names the region.
 
+A tier the annotator added before drawing on it is listed in the item's tier-list record
+(:mod:`workspace.annotation_kinds.tier_list`), so it is still there when the item is reopened.
+
 This module builds the commands the viewer pushes (no Qt): a region with its spans, moved,
-relabelled, retranscribed (spans follow their text, or go when it is gone), a tier renamed.
+relabelled, retranscribed (spans follow their text, or go when it is gone), a tier added or
+renamed.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from workspace.annotation_kinds.signal_marks import (
     time_interval,
 )
 from workspace.annotation_kinds.spans import TRANSCRIPT_OF, span, span_extent
+from workspace.annotation_kinds.tier_list import listed_tiers, tier_list, tier_list_of
 from workspace.annotations import (
     AddAnnotation,
     Annotation,
@@ -85,6 +90,17 @@ def regions_of(annotations: Iterable[Annotation]) -> list[Region]:
 def tiers_of(regions: Iterable[Region], extra: Sequence[Tier] = ()) -> list[Tier]:
     """The tiers of ``regions`` and the ``extra`` ones (added, still empty), each once, sorted."""
     return sorted({*extra, *(r.tier for r in regions)})
+
+
+def saved_tiers(annotations: Iterable[Annotation]) -> list[Tier]:
+    """The tiers the item's tier-list record keeps (none if it has none or a bad one)."""
+    record = tier_list_of(annotations)
+    if record is None:
+        return []
+    try:
+        return [Tier(label, speaker) for label, speaker in listed_tiers(record)]
+    except AnnotationKindError:
+        return []
 
 
 def spans_of(annotations: Iterable[Annotation], region_id: str) -> list[Annotation]:
@@ -237,6 +253,29 @@ def set_transcript(
     return CompoundCommand("edit transcript", parts)
 
 
+def set_region_attribute(
+    document: AnnotationDocument,
+    region_id: str,
+    name: str,
+    value: object,
+    *,
+    schema: LabelSchema | None,
+) -> Command | None:
+    """The region's attribute ``name`` set to ``value`` (None, "" or []: removed), checked
+    against the schema; None if unchanged."""
+    before = document.get(region_id)
+    attributes = _attributes(before)
+    if value is None or value == "" or value == []:
+        if name not in attributes:
+            return None
+        del attributes[name]
+    else:
+        if attributes.get(name) == value:
+            return None
+        attributes[name] = value
+    return _update(document, before, _rebuilt(before, schema, attributes=attributes))
+
+
 def add_transcript_span(
     document: AnnotationDocument,
     region_id: str,
@@ -265,6 +304,34 @@ def add_transcript_span(
     return AddAnnotation(document, annotation)
 
 
+def _listing(document: AnnotationDocument, tiers: list[Tier], author: str) -> Command:
+    """The tier-list record set to ``tiers`` (added when the item has none)."""
+    record = tier_list_of(document.all())
+    made = tier_list(document.item_id, [(t.label, t.speaker) for t in tiers], author=author)
+    if record is None:
+        return AddAnnotation(document, made)
+    return UpdateAnnotation(document, record.id, data=made.data)
+
+
+def keep_tiers(
+    document: AnnotationDocument,
+    tiers: Sequence[Tier],
+    *,
+    schema: LabelSchema | None,
+    author: str,
+) -> Command | None:
+    """``tiers`` kept in the item's tier list, after those it has (None if all are listed)."""
+    for tier in tiers:  # a region must be possible on each: its label and speaker are checked
+        time_interval(
+            document.item_id, 0.0, 1.0, tier.label, speaker=tier.speaker or None, schema=schema
+        )
+    listed = saved_tiers(document.all())
+    added = [t for t in dict.fromkeys(tiers) if t not in listed]
+    if not added:
+        return None
+    return _listing(document, [*listed, *added], author)
+
+
 def rename_tier(
     document: AnnotationDocument,
     tier: Tier,
@@ -272,8 +339,14 @@ def rename_tier(
     *,
     schema: LabelSchema | None,
 ) -> Command | None:
-    """Every region of ``tier`` moved to the tier ``new`` (None if the tier has no regions)."""
+    """Every region of ``tier`` moved to the tier ``new``, and the tier renamed in the tier
+    list (None if the tier has no regions and is not listed)."""
     parts: list[Command] = []
+    listed = saved_tiers(document.all())
+    if tier in listed:
+        renamed = [new if t == tier else t for t in listed]
+        record = tier_list_of(document.all())
+        parts.append(_listing(document, renamed, record.author if record else ""))
     for region in regions_of(document.all()):
         if region.tier != tier:
             continue

@@ -1,10 +1,15 @@
-"""RTTM speaker turns read back onto a recording (``SPEAKER`` lines; other types are skipped).
+"""RTTM speaker turns and non-speech events read back onto a recording.
 
 Each ``SPEAKER`` line gives an interval from its onset for its duration, with the name field
 as ``speaker_id``; its class is the speaker type field when the schema knows it (as
 :mod:`workspace.export.rttm` writes it), else the name when it is a class, else ``other``.
-Lines of metadata types (``SPKR-INFO``, ``SEGMENT``...), blank lines and ``;;`` comments are
-skipped. Times must lie inside the recording.
+A ``NON-LEX``, ``NON-SPEECH`` or ``LEXEME`` line whose type and subtype
+:data:`~workspace.export.rttm.EVENT_TYPES` gives an event (``NON-LEX laugh``: ``laughter``...)
+is an interval of that event, with its name field as ``speaker_id`` if the schema lets the
+event name a speaker; when the
+schema has no such class the line is skipped, like words (``LEXEME lex``), metadata types
+(``SPKR-INFO``, ``SEGMENT``...), blank lines and ``;;`` comments. Times must lie inside the
+recording.
 """
 
 from __future__ import annotations
@@ -20,12 +25,13 @@ from workspace.annotation_import.base import (
 )
 from workspace.annotation_import.registry import register_annotation_importer
 from workspace.annotation_kinds.base import AnnotationKindError
-from workspace.annotation_kinds.signal_marks import time_interval
+from workspace.annotation_kinds.signal_marks import SPEAKER_ATTRIBUTE, time_interval
 from workspace.annotations import Annotation
-from workspace.export.rttm import NOT_GIVEN, RTTM_SUFFIX
+from workspace.export.rttm import EVENT_TYPES, NOT_GIVEN, RTTM_SUFFIX, SPEAKER_TYPE
 
 FORMAT = "rttm"
 _FIELDS = 10
+_EVENTS = {rttm: label for label, rttm in EVENT_TYPES.items()}
 
 
 def _seconds(text: str, what: str) -> float:
@@ -36,6 +42,11 @@ def _seconds(text: str, what: str) -> float:
     if not math.isfinite(value) or value < 0:
         raise ValueError(f"its {what} {text!r} is not a number of seconds")
     return value
+
+
+def _takes_speaker(target: ImportTarget, label: str) -> bool:
+    """Whether the schema lets an event of ``label`` name its speaker."""
+    return any(a.name == SPEAKER_ATTRIBUTE for a in target.schema.attributes_for(label))
 
 
 class RttmImporter:
@@ -62,15 +73,27 @@ class RttmImporter:
         annotations: list[Annotation] = []
         for number, line in enumerate(text.splitlines(), start=1):
             fields = line.split()
-            if not fields or fields[0].startswith(";;") or fields[0] != "SPEAKER":
+            if not fields or fields[0].startswith(";;"):
+                continue
+            event = _EVENTS.get((fields[0], fields[6])) if len(fields) > 6 else None
+            if fields[0] != SPEAKER_TYPE and (
+                event is None or event not in target.schema.class_names
+            ):
                 continue
             try:
                 if len(fields) < _FIELDS - 1:
-                    raise ValueError(f"a SPEAKER line has {_FIELDS} fields, this one {len(fields)}")
+                    raise ValueError(
+                        f"a {fields[0]} line has {_FIELDS} fields, this one {len(fields)}"
+                    )
                 onset = _seconds(fields[3], "onset")
                 length = _seconds(fields[4], "duration")
                 stype, speaker = fields[6], fields[7]
-                label = turn_label(target, path, stype if stype != NOT_GIVEN else None, speaker)
+                if event is not None:
+                    label = event
+                    if speaker == NOT_GIVEN or not _takes_speaker(target, label):
+                        speaker = ""
+                else:
+                    label = turn_label(target, path, stype if stype != NOT_GIVEN else None, speaker)
                 annotations.append(
                     time_interval(
                         target.item.id,
@@ -78,7 +101,7 @@ class RttmImporter:
                         onset + length,
                         label,
                         duration_s=duration,
-                        speaker=speaker,
+                        speaker=speaker or None,
                         data=target.data({}, path, FORMAT),
                         author=target.user,
                     )
@@ -86,7 +109,7 @@ class RttmImporter:
             except (ValueError, AnnotationKindError) as exc:
                 raise AnnotationImportError(f"{path.name}: line {number}: {exc}") from None
         if not annotations:
-            raise AnnotationImportError(f"{path.name}: holds no SPEAKER lines.")
+            raise AnnotationImportError(f"{path.name}: holds no SPEAKER or event lines.")
         return ReadAnnotations(annotations)
 
 

@@ -20,3 +20,5 @@ RULER = "ruler"
 LANDMARK = "landmark"
 BOX3D = "box3d"
 CLASSIFICATION = "classification"
+#: A recording's list of tiers, kept even while empty: :mod:`.tier_list`.
+TIER_LIST = "tier_list"

@@ -40,6 +40,7 @@ from workspace.annotation_kinds.signal_marks import (
     transcript,
 )
 from workspace.annotation_kinds.spans import TRANSCRIPT_OF, check_span, covered_text
+from workspace.annotation_kinds.tier_list import without_tier_list
 from workspace.annotations import Annotation
 from workspace.export.audio_marks import audio_marks
 from workspace.export.base import ExportError, ExportInput, require_suffix
@@ -148,9 +149,10 @@ class AudioJsonExporter:
 
     def write(self, source: ExportInput, out: Path) -> list[Path]:
         """Write ``out`` (``.json``)."""
-        check_schema(source.schema, source.annotations)
+        annotations = without_tier_list(source.annotations)
+        check_schema(source.schema, annotations)
         duration = recording_seconds(source.item.meta)
-        return write_audio_json(source.annotations, out, duration_s=duration)
+        return write_audio_json(annotations, out, duration_s=duration)
 
 
 register_exporter(AudioJsonExporter(), modality="audio")

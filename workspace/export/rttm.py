@@ -1,16 +1,22 @@
-"""A recording's speaker turns as RTTM (Rich Transcription Time Marked), as diarisation tools
-(``pyannote``, ``dscore``, NIST md-eval) read it.
+"""A recording's speaker turns and non-speech events as RTTM (Rich Transcription Time Marked),
+as diarisation tools (``pyannote``, ``dscore``, NIST md-eval) read it.
 
-One line per turn, in time order, ten fields parted by a space::
+One line per turn or event, in time order, ten fields parted by a space::
 
     SPEAKER <file id> 1 <onset s> <duration s> <NA> <class> <speaker> <NA> <NA>
+    NON-LEX <file id> 1 <onset s> <duration s> <NA> laugh <speaker or NA> <NA> <NA>
 
-The file id is the output file's stem; the speaker type field (``stype``) holds the turn's
-class (``clinician``, ``patient``...) and the name field its ``speaker_id``. Onsets and
+The file id is the output file's stem; for a turn the speaker type field (``stype``) holds its
+class (``clinician``, ``patient``...) and the name field its ``speaker_id``. An event becomes
+the type and subtype the NIST RTTM specification (v13) gives it (:data:`EVENT_TYPES`):
+laughter, a cough or crying a ``NON-LEX`` (a speaker's non-lexical sound: ``laugh``,
+``cough``, ``other``), background noise a ``NON-SPEECH`` ``noise``, inaudible speech a
+``LEXEME`` ``un-lex`` (an unintelligible word); its name field is its speaker when it has one.
+Diarisation tools read the ``SPEAKER`` lines only, so events do not disturb them. Onsets and
 durations are printed with :func:`repr`, each duration chosen so that onset + duration gives
-the turn's end back exactly. RTTM holds speaker turns only: a point, or an interval without a
-speaker, is refused by name (export those as ``textgrid``, ``vtt`` or ``json``), as is a
-speaker name with white space (a field cannot hold it).
+the end back exactly. A point, an interval without a speaker that is no such event, or a
+speaker name with white space (a field cannot hold it) is refused by name (export those as
+``textgrid``, ``vtt`` or ``json``).
 """
 
 from __future__ import annotations
@@ -19,6 +25,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from workspace.annotation_kinds.base import describe
+from workspace.annotation_kinds.tier_list import without_tier_list
 from workspace.annotations import Annotation
 from workspace.export.audio_marks import audio_marks, exact_duration
 from workspace.export.base import ExportError, ExportInput, require_suffix
@@ -28,6 +35,15 @@ from workspace.export.textgrid import recording_seconds
 
 RTTM_SUFFIX = ".rttm"
 NOT_GIVEN = "<NA>"
+SPEAKER_TYPE = "SPEAKER"
+#: Event classes and the RTTM ``(type, subtype)`` the NIST specification gives them.
+EVENT_TYPES: dict[str, tuple[str, str]] = {
+    "laughter": ("NON-LEX", "laugh"),
+    "cough": ("NON-LEX", "cough"),
+    "crying": ("NON-LEX", "other"),
+    "background_noise": ("NON-SPEECH", "noise"),
+    "inaudible": ("LEXEME", "un-lex"),
+}
 
 
 def _field(value: str) -> str:
@@ -37,24 +53,27 @@ def _field(value: str) -> str:
 def rttm_lines(
     annotations: Sequence[Annotation], *, file_id: str, duration_s: float | None = None
 ) -> list[str]:
-    """The RTTM lines of the speaker turns (ExportError for anything that is not one)."""
+    """The RTTM lines of the speaker turns and events (ExportError for anything else)."""
     lines: list[str] = []
     for mark in audio_marks(annotations, duration_s=duration_s, fmt="RTTM"):
-        if mark.end_s is None or not mark.speaker:
+        event = EVENT_TYPES.get(mark.label)
+        if mark.end_s is None or (not mark.speaker and event is None):
             what = "a point" if mark.end_s is None else "an interval without a speaker"
             raise ExportError(
-                f"{describe(mark.annotation)} is {what}; RTTM holds speaker turns only "
-                "(export it as textgrid, vtt or json)."
+                f"{describe(mark.annotation)} is {what}; RTTM holds speaker turns and the "
+                f"events {', '.join(EVENT_TYPES)} as intervals only (export it as textgrid, "
+                "vtt or json)."
             )
-        if len(mark.speaker.split()) != 1 or len(mark.label.split()) != 1:
+        if len(mark.speaker.split()) > 1 or len(mark.label.split()) != 1:
             raise ExportError(
                 f"{describe(mark.annotation)}: its speaker {mark.speaker!r} or class has white "
                 "space, which an RTTM field cannot hold."
             )
+        kind, subtype = event if event is not None else (SPEAKER_TYPE, mark.label)
         duration = exact_duration(mark.start_s, mark.end_s)
         lines.append(
-            f"SPEAKER {file_id} 1 {mark.start_s!r} {duration!r} {NOT_GIVEN} {mark.label} "
-            f"{mark.speaker} {NOT_GIVEN} {NOT_GIVEN}"
+            f"{kind} {file_id} 1 {mark.start_s!r} {duration!r} {NOT_GIVEN} {subtype} "
+            f"{mark.speaker or NOT_GIVEN} {NOT_GIVEN} {NOT_GIVEN}"
         )
     return lines
 
@@ -66,7 +85,7 @@ def write_rttm(
     require_suffix(out, "RTTM", (RTTM_SUFFIX,))
     lines = rttm_lines(annotations, file_id=_field(out.stem), duration_s=duration_s)
     if not lines:
-        raise ExportError("There are no speaker turns to write.")
+        raise ExportError("There are no speaker turns or events to write.")
     try:
         out.write_text("\n".join(lines) + "\n", encoding="utf-8")
     except OSError as exc:
@@ -75,16 +94,17 @@ def write_rttm(
 
 
 class RttmExporter:
-    """``rttm``: a recording's speaker turns for diarisation tools."""
+    """``rttm``: a recording's speaker turns (and non-speech events) for diarisation tools."""
 
     format_id = "rttm"
     result_file: str | None = "annotations.rttm"
 
     def write(self, source: ExportInput, out: Path) -> list[Path]:
         """Write ``out`` (``.rttm``)."""
-        check_schema(source.schema, source.annotations)
+        annotations = without_tier_list(source.annotations)
+        check_schema(source.schema, annotations)
         duration = recording_seconds(source.item.meta)
-        return write_rttm(source.annotations, out, duration_s=duration)
+        return write_rttm(annotations, out, duration_s=duration)
 
 
 register_exporter(RttmExporter())

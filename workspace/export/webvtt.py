@@ -18,6 +18,7 @@ import re
 from collections.abc import Sequence
 from pathlib import Path
 
+from workspace.annotation_kinds.tier_list import without_tier_list
 from workspace.annotations import Annotation
 from workspace.export.audio_marks import AudioMark, audio_marks
 from workspace.export.base import ExportError, ExportInput, require_suffix
@@ -93,9 +94,10 @@ class WebVttExporter:
 
     def write(self, source: ExportInput, out: Path) -> list[Path]:
         """Write ``out`` (``.vtt``)."""
-        check_schema(source.schema, source.annotations)
+        annotations = without_tier_list(source.annotations)
+        check_schema(source.schema, annotations)
         duration = recording_seconds(source.item.meta)
-        return write_webvtt(source.annotations, out, duration_s=duration)
+        return write_webvtt(annotations, out, duration_s=duration)
 
 
 register_exporter(WebVttExporter())

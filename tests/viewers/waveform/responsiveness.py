@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import gc
 import time
+from collections.abc import Callable
 
 import numpy as np
 from PySide6.QtCore import QCoreApplication, QElapsedTimer, Qt, QTimer
@@ -20,6 +21,35 @@ from workspace.annotations import Annotation
 from workspace.waveform.pyramid import LodPyramid
 
 HEARTBEAT_MS = 20
+
+
+class GcPauses:
+    """Times every garbage collection between :meth:`start` and :meth:`stop`."""
+
+    def __init__(self) -> None:
+        self.pauses: dict[int, list[float]] = {0: [], 1: [], 2: []}
+        self._began = 0.0
+
+    def _callback(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._began = time.perf_counter()
+        else:
+            self.pauses[info["generation"]].append((time.perf_counter() - self._began) * 1000)
+
+    def start(self) -> None:
+        """Time collections from now on."""
+        gc.callbacks.append(self._callback)
+
+    def stop(self) -> None:
+        """Stop timing."""
+        if self._callback in gc.callbacks:
+            gc.callbacks.remove(self._callback)
+
+    def summary(self) -> str:
+        """Count and longest pause per generation."""
+        return ", ".join(
+            f"gen {g}: {len(p)} × ≤ {max(p, default=0.0):.1f} ms" for g, p in self.pauses.items()
+        )
 
 
 def synthetic_record(hours: float, leads: int = 12, rate: int = 500) -> LoadedRecord:
@@ -63,12 +93,20 @@ def _key(view: SignalView, key: Qt.Key) -> None:
         QApplication.sendEvent(view, QKeyEvent(kind, key, Qt.KeyboardModifier.NoModifier))
 
 
-def longest_stall_ms(view: SignalView, steps: int = 200) -> tuple[float, float]:
+def longest_stall_ms(
+    view: SignalView,
+    steps: int = 200,
+    gc_pauses: GcPauses | None = None,
+    on_step: Callable[[int], None] | None = None,
+) -> tuple[float, float]:
     """Zoom out to the whole record and back, scrolling at every zoom; the longest gap
-    between heartbeats and the slowest frame, in ms."""
+    between heartbeats and the slowest frame, in ms (``gc_pauses`` times the collections
+    meanwhile; ``on_step`` runs before each step's frame)."""
     view.repaint()  # the first frame loads fonts and sizes buffers: not a stall of scrolling
     QCoreApplication.processEvents()
     gc.collect()  # the set-up's garbage (the record, the marks) is not the scrolling's
+    if gc_pauses is not None:
+        gc_pauses.start()
     ticks: list[int] = []
     clock = QElapsedTimer()
     clock.start()
@@ -83,6 +121,8 @@ def longest_stall_ms(view: SignalView, steps: int = 200) -> tuple[float, float]:
     for step in range(steps):
         keys = pattern if (step // 15) % 2 == 0 else zoom_in
         _key(view, keys[step % len(keys)])
+        if on_step is not None:
+            on_step(step)
         began = time.perf_counter()
         view.repaint()
         frame = (time.perf_counter() - began) * 1000
@@ -90,6 +130,8 @@ def longest_stall_ms(view: SignalView, steps: int = 200) -> tuple[float, float]:
             slowest, worst = frame, (step, view.span())
         QCoreApplication.processEvents()
     timer.stop()
+    if gc_pauses is not None:
+        gc_pauses.stop()
     ticks.append(clock.elapsed())
     gaps = np.diff([0, *ticks]) if ticks else np.array([0])
     print(f"slowest frame {slowest:.1f} ms at step {worst[0]}, window {worst[1]}")

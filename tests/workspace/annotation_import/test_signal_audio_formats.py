@@ -247,9 +247,64 @@ def test_rttm_round_trip(workspace: Workspace, visit: ItemSummary, tmp_path: Pat
         for a in drawn
     )
 
-    _events(workspace, visit)
-    with pytest.raises(ExportError, match="RTTM holds speaker turns only"):
+    _events(workspace, visit)  # the cough is a point
+    with pytest.raises(ExportError, match="RTTM holds speaker turns and the events"):
         export_item(workspace, visit.id, "rttm", tmp_path / "again.rttm")
+
+
+def test_rttm_non_speech_events_round_trip(
+    workspace: Workspace, visit: ItemSummary, tmp_path: Path
+) -> None:
+    schema = workspace.schema_for(visit)
+    events = [
+        ("laughter", 0.1 + 1 / 16_000, 0.7, None),
+        ("cough", 1.2, 1.45 + 0.1 / 3, None),
+        ("background_noise", 0.0, 2.0000625, None),
+        ("inaudible", 2.5, 2.9, None),
+        ("crying", 3.0, 3.5, None),
+    ]
+    for label, start, end, speaker in events:
+        _add(workspace, time_interval(visit.id, start, end, label, speaker=speaker, schema=schema))
+    (written,) = export_item(workspace, visit.id, "rttm", tmp_path / "visit.rttm")
+    lines = [line.split() for line in written.read_text(encoding="utf-8").splitlines()]
+    kinds = {(f[0], f[6], f[7]) for f in lines if f[0] != "SPEAKER"}
+    assert kinds == {
+        ("NON-LEX", "laugh", "<NA>"),
+        ("NON-LEX", "cough", "<NA>"),
+        ("NON-SPEECH", "noise", "<NA>"),
+        ("LEXEME", "un-lex", "<NA>"),
+        ("NON-LEX", "other", "<NA>"),
+    }
+    assert all(len(f) == 10 for f in lines)
+
+    import_annotations(workspace, visit.id, written)
+    drawn, read = _split(workspace, visit.id, "visit.rttm")
+
+    def key(a):
+        speaker = a.data.get("attributes", {}).get("speaker_id", "")
+        return (a.label, a.data["start_s"], a.data["end_s"], speaker)
+
+    assert sorted(map(key, read)) == sorted(map(key, drawn))
+    assert len(read) == len(SPEAKER_TURNS) + len(events)
+
+
+def test_rttm_lines_of_unknown_events_and_words_are_skipped(
+    workspace: Workspace, visit: ItemSummary, tmp_path: Path
+) -> None:
+    other_tool = tmp_path / "tool.rttm"
+    other_tool.write_text(
+        ";; from another tool\n"
+        "SPEAKER tool 1 0.5 1.0 <NA> <NA> spk1 <NA> <NA>\n"
+        "NON-SPEECH tool 1 1.5 0.5 <NA> music <NA> <NA> <NA>\n"
+        "LEXEME tool 1 0.6 0.2 hello lex spk1 <NA> <NA>\n"
+        "NON-LEX tool 1 2.0 0.25 <NA> laugh spk1 <NA> <NA>\n",
+        encoding="utf-8",
+    )
+    import_annotations(workspace, visit.id, other_tool)
+    _, read = _split(workspace, visit.id, "tool.rttm")
+    assert sorted((a.label, a.data["start_s"]) for a in read) == [("laughter", 2.0), ("other", 0.5)]
+    # the schema gives laughter no speaker: the laugh's speaker is not kept
+    assert [a.data.get("attributes", {}) for a in read if a.label == "laughter"] == [{}]
 
 
 def test_webvtt_round_trip(workspace: Workspace, visit: ItemSummary, tmp_path: Path) -> None:
@@ -338,3 +393,77 @@ def test_textgrid_keeps_speakers_transcripts_and_labels(
     assert [e.label for e in patient.entries] == ["turn 1: pain < 3 & \"better\"",
                                                   "turn 3: pain < 3 & \"better\""]  # fmt: skip
     _round_trip(workspace, visit, written)
+
+
+def test_dialogue_acts_and_soap_sections_round_trip_through_json(
+    workspace: Workspace, visit: ItemSummary, tmp_path: Path
+) -> None:
+    schema = workspace.schema_for(visit)
+    labelled = {
+        "dialogue_act": "question",
+        "soap_section": "subjective",
+        "language": "en",
+    }
+    _add(
+        workspace,
+        time_interval(visit.id, 4.9, 4.95, "patient", speaker="B", text="since when?",
+                      schema=schema, attributes=labelled),
+    )  # fmt: skip
+    (written,) = export_item(workspace, visit.id, "json", tmp_path / "visit.json")
+    document = json.loads(written.read_text(encoding="utf-8"))
+    (entry,) = [e for e in document["annotations"] if e.get("transcript") == "since when?"]
+    assert entry["attributes"] == labelled
+
+    import_annotations(workspace, visit.id, written)
+    drawn, read = _split(workspace, visit.id, "visit.json")
+    (turn,) = [a for a in read if a.data["attributes"].get("transcript") == "since when?"]
+    assert turn.data["attributes"] == {**labelled, "speaker_id": "B", "transcript": "since when?"}
+    assert _shapes(read) == _shapes(drawn)
+
+
+def test_dialogue_acts_and_soap_sections_round_trip_through_textgrid_tiers(
+    workspace: Workspace, visit: ItemSummary, tmp_path: Path
+) -> None:
+    from praatio import textgrid
+
+    schema = workspace.schema_for(visit)
+    turns = [a for a in workspace.annotations(visit.id) if a.label == "patient"]
+    _add(
+        workspace,
+        time_interval(visit.id, 4.9, 4.95, "patient", speaker="B", text="since when?",
+                      schema=schema, attributes={"dialogue_act": "question",
+                                                 "soap_section": "subjective"}),
+    )  # fmt: skip
+    _add(
+        workspace,
+        time_interval(visit.id, 4.96, 4.99, "patient", speaker="B", text="mm-hm",
+                      schema=schema, attributes={"dialogue_act": "backchannel"}),
+    )  # fmt: skip
+    (written,) = export_item(workspace, visit.id, "textgrid", tmp_path / "visit.TextGrid")
+    grid = textgrid.openTextgrid(str(written), includeEmptyIntervals=False)
+    names = list(grid.tierNames)
+    at = names.index("patient B")
+    assert names[at + 1 : at + 3] == ["patient B: dialogue_act", "patient B: soap_section"]
+    acts = grid.getTier("patient B: dialogue_act").entries
+    assert [e.label for e in acts] == ["question", "backchannel"]
+    assert [e.start for e in acts] == [4.9, 4.96]
+    assert len(turns) == 2  # the other turns have no attribute tier entries
+
+    _round_trip(workspace, visit, written)
+    _, read = _split(workspace, visit.id, "visit.TextGrid")
+    (asked,) = [a for a in read if a.data["attributes"].get("transcript") == "since when?"]
+    assert asked.data["attributes"]["dialogue_act"] == "question"
+    assert asked.data["attributes"]["soap_section"] == "subjective"
+
+
+@pytest.mark.parametrize(
+    ("kind", "value"),
+    [("choice", "plan"), ("text", "fr-CA"), ("bool", True), ("bool", False),
+     ("number", 3), ("number", 2.5), ("multi", ("pain", "sleep"))],
+)  # fmt: skip
+def test_attribute_values_survive_their_textgrid_text(kind: str, value: object) -> None:
+    from workspace.export.textgrid import value_of, value_text
+    from workspace.schema import AttributeDef
+
+    attribute = AttributeDef("a", kind, values=("plan", "pain", "sleep"))  # type: ignore[arg-type]
+    assert value_of(attribute, value_text(value)) == value
