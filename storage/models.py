@@ -227,3 +227,36 @@ class QueueResult(Base):
     flag: Mapped[str] = mapped_column(Text, default="")
     document: Mapped[dict[str, Any]]
     exported_at: Mapped[str | None] = mapped_column(String(40))
+
+
+class TerminologyRelease(Base):
+    """The imported release of one code system (a re-import replaces it).
+
+    Its terms hold the ids ``first_id``..``last_id``: one range per release, so a search of one
+    system is a rowid range of the full-text index (see workspace/terminology/store.py).
+    """
+
+    __tablename__ = "terminology_releases"
+    system: Mapped[str] = mapped_column(String(40), primary_key=True)
+    version: Mapped[str] = mapped_column(String(100))
+    source: Mapped[str] = mapped_column(Text)
+    terms: Mapped[int] = mapped_column(Integer)
+    first_id: Mapped[int] = mapped_column(Integer)
+    last_id: Mapped[int] = mapped_column(Integer)
+    imported_at: Mapped[str] = mapped_column(String(40))
+
+
+class TerminologyTerm(Base):
+    """One searchable term of a code: its name or a synonym (several rows may share a code).
+
+    The FTS5 table ``terminology_fts`` (created by migration 0005, not modelled) indexes
+    ``display`` with this table as its external content.
+    """
+
+    __tablename__ = "terminology_terms"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    system: Mapped[str] = mapped_column(String(40))
+    code: Mapped[str] = mapped_column(String(64))
+    display: Mapped[str] = mapped_column(Text)
+
+    __table_args__ = (Index("ix_terminology_terms_system_code", "system", "code"),)
