@@ -17,6 +17,7 @@ import bisect
 import itertools
 import re
 import threading
+import warnings
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
@@ -125,7 +126,9 @@ def package_version() -> str:
 
 
 def _build() -> Icd10CmIndex:
-    import simple_icd_10_cm as icd
+    with warnings.catch_warnings():  # it loads its data with deprecated importlib calls
+        warnings.simplefilter("ignore", DeprecationWarning)
+        import simple_icd_10_cm as icd
 
     entries = [
         _Entry(code, icd.get_description(code), icd.is_leaf(code))
