@@ -260,3 +260,17 @@ class TerminologyTerm(Base):
     display: Mapped[str] = mapped_column(Text)
 
     __table_args__ = (Index("ix_terminology_terms_system_code", "system", "code"),)
+
+
+class TerminologyWord(Base):
+    """A word of the full-text index, as its tokenizer folded it (rebuilt by every import).
+
+    A search expands a typed prefix to the words it starts ("tab" -> tablet, tablets) and asks
+    FTS5 for those exact terms, which it reads lazily in rowid order; a long prefix given to
+    FTS5 as such would first merge the lists of every matching term.
+    """
+
+    __tablename__ = "terminology_words"
+    word: Mapped[str] = mapped_column(Text, primary_key=True)
+
+    __table_args__ = {"sqlite_with_rowid": False}  # noqa: RUF012

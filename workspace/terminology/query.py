@@ -15,7 +15,7 @@ _WORD = re.compile(r"\w+")
 
 def fold(text: str) -> str:
     """``text`` in lower case without accents (é -> e)."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    decomposed = unicodedata.normalize("NFKD", text.lower())
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
@@ -24,6 +24,11 @@ def words_of(text: str) -> list[str]:
     return [w for part in _WORD.findall(fold(text)) for w in part.split("_") if w]
 
 
+def quoted(word: str) -> str:
+    """``word`` as an FTS5 string (never syntax)."""
+    return '"' + word.replace('"', '""') + '"'
+
+
 def fts_query(words: list[str]) -> str:
     """An FTS5 query matching rows holding every word as a prefix, in any order."""
-    return " AND ".join('"' + word.replace('"', '""') + '"*' for word in words)
+    return " AND ".join(quoted(word) + "*" for word in words)

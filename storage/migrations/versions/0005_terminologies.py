@@ -36,16 +36,26 @@ def upgrade() -> None:
     op.create_index(
         "ix_terminology_terms_system_code", "terminology_terms", ["system", "code"], unique=False
     )
+    op.create_table(
+        "terminology_words",
+        sa.Column("word", sa.Text(), nullable=False),
+        sa.PrimaryKeyConstraint("word"),
+        sqlite_with_rowid=False,
+    )
     # Words of terms, prefix-searchable; rows point at terminology_terms by id (rowid).
     op.execute(
         "CREATE VIRTUAL TABLE terminology_fts USING fts5("
         "display, content='terminology_terms', content_rowid='id', "
-        "tokenize='unicode61 remove_diacritics 2', prefix='2 3')"
+        "tokenize='unicode61 remove_diacritics 2', prefix='1 2 3')"
     )
+    # The index's own word list (read once per import to fill terminology_words).
+    op.execute("CREATE VIRTUAL TABLE terminology_fts_vocab USING fts5vocab(terminology_fts, row)")
 
 
 def downgrade() -> None:
+    op.execute("DROP TABLE terminology_fts_vocab")
     op.execute("DROP TABLE terminology_fts")
+    op.drop_table("terminology_words")
     op.drop_index("ix_terminology_terms_system_code", table_name="terminology_terms")
     op.drop_table("terminology_terms")
     op.drop_table("terminology_releases")
