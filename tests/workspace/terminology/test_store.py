@@ -156,3 +156,14 @@ def test_hostile_queries_are_words_not_syntax(store, tmp_path: Path) -> None:
         found = store.search(RXNORM, query)
         assert all(c.system == RXNORM for c in found)
     assert _codes(store.search(RXNORM, "metf*")) == ["6809", "861007", "860975"]
+
+
+def test_long_prefixes_are_expanded_to_words_or_left_to_fts5(store, tmp_path: Path) -> None:
+    rows = [(str(100 + n), f"drugname{n:02d} tablet") for n in range(70)]
+    rows.append(("999", "drugnamé99 tablets"))  # folded like the index folds it
+    store.import_release(RXNORM, write_rxnorm(tmp_path / "RXNCONSO.RRF", rows))
+    # 71 words start "drugname": more than are expanded, so FTS5 gets the prefix itself.
+    assert len(store.search(RXNORM, "drugname", limit=100)) == 71
+    assert _codes(store.search(RXNORM, "drugname0 tabl")) == [str(100 + n) for n in range(10)]
+    assert _codes(store.search(RXNORM, "DRUGNAME99")) == ["999"]
+    assert store.search(RXNORM, "drugnamex tablet") == []
