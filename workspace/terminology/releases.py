@@ -46,6 +46,7 @@ _SNOMED_HEADER = [
 ]
 _SNOMED_DATE = re.compile(r"_(\d{8})\.txt$", re.IGNORECASE)
 _RRF_FIELDS = 18
+_MAX_LINE = 1 << 20
 _RRF_SAB, _RRF_STR, _RRF_SUPPRESS = 11, 14, 16
 
 
@@ -53,13 +54,14 @@ def _lines(path: Path) -> Iterator[tuple[int, str]]:
     """(line number, text) of each line, decoded as UTF-8 one at a time."""
     try:
         with path.open("rb") as stream:
-            for number, raw in enumerate(stream, start=1):
+            lines = iter(lambda: stream.readline(_MAX_LINE + 1), b"")
+            for number, raw in enumerate(lines, start=1):
+                if len(raw) > _MAX_LINE:
+                    raise _bad(path, number, f"longer than {_MAX_LINE // 1024} KiB")
                 try:
                     line = raw.decode("utf-8-sig" if number == 1 else "utf-8")
                 except UnicodeDecodeError:
-                    raise TerminologyFileError(
-                        f"{path.name}, line {number}: not UTF-8 text."
-                    ) from None
+                    raise _bad(path, number, "not UTF-8 text") from None
                 yield number, line.rstrip("\r\n")
     except OSError as exc:
         raise TerminologyError(f"cannot read {path}: {exc.strerror or exc}") from None

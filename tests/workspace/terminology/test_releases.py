@@ -87,3 +87,10 @@ def test_text_that_is_not_utf8_is_named_by_line(tmp_path: Path) -> None:
     path.write_bytes((rrf_line("1", "a") + "\n").encode() + b"2|\xff\xfe|\n")
     with pytest.raises(TerminologyFileError, match="line 2: not UTF-8"):
         list(read_rxnorm(path))
+
+
+def test_an_endless_line_is_refused_without_reading_it_whole(tmp_path: Path) -> None:
+    path = tmp_path / "RXNCONSO.RRF"
+    path.write_bytes((rrf_line("1", "a") + "\n").encode() + b"x" * (3 << 20))
+    with pytest.raises(TerminologyFileError, match="line 2: longer than 1024 KiB"):
+        list(read_rxnorm(path))
