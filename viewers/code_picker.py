@@ -45,7 +45,10 @@ class CodePicker(QWidget):
         parent: QWidget | None = None,
         *,
         limit: int = 25,
+        prepare: Callable[[], object] | None = None,
     ) -> None:
+        """``prepare`` (e.g. ``icd10cm.warm``) runs once in the background straight away, so
+        the first keystroke finds its index built."""
         super().__init__(parent)
         self._search = search
         self._limit = limit
@@ -69,6 +72,8 @@ class CodePicker(QWidget):
         self.query.returnPressed.connect(self._choose_current)
         self.results.itemActivated.connect(self._choose)
         self.query.installEventFilter(self)
+        if prepare is not None:
+            self._jobs.start("Load the code index", lambda _: prepare())
 
     # ------------------------------------------------------------------------ API
     def set_systems(self, systems: Sequence[str]) -> None:

@@ -12,6 +12,7 @@ from workspace.annotation_kinds.codes import AnnotationCode, codes_of
 from workspace.annotation_kinds.spans import span
 from workspace.annotations import AddAnnotation
 from workspace.schema import load_preset
+from workspace.terminology import icd10cm
 from workspace.terminology.coding import attach_code, systems_for
 from workspace.terminology.concept import Concept
 from workspace.terminology.search import search, searchable_systems
@@ -37,7 +38,7 @@ def test_type_diab_pick_e11_9_the_span_carries_it_and_undo_removes_it(
 
     store = workspace.terminologies()
     systems = systems_for(schema, problem.label, searchable_systems(store))
-    picker = CodePicker(functools.partial(search, store=store), systems)
+    picker = CodePicker(functools.partial(search, store=store), systems, prepare=icd10cm.warm)
     qtbot.addWidget(picker)
     chosen: list[AnnotationCode] = []
     picker.code_chosen.connect(
