@@ -227,3 +227,50 @@ class QueueResult(Base):
     flag: Mapped[str] = mapped_column(Text, default="")
     document: Mapped[dict[str, Any]]
     exported_at: Mapped[str | None] = mapped_column(String(40))
+
+
+class TerminologyRelease(Base):
+    """The imported release of one code system (a re-import replaces it).
+
+    Its terms hold the ids ``first_id``..``last_id``: one range per release, so a search of one
+    system is a rowid range of the full-text index (see workspace/terminology/store.py).
+    """
+
+    __tablename__ = "terminology_releases"
+    system: Mapped[str] = mapped_column(String(40), primary_key=True)
+    version: Mapped[str] = mapped_column(String(100))
+    source: Mapped[str] = mapped_column(Text)
+    terms: Mapped[int] = mapped_column(Integer)
+    first_id: Mapped[int] = mapped_column(Integer)
+    last_id: Mapped[int] = mapped_column(Integer)
+    imported_at: Mapped[str] = mapped_column(String(40))
+
+
+class TerminologyTerm(Base):
+    """One searchable term of a code: its name or a synonym (several rows may share a code).
+
+    The FTS5 table ``terminology_fts`` (created by migration 0005, not modelled) indexes
+    ``display`` with this table as its external content.
+    """
+
+    __tablename__ = "terminology_terms"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    system: Mapped[str] = mapped_column(String(40))
+    code: Mapped[str] = mapped_column(String(64))
+    display: Mapped[str] = mapped_column(Text)
+
+    __table_args__ = (Index("ix_terminology_terms_system_code", "system", "code"),)
+
+
+class TerminologyWord(Base):
+    """A word of the full-text index, as its tokenizer folded it (rebuilt by every import).
+
+    A search expands a typed prefix to the words it starts ("tab" -> tablet, tablets) and asks
+    FTS5 for those exact terms, which it reads lazily in rowid order; a long prefix given to
+    FTS5 as such would first merge the lists of every matching term.
+    """
+
+    __tablename__ = "terminology_words"
+    word: Mapped[str] = mapped_column(Text, primary_key=True)
+
+    __table_args__ = {"sqlite_with_rowid": False}  # noqa: RUF012

@@ -51,6 +51,7 @@ if TYPE_CHECKING:  # nats-py is imported when a sync starts, not at start-up
     from workspace.sync.checkout import ProgressCallback
     from workspace.sync.config import SyncConfig
     from workspace.sync.session import SyncReport
+    from workspace.terminology.store import TerminologyStore
 
 ProblemCallback = Callable[[Path, str], None]
 
@@ -405,6 +406,12 @@ class Workspace:
             return read_annotations(session, item_id)
 
     # ------------------------------------------------------------------ segmentation
+    def terminologies(self) -> TerminologyStore:
+        """The terminology releases imported into this profile (LOINC, SNOMED CT, RxNorm)."""
+        from workspace.terminology.store import TerminologyStore
+
+        return TerminologyStore(self.profile.database, self.profile.audit)
+
     def load_segmentation(self, item_id: str) -> LabelMap:
         """The item's stored segmentation (``NoSegmentationError`` if none; a damaged one is a
         ``DamagedSegmentationError``, never an empty map)."""

@@ -26,6 +26,7 @@ from app.cli.sync_commands import (
     cmd_whoami,
 )
 from app.cli.task_commands import add_task_commands
+from app.cli.terminology_commands import add_terminology_commands
 from workspace.export.formats import export_formats
 
 
@@ -123,6 +124,7 @@ def build_parser() -> argparse.ArgumentParser:
     add("open", cmd_open, "open the workstation (the default)")
     _add_queue_commands(sub, common, add)
     add_task_commands(sub, common)
+    add_terminology_commands(sub, common)
     return parser
 
 

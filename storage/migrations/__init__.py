@@ -20,6 +20,16 @@ def _newest_revision() -> str:
     return max(numbers)
 
 
+#: Tables made by migrations that no model describes: the FTS5 index of terminology terms
+#: and the shadow tables SQLite keeps for it (a virtual table has no SQLAlchemy model).
+NOT_MODELLED = "terminology_fts"
+
+
+def is_modelled(name: str | None, type_: str, *_: object) -> bool:
+    """Alembic ``include_name`` hook: leave out the unmodelled FTS5 tables when comparing."""
+    return not (type_ == "table" and name is not None and name.startswith(NOT_MODELLED))
+
+
 #: The newest revision (see :func:`_newest_revision`).
 HEAD_REVISION = _newest_revision()
 
