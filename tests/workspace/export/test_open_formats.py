@@ -97,7 +97,8 @@ def test_brat_spans_index_the_written_text(workspace: Workspace, note, tmp_path:
     written = export_item(workspace, item_id, "brat", tmp_path / "out" / "note.ann")
 
     ann, txt = tmp_path / "out" / "note.ann", tmp_path / "out" / "note.txt"
-    assert written == [ann, txt]
+    confs = [tmp_path / "out" / "annotation.conf", tmp_path / "out" / "visual.conf"]
+    assert written == [ann, txt, *confs]
     with txt.open(encoding="utf-8", newline="") as handle:
         copy = handle.read()
     assert copy == text
