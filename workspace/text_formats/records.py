@@ -195,6 +195,30 @@ def text_difference(found: str, note: str) -> str | None:
         f"{note[at:at + 12]!r})"
 
 
+def the_note(
+    documents: Sequence[tuple[str, NoteRecord]], target: ImportTarget, path: Path
+) -> NoteRecord:
+    """The document of a file that is the target note: the only one, else the one with the
+    item's id or the note's text (AnnotationImportError if its text is not the note's)."""
+    note = target.payloads.text(target.item)
+    if not documents:
+        raise AnnotationImportError(f"{path.name}: holds no document.")
+    if len(documents) > 1:
+        fitting = [d for d in documents if d[1].id == target.item.id or d[1].text == note]
+        if len(fitting) != 1:
+            raise AnnotationImportError(
+                f"{path.name}: holds {len(documents)} documents and "
+                f"{'none' if not fitting else len(fitting)} of them is this note "
+                "(same id or same text)."
+            )
+        documents = fitting
+    where, record = documents[0]
+    problem = text_difference(record.text, note)
+    if problem is not None:
+        raise AnnotationImportError(f"{path.name}, {where}: {problem}.")
+    return record
+
+
 def annotations_from(
     record: NoteRecord, target: ImportTarget, path: Path, fmt: str
 ) -> list[Annotation]:
