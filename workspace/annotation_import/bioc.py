@@ -47,14 +47,14 @@ _FROM_ROLES = ("arg1", "from", "source", "head")
 _TO_ROLES = ("arg2", "to", "target", "tail")
 
 
-class _Bad(Exception):
+class _BadError(Exception):
     """A malformed part of the collection (the message says which)."""
 
 
 def parse_collection(data: bytes, name: str) -> Any:
     """``data`` as a ``bioc.BioCCollection`` (AnnotationImportError if it is not one)."""
     import bioc
-    from lxml import etree
+    from lxml import etree  # type: ignore[import-untyped]
 
     parser = etree.XMLParser(
         resolve_entities=False, no_network=True, load_dtd=False, huge_tree=False
@@ -107,13 +107,13 @@ def _codes(infons: dict[str, str | None], what: str) -> list[AnnotationCode]:
                 for c in listed
             ]
         except (json.JSONDecodeError, TypeError, KeyError, AttributeError):
-            raise _Bad(f"{what}: its 'codes' infon is not a JSON list of codes") from None
+            raise _BadError(f"{what}: its 'codes' infon is not a JSON list of codes") from None
     codes: list[AnnotationCode] = []
     for reference in (infons.get("identifier") or "").split(";"):
         system, _, code = reference.strip().partition(":")
         if reference.strip():
             if not system or not code:
-                raise _Bad(f"{what}: identifier {reference.strip()!r} is not SYSTEM:CODE")
+                raise _BadError(f"{what}: identifier {reference.strip()!r} is not SYSTEM:CODE")
             codes.append(AnnotationCode(system, code))
     return codes
 
@@ -121,11 +121,9 @@ def _codes(infons: dict[str, str | None], what: str) -> list[AnnotationCode]:
 def _extras(schema: LabelSchema, infons: dict[str, str | None], what: str) -> dict[str, Any]:
     label = (infons.get("type") or "").strip()
     if not label:
-        raise _Bad(f"{what} has no 'type' infon (its label)")
+        raise _BadError(f"{what} has no 'type' infon (its label)")
     attributes = {
-        name: _typed(schema, name, value)
-        for name, value in infons.items()
-        if name not in _RESERVED
+        name: _typed(schema, name, value) for name, value in infons.items() if name not in _RESERVED
     }
     return {
         "label": label,
@@ -147,7 +145,7 @@ def _document_text(document: Any, note: str) -> str:
     text = note
     for offset, piece in sorted(pieces, key=lambda p: p[0]):
         if offset < 0:
-            raise _Bad(f"a passage has a negative offset ({offset})")
+            raise _BadError(f"a passage has a negative offset ({offset})")
         if offset > len(text):
             text += "\n" * (offset - len(text))
         text = text[:offset] + piece + text[offset + len(piece) :]
@@ -178,15 +176,18 @@ def _record(document: Any, schema: LabelSchema, note: str, where: str) -> NoteRe
             sorted((loc.offset, loc.offset + loc.length) for loc in annotation.locations)
         )
         if not fragments:
-            raise _Bad(f"{what} has no location")
+            raise _BadError(f"{what} has no location")
         stated = annotation.text
-        if stated is not None and 0 <= fragments[0][0] and fragments[-1][1] <= len(note):
+        if stated is not None and fragments[0][0] >= 0 and fragments[-1][1] <= len(note):
             extent = note[fragments[0][0] : fragments[-1][1]]
             if stated == extent:
                 stated = covered_text(note, fragments)
         record.spans.append(
             SpanRecord(
-                str(annotation.id), fragments=fragments, text=stated, where=f"{where}, {what}",
+                str(annotation.id),
+                fragments=fragments,
+                text=stated,
+                where=f"{where}, {what}",
                 **extras,
             )
         )
@@ -196,7 +197,7 @@ def _record(document: Any, schema: LabelSchema, note: str, where: str) -> NoteRe
         extras = _extras(schema, link.infons, what)
         nodes = list(link.nodes)
         if len(nodes) != 2:
-            raise _Bad(f"{what} has {len(nodes)} nodes; a Caliper relation links two spans")
+            raise _BadError(f"{what} has {len(nodes)} nodes; a Caliper relation links two spans")
         roles = [(n.role or "").lower() for n in nodes]
         if roles[0] in _TO_ROLES and roles[1] in _FROM_ROLES:
             nodes.reverse()
@@ -245,7 +246,7 @@ class BiocImporter:
             where = f"document {document.id or number}"
             try:
                 documents.append((where, _record(document, target.schema, note, where)))
-            except _Bad as exc:
+            except _BadError as exc:
                 raise AnnotationImportError(f"{path.name}, {where}: {exc}.") from None
         record = the_note(documents, target, path)
         return ReadAnnotations(annotations_from(record, target, path, FORMAT))

@@ -32,26 +32,28 @@ SUFFIX = ".jsonl"
 MAX_BYTES = 200 * 2**20
 
 
-class _Bad(Exception):
+class _BadError(Exception):
     """A malformed part of one line (the message says which)."""
 
 
 def _object(value: object, what: str) -> dict[str, Any]:
     if not isinstance(value, dict):
-        raise _Bad(f"{what} is not a JSON object")
+        raise _BadError(f"{what} is not a JSON object")
     return value
 
 
 def _list(value: object, what: str) -> list[Any]:
     if not isinstance(value, list):
-        raise _Bad(f"{what} is not a list")
+        raise _BadError(f"{what} is not a list")
     return value
 
 
 def _text(entry: dict[str, Any], key: str, what: str, *, required: bool = True) -> str:
     value = entry.get(key, None if required else "")
     if not isinstance(value, str) or (required and not value.strip()):
-        raise _Bad(f"{what} has no {key!r} text" if required else f"{what}'s {key!r} is not text")
+        raise _BadError(
+            f"{what} has no {key!r} text" if required else f"{what}'s {key!r} is not text"
+        )
     return value
 
 
@@ -75,7 +77,7 @@ def _fragments(entry: dict[str, Any], what: str) -> list[tuple[int, int]]:
             or len(fragment) != 2
             or not all(isinstance(v, int) and not isinstance(v, bool) for v in fragment)
         ):
-            raise _Bad(f"{what}'s fragments are not [start, end] pairs of integers")
+            raise _BadError(f"{what}'s fragments are not [start, end] pairs of integers")
         pairs.append((fragment[0], fragment[1]))
     return pairs
 
@@ -85,7 +87,7 @@ def _span(entry: object, number: int) -> SpanRecord:
     fields = _object(entry, what)
     text = fields.get("text")
     if text is not None and not isinstance(text, str):
-        raise _Bad(f"{what}'s 'text' is not text")
+        raise _BadError(f"{what}'s 'text' is not text")
     return SpanRecord(
         key=_text(fields, "id", what),
         label=_text(fields, "label", what),
@@ -112,11 +114,11 @@ def _relation(entry: object, number: int) -> RelationRecord:
 
 
 def parse_line(line: str, where: str) -> NoteRecord:
-    """One line as a note record (_Bad naming the fault)."""
+    """One line as a note record (_BadError naming the fault)."""
     try:
         value = json.loads(line)
     except json.JSONDecodeError as exc:
-        raise _Bad(f"not JSON ({exc.msg} at column {exc.colno})") from None
+        raise _BadError(f"not JSON ({exc.msg} at column {exc.colno})") from None
     fields = _object(value, "the line")
     note_id = fields.get("id", "")
     record = NoteRecord(
@@ -125,7 +127,7 @@ def parse_line(line: str, where: str) -> NoteRecord:
         id=note_id if isinstance(note_id, str) else str(note_id),
     )
     if "text" not in fields:
-        raise _Bad("the line has no 'text'")
+        raise _BadError("the line has no 'text'")
     spans = _list(fields.get("spans", []), "'spans'")
     relations = _list(fields.get("relations", []), "'relations'")
     record.spans = [_span(entry, n) for n, entry in enumerate(spans, start=1)]
@@ -151,7 +153,7 @@ def read_text_jsonl(path: Path) -> list[tuple[str, NoteRecord]]:
             where = f"line {number}"
             try:
                 documents.append((where, parse_line(line, where)))
-            except _Bad as exc:
+            except _BadError as exc:
                 raise AnnotationImportError(f"{path.name}, {where}: {exc}.") from None
     return documents
 

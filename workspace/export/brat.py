@@ -159,7 +159,8 @@ def brat_lines(
         for code in codes:
             code_count += 1
             reference = f"{_token(code.system)}:{_token(code.code)}"
-            lines.append(f"N{code_count}\tReference {target} {reference}\t{_one_line(code.display)}")
+            display = _one_line(code.display)
+            lines.append(f"N{code_count}\tReference {target} {reference}\t{display}")
     return lines
 
 
@@ -205,9 +206,7 @@ class BratExporter:
         check_schema(source.schema, annotations)
         free_text = [a.name for a in source.schema.attributes if a.kind in ("text", "number")]
         text = source.payloads.text(source.item)
-        return write_brat(
-            text, annotations, out, text_attributes=free_text, schema=source.schema
-        )
+        return write_brat(text, annotations, out, text_attributes=free_text, schema=source.schema)
 
 
 register_exporter(BratExporter())

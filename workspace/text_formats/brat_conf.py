@@ -48,8 +48,7 @@ def annotation_conf(schema: LabelSchema) -> str:
         if not kind.directed:
             sources = targets = sources + targets
         lines.append(
-            f"{brat_name(kind.name)}\tArg1:{_alternatives(sources)}, "
-            f"Arg2:{_alternatives(targets)}"
+            f"{brat_name(kind.name)}\tArg1:{_alternatives(sources)}, Arg2:{_alternatives(targets)}"
         )
     lines += ["<OVERLAP>\tArg1:<ENTITY>, Arg2:<ENTITY>, <OL-TYPE>:<ANY>", ""]
     lines += ["[events]", "", "[attributes]"]

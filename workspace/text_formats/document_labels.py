@@ -57,5 +57,6 @@ def document_labels(
 ) -> Annotation:
     """The annotation holding ``values`` as the note's document labels (checked)."""
     checked = check_document_labels(schema, values)
-    return Annotation(item_id, CLASSIFICATION, None, {**(data or {}), ATTRIBUTES: checked},
-                      author=author)
+    return Annotation(
+        item_id, CLASSIFICATION, None, {**(data or {}), ATTRIBUTES: checked}, author=author
+    )

@@ -88,11 +88,7 @@ def exported(annotations: Sequence[Annotation]) -> list[Annotation]:
     """The annotations a file holds: no suggestions, nor relations touching one."""
     kept = [a for a in annotations if not is_suggestion(a)]
     left_out = {a.id for a in annotations if is_suggestion(a)}
-    return [
-        a
-        for a in kept
-        if a.kind != RELATION or not set(relation_ends(a) or ()) & left_out
-    ]
+    return [a for a in kept if a.kind != RELATION or not set(relation_ends(a) or ()) & left_out]
 
 
 def _note_of(annotation: Annotation) -> str:
@@ -191,8 +187,10 @@ def text_difference(found: str, note: str) -> str | None:
             f"its text has {len(found)} characters where the note has {len(note)} "
             "(otherwise the same)"
         )
-    return f"its text differs from the note at character {at} ({found[at:at + 12]!r} for " \
-        f"{note[at:at + 12]!r})"
+    return (
+        f"its text differs from the note at character {at} ({found[at : at + 12]!r} for "
+        f"{note[at : at + 12]!r})"
+    )
 
 
 def the_note(
@@ -268,9 +266,7 @@ def annotations_from(
             missing = link.source if source is None else link.target
             raise fail(link.where, f"the relation names {missing!r}, which is not a span.")
         try:
-            data = with_codes(
-                target.data({}, path, fmt), link.codes, schema=schema, label=None
-            )
+            data = with_codes(target.data({}, path, fmt), link.codes, schema=schema, label=None)
             relations.append(
                 relation(
                     source,

@@ -210,16 +210,20 @@ def test_bioc_offsets_are_code_points_as_the_bioc_library_reads_them(
     assert collection.infons["offsets"] == "code points"
     assert document.infons == {"note_type": "discharge_summary"}
     found = {
-        ann.infons["type"] + ":" + "|".join(
-            passage.text[loc.offset : loc.offset + loc.length] for loc in ann.locations
-        )
+        ann.infons["type"]
+        + ":"
+        + "|".join(passage.text[loc.offset : loc.offset + loc.length] for loc in ann.locations)
         for ann in passage.annotations
     }
     assert "problem:e\u0301dema|糖尿病" in found
     assert "problem:😀" in found
     assert "test:(type 2)\r\nRx" in found
     (link,) = passage.relations
-    assert [(n.role, n.refid) for n in link.nodes][0][0] == "Arg1"
+    by_id = {a.id: a.infons["type"] for a in passage.annotations}
+    assert [(n.role, by_id[n.refid]) for n in link.nodes] == [
+        ("Arg1", "medication"),
+        ("Arg2", "problem"),
+    ]
     coded = next(a for a in passage.annotations if "E11.9" in a.infons.get("identifier", ""))
     assert coded.infons["identifier"] == "ICD10CM:E11.9"
     assert json.loads(coded.infons["codes"]) == [DIABETES.as_json()]

@@ -405,7 +405,7 @@ def test_overlapping_turns_of_one_tier_are_refused(tmp_path: Path) -> None:
 
 def test_each_modality_has_its_formats() -> None:
     assert {"brat", "wfdb", "textgrid"} <= set(export_formats())
-    assert formats_for("text") == ("brat",)
+    assert formats_for("text") == ("brat", "bioc", "jsonl")
     assert formats_for("waveform") == ("wfdb", "edf", "csv")
     assert formats_for("audio") == ("textgrid", "rttm", "vtt", "json")
     assert "brat" not in formats_for("volume")
@@ -420,7 +420,7 @@ def test_a_format_for_another_modality_is_one_clear_error(
         export_item(workspace, item_id, fmt, tmp_path / "out.x")
     message = str(caught.value)
     assert message.startswith(f"Item {item_id} is a text item; {fmt} is for ")
-    assert "formats for text items: brat" in message
+    assert "formats for text items: brat, bioc, jsonl" in message
 
 
 def test_unknown_format(workspace: Workspace, note, tmp_path: Path) -> None:
