@@ -79,9 +79,7 @@ def test_a_note_exports_and_reads_back_in_each_text_format(
     assert exported.returncode == 0, exported.stderr
     assert [Path(line).name for line in exported.stdout.splitlines()] == files
 
-    result = caliper(
-        "import", str(out), "--annotations-of", item_id, "--profile", str(profile_dir)
-    )
+    result = caliper("import", str(out), "--annotations-of", item_id, "--profile", str(profile_dir))
     assert result.returncode == 0, result.stderr
     assert result.stdout == f"{item_id}\t{fmt}\t4 annotations from {name}\n"
     read = [a for a in _annotations(profile_dir) if a["data"].get("source")]
