@@ -213,6 +213,26 @@ def _record(document: Any, schema: LabelSchema, note: str, where: str) -> NoteRe
     return record
 
 
+def _candidates(documents: list[Any], target: ImportTarget, note: str, name: str) -> list[Any]:
+    """The collection's only document, else the one with the item's id or the note's text
+    (found before any annotation is read, so other notes' need not fit this one)."""
+    if len(documents) < 2:
+        return documents
+    fitting: list[Any] = []
+    for document in documents:
+        try:
+            if document.id == target.item.id or _document_text(document, note) == note:
+                fitting.append(document)
+        except _BadError:
+            continue
+    if len(fitting) != 1:
+        raise AnnotationImportError(
+            f"{name}: holds {len(documents)} documents, of which {len(fitting) or 'none'} "
+            "match this note by id or text (one must)."
+        )
+    return fitting
+
+
 class BiocImporter:
     """``bioc``: one document of a BioC XML collection onto the note."""
 
@@ -242,7 +262,9 @@ class BiocImporter:
         collection = parse_collection(data, path.name)
         note = target.payloads.text(target.item)
         documents: list[tuple[str, NoteRecord]] = []
-        for number, document in enumerate(collection.documents, start=1):
+        for number, document in enumerate(
+            _candidates(collection.documents, target, note, path.name), 1
+        ):
             where = f"document {document.id or number}"
             try:
                 documents.append((where, _record(document, target.schema, note, where)))

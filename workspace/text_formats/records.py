@@ -205,9 +205,8 @@ def the_note(
         fitting = [d for d in documents if d[1].id == target.item.id or d[1].text == note]
         if len(fitting) != 1:
             raise AnnotationImportError(
-                f"{path.name}: holds {len(documents)} documents and "
-                f"{'none' if not fitting else len(fitting)} of them is this note "
-                "(same id or same text)."
+                f"{path.name}: holds {len(documents)} documents, of which "
+                f"{len(fitting) or 'none'} match this note by id or text (one must)."
             )
         documents = fitting
     where, record = documents[0]

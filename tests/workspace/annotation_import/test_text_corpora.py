@@ -57,21 +57,23 @@ def test_a_corpus_without_the_note_is_one_clear_message(
     corpus = tmp_path / "corpus.jsonl"
     lines = [_line("Other note.\n", "problem", "note"), _line("Third.\n", "test", "Third")]
     corpus.write_text("\n".join(lines), encoding="utf-8")
-    with pytest.raises(AnnotationImportError, match="holds 2 documents and none of them"):
+    with pytest.raises(AnnotationImportError, match="holds 2 documents, of which none match"):
         import_annotations(workspace, item_id, corpus)
     assert workspace.annotations(item_id) == []
 
 
 def _pubtator_bioc() -> str:
     """Two passages (title, abstract) at document offsets, annotations at passage and
-    sentence level, a PubTator ``identifier`` infon, touching locations."""
+    sentence level, a PubTator ``identifier`` infon, touching locations; another document
+    whose annotation (no ``type``) would not be read."""
     cafe = NOTE.index("café")
     cough = NOTE.index("cough")
     febrile = NOTE.index("febrile")
     return f"""<?xml version="1.0" encoding="UTF-8"?>
 <!DOCTYPE collection SYSTEM "BioC.dtd">
 <collection><source>PubTator</source><date>2024</date><key>BioC.key</key>
-<document><id>other</id><passage><offset>0</offset><text>Something else</text></passage>
+<document><id>other</id><passage><offset>0</offset><text>Something else</text>
+<annotation id="9"><location offset="0" length="4"/><text>Some</text></annotation></passage>
 </document>
 <document><id>12345</id>
 <passage><infon key="type">title</infon><offset>0</offset><text>{TITLE}</text>
