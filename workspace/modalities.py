@@ -161,9 +161,9 @@ BUILTIN_MODALITIES = (
         display_name="Clinical text",
         default_schema=_fixed("clinical-ner"),
         import_formats=("text",),
-        export_formats=("brat",),
+        export_formats=("brat", "bioc", "jsonl"),
         collect_format="brat",
-        annotation_kinds=(SPAN, RELATION),
+        annotation_kinds=(SPAN, RELATION, CLASSIFICATION),
         viewer_module="viewers.text_viewer",
     ),
     ModalitySpec(

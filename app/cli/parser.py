@@ -93,8 +93,9 @@ def build_parser() -> argparse.ArgumentParser:
         "--segmentation-of",
         dest="annotations_of",
         metavar="ITEM",
-        help="read annotation files onto ITEM as pre-annotations (brat .ann, WFDB annotations, "
-        "TextGrid; a NIfTI/NRRD label map or DICOM SEG as a volume's segmentation)",
+        help="read annotation files onto ITEM as pre-annotations (brat .ann, BioC XML, JSON "
+        "Lines, WFDB annotations, TextGrid; a NIfTI/NRRD label map or DICOM SEG as a volume's "
+        "segmentation)",
     )
     importing.add_argument(
         "--labels", metavar="A,B,C", help="names of label values 1, 2, 3... (in value order)"

@@ -34,7 +34,8 @@ def test_note_exports_as_brat_and_refuses_other_modalities_formats(
     result = caliper(*args, "--format", "brat")
 
     assert result.returncode == 0, result.stderr
-    assert result.stdout.splitlines() == [str(out), str(out.with_suffix(".txt"))]
+    confs = [str(out.with_name("annotation.conf")), str(out.with_name("visual.conf"))]
+    assert result.stdout.splitlines() == [str(out), str(out.with_suffix(".txt")), *confs]
     copy = out.with_suffix(".txt").read_text(encoding="utf-8")
     for line in out.read_text(encoding="utf-8").splitlines():
         _, head, shown = line.split("\t")

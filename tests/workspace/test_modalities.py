@@ -125,6 +125,8 @@ def test_export_formats_come_from_the_specs() -> None:
         "sr",
         "json",
         "brat",
+        "bioc",
+        "jsonl",
         "wfdb",
         "edf",
         "csv",

@@ -3,10 +3,13 @@
 Reads what :mod:`workspace.export.brat` writes and what brat itself saves: ``T`` lines
 (fragments ``a b;c d``; fragments that only a line break parts are joined again, as the
 exporter splits spans there), ``R`` relations, ``A`` attributes (a flag, a value, or several
-lines of one multi-valued attribute) and ``#`` AnnotatorNotes (``name: value`` for a schema
-attribute, else the annotation's note). Offsets must fall inside the note and each ``T``
-line's text must match it. Events, equivalences and normalisations (``E``, ``*``, ``N``) are
-refused by name rather than dropped.
+lines of one multi-valued attribute), ``#`` AnnotatorNotes (``name: value`` for a schema
+attribute, else the annotation's note) and ``N`` normalizations
+(``N1<TAB>Reference T1 ICD10CM:E11.9<TAB>display``, read as the span's codes). Offsets must
+fall inside the note, each ``T`` line's text must match it, and labels, attributes, relation
+types and code systems must be the schema's. An ``annotation.conf`` beside the ``.ann``
+must declare no entity or relation type the schema lacks. Events, equivalences and
+modifications (``E``, ``*``, ``M``) are refused by name rather than dropped.
 """
 
 from __future__ import annotations
@@ -21,15 +24,17 @@ from workspace.annotation_import.base import (
 )
 from workspace.annotation_import.registry import register_annotation_importer
 from workspace.annotation_kinds.base import NOTE, AnnotationKindError
+from workspace.annotation_kinds.codes import AnnotationCode, with_codes
 from workspace.annotation_kinds.relations import relation
 from workspace.annotation_kinds.spans import covered_text, span
 from workspace.annotations import Annotation
 from workspace.schema import LabelSchema
+from workspace.text_formats.brat_conf import ANNOTATION_CONF, declared_types
 
 FORMAT = "brat"
 ANN_SUFFIX = ".ann"
 _LINE_BREAKS = "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
-_UNSUPPORTED = {"E": "events", "*": "equivalences", "N": "normalisations", "M": "modifications"}
+_UNSUPPORTED = {"E": "events", "*": "equivalences", "M": "modifications"}
 
 
 class _Entry:
@@ -43,6 +48,7 @@ class _Entry:
         self.ends: tuple[str, str] = ("", "")
         self.attributes: dict[str, Any] = {}
         self.notes: list[str] = []
+        self.codes: list[AnnotationCode] = []
 
 
 def _joined(text: str, fragments: list[tuple[int, int]]) -> list[tuple[int, int]]:
@@ -88,11 +94,32 @@ class BratReader:
             raise AnnotationImportError(
                 f"{self.path.name}: not a readable brat file ({exc})."
             ) from None
+        self._check_conf()
         text = self.target.payloads.text(self.target.item)
         for number, line in enumerate(lines, start=1):
             if line.strip():
                 self._line(number, line, text)
         return ReadAnnotations(self._build(text))
+
+    def _check_conf(self) -> None:
+        """An ``annotation.conf`` beside the file declares only types the schema has."""
+        conf = self.path.with_name(ANNOTATION_CONF)
+        if not conf.is_file():
+            return
+        try:
+            declared = declared_types(conf.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError) as exc:
+            raise AnnotationImportError(f"{conf.name}: not a readable brat file ({exc}).") from None
+        schema = self.target.schema
+        missing = [n for n in declared.entities if n not in schema.class_names]
+        missing += [
+            n for n in declared.relations if n not in {r.name for r in schema.relation_types}
+        ]
+        if missing:
+            raise AnnotationImportError(
+                f"{conf.name} beside {self.path.name} declares types schema {schema.id} "
+                f"lacks: {', '.join(dict.fromkeys(missing))}."
+            )
 
     def _line(self, number: int, line: str, text: str) -> None:
         ident, _, rest = line.partition("\t")
@@ -122,6 +149,16 @@ class BratReader:
                 entry.attributes[fields[0]] = [*listed, value]
             else:
                 entry.attributes[fields[0]] = value
+        elif kind == "N":
+            head, _, display = rest.partition("\t")
+            fields = head.split()
+            system, _, code = fields[2].partition(":") if len(fields) == 3 else ("", "", "")
+            if len(fields) != 3 or fields[0] != "Reference" or not system or not code:
+                raise self.fail(
+                    number, "a normalization reads 'N1<TAB>Reference T1 SYSTEM:CODE<TAB>text'."
+                )
+            entry = self._owner(number, fields[1])
+            entry.codes.append(AnnotationCode(system, code, display=display.strip()))
         elif kind == "#":
             head, _, note = rest.partition("\t")
             fields = head.split()
@@ -167,7 +204,7 @@ class BratReader:
     def _note(self, entry: _Entry, note: str) -> None:
         name, separator, value = note.partition(": ")
         if separator and any(a.name == name for a in self.target.schema.attributes):
-            entry.attributes[name] = value
+            entry.attributes[name] = _attribute_value(self.target.schema, name, value)
         else:
             entry.notes.append(note)
 
@@ -175,16 +212,23 @@ class BratReader:
         built: dict[str, Annotation] = {}
         item, user = self.target.item, self.target.user
         for ident, entry in self.entries.items():
-            extra = self.target.data({}, self.path, FORMAT)
-            if entry.notes:
-                extra[NOTE] = " ".join(entry.notes)
+            schema = self.target.schema
             try:
+                extra = with_codes(
+                    self.target.data({}, self.path, FORMAT),
+                    entry.codes,
+                    schema=schema,
+                    label=entry.label if entry.kind == "T" else None,
+                )
+                if entry.notes:
+                    extra[NOTE] = " ".join(entry.notes)
                 if entry.kind == "T":
                     built[ident] = span(
                         item.id,
                         text,
                         entry.fragments,
                         entry.label,
+                        schema=schema,
                         attributes=entry.attributes,
                         data=extra,
                         author=user,
@@ -198,6 +242,7 @@ class BratReader:
                     source,
                     target,
                     entry.label,
+                    schema=schema,
                     attributes=entry.attributes,
                     data=extra,
                     author=user,

@@ -20,6 +20,8 @@ BUILTIN_IMPORTER_MODULES = tuple(
     f"workspace.annotation_import.{name}"
     for name in (
         "brat",
+        "bioc",
+        "text_jsonl",
         "wfdb_annotations",
         "textgrid",
         "labelmaps",

@@ -8,9 +8,14 @@ brat offsets are code points into the UTF-8 ``.txt`` file, so the note is writte
 ``.ann`` exactly as decoded (line endings kept). A span that crosses a line break becomes a
 discontinuous brat span (``T1\tproblem 10 15;16 20\tchest pain``), as brat itself
 writes them; a span of several fragments is one too.
-Choice, multi, number and true flags become ``A`` lines (a false flag is absent, as brat
-reads it); free-text attributes, values with spaces and notes become ``#`` AnnotatorNotes
-lines.
+Choice, multi and true flags become ``A`` lines (a false flag is absent, as brat reads it);
+free-text and number attributes, values with spaces and notes become ``#`` AnnotatorNotes
+lines. Codes become normalizations, ``N1\tReference T1 ICD10CM:E11.9\tdisplay`` (brat has
+no place for a code's version: BioC and JSON Lines keep it). Suggestions are left out, and
+so are document labels, which brat cannot hold (BioC and JSON Lines keep them).
+
+Beside the ``.ann`` and ``.txt`` the exporter writes ``annotation.conf`` and ``visual.conf``
+from the schema (:mod:`workspace.text_formats.brat_conf`), so brat itself opens the folder.
 """
 
 from __future__ import annotations
@@ -20,6 +25,7 @@ from collections.abc import Collection, Sequence
 from pathlib import Path
 
 from workspace.annotation_kinds.base import AnnotationKindError, describe
+from workspace.annotation_kinds.codes import codes_of
 from workspace.annotation_kinds.names import RELATION, SPAN
 from workspace.annotation_kinds.relations import relation_ends
 from workspace.annotation_kinds.spans import check_span
@@ -27,17 +33,23 @@ from workspace.annotations import Annotation
 from workspace.export.base import ExportError, ExportInput
 from workspace.export.registry import register_exporter
 from workspace.export.schema_check import check_schema
+from workspace.schema import LabelSchema
+from workspace.text_formats.brat_conf import (
+    ANNOTATION_CONF,
+    VISUAL_CONF,
+    annotation_conf,
+    brat_name,
+    visual_conf,
+)
+from workspace.text_formats.document_labels import is_document_labels
+from workspace.text_formats.records import exported
 
 ANN_SUFFIX = ".ann"
 TXT_SUFFIX = ".txt"
 _LINE_BREAKS = "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
 _FRAGMENT = re.compile(f"[^{_LINE_BREAKS}]+")
 _SPACE = re.compile(r"\s+")
-
-
-def _token(text: str) -> str:
-    """A brat type, attribute name or value: no whitespace (it separates fields)."""
-    return _SPACE.sub("_", text.strip())
+_token = brat_name
 
 
 def _one_line(text: str) -> str:
@@ -131,7 +143,7 @@ def brat_lines(
         arg1, arg2 = (ids[end] for end in ends)
         lines.append(f"R{number}\t{_token(annotation.label or '')} Arg1:{arg1} Arg2:{arg2}")
         described.append((f"R{number}", annotation))
-    attribute_count = note_count = 0
+    attribute_count = note_count = code_count = 0
     for target, annotation in described:
         attribute_lines, notes = _attribute_lines(annotation, target, text_attributes)
         for name, rest in attribute_lines:
@@ -140,6 +152,15 @@ def brat_lines(
         for note in notes:
             note_count += 1
             lines.append(f"#{note_count}\tAnnotatorNotes {target}\t{_one_line(note)}")
+        try:
+            codes = codes_of(annotation)
+        except AnnotationKindError as exc:
+            raise ExportError(str(exc)) from None
+        for code in codes:
+            code_count += 1
+            reference = f"{_token(code.system)}:{_token(code.code)}"
+            display = _one_line(code.display)
+            lines.append(f"N{code_count}\tReference {target} {reference}\t{display}")
     return lines
 
 
@@ -149,22 +170,28 @@ def write_brat(
     out: Path,
     *,
     text_attributes: Collection[str] = (),
+    schema: LabelSchema | None = None,
 ) -> list[Path]:
-    """Write ``out`` (``.ann``) and the note as ``.txt`` beside it; returns both paths.
+    """Write ``out`` (``.ann``) and the note as ``.txt`` beside it, and with a ``schema``
+    its ``annotation.conf`` and ``visual.conf``; returns the paths written.
 
     ``text`` is the decoded note the span offsets index; ``text_attributes`` names the
-    free-text attributes, written as notes rather than ``A`` lines.
+    free-text and number attributes, written as notes rather than ``A`` lines.
     """
     if out.suffix.lower() != ANN_SUFFIX:
         raise ExportError(f"{out.name}: a brat file name ends with {ANN_SUFFIX}.")
     lines = brat_lines(text, annotations, text_attributes=text_attributes)
-    text_path = out.with_suffix(TXT_SUFFIX)
+    files = {out.with_suffix(TXT_SUFFIX): text}
+    if schema is not None:
+        files[out.with_name(ANNOTATION_CONF)] = annotation_conf(schema)
+        files[out.with_name(VISUAL_CONF)] = visual_conf(schema)
     try:
-        text_path.write_text(text, encoding="utf-8", newline="")
         out.write_text("".join(f"{line}\n" for line in lines), encoding="utf-8", newline="")
+        for path, content in files.items():
+            path.write_text(content, encoding="utf-8", newline="")
     except OSError as exc:
         raise ExportError(f"{out}: could not be written ({exc.strerror or exc})") from None
-    return [out, text_path]
+    return [out, *files]
 
 
 class BratExporter:
@@ -174,11 +201,12 @@ class BratExporter:
     result_file: str | None = "annotations.ann"
 
     def write(self, source: ExportInput, out: Path) -> list[Path]:
-        """Write ``out`` (``.ann``) and the note beside it as ``.txt``."""
-        check_schema(source.schema, source.annotations)
-        free_text = [a.name for a in source.schema.attributes if a.kind == "text"]
+        """Write ``out`` (``.ann``), the note as ``.txt`` and brat's two ``.conf`` files."""
+        annotations = [a for a in exported(source.annotations) if not is_document_labels(a)]
+        check_schema(source.schema, annotations)
+        free_text = [a.name for a in source.schema.attributes if a.kind in ("text", "number")]
         text = source.payloads.text(source.item)
-        return write_brat(text, source.annotations, out, text_attributes=free_text)
+        return write_brat(text, annotations, out, text_attributes=free_text, schema=source.schema)
 
 
 register_exporter(BratExporter())

@@ -25,6 +25,8 @@ BUILTIN_EXPORTER_MODULES = tuple(
         "measurement_report",
         "json_report",
         "brat",
+        "bioc",
+        "text_jsonl",
         "wfdb_annotations",
         "textgrid",
         "signal_csv",

@@ -50,6 +50,33 @@ def test_a_folder_with_a_note_and_its_ann_file(workspace: Workspace, tmp_path: P
     assert len(workspace.annotations(item.id)) == 2  # not read twice
 
 
+def test_brats_conf_files_in_a_folder_are_neither_items_nor_unknown(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    folder = tmp_path / "brat"
+    folder.mkdir()
+    (folder / "visit.txt").write_text(NOTE, encoding="utf-8")
+    (folder / "visit.ann").write_text(ANN, encoding="utf-8")
+    (folder / "annotation.conf").write_text("[entities]\nproblem\n", encoding="utf-8")
+    (folder / "visual.conf").write_text("[labels]\n", encoding="utf-8")
+
+    (item,), problems = _problems(workspace, [folder])
+
+    assert problems == []
+    assert len(workspace.annotations(item.id)) == 2
+
+
+def test_a_conf_file_without_ann_files_is_unknown(workspace: Workspace, tmp_path: Path) -> None:
+    folder = tmp_path / "other"
+    folder.mkdir()
+    (folder / "visit.txt").write_text(NOTE, encoding="utf-8")
+    (folder / "visual.conf").write_text("[labels]\n", encoding="utf-8")
+
+    _, problems = _problems(workspace, [folder])
+
+    assert len(problems) == 1 and "visual.conf" in problems[0]
+
+
 def test_a_record_header_brings_its_annotators(workspace: Workspace, tmp_path: Path) -> None:
     header = write_ecg(tmp_path / "ecg" / "rec7", seed=1)
     _, peaks = ecg_signals(seed=1)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from workspace.annotation_kinds.base import AnnotationKindError, mark_source, source_of
-from workspace.annotation_kinds.names import INTERVAL, POINT, RELATION, SPAN
+from workspace.annotation_kinds.names import CLASSIFICATION, INTERVAL, POINT, RELATION, SPAN
 from workspace.annotation_kinds.relations import relation, relation_ends
 from workspace.annotation_kinds.signal_marks import (
     channel_of,
@@ -156,6 +156,6 @@ def test_a_pre_annotation_names_its_file() -> None:
 
 
 def test_the_modalities_name_their_kinds_with_the_constants() -> None:
-    assert modality("text").annotation_kinds == (SPAN, RELATION)
+    assert modality("text").annotation_kinds == (SPAN, RELATION, CLASSIFICATION)
     assert set(modality("waveform").annotation_kinds) == {POINT, INTERVAL}
     assert set(modality("audio").annotation_kinds) == {POINT, INTERVAL}

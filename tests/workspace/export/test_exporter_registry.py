@@ -45,6 +45,8 @@ def test_every_export_format_of_every_modality_has_an_exporter() -> None:
     assert exporter("json", "volume") is exporters()["json"]
     assert result_files() == {
         "brat": "annotations.ann",
+        "bioc": "annotations.bioc.xml",
+        "jsonl": "annotations.jsonl",
         "wfdb": "annotations.atr",
         "textgrid": "annotations.TextGrid",
         "csv": "annotations.csv",

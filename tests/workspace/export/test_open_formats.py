@@ -97,7 +97,8 @@ def test_brat_spans_index_the_written_text(workspace: Workspace, note, tmp_path:
     written = export_item(workspace, item_id, "brat", tmp_path / "out" / "note.ann")
 
     ann, txt = tmp_path / "out" / "note.ann", tmp_path / "out" / "note.txt"
-    assert written == [ann, txt]
+    confs = [tmp_path / "out" / "annotation.conf", tmp_path / "out" / "visual.conf"]
+    assert written == [ann, txt, *confs]
     with txt.open(encoding="utf-8", newline="") as handle:
         copy = handle.read()
     assert copy == text
@@ -404,7 +405,7 @@ def test_overlapping_turns_of_one_tier_are_refused(tmp_path: Path) -> None:
 
 def test_each_modality_has_its_formats() -> None:
     assert {"brat", "wfdb", "textgrid"} <= set(export_formats())
-    assert formats_for("text") == ("brat",)
+    assert formats_for("text") == ("brat", "bioc", "jsonl")
     assert formats_for("waveform") == ("wfdb", "edf", "csv")
     assert formats_for("audio") == ("textgrid", "rttm", "vtt", "json")
     assert "brat" not in formats_for("volume")
@@ -419,7 +420,7 @@ def test_a_format_for_another_modality_is_one_clear_error(
         export_item(workspace, item_id, fmt, tmp_path / "out.x")
     message = str(caught.value)
     assert message.startswith(f"Item {item_id} is a text item; {fmt} is for ")
-    assert "formats for text items: brat" in message
+    assert "formats for text items: brat, bioc, jsonl" in message
 
 
 def test_unknown_format(workspace: Workspace, note, tmp_path: Path) -> None:
