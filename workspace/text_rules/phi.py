@@ -59,7 +59,9 @@ class PhiRules:
                 start, end = match.span("phi") if "phi" in rule.pattern.groupindex else match.span()
                 if start < 0 or start == end:
                     continue
-                candidate = PhiCandidate(start, end, rule.label, rule.type, rule.id, text[start:end])
+                candidate = PhiCandidate(
+                    start, end, rule.label, rule.type, rule.id, text[start:end]
+                )
                 if rule.type == "name" and not self._plausible_name(candidate.text):
                     continue
                 found.append((rule.priority, candidate))

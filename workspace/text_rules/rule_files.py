@@ -45,7 +45,7 @@ def alternation(words: list[str]) -> str:
 class PatternExpander:
     """Expands ``{{list:NAME}}`` and ``{{NAME}}`` in the patterns of one rule file."""
 
-    def __init__(self, source: str, lists: dict[str, list[str]], fragments: dict[str, str]):
+    def __init__(self, source: str, lists: dict[str, list[str]], fragments: dict[str, str]) -> None:
         self._source = source
         self._lists = {name: alternation(words) for name, words in lists.items()}
         self._fragments: dict[str, str] = {}
@@ -70,4 +70,6 @@ class PatternExpander:
         try:
             return re.compile(self.expand(pattern, where))
         except re.error as exc:
-            raise RuleFileError(f"{self._source}: {where} is not a valid pattern ({exc}).") from None
+            raise RuleFileError(
+                f"{self._source}: {where} is not a valid pattern ({exc})."
+            ) from None
