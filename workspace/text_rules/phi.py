@@ -85,7 +85,8 @@ class PhiRules:
         if not words:
             return []
         taken = [(c.start, c.end) for c in chosen]
-        pattern = re.compile(rf"(?<![\w'’])(?:{'|'.join(map(re.escape, words))})(?![\w'’])")
+        alternatives = "|".join(map(re.escape, words))
+        pattern = re.compile(rf"(?<![\w'’])(?:{alternatives})(?!\w|['’](?!s\b))")
         more: list[PhiCandidate] = []
         for match in pattern.finditer(text):
             start, end = match.span()
