@@ -64,14 +64,20 @@ def score_note(text: str, gold: list[dict], scores: Scores) -> list[PhiCandidate
     candidates = find_phi(text)
     for span in gold:
         where = (span["start"], span["end"])
-        hits = [c for c in candidates if c.label == span["label"] and _overlaps(where, (c.start, c.end))]
+        hits = [
+            c for c in candidates if c.label == span["label"] and _overlaps(where, (c.start, c.end))
+        ]
         for score in scores.of(span["label"], span["type"]):
             score.gold += 1
             score.found += bool(hits)
             score.exact += any((c.start, c.end) == where for c in hits)
     for candidate in candidates:
         where = (candidate.start, candidate.end)
-        hit = [g for g in gold if g["label"] == candidate.label and _overlaps(where, (g["start"], g["end"]))]
+        hit = [
+            g
+            for g in gold
+            if g["label"] == candidate.label and _overlaps(where, (g["start"], g["end"]))
+        ]
         for score in scores.of(candidate.label, hit[0]["type"] if hit else candidate.type):
             score.predicted += 1
             score.correct += bool(hit)
