@@ -125,6 +125,7 @@ def test_export_formats_come_from_the_specs() -> None:
         "sr",
         "json",
         "brat",
+        "deid-text",
         "wfdb",
         "edf",
         "csv",
