@@ -65,15 +65,18 @@ class PhiRules:
                 if rule.type == "name" and not self._plausible_name(candidate.text):
                     continue
                 found.append((rule.priority, candidate))
-        chosen = _without_overlaps(found)
-        chosen += self._other_mentions(text, chosen)
+        taken = bytearray(len(text))  # 1 where a chosen candidate lies
+        chosen = _without_overlaps(found, taken)
+        chosen += self._other_mentions(text, chosen, taken)
         return sorted(chosen, key=lambda c: (c.start, c.end))
 
     def _plausible_name(self, text: str) -> bool:
         words = _WORD.findall(text)
         return bool(words) and not any(w.strip("'’-").lower() in self.not_name for w in words)
 
-    def _other_mentions(self, text: str, chosen: list[PhiCandidate]) -> list[PhiCandidate]:
+    def _other_mentions(
+        self, text: str, chosen: list[PhiCandidate], taken: bytearray
+    ) -> list[PhiCandidate]:
         """The other mentions of words of the names found ("Mrs Baird" after "Fiona Baird")."""
         words = {
             w
@@ -84,28 +87,29 @@ class PhiRules:
         }
         if not words:
             return []
-        taken = [(c.start, c.end) for c in chosen]
         alternatives = "|".join(map(re.escape, words))
         pattern = re.compile(rf"(?<![\w'’])(?:{alternatives})(?!\w|['’](?!s\b))")
         more: list[PhiCandidate] = []
         for match in pattern.finditer(text):
             start, end = match.span()
-            if not any(a < end and start < b for a, b in taken):
+            if not any(taken[start:end]):
                 more.append(PhiCandidate(start, end, "phi_name", "name", "repeat-name", match[0]))
-                taken.append((start, end))
+                taken[start:end] = b"\x01" * (end - start)
         return more
 
 
-def _without_overlaps(found: list[tuple[int, PhiCandidate]]) -> list[PhiCandidate]:
-    """Greedy choice: higher priority first, then longer, then earlier."""
+def _without_overlaps(
+    found: list[tuple[int, PhiCandidate]], taken: bytearray
+) -> list[PhiCandidate]:
+    """Greedy choice: higher priority first, then longer, then earlier (marks ``taken``)."""
     ordered = sorted(found, key=lambda f: (-f[0], f[1].start - f[1].end, f[1].start))
     chosen: list[PhiCandidate] = []
-    taken: list[tuple[int, int]] = []
     for _, candidate in ordered:
-        if any(a < candidate.end and candidate.start < b for a, b in taken):
+        start, end = candidate.start, candidate.end
+        if any(taken[start:end]):
             continue
         chosen.append(candidate)
-        taken.append((candidate.start, candidate.end))
+        taken[start:end] = b"\x01" * (end - start)
     return chosen
 
 
