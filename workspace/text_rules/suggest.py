@@ -21,7 +21,7 @@ from workspace.errors import WorkspaceError
 from workspace.item_payloads import StoredPayloads
 from workspace.segmentation.compound import CompoundCommand
 from workspace.text_rules import context, phi
-from workspace.text_rules.hints import with_hints
+from workspace.text_rules.hints import SUGGESTED_ATTRIBUTES, attribute_hints, with_hints
 
 if TYPE_CHECKING:
     from workspace.workspace import Workspace
@@ -63,14 +63,13 @@ def phi_suggestions(
     return made
 
 
-def context_command(
-    text: str, annotations: Sequence[Annotation], document: AnnotationDocument
-) -> tuple[Command | None, Counter[str]]:
-    """The command hinting assertion values on the entity spans, and counts per value."""
+def context_command(text: str, document: AnnotationDocument) -> tuple[Command | None, Counter[str]]:
+    """The command hinting assertion values on the document's entity spans (None if no
+    hint is new), and how many hints it adds per ``axis=value``."""
     rules = context.context_rules()
     entities = [
         (a, context.EntitySpan(a.id, s, e))
-        for a, s, e in _note_spans(annotations)
+        for a, s, e in _note_spans(document.all())
         if a.label in rules.applies_to
     ]
     by_id: dict[str, dict[str, tuple[str, str]]] = {}
@@ -83,10 +82,9 @@ def context_command(
         if data is None:
             continue
         parts.append(UpdateAnnotation(document, annotation.id, data=data))
-        new = set(data["suggested_attributes"]) - set(
-            annotation.data.get("suggested_attributes", {})
-        )
-        counts.update(f"{axis}={data['suggested_attributes'][axis]['value']}" for axis in new)
+        before = attribute_hints(annotation)
+        after = data[SUGGESTED_ATTRIBUTES]
+        counts.update(f"{axis}={after[axis]['value']}" for axis in after if axis not in before)
     command = CompoundCommand(f"hint assertions on {len(parts)} span(s)", parts) if parts else None
     return command, counts
 
@@ -120,7 +118,7 @@ def suggest_context(workspace: Workspace, item_id: str) -> Counter[str]:
     (one undo step); returns how many hints were added per ``axis=value``."""
     text = _note(workspace, item_id)
     editing = workspace.editing(item_id)
-    command, counts = context_command(text, editing.document.all(), editing.document)
+    command, counts = context_command(text, editing.document)
     if command is not None:
         editing.stack.push(command)
     return counts
