@@ -10,6 +10,7 @@ from app.cli.export_commands import cmd_export
 from app.cli.gui_commands import cmd_demo, cmd_open
 from app.cli.integrity_commands import cmd_audit_show, cmd_audit_verify, cmd_check
 from app.cli.profile_commands import cmd_init, cmd_passwd, cmd_recovery_export
+from app.cli.suggest_commands import add_suggest_command
 from app.cli.sync_commands import (
     add_server_options,
     cmd_batch_create,
@@ -105,6 +106,12 @@ def build_parser() -> argparse.ArgumentParser:
     export.add_argument("--format", required=True, choices=list(export_formats()))
     export.add_argument("--out", required=True, metavar="PATH")
     export.add_argument("--force", action="store_true", help="overwrite PATH")
+    export.add_argument(
+        "--surrogates",
+        action="store_true",
+        help="deid-text: consistent surrogates instead of [TYPE] tags",
+    )
+    add_suggest_command(sub, common)
     listing = add("list", cmd_list, "list items, tasks and annotations")
     listing.add_argument(
         "what", nargs="?", default="all", choices=["all", "items", "tasks", "annotations"]

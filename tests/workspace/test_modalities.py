@@ -127,6 +127,7 @@ def test_export_formats_come_from_the_specs() -> None:
         "brat",
         "bioc",
         "jsonl",
+        "deid-text",
         "wfdb",
         "edf",
         "csv",

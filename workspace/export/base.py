@@ -8,8 +8,8 @@ schema they are checked against, who exports, and lazy access to the item's stor
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -28,13 +28,14 @@ class ExportError(WorkspaceError):
 
 @dataclass(frozen=True)
 class ExportInput:
-    """Everything an exporter may read."""
+    """Everything an exporter may read; ``options`` are the format's own (e.g. surrogates)."""
 
     item: ItemSummary
     annotations: Sequence[Annotation]
     schema: LabelSchema
     payloads: ItemPayloads
     user: str = ""
+    options: Mapping[str, Any] = field(default_factory=dict)
 
 
 class Exporter(Protocol):

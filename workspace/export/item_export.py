@@ -8,8 +8,9 @@ format is written is its exporter's business (:mod:`workspace.export.registry`).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from storage.fileio import owner_only_files
 from workspace.export.base import ExportError, ExportInput
@@ -22,8 +23,15 @@ if TYPE_CHECKING:
     from workspace.workspace import Workspace
 
 
-def export_item(workspace: Workspace, item_id: str, fmt: str, out: Path) -> list[Path]:
-    """Write the item's annotations as ``fmt`` (audited); returns the files written."""
+def export_item(
+    workspace: Workspace,
+    item_id: str,
+    fmt: str,
+    out: Path,
+    options: Mapping[str, Any] | None = None,
+) -> list[Path]:
+    """Write the item's annotations as ``fmt`` (audited); returns the files written.
+    ``options`` are the format's own (see its exporter)."""
     known = export_formats()
     if fmt not in known:
         raise ExportError(f"Unknown format {fmt!r}; use one of {', '.join(known)}.")
@@ -36,14 +44,20 @@ def export_item(workspace: Workspace, item_id: str, fmt: str, out: Path) -> list
             f"{fitting})."
         )
     with owner_only_files():  # 0600 files (0700 folders), or stricter under the umask
-        written = write_format(workspace, item, fmt, out)
+        written = write_format(workspace, item, fmt, out, options)
     workspace.profile.audit.record(
         "item.export", item_id, {"format": fmt, "files": [p.name for p in written]}
     )
     return written
 
 
-def write_format(workspace: Workspace, item: ItemSummary, fmt: str, out: Path) -> list[Path]:
+def write_format(
+    workspace: Workspace,
+    item: ItemSummary,
+    fmt: str,
+    out: Path,
+    options: Mapping[str, Any] | None = None,
+) -> list[Path]:
     """Write ``item``'s own annotations as ``fmt`` through its exporter (no checks, no audit)."""
     source = ExportInput(
         item=item,
@@ -51,5 +65,6 @@ def write_format(workspace: Workspace, item: ItemSummary, fmt: str, out: Path) -
         schema=workspace.schema_for(item),
         payloads=StoredPayloads(workspace.profile),
         user=workspace.user,
+        options=dict(options or {}),
     )
     return exporter(fmt, item.modality).write(source, out)

@@ -34,6 +34,7 @@ BUILTIN_EXPORTER_MODULES = tuple(
         "rttm",
         "webvtt",
         "audio_json",
+        "deid_text",
     )
 )
 _EXPORTERS: dict[str, Exporter] = {}

@@ -405,7 +405,7 @@ def test_overlapping_turns_of_one_tier_are_refused(tmp_path: Path) -> None:
 
 def test_each_modality_has_its_formats() -> None:
     assert {"brat", "wfdb", "textgrid"} <= set(export_formats())
-    assert formats_for("text") == ("brat", "bioc", "jsonl")
+    assert formats_for("text") == ("brat", "bioc", "jsonl", "deid-text")
     assert formats_for("waveform") == ("wfdb", "edf", "csv")
     assert formats_for("audio") == ("textgrid", "rttm", "vtt", "json")
     assert "brat" not in formats_for("volume")

@@ -1,0 +1,75 @@
+"""Rule files in ``resources/text_rules/``: read once, patterns expanded and compiled.
+
+A rule file is JSON with ``lists`` (named word lists), ``fragments`` (named regex pieces) and
+``rules``. In a pattern, ``{{list:NAME}}`` becomes the list ``NAME`` as an alternation (each
+item escaped, longest first, so "Mrs" is tried before "Mr") and ``{{NAME}}`` the fragment
+``NAME`` (fragments may use lists and earlier fragments).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import resources
+from workspace.errors import WorkspaceError
+
+RULES_DIR = Path(resources.__file__).parent / "text_rules"
+_PLACEHOLDER = re.compile(r"\{\{(list:)?([A-Za-z_]+)\}\}")
+
+
+class RuleFileError(WorkspaceError, ValueError):
+    """A rule file that cannot be read or compiled (names the file and the rule)."""
+
+
+def read_rule_file(name: str) -> dict[str, Any]:
+    """The JSON document ``resources/text_rules/<name>`` (RuleFileError if unreadable)."""
+    path = RULES_DIR / name
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise RuleFileError(f"{name}: the rule file cannot be read ({exc}).") from None
+    if not isinstance(document, dict):
+        raise RuleFileError(f"{name}: a rule file is a JSON object.")
+    return document
+
+
+def alternation(words: list[str]) -> str:
+    """``words`` as a regex alternation, longest first (so the longest word wins)."""
+    ordered = sorted(set(words), key=lambda w: (-len(w), w))
+    return "|".join(re.escape(word) for word in ordered)
+
+
+class PatternExpander:
+    """Expands ``{{list:NAME}}`` and ``{{NAME}}`` in the patterns of one rule file."""
+
+    def __init__(self, source: str, lists: dict[str, list[str]], fragments: dict[str, str]) -> None:
+        self._source = source
+        self._lists = {name: alternation(words) for name, words in lists.items()}
+        self._fragments: dict[str, str] = {}
+        for name, fragment in fragments.items():
+            self._fragments[name] = self.expand(fragment, f"fragment {name}")
+
+    def expand(self, pattern: str, where: str) -> str:
+        """``pattern`` with every placeholder replaced (RuleFileError for an unknown name)."""
+
+        def replace(match: re.Match[str]) -> str:
+            table = self._lists if match.group(1) else self._fragments
+            name = match.group(2)
+            if name not in table:
+                kind = "list" if match.group(1) else "fragment"
+                raise RuleFileError(f"{self._source}: {where} uses an unknown {kind} {name!r}.")
+            return f"(?:{table[name]})"
+
+        return _PLACEHOLDER.sub(replace, pattern)
+
+    def compile(self, pattern: str, where: str) -> re.Pattern[str]:
+        """The expanded ``pattern`` compiled (RuleFileError naming ``where`` if it is bad)."""
+        try:
+            return re.compile(self.expand(pattern, where))
+        except re.error as exc:
+            raise RuleFileError(
+                f"{self._source}: {where} is not a valid pattern ({exc})."
+            ) from None
