@@ -1,0 +1,501 @@
+"""The clinical text viewer: a note, its spans as stacked labelled underlines, a span list,
+find in text, and keyboard-only span editing (every edit one undo step, saved at once)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtGui import QColor, QHelpEvent, QKeyEvent, QKeySequence, QMouseEvent, QTextCursor
+from PySide6.QtWidgets import QLabel, QSplitter, QToolTip, QVBoxLayout, QWidget
+
+from viewers.base import Viewer, register_viewer
+from viewers.text.find import unlabelled
+from viewers.text.find_bar import FindBar
+from viewers.text.span_editor import SpanEditor
+from viewers.text.span_edits import delete_span, label_matches, refit, relabel, resized
+from viewers.text.span_index import SpanEntry, SpanIndex, entry_of
+from viewers.text.span_list import SpanListModel, SpanListPanel
+from viewers.text_offsets import OffsetMap, display_text
+from workspace.annotation_kinds.base import AnnotationKindError
+from workspace.annotation_kinds.names import RELATION
+from workspace.annotation_kinds.relations import relation_ends
+from workspace.annotation_kinds.spans import fragments_of, span, span_extent, trimmed
+from workspace.annotation_kinds.suggestions import (
+    accept_suggestions,
+    reject_suggestions,
+    suggestion_of,
+)
+from workspace.annotations import AddAnnotation, Annotation
+from workspace.commands import Command
+from workspace.importers.text import decode_text
+from workspace.items import ItemSummary
+from workspace.opened_item import TaskState
+from workspace.schema import LabelClass
+from workspace.workspace import Workspace
+
+Key = Qt.Key
+Mod = Qt.KeyboardModifier
+
+
+def span_bounds(annotation: Annotation) -> tuple[int, int] | None:
+    """``(start, end)`` of a span of the note itself, None for anything else."""
+    if "transcript_of" in annotation.data:
+        return None
+    return span_extent(annotation)
+
+
+@register_viewer("text")
+class TextViewer(Viewer):
+    """The note with its spans drawn over it, and the list of the spans beside."""
+
+    editable = True
+    gestures = (
+        ("Add a span", "Select text, then the label's key"),
+        ("Select a span (again: the one beneath)", "Click it or its tag"),
+        ("Next / previous span", "Tab / Shift+Tab (or Alt+→ / Alt+←)"),
+        ("Relabel the selected span", "The label's key"),
+        ("Delete the selected span", "Del"),
+        ("Extend / shrink the selected span by a word", "Shift+Alt+→ / Shift+Alt+←"),
+        ("Add a fragment to the selected span", "Ctrl+drag over text, or select + Ctrl+Enter"),
+        ("Accept / reject the selected suggestion", "Enter or A / Backspace or R"),
+        ("Find in the note", "Ctrl+F, then F3 / Shift+F3"),
+        ("Deselect the span", "Escape"),
+    )
+
+    #: The selected span changed: its id, or None (for side panels: attributes, relations).
+    selection_changed = Signal(object)
+
+    def __init__(
+        self, workspace: Workspace, item: ItemSummary, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(workspace, item, parent)
+        files = self.opened.files
+        raw = workspace.read_file(files[0]) if files else b""
+        self.text, self.encoding = decode_text(raw)
+        self.offsets = OffsetMap(self.text)
+        self.colors = {c.name: c.color for c in self.schema.classes}
+        self.document = workspace.document(item.id)
+        self._fragment_gesture = False
+
+        self.editor = SpanEditor(display_text(self.text), self.offsets)
+        self.editor.colors = {name: QColor(color) for name, color in self.colors.items()}
+        self.index = SpanIndex(self.editor.line_starts())
+        self.editor.index = self.index
+        labels = [c.name for c in self.schema.classes]
+        self.span_model = SpanListModel(self.text, self.index, self.colors)
+        self.span_panel = SpanListPanel(self.span_model, labels)
+        self.span_panel.span_activated.connect(self._jump_to)
+        self.span_panel.bulk_suggestions.connect(self.bulk_suggestions)
+        self.find_bar = FindBar(self.text, labels)
+        self.find_bar.hide()
+        self.find_bar.match_chosen.connect(self.select_range)
+        self.find_bar.label_all.connect(self.label_all_matches)
+        self.find_bar.closed.connect(self.editor.setFocus)
+
+        self.hint = QLabel()
+        self.hint.setContentsMargins(8, 4, 8, 4)
+        self._show_hint()
+        splitter = QSplitter(Qt.Orientation.Vertical)
+        splitter.addWidget(self.editor)
+        splitter.addWidget(self.span_panel)
+        splitter.setStretchFactor(0, 4)
+        splitter.setStretchFactor(1, 1)
+        splitter.setSizes([600, 180])
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(self.hint)
+        layout.addWidget(self.find_bar)
+        layout.addWidget(splitter, 1)
+
+        self.relays.connect(self.document.added, self._on_added)
+        self.relays.connect(self.document.updated, self._on_updated)
+        self.relays.connect(self.document.removed, self._on_removed)
+        self.editor.installEventFilter(self)
+        self.editor.viewport().installEventFilter(self)
+        self.editor.viewport().setMouseTracking(True)
+        self.refresh()
+        self.setFocusProxy(self.editor)
+
+    def _set_task_state(self, state: TaskState) -> None:
+        super()._set_task_state(state)
+        if hasattr(self, "hint"):  # the base class sets the first state before the hint exists
+            self._show_hint()
+
+    def _show_hint(self) -> None:
+        """How to add a span, or, for a read-only task, that spans cannot be changed."""
+        if self.read_only_reason is not None:
+            self.hint.setText("Read-only: spans can be looked at, not changed.")
+        else:
+            self.hint.setText(
+                "Select text, then press a label's key to add a span · click a span to select "
+                "it · Tab moves between spans · Del deletes · F1 lists every key"
+            )
+
+    # ------------------------------------------------------------------ selection
+    @property
+    def selected_id(self) -> str | None:
+        """The selected span's id (None: no span selected)."""
+        return self.editor.selected
+
+    def selected_span(self) -> Annotation | None:
+        """The selected span annotation, if any."""
+        selected = self.editor.selected
+        return self.document.get(selected) if selected and selected in self.document else None
+
+    def select_span(self, span_id: str | None, *, reveal: bool = False) -> None:
+        """Select ``span_id`` (None: deselect); ``reveal`` scrolls it into view."""
+        if span_id is not None and span_id not in self.index:
+            span_id = None
+        changed = span_id != self.editor.selected
+        self.editor.selected = span_id
+        self.span_panel.show_span(span_id)
+        if span_id is not None and reveal:
+            entry = self.index.entries[span_id]
+            cursor = self.editor.textCursor()
+            cursor.setPosition(self.offsets.to_qt(entry.start))
+            self.editor.setTextCursor(cursor)
+            self.editor.ensureCursorVisible()
+        self.editor.viewport().update()
+        if changed:
+            self.selection_changed.emit(span_id)
+
+    def select_range(self, start: int, end: int) -> None:
+        """Select code-point offsets ``start``..``end`` of the note."""
+        cursor = self.editor.textCursor()
+        cursor.setPosition(self.offsets.to_qt(start))
+        cursor.setPosition(self.offsets.to_qt(end), QTextCursor.MoveMode.KeepAnchor)
+        self.editor.setTextCursor(cursor)
+        self.editor.ensureCursorVisible()
+
+    def selected_text_range(self) -> tuple[int, int] | None:
+        """The selected text as trimmed code-point offsets (None if nothing is selected)."""
+        cursor = self.editor.textCursor()
+        return trimmed(
+            self.text,
+            self.offsets.from_qt(cursor.selectionStart()),
+            self.offsets.from_qt(cursor.selectionEnd()),
+        )
+
+    def _clear_text_selection(self) -> None:
+        cursor = self.editor.textCursor()
+        cursor.clearSelection()
+        self.editor.setTextCursor(cursor)
+
+    # ------------------------------------------------------------------ editing
+    def _push(self, make: Callable[[], Command]) -> bool:
+        """Build a command (a refusal becomes a message) and push it."""
+        if self.refuse_edit():
+            return False
+        try:
+            command = make()
+        except AnnotationKindError as exc:
+            self.message.emit(str(exc))
+            return False
+        return self.push(command)
+
+    def apply_label(self, label: LabelClass) -> bool:
+        """Add a ``label`` span over the selected text, or relabel the selected span."""
+        selected = self.selected_text_range()
+        if selected is None:
+            current = self.selected_span()
+            if current is None:
+                self.message.emit("Select some text first, then press the label's shortcut.")
+                return False
+            if current.label == label.name:
+                return False
+            return self._push(lambda: relabel(self.document, self.schema, current, label.name))
+        annotation: Annotation | None = None
+
+        def make() -> Command:
+            nonlocal annotation
+            annotation = span(
+                self.item.id,
+                self.text,
+                [selected],
+                label.name,
+                schema=self.schema,
+                author=self.workspace.user,
+            )
+            return AddAnnotation(self.document, annotation)
+
+        if not self._push(make) or annotation is None:
+            return False
+        self._clear_text_selection()
+        self.select_span(annotation.id)
+        return True
+
+    def delete_selected(self) -> bool:
+        """Delete the selected span (and its relations)."""
+        current = self.selected_span()
+        if current is None:
+            return False
+        return self._push(lambda: delete_span(self.document, current))
+
+    def resize_selected(self, grow: bool) -> bool:
+        """Extend (``grow``) or shrink the selected span's end by one word."""
+        current = self.selected_span()
+        if current is None:
+            return False
+        return self._push(
+            lambda: refit(self.document, self.text, current, resized(self.text, current, grow))
+        )
+
+    def add_fragment(self) -> bool:
+        """Add the selected text to the selected span as one more fragment."""
+        current, selected = self.selected_span(), self.selected_text_range()
+        if current is None or selected is None:
+            self.message.emit("Select a span, then Ctrl+drag over the text to add to it.")
+            return False
+        fragments = [*fragments_of(current), selected]
+        if not self._push(lambda: refit(self.document, self.text, current, fragments)):
+            return False
+        self._clear_text_selection()
+        return True
+
+    def decide_selected(self, accept: bool) -> bool:
+        """Accept or reject the selected span if it is a suggestion."""
+        current = self.selected_span()
+        if current is None or suggestion_of(current) is None:
+            return False
+        decide = accept_suggestions if accept else reject_suggestions
+        return self._push(lambda: decide(self.document, [current.id]))
+
+    def bulk_suggestions(self, accept: bool) -> bool:
+        """Accept or reject every suggestion of the label the span list shows (all if none)."""
+        label = self.span_panel.label_filter()
+        ids = [
+            e.id
+            for e in self.index.entries.values()
+            if e.suggestion and (label is None or e.label == label)
+        ]
+        if not ids:
+            self.message.emit(f"No suggestions{f' of {label}' if label else ''} to decide.")
+            return False
+        decide = accept_suggestions if accept else reject_suggestions
+        return self._push(lambda: decide(self.document, ids))
+
+    def label_all_matches(self, label: str) -> bool:
+        """Label every find match not already inside a ``label`` span (one undo step)."""
+        if not self.find_bar.matches:
+            self.message.emit("Nothing found to label.")
+            return False
+        matches = unlabelled(self.find_bar.matches, self.index, label)
+        return self._push(
+            lambda: label_matches(
+                self.document, self.schema, self.text, matches, label, self.workspace.user
+            )
+        )
+
+    def move_selection(self, step: int) -> bool:
+        """Select the next (1) or previous (-1) span in text order."""
+        position = self.offsets.from_qt(self.editor.textCursor().position())
+        found = self.index.neighbour(self.editor.selected, position, step)
+        if found is None:
+            return False
+        self._clear_text_selection()
+        self.select_span(found, reveal=True)
+        return True
+
+    def open_find(self) -> None:
+        """Show the find bar, seeded with the selected text when it is short."""
+        selected = self.editor.textCursor().selectedText()
+        self.find_bar.open(selected if 0 < len(selected) < 80 else "")
+
+    def find_step(self, direction: int) -> None:
+        if self.find_bar.matches:
+            self.find_bar.step(direction)
+        else:
+            self.open_find()
+
+    # ------------------------------------------------------------------ display
+    def span_annotations(self) -> list[Annotation]:
+        """The item's span annotations of the note, in text order."""
+        return [self.document.get(span_id) for span_id in self.index.ordered_ids()]
+
+    def refresh(self) -> None:
+        """Re-index every span of the document and redraw."""
+        entries = [e for e in map(self._entry, self.document.all()) if e is not None]
+        self.index.rebuild(entries)
+        self.span_model.reset()
+        if self.editor.selected not in self.index:
+            self.select_span(None)
+        self.editor.viewport().update()
+
+    def highlight_color_at(self, offset: int) -> QColor | None:
+        """The colour of the innermost span holding code-point ``offset`` (None if none)."""
+        found = self.index.at(offset)
+        return self.editor.color_of(found[0].label) if found else None
+
+    def tooltip_at(self, offset: int, span_id: str | None = None) -> str:
+        """Label, attributes and relations of the spans at ``offset`` (or of ``span_id``)."""
+        entries = [self.index.entries[span_id]] if span_id else self.index.at(offset)
+        return "\n\n".join(self._describe(e.id) for e in entries if e.id in self.document)
+
+    def _describe(self, span_id: str) -> str:
+        annotation = self.document.get(span_id)
+        lines = [f"{annotation.label} — “{annotation.data.get('text', '')}”"]
+        mark = suggestion_of(annotation)
+        if mark is not None:
+            lines[0] += f" (suggested by {mark['by']}: {mark['rule']})"
+        attributes = annotation.data.get("attributes")
+        if isinstance(attributes, dict):
+            lines += [f"{name}: {value}" for name, value in attributes.items()]
+        for other in self.document.all():
+            ends = relation_ends(other) if other.kind == RELATION else None
+            if ends is None or span_id not in ends:
+                continue
+            partner = ends[1] if ends[0] == span_id else ends[0]
+            arrow = "→" if ends[0] == span_id else "←"
+            target = self.document.get(partner) if partner in self.document else None
+            name = f"{target.label} “{target.data.get('text', '')}”" if target else partner[:8]
+            lines.append(f"{arrow} {other.label} {arrow} {name}")
+        return "\n".join(lines)
+
+    def _entry(self, annotation: Annotation) -> SpanEntry | None:
+        try:
+            return entry_of(annotation)
+        except AnnotationKindError:
+            return None
+
+    def _on_added(self, annotation: Annotation) -> None:
+        entry = self._entry(annotation)
+        if entry is not None:
+            self.index.add(entry)
+            self.span_model.insert(entry)
+            self.editor.viewport().update()
+
+    def _on_updated(self, annotation: Annotation) -> None:
+        old = self.index.remove(annotation.id)
+        if old is not None:
+            self.span_model.remove(old)
+        self._on_added(annotation)
+        if annotation.id == self.editor.selected:
+            self.span_panel.show_span(annotation.id)
+            if annotation.id not in self.index:
+                self.select_span(None)
+        self.editor.viewport().update()
+
+    def _on_removed(self, annotation: Annotation) -> None:
+        old = self.index.remove(annotation.id)
+        if old is not None:
+            self.span_model.remove(old)
+        if annotation.id == self.editor.selected:
+            self.select_span(None)
+        self.editor.viewport().update()
+
+    def _jump_to(self, span_id: str) -> None:
+        self.select_span(span_id, reveal=True)
+        self.editor.setFocus()
+
+    # ------------------------------------------------------------------ keys and mouse
+    def _key_action(self, event: QKeyEvent) -> Callable[[], object] | None:
+        """What a key does in the text (None: not ours, let shortcuts and Qt have it)."""
+        key, mods = event.key(), event.modifiers() & ~Mod.KeypadModifier
+        selected = self.selected_span()
+        suggestion = selected is not None and suggestion_of(selected) is not None
+        plain = mods == Mod.NoModifier
+        actions: dict[tuple[int, object], Callable[[], object]] = {
+            (Key.Key_F, Mod.ControlModifier): self.open_find,
+            (Key.Key_F3, Mod.NoModifier): lambda: self.find_step(1),
+            (Key.Key_F3, Mod.ShiftModifier): lambda: self.find_step(-1),
+            (Key.Key_Tab, Mod.NoModifier): lambda: self.move_selection(1),
+            (Key.Key_Backtab, Mod.ShiftModifier): lambda: self.move_selection(-1),
+            (Key.Key_Backtab, Mod.NoModifier): lambda: self.move_selection(-1),
+            (Key.Key_Right, Mod.AltModifier): lambda: self.move_selection(1),
+            (Key.Key_Left, Mod.AltModifier): lambda: self.move_selection(-1),
+        }
+        if selected is not None:
+            actions |= {
+                (Key.Key_Delete, Mod.NoModifier): self.delete_selected,
+                (Key.Key_Escape, Mod.NoModifier): lambda: self.select_span(None),
+                (Key.Key_Right, Mod.AltModifier | Mod.ShiftModifier): lambda: self.resize_selected(
+                    True
+                ),
+                (Key.Key_Left, Mod.AltModifier | Mod.ShiftModifier): lambda: self.resize_selected(
+                    False
+                ),
+                (Key.Key_Return, Mod.ControlModifier): self.add_fragment,
+                (Key.Key_Enter, Mod.ControlModifier): self.add_fragment,
+            }
+        if suggestion and plain:
+            accept, reject = (
+                (lambda: self.decide_selected(True)),
+                (lambda: self.decide_selected(False)),
+            )
+            actions |= {
+                (Key.Key_Return, Mod.NoModifier): accept,
+                (Key.Key_Enter, Mod.NoModifier): accept,
+                (Key.Key_A, Mod.NoModifier): accept,
+                (Key.Key_Backspace, Mod.NoModifier): reject,
+                (Key.Key_R, Mod.NoModifier): reject,
+            }
+        return actions.get((key, mods))
+
+    def _label_for_key(self, event: QKeyEvent) -> LabelClass | None:
+        """The label whose shortcut ``event`` is (when no window action took it)."""
+        pressed = QKeySequence(event.keyCombination())
+        for label in self.schema.classes:
+            if label.shortcut and QKeySequence(label.shortcut) == pressed:
+                return label
+        return None
+
+    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
+        """Keys of the text, clicks on spans and tags, and span tooltips."""
+        kind = event.type()
+        if watched is self.editor and kind in (QEvent.Type.ShortcutOverride, QEvent.Type.KeyPress):
+            assert isinstance(event, QKeyEvent)
+            action = self._key_action(event)
+            if action is not None:
+                event.accept()
+                if kind == QEvent.Type.KeyPress:
+                    action()
+                return True
+            label = self._label_for_key(event) if kind == QEvent.Type.KeyPress else None
+            if label is not None:
+                self.apply_label(label)
+                return True
+        elif watched is self.editor.viewport():
+            if kind == QEvent.Type.MouseButtonPress:
+                assert isinstance(event, QMouseEvent)
+                modifiers = event.modifiers()
+                self._fragment_gesture = bool(modifiers & Mod.ControlModifier)
+            elif kind == QEvent.Type.MouseButtonRelease:
+                assert isinstance(event, QMouseEvent)
+                self._on_click(event)
+            elif kind == QEvent.Type.ToolTip:
+                assert isinstance(event, QHelpEvent)
+                point = event.pos()
+                tag = self.editor.tag_at(point)
+                text = self.tooltip_at(self.editor.offset_at(point), tag)
+                if text:
+                    QToolTip.showText(event.globalPos(), text, self.editor.viewport())
+                else:
+                    QToolTip.hideText()
+                return True
+        return super().eventFilter(watched, event)
+
+    def _on_click(self, event: QMouseEvent) -> None:
+        """A click selects the span (or tag) under it, cycling through nested spans."""
+        if event.button() != Qt.MouseButton.LeftButton:
+            return
+        if self.editor.textCursor().hasSelection():
+            if self._fragment_gesture and self.selected_span() is not None:
+                self.add_fragment()
+            else:
+                self.select_span(None)
+            return
+        point = event.position().toPoint()
+        tag = self.editor.tag_at(point)
+        if tag is not None:
+            self.select_span(tag)
+            return
+        under = [e.id for e in self.index.at(self.editor.offset_at(point))]
+        if not under:
+            self.select_span(None)
+        elif self.editor.selected in under:
+            following = (under.index(self.editor.selected) + 1) % len(under)
+            self.select_span(under[following])
+        else:
+            self.select_span(under[0])
