@@ -6,29 +6,31 @@ top of the gap holds the underline *lanes* of the line (one lane per overlap dep
 :mod:`viewers.text.span_index`), the bottom the label *tags* of the spans starting on the next
 line. Only the blocks on screen are visited, and only the spans bucketed on them, so painting
 costs the same with 20 spans or 20,000. Suggestions are dashed and faded; the selected span
-gets a tinted background; the fragments of a discontinuous span are joined by a dotted line.
+gets a tinted background (one extra selection, drawn by Qt under the text); the fragments of
+a discontinuous span are joined by a dotted line.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
-from PySide6.QtCore import QPoint, QPointF, QRectF, Qt
+from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, Qt
 from PySide6.QtGui import (
     QColor,
     QFont,
     QFontDatabase,
     QFontMetricsF,
     QPainter,
-    QPaintEvent,
+    QPalette,
     QPen,
     QTextBlock,
     QTextBlockFormat,
+    QTextCharFormat,
     QTextCursor,
 )
 from PySide6.QtWidgets import QTextEdit, QWidget
 
-from viewers.text.colors import FALLBACK_COLOR, readable_on
+from viewers.text.colors import FALLBACK_COLOR, blend, readable_on
 from viewers.text.span_index import SpanEntry, SpanIndex
 from viewers.text_offsets import OffsetMap
 
@@ -38,7 +40,7 @@ LANE_STEP = 3
 LANE_WIDTH = 2
 TAG_CHARS = 16
 SUGGESTION_ALPHA = 150
-SELECTED_ALPHA = 70
+SELECTED_AMOUNT = 0.3
 
 Segment = tuple[float, float, float, float]  # x1, x2, line top, line bottom (viewport)
 
@@ -81,6 +83,26 @@ class SpanEditor(QTextEdit):
         spacing = QTextBlockFormat()
         spacing.setLineHeight(gap, QTextBlockFormat.LineHeightTypes.LineDistanceHeight.value)
         cursor.mergeBlockFormat(spacing)
+
+    def set_selected(self, span_id: str | None) -> None:
+        """Select ``span_id`` (None: none): its fragments get a tinted background."""
+        self.selected = span_id
+        entry = self.index.entries.get(span_id) if span_id else None
+        selections: list[QTextEdit.ExtraSelection] = []
+        if entry is not None:
+            base = self.palette().color(QPalette.ColorRole.Base)
+            fill = QTextCharFormat()
+            fill.setBackground(blend(self.color_of(entry.label), base, SELECTED_AMOUNT))
+            for start, end in entry.fragments:
+                selection = QTextEdit.ExtraSelection()
+                cursor = QTextCursor(self.document())
+                cursor.setPosition(self.offsets.to_qt(start))
+                cursor.setPosition(self.offsets.to_qt(end), QTextCursor.MoveMode.KeepAnchor)
+                selection.cursor = cursor
+                selection.format = fill
+                selections.append(selection)
+        self.setExtraSelections(selections)
+        self.viewport().update()
 
     def line_starts(self) -> list[int]:
         """The code-point offset where each text block starts."""
@@ -126,12 +148,13 @@ class SpanEditor(QTextEdit):
         base = block.position()
         local_start = max(qt_start - base, 0)
         local_end = min(qt_end - base, block.length() - 1)
-        if local_start >= local_end:
-            return
-        line_index = layout.lineForTextPosition(local_start).lineNumber()
+        if local_start >= local_end or layout.lineCount() == 0:
+            return  # nothing of the span here, or a block not laid out yet
+        first_line = layout.lineForTextPosition(local_start)
+        line_index = first_line.lineNumber() if first_line.isValid() else 0
         while line_index < layout.lineCount():
             line = layout.lineAt(line_index)
-            if line.textStart() >= local_end:
+            if not line.isValid() or line.textStart() >= local_end:
                 break
             a = max(local_start, line.textStart())
             b = min(local_end, line.textStart() + line.textLength())
@@ -159,26 +182,25 @@ class SpanEditor(QTextEdit):
         return next((span_id for rect, span_id in self.tag_rects if rect.contains(spot)), None)
 
     # ------------------------------------------------------------------ painting
-    def paintEvent(self, event: QPaintEvent) -> None:
+    def viewportEvent(self, event: QEvent) -> bool:
+        """Paint the selected span under the text and the lanes and tags over it.
+
+        Not in ``paintEvent``: that also runs for the frame around the viewport."""
+        if event.type() != QEvent.Type.Paint:
+            return super().viewportEvent(event)
         first, last = self.visible_blocks()
-        selected = self.index.entries.get(self.selected) if self.selected else None
-        if selected is not None:
-            painter = QPainter(self.viewport())
-            color = QColor(self.color_of(selected.label))
-            color.setAlpha(SELECTED_ALPHA)
-            for start, end in selected.fragments:
-                for x1, x2, top, bottom in self.segments(start, end, first, last):
-                    painter.fillRect(QRectF(x1, top, x2 - x1, bottom - top), color)
-            painter.end()
-        super().paintEvent(event)
+        handled = super().viewportEvent(event)
         painter = QPainter(self.viewport())
-        painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
-        self.tag_rects = []
-        placed: dict[float, float] = {}  # line top -> right edge of its last tag
-        entries = sorted(self.index.in_lines(first, last), key=lambda e: (e.start, e.lane))
-        for entry in entries:
-            self._paint_entry(painter, entry, first, last, placed)
-        painter.end()
+        try:
+            painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+            self.tag_rects = []
+            placed: dict[float, float] = {}  # line top -> right edge of its last tag
+            entries = sorted(self.index.in_lines(first, last), key=lambda e: (e.start, e.lane))
+            for entry in entries:
+                self._paint_entry(painter, entry, first, last, placed)
+        finally:
+            painter.end()
+        return handled
 
     def _paint_entry(
         self,

@@ -25,7 +25,8 @@ from workspace.commands import Command
 from workspace.schema import LabelSchema
 from workspace.segmentation.compound import CompoundCommand
 
-_WORD = re.compile(r"\w+")
+#: A word: letters, digits and the combining marks on them (``e`` + U+0301 is one letter).
+_WORD = re.compile(r"\w[\w\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]*")
 _GEOMETRY = ("start", "end", "text", "fragments")
 
 

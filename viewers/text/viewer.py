@@ -149,7 +149,7 @@ class TextViewer(Viewer):
         if span_id is not None and span_id not in self.index:
             span_id = None
         changed = span_id != self.editor.selected
-        self.editor.selected = span_id
+        self.editor.set_selected(span_id)
         self.span_panel.show_span(span_id)
         if span_id is not None and reveal:
             entry = self.index.entries[span_id]
