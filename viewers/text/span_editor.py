@@ -12,6 +12,7 @@ a discontinuous span are joined by a dotted line.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, Qt
@@ -41,6 +42,9 @@ LANE_WIDTH = 2
 TAG_CHARS = 16
 SUGGESTION_ALPHA = 150
 SELECTED_AMOUNT = 0.3
+
+#: Where the editor starts a new block (line).
+_BREAKS = re.compile("\r\n|\r|\n|\u2029")
 
 Segment = tuple[float, float, float, float]  # x1, x2, line top, line bottom (viewport)
 
@@ -106,11 +110,13 @@ class SpanEditor(QTextEdit):
 
     def line_starts(self) -> list[int]:
         """The code-point offset where each text block starts."""
-        starts: list[int] = []
-        block = self.document().firstBlock()
-        from_qt = self.offsets.from_qt
+        text = self.offsets.text
+        starts = [0, *(found.end() for found in _BREAKS.finditer(text))]
+        if len(starts) == self.document().blockCount():
+            return starts
+        starts, block = [], self.document().firstBlock()  # Qt split elsewhere too: ask it
         while block.isValid():
-            starts.append(from_qt(block.position()))
+            starts.append(self.offsets.from_qt(block.position()))
             block = block.next()
         return starts
 
@@ -123,10 +129,24 @@ class SpanEditor(QTextEdit):
         return QPointF(self.horizontalScrollBar().value(), self.verticalScrollBar().value())
 
     def visible_blocks(self) -> tuple[int, int]:
-        """First and last block numbers on screen."""
-        first = self.cursorForPosition(QPoint(0, 0)).block()
-        last = self.cursorForPosition(QPoint(0, self.viewport().height())).block()
-        return max(0, first.blockNumber() - 1), last.blockNumber() + 1
+        """First and last block numbers on screen (a binary search over block tops: the
+        editor's own hit test walks the blocks one by one)."""
+        top = self.verticalScrollBar().value()
+        first = self._block_at(top)
+        return max(0, first - 1), self._block_at(top + self.viewport().height()) + 1
+
+    def _block_at(self, y: float) -> int:
+        """The number of the last block starting at or above document ``y``."""
+        document = self.document()
+        layout = document.documentLayout()
+        low, high = 0, document.blockCount() - 1
+        while low < high:
+            middle = (low + high + 1) // 2
+            if layout.blockBoundingRect(document.findBlockByNumber(middle)).top() <= y:
+                low = middle
+            else:
+                high = middle - 1
+        return low
 
     def segments(self, start: int, end: int, first: int, last: int) -> Iterator[Segment]:
         """Screen pieces of code points ``start..end``, one per visual line, within blocks

@@ -15,12 +15,13 @@ from bisect import bisect_left, bisect_right, insort
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from workspace.annotation_kinds.spans import Fragment, fragments_of, span_extent
+from workspace.annotation_kinds.names import SPAN
+from workspace.annotation_kinds.spans import TRANSCRIPT_OF, Fragment, fragments_of, span_extent
 from workspace.annotation_kinds.suggestions import is_suggestion
 from workspace.annotations import Annotation
 
 
-@dataclass
+@dataclass(slots=True)
 class SpanEntry:
     """What drawing and navigating need of one span."""
 
@@ -30,14 +31,12 @@ class SpanEntry:
     suggestion: bool = False
     lane: int = 0
     blocks: list[int] = field(default_factory=list)
+    #: The extent: the first fragment's start and the last one's end.
+    start: int = field(init=False)
+    end: int = field(init=False)
 
-    @property
-    def start(self) -> int:
-        return self.fragments[0][0]
-
-    @property
-    def end(self) -> int:
-        return self.fragments[-1][1]
+    def __post_init__(self) -> None:
+        self.start, self.end = self.fragments[0][0], self.fragments[-1][1]
 
     def covers(self, offset: int) -> bool:
         """True if a fragment holds the character at ``offset``."""
@@ -46,11 +45,17 @@ class SpanEntry:
 
 def entry_of(annotation: Annotation) -> SpanEntry | None:
     """The entry of a span of the note itself (None for anything else or a malformed span)."""
-    if span_extent(annotation) is None or "transcript_of" in annotation.data:
+    data = annotation.data
+    if annotation.kind != SPAN or TRANSCRIPT_OF in data:
         return None
-    return SpanEntry(
-        annotation.id, annotation.label or "", fragments_of(annotation), is_suggestion(annotation)
-    )
+    start, end = data.get("start"), data.get("end")
+    if "fragments" not in data and type(start) is int and type(end) is int and 0 <= start < end:
+        fragments = [(start, end)]  # the common case, checked without the general parser
+    elif span_extent(annotation) is not None:
+        fragments = fragments_of(annotation)
+    else:
+        return None
+    return SpanEntry(annotation.id, annotation.label or "", fragments, is_suggestion(annotation))
 
 
 class SpanIndex:
@@ -117,10 +122,19 @@ class SpanIndex:
         blocks: list[int] = []
         for start, end in entry.fragments:
             first, last = self.line_of(start), self.line_of(max(start, end - 1))
-            blocks.extend(b for b in range(first, last + 1) if not blocks or b > blocks[-1])
+            if first == last:  # the common case: a fragment within one line
+                if not blocks or first > blocks[-1]:
+                    blocks.append(first)
+            else:
+                blocks.extend(b for b in range(first, last + 1) if not blocks or b > blocks[-1])
         entry.blocks = blocks
+        buckets = self._buckets
         for block in blocks:
-            self._buckets.setdefault(block, []).append(entry.id)
+            bucket = buckets.get(block)
+            if bucket is None:
+                buckets[block] = [entry.id]
+            else:
+                bucket.append(entry.id)
 
     # ------------------------------------------------------------------ queries
     def line_of(self, offset: int) -> int:
@@ -145,6 +159,10 @@ class SpanIndex:
         line = self.line_of(offset)
         covering = [e for e in self.in_lines(line, line) if e.covers(offset)]
         return sorted(covering, key=lambda e: (e.end - e.start, e.lane))
+
+    def ordered_keys(self) -> list[tuple[int, int, str]]:
+        """``(start, end, id)`` of every span, in text order (a copy)."""
+        return list(self._order)
 
     def ordered_ids(self) -> list[str]:
         """Every span id in text order."""

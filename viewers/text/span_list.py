@@ -55,8 +55,7 @@ class SpanListModel(QAbstractListModel):
     def reset(self) -> None:
         """Re-read every span of the index."""
         self.beginResetModel()
-        entries = self.spans.entries
-        self._keys = sorted((e.start, e.end, e.id) for e in entries.values())
+        self._keys = self.spans.ordered_keys()
         self.endResetModel()
 
     def insert(self, entry: SpanEntry) -> None:
