@@ -14,6 +14,7 @@ from tests.bench import (
     bench_slice_display,
     bench_surface,
     bench_sync,
+    bench_text,
     bench_volume_import,
     bench_waveform,
 )
@@ -36,6 +37,7 @@ def main() -> None:
     bench_sync.main(flags)
     bench_audio.main(flags)
     bench_waveform.main(flags)
+    bench_text.main(flags)
 
 
 if __name__ == "__main__":

@@ -66,6 +66,7 @@ class SpanEditor(QTextEdit):
         self.selected: str | None = None
         #: Where each label tag was drawn in the last paint, for clicks and tooltips.
         self.tag_rects: list[tuple[QRectF, str]] = []
+        self._hint = 0  # the first block on screen at the last paint
         self.setReadOnly(True)
         self.setUndoRedoEnabled(False)
         self.setTextInteractionFlags(
@@ -129,20 +130,41 @@ class SpanEditor(QTextEdit):
         return QPointF(self.horizontalScrollBar().value(), self.verticalScrollBar().value())
 
     def visible_blocks(self) -> tuple[int, int]:
-        """First and last block numbers on screen (a binary search over block tops: the
-        editor's own hit test walks the blocks one by one)."""
+        """First and last block numbers on screen (a galloping search from the last paint's
+        first block: the editor's own hit test walks every block from the top, and a plain
+        binary search would lay out blocks far off screen)."""
         top = self.verticalScrollBar().value()
-        first = self._block_at(top)
-        return max(0, first - 1), self._block_at(top + self.viewport().height()) + 1
+        first = self._block_at(top, self._hint)
+        self._hint = first
+        last = self._block_at(top + self.viewport().height(), first)
+        return max(0, first - 1), last + 1
 
-    def _block_at(self, y: float) -> int:
+    def _block_at(self, y: float, hint: int) -> int:
         """The number of the last block starting at or above document ``y``."""
         document = self.document()
         layout = document.documentLayout()
-        low, high = 0, document.blockCount() - 1
-        while low < high:
+        count = document.blockCount()
+
+        def top(number: int) -> float:
+            return layout.blockBoundingRect(document.findBlockByNumber(number)).top()
+
+        hint = max(0, min(hint, count - 1))
+        step = 1
+        if top(hint) <= y:  # gallop down the text until a block starts below y
+            low, high = hint, hint
+            while high < count - 1 and top(high) <= y:
+                low, high = high, min(count - 1, high + step)
+                step *= 2
+            if top(high) <= y:
+                return high
+        else:  # gallop up until a block starts at or above y
+            low, high = hint, hint
+            while low > 0 and top(low) > y:
+                low, high = max(0, low - step), low
+                step *= 2
+        while low < high:  # top(low) <= y < top(high), or low is the first block
             middle = (low + high + 1) // 2
-            if layout.blockBoundingRect(document.findBlockByNumber(middle)).top() <= y:
+            if top(middle) <= y:
                 low = middle
             else:
                 high = middle - 1

@@ -101,3 +101,23 @@ def test_the_span_list_jumps_and_filters(qtbot, viewer_workspace):
     assert viewer.selected_id == aspirin.id
     cursor = viewer.editor.textCursor()
     assert viewer.offsets.from_qt(cursor.position()) == phrase(viewer, "aspirin")[0]
+
+
+def test_visible_blocks_follow_scrolling_both_ways(qtbot, viewer_workspace, tmp_path):
+    note = tmp_path / "long.txt"
+    note.write_text("".join(f"Line {n} of a long note.\n" for n in range(3000)), encoding="utf-8")
+    (item,) = viewer_workspace.import_paths([note])
+    viewer = open_viewer(qtbot, viewer_workspace, item.id)
+    editor = viewer.editor
+    bar = editor.verticalScrollBar()
+    document, layout = editor.document(), editor.document().documentLayout()
+    tops = [
+        layout.blockBoundingRect(document.findBlockByNumber(n)).top()
+        for n in range(document.blockCount())
+    ]
+    for value in (0, bar.maximum() // 2, bar.maximum(), bar.maximum() // 3, 10, 0, 2000):
+        bar.setValue(value)
+        bottom = value + editor.viewport().height()
+        top_block = max(n for n, top in enumerate(tops) if top <= value or n == 0)
+        bottom_block = max(n for n, top in enumerate(tops) if top <= bottom)
+        assert editor.visible_blocks() == (max(0, top_block - 1), bottom_block + 1), value
