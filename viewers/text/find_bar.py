@@ -6,7 +6,7 @@ the viewer selects it in the text and turns "Label all matches" into one command
 
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject, Qt, Signal
+from PySide6.QtCore import QEvent, QKeyCombination, QObject, Qt, Signal
 from PySide6.QtGui import QKeyEvent
 from PySide6.QtWidgets import (
     QCheckBox,
@@ -21,6 +21,8 @@ from PySide6.QtWidgets import (
 
 from viewers.text.find import find_matches
 from workspace.annotation_kinds.spans import Fragment
+
+CTRL_F = QKeyCombination(Qt.KeyboardModifier.ControlModifier, Qt.Key.Key_F)
 
 
 class FindBar(QWidget):
@@ -114,15 +116,21 @@ class FindBar(QWidget):
         self.match_chosen.emit(*self.matches[self.current])
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        """Enter / Shift+Enter step through matches and Escape closes, in the phrase field."""
-        if watched is self.phrase and event.type() == QEvent.Type.KeyPress:
-            assert isinstance(event, QKeyEvent)
-            key = event.key()
+        """In the phrase field: Enter / Shift+Enter / F3 step through the matches, Escape
+        closes, Ctrl+F selects the phrase (not the window's item filter)."""
+        if watched is not self.phrase or not isinstance(event, QKeyEvent):
+            return super().eventFilter(watched, event)
+        pressed = event.type() == QEvent.Type.KeyPress
+        if event.keyCombination() == CTRL_F:
+            event.accept()
+            if pressed:
+                self.phrase.selectAll()
+            return True
+        if pressed and event.key() in (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_F3):
             backwards = bool(event.modifiers() & Qt.KeyboardModifier.ShiftModifier)
-            if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter, Qt.Key.Key_F3):
-                self.step(-1 if backwards else 1)
-                return True
-            if key == Qt.Key.Key_Escape:
-                self.close_bar()
-                return True
+            self.step(-1 if backwards else 1)
+            return True
+        if pressed and event.key() == Qt.Key.Key_Escape:
+            self.close_bar()
+            return True
         return super().eventFilter(watched, event)

@@ -22,7 +22,7 @@ from viewers.text_offsets import OffsetMap, display_text
 from workspace.annotation_kinds.base import AnnotationKindError
 from workspace.annotation_kinds.names import RELATION
 from workspace.annotation_kinds.relations import relation_ends
-from workspace.annotation_kinds.spans import fragments_of, span, span_extent, trimmed
+from workspace.annotation_kinds.spans import fragments_of, span, trimmed
 from workspace.annotation_kinds.suggestions import (
     accept_suggestions,
     reject_suggestions,
@@ -50,13 +50,6 @@ def paused_gc() -> Iterator[None]:
     finally:
         if enabled:
             gc.enable()
-
-
-def span_bounds(annotation: Annotation) -> tuple[int, int] | None:
-    """``(start, end)`` of a span of the note itself, None for anything else."""
-    if "transcript_of" in annotation.data:
-        return None
-    return span_extent(annotation)
 
 
 @register_viewer("text")

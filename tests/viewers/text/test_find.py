@@ -63,3 +63,12 @@ def test_label_all_matches_is_one_step_and_skips_labelled_ones(qtbot, viewer_wor
     assert "already labelled" in said.args[0] and len(viewer.span_annotations()) == 2
     viewer.command_stack.undo()
     assert [a.id for a in viewer.span_annotations()] == [first.id]
+
+
+def test_ctrl_f_in_the_find_field_selects_the_phrase(qtbot, viewer_workspace):
+    viewer = open_viewer(qtbot, viewer_workspace)
+    viewer.open_find()
+    viewer.find_bar.phrase.setText("fever")
+    viewer.find_bar.phrase.deselect()
+    qtbot.keyClick(viewer.find_bar.phrase, Qt.Key.Key_F, CTRL)
+    assert viewer.find_bar.phrase.selectedText() == "fever"
