@@ -292,7 +292,7 @@ class SpanEditor(QTextEdit):
             text = f"{text}?"
         painter.setFont(self.tag_font)
         width = painter.fontMetrics().horizontalAdvance(text) + 6
-        x = max(x, placed.get(top, x - 1) + 2)
+        x = max(x, placed.get(top, x - 1) + 2)  # beside the tags already on this line
         rect = QRectF(x, top - self.tag_height - 1, width, self.tag_height)
         placed[top] = rect.right()
         fill = QColor(color)

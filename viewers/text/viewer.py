@@ -380,8 +380,10 @@ class TextViewer(Viewer):
             self.span_model.remove(old)
         self._on_added(annotation)
         if annotation.id == self.editor.selected:
-            self.span_panel.show_span(annotation.id)
-            if annotation.id not in self.index:
+            if annotation.id in self.index:  # moved or relabelled: its tint follows
+                self.editor.set_selected(annotation.id)
+                self.span_panel.show_span(annotation.id)
+            else:
                 self.select_span(None)
         self.editor.viewport().update()
 

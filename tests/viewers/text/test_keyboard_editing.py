@@ -32,6 +32,8 @@ def test_create_relabel_resize_and_delete_with_the_keyboard_only(qtbot, viewer_w
     assert [(a.id, a.label) for a in viewer.span_annotations()] == [(created.id, "anatomy")]
     key(qtbot, viewer, Qt.Key.Key_Right, SHIFT | ALT)
     assert viewer.selected_span().data["text"] == "chest pain and"
+    (tint,) = viewer.editor.extraSelections()  # the selected span's background follows it
+    assert tint.cursor.selectedText() == "chest pain and"
     key(qtbot, viewer, Qt.Key.Key_Left, SHIFT | ALT)
     key(qtbot, viewer, Qt.Key.Key_Left, SHIFT | ALT)
     assert viewer.selected_span().data["text"] == "chest"
