@@ -3,12 +3,15 @@ carry the labels, clicks and hovers find the span under the pointer."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPoint, Qt
-from PySide6.QtGui import QColor, QImage
+from PySide6.QtCore import QEvent, QPoint, Qt
+from PySide6.QtGui import QColor, QHelpEvent, QImage
+from PySide6.QtWidgets import QApplication, QToolTip
 
 from tests.viewers.text.helpers import add_spans, open_viewer, phrase
 from viewers.text.span_editor import LANE_STEP
+from workspace.annotation_kinds.relations import relation
 from workspace.annotation_kinds.suggestions import suggested
+from workspace.annotations import AddAnnotation
 
 
 def _pixels(viewer) -> QImage:
@@ -121,3 +124,42 @@ def test_visible_blocks_follow_scrolling_both_ways(qtbot, viewer_workspace, tmp_
         top_block = max(n for n, top in enumerate(tops) if top <= value or n == 0)
         bottom_block = max(n for n, top in enumerate(tops) if top <= bottom)
         assert editor.visible_blocks() == (max(0, top_block - 1), bottom_block + 1), value
+
+
+def _middle_of(viewer, text: str) -> QPoint:
+    start, end = phrase(viewer, text)
+    first, last = viewer.editor.visible_blocks()
+    ((x1, x2, top, bottom),) = viewer.editor.segments(start, end, first, last)
+    return QPoint(round((x1 + x2) / 2), round((top + bottom) / 2))
+
+
+def test_hovering_a_span_shows_its_label_attributes_and_relations(qtbot, viewer_workspace):
+    viewer = open_viewer(qtbot, viewer_workspace)
+    drug, problem = add_spans(viewer, ("aspirin", "medication"), ("chest pain", "problem"))
+    viewer.push(AddAnnotation(viewer.document, relation(drug, problem, "treats")))
+    viewport = viewer.editor.viewport()
+    point = _middle_of(viewer, "pain")
+    QApplication.sendEvent(
+        viewport, QHelpEvent(QEvent.Type.ToolTip, point, viewport.mapToGlobal(point))
+    )
+    qtbot.waitUntil(QToolTip.isVisible)
+    assert "problem — “chest pain”" in QToolTip.text()
+    assert "← treats ← medication “aspirin”" in QToolTip.text()
+    QToolTip.hideText()
+
+
+def test_ctrl_drag_adds_a_fragment_to_the_selected_span(qtbot, viewer_workspace):
+    viewer = open_viewer(qtbot, viewer_workspace)
+    (aspirin,) = add_spans(viewer, ("aspirin", "medication"))
+    viewer.select_span(aspirin.id)
+    start, end = phrase(viewer, "daily")
+    first, last = viewer.editor.visible_blocks()
+    ((x1, x2, top, bottom),) = viewer.editor.segments(start, end, first, last)
+    y = round((top + bottom) / 2)
+    viewport = viewer.editor.viewport()
+    ctrl = Qt.KeyboardModifier.ControlModifier
+    qtbot.mousePress(viewport, Qt.MouseButton.LeftButton, ctrl, QPoint(round(x1) + 1, y))
+    qtbot.mouseMove(viewport, QPoint(round(x2) - 1, y))
+    qtbot.mouseRelease(viewport, Qt.MouseButton.LeftButton, ctrl, QPoint(round(x2) - 1, y))
+    (joined,) = viewer.span_annotations()
+    assert joined.data["text"] == "aspirin daily"
