@@ -7,13 +7,14 @@ import gc
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from PySide6.QtCore import QEvent, QObject, Qt, Signal
-from PySide6.QtGui import QColor, QHelpEvent, QKeyEvent, QKeySequence, QMouseEvent, QTextCursor
-from PySide6.QtWidgets import QLabel, QSplitter, QToolTip, QVBoxLayout, QWidget
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QColor, QTextCursor
+from PySide6.QtWidgets import QLabel, QSplitter, QVBoxLayout, QWidget
 
 from viewers.base import Viewer, register_viewer
 from viewers.text.find import unlabelled
 from viewers.text.find_bar import FindBar
+from viewers.text.gestures import GESTURES, GestureFilter
 from viewers.text.span_editor import SpanEditor
 from viewers.text.span_edits import delete_span, label_matches, refit, relabel, resized
 from viewers.text.span_index import SpanEntry, SpanIndex, entry_of
@@ -36,9 +37,6 @@ from workspace.opened_item import TaskState
 from workspace.schema import LabelClass
 from workspace.workspace import Workspace
 
-Key = Qt.Key
-Mod = Qt.KeyboardModifier
-
 
 @contextmanager
 def paused_gc() -> Iterator[None]:
@@ -57,18 +55,7 @@ class TextViewer(Viewer):
     """The note with its spans drawn over it, and the list of the spans beside."""
 
     editable = True
-    gestures = (
-        ("Add a span", "Select text, then the label's key"),
-        ("Select a span (again: the one beneath)", "Click it or its tag"),
-        ("Next / previous span", "Tab / Shift+Tab (or Alt+→ / Alt+←)"),
-        ("Relabel the selected span", "The label's key"),
-        ("Delete the selected span", "Del"),
-        ("Extend / shrink the selected span by a word", "Shift+Alt+→ / Shift+Alt+←"),
-        ("Add a fragment to the selected span", "Ctrl+drag over text, or select + Ctrl+Enter"),
-        ("Accept / reject the selected suggestion", "Enter or A / Backspace or R"),
-        ("Find in the note", "Ctrl+F, then F3 / Shift+F3"),
-        ("Deselect the span", "Escape"),
-    )
+    gestures = GESTURES
 
     #: The selected span changed: its id, or None (for side panels: attributes, relations).
     selection_changed = Signal(object)
@@ -83,7 +70,6 @@ class TextViewer(Viewer):
         self.offsets = OffsetMap(self.text)
         self.colors = {c.name: c.color for c in self.schema.classes}
         self.document = workspace.document(item.id)
-        self._fragment_gesture = False
 
         self.editor = SpanEditor(display_text(self.text), self.offsets)
         self.editor.colors = {name: QColor(color) for name, color in self.colors.items()}
@@ -119,8 +105,9 @@ class TextViewer(Viewer):
         self.relays.connect(self.document.added, self._on_added)
         self.relays.connect(self.document.updated, self._on_updated)
         self.relays.connect(self.document.removed, self._on_removed)
-        self.editor.installEventFilter(self)
-        self.editor.viewport().installEventFilter(self)
+        self.gesture_filter = GestureFilter(self)
+        self.editor.installEventFilter(self.gesture_filter)
+        self.editor.viewport().installEventFilter(self.gesture_filter)
         self.editor.viewport().setMouseTracking(True)
         self.refresh()
         self.setFocusProxy(self.editor)
@@ -398,114 +385,3 @@ class TextViewer(Viewer):
     def _jump_to(self, span_id: str) -> None:
         self.select_span(span_id, reveal=True)
         self.editor.setFocus()
-
-    # ------------------------------------------------------------------ keys and mouse
-    def _key_action(self, event: QKeyEvent) -> Callable[[], object] | None:
-        """What a key does in the text (None: not ours, let shortcuts and Qt have it)."""
-        key, mods = event.key(), event.modifiers() & ~Mod.KeypadModifier
-        selected = self.selected_span()
-        suggestion = selected is not None and suggestion_of(selected) is not None
-        plain = mods == Mod.NoModifier
-        actions: dict[tuple[int, object], Callable[[], object]] = {
-            (Key.Key_F, Mod.ControlModifier): self.open_find,
-            (Key.Key_F3, Mod.NoModifier): lambda: self.find_step(1),
-            (Key.Key_F3, Mod.ShiftModifier): lambda: self.find_step(-1),
-            (Key.Key_Tab, Mod.NoModifier): lambda: self.move_selection(1),
-            (Key.Key_Backtab, Mod.ShiftModifier): lambda: self.move_selection(-1),
-            (Key.Key_Backtab, Mod.NoModifier): lambda: self.move_selection(-1),
-            (Key.Key_Right, Mod.AltModifier): lambda: self.move_selection(1),
-            (Key.Key_Left, Mod.AltModifier): lambda: self.move_selection(-1),
-        }
-        if selected is not None:
-            actions |= {
-                (Key.Key_Delete, Mod.NoModifier): self.delete_selected,
-                (Key.Key_Escape, Mod.NoModifier): lambda: self.select_span(None),
-                (Key.Key_Right, Mod.AltModifier | Mod.ShiftModifier): lambda: self.resize_selected(
-                    True
-                ),
-                (Key.Key_Left, Mod.AltModifier | Mod.ShiftModifier): lambda: self.resize_selected(
-                    False
-                ),
-                (Key.Key_Return, Mod.ControlModifier): self.add_fragment,
-                (Key.Key_Enter, Mod.ControlModifier): self.add_fragment,
-            }
-        if suggestion and plain:
-            accept, reject = (
-                (lambda: self.decide_selected(True)),
-                (lambda: self.decide_selected(False)),
-            )
-            actions |= {
-                (Key.Key_Return, Mod.NoModifier): accept,
-                (Key.Key_Enter, Mod.NoModifier): accept,
-                (Key.Key_A, Mod.NoModifier): accept,
-                (Key.Key_Backspace, Mod.NoModifier): reject,
-                (Key.Key_R, Mod.NoModifier): reject,
-            }
-        return actions.get((key, mods))
-
-    def _label_for_key(self, event: QKeyEvent) -> LabelClass | None:
-        """The label whose shortcut ``event`` is (when no window action took it)."""
-        pressed = QKeySequence(event.keyCombination())
-        for label in self.schema.classes:
-            if label.shortcut and QKeySequence(label.shortcut) == pressed:
-                return label
-        return None
-
-    def eventFilter(self, watched: QObject, event: QEvent) -> bool:
-        """Keys of the text, clicks on spans and tags, and span tooltips."""
-        kind = event.type()
-        if watched is self.editor and kind in (QEvent.Type.ShortcutOverride, QEvent.Type.KeyPress):
-            assert isinstance(event, QKeyEvent)
-            action = self._key_action(event)
-            if action is not None:
-                event.accept()
-                if kind == QEvent.Type.KeyPress:
-                    action()
-                return True
-            label = self._label_for_key(event) if kind == QEvent.Type.KeyPress else None
-            if label is not None:
-                self.apply_label(label)
-                return True
-        elif watched is self.editor.viewport():
-            if kind == QEvent.Type.MouseButtonPress:
-                assert isinstance(event, QMouseEvent)
-                modifiers = event.modifiers()
-                self._fragment_gesture = bool(modifiers & Mod.ControlModifier)
-            elif kind == QEvent.Type.MouseButtonRelease:
-                assert isinstance(event, QMouseEvent)
-                self._on_click(event)
-            elif kind == QEvent.Type.ToolTip:
-                assert isinstance(event, QHelpEvent)
-                point = event.pos()
-                tag = self.editor.tag_at(point)
-                text = self.tooltip_at(self.editor.offset_at(point), tag)
-                if text:
-                    QToolTip.showText(event.globalPos(), text, self.editor.viewport())
-                else:
-                    QToolTip.hideText()
-                return True
-        return super().eventFilter(watched, event)
-
-    def _on_click(self, event: QMouseEvent) -> None:
-        """A click selects the span (or tag) under it, cycling through nested spans."""
-        if event.button() != Qt.MouseButton.LeftButton:
-            return
-        if self.editor.textCursor().hasSelection():
-            if self._fragment_gesture and self.selected_span() is not None:
-                self.add_fragment()
-            else:
-                self.select_span(None)
-            return
-        point = event.position().toPoint()
-        tag = self.editor.tag_at(point)
-        if tag is not None:
-            self.select_span(tag)
-            return
-        under = [e.id for e in self.index.at(self.editor.offset_at(point))]
-        if not under:
-            self.select_span(None)
-        elif self.editor.selected in under:
-            following = (under.index(self.editor.selected) + 1) % len(under)
-            self.select_span(under[following])
-        else:
-            self.select_span(under[0])
