@@ -164,7 +164,7 @@ BUILTIN_MODALITIES = (
         export_formats=("brat", "bioc", "jsonl", "deid-text"),
         collect_format="brat",
         annotation_kinds=(SPAN, RELATION, CLASSIFICATION),
-        viewer_module="viewers.text_viewer",
+        viewer_module="viewers.text.viewer",
     ),
     ModalitySpec(
         id="waveform",

@@ -17,7 +17,7 @@ from PySide6.QtGui import QGuiApplication
 
 from app.gui import build_main_window, ensure_application
 from app.theme import DARK, LIGHT, apply_theme
-from viewers.text_viewer import TextViewer
+from viewers.text.viewer import TextViewer
 from workspace.demo_profile import open_or_create_demo
 
 SPANS = (("chest pain", "problem"), ("aspirin", "medication"), ("troponin", "test"))

@@ -10,7 +10,7 @@ from app.gui import build_main_window
 from app.status import OFFLINE, SAVED
 from tests.app.profiles import PASSPHRASE, text_item_id
 from viewers.item_info import ItemInfoViewer
-from viewers.text_viewer import TextViewer
+from viewers.text.viewer import TextViewer
 from workspace.schema import load_preset
 from workspace.tasks import TaskStatus
 from workspace.workspace import Workspace

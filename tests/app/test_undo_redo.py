@@ -7,7 +7,7 @@ from PySide6.QtCore import Qt
 from app.status import SAVED
 from storage.errors import DiskFullError
 from tests.app.profiles import text_item_id
-from viewers.text_viewer import TextViewer
+from viewers.text.viewer import TextViewer
 
 
 def _open_note(window, workspace) -> TextViewer:

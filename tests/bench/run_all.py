@@ -15,6 +15,7 @@ from tests.bench import (
     bench_surface,
     bench_sync,
     bench_terminology,
+    bench_text,
     bench_volume_import,
     bench_waveform,
 )
@@ -38,6 +39,7 @@ def main() -> None:
     bench_audio.main(flags)
     bench_waveform.main(flags)
     bench_terminology.main(flags)
+    bench_text.main(flags)
 
 
 if __name__ == "__main__":

@@ -13,7 +13,7 @@ from tests.viewers.volume.phantom import import_phantom
 from tests.viewers.volume.qt_input import drag
 from tests.workspace.task_support import local_task
 from viewers.base import viewer_class_for
-from viewers.text_viewer import TextViewer
+from viewers.text.viewer import TextViewer
 from viewers.volume.reslice import View
 from viewers.volume.volume_viewer import VolumeViewer
 from workspace import projects

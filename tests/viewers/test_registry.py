@@ -7,7 +7,7 @@ import pytest
 from viewers.base import Viewer, register_viewer, registered_modalities, viewer_class_for
 from viewers.builtins import load_builtin_viewers
 from viewers.item_info import ItemInfoViewer
-from viewers.text_viewer import TextViewer
+from viewers.text.viewer import TextViewer
 
 
 def test_builtins_register_text_volume_and_fallback():

@@ -5,7 +5,8 @@ from __future__ import annotations
 from PySide6.QtGui import QColor
 
 from tests.app.profiles import NOTE_TEXT, text_item_id
-from viewers.text_viewer import TextViewer, blend, readable_on
+from viewers.text.colors import blend, readable_on
+from viewers.text.viewer import TextViewer
 from workspace.annotations import AddAnnotation, Annotation
 
 
@@ -36,7 +37,8 @@ def test_apply_label_pushes_a_span_trimmed_to_the_words(qtbot, viewer_workspace)
     assert [a.id for a in viewer_workspace.annotations(viewer.item.id)] == [span.id]
     color = viewer.highlight_color_at(start)
     assert color is not None and color != viewer.editor.palette().base().color()
-    assert viewer.spans.count() == 1 and "fever" in viewer.spans.item(0).text()
+    (row,) = viewer.span_panel.rows()
+    assert "problem" in row and "[fever]" in row
 
 
 def test_no_selection_is_a_message_not_an_edit(qtbot, viewer_workspace):
@@ -60,7 +62,7 @@ def test_model_events_drive_the_highlights(qtbot, viewer_workspace):
     assert viewer.highlight_color_at(start + 2) is not None
     stack.undo()
     assert viewer.highlight_color_at(start + 2) is None
-    assert viewer.spans.count() == 0
+    assert viewer.span_panel.rows() == []
 
 
 def test_offsets_survive_crlf_and_emoji(qtbot, viewer_workspace, tmp_path):
