@@ -29,6 +29,7 @@ from workspace.schema import LabelSchema
 from workspace.segmentation import store as segmentation_store
 from workspace.segmentation.document import SegmentationDocument
 from workspace.segmentation.label_files import read_label_file
+from workspace.slides.importing import store_slide_item
 from workspace.sync import checkouts
 from workspace.sync.checkouts import CheckoutRow
 from workspace.task_lock import TaskReadOnlyError, check_editable, edit_lock
@@ -121,6 +122,10 @@ class Workspace:
             project_id = project.id if project else None
             if imported.modality == "volume":
                 summary = self._store_volume(imported, project_id, on_problem, on_warning)
+            elif imported.modality == "slide":  # tiles sealed one by one, not the file
+                summary = store_slide_item(
+                    self.profile, imported, project_id, on_problem, cancelled=cancelled
+                )
             elif SIGNAL_FORMAT_KEY in imported.meta:  # a record with a signal reader
                 summary = store_signal_item(self.profile, imported, project_id, on_problem)
             else:
