@@ -176,7 +176,8 @@ def test_hostile_tiffs_get_one_clear_message(tmp_path):
             importer.read([path])
         assert str(raised.value).startswith(str(path))
         assert "\n" not in str(raised.value)
-    assert "not tiled" in str(pytest.raises(ImportProblem, importer.read, [plain]).value)
+    with pytest.raises(ImportProblem, match="not tiled"):
+        importer.read([plain])
 
 
 def test_a_stored_tile_outside_the_level_is_a_clear_error(profile, slides):

@@ -12,8 +12,8 @@ from pathlib import Path
 
 from workspace.importers.base import ImportedItem, ReadContext, file_entries, read_head
 from workspace.importers.dicom_waveform import media_sop_class
-from workspace.slides.sources import SOURCE_KEY, open_source
 from workspace.slides.model import SlideError
+from workspace.slides.sources import SOURCE_KEY, open_source
 
 TIFF_MAGIC = (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+")
 #: OpenSlide formats that are not read as plain TIFF (their tiles are re-encoded).

@@ -26,7 +26,8 @@ def store_slide_item(
     cancelled: Callable[[], bool] | None = None,
 ) -> ItemSummary | None:
     """Seal the slide's tiles and index it as an item; None (and a report) when its file
-    cannot be read after all, or when ``cancelled()`` turned true. The same file imported again gives the same item."""
+    cannot be read after all, or when ``cancelled()`` turned true. The same file imported
+    again gives the same item."""
     paths = [f.path for f in imported.files]
     try:
         source = open_source(str(imported.meta[SOURCE_KEY]), paths)

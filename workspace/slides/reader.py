@@ -157,7 +157,7 @@ class SlideReader:
         key = (level, column, row)
         cached = self._tiles.get(key)
         if cached is not None:
-            return cached  # type: ignore[no-any-return]
+            return cached
         data = self.read_encoded_tile(level, column, row)
         _, _, width, height = self.levels[level].tile_box(column, row)
         if data:
@@ -225,7 +225,7 @@ class SlideReader:
         key = (segment, number)
         cached = self._chunks.get(key)
         if cached is not None:
-            return cached  # type: ignore[no-any-return]
+            return cached
         reader, lock = self._reader(segment)
         try:
             with lock:
