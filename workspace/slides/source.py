@@ -25,8 +25,8 @@ class TileSource(Protocol):
         """How the tiles of ``level`` are encoded (see :mod:`workspace.slides.codecs`)."""
         ...
 
-    def tiles(self, level: int) -> Iterator[bytes]:
-        """Every tile of ``level``, row by row, encoded (``b""`` for a tile the file lacks)."""
+    def tiles(self, level: int) -> Iterator[bytes | memoryview]:
+        """Every tile of ``level``, row by row, encoded (empty for a tile the file lacks)."""
         ...
 
     def associated(self) -> dict[str, RGB]:

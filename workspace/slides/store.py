@@ -34,7 +34,7 @@ from storage.blobs import BlobStore
 from workspace.importers.base import ScanCancelledError
 from workspace.items import ItemFile, SealedFiles
 from workspace.slides.codecs import Codec, as_rgb, encode_zlib_rgb
-from workspace.slides.model import SlideError, SlideLevel
+from workspace.slides.model import SlideError
 from workspace.slides.source import TileSource
 
 META_KEY = "slide"
@@ -54,12 +54,6 @@ class TileIndex:
     offset: npt.NDArray[np.int64]
     length: npt.NDArray[np.int32]
 
-    @classmethod
-    def empty(cls, level: SlideLevel) -> TileIndex:
-        """An index with no tile placed yet."""
-        shape = (level.rows, level.columns)
-        return cls(np.zeros(shape, np.int32), np.zeros(shape, np.int64), np.zeros(shape, np.int32))
-
 
 class _SegmentWriter:
     """Packs encoded tiles into segments and seals each full one on a background thread."""
@@ -71,7 +65,7 @@ class _SegmentWriter:
         self._pool = ThreadPoolExecutor(1, thread_name_prefix="slide-seal")
         self._sealing: Future[str] | None = None
 
-    def add(self, data: bytes) -> tuple[int, int]:
+    def add(self, data: bytes | memoryview) -> tuple[int, int]:
         """Place ``data``; returns its segment number and offset."""
         if self._buffer and len(self._buffer) + len(data) > SEGMENT_SIZE:
             self._seal()
@@ -156,25 +150,29 @@ def seal_slide(
     codecs: list[Codec] = []
     try:
         for number, level in enumerate(source.levels):
-            index = TileIndex.empty(level)
             codecs.append(source.codec(number))
             count = level.rows * level.columns
+            places = np.zeros((3, count), np.int64)  # segment, offset, length per tile
             for position, data in enumerate(source.tiles(number)):
                 if position >= count:
                     break
                 if data:
-                    row, column = divmod(position, level.columns)
                     segment, offset = writer.add(data)
-                    index.segment[row, column] = segment
-                    index.offset[row, column] = offset
-                    index.length[row, column] = len(data)
+                    places[:, position] = segment, offset, len(data)
                 done += 1
-                if done % 256 == 0:
+                if done % 1024 == 0:
                     if cancelled is not None and cancelled():
                         raise ScanCancelledError
                     if progress is not None:
                         progress(done, total)
-            indexes.append(index)
+            shape = (level.rows, level.columns)
+            indexes.append(
+                TileIndex(
+                    places[0].astype(np.int32).reshape(shape),
+                    places[1].reshape(shape),
+                    places[2].astype(np.int32).reshape(shape),
+                )
+            )
         segments = writer.finish()
     except BaseException:
         writer.abort()
