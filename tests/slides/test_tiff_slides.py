@@ -187,3 +187,20 @@ def test_a_stored_tile_outside_the_level_is_a_clear_error(profile, slides):
             reader.read_tile(0, 99, 0)
         with pytest.raises(SlideError, match="no level 7"):
             reader.read_tile(7, 0, 0)
+
+
+def test_the_label_is_shown_only_when_the_profile_allows_and_each_showing_is_audited(
+    profile, slides
+):
+    from storage.models import AuditEntry
+    from workspace.slides.label import LabelHiddenError, set_labels_shown, show_label
+
+    item = _import(profile, slides["aperio.svs"])
+    with SlideReader.open(profile.blobs, item) as reader:
+        with pytest.raises(LabelHiddenError, match="patient's name"):
+            show_label(profile, item, reader)
+        set_labels_shown(profile, True)
+        assert show_label(profile, item, reader).shape == (120, 300, 3)
+    with profile.database.read() as session:
+        events = [row.event for row in session.query(AuditEntry)]
+    assert events.count("slide.label.view") == 1

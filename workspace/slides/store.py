@@ -20,6 +20,7 @@ identity is the index's digest (the same file imported twice gives the same inde
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 from collections.abc import Callable
@@ -74,9 +75,13 @@ class _SegmentWriter:
         return len(self.digests) + (self._sealing is not None), offset
 
     def _seal(self) -> None:
-        self._wait()
         data, self._buffer = self._buffer, bytearray()
-        self._sealing = self._pool.submit(self._blobs.put, data)
+        digest = hashlib.sha256(data).hexdigest()  # here, while the last segment is sealed
+        self._wait()
+        self._sealing = self._pool.submit(self._seal_segment, data, digest)
+
+    def _seal_segment(self, data: bytearray, digest: str) -> str:
+        return self._blobs.put(data, sha256=digest)
 
     def _wait(self) -> None:
         if self._sealing is not None:
