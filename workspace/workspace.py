@@ -122,9 +122,9 @@ class Workspace:
             project_id = project.id if project else None
             if imported.modality == "volume":
                 summary = self._store_volume(imported, project_id, on_problem, on_warning)
-            elif imported.modality == "slide":  # tiles sealed one by one, not the file
+            elif imported.modality == "slide":  # tiles sealed one by one (progress in tiles)
                 summary = store_slide_item(
-                    self.profile, imported, project_id, on_problem, cancelled=cancelled
+                    self.profile, imported, project_id, on_problem, progress, cancelled
                 )
             elif SIGNAL_FORMAT_KEY in imported.meta:  # a record with a signal reader
                 summary = store_signal_item(self.profile, imported, project_id, on_problem)

@@ -10,6 +10,7 @@ import pytest
 
 from tests.slides.generate import write_pyramid, write_svs
 from workspace.importers.base import ImportProblem
+from workspace.importers.registry import scan
 from workspace.importers.slides import TiffSlideImporter
 from workspace.slides.model import SlideError
 from workspace.slides.reader import SlideReader
@@ -204,3 +205,15 @@ def test_the_label_is_shown_only_when_the_profile_allows_and_each_showing_is_aud
     with profile.database.read() as session:
         events = [row.event for row in session.query(AuditEntry)]
     assert events.count("slide.label.view") == 1
+
+
+def test_import_reports_tile_progress_and_stops_when_cancelled(profile, slides):
+    from workspace.slides.importing import store_slide_item
+
+    workspace = Workspace(profile)
+    seen: list[tuple[int, int]] = []
+    workspace.import_paths([slides["plain.tif"]], progress=lambda d, t: seen.append((d, t)))
+    assert seen[-1] == (6 * 5 + 3 * 3 + 2 * 2, 6 * 5 + 3 * 3 + 2 * 2)  # tiles of 3 levels
+    (imported,) = scan([slides["plain.ome.tif"]])
+    assert store_slide_item(profile, imported, cancelled=lambda: True) is None
+    assert len(workspace.items()) == 1  # only the first slide

@@ -155,6 +155,8 @@ def seal_slide(
     codecs: list[Codec] = []
     try:
         for number, level in enumerate(source.levels):
+            if cancelled is not None and cancelled():
+                raise ScanCancelledError
             codecs.append(source.codec(number))
             count = level.rows * level.columns
             places = np.zeros((3, count), np.int64)  # segment, offset, length per tile
