@@ -30,6 +30,7 @@ from workspace.segmentation import store as segmentation_store
 from workspace.segmentation.document import SegmentationDocument
 from workspace.segmentation.label_files import read_label_file
 from workspace.slides.importing import store_slide_item
+from workspace.slides.sources import SOURCE_KEY as SLIDE_SOURCE_KEY
 from workspace.sync import checkouts
 from workspace.sync.checkouts import CheckoutRow
 from workspace.task_lock import TaskReadOnlyError, check_editable, edit_lock
@@ -122,7 +123,7 @@ class Workspace:
             project_id = project.id if project else None
             if imported.modality == "volume":
                 summary = self._store_volume(imported, project_id, on_problem, on_warning)
-            elif imported.modality == "slide":  # tiles sealed one by one (progress in tiles)
+            elif SLIDE_SOURCE_KEY in imported.meta:  # tiles sealed one by one (progress in tiles)
                 summary = store_slide_item(
                     self.profile, imported, project_id, on_problem, progress, cancelled
                 )
