@@ -181,6 +181,25 @@ def test_hostile_tiffs_get_one_clear_message(tmp_path):
         importer.read([plain])
 
 
+@pytest.mark.parametrize("width", [65_000, 4_000_000_000])
+def test_a_tiff_claiming_more_tiles_than_it_holds_gets_one_clear_message(tmp_path, width):
+    import struct
+
+    import tifffile
+
+    path = tmp_path / "inflated.tif"
+    tifffile.imwrite(
+        path, np.zeros((512, 512, 3), np.uint8), tile=(256, 256), compression="jpeg", metadata=None
+    )
+    data = path.read_bytes()
+    entry = struct.pack("<HHI", 256, 4, 1)  # ImageWidth, LONG, one value
+    assert data.count(entry + struct.pack("<I", 512)) == 1
+    path.write_bytes(data.replace(entry + struct.pack("<I", 512), entry + struct.pack("<I", width)))
+    with pytest.raises(ImportProblem) as raised:
+        TiffSlideImporter().read([path])
+    assert "inflated.tif" in str(raised.value) and "\n" not in str(raised.value)
+
+
 def test_a_stored_tile_outside_the_level_is_a_clear_error(profile, slides):
     item = _import(profile, slides["plain.tif"])
     with SlideReader.open(profile.blobs, item) as reader:
@@ -217,3 +236,18 @@ def test_import_reports_tile_progress_and_stops_when_cancelled(profile, slides):
     (imported,) = scan([slides["plain.ome.tif"]])
     assert store_slide_item(profile, imported, cancelled=lambda: True) is None
     assert len(workspace.items()) == 1  # only the first slide
+
+
+def test_a_tiff_whose_tiles_cannot_be_decoded_is_refused_at_import(slides, tmp_path):
+    import tifffile
+
+    path = tmp_path / "scrambled.tif"
+    data = bytearray(slides["plain.tif"].read_bytes())
+    with tifffile.TiffFile(slides["plain.tif"]) as tif:
+        page = tif.series[0].levels[0].keyframe
+        offset = page.dataoffsets[0]
+    data[offset : offset + 40] = b"\x00" * 40  # the first tile's JPEG header wiped
+    path.write_bytes(bytes(data))
+    with pytest.raises(ImportProblem, match="level 0 cannot be decoded") as raised:
+        TiffSlideImporter().read([path])
+    assert "\n" not in str(raised.value)

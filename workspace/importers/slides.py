@@ -13,7 +13,7 @@ from pathlib import Path
 from workspace.importers.base import ImportedItem, ReadContext, file_entries, read_head
 from workspace.importers.dicom_waveform import media_sop_class
 from workspace.slides.model import SlideError
-from workspace.slides.sources import SOURCE_KEY, open_source
+from workspace.slides.sources import SOURCE_KEY, check_first_tiles, open_source
 
 TIFF_MAGIC = (b"II*\x00", b"MM\x00*", b"II+\x00", b"MM\x00+")
 #: OpenSlide formats that are not read as plain TIFF (their tiles are re-encoded).
@@ -24,6 +24,7 @@ WSI_SOP_CLASS = "1.2.840.10008.5.1.4.1.1.77.1.6"
 def _describe(kind: str, paths: list[Path], title: str) -> ImportedItem:
     source = open_source(kind, paths)
     try:
+        check_first_tiles(source, title)
         base = source.levels[0]
         meta = {
             SOURCE_KEY: kind,

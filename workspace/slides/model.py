@@ -8,6 +8,9 @@ from typing import Any
 
 from workspace.errors import WorkspaceError
 
+#: More tiles than this in one level is a hostile or damaged file (a 1,000,000-pixel-wide
+#: slide in 256-pixel tiles has about 15 million).
+MAX_TILES = 1 << 24
 #: Associated images a slide may carry; the label may show the patient's name (PHI).
 ASSOCIATED_NAMES = ("label", "macro", "thumbnail")
 
@@ -71,5 +74,10 @@ def check_levels(levels: list[SlideLevel], where: str) -> None:
         raise SlideError(f"{where}: no image levels were found in it.")
     for number, level in enumerate(levels):
         sizes = (level.width, level.height, level.tile_width, level.tile_height)
-        if min(sizes) < 1 or max(sizes) > 1 << 24 or level.tile_width * level.tile_height > 1 << 24:
+        if (
+            min(sizes) < 1
+            or max(sizes) > 1 << 24
+            or level.tile_width * level.tile_height > 1 << 24
+            or level.columns * level.rows > MAX_TILES
+        ):
             raise SlideError(f"{where}: level {number} has an impossible size {sizes}.")

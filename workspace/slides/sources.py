@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from workspace.slides.codecs import decode_tile
 from workspace.slides.model import SlideError
 from workspace.slides.source import TileSource
 
@@ -28,3 +29,17 @@ def open_source(kind: str, paths: list[Path]) -> TileSource:
 
         return DicomSlideSource(paths)
     raise SlideError(f"unknown slide source {kind!r}")
+
+
+def check_first_tiles(source: TileSource, where: str) -> None:
+    """Decode the first tile of every level: a file whose tiles cannot be decoded (a wrong
+    codec, damaged tables) is refused when it is found, not when it is viewed."""
+    for number, level in enumerate(source.levels):
+        first = next(iter(source.tiles(number)), b"")
+        if not first:
+            continue
+        _, _, width, height = level.tile_box(0, 0)
+        try:
+            decode_tile(source.codec(number), first, height, width)
+        except SlideError as exc:
+            raise SlideError(f"{where}: level {number} cannot be decoded ({exc}).") from None

@@ -47,6 +47,7 @@ class TiffSlideSource:
             self._pages = self._level_pages()
             self.levels = self._read_levels()
             check_levels(self.levels, path.name)
+            self._check_tile_counts()
             self.mpp = self._mpp()
             self.format_name = self._format_name()
             self._file_size = path.stat().st_size
@@ -95,6 +96,17 @@ class TiffSlideSource:
             downsample = base.imagewidth / page.imagewidth
             levels.append(SlideLevel(page.imagewidth, page.imagelength, tile_w, tile_h, downsample))
         return levels
+
+    def _check_tile_counts(self) -> None:
+        """Refuse a level whose size needs more tiles than the file lists."""
+        for number, (page, level) in enumerate(zip(self._pages, self.levels, strict=True)):
+            count = level.rows * level.columns
+            listed = min(len(page.dataoffsets), len(page.databytecounts))
+            if page.is_tiled and listed < count:
+                raise SlideError(
+                    f"{self.path.name}: level {number} lists {listed} tiles where its size "
+                    f"needs {count} (the file is damaged)."
+                )
 
     # ------------------------------------------------------------------ resolution
     def _mpp(self) -> tuple[float, float] | None:
