@@ -47,7 +47,7 @@ def as_rgb(pixels: npt.NDArray[Any]) -> RGB:
     return array[:, :, :3]
 
 
-def decode_tile(codec: Codec, data: bytes | bytearray, height: int, width: int) -> RGB:
+def decode_tile(codec: Codec, data: bytes | bytearray | memoryview, height: int, width: int) -> RGB:
     """The tile's pixels, ``height x width x 3`` (a padded edge tile is cut to size)."""
     import imagecodecs
 
