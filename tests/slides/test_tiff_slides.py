@@ -251,3 +251,25 @@ def test_a_tiff_whose_tiles_cannot_be_decoded_is_refused_at_import(slides, tmp_p
     with pytest.raises(ImportProblem, match="level 0 cannot be decoded") as raised:
         TiffSlideImporter().read([path])
     assert "\n" not in str(raised.value)
+
+
+def test_import_holds_a_few_segments_in_memory_never_the_slide(profile, tmp_path, monkeypatch):
+    import tracemalloc
+
+    from tests.bench.bench_slide_tiles import write_big_pyramid
+    from workspace.slides import store
+
+    path = tmp_path / "big.tif"
+    write_big_pyramid(path, 12800)
+    size = path.stat().st_size
+    monkeypatch.setattr(store, "SEGMENT_SIZE", 2 << 20)
+    tracemalloc.start()
+    try:
+        (item,) = Workspace(profile).import_paths([path])
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert len(item.meta["slide"]["levels"]) == 7
+    assert size > 30 << 20
+    # two 2 MiB segments, one 8 MiB run of tiles read at once, the sealing buffers
+    assert peak < min(size / 2, 32 << 20), f"import peaked at {peak / 1e6:.0f} MB for a {size / 1e6:.0f} MB slide"
