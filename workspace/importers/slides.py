@@ -47,7 +47,7 @@ def _read_each(kind: str, paths: list[Path], context: ReadContext | None) -> lis
         try:
             items.append(_describe(kind, [path], path.stem))
         except SlideError as exc:
-            ctx.problem(path, str(exc))
+            ctx.problem(path, str(exc).removeprefix(f"{path.name}: "))
         ctx.step()
     return items
 

@@ -40,7 +40,7 @@ def store_slide_item(
     except SlideError as exc:
         if on_problem is None:
             raise
-        on_problem(paths[0], str(exc))
+        on_problem(paths[0], f"{paths[0]}: {str(exc).removeprefix(f'{paths[0].name}: ')}")
         return None
     existing = find_by_identity(profile, sealed.identity)
     if existing is not None:

@@ -8,6 +8,8 @@ decoded by tifffile and kept lossless (``zlib-rgb``). The resolution comes from 
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -27,6 +29,18 @@ _TILE = 512  # tiles cut from a level stored in strips
 _RUN = 8 << 20  # bytes of consecutive tiles read at once
 
 
+@contextlib.contextmanager
+def _quiet_tifffile() -> Iterator[None]:
+    """tifffile logs what it finds wrong with a file; the one message we raise says it."""
+    logger = logging.getLogger("tifffile")
+    level = logger.level
+    logger.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        logger.setLevel(level)
+
+
 def _problem(path: Path, exc: BaseException) -> SlideError:
     reason = str(exc).strip() or type(exc).__name__
     return SlideError(f"{path.name}: not a readable whole-slide TIFF ({reason}).")
@@ -36,6 +50,10 @@ class TiffSlideSource:
     """A tiled, pyramidal TIFF open for import (see :class:`~.source.TileSource`)."""
 
     def __init__(self, path: Path) -> None:
+        with _quiet_tifffile():
+            self._open(path)
+
+    def _open(self, path: Path) -> None:
         import tifffile
 
         self.path = path
