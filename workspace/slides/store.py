@@ -13,8 +13,9 @@ Layout ``slide-tile-segments-v1``:
 - Associated images (label, macro, thumbnail) are each a blob of deflated RGB pixels; the
   label may show the patient's name and is sealed like everything else.
 
-Import streams: a segment is sealed on a background thread while the next one is read from
-the source, so memory holds about two segments, whatever the slide's size. The item's
+Import streams: segments are sealed on background threads (two at a time, so one is encrypted
+while the other is flushed to disk) while the next one is read from the source and hashed,
+so memory holds about three segments, whatever the slide's size. The item's
 identity is the index's digest (the same file imported twice gives the same index).
 """
 
@@ -23,6 +24,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
@@ -41,6 +43,7 @@ from workspace.slides.source import TileSource
 META_KEY = "slide"
 LAYOUT = "slide-tile-segments-v1"
 SEGMENT_SIZE = 16 << 20
+IN_FLIGHT = 2  # segments sealed at once
 INDEX_NAME = "slide-index.npz"
 
 Progress = Callable[[int, int], None]
@@ -57,14 +60,18 @@ class TileIndex:
 
 
 class _SegmentWriter:
-    """Packs encoded tiles into segments and seals each full one on a background thread."""
+    """Packs encoded tiles into segments and seals full ones on background threads.
+
+    Up to :data:`IN_FLIGHT` segments are sealed at once, so one is encrypted while another is
+    flushed to disk; the next is filled (and hashed) meanwhile.
+    """
 
     def __init__(self, blobs: BlobStore) -> None:
         self._blobs = blobs
         self._buffer = bytearray()
         self.digests: list[str] = []
-        self._pool = ThreadPoolExecutor(1, thread_name_prefix="slide-seal")
-        self._sealing: Future[str] | None = None
+        self._pool = ThreadPoolExecutor(IN_FLIGHT, thread_name_prefix="slide-seal")
+        self._sealing: deque[Future[str]] = deque()
 
     def add(self, data: bytes | memoryview) -> tuple[int, int]:
         """Place ``data``; returns its segment number and offset."""
@@ -72,32 +79,26 @@ class _SegmentWriter:
             self._seal()
         offset = len(self._buffer)
         self._buffer += data
-        return len(self.digests) + (self._sealing is not None), offset
+        return len(self.digests) + len(self._sealing), offset
 
     def _seal(self) -> None:
         data, self._buffer = self._buffer, bytearray()
-        digest = hashlib.sha256(data).hexdigest()  # here, while the last segment is sealed
-        self._wait()
-        self._sealing = self._pool.submit(self._seal_segment, data, digest)
-
-    def _seal_segment(self, data: bytearray, digest: str) -> str:
-        return self._blobs.put(data, sha256=digest)
-
-    def _wait(self) -> None:
-        if self._sealing is not None:
-            self.digests.append(self._sealing.result())
-            self._sealing = None
+        digest = hashlib.sha256(data).hexdigest()  # here, while others are sealed
+        while len(self._sealing) >= IN_FLIGHT:
+            self.digests.append(self._sealing.popleft().result())
+        self._sealing.append(self._pool.submit(self._blobs.put, data, sha256=digest))
 
     def finish(self) -> list[str]:
         """Seal what is left; the segments' digests in order."""
         if self._buffer:
             self._seal()
-        self._wait()
+        while self._sealing:
+            self.digests.append(self._sealing.popleft().result())
         self._pool.shutdown()
         return self.digests
 
     def abort(self) -> None:
-        """Stop (a segment being sealed is finished; nothing else is written)."""
+        """Stop (segments being sealed are finished; nothing else is written)."""
         self._pool.shutdown(wait=True, cancel_futures=True)
 
 
