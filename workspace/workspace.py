@@ -46,6 +46,7 @@ from workspace.waveform.store import load_signals, store_signal_item
 
 if TYPE_CHECKING:  # nats-py is imported when a sync starts, not at start-up
     from workspace.audio.source import AudioSource
+    from workspace.slides.reader import SlideReader
     from workspace.sync.batch_file import ImportedFile
     from workspace.sync.batch_transfer import Connector
     from workspace.sync.checkout import ProgressCallback
@@ -239,6 +240,12 @@ class Workspace:
     def load_signals(self, item_id: str, channels: Sequence[int] | None = None) -> SignalRecord:
         """The samples of a waveform item (or of the channels numbered), from the store."""
         return load_signals(self.profile.blobs, self.item(item_id).meta, channels)
+
+    def open_slide(self, item_id: str, cache_mb: float = 256) -> SlideReader:
+        """A slide item open for reading tile by tile (tile cache bounded in MB); close it."""
+        from workspace.slides.reader import SlideReader
+
+        return SlideReader.open(self.profile.blobs, self.item(item_id), cache_mb)
 
     def open_audio(self, file: ItemFile) -> AudioSource:
         """One stored recording (an audio item's file) open for reading; close it when done."""

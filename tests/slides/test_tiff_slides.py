@@ -274,3 +274,24 @@ def test_import_holds_a_few_segments_in_memory_never_the_slide(profile, tmp_path
     assert size > 30 << 20
     # three 1 MiB segments, a 1 MiB run of tiles read at once, the sealing buffers
     assert peak < size / 4, f"import peaked at {peak / 1e6:.0f} MB"
+
+
+def test_a_damaged_segment_is_one_clear_error_and_importing_again_repairs_it(profile, slides):
+    workspace = Workspace(profile)
+    (item,) = workspace.import_paths([slides["plain.tif"]])
+    with workspace.open_slide(item.id) as reader:
+        segment = reader._segments[0]
+        expected = reader.read_tile(0, 1, 1).copy()
+    path = profile.blobs.path_of(segment)
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    path.write_bytes(bytes(data))
+    with (
+        workspace.open_slide(item.id, cache_mb=0) as reader,
+        pytest.raises(SlideError, match="integrity check"),
+    ):
+        reader.read_tile(0, 1, 1)
+    (again,) = workspace.import_paths([slides["plain.tif"]])
+    assert again.id == item.id
+    with workspace.open_slide(item.id) as reader:
+        np.testing.assert_array_equal(reader.read_tile(0, 1, 1), expected)

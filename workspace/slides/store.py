@@ -13,6 +13,9 @@ Layout ``slide-tile-segments-v1``:
 - Associated images (label, macro, thumbnail) are each a blob of deflated RGB pixels; the
   label may show the patient's name and is sealed like everything else.
 
+Every blob is stored with ``repair``: importing the same file again seals a damaged segment
+anew (as other items' damaged blobs are repaired by a re-import).
+
 Import streams: segments are sealed on background threads (two at a time, so one is encrypted
 while the other is flushed to disk) while the next one is read from the source and hashed,
 so memory holds about three segments, whatever the slide's size. The item's
@@ -86,7 +89,7 @@ class _SegmentWriter:
         digest = hashlib.sha256(data).hexdigest()  # here, while others are sealed
         while len(self._sealing) >= IN_FLIGHT:
             self.digests.append(self._sealing.popleft().result())
-        self._sealing.append(self._pool.submit(self._blobs.put, data, sha256=digest))
+        self._sealing.append(self._pool.submit(self._blobs.put, data, sha256=digest, repair=True))
 
     def finish(self) -> list[str]:
         """Seal what is left; the segments' digests in order."""
@@ -197,7 +200,7 @@ def seal_slide(
         "mpp": list(source.mpp) if source.mpp else None,
         "associated": associated,
     }
-    index_digest = blobs.put(_pack_index(header, indexes))
+    index_digest = blobs.put(_pack_index(header, indexes), repair=True)
     if progress is not None:
         progress(total, total)
     files = [ItemFile(f"segment-{n:05d}.tiles", digest) for n, digest in enumerate(segments)]
@@ -216,4 +219,5 @@ def seal_slide(
 
 def _seal_image(blobs: BlobStore, pixels: npt.NDArray[Any]) -> dict[str, Any]:
     rgb = as_rgb(pixels)
-    return {"blob": blobs.put(encode_zlib_rgb(rgb)), "width": rgb.shape[1], "height": rgb.shape[0]}
+    digest = blobs.put(encode_zlib_rgb(rgb), repair=True)
+    return {"blob": digest, "width": rgb.shape[1], "height": rgb.shape[0]}
