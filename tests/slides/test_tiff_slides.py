@@ -280,9 +280,9 @@ def test_a_damaged_segment_is_one_clear_error_and_importing_again_repairs_it(pro
     workspace = Workspace(profile)
     (item,) = workspace.import_paths([slides["plain.tif"]])
     with workspace.open_slide(item.id) as reader:
-        segment = reader._segments[0]
         expected = reader.read_tile(0, 1, 1).copy()
-    path = profile.blobs.path_of(segment)
+    (segment,) = [f for f in workspace.item_files(item.id) if f.name.startswith("segment-")]
+    path = profile.blobs.path_of(segment.digest)
     data = bytearray(path.read_bytes())
     data[len(data) // 2] ^= 0xFF
     path.write_bytes(bytes(data))
