@@ -187,6 +187,13 @@ BUILTIN_MODALITIES = (
         annotation_kinds=(INTERVAL, POINT),
         viewer_module="viewers.audio.audio_viewer",
     ),
+    ModalitySpec(
+        id="slide",
+        display_name="Whole-slide images",
+        default_schema=_fixed("pathology-regions"),
+        import_formats=("slide-tiff", "slide-openslide", "slide-dicom"),
+        annotation_kinds=(CLASSIFICATION,),  # regions and cell points come with the viewer
+    ),
 )
 for _spec in BUILTIN_MODALITIES:
     register_modality(_spec)

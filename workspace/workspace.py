@@ -30,6 +30,8 @@ from workspace.schema import LabelSchema
 from workspace.segmentation import store as segmentation_store
 from workspace.segmentation.document import SegmentationDocument
 from workspace.segmentation.label_files import read_label_file
+from workspace.slides.importing import store_slide_item
+from workspace.slides.sources import SOURCE_KEY as SLIDE_SOURCE_KEY
 from workspace.sync import checkouts
 from workspace.sync.checkouts import CheckoutRow
 from workspace.task_lock import TaskReadOnlyError, check_editable, edit_lock
@@ -46,6 +48,7 @@ from workspace.waveform.store import load_signals, store_signal_item
 
 if TYPE_CHECKING:  # nats-py is imported when a sync starts, not at start-up
     from workspace.audio.source import AudioSource
+    from workspace.slides.reader import SlideReader
     from workspace.sync.batch_file import ImportedFile
     from workspace.sync.batch_transfer import Connector
     from workspace.sync.checkout import ProgressCallback
@@ -125,6 +128,10 @@ class Workspace:
             project_id = project.id if project else None
             if imported.modality == "volume":
                 summary = self._store_volume(imported, project_id, on_problem, on_warning)
+            elif SLIDE_SOURCE_KEY in imported.meta:  # tiles sealed one by one (progress in tiles)
+                summary = store_slide_item(
+                    self.profile, imported, project_id, on_problem, progress, cancelled
+                )
             elif SIGNAL_FORMAT_KEY in imported.meta:  # a record with a signal reader
                 summary = store_signal_item(self.profile, imported, project_id, on_problem)
             else:
@@ -241,6 +248,12 @@ class Workspace:
     def load_signals(self, item_id: str, channels: Sequence[int] | None = None) -> SignalRecord:
         """The samples of a waveform item (or of the channels numbered), from the store."""
         return load_signals(self.profile.blobs, self.item(item_id).meta, channels)
+
+    def open_slide(self, item_id: str, cache_mb: float = 256) -> SlideReader:
+        """A slide item open for reading tile by tile (tile cache bounded in MB); close it."""
+        from workspace.slides.reader import SlideReader
+
+        return SlideReader.open(self.profile.blobs, self.item(item_id), cache_mb)
 
     def open_audio(self, file: ItemFile) -> AudioSource:
         """One stored recording (an audio item's file) open for reading; close it when done."""

@@ -12,6 +12,7 @@ from tests.bench import (
     bench_command_persist,
     bench_memory,
     bench_slice_display,
+    bench_slide_tiles,
     bench_surface,
     bench_sync,
     bench_terminology,
@@ -40,6 +41,7 @@ def main() -> None:
     bench_waveform.main(flags)
     bench_terminology.main(flags)
     bench_text.main(flags)
+    bench_slide_tiles.main(flags)
 
 
 if __name__ == "__main__":

@@ -110,7 +110,7 @@ def test_a_plain_schema_for_a_mixed_folder_is_one_clear_line(tmp_path: Path) -> 
     common = ["--project", "mixed", "--track", "t", "--server", "nats://127.0.0.1:9"]
     folder = str(tmp_path / "data")
     for schema, fragment in (
-        ("slide=clinical-ner", "unknown modality 'slide'"),
+        ("genome=clinical-ner", "unknown modality 'genome'"),
         ("text=no-such-preset", "unknown schema preset 'no-such-preset'"),
         ("=clinical-ner", "give ID, or MODALITY=ID"),
     ):

@@ -321,6 +321,7 @@ def test_registry_rejects_duplicate_format_ids():
     with pytest.raises(ValueError, match="text"):
         registry.register(TextImporter())
     assert [importer.format_id for importer in default_registry()] == [
+        "slide-dicom",
         "dicom-waveform",
         "dicom",
         "wfdb",
@@ -328,6 +329,8 @@ def test_registry_rejects_duplicate_format_ids():
         "csv-signals",
         "audio",
         "sitk-image",
+        "slide-tiff",
+        "slide-openslide",
         "text",
     ]
 

@@ -23,7 +23,7 @@ from workspace.modalities import (
 from workspace.schema import SchemaError, list_presets, load_preset, parse_schema
 from workspace.sync.documents import SCHEMA_DIR
 
-BUILTINS = ("volume", "text", "waveform", "audio")
+BUILTINS = ("volume", "text", "waveform", "audio", "slide")
 
 
 def _item(modality_id: str, **meta: object) -> ItemSummary:
@@ -47,10 +47,10 @@ def test_the_builtin_modalities_are_registered_once() -> None:
 
 
 def test_an_unknown_modality_is_an_error_never_a_fallback() -> None:
-    with pytest.raises(UnknownModalityError, match=r"unknown modality 'slide' \(known: audio,"):
-        modality("slide")
-    with pytest.raises(UnknownModalityError, match="'slide'"):
-        default_schema_id(_item("slide"))
+    with pytest.raises(UnknownModalityError, match=r"unknown modality 'genome' \(known: audio,"):
+        modality("genome")
+    with pytest.raises(UnknownModalityError, match="'genome'"):
+        default_schema_id(_item("genome"))
 
 
 def test_a_spec_is_checked_when_made() -> None:
@@ -80,6 +80,7 @@ def test_every_default_schema_is_a_shipped_preset_for_its_modality() -> None:
         _item("volume"),
         _item("text"),
         _item("audio"),
+        _item("slide"),
         _item("waveform", signal_names=["I", "II", "V1"]),
         _item("waveform", signal_names=["EEG Fp1-REF", "EEG C3-REF", "EEG O2-REF", "ECG"]),
         _item("waveform", signal_names=["resp", "pleth"]),
@@ -110,10 +111,10 @@ def test_schemas_may_name_registered_modalities_and_their_variants_only() -> Non
         "id": "s",
         "name": "S",
         "version": "1",
-        "modalities": ["slide"],
+        "modalities": ["genome"],
         "classes": [{"name": "a", "color": "#000000"}],
     }
-    with pytest.raises(SchemaError, match="unknown modality 'slide'"):
+    with pytest.raises(SchemaError, match="unknown modality 'genome'"):
         parse_schema(document, "s.json")
 
 
@@ -137,8 +138,9 @@ def test_export_formats_come_from_the_specs() -> None:
     )
     assert formats_for("waveform") == ("wfdb", "edf", "csv")
     assert modalities_of("brat") == ("text",)
+    assert formats_for("slide") == ()
     with pytest.raises(UnknownModalityError):
-        formats_for("slide")
+        formats_for("genome")
 
 
 def test_no_modality_list_is_left_in_the_code() -> None:

@@ -23,6 +23,7 @@ from workspace.importers.dicom import DicomImporter
 from workspace.importers.dicom_waveform import DicomWaveformImporter
 from workspace.importers.edf import EdfImporter
 from workspace.importers.sitk_image import SimpleItkImageImporter
+from workspace.importers.slides import DicomSlideImporter, OpenSlideImporter, TiffSlideImporter
 from workspace.importers.text import TextImporter
 from workspace.importers.wfdb_record import WfdbImporter
 
@@ -30,6 +31,7 @@ logger = logging.getLogger(__name__)
 
 # Built-ins, in the order they are offered each file: magic-byte sniffers before extensions.
 BUILTIN_IMPORTERS: tuple[Callable[[], Importer], ...] = (
+    DicomSlideImporter,
     DicomWaveformImporter,
     DicomImporter,
     WfdbImporter,
@@ -37,13 +39,15 @@ BUILTIN_IMPORTERS: tuple[Callable[[], Importer], ...] = (
     CsvSignalImporter,
     AudioImporter,
     SimpleItkImageImporter,
+    TiffSlideImporter,
+    OpenSlideImporter,
     TextImporter,
 )
 # Operating-system clutter skipped silently inside folders (names compared in lower case).
 IGNORED_NAMES = frozenset({"thumbs.db", "desktop.ini", "dicomdir.bak"})
 UNKNOWN_FORMAT = (
     "unrecognised file type (not DICOM, NIfTI/NRRD, WFDB, EDF/BDF, CSV signals, WAV/FLAC/Ogg "
-    "audio or a text note)"
+    "audio, a whole-slide image or a text note)"
 )
 
 OUTSIDE_LINK = "is a symbolic link to a place outside the folder being imported,"
