@@ -314,6 +314,7 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------ closing
     def closeEvent(self, event: QCloseEvent) -> None:
         """Save the layout, stop background work, close viewers and lock the profile."""
+        self._fold_right_docks(False)  # the layout is saved as the user set it, not as folded
         save_window_state(self, self.settings)
         self.idle.stop()
         self.runner.cancel_all()

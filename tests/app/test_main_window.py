@@ -125,6 +125,25 @@ def test_geometry_and_dock_state_are_remembered(qtbot, app_profile_dir, app_work
     again.close()
 
 
+def test_docks_folded_for_a_volume_are_not_saved_folded(
+    qtbot, app_profile_dir, app_workspace, tmp_path
+):
+    import SimpleITK as sitk  # noqa: N813
+
+    sitk.WriteImage(sitk.Image(12, 12, 3, sitk.sitkInt16), str(tmp_path / "v.nii.gz"))
+    (volume,) = app_workspace.import_paths([tmp_path / "v.nii.gz"])
+    window = build_main_window(app_profile_dir, app_workspace)
+    qtbot.addWidget(window)
+    window.show()
+    window.open_item(volume.id)
+    assert window.palette_dock.isHidden()
+    window.close()
+    again = build_main_window(app_profile_dir, None)
+    qtbot.addWidget(again)
+    assert again.state_restored and not again.palette_dock.isHidden()
+    again.close()
+
+
 def test_window_title_and_settings_never_name_items(qtbot, app_profile_dir, app_workspace):
     window = build_main_window(app_profile_dir, app_workspace)
     qtbot.addWidget(window)

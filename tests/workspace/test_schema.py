@@ -604,3 +604,15 @@ def test_label_class_rgb() -> None:
 )
 def test_normalize_shortcut(text: str, expected: str | None) -> None:
     assert normalize_shortcut(text) == expected
+
+
+def test_the_medication_preset_links_every_n2c2_attribute_to_its_drug() -> None:
+    """n2c2 2018 track 2: eight attribute types, each related to the drug it modifies."""
+    schema = load_preset("medication-n2c2")
+    attributes = {"strength", "dosage", "route", "frequency", "duration", "form", "reason", "ade"}
+    assert set(schema.class_names) == attributes | {"drug"}
+    for relation in schema.relation_types:
+        (source,) = relation.from_classes
+        assert source in attributes and relation.allows(source, "drug")
+        attributes.discard(source)
+    assert attributes == set()  # every one has its relation
