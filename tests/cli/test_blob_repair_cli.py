@@ -64,8 +64,9 @@ def test_reimporting_a_volume_repairs_its_damaged_blobs(profile_dir: Path, tmp_p
     again = caliper("import", str(path), "--profile", str(profile_dir))
     assert again.returncode == 0, again.stderr
     assert again.stdout == first.stdout
-    (line,) = again.stderr.splitlines()
+    line, already = again.stderr.splitlines()
     assert line.startswith("caliper: warning: ") and "damaged stored copy was repaired" in line
+    assert "already in the profile" in already
     check = caliper("check", "--profile", str(profile_dir))
     assert check.returncode == 0, check.stderr
     workspace = Workspace.unlock(profile_dir, PASSPHRASE)
