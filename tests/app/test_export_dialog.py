@@ -74,8 +74,11 @@ def test_export_writes_a_modality_format_and_shows_the_folder(
     _choose(dialog, "nifti")
     assert dialog.file_label.text() == f"{file_stem(item)}-seg.nii.gz"
     items = window.menus.item_export
+    started: list[object] = []
+    window.runner.job_started.connect(started.append)  # the status bar shows its progress
     with qtbot.waitSignal(items.finished, timeout=30_000) as done:
         _export_button(dialog).click()
+    assert [job.title for job in started] == [f"Exporting {item.title} as nifti"]
     written = out_dir / f"{file_stem(item)}-seg.nii.gz"
     labels_txt = out_dir / f"{file_stem(item)}-seg_labels.txt"  # NIfTI's label names
     assert sorted(out_dir.iterdir()) == [written, labels_txt]

@@ -96,6 +96,10 @@ def test_keys_duplicate_remove_and_rename_the_current_segment(qtbot, ct_viewer) 
     qtbot.keyClick(tree, Qt.Key.Key_F2)
     (editor,) = [e for e in tree.findChildren(QLineEdit) if e.isVisible()]
     assert editor.text() == "spleen copy"
+    editor.setCursorPosition(0)
+    qtbot.keyClick(editor, Qt.Key.Key_Delete)  # edits the name, removes no segment
+    assert editor.text() == "pleen copy"
+    assert copy.value in {s.value for s in viewer.document.segments}
     editor.selectAll()
     qtbot.keyClicks(editor, "accessory spleen")
     qtbot.keyClick(editor, Qt.Key.Key_Return)
