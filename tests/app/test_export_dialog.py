@@ -144,5 +144,7 @@ def test_export_names_are_safe_and_never_overwrite(tmp_path: Path) -> None:
     assert first.name == "CT_Abdomen_Pelvis_2_0_mm-sr.dcm"
     first.write_bytes(b"")
     assert export_path(tmp_path, item, "sr").name == "CT_Abdomen_Pelvis_2_0_mm-2-sr.dcm"
+    (tmp_path / "CT_Abdomen_Pelvis_2_0_mm-seg_labels.txt").write_text("")  # a companion
+    assert export_path(tmp_path, item, "nifti").name == "CT_Abdomen_Pelvis_2_0_mm-2-seg.nii.gz"
     wave = ItemSummary("w1", "waveform", "record 100", "d")
     assert export_path(tmp_path, wave, "wfdb").name == "record_100.atr"

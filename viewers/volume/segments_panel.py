@@ -194,6 +194,7 @@ class SegmentsPanel(QWidget):
             self.tree.setCurrentItem(row)
         menu = self.context_menu()
         menu.exec(self.tree.viewport().mapToGlobal(position))
+        menu.deleteLater()
 
     def context_menu(self) -> QMenu:
         """The context menu of the list (for the current row)."""

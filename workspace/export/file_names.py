@@ -42,6 +42,15 @@ def export_path(folder: Path, item: ItemSummary, fmt: str) -> Path:
     """Where ``item`` is written as ``fmt`` in ``folder``: not a file already there."""
     stem, suffix = file_stem(item), SUFFIXES.get(fmt, f".{fmt}")
     path, n = folder / f"{stem}{suffix}", 2
-    while path.exists() or (fmt == "brat" and path.with_suffix(".txt").exists()):
+    while any(p.exists() for p in (path, *companions(path, fmt))):
         path, n = folder / f"{stem}-{n}{suffix}", n + 1
     return path
+
+
+def companions(path: Path, fmt: str) -> list[Path]:
+    """The files an export of ``fmt`` to ``path`` writes beside it."""
+    if fmt == "brat":
+        return [path.with_suffix(".txt")]
+    if fmt == "nifti":
+        return [path.with_name(path.name.removesuffix(".nii.gz") + "_labels.txt")]
+    return []

@@ -21,6 +21,8 @@ from pydicom.sr.coding import Code
 
 from workspace.annotation_kinds.names import BOX3D, LANDMARK
 from workspace.annotations import Annotation
+from workspace.export.base import ExportError
+from workspace.export.formats import annotation_name
 from workspace.volume.geometry import Vector3, VolumeGeometry
 
 #: The names of a box's size along x, y and z (the image's i, j and k axes).
@@ -103,26 +105,30 @@ def box_corners(data: Mapping[str, Any], geometry: VolumeGeometry | None) -> tup
 def markups_of(
     annotations: Sequence[Annotation], geometry: VolumeGeometry | None = None
 ) -> tuple[list[PointMarkup], list[BoxMarkup]]:
-    """The landmarks and 3D boxes among ``annotations``."""
+    """The landmarks and 3D boxes among ``annotations`` (ExportError for an unreadable one)."""
     points: list[PointMarkup] = []
     boxes: list[BoxMarkup] = []
     for annotation in annotations:
         data = annotation.data
-        attributes = _texts(data.get("attributes"))
-        if annotation.kind == LANDMARK:
-            label = annotation.label or "landmark"
-            points.append(PointMarkup(label, _vector(data["point"]), attributes))
-        elif annotation.kind == BOX3D:
-            k, j, i = (float(v) for v in data["size_mm_kji"])
-            boxes.append(
-                BoxMarkup(
-                    annotation.label or "box",
-                    box_corners(data, geometry),
-                    (i, j, k),
-                    float(data["volume_ml"]),
-                    attributes,
+        try:
+            attributes = _texts(data.get("attributes"))
+            if annotation.kind == LANDMARK:
+                label = annotation.label or "landmark"
+                points.append(PointMarkup(label, _vector(data["point"]), attributes))
+            elif annotation.kind == BOX3D:
+                k, j, i = (float(v) for v in data["size_mm_kji"])
+                boxes.append(
+                    BoxMarkup(
+                        annotation.label or "box",
+                        box_corners(data, geometry),
+                        (i, j, k),
+                        float(data["volume_ml"]),
+                        attributes,
+                    )
                 )
-            )
+        except (KeyError, TypeError, ValueError):
+            name = annotation_name(annotation)
+            raise ExportError(f"{name}: its coordinates cannot be read.") from None
     return points, boxes
 
 

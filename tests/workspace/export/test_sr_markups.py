@@ -134,3 +134,15 @@ def test_the_exported_sr_and_json_carry_landmarks_and_boxes(
     (json_box,) = report["boxes"]
     assert json_box["size_mm_xyz"] == pytest.approx([10 * si, 5 * sj, 4 * sk])
     assert "size_mm_kji" not in json_box
+
+
+def test_an_unreadable_markup_is_one_clear_error() -> None:
+    from workspace.annotations import Annotation
+    from workspace.export.base import ExportError
+
+    broken = Annotation("item", "landmark", "lesion", {"point": ["a", 2, 3]})
+    with pytest.raises(ExportError, match="coordinates cannot be read"):
+        markups_of([broken])
+    box = Annotation("item", "box3d", "liver", {"corners": [[0, 0, 0]], "size_mm_kji": [1, 2]})
+    with pytest.raises(ExportError, match="coordinates cannot be read"):
+        markups_of([box])
