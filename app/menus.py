@@ -10,10 +10,12 @@ from PySide6.QtCore import QCoreApplication
 from PySide6.QtWidgets import QMenu, QMessageBox
 
 from app.batch_files import BatchFileActions
+from app.export_dialog import ItemExport
 from app.recent_menu import RecentItemsMenu
 
 if TYPE_CHECKING:
     from app.main_window import MainWindow
+    from workspace.items import ItemSummary
 
 ABOUT = (
     "<b>Caliper</b> — an offline, encrypted annotation workstation for clinical data.<br>"
@@ -31,6 +33,7 @@ class Menus:
     help: QMenu
     recent: RecentItemsMenu
     batch_files: BatchFileActions
+    item_export: ItemExport
 
 
 def build_menus(window: MainWindow) -> Menus:
@@ -48,6 +51,7 @@ def build_menus(window: MainWindow) -> Menus:
     recent = RecentItemsMenu(window.open_item, file)
     file.addMenu(recent)
     file.addSeparator()
+    item_export = _add_export_action(window, file)
     batch_files = _add_batch_file_actions(window, file)
     file.addSeparator()
     file.addAction(
@@ -79,7 +83,23 @@ def build_menus(window: MainWindow) -> Menus:
         add("help.shortcuts", "&Keyboard Shortcuts", window.show_help, ["F1"], "Help")
     )
     help_menu.addAction(add("help.about", "&About Caliper", lambda: _about(window), (), "Help"))
-    return Menus(file, edit, view, help_menu, recent, batch_files)
+    return Menus(file, edit, view, help_menu, recent, batch_files, item_export)
+
+
+def _add_export_action(window: MainWindow, file: QMenu) -> ItemExport:
+    """File ▸ Export…: the open item in one of its modality's formats, in the background."""
+
+    def current_item() -> ItemSummary | None:
+        viewer = window.area.current
+        return None if viewer is None else viewer.item
+
+    item_export = ItemExport(window, window.runner, lambda: window.workspace, current_item)
+    item_export.finished.connect(lambda text: window.statusBar().showMessage(text, 10_000))
+    action = window.registry.add(
+        "file.export", "&Export…", item_export.export_current, ["Ctrl+E"], "File"
+    )
+    file.addAction(action)
+    return item_export
 
 
 def _add_batch_file_actions(window: MainWindow, file: QMenu) -> BatchFileActions:

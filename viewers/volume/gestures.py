@@ -39,6 +39,10 @@ GESTURES: tuple[tuple[str, str], ...] = (
     ("Measure a distance, draw a 3D box (ruler, 3D box tool)", "Left-drag"),
     ("Adjust a 3D box's extent (3D box tool)", "Left-drag its edge in any view"),
     ("Delete the selected measurement", "Delete (Measurements list)"),
-    ("Rename a segment", "Double-click its name"),
-    ("Recolour a segment", "Click its colour swatch"),
+    ("Rename a segment", "Double-click its name, F2 (Segments list)"),
+    ("Recolour a segment", "Click its colour swatch, Ctrl+Shift+C (Segments list)"),
+    ("Add a new segment", "Insert (Segments list)"),
+    ("Duplicate a segment's settings", "Ctrl+D (Segments list)"),
+    ("Remove a segment and its voxels", "Delete (Segments list)"),
+    ("Show / hide a segment in the slices and 3D", "Ctrl+H (Segments list)"),
 )

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QPainter, QPen
+from PySide6.QtGui import QColor, QFontMetricsF, QPainter, QPen
 
 from viewers.volume.markup_geometry import box_on_slice, on_slice, widget_xy
 from viewers.volume.slice_view import SliceView
@@ -104,7 +104,8 @@ class MarkupLayer:
         painter.setBrush(self.color(annotation.label))
         painter.drawEllipse(centre, DOT_RADIUS, DOT_RADIUS)
         if annotation.label:
-            _caption(painter, centre + QPointF(DOT_RADIUS + 4, -DOT_RADIUS - 2), annotation.label)
+            corner = centre + QPointF(DOT_RADIUS + 4, -DOT_RADIUS - 2)
+            _caption(painter, corner, annotation.label, QRectF(view.rect()))
 
     def _ruler(
         self,
@@ -129,7 +130,7 @@ class MarkupLayer:
         if annotation.label:
             text = f"{annotation.label}  {text}"
         right = b if b.x() >= a.x() else a  # the caption beside the right-hand end
-        _caption(painter, right + QPointF(8, 4), text)
+        _caption(painter, right + QPointF(8, 4), text, QRectF(view.rect()))
 
     def _box(
         self,
@@ -156,7 +157,8 @@ class MarkupLayer:
         painter.setPen(pen)
         painter.drawRect(rect)
         if annotation.label:
-            _caption(painter, rect.topLeft() + QPointF(0, -4), annotation.label)
+            corner = rect.topLeft() + QPointF(0, -4)
+            _caption(painter, corner, annotation.label, QRectF(view.rect()))
 
 
 def _line(
@@ -174,17 +176,26 @@ def _line(
     painter.drawLine(a, b)
 
 
-def _caption(painter: QPainter, bottom_left: QPointF, text: str) -> None:
-    """``text`` on a dark plate, its baseline at ``bottom_left``."""
-    metrics = painter.fontMetrics()
+def caption_box(metrics: QFontMetricsF, bottom_left: QPointF, text: str, bounds: QRectF) -> QRectF:
+    """The plate of ``text`` with its baseline at ``bottom_left``, moved inside ``bounds``
+    (the view) when it would stick out of it: a label near an edge stays readable."""
     box = QRectF(
         bottom_left.x() - 3,
         bottom_left.y() - metrics.ascent() - 2,
         metrics.horizontalAdvance(text) + 6,
         metrics.height() + 3,
     )
+    dx = max(bounds.left() - box.left(), min(0.0, bounds.right() - box.right()))
+    dy = max(bounds.top() - box.top(), min(0.0, bounds.bottom() - box.bottom()))
+    return box.translated(dx, dy)
+
+
+def _caption(painter: QPainter, bottom_left: QPointF, text: str, bounds: QRectF) -> None:
+    """``text`` on a dark plate, its baseline at ``bottom_left`` (kept inside ``bounds``)."""
+    metrics = QFontMetricsF(painter.font())
+    box = caption_box(metrics, bottom_left, text, bounds)
     painter.setPen(Qt.PenStyle.NoPen)
     painter.setBrush(CAPTION_BACKGROUND)
     painter.drawRoundedRect(box, 3, 3)
     painter.setPen(QColor(245, 245, 245))
-    painter.drawText(bottom_left, text)
+    painter.drawText(QPointF(box.left() + 3, box.top() + 2 + metrics.ascent()), text)

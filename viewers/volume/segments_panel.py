@@ -3,7 +3,9 @@
 The panel shows the segment list it is given and reports what the user asks for; the viewer
 turns each request into an undoable command. An opacity drag is previewed live and reported
 once, when the slider is released. Double-click a name to rename the segment; click its colour
-swatch to choose another colour (as in 3D Slicer's segment table).
+swatch to choose another colour (as in 3D Slicer's segment table). The buttons under the list,
+the list's context menu and keys add a segment (Insert), duplicate (Ctrl+D), remove (Delete),
+rename (F2), recolour (Ctrl+Shift+C) and show or hide it in every view and in 3D (Ctrl+H).
 """
 
 from __future__ import annotations
@@ -15,21 +17,26 @@ from PySide6.QtCore import (
     QEvent,
     QModelIndex,
     QPersistentModelIndex,
+    QPoint,
     QRect,
     Qt,
     Signal,
 )
-from PySide6.QtGui import QColor, QMouseEvent
+from PySide6.QtGui import QAction, QColor, QKeySequence, QMouseEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QApplication,
     QColorDialog,
+    QGridLayout,
     QHeaderView,
     QLabel,
+    QMenu,
+    QSizePolicy,
     QSlider,
     QStyle,
     QStyledItemDelegate,
     QStyleOptionViewItem,
+    QToolButton,
     QTreeWidget,
     QTreeWidgetItem,
     QVBoxLayout,
@@ -90,6 +97,9 @@ class SegmentsPanel(QWidget):
     renamed = Signal(int, str)
     recolour_requested = Signal(int, str)  # value, '#rrggbb' (chosen in a colour dialog)
     swatch_clicked = Signal(int)
+    add_requested = Signal()
+    duplicate_requested = Signal(int)
+    remove_requested = Signal(int)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -120,6 +130,90 @@ class SegmentsPanel(QWidget):
         layout.addWidget(self.tree, 1)
         self._segments: tuple[Segment, ...] = ()
         self._sliders: dict[int, QSlider] = {}
+        self.actions_by_id = self._make_actions()
+        buttons = QGridLayout()  # two rows of three: fits the panel's width
+        buttons.setContentsMargins(0, 0, 0, 0)
+        buttons.setSpacing(2)
+        self.buttons: dict[str, QToolButton] = {}
+        for n, (action_id, action) in enumerate(self.actions_by_id.items()):
+            button = QToolButton()
+            button.setDefaultAction(action)
+            button.setObjectName(f"segment_{action_id}")
+            button.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+            buttons.addWidget(button, n // 3, n % 3)
+            self.buttons[action_id] = button
+        layout.addLayout(buttons)
+        self.tree.setContextMenuPolicy(Qt.ContextMenuPolicy.CustomContextMenu)
+        self.tree.customContextMenuRequested.connect(self._context_menu)
+        self._follow_current()
+
+    # ------------------------------------------------------------------ actions
+    def _make_actions(self) -> dict[str, QAction]:
+        """The segment actions (buttons, context menu and keys while the panel has focus)."""
+        made: dict[str, QAction] = {}
+        for action_id, text, key, tip, slot in (
+            ("add", "Add", "Insert", "Add a new empty segment", self.add_requested.emit),
+            ("duplicate", "Duplicate", "Ctrl+D", "Add a copy of the segment's settings",
+             self._current(self.duplicate_requested.emit)),
+            ("remove", "Remove", "Delete", "Remove the segment and clear its voxels",
+             self._current(self.remove_requested.emit)),
+            ("rename", "Rename", "F2", "Rename the segment", self._current(self.rename)),
+            ("colour", "Colour", "Ctrl+Shift+C", "Choose the segment's colour",
+             self._current(self.choose_colour)),
+            ("visibility", "Show/Hide", "Ctrl+H", "Show or hide the segment (slices and 3D)",
+             self._current(self.toggle_visible)),
+        ):  # fmt: skip
+            action = QAction(text, self)
+            action.setShortcut(QKeySequence(key))
+            action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+            action.setToolTip(f"{tip} ({key})")
+            action.triggered.connect(lambda _checked=False, run=slot: run())
+            self.addAction(action)
+            made[action_id] = action
+        return made
+
+    def _current(self, run: Callable[[int], object]) -> Callable[[], None]:
+        """``run(value)`` for the current row's segment (nothing when no row is current)."""
+
+        def on_current() -> None:
+            value = self.selected_value()
+            if value is not None:
+                run(value)
+
+        return on_current
+
+    def _follow_current(self) -> None:
+        """Only Add is possible without a current row."""
+        has_row = self.tree.currentItem() is not None
+        for action_id, action in self.actions_by_id.items():
+            action.setEnabled(has_row or action_id == "add")
+
+    def _context_menu(self, position: QPoint) -> None:
+        row = self.tree.itemAt(position)
+        if row is not None:
+            self.tree.setCurrentItem(row)
+        menu = self.context_menu()
+        menu.exec(self.tree.viewport().mapToGlobal(position))
+        menu.deleteLater()
+
+    def context_menu(self) -> QMenu:
+        """The context menu of the list (for the current row)."""
+        menu = QMenu(self)
+        for action in self.actions_by_id.values():
+            menu.addAction(action)
+        return menu
+
+    def rename(self, value: int) -> None:
+        """Open segment ``value``'s name for editing in place."""
+        row = self.row_of(value)
+        self.tree.setCurrentItem(row, NAME)
+        self.tree.editItem(row, NAME)
+
+    def toggle_visible(self, value: int) -> None:
+        """Ask to show segment ``value`` if hidden, else to hide it."""
+        segment = next((s for s in self._segments if s.value == value), None)
+        if segment is not None:
+            self.visibility_changed.emit(value, not segment.visible)
 
     # ------------------------------------------------------------------ model -> view
     def set_segments(self, segments: Sequence[Segment]) -> None:
@@ -138,6 +232,7 @@ class SegmentsPanel(QWidget):
                 self._fill_row(self._row(n), segment)
         finally:
             self.tree.blockSignals(False)
+        self._follow_current()
 
     def set_volumes(self, counts: Mapping[int, int], voxel_ml: float) -> None:
         """Voxel counts per label value, shown in millilitres."""
@@ -191,6 +286,7 @@ class SegmentsPanel(QWidget):
             pass
         finally:
             self.tree.blockSignals(False)
+        self._follow_current()
 
     def slider_of(self, value: int) -> QSlider:
         """The opacity slider of segment ``value``."""
@@ -279,6 +375,7 @@ class SegmentsPanel(QWidget):
 
     def _current_changed(self, row: QTreeWidgetItem | None, previous: object) -> None:
         del previous
+        self._follow_current()
         if row is not None:
             self.segment_selected.emit(int(row.data(NAME, _VALUE)))
 

@@ -40,6 +40,7 @@ from viewers.volume.markup_editing import MarkupEditing
 from viewers.volume.measuring import Measuring
 from viewers.volume.overlay import Overlay
 from viewers.volume.reslice import View, Voxel, slice_frame
+from viewers.volume.segment_actions import add_segment, duplicate_segment, remove_segment
 from viewers.volume.segments_panel import SegmentsPanel
 from viewers.volume.slice_view import Mode, SliceView
 from viewers.volume.state import VolumeViewState
@@ -173,6 +174,9 @@ class VolumeViewer(Viewer):
         self.panel.segment_selected.connect(self.select_segment)
         self.panel.renamed.connect(self._rename)
         self.panel.recolour_requested.connect(self._recolour)
+        self.panel.add_requested.connect(self.add_segment)
+        self.panel.duplicate_requested.connect(self.duplicate_segment)
+        self.panel.remove_requested.connect(self.remove_segment)
         self.tools = ToolsPanel(self.state, self)
         self.tool_control = ToolControl(
             self.state, self.tools, self.editing, self.views, self.target_value
@@ -491,6 +495,32 @@ class VolumeViewer(Viewer):
         problem = None if self.editing is None else self.editing.recolour(value, color)
         if problem:
             self.message.emit(problem)
+
+    def add_segment(self) -> None:
+        """Add a new empty segment and select it (the Segments panel's Add)."""
+        if self.editing is not None:
+            self._added(*add_segment(self.editing))
+
+    def duplicate_segment(self, value: int) -> None:
+        """Add a copy of segment ``value``'s settings and select it."""
+        if self.editing is not None:
+            self._added(*duplicate_segment(self.editing, value))
+
+    def _added(self, value: int | None, problem: str | None) -> None:
+        if problem:
+            self.message.emit(problem)
+        elif value is not None:
+            self.select_segment(value)
+
+    def remove_segment(self, value: int) -> None:
+        """Remove segment ``value`` and clear its voxels (one undo step)."""
+        if self.editing is None:
+            return
+        problem = remove_segment(self.editing, value)
+        if problem:
+            self.message.emit(problem)
+        elif self.selected_value == value:
+            self.select_segment(None)
 
     def _edit_visible(self, value: int, visible: bool) -> None:
         if self.editing is not None:

@@ -1,7 +1,8 @@
 """``json``: a volume's measurements, findings, markups and segment volumes as one document.
 
 Rulers and findings as in the SR (:func:`~workspace.export.measurement_report.report_json`),
-landmarks (LPS mm) and 3D boxes (corners in LPS mm, size, volume), and the voxel count and
+landmarks (LPS mm) and 3D boxes (corners in LPS mm, size along the image's x, y and z axes in
+mm, volume), and the voxel count and
 volume of each segment (an empty list when the volume has no segmentation; a damaged one is
 an error, never an empty list).
 """
@@ -45,12 +46,17 @@ def markups(
                 {
                     "label": annotation.label,
                     "corners_lps_mm": data.get("corners"),
-                    "size_mm_kji": data.get("size_mm_kji"),
+                    "size_mm_xyz": _xyz(data.get("size_mm_kji")),
                     "volume_ml": data.get("volume_ml"),
                     "attributes": data.get("attributes", {}),
                 }
             )
     return landmarks, boxes
+
+
+def _xyz(size_kji: Any) -> list[float] | None:
+    """A size stored in array order (k, j, i) in x, y, z order (i, j, k)."""
+    return None if size_kji is None else [float(v) for v in reversed(size_kji)]
 
 
 def segment_statistics(labels: LabelMap) -> list[dict[str, Any]]:

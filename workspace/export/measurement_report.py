@@ -1,5 +1,8 @@
 """Measurements and study-level findings as DICOM SR (TID 1500, highdicom) and as JSON.
 
+Rulers are planar ROI groups with an SCOORD3D polyline; landmarks and 3D boxes are written by
+:mod:`workspace.export.sr_markups`.
+
 Terms with no standard code go into the private coding scheme ``99CALIPER`` (DICOM allows
 private schemes whose designator starts with 99); laterality uses SNOMED CT.
 """
@@ -22,7 +25,8 @@ from workspace.annotation_kinds.names import CLASSIFICATION, RULER
 from workspace.annotations import Annotation
 from workspace.export.base import ExportError, ExportInput
 from workspace.export.registry import register_exporter
-from workspace.volume.geometry import Vector3
+from workspace.export.sr_markups import BoxMarkup, PointMarkup, markup_groups, markups_of
+from workspace.volume.geometry import Vector3, VolumeGeometry
 
 PRIVATE_SCHEME = "99CALIPER"
 LENGTH = Code("410668003", "SCT", "Length")
@@ -116,15 +120,18 @@ def write_measurement_report(
     findings: Sequence[Finding],
     path: Path,
     *,
+    points: Sequence[PointMarkup] = (),
+    boxes: Sequence[BoxMarkup] = (),
     observer: str = "",
     series_number: int = 901,
 ) -> Path:
-    """Write a Comprehensive 3D SR (TID 1500 measurement report) referencing ``source``."""
+    """Write a Comprehensive 3D SR (TID 1500 measurement report) referencing ``source``:
+    rulers, landmarks (``points``), 3D ``boxes`` and findings."""
     import highdicom as hd
 
     if not source:
         raise ExportError("A measurement report needs the source images it refers to.")
-    if not lengths and not findings:
+    if not (lengths or findings or points or boxes):
         raise ExportError("There are no measurements or findings to report.")
     frame_of_reference = str(source[0].FrameOfReferenceUID)
     groups: list[Any] = []
@@ -148,6 +155,8 @@ def write_measurement_report(
                 ],
             )
         )
+    series_uid = str(source[0].SeriesInstanceUID)
+    groups += markup_groups(points, boxes, frame_of_reference, series_uid, private_code)
     for number, finding in enumerate(findings, start=1):
         groups.append(
             hd.sr.MeasurementsAndQualitativeEvaluations(
@@ -190,8 +199,16 @@ def write_measurement_report(
     return path
 
 
+def stored_geometry(meta: dict[str, Any]) -> VolumeGeometry | None:
+    """The volume grid an item's metadata records (None if it records none)."""
+    try:
+        return VolumeGeometry.from_json(meta["volume"]["geometry"])
+    except (KeyError, TypeError, ValueError):
+        return None
+
+
 class MeasurementReportExporter:
-    """``sr``: a volume's rulers and findings as a DICOM SR measurement report."""
+    """``sr``: a volume's rulers, landmarks, 3D boxes and findings as a DICOM SR."""
 
     format_id = "sr"
     result_file: str | None = None
@@ -199,8 +216,12 @@ class MeasurementReportExporter:
     def write(self, source: ExportInput, out: Path) -> list[Path]:
         """Write ``out`` as a TID 1500 report referencing the volume's instances."""
         lengths, findings = measurements(source.annotations)
+        points, boxes = markups_of(source.annotations, stored_geometry(source.item.meta))
         headers = source.payloads.source_headers(source.item)
-        return [write_measurement_report(headers, lengths, findings, out, observer=source.user)]
+        written = write_measurement_report(
+            headers, lengths, findings, out, points=points, boxes=boxes, observer=source.user
+        )
+        return [written]
 
 
 register_exporter(MeasurementReportExporter())
