@@ -55,8 +55,8 @@ def synthetic_ct(depth: int) -> npt.NDArray[np.int16]:
         k0, k1 = int((ck - ak) * depth), int((ck + ak) * depth) + 1
         k, j, i = np.ogrid[k0:k1, :512, :512]
         ck_, cj_, ci_ = ck * depth, cj * 512, ci * 512
-        inside = ((k - ck_) / (ak * depth)) ** 2 + ((j - cj_) / (aj * 512)) ** 2
-        inside = inside + ((i - ci_) / (ai * 512)) ** 2 <= 1.0
+        distance = ((k - ck_) / (ak * depth)) ** 2 + ((j - cj_) / (aj * 512)) ** 2
+        inside = distance + ((i - ci_) / (ai * 512)) ** 2 <= 1.0
         voxels[k0:k1][inside] = hu
     rng = np.random.default_rng(3)
     voxels += rng.integers(-15, 16, size=shape[1:], dtype=np.int16)  # same noise each slice
@@ -118,15 +118,16 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     rows: list[tuple[str, str, str]] = []
     ratios: dict[str, float] = {}
 
-    low, high = 100.0, 1000.0
+    low, high = -100.0, 300.0  # soft tissue: the whole body, the hardest case
     numpy_s = best_of(repeats, lambda: (voxels >= low) & (voxels <= high))
     sitk_s = best_of(repeats, lambda: sitk.BinaryThreshold(image, low, high, 1, 0))
     rows.append(("numpy threshold (v >= lo) & (v <= hi)", f"{numpy_s:.3f} s", "baseline"))
     rows.append(("SimpleITK BinaryThreshold", f"{sitk_s:.3f} s", "baseline"))
-    tool = ThresholdTool(ThresholdOptions(low, high))
-    tool_s = _tool_time(document, volume, tool, None, repeats, clear)
-    ratios["threshold"] = tool_s / max(numpy_s, sitk_s)
-    rows.append(_row("Caliper threshold (apply + push)", tool_s, max(numpy_s, sitk_s), "slower"))
+    tool_s = _tool_time(
+        document, volume, ThresholdTool(ThresholdOptions(low, high)), None, repeats, clear
+    )
+    ratios["threshold"] = tool_s / min(numpy_s, sitk_s)
+    rows.append(_row("Caliper threshold (apply + push)", tool_s, min(numpy_s, sitk_s), "faster"))
 
     for name, seed, (lo, hi) in (
         ("small", (int(0.3 * depth), int(0.3 * 512), int(0.6 * 512)), (150.0, 300.0)),
@@ -140,8 +141,8 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
         base_s = best_of(repeats, grow)
         grown = int(sitk.GetArrayFromImage(grow()).sum())
         rows.append((f"SimpleITK ConnectedThreshold, {name}", f"{base_s:.3f} s", f"{grown} vx"))
-        tool = RegionGrowTool(RegionGrowOptions(low=lo, high=hi))
-        tool_s = _tool_time(document, volume, tool, Pointer(seed), repeats, clear)
+        grower = RegionGrowTool(RegionGrowOptions(low=lo, high=hi))
+        tool_s = _tool_time(document, volume, grower, Pointer(seed), repeats, clear)
         ratios[f"region grow {name}"] = tool_s / base_s
         rows.append(_row(f"Caliper region grow, {name} (apply + push)", tool_s, base_s, "CT"))
 
@@ -157,8 +158,8 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
 
     base_s = best_of(repeats, islands)
     rows.append(("SimpleITK ConnectedComponent + Relabel", f"{base_s:.3f} s", "baseline"))
-    tool = IslandsTool(IslandsOptions("keep_largest"))
-    tool_s = _tool_time(document, volume, tool, None, repeats, speckled)
+    islands_tool = IslandsTool(IslandsOptions("keep_largest"))
+    tool_s = _tool_time(document, volume, islands_tool, None, repeats, speckled)
     ratios["islands"] = tool_s / base_s
     rows.append(_row("Caliper islands keep largest (apply + push)", tool_s, base_s, "CC+Relabel"))
 
@@ -166,7 +167,7 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     report(
         f"Segmentation tools on a 512x512x{depth} int16 CT (goal <= {GOAL_RATIO:g}x the library)",
         rows,
-        "MET" if met else "NOT MET: " + ", ".join(f"{k} {v:.2f}x" for k, v in ratios.items()),
+        ("MET: " if met else "NOT MET: ") + ", ".join(f"{k} {v:.2f}x" for k, v in ratios.items()),
     )
     return ratios
 

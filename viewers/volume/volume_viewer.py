@@ -175,7 +175,13 @@ class VolumeViewer(Viewer):
         self.panel.recolour_requested.connect(self._recolour)
         self.tools = ToolsPanel(self.state, self)
         self.tool_control = ToolControl(
-            self.state, self.tools, self.editing, self.views, self.target_value
+            self.state,
+            self.tools,
+            self.editing,
+            self.views,
+            self.target_value,
+            jobs=self.jobs,
+            strip=self.strip,
         )
         self.tool_control.modes_changed.connect(self._update_modes)
         self.tool_control.message.connect(self.message.emit)

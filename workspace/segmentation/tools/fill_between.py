@@ -71,6 +71,7 @@ class FillBetweenTool(Tool[FillBetweenOptions]):
 
     tool_id = "fill_between"
     title = "Fill between slices"
+    background = True
 
     @classmethod
     def default_options(cls) -> FillBetweenOptions:

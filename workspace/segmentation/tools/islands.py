@@ -53,12 +53,19 @@ class IslandsOptions:
 
 
 def components(region: Mask, fully_connected: bool) -> tuple[npt.NDArray[Any], npt.NDArray[Any]]:
-    """Island ids (1 = largest, 0 = background) and the size of each id."""
+    """Island ids (1 = largest, 0 = background) and the size of each id (id 0: not counted).
+
+    SimpleITK's filters release the GIL and the relabelling counts the sizes: no numpy pass
+    over the ids (a ``bincount`` of a large region holds the GIL for over a second).
+    """
     import SimpleITK as sitk  # noqa: N813
 
     labelled = sitk.ConnectedComponent(sitk_bridge.image(region), fully_connected)
-    ids = sitk_bridge.array(sitk.RelabelComponent(labelled, sortByObjectSize=True))
-    return ids, np.bincount(ids.ravel())
+    relabel = sitk.RelabelComponentImageFilter()
+    relabel.SetSortByObjectSize(True)
+    ids = sitk_bridge.array(relabel.Execute(labelled))
+    sizes = np.array([0, *relabel.GetSizeOfObjectsInPixels()], dtype=np.int64)
+    return ids, sizes
 
 
 def _unique_name(document: SegmentationDocument, base: str, taken: set[str]) -> str:
@@ -76,6 +83,7 @@ class IslandsTool(Tool[IslandsOptions]):
 
     tool_id = "islands"
     title = "Islands"
+    background = True
 
     @classmethod
     def default_options(cls) -> IslandsOptions:
@@ -110,7 +118,8 @@ class IslandsTool(Tool[IslandsOptions]):
             remove = (ids > 0) & (ids != self._clicked(at, ids, box))
         else:
             remove = ids == self._clicked(at, ids, box)
-        new = np.where(remove, current.dtype.type(0), current)
+        new = current.copy()
+        np.copyto(new, current.dtype.type(0), where=remove)
         return replace_values(self.context, box, new, f"islands of {segment.name}")
 
     def _split(
@@ -131,9 +140,11 @@ class IslandsTool(Tool[IslandsOptions]):
             Segment(value, _unique_name(document, segment.name, taken), PALETTE[value % 10])
             for value in values
         ]
+        table = np.zeros(sizes.size, dtype=current.dtype)
+        table[islands] = values
+        moved = table[ids]  # one lookup, not a pass over the ids per island
         new = current.copy()
-        for island, value in zip(islands, values, strict=True):
-            new[ids == island] = value
+        np.copyto(new, moved, where=moved != 0)
         text = f"split islands of {segment.name}"
         edit = replace_values(self.context, box, new, text)
         assert isinstance(edit, LabelMapEdit)

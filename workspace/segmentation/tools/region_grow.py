@@ -49,6 +49,7 @@ class RegionGrowTool(Tool[RegionGrowOptions]):
 
     tool_id = "region_grow"
     title = "Region grow"
+    background = True
 
     @classmethod
     def default_options(cls) -> RegionGrowOptions:
@@ -95,7 +96,7 @@ class RegionGrowTool(Tool[RegionGrowOptions]):
             grown = sitk_bridge.mask(self._grow(sitk_bridge.image(plane), seed_index))
             grown = np.expand_dims(grown, seed.axis)
         else:
-            image = sitk_bridge.image(voxels)
+            image = sitk_bridge.volume_image(voxels)
             grown = sitk_bridge.mask(self._grow(image, sitk_bridge.itk_index(seed.voxel)))
         k0, k1, j0, j1, i0, i1 = box
         return paint(

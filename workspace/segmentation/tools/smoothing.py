@@ -57,6 +57,7 @@ class SmoothingTool(Tool[SmoothingOptions]):
 
     tool_id = "smoothing"
     title = "Smoothing"
+    background = True
 
     @classmethod
     def default_options(cls) -> SmoothingOptions:

@@ -35,6 +35,7 @@ class ThresholdTool(Tool[ThresholdOptions]):
 
     tool_id = "threshold"
     title = "Threshold"
+    background = True
 
     @classmethod
     def default_options(cls) -> ThresholdOptions:
