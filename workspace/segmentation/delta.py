@@ -178,11 +178,11 @@ class LabelMapEdit(Command):
     def _write(self, which: Literal["old", "new"]) -> Sequence[Change]:
         labels = self.target.labels
         box = bbox_region(self.delta.bbox)
-        values, row = self._values, self._row
+        values, packed = self._values, self._row
         self._values = self._row = None  # only the first do: later ones replay the delta
         if values is not None and which == "new":
             labels[box] = values
-            voxels = row if row is not None else compress(values)
+            voxels = packed if packed is not None else compress(values)
         else:
             self.delta.write(labels, which)
             voxels = compress(labels[box])
