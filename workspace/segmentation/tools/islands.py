@@ -102,11 +102,15 @@ class IslandsTool(Tool[IslandsOptions]):
         """Run the operation (``at``: the island clicked, for keep/remove selected)."""
         segment = self.context.selected()
         document = self.context.document
+        progress = self.context.progress
+        progress.step(0, 3)
         box = mask_bbox(document.labels == segment.value)
         if box is None:
             return None
         current = document.labels[bbox_region(box)]
+        progress.step(1, 3)
         ids, sizes = components(current == segment.value, self.options.fully_connected)
+        progress.step(2, 3)
         operation = self.options.operation
         if operation == "split":
             return self._split(segment, box, current, ids, sizes)

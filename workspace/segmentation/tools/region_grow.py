@@ -76,6 +76,8 @@ class RegionGrowTool(Tool[RegionGrowOptions]):
         """Grow from the seed ``at`` (in its slice only with ``in_slice``)."""
         seed = self.pointer(at)
         segment = self.context.selected()
+        progress = self.context.progress
+        progress.step(0, 0)
         voxels = self.context.voxels().voxels
         value = float(voxels[seed.voxel])
         if (
@@ -98,6 +100,7 @@ class RegionGrowTool(Tool[RegionGrowOptions]):
         else:
             image = sitk_bridge.volume_image(voxels)
             grown = sitk_bridge.mask(self._grow(image, sitk_bridge.itk_index(seed.voxel)))
+        progress.step(0, 0)
         k0, k1, j0, j1, i0, i1 = box
         return paint(
             self.context, grown, segment.value, f"grow {segment.name}", (k0, k1, j0, j1, i0, i1)
