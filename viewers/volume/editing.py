@@ -102,14 +102,21 @@ class SegmentEditing:
         """Whether the document is tied to the item's stored segmentation record."""
         return self.document.record_id is not None
 
-    def ensure_stored(self) -> None:
-        """Store an in-memory segmentation as the item's record (before its first edit)."""
+    def ensure_stored(self, sealed: str | None = None) -> None:
+        """Store an in-memory segmentation as the item's record (before its first edit);
+        ``sealed``: its snapshot's digest, when :meth:`seal` already stored it."""
         if self.stored:
             return
         item_id = self.document.item_id
-        record_id = self.workspace.save_segmentation(item_id, self.document.label_map, "painted")
+        label_map = self.document.label_map
+        record_id = self.workspace.save_segmentation(item_id, label_map, "painted", sealed)
         self.document.annotations = self.workspace.document(item_id)
         self.document.record_id = record_id
+
+    def seal(self) -> str:
+        """Seal the in-memory segmentation's snapshot (on a worker: the slow part of
+        :meth:`ensure_stored`, while nothing edits the labels); its digest."""
+        return self.workspace.seal_labels(self.document.label_map)
 
     def value_for(self, label: LabelClass, schema: LabelSchema) -> int:
         """The label value of ``label``'s segment, adding the segment if it is missing.

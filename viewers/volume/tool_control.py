@@ -167,6 +167,9 @@ class ToolControl(QObject):
         if refused := self.editing.read_only():
             self._say(refused)
             return
+        if not self.editing.stored:  # a new segmentation: stored first, off the GUI thread
+            self._store_first(lambda: self._run(tool, at, points, quiet))
+            return
         value = self.target(True)
         if value is None:
             self._say("Select a segment first (Segments list or label palette).")
@@ -216,6 +219,30 @@ class ToolControl(QObject):
             self.strip.watch(job)
         self.panel.show_message(f"{tool.title}: working…")
 
+    def _store_first(self, then: Callable[[], None]) -> None:
+        """Seal the new segmentation's snapshot on a worker (compressing a whole label map
+        takes a quarter of a second), record it here, then go on with ``then``."""
+        self._stale = False
+        self.job = job = self.jobs.start(
+            "Storing the new segmentation",
+            lambda _job: self.editing.seal(),
+            failure="The segmentation could not be stored: ",
+        )
+        job.succeeded.connect(lambda digest: self._stored(digest, then))
+        job.failed.connect(self._say)
+        job.finished.connect(self._job_ended)
+        if self.strip is not None:
+            self.strip.watch(job, cancellable=False)
+
+    def _stored(self, digest: str, then: Callable[[], None]) -> None:
+        try:
+            self.editing.ensure_stored(None if self._stale else digest)
+        except Exception as error:  # noqa: BLE001 - said to the user in one line
+            self._say(f"The segmentation could not be stored: {error}")
+            return
+        self.job = None  # the edit that waited for it goes on now
+        then()
+
     def _computed(self, tool: Tool[Any], value: int, command: Command | None) -> None:
         if self._stale:
             self._say(f"{tool.title}: the segmentation changed meanwhile; apply it again.")
@@ -225,7 +252,8 @@ class ToolControl(QObject):
             self._say(self._applied(tool, value))
 
     def _job_ended(self) -> None:
-        self.job = None
+        if self.job is not None and self.job.is_finished:
+            self.job = None
         self.modes_changed.emit()
 
     def _edited(self, *_changed: object) -> None:

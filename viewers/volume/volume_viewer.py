@@ -221,6 +221,9 @@ class VolumeViewer(Viewer):
         bottom = QHBoxLayout()
         bottom.addWidget(self.readout, 1)
         bottom.addWidget(self.strip)
+        policy = self.strip.sizePolicy()  # a job showing the strip must not resize the views
+        policy.setRetainSizeWhenHidden(True)
+        self.strip.setSizePolicy(policy)
         bottom.addWidget(self.surface_status)
         if self.surface_view is not None:
             self.surface_view.status.connect(self.surface_status.setText)

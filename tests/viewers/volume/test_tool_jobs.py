@@ -72,20 +72,20 @@ def open_viewer(
     item = viewer_workspace.item(item_id)
     opened: list[VolumeViewer] = []
 
-    def make(tool_id: str) -> VolumeViewer:
+    def make(tool_id: str, stored: bool = True) -> VolumeViewer:
         geometry = VolumeGeometry(ct.shape, (0.7, 0.7, 1.0))
         labels = _labels(ct, tool_id)
         segments = [Segment(LIVER, "liver", "#dd8265"), Segment(SPLEEN, "spleen", "#9d6ca2")]
-        loaded = Loaded(
-            Volume(ct, geometry), LabelMap(labels, geometry, segments), label_counts(labels)
-        )
+        label_map = LabelMap(labels, geometry, segments) if stored else None
+        loaded = Loaded(Volume(ct, geometry), label_map, label_counts(labels))
         viewer = VolumeViewer(viewer_workspace, item, preloaded=loaded)
         qtbot.addWidget(viewer)
         viewer.resize(900, 700)
         viewer.show()
         qtbot.waitExposed(viewer)
         assert viewer.editing is not None
-        viewer.editing.ensure_stored()  # the first edit of a new segmentation is not timed here
+        if stored:
+            viewer.editing.ensure_stored()  # the first edit of a new one is timed on its own
         viewer.select_segment(LIVER)
         opened.append(viewer)
         return viewer
@@ -192,3 +192,19 @@ def test_no_other_edit_runs_while_a_tool_works_and_a_changed_map_drops_its_resul
     qtbot.waitUntil(lambda: not viewer.tool_control.busy, timeout=120_000)
     assert "changed meanwhile" in viewer.tools.message.text()
     assert np.array_equal(labels, before)
+
+
+def test_the_first_stroke_of_a_new_segmentation_never_stalls_the_window(qtbot, open_viewer) -> None:
+    viewer = open_viewer("paint", stored=False)
+    assert not viewer.editing.stored
+    viewer.tools.set_tool("paint")
+    heartbeat = Heartbeat()
+    heartbeat.start()
+    viewer.tool_control.stroke(viewer.views[View.AXIAL], [LIVER_SEED], erase=False)
+    assert viewer.tool_control.busy and viewer.strip.isVisible()
+    qtbot.waitUntil(lambda: not viewer.tool_control.busy, timeout=60_000)
+    heartbeat.stop()
+    assert viewer.editing.stored and viewer.document.labels[LIVER_SEED] == LIVER
+    stored = viewer.workspace.load_segmentation(viewer.item.id).labels
+    assert np.array_equal(stored, viewer.document.labels)  # the snapshot and the stroke
+    assert heartbeat.longest_stall() < MAX_STALL_S, np.sort(np.diff(heartbeat.beats))[-5:]
