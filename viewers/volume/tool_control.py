@@ -210,7 +210,7 @@ class ToolControl(QObject):
                 raise JobCancelledError from None
 
         self._stale = False
-        self.job = job = self.jobs.start(f"{tool.title}", work, failure=f"{tool.title}: ")
+        self.job = job = self.jobs.start(tool.title, work, failure=f"{tool.title}: ")
         job.succeeded.connect(lambda command: self._computed(tool, value, command))
         job.cancelled.connect(lambda: self._say(f"{tool.title}: cancelled, nothing changed."))
         job.failed.connect(self._say)
