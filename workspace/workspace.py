@@ -430,11 +430,19 @@ class Workspace:
         ``DamagedSegmentationError``, never an empty map)."""
         return segmentation_store.load_segmentation(self.profile, item_id)
 
-    def save_segmentation(self, item_id: str, labels: LabelMap, source: str) -> str:
-        """Store ``labels`` as the item's segmentation (an undoable step); the record id."""
+    def save_segmentation(
+        self, item_id: str, labels: LabelMap, source: str, sealed: str | None = None
+    ) -> str:
+        """Store ``labels`` as the item's segmentation (an undoable step); the record id.
+        ``sealed``: the digest :meth:`seal_labels` returned for these very labels."""
         return segmentation_store.save_segmentation(
-            self.profile, self.editing(item_id), labels, source
+            self.profile, self.editing(item_id), labels, source, sealed
         )
+
+    def seal_labels(self, labels: LabelMap) -> str:
+        """Seal a snapshot of ``labels`` into the blob store (safe on a worker thread: the
+        slow part of :meth:`save_segmentation`); returns its digest."""
+        return segmentation_store.seal_labels(self.profile, labels)
 
     def open_segmentation(
         self, item_id: str, schema: LabelSchema | None = None

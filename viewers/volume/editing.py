@@ -10,11 +10,14 @@ exists only in memory (a volume never segmented) is stored on its first edit.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from typing import Any
 
 from workspace.commands import Command
 from workspace.schema import LabelClass, LabelSchema
 from workspace.segmentation.area import EditableArea, EditError
+from workspace.segmentation.compound import CompoundCommand
+from workspace.segmentation.delta import LabelMapEdit
 from workspace.segmentation.document import (
     AddSegment,
     RecolourSegment,
@@ -25,6 +28,7 @@ from workspace.segmentation.document import (
     SetSegmentVisibility,
 )
 from workspace.segmentation.editing import ToolContext
+from workspace.segmentation.progress import Progress
 from workspace.segmentation.tools.base import Pointer, Tool
 from workspace.volume.model import Segment, Volume
 from workspace.workspace import Workspace
@@ -36,6 +40,37 @@ ReadOnly = Callable[[], str | None]
 def never_read_only() -> str | None:
     """The default: edits are allowed."""
     return None
+
+
+def prepare(command: Command) -> None:
+    """Compute the label writes of ``command`` ahead (on a worker), so its push is short."""
+    if isinstance(command, LabelMapEdit):
+        command.prepare()
+    elif isinstance(command, CompoundCommand):
+        for part in command.parts:
+            prepare(part)
+
+
+def compute(
+    tool: Tool[Any],
+    context: ToolContext,
+    at: Pointer | None = None,
+    points: Sequence[Pointer] | None = None,
+    progress: Progress | None = None,
+) -> Command | None:
+    """The command of ``tool`` in ``context`` (at ``at``, or along ``points``), prepared: the
+    part of an edit that may run on a worker thread, while nothing else edits the labels.
+
+    Raises ``EditError`` (refused) and ``EditCancelledError`` (``progress`` was cancelled).
+    """
+    tool.activate(context if progress is None else replace(context, progress=progress))
+    try:
+        command = tool.apply(at) if points is None else tool.apply_stroke(points)
+    finally:
+        tool.deactivate()
+    if command is not None:
+        prepare(command)
+    return command
 
 
 class SegmentEditing:
@@ -67,14 +102,21 @@ class SegmentEditing:
         """Whether the document is tied to the item's stored segmentation record."""
         return self.document.record_id is not None
 
-    def ensure_stored(self) -> None:
-        """Store an in-memory segmentation as the item's record (before its first edit)."""
+    def ensure_stored(self, sealed: str | None = None) -> None:
+        """Store an in-memory segmentation as the item's record (before its first edit);
+        ``sealed``: its snapshot's digest, when :meth:`seal` already stored it."""
         if self.stored:
             return
         item_id = self.document.item_id
-        record_id = self.workspace.save_segmentation(item_id, self.document.label_map, "painted")
+        label_map = self.document.label_map
+        record_id = self.workspace.save_segmentation(item_id, label_map, "painted", sealed)
         self.document.annotations = self.workspace.document(item_id)
         self.document.record_id = record_id
+
+    def seal(self) -> str:
+        """Seal the in-memory segmentation's snapshot (on a worker: the slow part of
+        :meth:`ensure_stored`, while nothing edits the labels); its digest."""
+        return self.workspace.seal_labels(self.document.label_map)
 
     def value_for(self, label: LabelClass, schema: LabelSchema) -> int:
         """The label value of ``label``'s segment, adding the segment if it is missing.
@@ -114,17 +156,28 @@ class SegmentEditing:
     def run(self, tool: Tool[Any], value: int | None, at: Pointer | None = None) -> str | None:
         """Apply ``tool`` (its options set) to segment ``value`` as one undo step; returns why
         nothing was done, if so (an error, or "nothing to change")."""
+        if refused := self.begin(value):
+            return refused
+        try:
+            command = compute(tool, self.context(value), at)
+        except EditError as error:
+            return str(error)
+        return self.finish(tool, command)
+
+    def begin(self, value: int | None) -> str | None:
+        """Before a tool edits segment ``value``: why not, if refused (read-only, a missing or
+        locked segment); else the segmentation is stored if it was only in memory."""
         if refused := self.read_only():
             return refused
         try:
-            tool.activate(self.context(value))
-            tool.context.selected()  # refuse a missing or locked segment before storing
+            self.context(value).selected()  # refuse a missing or locked segment before storing
             self.ensure_stored()
-            command = tool.apply(at)
         except EditError as error:
             return str(error)
-        finally:
-            tool.deactivate()
+        return None
+
+    def finish(self, tool: Tool[Any], command: Command | None) -> str | None:
+        """Push the command ``tool`` computed (one undo step, saved at once); why not, if so."""
         if command is None:
             return f"{tool.title}: nothing to change."
         return None if self.push(command) else f"{tool.title}: the edit was not saved."

@@ -7,6 +7,13 @@ their page's Apply; each edit creates the registered tool, gives it its page's o
 (:meth:`OptionsPage.tool_options`) and hands it to :class:`SegmentEditing`, which pushes one
 undoable command. A previewed tool (the threshold) is drawn over each slice view while it is
 chosen (its ``preview_slice``); Apply edits and puts it down, Cancel (or Esc) only puts it down.
+
+A tool whose work is whole-volume (``Tool.background``: threshold, region grow, islands,
+smoothing, fill between slices, logical operators) runs as a job (:mod:`viewers.jobs`): the
+command is computed on a worker, with progress and Cancel in the viewer's job strip, then pushed
+on the GUI thread. While it runs no other tool edits the segmentation (they are refused with a
+message, not queued); should the labels or segments change meanwhile (undo, a lock), its result
+is dropped rather than pushed over them.
 """
 
 from __future__ import annotations
@@ -19,14 +26,18 @@ import numpy.typing as npt
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QColor
 
-from viewers.volume.editing import SegmentEditing
+from viewers.job_strip import JobStrip
+from viewers.jobs import Job, JobCancelledError, JobContext, JobGroup
+from viewers.volume.editing import SegmentEditing, compute
 from viewers.volume.reslice import View, Voxel
 from viewers.volume.slice_view import SliceView
 from viewers.volume.state import VolumeViewState
 from viewers.volume.tool_options import ToolEnvironment
 from viewers.volume.tool_ui import Interaction
 from viewers.volume.tools_panel import ToolsPanel
+from workspace.commands import Command
 from workspace.segmentation.area import EditError
+from workspace.segmentation.progress import EditCancelledError, Progress
 from workspace.segmentation.tools.base import Pointer, Tool
 from workspace.segmentation.tools.erase import EraserOptions
 from workspace.segmentation.tools.registry import create_tool
@@ -50,8 +61,17 @@ class ToolControl(QObject):
         views: Mapping[View, SliceView],
         target: Target,
         parent: QObject | None = None,
+        jobs: JobGroup | None = None,
+        strip: JobStrip | None = None,
     ) -> None:
         super().__init__(parent)
+        self.jobs = jobs if jobs is not None else JobGroup()
+        self.strip = strip
+        #: The background tool running (None when idle) and whether its inputs changed.
+        self.job: Job | None = None
+        self._stale = False
+        editing.document.events.labels_changed.connect(self._edited)
+        editing.document.events.segments_changed.connect(self._edited)
         self.state = state
         self.panel = panel
         self.editing = editing
@@ -129,6 +149,11 @@ class ToolControl(QObject):
         axis = view.frame.fixed_axis
         self._run(tool, points=[Pointer(v, axis) for v in voxels], quiet=True)
 
+    @property
+    def busy(self) -> bool:
+        """Whether a background tool is running (other edits are refused meanwhile)."""
+        return self.job is not None
+
     def _run(
         self,
         tool: Tool[Any],
@@ -136,12 +161,21 @@ class ToolControl(QObject):
         points: Sequence[Pointer] | None = None,
         quiet: bool = False,
     ) -> None:
+        if self.job is not None:
+            self._say(f"Wait for {self.job.title} to finish, or cancel it.")
+            return
         if refused := self.editing.read_only():
             self._say(refused)
+            return
+        if not self.editing.stored:  # a new segmentation: stored first, off the GUI thread
+            self._store_first(lambda: self._run(tool, at, points, quiet))
             return
         value = self.target(True)
         if value is None:
             self._say("Select a segment first (Segments list or label palette).")
+            return
+        if tool.background:
+            self._start(tool, value, at, points)
             return
         try:
             if points is None:
@@ -153,7 +187,83 @@ class ToolControl(QObject):
         if problem:
             self._say(problem)
         elif not quiet:
-            self._say(f"{tool.title}: applied to {self.editing.document.segment(value).name}.")
+            self._say(self._applied(tool, value))
+
+    def _applied(self, tool: Tool[Any], value: int) -> str:
+        return f"{tool.title}: applied to {self.editing.document.segment(value).name}."
+
+    # ------------------------------------------------------------------ background tools
+    def _start(
+        self, tool: Tool[Any], value: int, at: Pointer | None, points: Sequence[Pointer] | None
+    ) -> None:
+        """Run ``tool`` as a job: computed on a worker, pushed here when it succeeds."""
+        if refused := self.editing.begin(value):
+            self._say(refused)
+            return
+        context = self.editing.context(value)
+
+        def work(job: JobContext) -> Command | None:
+            progress = Progress(job.progress, job.cancelled)
+            try:
+                return compute(tool, context, at, points, progress)
+            except EditCancelledError:
+                raise JobCancelledError from None
+
+        self._stale = False
+        self.job = job = self.jobs.start(tool.title, work, failure=f"{tool.title}: ")
+        job.succeeded.connect(lambda command: self._computed(tool, value, command))
+        job.cancelled.connect(lambda: self._say(f"{tool.title}: cancelled, nothing changed."))
+        job.failed.connect(self._say)
+        job.finished.connect(self._job_ended)
+        if self.strip is not None:
+            self.strip.watch(job)
+        self.panel.show_message(f"{tool.title}: working…")
+
+    def _store_first(self, then: Callable[[], None]) -> None:
+        """Seal the new segmentation's snapshot on a worker (compressing a whole label map
+        takes a quarter of a second), record it here, then go on with ``then``."""
+        self._stale = False
+        self.job = job = self.jobs.start(
+            "Storing the new segmentation",
+            lambda _job: self.editing.seal(),
+            failure="The segmentation could not be stored: ",
+        )
+        job.succeeded.connect(lambda digest: self._stored(digest, then))
+        job.failed.connect(self._say)
+        job.finished.connect(self._job_ended)
+        if self.strip is not None:
+            self.strip.watch(job, cancellable=False)
+
+    def _stored(self, digest: str, then: Callable[[], None]) -> None:
+        try:
+            self.editing.ensure_stored(None if self._stale else digest)
+        except Exception as error:  # noqa: BLE001 - said to the user in one line
+            self._say(f"The segmentation could not be stored: {error}")
+            return
+        self.job = None  # the edit that waited for it goes on now
+        then()
+
+    def _computed(self, tool: Tool[Any], value: int, command: Command | None) -> None:
+        if self._stale:
+            self._say(f"{tool.title}: the segmentation changed meanwhile; apply it again.")
+        elif problem := self.editing.finish(tool, command):
+            self._say(problem)
+        else:
+            self._say(self._applied(tool, value))
+
+    def _job_ended(self) -> None:
+        if self.job is not None and self.job.is_finished:
+            self.job = None
+        self.modes_changed.emit()
+
+    def _edited(self, *_changed: object) -> None:
+        if self.job is not None:
+            self._stale = True
+
+    def cancel(self) -> None:
+        """Cancel the background tool running (nothing is changed)."""
+        if self.job is not None:
+            self.job.cancel()
 
     def _say(self, text: str) -> None:
         self.panel.show_message(text)
@@ -225,5 +335,8 @@ class ToolControl(QObject):
         return np.zeros([n for a, n in enumerate(shape) if a != axis], dtype=np.bool_)
 
     def close(self) -> None:
-        """Drop the preview (the viewer is shutting down)."""
+        """Drop the preview and abandon a running tool (the viewer is shutting down)."""
         self._stop_preview()
+        if self.job is not None:
+            self.job.abandon()
+            self.job = None

@@ -179,7 +179,13 @@ class VolumeViewer(Viewer):
         self.panel.remove_requested.connect(self.remove_segment)
         self.tools = ToolsPanel(self.state, self)
         self.tool_control = ToolControl(
-            self.state, self.tools, self.editing, self.views, self.target_value
+            self.state,
+            self.tools,
+            self.editing,
+            self.views,
+            self.target_value,
+            jobs=self.jobs,
+            strip=self.strip,
         )
         self.tool_control.modes_changed.connect(self._update_modes)
         self.tool_control.message.connect(self.message.emit)
@@ -219,6 +225,9 @@ class VolumeViewer(Viewer):
         bottom = QHBoxLayout()
         bottom.addWidget(self.readout, 1)
         bottom.addWidget(self.strip)
+        policy = self.strip.sizePolicy()  # a job showing the strip must not resize the views
+        policy.setRetainSizeWhenHidden(True)
+        self.strip.setSizePolicy(policy)
         bottom.addWidget(self.surface_status)
         if self.surface_view is not None:
             self.surface_view.status.connect(self.surface_status.setText)

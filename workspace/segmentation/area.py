@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 from enum import Enum
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -63,6 +64,19 @@ def _lookup(document: SegmentationDocument, writable: Collection[int]) -> Mask:
     for value in writable:
         table[value] = True
     return table
+
+
+def lookup(table: Mask, labels: npt.NDArray[Any]) -> Mask:
+    """``table[labels]``, by comparisons when the table has few exceptions (a lookup over a
+    whole volume is several times slower than a comparison)."""
+    for wanted in (False, True):
+        odd = np.flatnonzero(table != wanted)
+        if odd.size <= 4:
+            result = np.full(labels.shape, wanted, dtype=np.bool_)
+            for value in odd:
+                result ^= labels == value
+            return result
+    return table[labels]
 
 
 def overwritable(document: SegmentationDocument, value: int, rule: EditRule) -> Mask:
@@ -110,7 +124,7 @@ def paintable(
 ) -> Mask:
     """Voxels of ``bbox`` that painting ``value`` may change (rule, locks and intensity)."""
     current = document.labels[bbox_region(bbox)]
-    allowed = overwritable(document, value, area.rule)[current]
+    allowed = lookup(overwritable(document, value, area.rule), current)
     inside = intensity_mask(area, volume, bbox)
     return allowed if inside is None else allowed & inside
 
@@ -125,6 +139,6 @@ def erasable(
     """Voxels of ``bbox`` holding one of ``values`` (unlocked) that erasing may clear."""
     locked = {s.value for s in document.segments if s.locked}
     table = _lookup(document, [v for v in values if v not in locked and v != 0])
-    allowed = table[document.labels[bbox_region(bbox)]]
+    allowed = lookup(table, document.labels[bbox_region(bbox)])
     inside = intensity_mask(area, volume, bbox)
     return allowed if inside is None else allowed & inside

@@ -147,10 +147,29 @@ class LabelMapEdit(Command):
 
     kind: ClassVar[str] = "labelmap.edit"
 
-    def __init__(self, target: LabelTarget, delta: LabelDelta, text: str) -> None:
+    def __init__(
+        self, target: LabelTarget, delta: LabelDelta, text: str, values: Labels | None = None
+    ) -> None:
+        """``values``: all the voxels of the delta's box after the edit, when the tool has
+        them (the first :meth:`do` copies them in instead of unpacking the delta)."""
         self.target = target
         self.delta = delta
         self._text = text
+        self._values = values
+        self._row: bytes | None = None
+
+    def prepare(self) -> None:
+        """Compute the first :meth:`do` ahead, on a worker thread: the box's new voxels and
+        their persisted row. The push on the GUI thread then only copies them in.
+
+        Valid while the labels stay as they are: whoever prepares must not push once they
+        changed (the viewer discards such a result).
+        """
+        if self._values is None:
+            mask, _, new = self.delta.unpack()
+            self._values = self.target.labels[bbox_region(self.delta.bbox)].copy()
+            self._values[mask] = new
+        self._row = compress(self._values)
 
     @property
     def text(self) -> str:
@@ -158,7 +177,15 @@ class LabelMapEdit(Command):
 
     def _write(self, which: Literal["old", "new"]) -> Sequence[Change]:
         labels = self.target.labels
-        self.delta.write(labels, which)
+        box = bbox_region(self.delta.bbox)
+        values, packed = self._values, self._row
+        self._values = self._row = None  # only the first do: later ones replay the delta
+        if values is not None and which == "new":
+            labels[box] = values
+            voxels = packed if packed is not None else compress(values)
+        else:
+            self.delta.write(labels, which)
+            voxels = compress(labels[box])
         self.target.mark_changed(self.delta.bbox)
         step_id = str(uuid.uuid4())
         row: dict[str, Any] = {
@@ -166,7 +193,7 @@ class LabelMapEdit(Command):
             "item_id": self.target.item_id,
             "bbox": list(self.delta.bbox),
             "dtype": self.delta.dtype,
-            "voxels": compress(labels[bbox_region(self.delta.bbox)]),
+            "voxels": voxels,
         }
         return [Change(TABLE, step_id, row)]
 

@@ -23,6 +23,7 @@ from workspace.segmentation.area import (
 )
 from workspace.segmentation.delta import BBox, LabelDelta, LabelMapEdit, Labels, bbox_region
 from workspace.segmentation.document import SegmentationDocument
+from workspace.segmentation.progress import Progress
 from workspace.segmentation.shapes import full_bbox, mask_bbox
 from workspace.volume.model import Segment, Volume
 
@@ -35,6 +36,8 @@ class ToolContext:
     volume: Volume | None = None
     segment: int | None = None  # label value of the selected segment
     area: EditableArea = field(default_factory=EditableArea)
+    #: Where a tool run in the background reports progress and learns it is cancelled.
+    progress: Progress = field(default_factory=Progress)
 
     def selected(self) -> Segment:
         """The selected segment (EditError if none is selected, or it is locked)."""
@@ -67,7 +70,12 @@ def replace_values(context: ToolContext, bbox: BBox, new: Labels, text: str) -> 
     """Write ``new`` into ``bbox`` as it is (no editable area: for relabelling a segment's own
     voxels, e.g. islands)."""
     delta = LabelDelta.capture(context.document.labels, bbox, new)
-    return None if delta is None else LabelMapEdit(context.document, delta, text)
+    if delta is None:
+        return None
+    k0, _, j0, _, i0, _ = bbox
+    a0, a1, b0, b1, c0, c1 = delta.bbox
+    values = new[a0 - k0 : a1 - k0, b0 - j0 : b1 - j0, c0 - i0 : c1 - i0]
+    return LabelMapEdit(context.document, delta, text, values)
 
 
 def paint(
@@ -82,7 +90,7 @@ def paint(
     box, shape = cropped
     current = context.document.labels[bbox_region(box)]
     write = shape & paintable(context.document, context.volume, context.area, box, value)
-    return replace_values(context, box, np.where(write, current.dtype.type(value), current), text)
+    return replace_values(context, box, _put(current, write, value), text)
 
 
 def erase(
@@ -99,7 +107,7 @@ def erase(
     box, shape = cropped
     current = context.document.labels[bbox_region(box)]
     clear = shape & erasable(context.document, context.volume, context.area, box, values)
-    return replace_values(context, box, np.where(clear, current.dtype.type(0), current), text)
+    return replace_values(context, box, _put(current, clear, 0), text)
 
 
 def reshape(
@@ -115,6 +123,13 @@ def reshape(
     inside = intensity_mask(context.area, context.volume, box)
     if inside is not None:
         remove &= inside
-    new = np.where(add, current.dtype.type(value), current)
-    new[remove] = 0
+    new = _put(current, add, value)
+    np.copyto(new, current.dtype.type(0), where=remove)
     return replace_values(context, box, new, text)
+
+
+def _put(current: Labels, where: Mask, value: int) -> Labels:
+    """A copy of ``current`` holding ``value`` where ``where`` is set (faster than np.where)."""
+    new = current.copy()
+    np.copyto(new, current.dtype.type(value), where=where)
+    return new

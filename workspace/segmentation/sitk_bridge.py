@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+import weakref
 from collections.abc import Sequence
 from typing import Any
 
@@ -20,6 +22,30 @@ def image(array: npt.NDArray[Any], spacing_kji: Sequence[float] | None = None) -
     if spacing_kji is not None:
         result.SetSpacing([float(s) for s in reversed(spacing_kji)])
     return result
+
+
+_cache_lock = threading.RLock()
+_cached: tuple[weakref.ref[npt.NDArray[Any]], Any] | None = None
+
+
+def volume_image(voxels: npt.NDArray[Any]) -> Any:
+    """The SimpleITK image of a volume's (read-only, never changing) voxels, kept for the next
+    call: converting copies the whole volume, which costs as much as a region grow. One volume
+    is kept, and let go with its array."""
+    global _cached
+    with _cache_lock:
+        if _cached is not None and _cached[0]() is voxels:
+            return _cached[1]
+        result = image(voxels)
+        _cached = (weakref.ref(voxels, _forget), result)
+        return result
+
+
+def _forget(_ref: object) -> None:
+    global _cached
+    with _cache_lock:
+        if _cached is not None and _cached[0] is _ref:
+            _cached = None
 
 
 def mask(result: Any) -> Mask:

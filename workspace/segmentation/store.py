@@ -44,9 +44,22 @@ def load_segmentation(profile: Profile, item_id: str) -> LabelMap:
         return read_segmentation(profile.blobs, session, item_id, record)
 
 
-def save_segmentation(profile: Profile, editing: ItemEditing, labels: LabelMap, source: str) -> str:
+def seal_labels(profile: Profile, labels: LabelMap) -> str:
+    """Seal a snapshot of ``labels`` into the blob store; its digest (no record, no undo step:
+    the compressing and sealing, which may run on a worker thread)."""
+    return profile.blobs.put(pack_labels(np.ascontiguousarray(labels.labels)))
+
+
+def save_segmentation(
+    profile: Profile,
+    editing: ItemEditing,
+    labels: LabelMap,
+    source: str,
+    sealed: str | None = None,
+) -> str:
     """Store ``labels`` as the item's segmentation (a new snapshot); returns the record id.
 
+    ``sealed`` is the digest :func:`seal_labels` gave for these very labels (not sealed again).
     :class:`TaskReadOnlyError` before anything is sealed when the item's task is read-only.
     """
     item_id = editing.item_id
@@ -55,7 +68,7 @@ def save_segmentation(profile: Profile, editing: ItemEditing, labels: LabelMap, 
         after_seq = last_delta_seq(session, item_id)
     if reason is not None:
         raise TaskReadOnlyError(reason)
-    digest = profile.blobs.put(pack_labels(np.ascontiguousarray(labels.labels)))
+    digest = sealed if sealed is not None else seal_labels(profile, labels)
     data = record_data(labels, digest, source, after_seq)
     existing = newest_record(editing.document.all())
     if existing is None:

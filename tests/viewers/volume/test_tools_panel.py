@@ -51,6 +51,11 @@ def _select(qtbot, viewer: VolumeViewer, value: int) -> None:
     assert viewer.target_value() == value
 
 
+def _finish(qtbot, viewer: VolumeViewer) -> None:
+    """Wait for the tool just applied: whole-volume tools run as background jobs."""
+    qtbot.waitUntil(lambda: not viewer.tool_control.busy, timeout=30_000)
+
+
 def _choose(qtbot, viewer: VolumeViewer, tool_id: str) -> None:
     qtbot.mouseClick(viewer.tools.buttons[tool_id], LEFT)
     assert viewer.tools.tool == tool_id
@@ -110,6 +115,7 @@ def test_threshold_previews_then_applies_as_the_tool_does_and_undoes(qtbot, ct_v
     assert np.array_equal(viewer.document.labels, before)  # a preview changes nothing
     stack = viewer.command_stack
     qtbot.mouseClick(page.apply_button, LEFT)
+    _finish(qtbot, viewer)
     assert np.array_equal(viewer.document.labels, expected)
     assert (viewer.document.labels[before == LIVER] == LIVER).all()  # the rule held
     assert viewer.tools.tool is None and axial.preview_mask() is None
@@ -158,6 +164,7 @@ def test_region_grow_from_a_clicked_seed(qtbot, ct_viewer) -> None:
         Pointer(seed, axial.frame.fixed_axis),
     )
     qtbot.mouseClick(axial, LEFT, pos=axial.point_of(seed).toPoint())
+    _finish(qtbot, viewer)
     labels = viewer.document.labels
     assert np.array_equal(labels, expected)
     assert labels[seed] == KIDNEY_LEFT and (labels == KIDNEY_LEFT).sum() > 100
@@ -186,6 +193,7 @@ def test_islands_removes_a_small_island(qtbot, ct_viewer) -> None:
         viewer, "islands", IslandsOptions("remove_small", min_voxels=island + 1), LIVER
     )
     qtbot.mouseClick(page.apply_button, LEFT)
+    _finish(qtbot, viewer)
     assert np.array_equal(labels, expected)
     assert labels[voxel] == 0 and int((labels == LIVER).sum()) == liver_before
     viewer.command_stack.undo()
@@ -236,6 +244,7 @@ def test_smoothing_and_logical_apply_one_step_each(qtbot, ct_viewer) -> None:
         before = labels.copy()
         expected = _expected(viewer, tool_id, options, LIVER)
         qtbot.mouseClick(page.apply_button, LEFT)
+        _finish(qtbot, viewer)
         assert np.array_equal(labels, expected), tool_id
         assert not np.array_equal(labels, before), tool_id
         stack.undo()
@@ -261,6 +270,7 @@ def test_fill_between_slices_of_a_new_segment(qtbot, ct_viewer) -> None:
     assert options.axis == axial.frame.fixed_axis
     expected = _expected(viewer, "fill_between", options, value)
     qtbot.mouseClick(page.apply_button, LEFT)
+    _finish(qtbot, viewer)
     assert np.array_equal(labels, expected)
     assert all((labels[k] == value).any() for k in range(7, 12))
     viewer.command_stack.undo()
@@ -340,4 +350,5 @@ def test_tool_keys_choose_tools_and_click_modes(qtbot, ct_viewer) -> None:
     assert axial.mode is Mode.CLICK and not page.apply_button.isEnabled()
     target = axial.point_of((axial.index, 1, 1))
     qtbot.mouseClick(axial, LEFT, pos=QPointF(target).toPoint())
+    _finish(qtbot, viewer)
     assert "island" in viewer.tools.message.text()  # not on the liver: nothing removed

@@ -242,6 +242,8 @@ def test_an_unsegmented_volume_is_stored_on_its_first_stroke(qtbot, viewer_works
         viewer.set_active_label(viewer.schema.class_named("spleen"))
         axial = viewer.views[View.AXIAL]
         drag(axial, Qt.MouseButton.LeftButton, [axial.point_of((axial.index, 30, 40))])
+        assert viewer.tool_control.busy  # the snapshot is sealed off the GUI thread first
+        qtbot.waitUntil(lambda: not viewer.tool_control.busy, timeout=30_000)
         assert viewer.editing.stored
         stored = viewer_workspace.load_segmentation(item_id)
         assert stored.labels[axial.index, 30, 40] == 2

@@ -37,6 +37,9 @@ class Tool(ABC, Generic[OptionsT]):
 
     tool_id: ClassVar[str]
     title: ClassVar[str]
+    #: Its :meth:`apply` is whole-volume work: a viewer runs it as a background job, reporting
+    #: through the context's ``progress`` (brushes work on a small box: on the GUI thread).
+    background: ClassVar[bool] = False
 
     def __init__(self, options: OptionsT | None = None) -> None:
         self.options: OptionsT = self.default_options() if options is None else options

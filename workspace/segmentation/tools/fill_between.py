@@ -20,6 +20,7 @@ from workspace.segmentation import sitk_bridge
 from workspace.segmentation.area import Mask
 from workspace.segmentation.delta import LabelMapEdit, bbox_region
 from workspace.segmentation.editing import paint
+from workspace.segmentation.progress import Progress
 from workspace.segmentation.shapes import mask_bbox, pad_bbox, spacing_kji
 from workspace.segmentation.tools.base import Pointer, Tool
 from workspace.segmentation.tools.registry import register_tool
@@ -47,18 +48,23 @@ def _distance(plane: Mask, spacing: list[float]) -> npt.NDArray[np.float64]:
     return sitk_bridge.array(distance).astype(np.float64) - min(spacing) / 2
 
 
-def interpolate(stack: Mask, spacing: list[float]) -> Mask:
-    """The slices (axis 0 of ``stack``) filled between each pair of neighbouring drawn ones."""
+def interpolate(stack: Mask, spacing: list[float], progress: Progress | None = None) -> Mask:
+    """The slices (axis 0 of ``stack``) filled between each pair of neighbouring drawn ones
+    (``progress``: slices done of the stack's)."""
     drawn = np.flatnonzero(stack.any(axis=(1, 2)))
     filled = stack.copy()
     distances: dict[int, npt.NDArray[np.float64]] = {}
     for start, end in itertools.pairwise(int(n) for n in drawn):
+        if progress is not None:
+            progress.step(start, len(stack))
         if end - start < 2:
             continue
         for key in (start, end):
             if key not in distances:
                 distances[key] = _distance(stack[key], spacing)
         for index in range(start + 1, end):
+            if progress is not None:
+                progress.step(index, len(stack))
             weight = (index - start) / (end - start)
             blend = (1 - weight) * distances[start] + weight * distances[end]
             filled[index] = blend <= 0
@@ -71,6 +77,7 @@ class FillBetweenTool(Tool[FillBetweenOptions]):
 
     tool_id = "fill_between"
     title = "Fill between slices"
+    background = True
 
     @classmethod
     def default_options(cls) -> FillBetweenOptions:
@@ -90,5 +97,5 @@ class FillBetweenTool(Tool[FillBetweenOptions]):
         region = document.labels[bbox_region(box)] == segment.value
         spacing = [s for a, s in enumerate(spacing_kji(document.geometry)) if a != axis]
         stack = np.moveaxis(region, axis, 0)
-        filled = np.moveaxis(interpolate(stack, spacing), 0, axis)
+        filled = np.moveaxis(interpolate(stack, spacing, self.context.progress), 0, axis)
         return paint(self.context, filled & ~region, segment.value, f"fill {segment.name}", box)

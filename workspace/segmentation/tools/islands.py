@@ -52,13 +52,35 @@ class IslandsOptions:
             raise ValueError("min_voxels must be at least 1")
 
 
-def components(region: Mask, fully_connected: bool) -> tuple[npt.NDArray[Any], npt.NDArray[Any]]:
-    """Island ids (1 = largest, 0 = background) and the size of each id."""
+def island_image(region: Mask, fully_connected: bool) -> tuple[Any, npt.NDArray[Any]]:
+    """The SimpleITK image of island ids (1 = largest, 0 = background) and the size of each
+    id (id 0: not counted).
+
+    SimpleITK's filters release the GIL and the relabelling counts the sizes: no numpy pass
+    over the ids (a ``bincount`` of a large region holds the GIL for over a second).
+    """
     import SimpleITK as sitk  # noqa: N813
 
     labelled = sitk.ConnectedComponent(sitk_bridge.image(region), fully_connected)
-    ids = sitk_bridge.array(sitk.RelabelComponent(labelled, sortByObjectSize=True))
-    return ids, np.bincount(ids.ravel())
+    relabel = sitk.RelabelComponentImageFilter()
+    relabel.SetSortByObjectSize(True)
+    ids = relabel.Execute(labelled)
+    return ids, np.array([0, *relabel.GetSizeOfObjectsInPixels()], dtype=np.int64)
+
+
+def components(region: Mask, fully_connected: bool) -> tuple[npt.NDArray[Any], npt.NDArray[Any]]:
+    """Island ids (1 = largest, 0 = background) as an array, and the size of each id."""
+    ids, sizes = island_image(region, fully_connected)
+    return sitk_bridge.array(ids), sizes
+
+
+def ids_between(ids: Any, low: int, high: int) -> Mask:
+    """Voxels whose island id lies in ``[low, high]`` (SimpleITK: no copy of the 4-byte ids)."""
+    import SimpleITK as sitk  # noqa: N813
+
+    if high < low:  # no id: nothing
+        return np.zeros(tuple(reversed(ids.GetSize())), dtype=np.bool_)
+    return sitk_bridge.mask(sitk.BinaryThreshold(ids, low, high, 1, 0))
 
 
 def _unique_name(document: SegmentationDocument, base: str, taken: set[str]) -> str:
@@ -76,16 +98,18 @@ class IslandsTool(Tool[IslandsOptions]):
 
     tool_id = "islands"
     title = "Islands"
+    background = True
 
     @classmethod
     def default_options(cls) -> IslandsOptions:
         return IslandsOptions()
 
-    def _clicked(self, at: Pointer | None, ids: npt.NDArray[Any], box: BBox) -> int:
+    def _clicked(self, at: Pointer | None, ids: Any, box: BBox) -> int:
         voxel = self.pointer(at).voxel
         k0, k1, j0, j1, i0, i1 = box
         inside = k0 <= voxel[0] < k1 and j0 <= voxel[1] < j1 and i0 <= voxel[2] < i1
-        island = int(ids[voxel[0] - k0, voxel[1] - j0, voxel[2] - i0]) if inside else 0
+        offset = (voxel[0] - k0, voxel[1] - j0, voxel[2] - i0)
+        island = int(ids.GetPixel(sitk_bridge.itk_index(offset))) if inside else 0
         if island == 0:
             raise EditError("Click on an island of the selected segment.")
         return island
@@ -94,23 +118,31 @@ class IslandsTool(Tool[IslandsOptions]):
         """Run the operation (``at``: the island clicked, for keep/remove selected)."""
         segment = self.context.selected()
         document = self.context.document
+        progress = self.context.progress
+        progress.step(0, 3)
         box = mask_bbox(document.labels == segment.value)
         if box is None:
             return None
         current = document.labels[bbox_region(box)]
-        ids, sizes = components(current == segment.value, self.options.fully_connected)
+        progress.step(1, 3)
+        region = current == segment.value
+        ids, sizes = island_image(region, self.options.fully_connected)
+        progress.step(2, 3)
         operation = self.options.operation
         if operation == "split":
-            return self._split(segment, box, current, ids, sizes)
-        if operation == "keep_largest":
-            remove = ids > 1
-        elif operation == "remove_small":
-            remove = (sizes < self.options.min_voxels)[ids] & (ids > 0)
-        elif operation == "keep_selected":
-            remove = (ids > 0) & (ids != self._clicked(at, ids, box))
+            return self._split(segment, box, current, sitk_bridge.array(ids), sizes)
+        if operation == "remove_selected":
+            remove = ids_between(ids, *[self._clicked(at, ids, box)] * 2)
         else:
-            remove = ids == self._clicked(at, ids, box)
-        new = np.where(remove, current.dtype.type(0), current)
+            if operation == "keep_largest":
+                keep = ids_between(ids, 1, 1)
+            elif operation == "remove_small":  # ids are sorted by size: 1..n are the big ones
+                keep = ids_between(ids, 1, int((sizes[1:] >= self.options.min_voxels).sum()))
+            else:
+                keep = ids_between(ids, *[self._clicked(at, ids, box)] * 2)
+            remove = region & ~keep
+        new = current.copy()
+        np.copyto(new, current.dtype.type(0), where=remove)
         return replace_values(self.context, box, new, f"islands of {segment.name}")
 
     def _split(
@@ -131,9 +163,11 @@ class IslandsTool(Tool[IslandsOptions]):
             Segment(value, _unique_name(document, segment.name, taken), PALETTE[value % 10])
             for value in values
         ]
+        table = np.zeros(sizes.size, dtype=current.dtype)
+        table[islands] = values
+        moved = table[ids]  # one lookup, not a pass over the ids per island
         new = current.copy()
-        for island, value in zip(islands, values, strict=True):
-            new[ids == island] = value
+        np.copyto(new, moved, where=moved != 0)
         text = f"split islands of {segment.name}"
         edit = replace_values(self.context, box, new, text)
         assert isinstance(edit, LabelMapEdit)

@@ -46,6 +46,7 @@ class LogicalTool(Tool[LogicalOptions]):
 
     tool_id = "logical"
     title = "Logical operators"
+    background = True
 
     @classmethod
     def default_options(cls) -> LogicalOptions:

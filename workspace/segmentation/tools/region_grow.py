@@ -49,6 +49,7 @@ class RegionGrowTool(Tool[RegionGrowOptions]):
 
     tool_id = "region_grow"
     title = "Region grow"
+    background = True
 
     @classmethod
     def default_options(cls) -> RegionGrowOptions:
@@ -75,6 +76,8 @@ class RegionGrowTool(Tool[RegionGrowOptions]):
         """Grow from the seed ``at`` (in its slice only with ``in_slice``)."""
         seed = self.pointer(at)
         segment = self.context.selected()
+        progress = self.context.progress
+        progress.step(0, 0)
         voxels = self.context.voxels().voxels
         value = float(voxels[seed.voxel])
         if (
@@ -95,8 +98,9 @@ class RegionGrowTool(Tool[RegionGrowOptions]):
             grown = sitk_bridge.mask(self._grow(sitk_bridge.image(plane), seed_index))
             grown = np.expand_dims(grown, seed.axis)
         else:
-            image = sitk_bridge.image(voxels)
+            image = sitk_bridge.volume_image(voxels)
             grown = sitk_bridge.mask(self._grow(image, sitk_bridge.itk_index(seed.voxel)))
+        progress.step(0, 0)
         k0, k1, j0, j1, i0, i1 = box
         return paint(
             self.context, grown, segment.value, f"grow {segment.name}", (k0, k1, j0, j1, i0, i1)

@@ -57,6 +57,7 @@ class SmoothingTool(Tool[SmoothingOptions]):
 
     tool_id = "smoothing"
     title = "Smoothing"
+    background = True
 
     @classmethod
     def default_options(cls) -> SmoothingOptions:
@@ -80,6 +81,8 @@ class SmoothingTool(Tool[SmoothingOptions]):
             return None
         box = pad_bbox(found, [r + 1 for r in radius], document.labels.shape)
         region = document.labels[bbox_region(box)] == segment.value
+        self.context.progress.step(0, 0)
         smoothed = smooth(region, self.options.method, radius)
+        self.context.progress.step(0, 0)
         text = f"smooth {segment.name} ({self.options.method})"
         return reshape(self.context, segment.value, smoothed, text, box)

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numpy as np
+
 from workspace.segmentation.area import Mask, paintable
 from workspace.segmentation.delta import LabelMapEdit
 from workspace.segmentation.editing import paint, reshape
+from workspace.segmentation.progress import slabs
 from workspace.segmentation.shapes import full_bbox
 from workspace.segmentation.tools.base import Pointer, Tool
 from workspace.segmentation.tools.registry import register_tool
@@ -35,15 +38,21 @@ class ThresholdTool(Tool[ThresholdOptions]):
 
     tool_id = "threshold"
     title = "Threshold"
+    background = True
 
     @classmethod
     def default_options(cls) -> ThresholdOptions:
         return ThresholdOptions()
 
     def in_range(self) -> Mask:
-        """Voxels of the volume inside the intensity range."""
+        """Voxels of the volume inside the intensity range (slab by slab: progress, cancel)."""
         voxels = self.context.voxels().voxels
-        return (voxels >= self.options.low) & (voxels <= self.options.high)
+        inside = np.empty(voxels.shape, dtype=np.bool_)
+        plane = voxels.shape[1] * voxels.shape[2]
+        for part in slabs(voxels.shape[0], plane, self.context.progress):
+            np.greater_equal(voxels[part], self.options.low, out=inside[part])
+            inside[part] &= voxels[part] <= self.options.high
+        return inside
 
     def preview(self) -> Mask:
         """The voxels :meth:`apply` would give the segment (range, editable area, locks)."""
