@@ -30,6 +30,8 @@ FADED_ALPHA = 110
 RISE = 16
 HIT_WIDTH = 7.0
 ARROW_SIZE = 6.0
+#: Where along its curve a relation's label goes: the middle, unless another label is there.
+LABEL_SPOTS = (0.5, 0.38, 0.62, 0.28, 0.72, 0.5)
 
 
 @dataclass(slots=True)
@@ -146,10 +148,16 @@ class RelationLayer:
     def _paint_label(
         self, painter: QPainter, path: QPainterPath, text: str, color: QColor
     ) -> QRectF:
-        middle = path.pointAtPercent(0.5)
+        """The type's name on the curve: at its middle, else nearby where no label is yet."""
         metrics = painter.fontMetrics()
         width, height = metrics.horizontalAdvance(text) + 6, metrics.height()
-        rect = QRectF(middle.x() - width / 2, middle.y() - height / 2, width, height)
+        placed = [arrow.label_rect for arrow in self.drawn]
+        rect = QRectF()
+        for percent in LABEL_SPOTS:
+            spot = path.pointAtPercent(percent)
+            rect = QRectF(spot.x() - width / 2, spot.y() - height / 2, width, height)
+            if not any(rect.intersects(other) for other in placed):
+                break
         painter.setPen(QPen(color, 1))
         painter.setBrush(color)
         painter.drawRoundedRect(rect, 3, 3)

@@ -40,6 +40,10 @@ RELATION_GESTURES = (
 class RelationTool(QObject):
     """The relations of one text viewer: their index, their layer and the gestures on them."""
 
+    #: False until built, and again once Python has torn the object down (events may still
+    #: reach the filter while the widgets are destroyed at exit).
+    _ready = False
+
     def __init__(self, viewer: TextViewer) -> None:
         super().__init__(viewer.editor)
         self.viewer = viewer
@@ -61,6 +65,7 @@ class RelationTool(QObject):
         self.rebuild()
         viewer.editor.installEventFilter(self)  # after the viewer's own filter: asked first
         self._viewport.installEventFilter(self)
+        self._ready = True
 
     # ------------------------------------------------------------------ model
     def rebuild(self) -> None:
@@ -203,6 +208,8 @@ class RelationTool(QObject):
 
     def eventFilter(self, watched: QObject, event: QEvent) -> bool:
         """Drags between spans, clicks on arrows, hovers, and the relation keys."""
+        if not self._ready:
+            return False
         kind = event.type()
         if watched is self._viewport and isinstance(event, QMouseEvent):
             if kind == QEvent.Type.MouseButtonPress:
