@@ -13,12 +13,12 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, QPoint, QPointF, Qt
-from PySide6.QtGui import QKeyEvent, QMouseEvent
+from PySide6.QtGui import QContextMenuEvent, QKeyEvent, QMouseEvent
 from PySide6.QtWidgets import QApplication, QMenu
 
 from viewers.text.relation_index import RelationIndex, relation_entry
 from viewers.text.relation_layer import RelationLayer
-from workspace.annotation_kinds.relations import relation
+from workspace.annotation_kinds.relations import check_relation_type, relation
 from workspace.annotation_kinds.suggestions import suggestion_of
 from workspace.annotations import AddAnnotation, Annotation, DeleteAnnotation, UpdateAnnotation
 
@@ -162,8 +162,8 @@ class RelationTool(QObject):
         document = self.viewer.document
 
         def make() -> UpdateAnnotation:
-            relation(document.get(entry.source), document.get(entry.target), label,
-                     schema=self.viewer.schema)  # fmt: skip
+            source, target = document.get(entry.source), document.get(entry.target)
+            check_relation_type(self.viewer.schema, label, source.label or "", target.label or "")
             return UpdateAnnotation(document, relation_id, label=label)
 
         return self.viewer._push(make)
@@ -218,6 +218,16 @@ class RelationTool(QObject):
                 return self._on_move(event)
             if kind == QEvent.Type.MouseButtonRelease:
                 return self._on_release(event)
+        elif watched is self._viewport and kind == QEvent.Type.Leave:
+            if self.layer.hovered is not None:
+                self.layer.hovered = None
+                self._viewport.update()
+        elif watched is self._viewport and isinstance(event, QContextMenuEvent):
+            found = self.layer.relation_at(QPointF(event.pos()))
+            if found is not None:  # the arrow's menu: its other types, not the text's menu
+                self.select(found)
+                self.offer_retype(event.pos())
+                return True
         elif watched is self.viewer.editor and kind in (
             QEvent.Type.ShortcutOverride,
             QEvent.Type.KeyPress,
@@ -234,13 +244,6 @@ class RelationTool(QObject):
     def _on_press(self, event: QMouseEvent) -> bool:
         point = event.position()
         self._press, self._dragged = None, False
-        if event.button() == Qt.MouseButton.RightButton:
-            found = self.layer.relation_at(point)
-            if found is not None:
-                self.select(found)
-                self.offer_retype(point.toPoint())
-                return True
-            return False
         if event.button() != Qt.MouseButton.LeftButton:
             return False
         alt = bool(event.modifiers() & Mod.AltModifier)

@@ -4,13 +4,15 @@ clicking the arrow; a pair the schema does not link is refused; each edit one un
 from __future__ import annotations
 
 from PySide6.QtCore import QPoint, QPointF, Qt
-from PySide6.QtGui import QColor, QImage
+from PySide6.QtGui import QColor, QContextMenuEvent, QImage
+from PySide6.QtWidgets import QApplication
 
 from tests.viewers.text.helpers import add_spans, key, open_viewer, phrase
 from viewers.text.relation_layer import RelationLayer
 from workspace.annotation_kinds.names import RELATION
 from workspace.annotation_kinds.relations import relation
-from workspace.annotations import AddAnnotation
+from workspace.annotation_kinds.spans import span
+from workspace.annotations import AddAnnotation, AddAnnotations, Annotation
 
 
 def _pixels(viewer) -> QImage:
@@ -167,3 +169,52 @@ def test_an_arch_rises_above_both_ends():
     path = RelationLayer.curve(QPointF(10, 100), QPointF(200, 60))
     top = min(path.pointAtPercent(t / 20).y() for t in range(21))
     assert top < 60
+
+
+def test_a_right_click_on_an_arrow_offers_its_other_types(qtbot, viewer_workspace):
+    viewer = open_viewer(qtbot, viewer_workspace)
+    drug, problem = add_spans(viewer, ("aspirin", "medication"), ("chest pain", "problem"))
+    link = relation(drug, problem, "causes")
+    viewer.push(AddAnnotation(viewer.document, link))
+    _pixels(viewer)
+    (arrow,) = viewer.relations.layer.drawn
+    point = arrow.label_rect.center().toPoint()
+    viewport = viewer.editor.viewport()
+    QApplication.sendEvent(
+        viewport,
+        QContextMenuEvent(QContextMenuEvent.Reason.Mouse, point, viewport.mapToGlobal(point)),
+    )
+    assert viewer.relations.selected == link.id
+    _pick(viewer, "treats")
+    assert [r.label for r in _relations(viewer)] == ["treats"]
+
+
+def test_an_end_off_screen_is_drawn_at_the_edge_and_far_relations_not_at_all(
+    qtbot, viewer_workspace, tmp_path
+):
+    note = tmp_path / "long.txt"
+    lines = [f"Line {n}: aspirin for pain." for n in range(400)]
+    note.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    (item,) = viewer_workspace.import_paths([note])
+    viewer = open_viewer(qtbot, viewer_workspace, item.id)
+
+    def at(line: int, word: str, label: str) -> Annotation:
+        start = viewer.text.index(word, viewer.text.index(f"Line {line}:"))
+        return span(item.id, viewer.text, [(start, start + len(word))], label)
+
+    near_drug, far_pain = at(1, "aspirin", "medication"), at(300, "pain", "problem")
+    far_drug, far_pain2 = at(200, "aspirin", "medication"), at(350, "pain", "problem")
+    viewer.push(AddAnnotations(viewer.document, [near_drug, far_pain, far_drug, far_pain2]))
+    viewer.push(
+        AddAnnotations(
+            viewer.document,
+            [relation(near_drug, far_pain, "treats"), relation(far_drug, far_pain2, "treats")],
+        )
+    )
+    _pixels(viewer)
+    (arrow,) = viewer.relations.layer.drawn  # only the one with an end on screen
+    assert arrow.path.pointAtPercent(1.0).y() > viewer.editor.viewport().height()
+    viewer.select_range(*phrase(viewer, "Line 350:"))  # scrolls line 350 into view
+    _pixels(viewer)
+    (arrow,) = viewer.relations.layer.drawn  # from a span above the screen to pain on line 350
+    assert arrow.path.pointAtPercent(0.0).y() < 0
