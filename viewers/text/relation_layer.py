@@ -57,6 +57,8 @@ class RelationLayer:
         self.selected: str | None = None  # the selected relation
         #: A relation being dragged: (source span id, the pointer), drawn as a rubber band.
         self.dragging: tuple[str, QPointF] | None = None
+        #: A relation being made with the keys: (source span id, the selected target's id).
+        self.linking: tuple[str, str] | None = None
         self.drawn: list[DrawnArrow] = []
 
     def color_of(self, label: str) -> QColor:
@@ -100,11 +102,15 @@ class RelationLayer:
         painter.setFont(self.editor.tag_font)
         for entry in self.relations.of_spans(on_screen):
             self._paint_relation(painter, entry, anchors, first)
+        band: tuple[QPointF, QPointF] | None = None
         if self.dragging is not None and self.dragging[0] in anchors:
-            pen = QPen(QColor(NEUTRAL_COLOR), 1.5, Qt.PenStyle.DashLine)
-            painter.setPen(pen)
+            band = anchors[self.dragging[0]], self.dragging[1]
+        elif self.linking is not None and all(end in anchors for end in self.linking):
+            band = anchors[self.linking[0]], anchors[self.linking[1]]
+        if band is not None:
+            painter.setPen(QPen(QColor(NEUTRAL_COLOR), 1.5, Qt.PenStyle.DashLine))
             painter.setBrush(Qt.BrushStyle.NoBrush)
-            painter.drawPath(self.curve(anchors[self.dragging[0]], self.dragging[1]))
+            painter.drawPath(self.curve(*band))
         painter.restore()
 
     def _paint_relation(

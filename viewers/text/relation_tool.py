@@ -13,7 +13,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from PySide6.QtCore import QEvent, QObject, QPoint, QPointF, Qt
-from PySide6.QtGui import QContextMenuEvent, QKeyEvent, QMouseEvent
+from PySide6.QtGui import QContextMenuEvent, QKeyEvent, QKeySequence, QMouseEvent
 from PySide6.QtWidgets import QApplication, QMenu
 
 from viewers.text.relation_index import RelationIndex, relation_entry
@@ -88,6 +88,10 @@ class RelationTool(QObject):
             self._viewport.update()
 
     def _on_span_selected(self, span_id: object) -> None:
+        if self.pending is not None:  # the dashed curve follows the target being chosen
+            target = span_id if isinstance(span_id, str) and span_id != self.pending else None
+            self.layer.linking = (self.pending, target) if target else None
+            self._viewport.update()
         if span_id is not None and self.layer.selected is not None:
             self.layer.selected = None
             self._viewport.update()
@@ -299,6 +303,11 @@ class RelationTool(QObject):
         key, mods = event.key(), event.modifiers() & ~Mod.KeypadModifier
         if mods != Mod.NoModifier:
             return None
+        pressed = QKeySequence(event.keyCombination())
+        if any(
+            c.shortcut and QKeySequence(c.shortcut) == pressed for c in self.viewer.schema.classes
+        ):
+            return None  # a label's own key stays the label's
         if self.layer.selected is not None:
             return {
                 Key.Key_Delete: self.delete_selected,
@@ -313,7 +322,12 @@ class RelationTool(QObject):
                 Key.Key_Escape: self._cancel_pending,
             }.get(Key(key))
         selected = self.viewer.selected_span()
-        if key == Key.Key_R and selected is not None and suggestion_of(selected) is None:
+        if (
+            key == Key.Key_R
+            and self.viewer.schema.relation_types
+            and selected is not None
+            and suggestion_of(selected) is None
+        ):
             return self._start_pending
         return None
 
@@ -324,7 +338,8 @@ class RelationTool(QObject):
         )
 
     def _cancel_pending(self) -> None:
-        self.pending = None
+        self.pending, self.layer.linking = None, None
+        self._viewport.update()
         self.viewer.message.emit("Relation cancelled.")
 
     def _finish_pending(self) -> None:
@@ -332,6 +347,6 @@ class RelationTool(QObject):
         if source is None or target is None or target == source:
             self.viewer.message.emit("Select the target span first (Tab or click), then Enter.")
             return
-        self.pending = None
+        self.pending, self.layer.linking = None, None
         if source in self.viewer.document and target in self.viewer.document:
             self.propose(source, target)

@@ -105,7 +105,9 @@ def test_the_keyboard_makes_a_relation_too(qtbot, viewer_workspace):
     key(qtbot, viewer, Qt.Key.Key_R)
     key(qtbot, viewer, Qt.Key.Key_Backtab, Qt.KeyboardModifier.ShiftModifier)
     assert viewer.selected_id == problem.id
+    assert viewer.relations.layer.linking == (drug.id, problem.id)  # drawn dashed meanwhile
     key(qtbot, viewer, Qt.Key.Key_Return)
+    assert viewer.relations.layer.linking is None
     _pick(viewer, "causes")
     (saved,) = _relations(viewer)
     assert (saved.label, saved.data["from"], saved.data["to"]) == ("causes", drug.id, problem.id)
