@@ -8,11 +8,13 @@ from PySide6.QtGui import QColor, QContextMenuEvent, QImage
 from PySide6.QtWidgets import QApplication
 
 from tests.viewers.text.helpers import add_spans, key, open_viewer, phrase
+from tests.workspace.task_support import local_task
 from viewers.text.relation_layer import RelationLayer
 from workspace.annotation_kinds.names import RELATION
 from workspace.annotation_kinds.relations import relation
 from workspace.annotation_kinds.spans import span
 from workspace.annotations import AddAnnotation, AddAnnotations, Annotation
+from workspace.tasks import TaskStatus
 
 
 def _pixels(viewer) -> QImage:
@@ -220,3 +222,15 @@ def test_an_end_off_screen_is_drawn_at_the_edge_and_far_relations_not_at_all(
     _pixels(viewer)
     (arrow,) = viewer.relations.layer.drawn  # from a span above the screen to pain on line 350
     assert arrow.path.pointAtPercent(0.0).y() < 0
+
+
+def test_a_submitted_task_refuses_a_relation(qtbot, viewer_workspace):
+    viewer = open_viewer(qtbot, viewer_workspace)
+    drug, problem = add_spans(viewer, ("aspirin", "medication"), ("chest pain", "problem"))
+    task_id = local_task(viewer_workspace, viewer.item.id)
+    viewer_workspace.set_task_status(task_id, TaskStatus.IN_PROGRESS)
+    viewer_workspace.set_task_status(task_id, TaskStatus.SUBMITTED)
+    with qtbot.waitSignal(viewer.message) as said:
+        assert not viewer.relations.propose(drug.id, problem.id)
+    assert "reopen it to edit" in said.args[0]
+    assert _relations(viewer) == [] and viewer.relations.menu is None
