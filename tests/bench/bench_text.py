@@ -1,17 +1,18 @@
-"""A 1 MB clinical note with 20,000 spans: open, add a span, scroll a page.
+"""A 1 MB clinical note with 20,000 spans and 2,000 relations: open, add a span, scroll a page.
 
 Goals (issue 12): open < 1 s; add a span < 16 ms; scroll a page < 16 ms (INCEpTION takes 5-10 s
 an action on large documents; Label Studio ~30 s to open a 25 kB text with many spans).
 
 - Caliper: the note and its spans (a tenth of them nested in a longer one, some discontinuous,
-  some suggestions) stored in a profile; *open* is a new :class:`TextViewer` on a fresh
+  some suggestions) and relations between nearby spans (on one line or the next, some
+  reaching off screen) stored in a profile; *open* is a new :class:`TextViewer` on a fresh
   workspace (spans read from the encrypted store, indexed, listed) until its first paint;
   *add* is selecting a word and labelling it (the command saved in the store, the index, list
   and screen updated); *scroll* is one page down and the repaint, at pages spread over the note.
 - Baseline, same run, same text and spans: a ``QPlainTextEdit`` with one ``QTextCharFormat``
   extra selection per span fragment (how the viewer drew spans before, and the usual Qt way);
   adding a span re-sets the selections. The scroll of the bare ``QPlainTextEdit`` without spans
-  is shown as the floor. ``--quick``: a 250 kB note with 5,000 spans.
+  is shown as the floor. ``--quick``: a 250 kB note with 5,000 spans and 500 relations.
 """
 
 from __future__ import annotations
@@ -108,7 +109,7 @@ def _caliper(workspace_of: Callable[[], object], item_id: str, pages: list[int])
     QApplication.processEvents()
     viewer.editor.viewport().repaint()
     open_s, open_cpu = time.perf_counter() - start, time.process_time() - start_cpu
-    spans = len(viewer.index)
+    spans, relations = len(viewer.index), len(viewer.relations.index)
 
     problem = viewer.schema.class_named("problem")
 
@@ -145,6 +146,7 @@ def _caliper(workspace_of: Callable[[], object], item_id: str, pages: list[int])
         "views": views,
         "frames": frames,
         "spans": spans,
+        "relations": relations,
         "lanes": lanes,
     }
 
@@ -207,7 +209,9 @@ def main(argv: list[str] | None = None) -> float:
     parser.add_argument("--quick", action="store_true")
     args = parser.parse_args(argv)
     size, count = (250_000, 5_000) if args.quick else (1_000_000, 20_000)
+    links = count // 10
     _application()
+    from workspace.annotation_kinds.relations import relation
     from workspace.annotation_kinds.spans import span
     from workspace.annotation_kinds.suggestions import suggested
     from workspace.annotations import AddAnnotations
@@ -223,6 +227,11 @@ def main(argv: list[str] | None = None) -> float:
         annotations = [
             span(item.id, text, fragments, label, data=suggested({}, "bench", "r") if s else None)
             for fragments, label, s in spans
+        ]
+        step = len(annotations) // links
+        annotations += [  # every tenth span to one 1-40 spans on (the same line to a page on)
+            relation(annotations[n], annotations[min(n + 1 + n % 40, len(annotations) - 1)], "r")
+            for n in range(0, links * step, step)
         ]
         workspace.command_stack(item.id).push(
             AddAnnotations(workspace.document(item.id), annotations)
@@ -241,7 +250,8 @@ def main(argv: list[str] | None = None) -> float:
 
     add_ms, scroll_ms = statistics.median(ours["adds"][1]), statistics.median(ours["frames"][1])
     report(
-        f"Text: a {len(text) / 1e6:.2f} MB note with {ours['spans']:,} spans "
+        f"Text: a {len(text) / 1e6:.2f} MB note with {ours['spans']:,} spans, "
+        f"{ours['relations']:,} relations "
         f"({ours['lanes']} lanes), {WIDTH}x{HEIGHT}; wall median / max (CPU median)",
         [
             (

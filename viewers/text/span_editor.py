@@ -13,7 +13,7 @@ a discontinuous span are joined by a dotted line.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 from PySide6.QtCore import QEvent, QPoint, QPointF, QRectF, Qt
 from PySide6.QtGui import (
@@ -67,6 +67,8 @@ class SpanEditor(QTextEdit):
         #: Where each label tag was drawn in the last paint, for clicks and tooltips.
         self.tag_rects: list[tuple[QRectF, str]] = []
         self._hint = 0  # the first block on screen at the last paint
+        #: Drawn over the spans, given the painter and the first and last block on screen.
+        self.overlays: list[Callable[[QPainter, int, int], None]] = []
         self.setReadOnly(True)
         self.setUndoRedoEnabled(False)
         self.setTextInteractionFlags(
@@ -240,6 +242,8 @@ class SpanEditor(QTextEdit):
             entries = sorted(self.index.in_lines(first, last), key=lambda e: (e.start, e.lane))
             for entry in entries:
                 self._paint_entry(painter, entry, first, last, placed)
+            for overlay in self.overlays:
+                overlay(painter, first, last)
         finally:
             painter.end()
         return handled

@@ -15,6 +15,7 @@ from viewers.base import Viewer, register_viewer
 from viewers.text.find import unlabelled
 from viewers.text.find_bar import FindBar
 from viewers.text.gestures import GESTURES, GestureFilter
+from viewers.text.relation_tool import RELATION_GESTURES, RelationTool
 from viewers.text.span_editor import SpanEditor
 from viewers.text.span_edits import delete_span, label_matches, refit, relabel, resized
 from viewers.text.span_index import SpanEntry, SpanIndex, entry_of
@@ -55,7 +56,7 @@ class TextViewer(Viewer):
     """The note with its spans drawn over it, and the list of the spans beside."""
 
     editable = True
-    gestures = GESTURES
+    gestures = GESTURES + RELATION_GESTURES
 
     #: The selected span changed: its id, or None (for side panels: attributes, relations).
     selection_changed = Signal(object)
@@ -109,6 +110,7 @@ class TextViewer(Viewer):
         self.editor.installEventFilter(self.gesture_filter)
         self.editor.viewport().installEventFilter(self.gesture_filter)
         self.editor.viewport().setMouseTracking(True)
+        self.relations = RelationTool(self)
         self.refresh()
         self.setFocusProxy(self.editor)
 
