@@ -38,7 +38,7 @@ from viewers.text.panel_edits import (
     set_document_label,
     set_note,
 )
-from viewers.text.rule_actions import RuleActions
+from viewers.text.rule_actions import CONTEXT_SHORTCUT, PHI_SHORTCUT, RuleActions
 from workspace.annotation_kinds.base import NOTE, AnnotationKindError
 from workspace.annotation_kinds.codes import AnnotationCode, codes_of
 from workspace.annotations import Annotation
@@ -55,6 +55,13 @@ if TYPE_CHECKING:
 
 _CODE = Qt.ItemDataRole.UserRole
 NO_SPAN = "No span selected: click a span, or Tab to one."
+#: The panel's keys, for the help dialog (added to the viewer's gestures).
+PANEL_GESTURES = (
+    ("Go to the side panel (attributes, note, codes) / back to the text", "F2 / Escape"),
+    ("Save the annotator note", "Ctrl+Enter (or leave the field)"),
+    ("Remove the selected code of the span", "Del on the code"),
+    ("Suggest PHI / suggest assertions (ConText)", f"{PHI_SHORTCUT} / {CONTEXT_SHORTCUT}"),
+)
 
 
 class NoteEdit(QPlainTextEdit):
@@ -190,14 +197,15 @@ class SpanPanel(QScrollArea):
 
     def show_span(self, span_id: str | None) -> None:
         """Show ``span_id``'s attributes, note and codes (None: none)."""
-        if self.span_id is not None and span_id != self.span_id:
+        changed = span_id != self.span_id
+        if self.span_id is not None and changed:
             self.save_note()
         self.span_id = span_id
         annotation = self.selected()
         label = annotation.label if annotation is not None else None
         if annotation is None or label != self._label or not self.fields:
             self._build(label if annotation is not None else None)
-        self._fill()
+        self._fill(note=changed)
 
     def _build(self, label: str | None) -> None:
         """Make the attribute fields of ``label`` (None: no span)."""
@@ -225,8 +233,8 @@ class SpanPanel(QScrollArea):
         self.picker.set_systems(systems)
         self.code_box.setEnabled(label is not None)
 
-    def _fill(self) -> None:
-        """Show the span's current values."""
+    def _fill(self, *, note: bool = False) -> None:
+        """Show the span's current values (``note``: the note too, even while it is edited)."""
         annotation = self.selected()
         editable = annotation is not None and self.viewer.read_only_reason is None
         if annotation is None:
@@ -240,7 +248,7 @@ class SpanPanel(QScrollArea):
             field.widget.setEnabled(editable)
             self.hints[name].show_hint(hints.get(name))
             self.hints[name].setEnabled(editable)
-        if not self.note.hasFocus():
+        if note or not self.note.hasFocus():
             self.note.setPlainText(str(annotation.data.get(NOTE, "")) if annotation else "")
         self.note.setEnabled(annotation is not None)
         self.note.setReadOnly(not editable)

@@ -19,7 +19,7 @@ from viewers.text.span_editor import SpanEditor
 from viewers.text.span_edits import delete_span, label_matches, refit, relabel, resized
 from viewers.text.span_index import SpanEntry, SpanIndex, entry_of
 from viewers.text.span_list import SpanListModel, SpanListPanel
-from viewers.text.span_panel import SpanPanel
+from viewers.text.span_panel import PANEL_GESTURES, SpanPanel
 from viewers.text_offsets import OffsetMap, display_text
 from workspace.annotation_kinds.base import AnnotationKindError
 from workspace.annotation_kinds.names import RELATION
@@ -56,7 +56,7 @@ class TextViewer(Viewer):
     """The note with its spans drawn over it, and the list of the spans beside."""
 
     editable = True
-    gestures = GESTURES
+    gestures = GESTURES + PANEL_GESTURES
 
     #: The selected span changed: its id, or None (for side panels: attributes, relations).
     selection_changed = Signal(object)
