@@ -32,8 +32,9 @@ class AttributeField(QObject):
 
     edited = Signal(object)  # AttributeValue | None
 
-    def __init__(self, attribute: AttributeDef) -> None:
-        super().__init__()
+    def __init__(self, attribute: AttributeDef, parent: QObject | None = None) -> None:
+        """``parent`` (the panel) owns the field: its connections go with the panel."""
+        super().__init__(parent)
         self.attribute = attribute
         self.widget: QWidget = self._make()
         self.widget.setAccessibleName(attribute.name)

@@ -137,7 +137,8 @@ class SpanPanel(QScrollArea):
         self.codes.setToolTip("Del removes the code")
         self.codes.setMaximumHeight(70)
         store = viewer.workspace.terminologies()
-        self._available = searchable_systems(store)
+        self._store = store
+        self._available: list[str] | None = None  # read at the first span shown
         self.picker = CodePicker(functools.partial(search, store=store), [])
         self.picker.code_chosen.connect(self.attach)
         viewer.destroyed.connect(self.picker.close_jobs)
@@ -150,7 +151,7 @@ class SpanPanel(QScrollArea):
         self.document_form = QFormLayout(self.document_box)
         self.document_fields: dict[str, AttributeField] = {}
         for attribute in self.schema.attributes_for(None):
-            field = AttributeField(attribute)
+            field = AttributeField(attribute, self)
             field.edited.connect(functools.partial(self.set_document_label, attribute.name))
             self.document_fields[attribute.name] = field
             self.document_form.addRow(attribute.name, field.widget)
@@ -212,12 +213,14 @@ class SpanPanel(QScrollArea):
         self._label = label
         while self.attribute_form.rowCount():
             self.attribute_form.removeRow(0)
+        for old in self.fields.values():
+            old.deleteLater()
         self.fields, self.hints = {}, {}
         attributes = self.schema.attributes_for(label) if label is not None else ()
         for attribute in attributes if label is not None else ():
             if attribute.applies_to is None:
                 continue  # a document label, not a span's
-            field = AttributeField(attribute)
+            field = AttributeField(attribute, self)
             field.edited.connect(functools.partial(self.set_attribute, attribute.name))
             field.widget.installEventFilter(self)
             hint = HintRow(functools.partial(self.decide_hint, attribute.name))
@@ -229,7 +232,9 @@ class SpanPanel(QScrollArea):
             self.fields[attribute.name], self.hints[attribute.name] = field, hint
             self.attribute_form.addRow(attribute.name, cell)
         self.attribute_box.setVisible(bool(self.fields))
-        systems = systems_for(self.schema, label, self._available) if label else []
+        if label is not None and self._available is None:
+            self._available = searchable_systems(self._store)
+        systems = systems_for(self.schema, label, self._available or []) if label else []
         self.picker.set_systems(systems)
         self.code_box.setEnabled(label is not None)
 
