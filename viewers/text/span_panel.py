@@ -46,7 +46,11 @@ from workspace.commands import Command
 from workspace.schema import AttributeValue
 from workspace.terminology.coding import attach_code, detach_code, systems_for
 from workspace.terminology.search import search, searchable_systems
-from workspace.text_rules.hints import attribute_hints
+from workspace.text_rules.hints import (
+    accept_attribute_hints,
+    attribute_hints,
+    reject_attribute_hints,
+)
 
 if TYPE_CHECKING:
     from collections.abc import Callable
@@ -163,6 +167,17 @@ class SpanPanel(QScrollArea):
             button.setDefaultAction(action)
             tools.addWidget(button)
         tools.addStretch(1)
+        hint_tools = QHBoxLayout()
+        self.accept_hints = QPushButton("Accept all hints")
+        self.reject_hints = QPushButton("Reject all hints")
+        for hint_button, accept in ((self.accept_hints, True), (self.reject_hints, False)):
+            hint_button.setToolTip(
+                f"{'Accept' if accept else 'Reject'} the assertion hints of every span of the "
+                "label the span list shows (one undo step)"
+            )
+            hint_button.clicked.connect(functools.partial(self.decide_all_hints, accept))
+            hint_tools.addWidget(hint_button)
+        hint_tools.addStretch(1)
         self.status = QLabel()
         self.status.setWordWrap(True)
         self.rules.finished.connect(self.status.setText)
@@ -170,6 +185,7 @@ class SpanPanel(QScrollArea):
         body = QWidget()
         layout = QVBoxLayout(body)
         layout.addLayout(tools)
+        layout.addLayout(hint_tools)
         layout.addWidget(self.status)
         for widget in (self.header, self.attribute_box, note_box, self.code_box):
             layout.addWidget(widget)
@@ -311,6 +327,20 @@ class SpanPanel(QScrollArea):
             return False
         document = self.viewer.document
         return self._push(lambda: decide_hint(document, self.schema, annotation, name, accept))
+
+    def decide_all_hints(self, accept: bool) -> bool:
+        """Accept or reject the hints of every span of the span list's label (all if none)."""
+        label = self.viewer.span_panel.label_filter()
+        ids = [
+            a.id
+            for a in self.viewer.document.all()
+            if attribute_hints(a) and (label is None or a.label == label)
+        ]
+        if not ids:
+            self.viewer.message.emit(f"No hints{f' on {label} spans' if label else ''} to decide.")
+            return False
+        decide = accept_attribute_hints if accept else reject_attribute_hints
+        return self._push(lambda: decide(self.viewer.document, ids))
 
     def save_note(self) -> bool:
         """Save the note field on the shown span (nothing if it did not change)."""

@@ -191,3 +191,18 @@ def test_suggest_assertions_shows_a_hint_beside_the_field_and_accepts_it(
     assert "certainty" not in data.get("suggested_attributes", {})
     assert not hint.isVisibleTo(panel)
     assert panel.fields["certainty"].widget.currentText() == "absent"
+
+
+def test_all_hints_rejected_in_one_step(qtbot, viewer_workspace, tmp_path):
+    viewer = _synthetic(qtbot, viewer_workspace, tmp_path)
+    (fever,) = add_spans(viewer, ("fever", "problem"))
+    panel = viewer.side_panel
+    with qtbot.waitSignal(panel.rules.finished, timeout=20_000):
+        panel.rules.context_action.trigger()
+    assert stored(viewer_workspace, viewer, fever.id).data.get("suggested_attributes")
+
+    panel.reject_hints.click()
+    data = stored(viewer_workspace, viewer, fever.id).data
+    assert "suggested_attributes" not in data and ATTRIBUTES not in data
+    viewer.command_stack.undo()
+    assert stored(viewer_workspace, viewer, fever.id).data.get("suggested_attributes")
