@@ -193,6 +193,8 @@ class SpanPanel(QScrollArea):
         layout.addStretch(1)
         self.setWidget(body)
         self.setWidgetResizable(True)
+        self.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self.setToolTip("F2 in the text comes here; Escape goes back to the text")
         self.setMinimumWidth(260)
 
         for watched in (self.note, self.codes, self.picker.query, self.picker.results):
