@@ -20,6 +20,7 @@ from viewers.text.span_editor import SpanEditor
 from viewers.text.span_edits import delete_span, label_matches, refit, relabel, resized
 from viewers.text.span_index import SpanEntry, SpanIndex, entry_of
 from viewers.text.span_list import SpanListModel, SpanListPanel
+from viewers.text.span_panel import PANEL_GESTURES, SpanPanel
 from viewers.text_offsets import OffsetMap, display_text
 from workspace.annotation_kinds.base import AnnotationKindError
 from workspace.annotation_kinds.names import RELATION
@@ -56,7 +57,7 @@ class TextViewer(Viewer):
     """The note with its spans drawn over it, and the list of the spans beside."""
 
     editable = True
-    gestures = GESTURES + RELATION_GESTURES
+    gestures = GESTURES + RELATION_GESTURES + PANEL_GESTURES
 
     #: The selected span changed: its id, or None (for side panels: attributes, relations).
     selection_changed = Signal(object)
@@ -96,12 +97,18 @@ class TextViewer(Viewer):
         splitter.setStretchFactor(0, 4)
         splitter.setStretchFactor(1, 1)
         splitter.setSizes([600, 180])
+        self.side_panel = SpanPanel(self)  # attributes, note, codes, document labels
+        beside = QSplitter(Qt.Orientation.Horizontal)
+        beside.addWidget(splitter)
+        beside.addWidget(self.side_panel)
+        beside.setStretchFactor(0, 3)
+        beside.setStretchFactor(1, 1)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)
         layout.addWidget(self.hint)
         layout.addWidget(self.find_bar)
-        layout.addWidget(splitter, 1)
+        layout.addWidget(beside, 1)
 
         self.relays.connect(self.document.added, self._on_added)
         self.relays.connect(self.document.updated, self._on_updated)
