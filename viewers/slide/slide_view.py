@@ -191,7 +191,7 @@ class SlideView(QWidget):
                 part.width() / ds,
                 part.height() / ds,
             )
-            painter.drawImage(part, image, source)
+            painter.drawImage(self._transform.snapped(part), image, source)
             return True
         return False
 
@@ -206,16 +206,16 @@ class SlideView(QWidget):
         painter = QPainter(self)
         painter.fillRect(self.rect(), OUTSIDE)
         transform = self._transform
-        painter.setTransform(transform.qtransform())
+        painter.setTransform(transform.turn_transform())
         width, height = self.reader.dimensions
-        painter.fillRect(QRectF(0, 0, width, height), GLASS)
+        painter.fillRect(transform.snapped(QRectF(0, 0, width, height)), GLASS)
         level = self.level
         coarsest = len(self.reader.levels) - 1
         wanted: list[TileKey] = []
         for key in self.visible_tiles(level):
             image = self.loader.cache.get(key)
             if image is not None:
-                painter.drawImage(self._tile_rect(key), image)
+                painter.drawImage(transform.snapped(self._tile_rect(key)), image)
                 continue
             wanted.append(key)
             self._draw_fallback(painter, key)

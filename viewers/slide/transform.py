@@ -44,6 +44,28 @@ class SlideTransform:
         transform.translate(-self.cx, -self.cy)
         return transform
 
+    def turn_transform(self) -> QTransform:
+        """The rotation part of :meth:`qtransform`: from the unturned frame (where
+        :meth:`snapped` places rectangles) to widget pixels."""
+        turned = self.quarter_turns % 2 == 1
+        across, down = (self.height, self.width) if turned else (self.width, self.height)
+        transform = QTransform()
+        transform.translate(self.width / 2, self.height / 2)
+        transform.rotate(90 * (self.quarter_turns % 4))
+        transform.translate(-across / 2, -down / 2)
+        return transform
+
+    def snapped(self, rect: QRectF) -> QRectF:
+        """Level-0 rectangle ``rect`` in the unturned frame, its edges on whole pixels, so
+        tiles sharing an edge meet without a gap or seam."""
+        turned = self.quarter_turns % 2 == 1
+        across, down = (self.height, self.width) if turned else (self.width, self.height)
+        left = round((rect.left() - self.cx) * self.scale + across / 2)
+        top = round((rect.top() - self.cy) * self.scale + down / 2)
+        right = round((rect.right() - self.cx) * self.scale + across / 2)
+        bottom = round((rect.bottom() - self.cy) * self.scale + down / 2)
+        return QRectF(left, top, right - left, bottom - top)
+
     def to_widget(self, x: float, y: float) -> QPointF:
         """The widget point showing level-0 point ``(x, y)``."""
         return self.qtransform().map(QPointF(x, y))
