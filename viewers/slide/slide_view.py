@@ -219,9 +219,13 @@ class SlideView(QWidget):
                 continue
             wanted.append(key)
             self._draw_fallback(painter, key)
-        if wanted and level != coarsest:  # the coarsest level first: something shows at once
-            coarse = [k for k in self.visible_tiles(coarsest) if k not in self.loader.cache]
-            wanted = coarse + wanted
+        if wanted and level != coarsest:
+            # Lower resolutions first: the coarsest level shows something at once, the level
+            # two steps up (4× coarser, a few tiles) a fair picture soon after.
+            stand_ins: list[TileKey] = []
+            for coarser in dict.fromkeys((coarsest, min(level + 2, coarsest))):
+                stand_ins += [k for k in self.visible_tiles(coarser) if k not in self.loader.cache]
+            wanted = stand_ins + wanted
         self.loader.request(wanted)
         painter.resetTransform()
         for overlay in self.overlays:
