@@ -56,7 +56,8 @@ class SlideViewer(Viewer):
         self.view = SlideView(self.reader, TILE_CACHE_MB, self)
         if self.reader.mpp:
             self.view.overlays.append(ScaleBarOverlay(self.reader.mpp[0]))
-        self.view.loader.failed.connect(self.message)
+        self._failure_told = False
+        self.view.loader.failed.connect(self._tell_failure)
         self.overview = Overview(self.view)
         self.readout = QLabel()
         self.readout.setWordWrap(True)
@@ -85,7 +86,13 @@ class SlideViewer(Viewer):
         self._show_associated()
         job = self.jobs.start("Drawing the slide's overview", lambda _: overview_image(self.reader))
         job.succeeded.connect(self.overview.set_image)
-        job.failed.connect(self.message)
+        job.failed.connect(self._tell_failure)
+
+    def _tell_failure(self, text: str) -> None:
+        """Say the first failure to read the slide (later ones, likely the same, are not)."""
+        if not self._failure_told:
+            self._failure_told = True
+            self.message.emit(text)
 
     def _show_readout(self) -> None:
         mpp = self.reader.mpp[0] if self.reader.mpp else None

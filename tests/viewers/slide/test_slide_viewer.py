@@ -198,3 +198,38 @@ def test_tile_cache_is_bounded_in_megabytes(open_viewer, qtbot) -> None:
     qtbot.waitUntil(lambda: view.loader.pending == 0)
     assert len(view.loader.cache) <= 3
     assert view.loader.cache.size <= view.loader.cache.limit
+
+
+def test_requests_the_view_has_left_are_dropped(open_viewer, qtbot) -> None:
+    view = open_viewer("plain.tif").view
+    first = [(0, c, r) for r in range(5) for c in range(6)]  # all 30 level-0 tiles
+    view.loader.request(first)
+    view.loader.request([(2, 0, 0)])  # the view moved on at once
+    qtbot.waitUntil(lambda: view.loader.pending == 0)
+    decoded = [key for key in first if key in view.loader.cache]
+    assert len(decoded) <= len(first) // 2  # only those a worker had already started
+    assert (2, 0, 0) in view.loader.cache
+
+
+def test_a_damaged_slide_says_so_once_and_the_view_goes_on(
+    viewer_workspace, slide_files, qtbot
+) -> None:
+    (item,) = viewer_workspace.import_paths([slide_files["plain.tif"]])
+    (segment,) = [f for f in viewer_workspace.item_files(item.id) if f.name.startswith("segment-")]
+    path = viewer_workspace.profile.blobs.path_of(segment.digest)
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    path.write_bytes(bytes(data))
+    viewer = SlideViewer(viewer_workspace, item)
+    qtbot.addWidget(viewer)
+    messages: list[str] = []
+    viewer.message.connect(messages.append)
+    viewer.resize(900, 600)
+    viewer.show()
+    view = viewer.view
+    view.set_transform(SlideTransform(700, 500, 1.0, 0, view.width(), view.height()))
+    qtbot.waitUntil(lambda: bool(messages))
+    view.pan(-300, 0)
+    qtbot.waitUntil(lambda: view.repaint() or view.loader.pending == 0)
+    assert len(messages) == 1 and "integrity check" in messages[0]
+    viewer.shutdown()
