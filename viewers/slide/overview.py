@@ -3,6 +3,8 @@ the view to the point under the mouse."""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 from PySide6.QtCore import QPointF, QRectF, QSize, Qt
 from PySide6.QtGui import QColor, QImage, QMouseEvent, QPainter, QPaintEvent, QPen, QPolygonF
@@ -16,7 +18,8 @@ OUTLINE = QColor(230, 40, 40)
 
 
 def overview_level(reader: SlideReader) -> int:
-    """The finest level whose longer side is at most ``LONGEST`` (else the coarsest)."""
+    """The finest level whose longer side is at most ``LONGEST`` (else the coarsest, which
+    :func:`overview_image` thins out)."""
     for number, level in enumerate(reader.levels):
         if max(level.width, level.height) <= LONGEST:
             return number
@@ -24,14 +27,23 @@ def overview_level(reader: SlideReader) -> int:
 
 
 def overview_image(reader: SlideReader) -> QImage:
-    """The whole slide at its overview level (reads tiles: run it off the GUI thread)."""
-    level = reader.levels[overview_level(reader)]
-    pixels = np.ascontiguousarray(
-        reader.read_region(overview_level(reader), 0, 0, level.width, level.height)
-    )
-    image = QImage(
-        pixels.data, level.width, level.height, 3 * level.width, QImage.Format.Format_RGB888
-    )
+    """The whole slide, its longer side at most about ``LONGEST`` pixels, from its overview
+    level (tile by tile, each thinned out when that level is still large: memory stays small
+    whatever the slide's size). Reads tiles: run it off the GUI thread."""
+    number = overview_level(reader)
+    level = reader.levels[number]
+    step = max(1, math.ceil(max(level.width, level.height) / LONGEST))
+    out = np.full((-(-level.height // step), -(-level.width // step), 3), 255, np.uint8)
+    for row in range(level.rows):
+        for column in range(level.columns):
+            x, y, _, _ = level.tile_box(column, row)
+            tile = reader.read_tile(number, column, row)
+            # the tile's pixels on the thinned grid: those whose level coordinate is a multiple
+            part = tile[(-y) % step :: step, (-x) % step :: step]
+            top, left = -(-y // step), -(-x // step)
+            out[top : top + part.shape[0], left : left + part.shape[1]] = part
+    height, width = out.shape[:2]
+    image = QImage(out.data, width, height, 3 * width, QImage.Format.Format_RGB888)
     return image.copy()
 
 
@@ -42,6 +54,7 @@ class Overview(QWidget):
         super().__init__(parent)
         self.view = view
         self.image: QImage | None = None
+        self._scaled: QImage | None = None  # ``image`` at the size drawn, made once per size
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Preferred)
         self.setMinimumHeight(120)
         self.setCursor(Qt.CursorShape.PointingHandCursor)
@@ -53,6 +66,7 @@ class Overview(QWidget):
     def set_image(self, image: QImage) -> None:
         """Show ``image`` (the whole slide, any size)."""
         self.image = image
+        self._scaled = None
         self.update()
 
     def slide_rect(self) -> QRectF:
@@ -84,8 +98,14 @@ class Overview(QWidget):
         if self.image is None:
             painter.fillRect(rect, QColor(235, 235, 235))
         else:
-            painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
-            painter.drawImage(rect, self.image)
+            size = rect.size().toSize()
+            if self._scaled is None or self._scaled.size() != size:
+                self._scaled = self.image.scaled(
+                    size,
+                    Qt.AspectRatioMode.IgnoreAspectRatio,
+                    Qt.TransformationMode.SmoothTransformation,
+                )
+            painter.drawImage(rect.topLeft(), self._scaled)
         outline = QPolygonF([self.to_widget(p) for p in self.view.transform.viewport_polygon()])
         painter.setClipRect(rect.adjusted(-1, -1, 1, 1))
         painter.setPen(QPen(OUTLINE, 2))

@@ -96,7 +96,7 @@ class SlideView(QWidget):
         self._transform = SlideTransform(width / 2, height / 2, 1.0, 0, 640, 480).fitted(
             width, height
         )
-        self._fitted = False
+        self._placed = False  # until placed, a resize fits the slide again
         self._drag_from: QPointF | None = None
         self._tool_drag = False
         self.last_paint_s = 0.0
@@ -113,7 +113,7 @@ class SlideView(QWidget):
         cx = min(max(transform.cx, 0.0), float(width))
         cy = min(max(transform.cy, 0.0), float(height))
         self._transform = transform.centred_on(cx, cy).resized(self.width(), self.height())
-        self._fitted = True
+        self._placed = True
         self.update()
         self.view_changed.emit()
 
@@ -238,7 +238,7 @@ class SlideView(QWidget):
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
         resized = self._transform.resized(self.width(), self.height())
-        self._transform = resized if self._fitted else resized.fitted(*self.reader.dimensions)
+        self._transform = resized if self._placed else resized.fitted(*self.reader.dimensions)
         self.view_changed.emit()
 
     # ------------------------------------------------------------------ input

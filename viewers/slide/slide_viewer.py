@@ -58,6 +58,7 @@ class SlideViewer(Viewer):
             self.view.overlays.append(ScaleBarOverlay(self.reader.mpp[0]))
         self._failure_told = False
         self.view.loader.failed.connect(self._tell_failure)
+        self.setFocusProxy(self.view)  # the keys pan and zoom once the tab is opened
         self.overview = Overview(self.view)
         self.readout = QLabel()
         self.readout.setWordWrap(True)

@@ -233,3 +233,20 @@ def test_a_damaged_slide_says_so_once_and_the_view_goes_on(
     qtbot.waitUntil(lambda: view.repaint() or view.loader.pending == 0)
     assert len(messages) == 1 and "integrity check" in messages[0]
     viewer.shutdown()
+
+
+def test_the_overview_of_a_large_coarsest_level_is_thinned_out(
+    viewer_workspace, tmp_path, qtbot
+) -> None:
+    from tests.slides.generate import write_pyramid
+    from viewers.slide import overview
+
+    write_pyramid(tmp_path / "two.tif", 2600, 1300, levels=1, mpp=0.5)  # one level only
+    (item,) = viewer_workspace.import_paths([tmp_path / "two.tif"])
+    with viewer_workspace.open_slide(item.id) as reader:
+        image = overview.overview_image(reader)
+        assert (image.width(), image.height()) == (867, 434)  # every 3rd pixel of 2600 × 1300
+        for x, y in [(0, 0), (500, 200), (866, 433)]:
+            colour = image.pixelColor(x, y)
+            expected = reader.read_region(0, 3 * x, 3 * y, 1, 1)[0, 0]
+            assert [colour.red(), colour.green(), colour.blue()] == list(expected)
