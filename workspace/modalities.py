@@ -193,6 +193,7 @@ BUILTIN_MODALITIES = (
         default_schema=_fixed("pathology-regions"),
         import_formats=("slide-tiff", "slide-openslide", "slide-dicom"),
         annotation_kinds=(CLASSIFICATION,),  # regions and cell points come with the viewer
+        viewer_module="viewers.slide.slide_viewer",
     ),
 )
 for _spec in BUILTIN_MODALITIES:

@@ -14,6 +14,7 @@ from tests.bench import (
     bench_seg_tools,
     bench_slice_display,
     bench_slide_tiles,
+    bench_slide_view,
     bench_surface,
     bench_sync,
     bench_terminology,
@@ -44,6 +45,7 @@ def main() -> None:
     bench_terminology.main(flags)
     bench_text.main(flags)
     bench_slide_tiles.main(flags)
+    bench_slide_view.main(flags)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,133 @@
+"""The viewer of modality ``slide``: the tiled view, and beside it the overview, the zoom
+readout and the label and macro images (only when the profile allows: they may show the
+patient's name)."""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QImage, QPixmap
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
+
+from viewers.base import Viewer, register_viewer
+from viewers.slide.overview import Overview, overview_image
+from viewers.slide.scale_bar import ScaleBarOverlay, readout
+from viewers.slide.slide_view import SlideView
+from workspace.items import ItemSummary
+from workspace.slides.codecs import RGB
+from workspace.slides.label import SHOW_LABEL_SETTING, LabelHiddenError, labels_shown, show_label
+from workspace.slides.model import SlideError
+from workspace.workspace import Workspace
+
+PANEL_WIDTH = 280
+TILE_CACHE_MB = 256
+
+
+def _pixmap(pixels: RGB, longest: int) -> QPixmap:
+    height, width = pixels.shape[:2]
+    image = QImage(bytes(pixels.tobytes()), width, height, 3 * width, QImage.Format.Format_RGB888)
+    return QPixmap.fromImage(image).scaled(
+        longest,
+        longest,
+        Qt.AspectRatioMode.KeepAspectRatio,
+        Qt.TransformationMode.SmoothTransformation,
+    )
+
+
+@register_viewer("slide")
+class SlideViewer(Viewer):
+    """One whole-slide image, read tile by tile from the encrypted store."""
+
+    gestures: ClassVar[tuple[tuple[str, str], ...]] = (
+        ("Zoom around the pointer", "Wheel"),
+        ("Pan", "Drag / arrow keys"),
+        ("Zoom in / out", "+ / -"),
+        ("Fit the whole slide", "Home"),
+        ("Turn 90° clockwise / anticlockwise", "R / Shift+R"),
+        ("Go to a place", "Click or drag in the overview"),
+    )
+
+    def __init__(
+        self, workspace: Workspace, item: ItemSummary, parent: QWidget | None = None
+    ) -> None:
+        super().__init__(workspace, item, parent)
+        self.reader = workspace.open_slide(item.id, cache_mb=32)  # the view caches images
+        self.view = SlideView(self.reader, TILE_CACHE_MB, self)
+        if self.reader.mpp:
+            self.view.overlays.append(ScaleBarOverlay(self.reader.mpp[0]))
+        self._failure_told = False
+        self.view.loader.failed.connect(self._tell_failure)
+        self.setFocusProxy(self.view)  # the keys pan and zoom once the tab is opened
+        self.overview = Overview(self.view)
+        self.readout = QLabel()
+        self.readout.setWordWrap(True)
+        self.view.view_changed.connect(self._show_readout)
+
+        panel = QWidget()
+        panel.setFixedWidth(PANEL_WIDTH)
+        side = QVBoxLayout(panel)
+        side.addWidget(QLabel("<b>Overview</b>"))
+        side.addWidget(self.overview)
+        side.addWidget(self.readout)
+        side.addWidget(QLabel("<b>Label and macro</b>"))
+        self.label_images = QLabel()
+        self.label_images.setWordWrap(True)
+        self.label_images.setAlignment(Qt.AlignmentFlag.AlignTop)
+        self.macro_image = QLabel()
+        side.addWidget(self.label_images)
+        side.addWidget(self.macro_image)
+        side.addStretch(1)
+        layout = QHBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.addWidget(self.view, 1)
+        layout.addWidget(panel)
+
+        self._show_readout()
+        self._show_associated()
+        job = self.jobs.start("Drawing the slide's overview", lambda _: overview_image(self.reader))
+        job.succeeded.connect(self.overview.set_image)
+        job.failed.connect(self._tell_failure)
+
+    def _tell_failure(self, text: str) -> None:
+        """Say the first failure to read the slide (later ones, likely the same, are not)."""
+        if not self._failure_told:
+            self._failure_told = True
+            self.message.emit(text)
+
+    def _show_readout(self) -> None:
+        mpp = self.reader.mpp[0] if self.reader.mpp else None
+        level = self.view.level
+        downsample = self.reader.levels[level].downsample
+        self.readout.setText(readout(mpp, self.view.transform, level, downsample))
+
+    def _show_associated(self) -> None:
+        """The label and macro, or why they are hidden (labels may show the patient's name)."""
+        names = self.reader.associated_names
+        if "label" not in names and "macro" not in names:
+            self.label_images.setText("This slide has no label or macro image.")
+            return
+        if not labels_shown(self.workspace.profile):
+            self.label_images.setText(
+                "Hidden: slide labels may show the patient's name "
+                f"(the profile's '{SHOW_LABEL_SETTING}' setting is off)."
+            )
+            return
+        try:
+            if "label" in names:
+                self.label_images.setPixmap(
+                    _pixmap(
+                        show_label(self.workspace.profile, self.item, self.reader), PANEL_WIDTH - 20
+                    )
+                )
+            if "macro" in names:
+                self.macro_image.setPixmap(
+                    _pixmap(self.reader.read_associated("macro"), PANEL_WIDTH - 20)
+                )
+        except (LabelHiddenError, SlideError) as error:
+            self.label_images.setText(str(error))
+
+    def shutdown(self) -> None:
+        self.view.shutdown()
+        super().shutdown()
+        self.reader.close()
