@@ -1,0 +1,1 @@
+"""The whole-slide viewer (modality ``slide``)."""
