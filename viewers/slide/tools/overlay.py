@@ -1,46 +1,75 @@
 """Painting a slide's shapes over the tiles: only the visible ones, batched by class.
 
-:class:`ShapeOverlay` is a view overlay (``view.overlays.append(overlay)``): it asks the
-session's :class:`~workspace.slides.shape_index.ShapeIndex` which shapes meet the visible
-rectangle and draws them in widget pixels. Each shape's outline is mapped once per frame by
-the view transform (no per-shape painter state changes); shapes smaller than a couple of
-screen pixels are drawn as a dot, so a zoomed-out slide of 10,000+ regions stays fast.
-Regions are filled translucent in their class colour, the selection is outlined thicker.
+:class:`ShapeOverlay` is a view overlay (``view.overlays.append(overlay)``). Each shape's
+outline is built once as a ``QPainterPath`` in level-0 pixels (cached until the shape
+changes) and drawn through the view transform with a cosmetic (1 screen pixel) pen, as
+QuPath draws annotations by default; region fill is an option (:attr:`ShapeOverlay.fill`).
+When few shapes are in view the session's :class:`~workspace.slides.shape_index.ShapeIndex`
+picks them and their paths are joined per class for the frame; when most are in view, one
+joined path per class, cached until the document changes, is drawn as is — either way one
+``drawPath`` per class, so a frame of 10,000+ regions costs a few stroker passes, not
+10,000 painter calls. Points are drawn as round dots, the selection dashed on top.
+
+The drawing goes into a layer image half a widget larger on every side; while the view only
+pans (same zoom and rotation, no edit, same selection) later frames just move that layer, so
+panning over 10,000 regions costs one image blit a frame.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from PySide6.QtCore import QPointF, Qt
-from PySide6.QtGui import QColor, QPainter, QPainterPath, QPen, QPolygonF
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QColor, QImage, QPainter, QPainterPath, QPen, QPolygonF, QTransform
 
 from viewers.slide.tools.base import OverlayTransform, ToolSession
 from workspace.annotation_kinds.slide_shapes import GEOMETRY
 
-#: Shapes smaller than this on screen (pixels) are drawn as a dot.
-DOT_BELOW = 3.0
+#: Above this share of the shapes in view, the cached whole-class paths are drawn.
+WHOLE_CLASS_SHARE = 0.3
+DOT_PIXELS = 6
+#: The cached layer reaches this share of the widget's size past each edge.
+LAYER_MARGIN = 0.5
 _GREY = "#808080"
 
 
-def _polygons(geometry: dict[str, Any]) -> list[list[QPolygonF]]:
-    """Rings of each polygon part as QPolygonF, in slide pixels."""
+def shape_path(geometry: dict[str, Any]) -> tuple[QPainterPath, list[QPointF]]:
+    """A GeoJSON geometry as a path in slide pixels (rings closed) and its points."""
     kind, coordinates = geometry["type"], geometry["coordinates"]
-    parts = [coordinates] if kind == "Polygon" else coordinates
-    return [[QPolygonF([QPointF(x, y) for x, y, *_ in ring]) for ring in rings] for rings in parts]
+    path = QPainterPath()
+    if kind in ("Polygon", "MultiPolygon"):
+        for rings in [coordinates] if kind == "Polygon" else coordinates:
+            for ring in rings:
+                path.addPolygon(QPolygonF([QPointF(x, y) for x, y, *_ in ring]))
+                path.closeSubpath()
+        return path, []
+    if kind == "LineString":
+        path.addPolygon(QPolygonF([QPointF(x, y) for x, y, *_ in coordinates]))
+        return path, []
+    points = [coordinates] if kind == "Point" else coordinates
+    return path, [QPointF(x, y) for x, y, *_ in points]
 
 
 class ShapeOverlay:
-    """Draws the session's shapes; cache of slide-pixel outlines per annotation."""
+    """Draws the session's shapes (a callable view overlay)."""
 
-    def __init__(self, session: ToolSession) -> None:
+    def __init__(self, session: ToolSession, *, fill: bool = False) -> None:
         self.session = session
-        self._outlines: dict[str, tuple[str, str, Any]] = {}
-        for emitter in (session.document.updated, session.document.removed):
+        self.fill = fill
+        self._shapes: dict[str, tuple[str, QPainterPath, list[QPointF]]] = {}
+        self._whole: dict[str, tuple[QPainterPath, list[QPointF]]] | None = None
+        self._version = 0
+        self._layer: QImage | None = None
+        self._layer_key: tuple[Any, ...] = ()
+        self._layer_origin = QPointF()
+        document = session.document
+        for emitter in (document.added, document.updated, document.removed):
             emitter.connect(self._forget)
 
     def _forget(self, annotation: Any) -> None:
-        self._outlines.pop(annotation.id, None)
+        self._shapes.pop(annotation.id, None)
+        self._whole = None
+        self._version += 1
 
     def _colour(self, label: str) -> str:
         schema = self.session.schema
@@ -48,85 +77,106 @@ class ShapeOverlay:
             return schema.class_named(label).color
         return _GREY
 
-    def _outline(self, annotation_id: str) -> tuple[str, str, Any]:
-        found = self._outlines.get(annotation_id)
+    def _shape(self, annotation_id: str) -> tuple[str, QPainterPath, list[QPointF]]:
+        found = self._shapes.get(annotation_id)
         if found is None:
             annotation = self.session.document.get(annotation_id)
-            geometry = annotation.data[GEOMETRY]
-            kind = geometry["type"]
-            shape: Any
-            if kind in ("Polygon", "MultiPolygon"):
-                shape = _polygons(geometry)
-            elif kind == "LineString":
-                shape = QPolygonF([QPointF(x, y) for x, y, *_ in geometry["coordinates"]])
-            else:
-                points = geometry["coordinates"]
-                points = [points] if kind == "Point" else points
-                shape = [QPointF(x, y) for x, y, *_ in points]
-            found = (self._colour(annotation.label or ""), kind, shape)
-            self._outlines[annotation_id] = found
+            path, points = shape_path(annotation.data[GEOMETRY])
+            found = (self._colour(annotation.label or ""), path, points)
+            self._shapes[annotation_id] = found
         return found
 
+    def _joined(self, ids: list[str]) -> dict[str, tuple[QPainterPath, list[QPointF]]]:
+        joined: dict[str, tuple[QPainterPath, list[QPointF]]] = {}
+        for annotation_id in ids:
+            colour, path, points = self._shape(annotation_id)
+            into, dots = joined.setdefault(colour, (QPainterPath(), []))
+            if points:
+                dots.extend(points)
+            else:
+                into.addPath(path)
+        return joined
+
     def __call__(self, painter: QPainter, transform: OverlayTransform) -> None:
-        """Paint the visible shapes (the painter in widget pixels)."""
-        rect = transform.visible_rect()
-        ids = self.session.index.visible((rect.left(), rect.top(), rect.right(), rect.bottom()))
+        """Paint the shapes: the cached layer moved when only the view panned, else drawn
+        afresh into a layer a margin larger than the widget (so that panning reuses it)."""
+        qt = transform.qtransform()
+        device = painter.device()
+        width, height = device.width(), device.height()
+        key = (qt.m11(), qt.m12(), qt.m21(), qt.m22(), self._version, self.fill)
+        key += tuple(self.session.selection)
+        if self._layer is not None and self._layer_key == key:
+            corner = qt.map(self._layer_origin)
+            if (
+                corner.x() <= 0
+                and corner.y() <= 0
+                and (
+                    corner.x() + self._layer.width() >= width
+                    and corner.y() + self._layer.height() >= height
+                )
+            ):
+                painter.drawImage(corner, self._layer)
+                return
+        margin_x, margin_y = int(width * LAYER_MARGIN), int(height * LAYER_MARGIN)
+        layer = QImage(
+            width + 2 * margin_x, height + 2 * margin_y, QImage.Format.Format_ARGB32_Premultiplied
+        )
+        layer.fill(0)
+        shifted = qt * QTransform.fromTranslate(margin_x, margin_y)
+        inverse, _ = qt.inverted()
+        into = QPainter(layer)
+        try:
+            area = QRectF(-margin_x, -margin_y, layer.width(), layer.height())
+            self.draw(into, shifted, inverse.mapRect(area))
+        finally:
+            into.end()
+        self._layer, self._layer_key = layer, key
+        self._layer_origin = inverse.map(QPointF(-margin_x, -margin_y))
+        painter.drawImage(QPointF(-margin_x, -margin_y), layer)
+
+    def draw(self, painter: QPainter, qt: QTransform, rect: QRectF) -> None:
+        """Draw the shapes meeting ``rect`` (level-0) through ``qt`` (no layer)."""
+        index = self.session.index
+        ids = index.visible((rect.left(), rect.top(), rect.right(), rect.bottom()))
         if not ids:
             return
-        qt = transform.qtransform()
-        scale = max(abs(qt.m11()) + abs(qt.m21()), 1e-12)
-        dot_size = DOT_BELOW / scale
-        index = self.session.index
-        selected = set(self.session.selection)
-        by_colour: dict[str, tuple[QPainterPath, list[QPolygonF], list[QPointF]]] = {}
-        for annotation_id in ids:
-            colour, kind, shape = self._outline(annotation_id)
-            path, lines, dots = by_colour.setdefault(colour, (QPainterPath(), [], []))
-            x0, y0, x1, y1 = index.bounds(annotation_id)
-            if kind in ("Polygon", "MultiPolygon"):
-                if x1 - x0 < dot_size and y1 - y0 < dot_size:
-                    dots.append(qt.map(QPointF((x0 + x1) / 2, (y0 + y1) / 2)))
-                    continue
-                for rings in shape:
-                    for ring in rings:
-                        path.addPolygon(qt.map(ring))
-                        path.closeSubpath()
-            elif kind == "LineString":
-                lines.append(qt.map(shape))
-            else:
-                dots.extend(qt.map(p) for p in shape)
+        if len(ids) > WHOLE_CLASS_SHARE * len(index):
+            if self._whole is None:
+                self._whole = self._joined(self.session.index.visible(_EVERYWHERE))
+            joined = self._whole
+        else:
+            joined = self._joined(ids)
         painter.save()
-        painter.resetTransform()
-        for colour, (path, lines, dots) in by_colour.items():
-            colour_of = QColor(colour)
-            fill = QColor(colour_of)
-            fill.setAlpha(60)
-            painter.setPen(QPen(colour_of, 1.5))
-            painter.setBrush(fill)
+        painter.setTransform(qt, combine=True)
+        for colour, (path, dots) in joined.items():
+            pen = QPen(QColor(colour), 0)
+            painter.setPen(pen)
+            if self.fill:
+                fill = QColor(colour)
+                fill.setAlpha(60)
+                painter.setBrush(fill)
+            else:
+                painter.setBrush(Qt.BrushStyle.NoBrush)
             if not path.isEmpty():
-                path.setFillRule(Qt.FillRule.OddEvenFill)
                 painter.drawPath(path)
-            painter.setBrush(Qt.BrushStyle.NoBrush)
-            for line in lines:
-                painter.drawPolyline(line)
             if dots:
-                dot = QPen(colour_of, 6)
+                dot = QPen(QColor(colour), DOT_PIXELS)
+                dot.setCosmetic(True)
                 dot.setCapStyle(Qt.PenCapStyle.RoundCap)
                 painter.setPen(dot)
                 painter.drawPoints(dots)
-        self._paint_selection(painter, qt, selected.intersection(ids))
+        selected = [i for i in self.session.selection if i in self.session.document]
+        if selected:
+            outline = QPen(QColor("#ffffff"), 2, Qt.PenStyle.DashLine)
+            outline.setCosmetic(True)
+            painter.setPen(outline)
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            for annotation_id in selected:
+                _, path, points = self._shape(annotation_id)
+                painter.drawPath(path)
+                if points:
+                    painter.drawPoints(points)
         painter.restore()
 
-    def _paint_selection(self, painter: QPainter, qt: Any, selected: set[str]) -> None:
-        painter.setBrush(Qt.BrushStyle.NoBrush)
-        painter.setPen(QPen(QColor("#ffffff"), 3, Qt.PenStyle.DashLine))
-        for annotation_id in selected:
-            _, kind, shape = self._outline(annotation_id)
-            if kind in ("Polygon", "MultiPolygon"):
-                for rings in shape:
-                    for ring in rings:
-                        painter.drawPolygon(qt.map(ring))
-            elif kind == "LineString":
-                painter.drawPolyline(qt.map(shape))
-            else:
-                painter.drawPoints([qt.map(p) for p in shape])
+
+_EVERYWHERE = (-float(1 << 30), -float(1 << 30), float(1 << 30), float(1 << 30))
