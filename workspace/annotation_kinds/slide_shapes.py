@@ -404,3 +404,14 @@ def move_vertex(
     if data[SHAPE] in ("rectangle", "ellipse"):
         data[SHAPE] = "polygon"
     return UpdateAnnotation(document, annotation_id, data=data)
+
+
+def grow_region(
+    document: AnnotationDocument, annotation_id: str, geometry: BaseGeometry, *, cut: bool = False
+) -> Command:
+    """One undo step adding ``geometry`` to a region (a brush stroke over it), or cutting it
+    out when ``cut`` (an eraser)."""
+    annotation = document.get(annotation_id)
+    current = region_geometry(annotation)
+    changed = current.difference(geometry) if cut else current.union(geometry)
+    return UpdateAnnotation(document, annotation_id, data=_reshaped(annotation, changed))

@@ -8,7 +8,6 @@ point (or which point or line passes within a tolerance of it), topmost first.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from workspace.annotation_kinds.names import SLIDE_SHAPE
@@ -47,17 +46,15 @@ class ShapeIndex:
         self._boxes: dict[str, Box] = {}
         self._tree: Any = None
         self._shapes: dict[str, BaseGeometry] = {}
-        self._unsubscribe: list[Callable[[], None]] = []
-        for emitter in (document.added, document.updated, document.removed):
+        self._emitters = (document.added, document.updated, document.removed)
+        for emitter in self._emitters:
             emitter.connect(self._changed)
-            self._unsubscribe.append(lambda e=emitter: e.disconnect(self._changed))
         self._stale = True
 
     def close(self) -> None:
         """Stop following the document."""
-        for undo in self._unsubscribe:
-            undo()
-        self._unsubscribe.clear()
+        for emitter in self._emitters:
+            emitter.disconnect(self._changed)
 
     def _changed(self, annotation: Annotation) -> None:
         if annotation.kind == SLIDE_SHAPE:

@@ -103,7 +103,7 @@ class ShapeOverlay:
         qt = transform.qtransform()
         device = painter.device()
         width, height = device.width(), device.height()
-        key = (qt.m11(), qt.m12(), qt.m21(), qt.m22(), self._version, self.fill)
+        key: tuple[Any, ...] = (qt.m11(), qt.m12(), qt.m21(), qt.m22(), self._version, self.fill)
         key += tuple(self.session.selection)
         if self._layer is not None and self._layer_key == key:
             corner = qt.map(self._layer_origin)
