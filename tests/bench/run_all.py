@@ -12,6 +12,7 @@ from tests.bench import (
     bench_command_persist,
     bench_memory,
     bench_slice_display,
+    bench_slide_shapes,
     bench_slide_tiles,
     bench_surface,
     bench_sync,
@@ -42,6 +43,7 @@ def main() -> None:
     bench_terminology.main(flags)
     bench_text.main(flags)
     bench_slide_tiles.main(flags)
+    bench_slide_shapes.main(flags)
 
 
 if __name__ == "__main__":
