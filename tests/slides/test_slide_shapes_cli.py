@@ -12,7 +12,7 @@ import pytest
 from tests.cli.test_cli import assert_one_line_error, caliper
 from tests.conftest import FAST_KDF, PASSPHRASE
 from tests.profile_state import assert_nothing_stored_changed, stored_state
-from tests.slides.generate import write_svs
+from tests.slides.generate import write_dicom_wsi, write_svs
 
 #: A QuPath export: a region with a hole and sub-pixel vertices, counted cells, a line.
 QUPATH = {
@@ -215,3 +215,37 @@ def test_hostile_geojson_is_one_line_and_nothing_is_stored(
     result = caliper("import", str(bad), "--annotations-of", item_id, "--profile", str(profile))
     assert_one_line_error(result, fragment)
     assert_nothing_stored_changed(before, profile)
+
+
+def test_dicom_ann_of_a_dicom_slide_refers_to_its_study_and_image(tmp_path: Path) -> None:
+    import highdicom as hd
+    import pydicom
+
+    from workspace.workspace import Workspace
+
+    profile = tmp_path / "profile"
+    Workspace.create(profile, PASSPHRASE, user="path", kdf=FAST_KDF).lock()
+    files = write_dicom_wsi(tmp_path / "case-3", 600, 400, levels=2, mpp=0.5)
+    result = caliper("import", str(tmp_path / "case-3"), "--profile", str(profile))
+    assert result.returncode == 0, result.stderr
+    item_id = result.stdout.split("\t")[0]
+    cells = {"type": "FeatureCollection", "features": [QUPATH["features"][1]]}
+    source = tmp_path / "cells.geojson"
+    source.write_text(json.dumps(cells), encoding="utf-8")
+    read = caliper("import", str(source), "--annotations-of", item_id, "--profile", str(profile))
+    assert read.returncode == 0, read.stderr
+    out = tmp_path / "cells.dcm"
+    exported = caliper(
+        "export", item_id, "--format", "dicom-ann", "--out", str(out), "--profile", str(profile)
+    )
+    assert exported.returncode == 0, exported.stderr
+
+    base = max(
+        (pydicom.dcmread(f, stop_before_pixels=True) for f in files),
+        key=lambda h: int(h.get("TotalPixelMatrixColumns", 0) or 0),
+    )
+    ann = hd.ann.annread(out)
+    assert ann.StudyInstanceUID == base.StudyInstanceUID
+    (series,) = ann.ReferencedSeriesSequence
+    assert series.SeriesInstanceUID == base.SeriesInstanceUID
+    assert series.ReferencedInstanceSequence[0].ReferencedSOPInstanceUID == base.SOPInstanceUID
