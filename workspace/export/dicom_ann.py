@@ -7,8 +7,9 @@ out). Coordinates are 2D (column, row) of the total pixel matrix — level-0 pix
 origin as Caliper's — stored as 64-bit floats, so they read back exactly. DICOM polygons
 have no holes: a region with holes is refused by name (export it as ``geojson``).
 
-The source image referenced is the slide's DICOM base image, whose UIDs the DICOM slide importer records
-(``meta["dicom"]``: ``study_uid``, ``series_uid``, ``sop_uid``); otherwise a source
+The source image referenced is the slide's DICOM base image, whose UIDs the DICOM slide
+importer records (``meta["dicom"]``: ``study_uid``, ``series_uid``, ``sop_uid``); otherwise a
+source
 description is generated, its UIDs derived from the item's id so that every export of an
 item refers to the same study and image. highdicom copies patient and study attributes from
 it; the generated one is anonymous.
