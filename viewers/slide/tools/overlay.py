@@ -10,7 +10,7 @@ joined path per class, cached until the document changes, is drawn as is — eit
 ``drawPath`` per class, so a frame of 10,000+ regions costs a few stroker passes, not
 10,000 painter calls. Points are drawn as round dots, the selection dashed on top.
 
-The drawing goes into a layer image half a widget larger on every side; while the view only
+The drawing goes into a layer image a quarter widget larger on every side; while the view only
 pans (same zoom and rotation, no edit, same selection) later frames just move that layer, so
 panning over 10,000 regions costs one image blit a frame.
 """
@@ -29,7 +29,7 @@ from workspace.annotation_kinds.slide_shapes import GEOMETRY
 WHOLE_CLASS_SHARE = 0.3
 DOT_PIXELS = 6
 #: The cached layer reaches this share of the widget's size past each edge.
-LAYER_MARGIN = 0.5
+LAYER_MARGIN = 0.25
 _GREY = "#808080"
 
 
@@ -118,9 +118,10 @@ class ShapeOverlay:
                 painter.drawImage(corner, self._layer)
                 return
         margin_x, margin_y = int(width * LAYER_MARGIN), int(height * LAYER_MARGIN)
-        layer = QImage(
-            width + 2 * margin_x, height + 2 * margin_y, QImage.Format.Format_ARGB32_Premultiplied
-        )
+        size = (width + 2 * margin_x, height + 2 * margin_y)
+        layer = self._layer
+        if layer is None or (layer.width(), layer.height()) != size:
+            layer = QImage(*size, QImage.Format.Format_ARGB32_Premultiplied)
         layer.fill(0)
         shifted = qt * QTransform.fromTranslate(margin_x, margin_y)
         inverse, _ = qt.inverted()
