@@ -24,6 +24,7 @@ from workspace.annotation_kinds.names import (
     RELATION,
     RULER,
     SEGMENTATION,
+    SLIDE_SHAPE,
     SPAN,
 )
 from workspace.errors import WorkspaceError
@@ -192,7 +193,8 @@ BUILTIN_MODALITIES = (
         display_name="Whole-slide images",
         default_schema=_fixed("pathology-regions"),
         import_formats=("slide-tiff", "slide-openslide", "slide-dicom"),
-        annotation_kinds=(CLASSIFICATION,),  # regions and cell points come with the viewer
+        export_formats=("geojson", "dicom-ann"),
+        annotation_kinds=(SLIDE_SHAPE, CLASSIFICATION),
         viewer_module="viewers.slide.slide_viewer",
     ),
 )

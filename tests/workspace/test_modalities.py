@@ -135,10 +135,12 @@ def test_export_formats_come_from_the_specs() -> None:
         "textgrid",
         "rttm",
         "vtt",
+        "geojson",
+        "dicom-ann",
     )
     assert formats_for("waveform") == ("wfdb", "edf", "csv")
     assert modalities_of("brat") == ("text",)
-    assert formats_for("slide") == ()
+    assert formats_for("slide") == ("geojson", "dicom-ann")
     with pytest.raises(UnknownModalityError):
         formats_for("genome")
 

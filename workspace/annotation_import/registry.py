@@ -30,6 +30,7 @@ BUILTIN_IMPORTER_MODULES = tuple(
         "rttm",
         "webvtt",
         "audio_json",
+        "geojson",
     )
 )
 _IMPORTERS: dict[str, AnnotationImporter] = {}

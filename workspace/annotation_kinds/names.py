@@ -22,3 +22,5 @@ BOX3D = "box3d"
 CLASSIFICATION = "classification"
 #: A recording's list of tiers, kept even while empty: :mod:`.tier_list`.
 TIER_LIST = "tier_list"
+#: A region, line or set of points drawn on a whole slide: :mod:`.slide_shapes`.
+SLIDE_SHAPE = "slide_shape"

@@ -35,6 +35,8 @@ BUILTIN_EXPORTER_MODULES = tuple(
         "webvtt",
         "audio_json",
         "deid_text",
+        "geojson",
+        "dicom_ann",
     )
 )
 _EXPORTERS: dict[str, Exporter] = {}

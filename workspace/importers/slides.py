@@ -84,6 +84,32 @@ class OpenSlideImporter:
         return _read_each("openslide", paths, context)
 
 
+def dicom_identity(paths: list[Path]) -> dict[str, str]:
+    """The UIDs of a DICOM slide's base (largest) image, which annotations refer to (no
+    patient attributes: those stay in the sealed files)."""
+    from pydicom import dcmread
+    from pydicom.errors import InvalidDicomError
+
+    best: tuple[int, dict[str, str]] = (-1, {})
+    for path in paths:
+        try:
+            header = dcmread(path, stop_before_pixels=True)
+        except (OSError, InvalidDicomError, ValueError):
+            continue
+        size = int(header.get("TotalPixelMatrixColumns", 0) or 0)
+        if size > best[0]:
+            keys = {
+                "study_uid": "StudyInstanceUID",
+                "series_uid": "SeriesInstanceUID",
+                "sop_uid": "SOPInstanceUID",
+                "frame_of_reference_uid": "FrameOfReferenceUID",
+                "container_id": "ContainerIdentifier",
+            }
+            found = {k: str(header.get(v, "")) for k, v in keys.items()}
+            best = (size, {k: v for k, v in found.items() if v})
+    return best[1]
+
+
 class DicomSlideImporter:
     """DICOM VL Whole Slide Microscopy images: the files of one folder make one slide."""
 
@@ -104,7 +130,9 @@ class DicomSlideImporter:
         for folder, group in groups.items():
             ctx.check_cancelled()
             try:
-                items.append(_describe("dicom", sorted(group), folder.name or "slide"))
+                item = _describe("dicom", sorted(group), folder.name or "slide")
+                item.meta["dicom"] = dicom_identity(sorted(group))
+                items.append(item)
             except SlideError as exc:
                 ctx.problem(group[0], str(exc))
             ctx.step(len(group))

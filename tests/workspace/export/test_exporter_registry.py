@@ -53,6 +53,7 @@ def test_every_export_format_of_every_modality_has_an_exporter() -> None:
         "edf": "annotations.edf",
         "rttm": "annotations.rttm",
         "vtt": "annotations.vtt",
+        "geojson": "annotations.geojson",
     }
 
 

@@ -1,0 +1,1 @@
+"""Annotation tools of the slide viewer: drawing, editing and the shapes overlay."""
