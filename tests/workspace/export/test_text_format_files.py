@@ -40,8 +40,7 @@ def test_annotation_conf_declares_the_schema_as_brat_reads_it() -> None:
         "assertion\tArg:problem|medication|procedure|test, "
         "Value:present|absent|possible|historical|family|hypothetical",
         "certainty\tArg:problem|medication|procedure|test, Value:present|absent|possible",
-        "temporality\tArg:problem|medication|procedure|test, "
-        "Value:current|historical|hypothetical",
+        "temporality\tArg:problem|medication|procedure|test, Value:current|historical|hypothetical",
         "experiencer\tArg:problem|medication|procedure|test, Value:patient|family|other",
         "note_type\tArg:<ENTITY>, Value:discharge_summary|progress_note|consultation|"
         "radiology_report|pathology_report|operative_note|other",
