@@ -7,14 +7,19 @@ from __future__ import annotations
 from typing import ClassVar
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QImage, QPixmap
+from PySide6.QtGui import QImage, QPainter, QPixmap
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
 
 from viewers.base import Viewer, register_viewer
 from viewers.slide.overview import Overview, overview_image
 from viewers.slide.scale_bar import ScaleBarOverlay, readout
 from viewers.slide.slide_view import SlideView
+from viewers.slide.tool_bar import SlideToolBar
+from viewers.slide.tools.base import SlideTool, ToolSession
+from viewers.slide.tools.overlay import ShapeOverlay
+from viewers.slide.transform import SlideTransform
 from workspace.items import ItemSummary
+from workspace.schema import LabelClass
 from workspace.slides.codecs import RGB
 from workspace.slides.label import SHOW_LABEL_SETTING, LabelHiddenError, labels_shown, show_label
 from workspace.slides.model import SlideError
@@ -37,7 +42,10 @@ def _pixmap(pixels: RGB, longest: int) -> QPixmap:
 
 @register_viewer("slide")
 class SlideViewer(Viewer):
-    """One whole-slide image, read tile by tile from the encrypted store."""
+    """One whole-slide image, read tile by tile from the encrypted store, and its regions,
+    cells and lines drawn over it with the annotation tools."""
+
+    editable = True
 
     gestures: ClassVar[tuple[tuple[str, str], ...]] = (
         ("Zoom around the pointer", "Wheel"),
@@ -46,6 +54,13 @@ class SlideViewer(Viewer):
         ("Fit the whole slide", "Home"),
         ("Turn 90° clockwise / anticlockwise", "R / Shift+R"),
         ("Go to a place", "Click or drag in the overview"),
+        ("Choose a class to draw with", "Its key in the Labels palette"),
+        (
+            "Annotation tools",
+            "The tool row above the slide: Pan, Select, Rectangle, Ellipse, "
+            "Polygon, Freehand, Brush, Point, Line; Union, Subtract, Delete",
+        ),
+        ("Close a polygon / cancel a drawing", "Enter / Escape"),
     )
 
     def __init__(
@@ -59,6 +74,20 @@ class SlideViewer(Viewer):
         self._failure_told = False
         self.view.loader.failed.connect(self._tell_failure)
         self.setFocusProxy(self.view)  # the keys pan and zoom once the tab is opened
+        self.session = ToolSession(
+            workspace.document(item.id),
+            workspace.command_stack(item.id),
+            self.schema,
+            author=workspace.user,
+            scale=lambda: self.view.transform.scale,
+            repaint=self.view.update,
+            on_error=self.message.emit,
+        )
+        self.shapes = ShapeOverlay(self.session)
+        self.view.overlays.append(self.shapes)
+        self.view.overlays.append(self._paint_tool)
+        self.tool_bar = SlideToolBar(self.session)
+        self.tool_bar.tool_changed.connect(self._set_tool)
         self.overview = Overview(self.view)
         self.readout = QLabel()
         self.readout.setWordWrap(True)
@@ -78,9 +107,12 @@ class SlideViewer(Viewer):
         side.addWidget(self.label_images)
         side.addWidget(self.macro_image)
         side.addStretch(1)
+        left = QVBoxLayout()
+        left.addWidget(self.tool_bar)
+        left.addWidget(self.view, 1)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
-        layout.addWidget(self.view, 1)
+        layout.addLayout(left, 1)
         layout.addWidget(panel)
 
         self._show_readout()
@@ -88,6 +120,23 @@ class SlideViewer(Viewer):
         job = self.jobs.start("Drawing the slide's overview", lambda _: overview_image(self.reader))
         job.succeeded.connect(self.overview.set_image)
         job.failed.connect(self._tell_failure)
+
+    def set_active_label(self, label: LabelClass | None) -> None:
+        """The class the drawing tools use."""
+        super().set_active_label(label)
+        self.session.current_class = label.name if label is not None else ""
+
+    def _set_tool(self, tool: SlideTool | None) -> None:
+        if tool is not None and self.refuse_edit():
+            self.tool_bar.choose(None)
+            return
+        self.view.tool = tool
+        self.view.update()
+
+    def _paint_tool(self, painter: QPainter, transform: SlideTransform) -> None:
+        tool = self.view.tool
+        if isinstance(tool, SlideTool):  # the gesture in progress (a polygon's vertices...)
+            tool.paint(painter, transform)
 
     def _tell_failure(self, text: str) -> None:
         """Say the first failure to read the slide (later ones, likely the same, are not)."""

@@ -250,3 +250,24 @@ def test_the_overview_of_a_large_coarsest_level_is_thinned_out(
             colour = image.pixelColor(x, y)
             expected = reader.read_region(0, 3 * x, 3 * y, 1, 1)[0, 0]
             assert [colour.red(), colour.green(), colour.blue()] == list(expected)
+
+
+def test_a_region_drawn_with_the_rectangle_tool_is_stored_and_drawn(open_viewer, qtbot) -> None:
+    from workspace.annotation_kinds.names import SLIDE_SHAPE
+
+    viewer = open_viewer("plain.tif")
+    view = viewer.view
+    settle(qtbot, view)
+    viewer.set_active_label(viewer.schema.class_named("tumour"))
+    qtbot.mouseClick(viewer.tool_bar.buttons["Rectangle"], Qt.MouseButton.LeftButton)
+    assert view.tool is not None and view.tool.name == "rectangle"
+    start, end = QPointF(300, 200), QPointF(420, 300)
+    drag(view, Qt.MouseButton.LeftButton, [start, QPointF(360, 250), end])
+    shapes = [a for a in viewer.workspace.document(viewer.item.id).all() if a.kind == SLIDE_SHAPE]
+    (region,) = shapes
+    assert region.label == "tumour"
+    inside = rendered(view).pixelColor(360, 250)  # the outline is drawn, the inside shows tiles
+    edge = rendered(view).pixelColor(300, 250)
+    assert edge != inside
+    viewer.command_stack.undo()
+    assert not [a for a in viewer.workspace.document(viewer.item.id).all() if a.kind == SLIDE_SHAPE]
