@@ -9,12 +9,15 @@ tool) adds nothing.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from PySide6.QtCore import QPointF, QRectF, Qt
 from PySide6.QtGui import QColor, QKeyEvent, QPainter, QPainterPath, QPen, QPolygonF
 
 from viewers.slide.tools.base import OverlayTransform, SlideTool, ToolEvent, ToolSession
 from workspace.annotation_kinds import slide_shapes as shapes
 from workspace.annotation_kinds.slide_shapes import Point
+from workspace.annotations import Annotation
 
 #: A stroke's vertices closer than this (screen pixels) are dropped.
 MIN_STEP_PIXELS = 2.0
@@ -76,17 +79,18 @@ class _DragTool(SlideTool):
         """Add the shape of ``box``."""
 
 
-class RectangleTool(_DragTool):
-    """Drag a rectangle."""
+class _BoxTool(_DragTool):
+    """A shape made from the dragged box: ``make(item, x, y, width, height, label, ...)``."""
 
-    name = "rectangle"
+    make: Callable[..., Annotation]
 
     def finish(self, box: QRectF) -> None:
         s = self.session
+        make = type(self).make
         s.push(
             lambda: shapes.add_shape(
                 s.document,
-                shapes.rectangle(
+                make(
                     s.item_id,
                     box.x(),
                     box.y(),
@@ -98,6 +102,13 @@ class RectangleTool(_DragTool):
                 ),
             )
         )
+
+
+class RectangleTool(_BoxTool):
+    """Drag a rectangle."""
+
+    name = "rectangle"
+    make = staticmethod(shapes.rectangle)
 
     def paint(self, painter: QPainter, transform: OverlayTransform) -> None:
         if self.start is not None:
@@ -105,28 +116,11 @@ class RectangleTool(_DragTool):
             painter.drawPolygon(transform.qtransform().map(QPolygonF(self.box())))
 
 
-class EllipseTool(_DragTool):
+class EllipseTool(_BoxTool):
     """Drag the box of an ellipse."""
 
     name = "ellipse"
-
-    def finish(self, box: QRectF) -> None:
-        s = self.session
-        s.push(
-            lambda: shapes.add_shape(
-                s.document,
-                shapes.ellipse(
-                    s.item_id,
-                    box.x(),
-                    box.y(),
-                    box.width(),
-                    box.height(),
-                    s.current_class,
-                    schema=s.schema,
-                    author=s.author,
-                ),
-            )
-        )
+    make = staticmethod(shapes.ellipse)
 
     def paint(self, painter: QPainter, transform: OverlayTransform) -> None:
         if self.start is not None:
