@@ -146,12 +146,25 @@ class BlobReader:
         chunks on a small thread pool.
         """
         out = bytearray(sum(self._plain_length(i) for i in range(first, last + 1)))
-        view = memoryview(out)
-        buffers = _Buffers(min(self.chunk_size, len(out)) + _OVERHEAD)
+        self._read_chunks_into(first, last, memoryview(out))
+        return out
+
+    def read_into(self, out: memoryview) -> None:
+        """Decrypt the whole object into ``out`` (exactly its size, e.g. an uninitialised
+        numpy array's memory: a large read then never zero-fills a buffer under the GIL)."""
+        out = out.cast("B")
+        if len(out) != self.size or out.readonly:
+            raise ValueError(f"read_into needs a writable buffer of {self.size} bytes")
+        if self.size:
+            self._read_chunks_into(0, self.chunk_count - 1, out)
+
+    def _read_chunks_into(self, first: int, last: int, view: memoryview) -> None:
+        """Chunks ``first..last`` decrypted into ``view`` (their exact plain length)."""
+        buffers = _Buffers(min(self.chunk_size, len(view)) + _OVERHEAD)
         groups = range(first, last + 1, _GROUP)
         if len(groups) == 1:
             self._open_group(self._file, first, last, view, buffers)
-            return out
+            return
 
         def task(start: int) -> Callable[[], None]:
             def run() -> None:
@@ -164,7 +177,6 @@ class BlobReader:
             return run
 
         _in_order((task(start) for start in groups), lambda _: None)
-        return out
 
     def _open_group(
         self, handle: BinaryIO, first: int, last: int, out: memoryview, buffers: _Buffers

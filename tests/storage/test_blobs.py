@@ -126,6 +126,21 @@ def test_a_large_object_sealed_and_opened_in_parallel_round_trips(
     assert blobs.get(blobs.put_file(source)) == data[::-1]
 
 
+def test_read_into_fills_a_caller_buffer_and_refuses_a_wrong_size(blobs: BlobStore) -> None:
+    import numpy as np
+
+    data = os.urandom(19 * CHUNK_SIZE + 6)  # several read groups, a short last chunk
+    digest = blobs.put(data)
+    out = np.empty(len(data) // 2, dtype=np.int16)  # uninitialised, as the volume loader uses
+    with blobs.open(digest) as reader:
+        reader.read_into(memoryview(out))
+        assert out.tobytes() == data
+        with pytest.raises(ValueError, match="writable buffer"):
+            reader.read_into(memoryview(bytearray(len(data) - 1)))
+        with pytest.raises(ValueError, match="writable buffer"):
+            reader.read_into(memoryview(data))  # read-only
+
+
 def test_a_flipped_byte_in_a_parallel_read_is_an_integrity_error(blobs: BlobStore) -> None:
     digest = blobs.put(os.urandom(20 * CHUNK_SIZE))
     path = blobs.path_of(digest)

@@ -17,6 +17,7 @@ import numpy.typing as npt
 
 from storage.blob_stream import StreamingBlob
 from storage.blobs import BlobStore
+from storage.errors import IntegrityError
 from workspace.errors import NotFoundError
 from workspace.items import ItemFile, SealedFiles
 from workspace.volume.dicom_series import AssembledVolume, SourceFile, VoxelSink
@@ -157,8 +158,14 @@ def load_volume(blobs: BlobStore, meta: dict[str, Any]) -> Volume:
     """The stored volume of an item, from the encrypted store (not from the DICOM files)."""
     entry = _entry(meta)
     geometry = VolumeGeometry.from_json(entry["geometry"])
-    data = blobs.get(entry["voxels"])
-    voxels = np.frombuffer(data, dtype=np.dtype(entry["dtype"])).reshape(geometry.shape)
+    voxels = np.empty(geometry.shape, dtype=np.dtype(entry["dtype"]))  # not zero-filled
+    with blobs.open(entry["voxels"]) as reader:
+        if reader.size != voxels.nbytes:
+            raise IntegrityError(
+                f"The stored voxels of this item hold {reader.size} bytes, not the "
+                f"{voxels.nbytes} its geometry needs (damaged or altered)."
+            )
+        reader.read_into(memoryview(voxels).cast("B"))
     return Volume(voxels, geometry, {"warnings": entry.get("warnings", [])})
 
 
