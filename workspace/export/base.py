@@ -59,6 +59,16 @@ def number(meta: dict[str, Any], key: str) -> float:
     return float(value)
 
 
+def record_samples(meta: dict[str, Any]) -> int | None:
+    """The record's length in samples as its meta records it (None if not recorded)."""
+    samples = meta.get("samples")
+    return (
+        samples
+        if isinstance(samples, int) and not isinstance(samples, bool) and samples > 0
+        else None
+    )
+
+
 def require_suffix(out: Path, fmt: str, suffixes: Sequence[str]) -> None:
     """``out``'s name ends with one of ``suffixes`` (ExportError otherwise)."""
     if not out.name.lower().endswith(tuple(suffixes)):

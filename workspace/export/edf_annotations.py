@@ -23,7 +23,7 @@ from workspace.annotation_kinds.base import AnnotationKindError, describe
 from workspace.annotation_kinds.names import INTERVAL, POINT
 from workspace.annotation_kinds.signal_marks import channel_of, interval_samples, point_sample
 from workspace.annotations import Annotation
-from workspace.export.base import ExportError, ExportInput, number, require_suffix
+from workspace.export.base import ExportError, ExportInput, number, record_samples, require_suffix
 from workspace.export.registry import register_exporter
 from workspace.export.schema_check import check_schema
 
@@ -135,13 +135,12 @@ class EdfAnnotationsExporter:
         """Write ``out`` (``.edf``)."""
         check_schema(source.schema, source.annotations)
         meta = source.item.meta
-        samples = meta.get("samples")
         names = meta.get("signal_names")
         return write_edf_annotations(
             source.annotations,
             out,
             fs=number(meta, "fs"),
-            samples=samples if isinstance(samples, int) and samples > 0 else None,
+            samples=record_samples(meta),
             signal_names=[str(n) for n in names] if isinstance(names, list) else (),
             start_time=_start_time(meta),
         )

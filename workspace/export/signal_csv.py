@@ -28,7 +28,7 @@ from workspace.annotation_kinds.base import ATTRIBUTES, NOTE, AnnotationKindErro
 from workspace.annotation_kinds.names import INTERVAL, POINT
 from workspace.annotation_kinds.signal_marks import channel_of, interval_samples, point_sample
 from workspace.annotations import Annotation
-from workspace.export.base import ExportError, ExportInput, number, require_suffix
+from workspace.export.base import ExportError, ExportInput, number, record_samples, require_suffix
 from workspace.export.registry import register_exporter
 from workspace.export.schema_check import check_schema
 
@@ -105,12 +105,11 @@ class SignalCsvExporter:
         """Write ``out`` (``.csv``)."""
         check_schema(source.schema, source.annotations)
         meta = source.item.meta
-        samples = meta.get("samples")
         return write_signal_csv(
             source.annotations,
             out,
             fs=number(meta, "fs"),
-            samples=samples if isinstance(samples, int) and samples > 0 else None,
+            samples=record_samples(meta),
         )
 
 

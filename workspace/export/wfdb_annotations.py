@@ -33,7 +33,7 @@ from workspace.annotation_kinds.signal_marks import (
     point_sample,
 )
 from workspace.annotations import Annotation
-from workspace.export.base import ExportError, ExportInput, number
+from workspace.export.base import ExportError, ExportInput, number, record_samples
 from workspace.export.registry import register_exporter
 from workspace.export.schema_check import check_schema
 
@@ -189,12 +189,11 @@ class WfdbExporter:
             if c.code is not None and c.code.system.upper() == "WFDB"
         }
         meta = source.item.meta
-        samples = meta.get("samples")
         return write_wfdb_annotations(
             source.annotations,
             out,
             fs=number(meta, "fs"),
-            samples=samples if isinstance(samples, int) and samples > 0 else None,
+            samples=record_samples(meta),
             symbols=symbols,
         )
 

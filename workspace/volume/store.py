@@ -165,7 +165,7 @@ def load_volume(blobs: BlobStore, meta: dict[str, Any]) -> Volume:
                 f"The stored voxels of this item hold {reader.size} bytes, not the "
                 f"{voxels.nbytes} its geometry needs (damaged or altered)."
             )
-        reader.read_into(memoryview(voxels).cast("B"))
+        reader.read_into(voxels.data)
     return Volume(voxels, geometry, {"warnings": entry.get("warnings", [])})
 
 
