@@ -10,6 +10,7 @@ import numpy as np
 import numpy.typing as npt
 
 from viewers.jobs import JobContext, JobFunction
+from viewers.volume.vtk_warmup import warm_up
 from workspace.errors import DamagedSegmentationError, NoSegmentationError
 from workspace.volume.display_window import SeriesDisplay, VoxelStats, voxel_stats
 from workspace.volume.model import LabelMap, Volume
@@ -65,13 +66,22 @@ def load_item(workspace: Workspace, item_id: str, stage: Callable[[str], None]) 
 
 
 def load_job(workspace: Workspace, item_id: str) -> JobFunction:
-    """:func:`load_item` as a job: each stage is reported, and a cancel stops it there."""
+    """:func:`load_item` as a job: each stage is reported, and a cancel stops it there.
+
+    The 3D view's VTK imports run beside it (:mod:`viewers.volume.vtk_warmup`), and the job
+    ends only once they are done: imports left running while the GUI thread builds the
+    views would hold the GIL in long module initialisers and stall the window.
+    """
+    imports = warm_up()
 
     def work(context: JobContext) -> Loaded:
         def stage(text: str) -> None:
             context.check()
             context.stage(text)
 
-        return load_item(workspace, item_id, stage)
+        loaded = load_item(workspace, item_id, stage)
+        stage("Preparing the views")
+        imports.join()
+        return loaded
 
     return work

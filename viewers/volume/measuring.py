@@ -49,12 +49,10 @@ class Measuring(QObject):
         super().__init__(parent)
         self.editing = editing
         self.jump = jump
-        self.surface_view = surface_view  # a SurfaceView, or None without 3D
-        self.landmarks_3d = (
-            None
-            if surface_view is None
-            else Landmarks3D(surface_view.render_window, surface_view.renderer)
-        )
+        self.surface_view: Any = None  # a SurfaceView, or None without 3D (or not yet)
+        self.landmarks_3d: Landmarks3D | None = None
+        if surface_view is not None:
+            self._set_surface_view(surface_view)
         schema = editing.schema
         self.layer = MarkupLayer(schema, views.values())
         self.control = MarkupControl(tools, editing, views, self.layer, self)
@@ -75,6 +73,15 @@ class Measuring(QObject):
             relays.connect(emitter, self._changed)
         self._show_markups()
         self._show_classification()
+
+    def _set_surface_view(self, surface_view: Any) -> None:
+        self.surface_view = surface_view
+        self.landmarks_3d = Landmarks3D(surface_view.render_window, surface_view.renderer)
+
+    def attach_surface_view(self, surface_view: Any) -> None:
+        """The 3D view, made after the slice views: landmarks are drawn in it from now on."""
+        self._set_surface_view(surface_view)
+        self._show_markups()
 
     def _changed(self, annotation: Annotation) -> None:
         if annotation.kind in MARKUP_KINDS:

@@ -46,12 +46,13 @@ class SlabCache:
 
     def plane(self, index: int) -> npt.NDArray[Any] | None:
         """``array[:, :, index]`` as a contiguous 2D array (valid until the next call), or
-        None when ``index`` is a jump (read it from ``array`` directly)."""
+        None when ``index`` is a jump or the slice shown last (read it from ``array``
+        directly: a slab costs 16 strided slices, worth it only while scrolling)."""
         last, self._last = self._last, index
         if self._slab is not None and self._start <= index < self._start + self.depth:
             return self._slab[index - self._start]
-        if last is None or abs(index - last) > 2:
-            return None
+        if last is None or index == last or abs(index - last) > 2:
+            return None  # a jump, or the same slice again (a new window): no slab to build
         size = int(self.array.shape[2])
         start = index if index > last else index - self.depth + 1
         start = max(0, min(start, size - self.depth))

@@ -55,7 +55,11 @@ class SurfaceView(QWidget):
         geometry: VolumeGeometry,
         labels: npt.NDArray[Any],
         parent: QWidget | None = None,
+        *,
+        initialise: bool = True,
     ) -> None:
+        """``initialise=False`` leaves the OpenGL set-up to :meth:`initialise` (a caller
+        spreading the 3D view's creation over two event-loop turns)."""
         super().__init__(parent)
         from vtkmodules.vtkRenderingCore import vtkRenderer
 
@@ -88,6 +92,11 @@ class SurfaceView(QWidget):
         self.builder = SurfaceBuilder(labels, geometry, self)
         self.builder.built.connect(self._built)
         self.builder.failed.connect(self.status.emit)
+        if initialise:
+            self.initialise()
+
+    def initialise(self) -> None:
+        """Set up the OpenGL context and the camera (the costliest step of making the view)."""
         self.vtk_widget.Initialize()
         self.reset_camera()
 

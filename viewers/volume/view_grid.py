@@ -45,3 +45,17 @@ class ViewGrid(QWidget):
     def toggle(self, view: QWidget) -> None:
         """Maximise ``view``, or go back to the grid if it already is."""
         self.maximise(None if self.maximised is view else view)
+
+    def replace(self, old: QWidget, new: QWidget) -> None:
+        """Put ``new`` in ``old``'s cell (a placeholder giving way to the view it stood for)."""
+        index = self.views.index(old)
+        row, column = CELLS[index]
+        self._layout.removeWidget(old)
+        old.hide()
+        old.deleteLater()
+        self.views[index] = new
+        self._layout.addWidget(new, row, column)
+        new.setMinimumSize(120, 120)
+        new.setVisible(self.maximised is None or self.maximised is old)
+        if self.maximised is old:
+            self.maximised = new

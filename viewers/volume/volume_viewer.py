@@ -49,6 +49,7 @@ from viewers.volume.tool_ui import Interaction
 from viewers.volume.toolbar import VolumeToolbar
 from viewers.volume.tools_panel import ToolsPanel
 from viewers.volume.view_grid import ViewGrid
+from viewers.volume.vtk_warmup import warm_up
 from viewers.volume.window_level import WindowLevel, initial_preset, presets_for
 from workspace.items import ItemSummary
 from workspace.schema import LabelClass
@@ -94,6 +95,10 @@ class VolumeViewer(Viewer):
         self._counting: Job | None = None
         self._closed = False
         self._surfaces_started = False
+        self._three_d_pending = False  # the 3D view is still to be made (after the slices)
+        self._three_d_poll = QTimer(self)
+        self._three_d_poll.setInterval(25)
+        self._three_d_poll.timeout.connect(self._make_3d_when_ready)
         self.state = VolumeViewState()
         self._opacity_preview: dict[int, float] = {}
         self._layout = QVBoxLayout(self)
@@ -126,9 +131,9 @@ class VolumeViewer(Viewer):
     def wait_loaded(self, timeout_ms: int = 30_000) -> bool:
         """Process events until the volume is shown (tests, screenshots); False on time-out."""
         deadline = QDeadlineTimer(timeout_ms)
-        while self.loaded is None and not deadline.hasExpired():
+        while (self.loaded is None or self._three_d_pending) and not deadline.hasExpired():
             QCoreApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
-        return self.loaded is not None
+        return self.loaded is not None and not self._three_d_pending
 
     def _load_cancelled(self) -> None:
         self.strip.show_error("Not opened: cancelled. Close this tab and open the item again.")
@@ -163,7 +168,8 @@ class VolumeViewer(Viewer):
             slice_view.stroke_finished.connect(self._stroke)
             slice_view.maximise_requested.connect(lambda v=slice_view: self.grid.toggle(v))
             self.views[view] = slice_view
-        third = self._make_surface_view()
+        deferred = self.loading is not None  # opened by a job: the 3D view comes after
+        third = self._three_d_placeholder() if deferred else self._make_surface_view()
         order: list[QWidget] = [self.views[View.AXIAL], self.views[View.SAGITTAL]]
         self.grid = ViewGrid([*order, self.views[View.CORONAL], third], self)
         self.panel = SegmentsPanel(self)
@@ -254,6 +260,9 @@ class VolumeViewer(Viewer):
         flat = [view for view in View if shape[slice_frame(volume.geometry, view).fixed_axis] == 1]
         if flat:  # a single image: its one real view, large (the others are 1-voxel strips)
             self.maximise(flat[0])
+        if deferred:
+            self._three_d_pending = True
+            self._three_d_poll.start()
 
     def _show_intensities(self, loaded: Loaded) -> None:
         """The volume's own presets and opening window; the tools' intensity range."""
@@ -271,21 +280,64 @@ class VolumeViewer(Viewer):
         record_id = records[-1].id if records else None
         return SegmentationDocument(self.item.id, loaded.label_map, annotations, record_id)
 
-    def _make_surface_view(self) -> QWidget:
+    def _make_surface_view(self, initialise: bool = True) -> QWidget:
         assert self.loaded is not None and self.document is not None
         try:
             from viewers.volume.surface_view import SurfaceView
 
-            surface_view = SurfaceView(self.loaded.volume.geometry, self.document.labels, self)
+            surface_view = SurfaceView(
+                self.loaded.volume.geometry, self.document.labels, self, initialise=initialise
+            )
         except Exception as error:  # noqa: BLE001 - no OpenGL: the slice views still work
             log_failure(logger, "The 3D view could not be created", error)
-            placeholder = QLabel("3D view unavailable on this display")
-            placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
-            return placeholder
+            return self._three_d_placeholder("3D view unavailable on this display")
         surface_view.maximise_requested.connect(lambda: self.grid.toggle(surface_view))
         surface_view.key_pressed.connect(self.handle_key)
         self.surface_view = surface_view
         return surface_view
+
+    def _three_d_placeholder(self, text: str = "Preparing the 3D view…") -> QLabel:
+        placeholder = QLabel(text)
+        placeholder.setObjectName("threeDPlaceholder")
+        placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        return placeholder
+
+    def _make_3d_when_ready(self) -> None:
+        """Make the 3D view once VTK is imported, in steps of one event-loop turn each (the
+        OpenGL set-up cannot leave the GUI thread; split, no step freezes the window long)."""
+        if warm_up().is_alive():
+            return
+        self._three_d_poll.stop()
+        if self._closed or self.loaded is None:
+            return
+        placeholder = self.grid.views[3]
+        made = self._make_surface_view(initialise=False)
+        if self.surface_view is None:  # no OpenGL: say so where the 3D view would be
+            self.grid.replace(placeholder, made)
+            self._three_d_pending = False
+            return
+        QTimer.singleShot(0, lambda: self._finish_3d(placeholder))
+
+    def _finish_3d(self, placeholder: QWidget) -> None:
+        surface_view = self.surface_view
+        if self._closed or surface_view is None:
+            self._three_d_pending = False
+            return
+        surface_view.initialise()
+        QTimer.singleShot(0, lambda: self._attach_3d(placeholder))
+
+    def _attach_3d(self, placeholder: QWidget) -> None:
+        surface_view = self.surface_view
+        if self._closed or surface_view is None:
+            self._three_d_pending = False
+            return
+        self.grid.replace(placeholder, surface_view)
+        surface_view.status.connect(self.surface_status.setText)
+        self.measuring.attach_surface_view(surface_view)
+        if self.crosshair is not None:
+            self._crosshair_moved(self.crosshair)
+        self._segments_changed()
+        self._three_d_pending = False
 
     # ------------------------------------------------------------------ display
     @property
@@ -596,6 +648,7 @@ class VolumeViewer(Viewer):
         """Stop the surface worker and release the 3D view, then let go of the model."""
         self._closed = True
         self._recount.stop()
+        self._three_d_poll.stop()
         if self.views:
             self.tool_control.close()
         if self.surface_view is not None:

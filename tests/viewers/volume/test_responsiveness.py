@@ -1,12 +1,14 @@
 """The window keeps turning while volume work runs: a 20 ms heartbeat on the GUI thread.
 
 A background job (here the segment count of a 512×512×300 label map) never stalls the event
-loop. Opening a volume of that size still does, in three places outside the job mechanism
-(measured on Xvfb with software OpenGL, 2 shared cores): the encrypted store zero-fills the
-157 MB voxel buffer while holding the GIL (``storage.blobs._read_chunks``: 0.2-0.3 s), VTK
-creates the 3D view's OpenGL context on the GUI thread (0.4-0.6 s, plus about 1.3 s of VTK
-imports the first time), and the first paint of the views (~0.15 s). That test is a strict
-xfail until they are fixed, so it starts failing the day they are.
+loop. Opening a volume of that size stalled it for 1.3-2.7 s; now the voxels are decrypted
+into an uninitialised array on workers (no zero-fill under the GIL), VTK is imported on a
+worker while they are read (``viewers.volume.vtk_warmup``), the first paint reads a
+sagittal slice directly instead of building a 16-slice slab, and the 3D view is made after
+the slice views, in two event-loop turns. What is left is GUI-thread work that cannot move:
+building the panels and views (~0.25 s) and VTK's OpenGL set-up (``Initialize``, ~0.2 s with
+software OpenGL under Xvfb, far less on a GPU). The 100 ms test is a strict xfail, so it
+starts failing the day both are gone; a second test holds the gain (no stall over 0.75 s).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 import pytest
 from PySide6.QtCore import QTimer
 
@@ -26,6 +29,7 @@ pytestmark = pytest.mark.timing  # run alone in CI: see packaging/bootstrap.sh
 
 BEAT_MS = 20
 MAX_STALL_S = 0.100
+OPEN_STALL_LIMIT_S = 0.75  # opening a 512×512×300 volume (was 1.3-2.7 s)
 SHAPE = (300, 512, 512)  # slices, rows, columns: a CT series' size
 
 
@@ -90,28 +94,44 @@ def test_a_heavy_viewer_job_never_stalls_the_event_loop(qtbot) -> None:
     assert heartbeat.longest_stall() < MAX_STALL_S, np.sort(np.diff(heartbeat.beats))[-5:]
 
 
-@pytest.mark.slow
-@pytest.mark.xfail(
-    raises=AssertionError,
-    reason="store buffer zero-fill, OpenGL set-up, first paint: see docstring",
-)
-def test_opening_a_512x512x300_volume_never_stalls_the_event_loop(
-    qtbot, viewer_workspace: Workspace, big_nifti: Path
-) -> None:
-    (item,) = viewer_workspace.import_paths([big_nifti])
+def _stalls_while_opening(qtbot, workspace: Workspace, path: Path) -> npt.NDArray[np.float64]:
+    """The heartbeat's gaps (sorted) from opening ``path``'s volume until it is all shown."""
+    (item,) = workspace.import_paths([path])
     heartbeat = Heartbeat()
     heartbeat.start()
-    viewer = viewer_class_for("volume")(viewer_workspace, item)
+    viewer = viewer_class_for("volume")(workspace, item)
     assert isinstance(viewer, VolumeViewer)
     qtbot.addWidget(viewer)
     viewer.resize(900, 700)
     viewer.show()
     try:
-        qtbot.waitUntil(lambda: viewer.loaded is not None, timeout=120_000)
+        assert viewer.wait_loaded(120_000)  # the slice views, then the 3D view
         settled = len(heartbeat.beats) + 10  # and the first frames after it
         qtbot.waitUntil(lambda: len(heartbeat.beats) >= settled, timeout=10_000)
         heartbeat.stop()
         assert viewer.volume.voxels.shape == SHAPE
-        assert heartbeat.longest_stall() < MAX_STALL_S, np.sort(np.diff(heartbeat.beats))[-5:]
+        assert viewer.surface_view is not None and viewer.grid.views[3] is viewer.surface_view
+        return np.sort(np.diff(heartbeat.beats))
     finally:
         viewer.shutdown()
+
+
+@pytest.mark.slow
+def test_opening_a_512x512x300_volume_stalls_the_event_loop_far_less_than_before(
+    qtbot, viewer_workspace: Workspace, big_nifti: Path
+) -> None:
+    """First open in the process (VTK not yet imported): 1.3-2.7 s before, see docstring."""
+    stalls = _stalls_while_opening(qtbot, viewer_workspace, big_nifti)
+    assert stalls[-1] < OPEN_STALL_LIMIT_S, stalls[-5:]
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(
+    raises=AssertionError,
+    reason="building the panels and VTK's OpenGL set-up stay on the GUI thread: see docstring",
+)
+def test_opening_a_512x512x300_volume_never_stalls_the_event_loop(
+    qtbot, viewer_workspace: Workspace, big_nifti: Path
+) -> None:
+    stalls = _stalls_while_opening(qtbot, viewer_workspace, big_nifti)
+    assert stalls[-1] < MAX_STALL_S, stalls[-5:]
