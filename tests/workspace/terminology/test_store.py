@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import os
 import random
+import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 from sqlalchemy import text
 
 from storage.profile import Profile
+from tests.conftest import PASSPHRASE
 from tests.workspace.terminology.release_files import (
     FSN,
     SYNONYM,
@@ -167,3 +172,70 @@ def test_long_prefixes_are_expanded_to_words_or_left_to_fts5(store, tmp_path: Pa
     assert _codes(store.search(RXNORM, "drugname0 tabl")) == [str(100 + n) for n in range(10)]
     assert _codes(store.search(RXNORM, "DRUGNAME99")) == ["999"]
     assert store.search(RXNORM, "drugnamex tablet") == []
+
+
+def _term_rows(profile: Profile) -> int:
+    with profile.database.read() as session:
+        return int(session.execute(text("SELECT count(*) FROM terminology_terms")).scalar_one())
+
+
+def test_an_import_lets_other_writes_through_between_batches(
+    store, profile: Profile, tmp_path: Path
+) -> None:
+    """The release is staged in short transactions: a write made while it imports (here from
+    its progress callback) goes through at once instead of waiting for the whole release."""
+    many = [(str(10_000 + n), f"drug {n} oral tablet") for n in range(30_000)]
+    release = write_rxnorm(tmp_path / "RXNCONSO.RRF", many)
+    writes: list[int] = []
+
+    def write_between(count: int) -> None:
+        with profile.database.write_connection() as conn:
+            conn.execute(text("SELECT 1"))  # BEGIN IMMEDIATE: fails if the import held the lock
+        writes.append(count)
+
+    store.import_release(RXNORM, release, "big", progress=write_between)
+    assert len(writes) >= 6 and writes[-1] == 30_000
+    assert [c.code for c in store.search(RXNORM, "drug 29999")] == ["39999"]
+
+
+def test_a_killed_import_leaves_the_release_and_is_swept_by_the_next(
+    store, profile: Profile, tmp_path: Path
+) -> None:
+    """kill -9 mid-import: the old release stays searchable and listed; the next import drops
+    the staged rows (indexed or not) and the full-text index stays consistent."""
+    store.import_release(RXNORM, write_rxnorm(tmp_path / "good.RRF", DRUGS), "good")
+    many = [(str(10_000 + n), f"drug {n} oral tablet") for n in range(60_000)]
+    release = write_rxnorm(tmp_path / "RXNCONSO.RRF", many)
+    profile_dir = profile.path
+    profile.lock()
+    repo = Path(__file__).resolve().parents[3]
+    child = subprocess.Popen(
+        [sys.executable, "-m", "tests.workspace.terminology.import_child", str(profile_dir),
+         str(release)],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=repo,
+        env={**os.environ, "PYTHONPATH": str(repo)},
+    )  # fmt: skip
+    assert child.stdout is not None
+    for line in child.stdout:  # killed once part of the release is staged
+        if line.startswith("STAGED") and int(line.split()[1]) >= 20_000:
+            break
+    child.send_signal(signal.SIGKILL)
+    child.wait()
+    assert child.returncode == -signal.SIGKILL
+
+    again = Profile.unlock(profile_dir, PASSPHRASE)
+    store = TerminologyStore(again.database, again.audit)
+    assert [(r.version, r.terms) for r in store.releases()] == [("good", 5)]
+    assert _codes(store.search(RXNORM, "metformin hydro")) == ["861007", "860975"]
+    assert store.search(RXNORM, "drug") == [] and store.search(RXNORM, "1000") == []
+    assert _term_rows(again) > 5  # the killed import's staged rows are still there...
+    store.import_release(RXNORM, write_rxnorm(tmp_path / "next.RRF", DRUGS[:2]), "next")
+    assert _term_rows(again) == 2  # ...until the next import drops them
+    with again.database.read() as session:  # the index agrees with its content table
+        session.execute(
+            text("INSERT INTO terminology_fts(terminology_fts, rank) VALUES ('integrity-check', 1)")
+        )
+    assert _codes(store.search(RXNORM, "acet")) == ["161", "198211"]
+    again.lock()
