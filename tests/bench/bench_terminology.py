@@ -190,7 +190,7 @@ def bench_million(rows: int, repeats: int) -> bool:
             ("baseline: sqlite3 FTS5 in memory, load", f"{base_load:.1f} s", "unencrypted"),
             ("baseline: query median", _ms(statistics.median(base_times)), "ORDER BY length"),
             ("baseline: slowest query", _ms(max(base_times)), "over every match"),
-            ("Caliper import (SQLCipher, FTS5)", f"{load:.1f} s", "one transaction"),
+            ("Caliper import (SQLCipher, FTS5)", f"{load:.1f} s", "staged, short transactions"),
             ("  peak RSS growth", f"{rss_growth / 1024:.0f} MB", "streamed, batched"),
             ("Caliper query median", _ms(statistics.median(ours)), ""),
             ("Caliper slowest query", _ms(max(ours)), f"{slowest!r}; goal < {GOAL_MS:.0f} ms"),
