@@ -3,7 +3,7 @@ shape — class with its colour, shape, area, perimeter or length, points counte
 the counts and areas per class.
 
 It follows the item's annotation document (its events, never a poll): changes are gathered and
-applied together a moment later (:data:`SETTLE_MS`), row by row, so an edit among 10,000
+applied together a moment after the first (:data:`SETTLE_MS`), row by row, so an edit among 10,000
 shapes costs a few milliseconds; a burst of changes (an import) reloads the table once. The
 model sorts its own rows (a proxy would call back into Python for every comparison).
 
@@ -299,11 +299,17 @@ class MeasurementList(QWidget):
     def _changed(self, annotation: Annotation) -> None:
         if annotation.kind == SLIDE_SHAPE and GEOMETRY in annotation.data:
             self._pending[annotation.id] = annotation
-            self._timer.start()
+            self._settle()
 
     def _removed(self, annotation: Annotation) -> None:
         if annotation.kind == SLIDE_SHAPE:
             self._pending[annotation.id] = None
+            self._settle()
+
+    def _settle(self) -> None:
+        """Apply the changes :data:`SETTLE_MS` after the first of a burst (not the last:
+        a steady stream of edits still shows within that time)."""
+        if not self._timer.isActive():
             self._timer.start()
 
     def flush(self) -> None:
