@@ -114,10 +114,22 @@ class Pathologist:
         self.viewer.set_active_label(self.viewer.schema.class_named(name))
 
     def _spot(self, margin: float = 90) -> QPointF:
-        return QPointF(
-            self.rng.uniform(margin, self.view.width() - margin),
-            self.rng.uniform(margin, self.view.height() - margin),
+        """A place on the slide in the view, ``margin`` pixels inside both (the whole slide
+        shown first when too little of it is in view)."""
+        width, height = self.view.reader.dimensions
+        transform = self.view.transform
+        corners = [transform.to_widget(x, y) for x, y in ((0, 0), (width, height))]
+        left, right = sorted(p.x() for p in corners)
+        top, bottom = sorted(p.y() for p in corners)
+        left, top = max(left, 0) + margin, max(top, 0) + margin
+        right, bottom = (
+            min(right, self.view.width()) - margin,
+            min(bottom, self.view.height()) - margin,
         )
+        if right - left < 40 or bottom - top < 40:
+            self.qtbot.keyClick(self.view, Qt.Key.Key_Home)
+            return self._spot(margin)
+        return QPointF(self.rng.uniform(left, right), self.rng.uniform(top, bottom))
 
     def _listed(self) -> None:
         """Wait until the measurements list shows every shape."""

@@ -73,7 +73,16 @@ def _number(value: float | None) -> str:
 class MeasurementModel(QAbstractTableModel):
     """The rows of the measurement list, kept in the chosen sort order."""
 
-    COLUMNS = ("Class", "Shape", "Area", "Perimeter / length", "Points")
+    COLUMNS = ("Class", "Shape", "Area", "Length", "Cells")
+    TIPS = (
+        "The shape's class",
+        "What was drawn (a merged or edited region is a polygon)",
+        "Area of a region, holes taken out",
+        "Perimeter of a region (holes included) or length of a line",
+        "Cells counted by a point annotation",
+    )
+    #: Column widths in pixels that fit the side panel.
+    WIDTHS = (98, 80, 74, 64, 38)
 
     def __init__(
         self, mpp: tuple[float, float] | None, colours: Mapping[str, str], parent: Any = None
@@ -100,10 +109,14 @@ class MeasurementModel(QAbstractTableModel):
         return 0 if parent.isValid() else len(self.COLUMNS)
 
     def headerData(self, section: int, orientation: Qt.Orientation, role: int = 0) -> Any:
-        """Column titles with their units."""
-        if orientation != Qt.Orientation.Horizontal or role != Qt.ItemDataRole.DisplayRole:
+        """Column titles with their units, and what they measure as tips."""
+        if orientation != Qt.Orientation.Horizontal:
             return None
-        units = {2: f" ({self.unit}²)", 3: f" ({self.unit})"}
+        if role == Qt.ItemDataRole.ToolTipRole:
+            return self.TIPS[section]
+        if role != Qt.ItemDataRole.DisplayRole:
+            return None
+        units = {2: f" {self.unit}²", 3: f" {self.unit}"}
         return self.COLUMNS[section] + units.get(section, "")
 
     def data(self, index: Index, role: int = 0) -> Any:
@@ -256,6 +269,8 @@ class MeasurementList(QWidget):
         self.table.verticalHeader().setDefaultSectionSize(20)
         self.table.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Interactive)
         self.table.horizontalHeader().setStretchLastSection(True)
+        for column, width in enumerate(MeasurementModel.WIDTHS):
+            self.table.setColumnWidth(column, width)
         self.table.selectionModel().selectionChanged.connect(self._table_selected)
         self.table.delete_pressed.connect(self.delete_selected)
         self.summary = QLabel()

@@ -84,7 +84,7 @@ def test_the_list_follows_edits_undo_and_redo(open_viewer, qtbot) -> None:
     assert cells.points == 2
     model = listing.model
     assert model.headerData(2, Qt.Orientation.Horizontal, Qt.ItemDataRole.DisplayRole) == (
-        "Area (µm²)"
+        "Area µm²"
     )
     assert model.data(model.index(0, 2), Qt.ItemDataRole.DisplayRole) == "250.0"
     assert model.data(model.index(0, 0), Qt.ItemDataRole.DecorationRole).name() == "#c8001e"
