@@ -99,7 +99,7 @@ class Pathologist:
             for a in self.document.all()
             if a.kind == "slide_shape"
         }
-        assert found == self.expected, f"after {what}"
+        assert found == self.expected, f"after {what} (told: {self.errors[-3:]})"
         self.counts[what] = self.counts.get(what, 0) + 1
 
     def _new_ids(self, before: set[str]) -> list[str]:
@@ -249,6 +249,7 @@ class Pathologist:
         if chosen is None:
             return
         self._click_row(chosen)
+        assert self.viewer.shape_attributes.shape_id == chosen
         old = self.expected[chosen]
         label = self.rng.choice(CELLS if old.shape == "point" else REGIONS)
         box = self.viewer.shape_attributes.classes

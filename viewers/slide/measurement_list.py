@@ -272,6 +272,7 @@ class MeasurementList(QWidget):
         for column, width in enumerate(MeasurementModel.WIDTHS):
             self.table.setColumnWidth(column, width)
         self.table.selectionModel().selectionChanged.connect(self._table_selected)
+        self.table.clicked.connect(self._table_selected)  # an already selected row: go again
         self.table.delete_pressed.connect(self.delete_selected)
         self.summary = QLabel()
         self.summary.setObjectName("slide-measurement-summary")
@@ -393,7 +394,7 @@ class MeasurementList(QWidget):
         rows = sorted(i.row() for i in self.table.selectionModel().selectedRows())
         return [self.model.rows[row].annotation_id for row in rows]
 
-    def _table_selected(self) -> None:
+    def _table_selected(self, *_: object) -> None:
         if self._syncing:
             return
         ids = self.selected_ids()

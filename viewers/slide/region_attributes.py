@@ -67,7 +67,8 @@ class RegionAttributes(QWidget):
         layout.addStretch(1)
         self.relays = RelayGroup(self)
         self.relays.connect(session.selected, self._selected)
-        for emitter in (session.document.updated, session.document.removed):
+        document = session.document
+        for emitter in (document.added, document.updated, document.removed):
             self.relays.connect(emitter, self._changed)
         self.show_shape(None)
 
@@ -92,15 +93,16 @@ class RegionAttributes(QWidget):
 
     def _selected(self, ids: list[str]) -> None:
         document = self.session.document
-        one = ids[0] if len(ids) == 1 and ids[0] in document else None
-        self.show_shape(document.get(one) if one is not None else None)
+        alive = [i for i in ids if i in document]  # a merge leaves the merged-in id behind
+        self.show_shape(document.get(alive[0]) if len(alive) == 1 else None)
 
     def _changed(self, annotation: Annotation) -> None:
-        if annotation.id != self.shape_id:
-            return
-        document = self.session.document
-        shown = document.get(annotation.id) if annotation.id in document else None
-        self.show_shape(shown, fresh=False)
+        if annotation.id == self.shape_id:
+            document = self.session.document
+            shown = document.get(annotation.id) if annotation.id in document else None
+            self.show_shape(shown, fresh=False)
+        elif annotation.id in self.session.selection:  # one of two selected went
+            self._selected(self.session.selection)
 
     def _push(self, make: Callable[[], Command | None]) -> bool:
         """Push the command ``make`` builds; False when refused or nothing changed."""

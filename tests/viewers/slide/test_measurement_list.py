@@ -120,6 +120,10 @@ def test_sorting_and_clicking_a_row_selects_and_centres(open_viewer, qtbot) -> N
     centre = viewer.view.transform
     assert (centre.cx, centre.cy) == pytest.approx((1150, 700))
 
+    viewer.view.centre_on(0, 0)  # a click on the selected row goes there again
+    qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert (viewer.view.transform.cx, viewer.view.transform.cy) == pytest.approx((1150, 700))
+
     viewer.session.select([small])  # chosen on the slide: its row is selected
     assert viewer.measurements.selected_ids() == [small]
     # an edit re-sorts the rows; the selection stays on its shape

@@ -129,3 +129,18 @@ def test_commands_check_the_schema() -> None:
     assert "attributes" not in document.get(shape.id).data
     command.undo()
     assert document.get(shape.id) == shape
+
+
+def test_after_a_merge_the_remaining_shape_is_edited(open_viewer) -> None:
+    viewer = open_viewer("aperio.svs")
+    item = viewer.item.id
+    first = _shape(viewer, rectangle(item, 0, 0, 50, 50, "tumour"))
+    second = _shape(viewer, rectangle(item, 40, 0, 50, 50, "stroma"))
+    viewer.session.select([first, second])
+    editor = viewer.shape_attributes
+    assert editor.shape_id is None
+    viewer.tool_bar.buttons["Union"].click()
+    assert viewer.session.selection == [first, second]  # the merged-in id stays behind
+    assert editor.shape_id == first and editor.title.text().endswith("polygon")
+    viewer.command_stack.undo()  # both are back: two selected, nothing to edit
+    assert editor.shape_id is None
