@@ -82,7 +82,7 @@ class MeasurementModel(QAbstractTableModel):
         "Cells counted by a point annotation",
     )
     #: Column widths in pixels that fit the side panel.
-    WIDTHS = (98, 80, 74, 64, 38)
+    WIDTHS = (110, 78, 78, 74, 36)
 
     def __init__(
         self, mpp: tuple[float, float] | None, colours: Mapping[str, str], parent: Any = None

@@ -27,7 +27,7 @@ from workspace.slides.label import SHOW_LABEL_SETTING, LabelHiddenError, labels_
 from workspace.slides.model import SlideError
 from workspace.workspace import Workspace
 
-PANEL_WIDTH = 380
+PANEL_WIDTH = 410
 TILE_CACHE_MB = 256
 
 
