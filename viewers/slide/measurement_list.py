@@ -342,7 +342,7 @@ class MeasurementList(QWidget):
                 self.model.apply(pending)
         finally:
             self._syncing = False
-        self.show_selection(self.session.selection)
+        self.show_selection(self.session.selection, scroll=False)  # where the user scrolled
         self._show_summary()
 
     def _show_summary(self) -> None:
@@ -370,8 +370,9 @@ class MeasurementList(QWidget):
             self.summary.setText(f"<table cellspacing=2>{''.join(lines)}</table>")
 
     # ------------------------------------------------------------------ selection
-    def show_selection(self, ids: Sequence[str]) -> None:
-        """Select the rows of ``ids`` (the shapes selected on the slide)."""
+    def show_selection(self, ids: Sequence[str], *, scroll: bool = True) -> None:
+        """Select the rows of ``ids`` (the shapes selected on the slide), scrolled into view
+        unless not ``scroll``."""
         if self._syncing:
             return
         chosen = QItemSelection()
@@ -386,7 +387,7 @@ class MeasurementList(QWidget):
             self.table.selectionModel().select(chosen, flags)
         finally:
             self._syncing = was
-        if ids and (row := self.model.row_of(ids[-1])) is not None:
+        if scroll and ids and (row := self.model.row_of(ids[-1])) is not None:
             self.table.scrollTo(self.model.index(row, 0))
 
     def selected_ids(self) -> list[str]:
