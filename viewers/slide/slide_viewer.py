@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import ClassVar
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QImage, QPainter, QPixmap
+from PySide6.QtGui import QImage, QKeyEvent, QPainter, QPixmap
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QTabWidget, QVBoxLayout, QWidget
 
 from viewers.base import Viewer, register_viewer
@@ -63,6 +63,8 @@ class SlideViewer(Viewer):
             "Polygon, Freehand, Brush, Point, Line; Union, Subtract, Delete",
         ),
         ("Close a polygon / cancel a drawing", "Enter / Escape"),
+        ("Go to a shape / delete the selected shapes", "Click its row in Measurements / Del"),
+        ("Edit the selected shape's class and attributes / back to the slide", "F2 / Escape"),
     )
 
     def __init__(
@@ -144,6 +146,23 @@ class SlideViewer(Viewer):
         """The class the drawing tools use."""
         super().set_active_label(label)
         self.session.current_class = label.name if label is not None else ""
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        """F2 (a key the view leaves): the selected shape's class and attributes."""
+        if event.key() == Qt.Key.Key_F2 and self.edit_shape():
+            return
+        super().keyPressEvent(event)
+
+    def edit_shape(self) -> bool:
+        """Show the Shape tab and put the keys in its first field (False: none selected)."""
+        editor = self.shape_attributes
+        if editor.shape_id is None:
+            return False
+        self.tabs.setCurrentWidget(editor)
+        (editor.attributes.first_field() or editor.classes).setFocus(
+            Qt.FocusReason.ShortcutFocusReason
+        )
+        return True
 
     def _set_tool(self, tool: SlideTool | None) -> None:
         if tool is not None and self.refuse_edit():

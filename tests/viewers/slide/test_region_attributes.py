@@ -4,7 +4,8 @@ its class, every change one stored undoable command, a refused value told and no
 from __future__ import annotations
 
 import pytest
-from PySide6.QtWidgets import QCheckBox, QComboBox, QLineEdit
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QCheckBox, QComboBox, QLineEdit
 
 from storage.profile import Profile
 from viewers.slide.slide_viewer import SlideViewer
@@ -144,3 +145,23 @@ def test_after_a_merge_the_remaining_shape_is_edited(open_viewer) -> None:
     assert editor.shape_id == first and editor.title.text().endswith("polygon")
     viewer.command_stack.undo()  # both are back: two selected, nothing to edit
     assert editor.shape_id is None
+
+
+def test_f2_puts_the_keys_in_the_shapes_fields_and_escape_gives_them_back(
+    open_viewer, qtbot
+) -> None:
+    viewer = open_viewer("aperio.svs")
+    view = viewer.view
+    viewer.activateWindow()
+    view.setFocus()
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is view)
+    qtbot.keyClick(view, Qt.Key.Key_F2)  # nothing selected: nothing happens
+    assert viewer.tabs.currentWidget() is viewer.measurements
+    tumour = _shape(viewer, rectangle(viewer.item.id, 0, 0, 50, 50, "tumour"))
+    viewer.session.select([tumour])
+    qtbot.keyClick(view, Qt.Key.Key_F2)
+    assert viewer.tabs.currentWidget() is viewer.shape_attributes
+    grade = viewer.shape_attributes.attributes.fields["grade"]
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is grade)
+    qtbot.keyClick(grade, Qt.Key.Key_Escape)
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is view)
