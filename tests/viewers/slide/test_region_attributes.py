@@ -165,3 +165,22 @@ def test_f2_puts_the_keys_in_the_shapes_fields_and_escape_gives_them_back(
     qtbot.waitUntil(lambda: QApplication.focusWidget() is grade)
     qtbot.keyClick(grade, Qt.Key.Key_Escape)
     qtbot.waitUntil(lambda: QApplication.focusWidget() is view)
+
+
+def test_a_read_only_item_refuses_panel_edits(open_viewer, viewer_workspace, qtbot) -> None:
+    viewer = open_viewer("aperio.svs")
+    tumour = _shape(viewer, rectangle(viewer.item.id, 0, 0, 50, 50, "tumour"))
+    _shape(viewer, points(viewer.item.id, [(80, 80)], "mitosis"))
+    messages: list[str] = []
+    viewer.message.connect(messages.append)
+    viewer.read_only_reason = "The task was submitted."  # as a submitted task sets it
+    viewer.session.select([tumour])
+    _choose(viewer.shape_attributes.attributes.fields["grade"], "G2")
+    _choose(viewer.shape_attributes.classes, "stroma")
+    table = viewer.measurements.table
+    qtbot.keyClick(table, Qt.Key.Key_Delete)
+    assert messages == ["The task was submitted."] * 3
+    stored = _stored(viewer_workspace.profile, tumour)
+    assert stored.label == "tumour" and "attributes" not in stored.data
+    assert viewer.shape_attributes.classes.currentData() == "tumour"  # the stored class shown
+    assert viewer.shape_attributes.attributes.fields["grade"].currentData() is None
