@@ -408,8 +408,9 @@ class MeasurementList(QWidget):
             self.session.select(ids)
         finally:
             self._syncing = was
-        if ids:
-            x0, y0, x1, y1 = self.session.index.bounds(ids[-1])
+        chosen = self.session.selection  # a row of a shape just deleted is not chosen
+        if chosen:
+            x0, y0, x1, y1 = self.session.index.bounds(chosen[-1])
             self.go_to.emit((x0 + x1) / 2, (y0 + y1) / 2)
 
     def delete_selected(self) -> bool:

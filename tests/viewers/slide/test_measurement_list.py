@@ -155,6 +155,19 @@ def test_delete_key_deletes_the_selected_rows_in_one_step(
     assert len(_stored(viewer_workspace.profile, item)) == 3
 
 
+def test_a_row_of_a_shape_just_deleted_chooses_nothing(open_viewer, qtbot) -> None:
+    viewer = open_viewer("aperio.svs")
+    gone = _add(viewer, rectangle(viewer.item.id, 10, 10, 10, 10, "tumour"))
+    _rows(viewer, qtbot, 1)
+    viewer.command_stack.undo()  # the list learns of it a moment later
+    table = viewer.measurements.table
+    rect = table.visualRect(viewer.measurements.model.index(0, 1))
+    qtbot.mouseClick(table.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert viewer.session.selection == []
+    assert gone not in viewer.session.document
+    _rows(viewer, qtbot, 0)
+
+
 def test_csv_copy_and_export(open_viewer, qtbot, tmp_path: Path) -> None:
     viewer = open_viewer("aperio.svs")
     item = viewer.item.id
