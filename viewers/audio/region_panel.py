@@ -1,5 +1,5 @@
 """The side panel of the selected region: its tier and times, its attributes from the schema
-(:mod:`viewers.audio.attribute_editor`), its transcript, its entity spans.
+(:mod:`viewers.attribute_editor`), its transcript, its entity spans.
 
 The transcript is saved when the editor loses focus or on Ctrl+Enter. With text selected in
 it, a label's shortcut is left to the window (which asks the viewer to label the selection as an
@@ -15,7 +15,7 @@ from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QFocusEvent, QKeyEvent, QKeySequence
 from PySide6.QtWidgets import QLabel, QListWidget, QPlainTextEdit, QVBoxLayout, QWidget
 
-from viewers.audio.attribute_editor import AttributeEditor
+from viewers.attribute_editor import AttributeEditor
 from viewers.audio.regions import Region
 from workspace.annotation_kinds.signal_marks import SPEAKER_ATTRIBUTE, TRANSCRIPT_ATTRIBUTE
 from workspace.annotations import Annotation

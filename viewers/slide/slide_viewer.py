@@ -1,17 +1,19 @@
 """The viewer of modality ``slide``: the tiled view, and beside it the overview, the zoom
-readout and the label and macro images (only when the profile allows: they may show the
-patient's name)."""
+readout, and tabs with the measurements list, the selected shape's class and attributes, and
+the label and macro images (only when the profile allows: they may show the patient's name)."""
 
 from __future__ import annotations
 
 from typing import ClassVar
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QImage, QPainter, QPixmap
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtGui import QImage, QKeyEvent, QPainter, QPixmap
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QTabWidget, QVBoxLayout, QWidget
 
 from viewers.base import Viewer, register_viewer
+from viewers.slide.measurement_list import MeasurementList
 from viewers.slide.overview import Overview, overview_image
+from viewers.slide.region_attributes import RegionAttributes
 from viewers.slide.scale_bar import ScaleBarOverlay, readout
 from viewers.slide.slide_view import SlideView
 from viewers.slide.tool_bar import SlideToolBar
@@ -25,7 +27,7 @@ from workspace.slides.label import SHOW_LABEL_SETTING, LabelHiddenError, labels_
 from workspace.slides.model import SlideError
 from workspace.workspace import Workspace
 
-PANEL_WIDTH = 280
+PANEL_WIDTH = 410
 TILE_CACHE_MB = 256
 
 
@@ -61,6 +63,8 @@ class SlideViewer(Viewer):
             "Polygon, Freehand, Brush, Point, Line; Union, Subtract, Delete",
         ),
         ("Close a polygon / cancel a drawing", "Enter / Escape"),
+        ("Go to a shape / delete the selected shapes", "Click its row in Measurements / Del"),
+        ("Edit the selected shape's class and attributes / back to the slide", "F2 / Escape"),
     )
 
     def __init__(
@@ -93,20 +97,37 @@ class SlideViewer(Viewer):
         self.readout.setWordWrap(True)
         self.view.view_changed.connect(self._show_readout)
 
+        self.measurements = MeasurementList(
+            self.session, self.reader.mpp, self.schema, refuse_edit=self.refuse_edit
+        )
+        self.measurements.go_to.connect(self.view.centre_on)
+        self.measurements.message.connect(self.message.emit)
+        self.shape_attributes = RegionAttributes(
+            self.session, self.schema, refuse_edit=self.refuse_edit
+        )
+        self.shape_attributes.attributes.escaped.connect(self.view.setFocus)
+
         panel = QWidget()
         panel.setFixedWidth(PANEL_WIDTH)
         side = QVBoxLayout(panel)
+        side.setContentsMargins(4, 0, 0, 0)
         side.addWidget(QLabel("<b>Overview</b>"))
         side.addWidget(self.overview)
         side.addWidget(self.readout)
-        side.addWidget(QLabel("<b>Label and macro</b>"))
+        self.tabs = QTabWidget()
+        self.tabs.addTab(self.measurements, "Measurements")
+        self.tabs.addTab(self.shape_attributes, "Shape")
+        associated = QWidget()
         self.label_images = QLabel()
         self.label_images.setWordWrap(True)
         self.label_images.setAlignment(Qt.AlignmentFlag.AlignTop)
         self.macro_image = QLabel()
-        side.addWidget(self.label_images)
-        side.addWidget(self.macro_image)
-        side.addStretch(1)
+        column = QVBoxLayout(associated)
+        column.addWidget(self.label_images)
+        column.addWidget(self.macro_image)
+        column.addStretch(1)
+        self.tabs.addTab(associated, "Label and macro")
+        side.addWidget(self.tabs, 1)
         left = QVBoxLayout()
         left.addWidget(self.tool_bar)
         left.addWidget(self.view, 1)
@@ -125,6 +146,23 @@ class SlideViewer(Viewer):
         """The class the drawing tools use."""
         super().set_active_label(label)
         self.session.current_class = label.name if label is not None else ""
+
+    def keyPressEvent(self, event: QKeyEvent) -> None:
+        """F2 (a key the view leaves): the selected shape's class and attributes."""
+        if event.key() == Qt.Key.Key_F2 and self.edit_shape():
+            return
+        super().keyPressEvent(event)
+
+    def edit_shape(self) -> bool:
+        """Show the Shape tab and put the keys in its first field (False: none selected)."""
+        editor = self.shape_attributes
+        if editor.shape_id is None:
+            return False
+        self.tabs.setCurrentWidget(editor)
+        (editor.attributes.first_field() or editor.classes).setFocus(
+            Qt.FocusReason.ShortcutFocusReason
+        )
+        return True
 
     def _set_tool(self, tool: SlideTool | None) -> None:
         if tool is not None and self.refuse_edit():
@@ -177,6 +215,8 @@ class SlideViewer(Viewer):
             self.label_images.setText(str(error))
 
     def shutdown(self) -> None:
+        self.measurements.close_model()
+        self.shape_attributes.close_model()
         self.view.shutdown()
         super().shutdown()
         self.reader.close()

@@ -6,7 +6,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QApplication, QCheckBox, QComboBox, QLineEdit, QListWidget
 
-from viewers.audio.attribute_editor import AttributeEditor
+from viewers.attribute_editor import AttributeEditor
 from viewers.audio.regions import Tier
 from workspace.annotation_kinds.base import ATTRIBUTES
 from workspace.schema import load_preset, parse_schema

@@ -32,6 +32,7 @@ from PySide6.QtGui import QKeyEvent, QMouseEvent, QPainter, QTransform
 from workspace.annotations import AnnotationDocument
 from workspace.commands import Command, CommandStack
 from workspace.errors import WorkspaceError
+from workspace.events import EventEmitter
 from workspace.schema import LabelSchema
 from workspace.slides.shape_index import ShapeIndex
 
@@ -78,9 +79,12 @@ class ToolSession:
     on_error: Callable[[str], None] = lambda message: None
     selection: list[str] = field(default_factory=list)
     index: ShapeIndex = field(init=False)
+    #: Fired with the new selection when :meth:`select` changes it (the measurement list).
+    selected: EventEmitter[[list[str]]] = field(init=False)
 
     def __post_init__(self) -> None:
         self.index = ShapeIndex(self.document)
+        self.selected = EventEmitter("selected")
 
     @property
     def item_id(self) -> str:
@@ -104,8 +108,12 @@ class ToolSession:
 
     def select(self, ids: list[str]) -> None:
         """Replace the selection."""
-        self.selection = [i for i in ids if i in self.document]
+        chosen = [i for i in ids if i in self.document]
+        changed = chosen != self.selection
+        self.selection = chosen
         self.repaint()
+        if changed:
+            self.selected.emit(list(chosen))
 
 
 class SlideTool:

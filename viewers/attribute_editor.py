@@ -1,11 +1,13 @@
-"""A form of the schema's attributes for one region: choice, text, number, flag, several choices.
+"""A form of the schema's attributes for one annotation: choice, text, number, flag, several
+choices. Shared by the viewers (an audio region, a slide region or cell).
 
-One field per attribute the schema lets the region's label carry (those naming the label in
-``applies_to``; the transcript and speaker have their own places): a choice is a combo box
-whose first entry, "—", leaves it unset; text and numbers a line edit (saved when it loses
-focus or on Enter); a flag a check box; several choices a list of check boxes. A field reports
-a change only when the user makes it (:attr:`AttributeEditor.changed`: name and value, None
-when cleared); showing a region's values reports nothing.
+One field per attribute the schema lets the annotation's label carry (those naming the label in
+``applies_to``; a viewer ``skip``s those it shows in places of its own, as the audio viewer does
+its transcript and speaker): a choice is a combo box whose first entry, "—", leaves it unset;
+text and numbers a line edit (saved when it loses focus or on Enter); a flag a check box;
+several choices a list of check boxes. A field reports a change only when the user makes it
+(:attr:`AttributeEditor.changed`: name and value, None when cleared); showing values reports
+nothing.
 
 Keyboard: the viewer's F2 focuses the first field, Tab moves through them, a letter picks the
 choice it starts, Space ticks a flag or a list entry, Escape gives the keys back to the viewer.
@@ -53,7 +55,7 @@ class _ChoiceBox(QComboBox):
 
 
 def editable_attributes(schema: LabelSchema, label: str, skip: Sequence[str]) -> list[AttributeDef]:
-    """The attributes a region labelled ``label`` carries in the form (schema order)."""
+    """The attributes an annotation labelled ``label`` carries in the form (schema order)."""
     return [
         a
         for a in schema.attributes
@@ -62,7 +64,7 @@ def editable_attributes(schema: LabelSchema, label: str, skip: Sequence[str]) ->
 
 
 class AttributeEditor(QWidget):
-    """The attribute fields of one region (rebuilt when the label changes)."""
+    """The attribute fields of one annotation (rebuilt when the label changes)."""
 
     changed = Signal(str, object)  # attribute name, new value (None: cleared)
     escaped = Signal()
@@ -86,7 +88,7 @@ class AttributeEditor(QWidget):
         fresh: bool = True,
     ) -> None:
         """Show the fields of ``label`` (None: none) filled with ``values``; unless ``fresh``
-        (another region), a text being typed is left as it is."""
+        (another annotation), a text being typed is left as it is."""
         if label != self._label or schema is None:
             self._rebuild(schema, label)
         for name, field in self.fields.items():

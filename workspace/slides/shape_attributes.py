@@ -1,0 +1,70 @@
+"""Commands setting a slide shape's schema attributes and changing its class.
+
+Qt-free: the slide viewer's region attribute editor builds its edits here. Each is one
+:class:`~workspace.annotations.UpdateAnnotation` (one undo step, stored at once), checked
+against the schema (:class:`~workspace.annotation_kinds.base.AnnotationKindError` for a value
+or class it does not allow), or None when nothing would change.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from workspace.annotation_kinds.base import ATTRIBUTES, checked_attributes
+from workspace.annotation_kinds.slide_shapes import check_shape
+from workspace.annotations import Annotation, AnnotationDocument, UpdateAnnotation
+from workspace.commands import Command
+from workspace.schema import LabelSchema
+
+
+def shape_attributes(annotation: Annotation) -> dict[str, Any]:
+    """A copy of the shape's attributes (``{}`` when it has none)."""
+    found = annotation.data.get(ATTRIBUTES)
+    return dict(found) if isinstance(found, dict) else {}
+
+
+def _with(annotation: Annotation, attributes: dict[str, Any]) -> dict[str, Any]:
+    data = {k: v for k, v in annotation.data.items() if k != ATTRIBUTES}
+    if attributes:
+        data[ATTRIBUTES] = attributes
+    return data
+
+
+def set_shape_attribute(
+    document: AnnotationDocument,
+    annotation_id: str,
+    name: str,
+    value: object,
+    schema: LabelSchema | None,
+) -> Command | None:
+    """The shape's attribute ``name`` set to ``value`` (None, "" or []: removed)."""
+    annotation = document.get(annotation_id)
+    check_shape(annotation)
+    attributes = shape_attributes(annotation)
+    if value is None or value == "" or value == []:
+        if name not in attributes:
+            return None
+        del attributes[name]
+    else:
+        if attributes.get(name) == value:
+            return None
+        attributes[name] = value
+    checked = checked_attributes(schema, annotation.label, attributes)
+    return UpdateAnnotation(document, annotation_id, data=_with(annotation, checked))
+
+
+def set_shape_class(
+    document: AnnotationDocument, annotation_id: str, label: str, schema: LabelSchema | None
+) -> Command | None:
+    """The shape given class ``label``; attributes the new class may not carry are dropped
+    (undo brings them back with the old class)."""
+    annotation = document.get(annotation_id)
+    check_shape(annotation)
+    if label == annotation.label:
+        return None
+    attributes = shape_attributes(annotation)
+    if schema is not None:
+        allowed = {a.name for a in schema.attributes_for(label)}
+        attributes = {k: v for k, v in attributes.items() if k in allowed}
+    checked = checked_attributes(schema, label, attributes)
+    return UpdateAnnotation(document, annotation_id, label=label, data=_with(annotation, checked))
