@@ -25,7 +25,7 @@ Box = tuple[float, float, float, float]
 REBUILD_AFTER = 256
 
 
-def _bounds(geometry: dict[str, Any]) -> Box:
+def geometry_bounds(geometry: dict[str, Any]) -> Box:
     """``(min x, min y, max x, max y)`` of GeoJSON coordinates, without shapely."""
     xs: list[float] = []
     ys: list[float] = []
@@ -72,7 +72,7 @@ class ShapeIndex:
             return
         self._recent.add(annotation.id)
         if annotation.id in self.document and GEOMETRY in annotation.data:
-            self._boxes[annotation.id] = _bounds(annotation.data[GEOMETRY])
+            self._boxes[annotation.id] = geometry_bounds(annotation.data[GEOMETRY])
             if annotation.id not in self._order:
                 self._order[annotation.id] = self._next
                 self._next += 1
@@ -84,7 +84,7 @@ class ShapeIndex:
         """Every shape's bounding box, in the document's order (do not modify)."""
         if not self._loaded:
             self._boxes = {
-                a.id: _bounds(a.data[GEOMETRY])
+                a.id: geometry_bounds(a.data[GEOMETRY])
                 for a in self.document.all()
                 if a.kind == SLIDE_SHAPE and GEOMETRY in a.data
             }

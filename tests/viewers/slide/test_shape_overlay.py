@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QRectF
 from PySide6.QtGui import QColor, QImage, QPainter, QTransform
+from pytestqt.qtbot import QtBot
 
 from tests.slides.generate import write_svs
 from viewers.slide.tools.base import ToolSession
@@ -49,7 +50,7 @@ class View:
 
 
 @pytest.fixture
-def tools(viewer_workspace: Workspace, tmp_path: Path, qapp) -> ToolSession:
+def tools(viewer_workspace: Workspace, tmp_path: Path, qapp: object) -> ToolSession:
     slide = tmp_path / "case.svs"
     write_svs(slide, 800, 600, mpp=0.5)
     (item,) = viewer_workspace.import_paths([slide], lambda p, m: None)
@@ -141,7 +142,7 @@ def test_an_edit_shows_at_once_and_repairs_only_its_place(
 
 
 def test_zooming_reuses_the_layer_then_settles_to_the_exact_drawing(
-    tools: ToolSession, qtbot
+    tools: ToolSession, qtbot: QtBot
 ) -> None:
     for n in range(40):
         _add(tools, _square(40 + 18 * n, 100 + 11 * n, 12), ("tumour", "stroma")[n % 2])

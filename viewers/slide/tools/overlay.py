@@ -32,6 +32,7 @@ from viewers.slide.tools.shape_paths import DOT_PIXELS, CellDrawing
 from workspace.annotation_kinds.names import SLIDE_SHAPE
 from workspace.annotation_kinds.slide_shapes import GEOMETRY
 from workspace.annotations import Annotation
+from workspace.slides.shape_index import geometry_bounds
 from workspace.slides.shape_lod import Box, Cell, LevelCells, level_of, outlines
 
 #: The cached layer reaches this share of the widget's size past each edge.
@@ -122,7 +123,8 @@ class ShapeOverlay:
         self._selected.pop(annotation.id, None)
         if annotation.kind != SLIDE_SHAPE or not self._levels:
             return
-        box = self.session.index.boxes().get(annotation.id)
+        present = annotation.id in self.session.document and GEOMETRY in annotation.data
+        box = geometry_bounds(annotation.data[GEOMETRY]) if present else None
         old = self._placed.pop(annotation.id, None)
         if box is not None:
             self._placed[annotation.id] = box
@@ -194,13 +196,14 @@ class ShapeOverlay:
         if layer is not None and _turn(layer.to_layer) == _turn(qt):
             ratio = _scale_of(qt) / layer.scale
             same = math.isclose(ratio, 1.0, rel_tol=1e-9)
-            if same or (not self._exact_due and 1 / ZOOM_REUSE <= ratio <= ZOOM_REUSE):
-                shown = self._show(painter, layer, qt, QRectF(0, 0, width, height), same)
-                if shown and not same:
+            usable = same or (not self._exact_due and 1 / ZOOM_REUSE <= ratio <= ZOOM_REUSE)
+            if usable and self._show(painter, layer, qt, QRectF(0, 0, width, height), same):
+                if same:
+                    self._exact_due = False  # already exact
+                else:
                     self._settle.start()
-                if shown:
-                    self._draw_selection(painter, qt)
-                    return
+                self._draw_selection(painter, qt)
+                return
         self._layer = self._redraw(qt, width, height)
         self._exact_due = False
         painter.drawImage(QPointF(-width * LAYER_MARGIN, -height * LAYER_MARGIN), self._layer.image)
