@@ -11,9 +11,13 @@ an option (:attr:`ShapeOverlay.fill`). Three things keep a frame of 10,000+ regi
   ``drawPoints`` per class and cell, over the cells the view's shapes fall in (found through
   the session's :class:`~workspace.slides.shape_index.ShapeIndex`).
 * **A cached layer**: the drawing goes into an image a quarter widget larger on every side.
-  Panning moves it; while the zoom changes it is drawn scaled, and the exact drawing follows
-  :data:`SETTLE_MS` after the last zoom step. An edit repaints only the part of the layer
-  the shape covered before and after, at once.
+  Panning moves it and zooming draws it scaled, so such a frame costs one image blit. A new
+  layer is drawn a few cells at a time between frames (slices of about :data:`SLICE_MS`, on
+  the GUI thread: Qt's painter holds Python's GIL, so a worker thread would not free it)
+  when the view runs past the old one or :data:`SETTLE_MS` after the last zoom step, and
+  replaces it when done. Only the first frame, a rotation or a jump of more than
+  :data:`ZOOM_REUSE` times is drawn at once. An edit repaints only the part of the layer the
+  shape covered before and after, in the next frame.
 
 The selection is drawn on top every frame, exactly (full detail, dashed).
 """
@@ -21,6 +25,7 @@ The selection is drawn on top every frame, exactly (full detail, dashed).
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,6 +46,10 @@ LAYER_MARGIN = 0.25
 ZOOM_REUSE = 2.0
 #: The exact drawing replaces the scaled layer this long after the last zoom step.
 SETTLE_MS = 150
+#: A layer drawn between frames is drawn in slices of about this long.
+SLICE_MS = 6.0
+#: Below this share of the widget covered by the old layer, a frame is drawn at once.
+MIN_COVER = 0.5
 _GREY = "#808080"
 _PAD = DOT_PIXELS + 2  # layer pixels around a repaired shape (dots and pen)
 
@@ -77,6 +86,8 @@ class _Layer:
     image: QImage
     to_layer: QTransform
     level: int
+    #: Level-0 boxes of shapes changed since the layer was drawn (to repair).
+    dirty: list[Box] = field(default_factory=list)
 
     @property
     def scale(self) -> float:
@@ -93,6 +104,14 @@ def _turn(qt: QTransform) -> tuple[float, ...]:
     return tuple(round(v / scale, 6) for v in (qt.m11(), qt.m12(), qt.m21(), qt.m22()))
 
 
+@dataclass
+class _Pending:
+    """A layer being drawn between frames: the cells still to draw into it."""
+
+    layer: _Layer
+    cells: list[Cell]
+
+
 def _box_rect(box: Box) -> QRectF:
     return QRectF(box[0], box[1], box[2] - box[0], box[3] - box[1])
 
@@ -106,13 +125,16 @@ class ShapeOverlay:
         self._levels: dict[int, _Level] = {}
         self._placed: dict[str, Box] = {}
         self._layer: _Layer | None = None
-        self._dirty: list[Box] = []
+        self._pending: _Pending | None = None
         self._selected: dict[str, tuple[QPainterPath, list[QPointF]]] = {}
         self._exact_due = False
         self._settle = QTimer()
         self._settle.setSingleShot(True)
         self._settle.setInterval(SETTLE_MS)
         self._settle.timeout.connect(self.settle)
+        self._slices = QTimer()
+        self._slices.setSingleShot(True)
+        self._slices.timeout.connect(self.step)
         document = session.document
         for emitter in (document.added, document.updated, document.removed):
             emitter.connect(self._changed)
@@ -128,15 +150,54 @@ class ShapeOverlay:
         old = self._placed.pop(annotation.id, None)
         if box is not None:
             self._placed[annotation.id] = box
-        self._dirty += [b for b in (old, box) if b is not None]
+        changed = [b for b in (old, box) if b is not None]
+        for layer in self._layers():
+            layer.dirty += changed
         for level in self._levels.values():
             for cell in level.cells.place(annotation.id, box):
                 level.drawn.pop(cell, None)
 
+    def _layers(self) -> list[_Layer]:
+        pending = [self._pending.layer] if self._pending is not None else []
+        return [self._layer, *pending] if self._layer is not None else pending
+
     def settle(self) -> None:
-        """Replace a scaled layer by the exact drawing at the next frame (after a zoom)."""
+        """Have the exact drawing replace a scaled layer (the zoom has stopped)."""
         self._exact_due = True
         self.session.repaint()
+
+    @property
+    def drawing(self) -> bool:
+        """Whether a new layer is being drawn between frames."""
+        return self._pending is not None
+
+    def step(self) -> None:
+        """Draw the next slice of the pending layer; when it is done it replaces the old one
+        and the view is asked to repaint."""
+        pending = self._pending
+        if pending is None:
+            return
+        layer = pending.layer
+        detail = self._level(layer.level)
+        start = time.perf_counter()
+        into = QPainter(layer.image)
+        try:
+            into.setTransform(layer.to_layer)
+            while pending.cells and (time.perf_counter() - start) * 1000 < SLICE_MS:
+                self._cell(detail, pending.cells.pop(0)).draw(into, fill=self.fill)
+        finally:
+            into.end()
+        if pending.cells:
+            self._slices.start(0)
+            return
+        self._pending = None
+        self._layer = layer
+        self.session.repaint()
+
+    def finish(self) -> None:
+        """Draw the pending layer to its end now."""
+        while self._pending is not None:
+            self.step()
 
     # ------------------------------------------------------------------ levels and cells
     def _colour(self, label: str) -> str:
@@ -188,79 +249,99 @@ class ShapeOverlay:
     # ------------------------------------------------------------------ the cached layer
     def __call__(self, painter: QPainter, transform: OverlayTransform) -> None:
         """Paint the shapes: the cached layer (repaired after edits) moved or scaled when it
-        still serves, else drawn afresh; then the selection on top."""
+        covers enough of the widget, a new one started between frames when it no longer
+        serves exactly; else a layer drawn at once. Then the selection on top."""
         qt = transform.qtransform()
         device = painter.device()
-        width, height = device.width(), device.height()
+        widget = QRectF(0, 0, device.width(), device.height())
         layer = self._layer
-        if layer is not None and _turn(layer.to_layer) == _turn(qt):
-            ratio = _scale_of(qt) / layer.scale
-            same = math.isclose(ratio, 1.0, rel_tol=1e-9)
-            usable = same or (not self._exact_due and 1 / ZOOM_REUSE <= ratio <= ZOOM_REUSE)
-            if usable and self._show(painter, layer, qt, QRectF(0, 0, width, height), same):
-                if same:
-                    self._exact_due = False  # already exact
-                else:
-                    self._settle.start()
-                self._draw_selection(painter, qt)
-                return
-        self._layer = self._redraw(qt, width, height)
-        self._exact_due = False
-        painter.drawImage(QPointF(-width * LAYER_MARGIN, -height * LAYER_MARGIN), self._layer.image)
+        cover = self._cover(layer, qt, widget) if layer is not None else 0.0
+        if layer is None or cover < MIN_COVER:
+            layer = self._layer = self._draw_layer(qt, widget)
+            self._exact_due = False
+            cover = 1.0
+        exact = math.isclose(_scale_of(qt), layer.scale, rel_tol=1e-9)
+        if not exact:
+            self._settle.start()
+        if exact and cover == 1.0:
+            self._exact_due = False
+            self._pending = None  # a layer started for another view is not needed
+        elif self._pending is None and (cover < 1.0 or self._exact_due):
+            self._exact_due = False
+            self._start_layer(qt, widget)
+        self._repair(layer)
+        self._show(painter, layer, qt)
         self._draw_selection(painter, qt)
 
-    def _show(
-        self, painter: QPainter, layer: _Layer, qt: QTransform, widget: QRectF, same: bool
-    ) -> bool:
-        """Draw ``layer`` where ``qt`` puts it, if it covers the widget (repaired first)."""
+    @staticmethod
+    def _cover(layer: _Layer, qt: QTransform, widget: QRectF) -> float:
+        """The share of the widget the layer covers drawn through ``qt`` (0 if it cannot be
+        reused: another rotation, or a zoom of more than :data:`ZOOM_REUSE` times)."""
+        ratio = _scale_of(qt) / layer.scale
+        if _turn(layer.to_layer) != _turn(qt) or not 1 / ZOOM_REUSE <= ratio <= ZOOM_REUSE:
+            return 0.0
+        from_layer, _ = layer.to_layer.inverted()
+        placed = (from_layer * qt).mapRect(QRectF(layer.image.rect()))
+        met = placed.intersected(widget)
+        return met.width() * met.height() / (widget.width() * widget.height())
+
+    @staticmethod
+    def _show(painter: QPainter, layer: _Layer, qt: QTransform) -> None:
+        """Draw the layer where ``qt`` puts it (moved, or scaled smoothly when shrunk)."""
         from_layer, _ = layer.to_layer.inverted()
         on_widget = from_layer * qt
-        if not on_widget.mapRect(QRectF(layer.image.rect())).contains(widget):
-            return False
-        self._repair(layer)
-        if same:
+        if math.isclose(_scale_of(on_widget), 1.0, rel_tol=1e-9):
             painter.drawImage(on_widget.map(QPointF(0, 0)), layer.image)
-            return True
+            return
         painter.save()
-        painter.setRenderHint(
-            QPainter.RenderHint.SmoothPixmapTransform,
-            on_widget.m11() ** 2 + on_widget.m12() ** 2 < 1,
-        )
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, _scale_of(on_widget) < 1)
         painter.setTransform(on_widget, combine=True)
         painter.drawImage(QPointF(0, 0), layer.image)
         painter.restore()
-        return True
 
-    def _redraw(self, qt: QTransform, width: int, height: int) -> _Layer:
-        margin_x, margin_y = width * LAYER_MARGIN, height * LAYER_MARGIN
-        size = (int(width + 2 * margin_x), int(height + 2 * margin_y))
-        old = self._layer
-        image = (
-            old.image
-            if old is not None and (old.image.width(), old.image.height()) == size
-            else QImage(*size, QImage.Format.Format_ARGB32_Premultiplied)
+    def _new_layer(self, qt: QTransform, widget: QRectF) -> tuple[_Layer, QRectF]:
+        """An empty layer for the view ``qt`` and the level-0 rectangle it spans."""
+        margin_x, margin_y = widget.width() * LAYER_MARGIN, widget.height() * LAYER_MARGIN
+        image = QImage(
+            int(widget.width() + 2 * margin_x),
+            int(widget.height() + 2 * margin_y),
+            QImage.Format.Format_ARGB32_Premultiplied,
         )
         image.fill(0)
         to_layer = qt * QTransform.fromTranslate(margin_x, margin_y)
-        layer = _Layer(image, to_layer, level_of(_scale_of(qt)))
-        self._dirty.clear()
         from_layer, _ = to_layer.inverted()
-        into = QPainter(image)
+        return _Layer(image, to_layer, level_of(_scale_of(qt))), from_layer.mapRect(
+            QRectF(image.rect())
+        )
+
+    def _draw_layer(self, qt: QTransform, widget: QRectF) -> _Layer:
+        """A layer for ``qt`` drawn at once (nothing reusable to show meanwhile)."""
+        self._pending = None
+        layer, area = self._new_layer(qt, widget)
+        into = QPainter(layer.image)
         try:
-            self.draw(into, to_layer, from_layer.mapRect(QRectF(image.rect())), layer.level)
+            self.draw(into, layer.to_layer, area, layer.level)
         finally:
             into.end()
         return layer
 
+    def _start_layer(self, qt: QTransform, widget: QRectF) -> None:
+        """Start drawing a layer for ``qt`` between frames."""
+        layer, area = self._new_layer(qt, widget)
+        detail = self._level(layer.level)
+        cells = detail.cells.meeting((area.left(), area.top(), area.right(), area.bottom()))
+        self._pending = _Pending(layer, cells)
+        self._slices.start(0)
+
     def _repair(self, layer: _Layer) -> None:
         """Redraw the parts of the layer the shapes changed since it was drawn cover."""
-        if not self._dirty:
+        if not layer.dirty:
             return
         from_layer, _ = layer.to_layer.inverted()
         bounds = layer.image.rect()
         into = QPainter(layer.image)
         try:
-            for box in self._dirty:
+            for box in layer.dirty:
                 area: QRect = layer.to_layer.mapRect(_box_rect(box)).toAlignedRect()
                 area = area.adjusted(-_PAD, -_PAD, _PAD, _PAD).intersected(bounds)
                 if area.isEmpty():
@@ -272,7 +353,7 @@ class ShapeOverlay:
                 self.draw(into, layer.to_layer, from_layer.mapRect(QRectF(area)), layer.level)
         finally:
             into.end()
-        self._dirty.clear()
+        layer.dirty.clear()
 
     def _draw_selection(self, painter: QPainter, qt: QTransform) -> None:
         """The selected shapes, exactly: a dashed white outline (and their points)."""
