@@ -30,6 +30,7 @@ from PySide6.QtCore import QPointF, QRectF
 from PySide6.QtGui import QImage, QPainter, QPolygonF, QTransform
 from PySide6.QtWidgets import QApplication
 
+from app.gc_tuning import settle_heap
 from tests.bench.common import report
 from viewers.slide.tools.base import ToolSession
 from viewers.slide.tools.overlay import ShapeOverlay
@@ -173,6 +174,7 @@ def main(argv: list[str] | None = None) -> float:
         start = time.perf_counter()
         frame_ms(overlay, view, 1)  # outlines of this level built, layer drawn
         first_ms = (time.perf_counter() - start) * 1000
+        settle_heap()  # as the app does once an item is open: no gen-2 pauses in the figures
         slices.clear()
         pan = frame_times(overlay, view, frames * 2, (0, 12), after=between_frames)
         zoom = frame_times(overlay, view, frames, (0.01, 0), after=between_frames)

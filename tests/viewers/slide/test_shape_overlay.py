@@ -22,7 +22,13 @@ from workspace.annotation_kinds import slide_shapes as shapes
 from workspace.annotations import AnnotationDocument, DeleteAnnotation
 from workspace.commands import CommandStack
 from workspace.slides.shape_index import REBUILD_AFTER, ShapeIndex
-from workspace.slides.shape_lod import LevelCells, downsample, level_of, outlines
+from workspace.slides.shape_lod import (
+    LevelCells,
+    downsample,
+    level_of,
+    outlines,
+    shapely_geometries,
+)
 from workspace.workspace import Workspace
 
 SIZE = 200
@@ -112,6 +118,24 @@ def test_outlines_are_simplified_within_half_a_screen_pixel() -> None:
     assert hausdorff_distance(drawn, circle) <= 0.5 * downsample(level)
     tiny = outlines([Polygon(_square(0, 0, 5))], [(0, 0, 5, 5)], level)
     assert len(tiny.xy) == 0 and tiny.dots.tolist() == [[2.5, 2.5]]
+
+
+def test_geometries_built_in_bulk_equal_shapely_shapes() -> None:
+    from shapely import equals_exact
+
+    square, hole = _square(0, 0, 10), [(2, 2), (4, 2), (4, 4)]
+    geometries = [
+        shapes.checked_geometry({"type": "Polygon", "coordinates": [[*square, square[0]]]}),
+        {"type": "Polygon", "coordinates": [[*square, square[0]], [*hole, hole[0]]]},
+        {"type": "MultiPolygon", "coordinates": [[[*square, square[0]]], [[*hole, hole[0]]]]},
+        {"type": "LineString", "coordinates": [[0, 0], [5, 5], [7, 1]]},
+        {"type": "Point", "coordinates": [3, 4]},
+        {"type": "MultiPoint", "coordinates": [[3, 4], [5, 6]]},
+        {"type": "LineString", "coordinates": [[1, 0], [5, 6]]},
+    ]
+    built = shapely_geometries(geometries)
+    for geometry, made in zip(geometries, built, strict=True):
+        assert equals_exact(made, shapes.shapely_geometry(geometry), 0)
 
 
 def test_an_edit_shows_at_once_and_repairs_only_its_place(

@@ -38,7 +38,14 @@ from workspace.annotation_kinds.names import SLIDE_SHAPE
 from workspace.annotation_kinds.slide_shapes import GEOMETRY
 from workspace.annotations import Annotation
 from workspace.slides.shape_index import geometry_bounds
-from workspace.slides.shape_lod import Box, Cell, LevelCells, level_of, outlines
+from workspace.slides.shape_lod import (
+    Box,
+    Cell,
+    LevelCells,
+    level_of,
+    outlines,
+    shapely_geometries,
+)
 
 #: The cached layer reaches this share of the widget's size past each edge.
 LAYER_MARGIN = 0.25
@@ -221,13 +228,13 @@ class ShapeOverlay:
         drawing = level.drawn.get(cell)
         if drawing is None:
             ids = level.cells.members.get(cell, [])
-            index, document = self.session.index, self.session.document
+            shapes = [self.session.document.get(i) for i in ids]
             found = outlines(
-                [index.geometry(i) for i in ids],
+                shapely_geometries([a.data[GEOMETRY] for a in shapes]),
                 [self._placed[i] for i in ids],
                 level.cells.level,
             )
-            labels = [document.get(i).label or "" for i in ids]
+            labels = [a.label or "" for a in shapes]
             colour = {label: self._colour(label) for label in set(labels)}
             colours = [colour[label] for label in labels]
             drawing = CellDrawing.build(found, colours)
