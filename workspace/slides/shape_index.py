@@ -26,19 +26,21 @@ REBUILD_AFTER = 256
 
 
 def geometry_bounds(geometry: dict[str, Any]) -> Box:
-    """``(min x, min y, max x, max y)`` of GeoJSON coordinates, without shapely."""
-    xs: list[float] = []
-    ys: list[float] = []
-
-    def walk(value: Any) -> None:
-        if value and isinstance(value[0], int | float):
-            xs.append(value[0])
-            ys.append(value[1])
-        else:
-            for part in value:
-                walk(part)
-
-    walk(geometry["coordinates"])
+    """``(min x, min y, max x, max y)`` of GeoJSON coordinates, without shapely (a polygon's
+    shell bounds its holes, so only shells are read)."""
+    kind, coordinates = geometry["type"], geometry["coordinates"]
+    if kind == "Point":
+        positions = [coordinates]
+    elif kind in ("MultiPoint", "LineString"):
+        positions = coordinates
+    elif kind == "Polygon":
+        positions = coordinates[0]
+    elif kind == "MultiPolygon":
+        positions = [p for part in coordinates for p in part[0]]
+    else:
+        raise ValueError(f"not a slide shape geometry: {kind}")
+    xs = [p[0] for p in positions]
+    ys = [p[1] for p in positions]
     return min(xs), min(ys), max(xs), max(ys)
 
 
