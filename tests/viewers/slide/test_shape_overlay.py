@@ -244,3 +244,17 @@ def test_the_index_and_cells_stay_exact_through_many_edits() -> None:
     cells.place(back, index.bounds(back))
     check()
     assert list(index.boxes()) == [a.id for a in document.all()]
+
+
+def test_an_edit_drops_only_the_outlines_of_its_cell(tools: ToolSession) -> None:
+    first = _add(tools, _square(10, 10, 20))
+    other = _add(tools, _square(270, 10, 20), "stroma")  # the next cell: 256 pixels at level 0
+    overlay = ShapeOverlay(tools)
+    view = View(150, 50, 1.0)  # the layer reaches 0-300
+    _frame(overlay, view)
+    (level,) = overlay._levels.values()  # the outlines cached per level and cell
+    assert {level.cells.cell_of[first], level.cells.cell_of[other]} == set(level.drawn)
+    kept = dict(level.drawn)
+    tools.push(lambda: shapes.move_vertex(tools.document, first, [0, 2], (40, 40)))
+    _frame(overlay, view)
+    assert [c for c in kept if level.drawn.get(c) is kept[c]] == [level.cells.cell_of[other]]
