@@ -258,3 +258,18 @@ def test_an_edit_drops_only_the_outlines_of_its_cell(tools: ToolSession) -> None
     tools.push(lambda: shapes.move_vertex(tools.document, first, [0, 2], (40, 40)))
     _frame(overlay, view)
     assert [c for c in kept if level.drawn.get(c) is kept[c]] == [level.cells.cell_of[other]]
+
+
+def test_outlines_are_one_device_pixel_on_a_high_dpi_screen(tools: ToolSession) -> None:
+    _add(tools, _square(100, 100, 50))
+    image = QImage(2 * SIZE, 2 * SIZE, QImage.Format.Format_ARGB32_Premultiplied)
+    image.setDevicePixelRatio(2)
+    image.fill(0)
+    painter = QPainter(image)
+    ShapeOverlay(tools)(painter, View(125, 125, 1.0))  # the square fills 50 of 200 pixels
+    painter.end()
+    pixels = np.frombuffer(image.constBits(), np.uint8).reshape(2 * SIZE, 2 * SIZE, 4)
+    red = _coloured(pixels, TUMOUR)
+    row = red[2 * SIZE // 2]  # across the middle: the left and right edges
+    assert row.sum() == 2  # one device pixel each, not a 2×-scaled logical pixel
+    assert abs(np.flatnonzero(row)[0] - 2 * 75) <= 1

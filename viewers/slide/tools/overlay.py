@@ -10,7 +10,8 @@ an option (:attr:`ShapeOverlay.fill`). Three things keep a frame of 10,000+ regi
 * **Batching** (:mod:`viewers.slide.tools.shape_paths`): one ``drawPath`` and one
   ``drawPoints`` per class and cell, over the cells the view's shapes fall in (found through
   the session's :class:`~workspace.slides.shape_index.ShapeIndex`).
-* **A cached layer**: the drawing goes into an image a quarter widget larger on every side.
+* **A cached layer**: the drawing goes into an image a quarter widget larger on every side
+  (in device pixels, so outlines stay one pixel thin on a high-DPI screen).
   Panning moves it and zooming draws it scaled, so such a frame costs one image blit. A new
   layer is drawn a few cells at a time between frames (slices of about :data:`SLICE_MS`, on
   the GUI thread: Qt's painter holds Python's GIL, so a worker thread would not free it)
@@ -29,8 +30,17 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from PySide6.QtCore import QPointF, QRect, QRectF, Qt, QTimer
-from PySide6.QtGui import QColor, QImage, QPainter, QPainterPath, QPen, QPolygonF, QTransform
+from PySide6.QtCore import QPointF, QRectF, Qt, QTimer
+from PySide6.QtGui import (
+    QColor,
+    QImage,
+    QPaintDevice,
+    QPainter,
+    QPainterPath,
+    QPen,
+    QPolygonF,
+    QTransform,
+)
 
 from viewers.slide.tools.base import OverlayTransform, ToolSession
 from viewers.slide.tools.shape_paths import DOT_PIXELS, CellDrawing
@@ -99,6 +109,19 @@ class _Layer:
     @property
     def scale(self) -> float:
         return _scale_of(self.to_layer)
+
+    @property
+    def rect(self) -> QRectF:
+        """The layer's extent in its own (device-independent) pixels."""
+        return QRectF(QPointF(0, 0), self.image.deviceIndependentSize())
+
+
+def _logical_rect(device: QPaintDevice) -> QRectF:
+    """A paint device's extent in device-independent pixels (a widget's size already is one;
+    an image's is its pixels over its device pixel ratio)."""
+    if isinstance(device, QImage):
+        return QRectF(QPointF(0, 0), device.deviceIndependentSize())
+    return QRectF(0, 0, device.width(), device.height())
 
 
 def _scale_of(qt: QTransform) -> float:
@@ -260,11 +283,11 @@ class ShapeOverlay:
         serves exactly; else a layer drawn at once. Then the selection on top."""
         qt = transform.qtransform()
         device = painter.device()
-        widget = QRectF(0, 0, device.width(), device.height())
+        widget, dpr = _logical_rect(device), device.devicePixelRatioF()
         layer = self._layer
         cover = self._cover(layer, qt, widget) if layer is not None else 0.0
-        if layer is None or cover < MIN_COVER:
-            layer = self._layer = self._draw_layer(qt, widget)
+        if layer is None or cover < MIN_COVER or layer.image.devicePixelRatioF() != dpr:
+            layer = self._layer = self._draw_layer(qt, widget, dpr)
             self._exact_due = False
             cover = 1.0
         exact = math.isclose(_scale_of(qt), layer.scale, rel_tol=1e-9)
@@ -275,7 +298,7 @@ class ShapeOverlay:
             self._pending = None  # a layer started for another view is not needed
         elif self._pending is None and (cover < 1.0 or self._exact_due):
             self._exact_due = False
-            self._start_layer(qt, widget)
+            self._start_layer(qt, widget, dpr)
         self._repair(layer)
         self._show(painter, layer, qt)
         self._draw_selection(painter, qt)
@@ -288,7 +311,7 @@ class ShapeOverlay:
         if _turn(layer.to_layer) != _turn(qt) or not 1 / ZOOM_REUSE <= ratio <= ZOOM_REUSE:
             return 0.0
         from_layer, _ = layer.to_layer.inverted()
-        placed = (from_layer * qt).mapRect(QRectF(layer.image.rect()))
+        placed = (from_layer * qt).mapRect(layer.rect)
         met = placed.intersected(widget)
         return met.width() * met.height() / (widget.width() * widget.height())
 
@@ -306,25 +329,26 @@ class ShapeOverlay:
         painter.drawImage(QPointF(0, 0), layer.image)
         painter.restore()
 
-    def _new_layer(self, qt: QTransform, widget: QRectF) -> tuple[_Layer, QRectF]:
-        """An empty layer for the view ``qt`` and the level-0 rectangle it spans."""
+    def _new_layer(self, qt: QTransform, widget: QRectF, dpr: float) -> tuple[_Layer, QRectF]:
+        """An empty layer for the view ``qt`` (in device pixels: sharp on a high-DPI screen)
+        and the level-0 rectangle it spans."""
         margin_x, margin_y = widget.width() * LAYER_MARGIN, widget.height() * LAYER_MARGIN
+        width, height = widget.width() + 2 * margin_x, widget.height() + 2 * margin_y
         image = QImage(
-            int(widget.width() + 2 * margin_x),
-            int(widget.height() + 2 * margin_y),
-            QImage.Format.Format_ARGB32_Premultiplied,
+            round(width * dpr), round(height * dpr), QImage.Format.Format_ARGB32_Premultiplied
         )
+        image.setDevicePixelRatio(dpr)
         image.fill(0)
-        to_layer = qt * QTransform.fromTranslate(margin_x, margin_y)
-        from_layer, _ = to_layer.inverted()
-        return _Layer(image, to_layer, level_of(_scale_of(qt))), from_layer.mapRect(
-            QRectF(image.rect())
+        layer = _Layer(
+            image, qt * QTransform.fromTranslate(margin_x, margin_y), level_of(_scale_of(qt))
         )
+        from_layer, _ = layer.to_layer.inverted()
+        return layer, from_layer.mapRect(layer.rect)
 
-    def _draw_layer(self, qt: QTransform, widget: QRectF) -> _Layer:
+    def _draw_layer(self, qt: QTransform, widget: QRectF, dpr: float) -> _Layer:
         """A layer for ``qt`` drawn at once (nothing reusable to show meanwhile)."""
         self._pending = None
-        layer, area = self._new_layer(qt, widget)
+        layer, area = self._new_layer(qt, widget, dpr)
         into = QPainter(layer.image)
         try:
             self.draw(into, layer.to_layer, area, layer.level)
@@ -332,9 +356,9 @@ class ShapeOverlay:
             into.end()
         return layer
 
-    def _start_layer(self, qt: QTransform, widget: QRectF) -> None:
+    def _start_layer(self, qt: QTransform, widget: QRectF, dpr: float) -> None:
         """Start drawing a layer for ``qt`` between frames."""
-        layer, area = self._new_layer(qt, widget)
+        layer, area = self._new_layer(qt, widget, dpr)
         detail = self._level(layer.level)
         cells = detail.cells.meeting((area.left(), area.top(), area.right(), area.bottom()))
         self._pending = _Pending(layer, cells)
@@ -345,12 +369,11 @@ class ShapeOverlay:
         if not layer.dirty:
             return
         from_layer, _ = layer.to_layer.inverted()
-        bounds = layer.image.rect()
         into = QPainter(layer.image)
         try:
             for box in layer.dirty:
-                area: QRect = layer.to_layer.mapRect(_box_rect(box)).toAlignedRect()
-                area = area.adjusted(-_PAD, -_PAD, _PAD, _PAD).intersected(bounds)
+                found = layer.to_layer.mapRect(_box_rect(box)).adjusted(-_PAD, -_PAD, _PAD, _PAD)
+                area = QRectF(found.toAlignedRect()).intersected(layer.rect)
                 if area.isEmpty():
                     continue
                 into.setClipRect(area)
