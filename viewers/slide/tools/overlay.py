@@ -8,8 +8,7 @@ an option (:attr:`ShapeOverlay.fill`). Three things keep a frame of 10,000+ regi
   to half a screen pixel and shapes under two pixels drawn as a dot, computed once per level
   and spatial cell and kept until a shape in that cell changes.
 * **Batching** (:mod:`viewers.slide.tools.shape_paths`): one ``drawPath`` and one
-  ``drawPoints`` per class and cell, over the cells the view's shapes fall in (found through
-  the session's :class:`~workspace.slides.shape_index.ShapeIndex`).
+  ``drawPoints`` per class and cell, over the cells whose shapes reach into view.
 * **A cached layer**: the drawing goes into an image a quarter widget larger on every side
   (in device pixels, so outlines stay one pixel thin on a high-DPI screen).
   Panning moves it and zooming draws it scaled, so such a frame costs one image blit. A new
@@ -212,7 +211,7 @@ class ShapeOverlay:
         start = time.perf_counter()
         into = QPainter(layer.image)
         try:
-            into.setTransform(layer.to_layer)
+            into.setTransform(layer.to_layer, combine=True)
             while pending.cells and (time.perf_counter() - start) * 1000 < SLICE_MS:
                 self._cell(detail, pending.cells.pop(0)).draw(into, fill=self.fill)
         finally:
@@ -239,9 +238,8 @@ class ShapeOverlay:
     def _level(self, level: int) -> _Level:
         found = self._levels.get(level)
         if found is None:
-            boxes = self.session.index.boxes()
-            if not self._levels:
-                self._placed = dict(boxes)
+            if not self._levels:  # from now on kept up to date by _changed
+                self._placed = dict(self.session.index.boxes())
             found = _Level(LevelCells(level))
             found.cells.fill(self._placed.items())
             self._levels[level] = found
