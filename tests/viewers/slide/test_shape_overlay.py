@@ -273,3 +273,14 @@ def test_outlines_are_one_device_pixel_on_a_high_dpi_screen(tools: ToolSession) 
     row = red[2 * SIZE // 2]  # across the middle: the left and right edges
     assert row.sum() == 2  # one device pixel each, not a 2×-scaled logical pixel
     assert abs(np.flatnonzero(row)[0] - 2 * 75) <= 1
+
+
+def test_turning_fill_on_shows_at_the_next_frame(tools: ToolSession) -> None:
+    _add(tools, _square(100, 100, 50))
+    overlay = ShapeOverlay(tools)
+    view = View(125, 125, 1.0)
+    assert _frame(overlay, view)[100, 100, 3] == 0  # the middle: outline only
+    overlay.fill = True
+    assert _frame(overlay, view)[100, 100, 3] > 0  # now shaded
+    overlay.refresh()
+    assert _frame(overlay, view)[100, 100, 3] > 0

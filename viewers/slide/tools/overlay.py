@@ -150,7 +150,7 @@ class ShapeOverlay:
 
     def __init__(self, session: ToolSession, *, fill: bool = False) -> None:
         self.session = session
-        self.fill = fill
+        self._fill = fill
         self._levels: dict[int, _Level] = {}
         self._placed: dict[str, Box] = {}
         self._layer: _Layer | None = None
@@ -167,6 +167,24 @@ class ShapeOverlay:
         document = session.document
         for emitter in (document.added, document.updated, document.removed):
             emitter.connect(self._changed)
+
+    @property
+    def fill(self) -> bool:
+        """Whether regions are filled (translucent) as well as outlined."""
+        return self._fill
+
+    @fill.setter
+    def fill(self, fill: bool) -> None:
+        if fill != self._fill:
+            self._fill = fill
+            self._layer = self._pending = None
+            self.session.repaint()
+
+    def refresh(self) -> None:
+        """Draw everything afresh at the next frame (class colours changed)."""
+        self._levels.clear()
+        self._layer = self._pending = None
+        self.session.repaint()
 
     # ------------------------------------------------------------------ following edits
     def _changed(self, annotation: Annotation) -> None:
