@@ -1,36 +1,73 @@
-"""Painting a slide's shapes over the tiles: only the visible ones, batched by class.
+"""Painting a slide's shapes over the tiles: level of detail, batched by class, cached.
 
-:class:`ShapeOverlay` is a view overlay (``view.overlays.append(overlay)``). Each shape's
-outline is built once as a ``QPainterPath`` in level-0 pixels (cached until the shape
-changes) and drawn through the view transform with a cosmetic (1 screen pixel) pen, as
-QuPath draws annotations by default; region fill is an option (:attr:`ShapeOverlay.fill`).
-When few shapes are in view the session's :class:`~workspace.slides.shape_index.ShapeIndex`
-picks them and their paths are joined per class for the frame; when most are in view, one
-joined path per class, cached until the document changes, is drawn as is — either way one
-``drawPath`` per class, so a frame of 10,000+ regions costs a few stroker passes, not
-10,000 painter calls. Points are drawn as round dots, the selection dashed on top.
+:class:`ShapeOverlay` is a view overlay (``view.overlays.append(overlay)``). Shapes are drawn
+with a cosmetic (1 screen pixel) pen, as QuPath draws annotations by default; region fill is
+an option (:attr:`ShapeOverlay.fill`). Three things keep a frame of 10,000+ regions fast:
 
-The drawing goes into a layer image a quarter widget larger on every side; while the view only
-pans (same zoom and rotation, no edit, same selection) later frames just move that layer, so
-panning over 10,000 regions costs one image blit a frame.
+* **Level of detail** (:mod:`workspace.slides.shape_lod`): per zoom level, outlines simplified
+  to half a screen pixel and shapes under two pixels drawn as a dot, computed once per level
+  and spatial cell and kept until a shape in that cell changes.
+* **Batching** (:mod:`viewers.slide.tools.shape_paths`): one ``drawPath`` and one
+  ``drawPoints`` per class and cell, over the cells whose shapes reach into view.
+* **A cached layer**: the drawing goes into an image a quarter widget larger on every side
+  (in device pixels, so outlines stay one pixel thin on a high-DPI screen).
+  Panning moves it and zooming draws it scaled, so such a frame costs one image blit. A new
+  layer is drawn a few cells at a time between frames (slices of about :data:`SLICE_MS`, on
+  the GUI thread: Qt's painter holds Python's GIL, so a worker thread would not free it)
+  when the view runs past the old one or :data:`SETTLE_MS` after the last zoom step, and
+  replaces it when done. Only the first frame, a rotation or a jump of more than
+  :data:`ZOOM_REUSE` times is drawn at once. An edit repaints only the part of the layer the
+  shape covered before and after, in the next frame.
+
+The selection is drawn on top every frame, exactly (full detail, dashed).
 """
 
 from __future__ import annotations
 
+import math
+import time
+from dataclasses import dataclass, field
 from typing import Any
 
-from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QImage, QPainter, QPainterPath, QPen, QPolygonF, QTransform
+from PySide6.QtCore import QPointF, QRectF, Qt, QTimer
+from PySide6.QtGui import (
+    QColor,
+    QImage,
+    QPaintDevice,
+    QPainter,
+    QPainterPath,
+    QPen,
+    QPolygonF,
+    QTransform,
+)
 
 from viewers.slide.tools.base import OverlayTransform, ToolSession
+from viewers.slide.tools.shape_paths import DOT_PIXELS, CellDrawing
+from workspace.annotation_kinds.names import SLIDE_SHAPE
 from workspace.annotation_kinds.slide_shapes import GEOMETRY
+from workspace.annotations import Annotation
+from workspace.slides.shape_index import geometry_bounds
+from workspace.slides.shape_lod import (
+    Box,
+    Cell,
+    LevelCells,
+    level_of,
+    outlines,
+    shapely_geometries,
+)
 
-#: Above this share of the shapes in view, the cached whole-class paths are drawn.
-WHOLE_CLASS_SHARE = 0.3
-DOT_PIXELS = 6
 #: The cached layer reaches this share of the widget's size past each edge.
 LAYER_MARGIN = 0.25
+#: While zooming, the layer is drawn scaled up to this factor either way.
+ZOOM_REUSE = 2.0
+#: The exact drawing replaces the scaled layer this long after the last zoom step.
+SETTLE_MS = 150
+#: A layer drawn between frames is drawn in slices of about this long.
+SLICE_MS = 6.0
+#: Below this share of the widget covered by the old layer, a frame is drawn at once.
+MIN_COVER = 0.5
 _GREY = "#808080"
+_PAD = DOT_PIXELS + 2  # layer pixels around a repaired shape (dots and pen)
 
 
 def shape_path(geometry: dict[str, Any]) -> tuple[QPainterPath, list[QPointF]]:
@@ -50,134 +87,339 @@ def shape_path(geometry: dict[str, Any]) -> tuple[QPainterPath, list[QPointF]]:
     return path, [QPointF(x, y) for x, y, *_ in points]
 
 
+@dataclass
+class _Level:
+    """One detail level: where each shape's cell is and the cells built so far."""
+
+    cells: LevelCells
+    drawn: dict[Cell, CellDrawing] = field(default_factory=dict)
+
+
+@dataclass
+class _Layer:
+    """The cached drawing: ``image`` holds the shapes mapped by ``to_layer`` at ``level``."""
+
+    image: QImage
+    to_layer: QTransform
+    level: int
+    #: Level-0 boxes of shapes changed since the layer was drawn (to repair).
+    dirty: list[Box] = field(default_factory=list)
+
+    @property
+    def scale(self) -> float:
+        return _scale_of(self.to_layer)
+
+    @property
+    def rect(self) -> QRectF:
+        """The layer's extent in its own (device-independent) pixels."""
+        return QRectF(QPointF(0, 0), self.image.deviceIndependentSize())
+
+
+def _logical_rect(device: QPaintDevice) -> QRectF:
+    """A paint device's extent in device-independent pixels (a widget's size already is one;
+    an image's is its pixels over its device pixel ratio)."""
+    if isinstance(device, QImage):
+        return QRectF(QPointF(0, 0), device.deviceIndependentSize())
+    return QRectF(0, 0, device.width(), device.height())
+
+
+def _scale_of(qt: QTransform) -> float:
+    return math.sqrt(abs(qt.determinant()))
+
+
+def _turn(qt: QTransform) -> tuple[float, ...]:
+    """The rotation/flip part of a transform (its linear part over its scale)."""
+    scale = _scale_of(qt) or 1.0
+    return tuple(round(v / scale, 6) for v in (qt.m11(), qt.m12(), qt.m21(), qt.m22()))
+
+
+@dataclass
+class _Pending:
+    """A layer being drawn between frames: the cells still to draw into it."""
+
+    layer: _Layer
+    cells: list[Cell]
+
+
+def _box_rect(box: Box) -> QRectF:
+    return QRectF(box[0], box[1], box[2] - box[0], box[3] - box[1])
+
+
 class ShapeOverlay:
     """Draws the session's shapes (a callable view overlay)."""
 
     def __init__(self, session: ToolSession, *, fill: bool = False) -> None:
         self.session = session
-        self.fill = fill
-        self._shapes: dict[str, tuple[str, QPainterPath, list[QPointF]]] = {}
-        self._whole: dict[str, tuple[QPainterPath, list[QPointF]]] | None = None
-        self._version = 0
-        self._layer: QImage | None = None
-        self._layer_key: tuple[Any, ...] = ()
-        self._layer_origin = QPointF()
+        self._fill = fill
+        self._levels: dict[int, _Level] = {}
+        self._placed: dict[str, Box] = {}
+        self._layer: _Layer | None = None
+        self._pending: _Pending | None = None
+        self._selected: dict[str, tuple[QPainterPath, list[QPointF]]] = {}
+        self._exact_due = False
+        self._settle = QTimer()
+        self._settle.setSingleShot(True)
+        self._settle.setInterval(SETTLE_MS)
+        self._settle.timeout.connect(self.settle)
+        self._slices = QTimer()
+        self._slices.setSingleShot(True)
+        self._slices.timeout.connect(self.step)
         document = session.document
         for emitter in (document.added, document.updated, document.removed):
-            emitter.connect(self._forget)
+            emitter.connect(self._changed)
 
-    def _forget(self, annotation: Any) -> None:
-        self._shapes.pop(annotation.id, None)
-        self._whole = None
-        self._version += 1
+    @property
+    def fill(self) -> bool:
+        """Whether regions are filled (translucent) as well as outlined."""
+        return self._fill
 
+    @fill.setter
+    def fill(self, fill: bool) -> None:
+        if fill != self._fill:
+            self._fill = fill
+            self._layer = self._pending = None
+            self.session.repaint()
+
+    def refresh(self) -> None:
+        """Draw everything afresh at the next frame (class colours changed)."""
+        self._levels.clear()
+        self._layer = self._pending = None
+        self.session.repaint()
+
+    # ------------------------------------------------------------------ following edits
+    def _changed(self, annotation: Annotation) -> None:
+        """One shape changed: drop its cells and mark where it was and is for repair."""
+        self._selected.pop(annotation.id, None)
+        if annotation.kind != SLIDE_SHAPE or not self._levels:
+            return
+        present = annotation.id in self.session.document and GEOMETRY in annotation.data
+        box = geometry_bounds(annotation.data[GEOMETRY]) if present else None
+        old = self._placed.pop(annotation.id, None)
+        if box is not None:
+            self._placed[annotation.id] = box
+        changed = [b for b in (old, box) if b is not None]
+        for layer in self._layers():
+            layer.dirty += changed
+        for level in self._levels.values():
+            for cell in level.cells.place(annotation.id, box):
+                level.drawn.pop(cell, None)
+
+    def _layers(self) -> list[_Layer]:
+        pending = [self._pending.layer] if self._pending is not None else []
+        return [self._layer, *pending] if self._layer is not None else pending
+
+    def settle(self) -> None:
+        """Have the exact drawing replace a scaled layer (the zoom has stopped)."""
+        self._exact_due = True
+        self.session.repaint()
+
+    @property
+    def drawing(self) -> bool:
+        """Whether a new layer is being drawn between frames."""
+        return self._pending is not None
+
+    def step(self) -> None:
+        """Draw the next slice of the pending layer; when it is done it replaces the old one
+        and the view is asked to repaint."""
+        pending = self._pending
+        if pending is None:
+            return
+        layer = pending.layer
+        detail = self._level(layer.level)
+        start = time.perf_counter()
+        into = QPainter(layer.image)
+        try:
+            into.setTransform(layer.to_layer, combine=True)
+            while pending.cells and (time.perf_counter() - start) * 1000 < SLICE_MS:
+                self._cell(detail, pending.cells.pop(0)).draw(into, fill=self.fill)
+        finally:
+            into.end()
+        if pending.cells:
+            self._slices.start(0)
+            return
+        self._pending = None
+        self._layer = layer
+        self.session.repaint()
+
+    def finish(self) -> None:
+        """Draw the pending layer to its end now."""
+        while self._pending is not None:
+            self.step()
+
+    # ------------------------------------------------------------------ levels and cells
     def _colour(self, label: str) -> str:
         schema = self.session.schema
         if schema is not None and label in schema.class_names:
             return schema.class_named(label).color
         return _GREY
 
-    def _shape(self, annotation_id: str) -> tuple[str, QPainterPath, list[QPointF]]:
-        found = self._shapes.get(annotation_id)
+    def _level(self, level: int) -> _Level:
+        found = self._levels.get(level)
         if found is None:
-            annotation = self.session.document.get(annotation_id)
-            path, points = shape_path(annotation.data[GEOMETRY])
-            found = (self._colour(annotation.label or ""), path, points)
-            self._shapes[annotation_id] = found
+            if not self._levels:  # from now on kept up to date by _changed
+                self._placed = dict(self.session.index.boxes())
+            found = _Level(LevelCells(level))
+            found.cells.fill(self._placed.items())
+            self._levels[level] = found
         return found
 
-    def _joined(self, ids: list[str]) -> dict[str, tuple[QPainterPath, list[QPointF]]]:
-        joined: dict[str, tuple[QPainterPath, list[QPointF]]] = {}
-        for annotation_id in ids:
-            colour, path, points = self._shape(annotation_id)
-            into, dots = joined.setdefault(colour, (QPainterPath(), []))
-            if points:
-                dots.extend(points)
-            else:
-                into.addPath(path)
-        return joined
+    def _cell(self, level: _Level, cell: Cell) -> CellDrawing:
+        drawing = level.drawn.get(cell)
+        if drawing is None:
+            ids = level.cells.members.get(cell, [])
+            shapes = [self.session.document.get(i) for i in ids]
+            found = outlines(
+                shapely_geometries([a.data[GEOMETRY] for a in shapes]),
+                [self._placed[i] for i in ids],
+                level.cells.level,
+            )
+            labels = [a.label or "" for a in shapes]
+            colour = {label: self._colour(label) for label in set(labels)}
+            colours = [colour[label] for label in labels]
+            drawing = CellDrawing.build(found, colours)
+            level.drawn[cell] = drawing
+        return drawing
 
-    def __call__(self, painter: QPainter, transform: OverlayTransform) -> None:
-        """Paint the shapes: the cached layer moved when only the view panned, else drawn
-        afresh into a layer a margin larger than the widget (so that panning reuses it)."""
-        qt = transform.qtransform()
-        device = painter.device()
-        width, height = device.width(), device.height()
-        key: tuple[Any, ...] = (qt.m11(), qt.m12(), qt.m21(), qt.m22(), self._version, self.fill)
-        key += tuple(self.session.selection)
-        if self._layer is not None and self._layer_key == key:
-            corner = qt.map(self._layer_origin)
-            if (
-                corner.x() <= 0
-                and corner.y() <= 0
-                and (
-                    corner.x() + self._layer.width() >= width
-                    and corner.y() + self._layer.height() >= height
-                )
-            ):
-                painter.drawImage(corner, self._layer)
-                return
-        margin_x, margin_y = int(width * LAYER_MARGIN), int(height * LAYER_MARGIN)
-        size = (width + 2 * margin_x, height + 2 * margin_y)
-        layer = self._layer
-        if layer is None or (layer.width(), layer.height()) != size:
-            layer = QImage(*size, QImage.Format.Format_ARGB32_Premultiplied)
-        layer.fill(0)
-        shifted = qt * QTransform.fromTranslate(margin_x, margin_y)
-        inverse, _ = qt.inverted()
-        into = QPainter(layer)
-        try:
-            area = QRectF(-margin_x, -margin_y, layer.width(), layer.height())
-            self.draw(into, shifted, inverse.mapRect(area))
-        finally:
-            into.end()
-        self._layer, self._layer_key = layer, key
-        self._layer_origin = inverse.map(QPointF(-margin_x, -margin_y))
-        painter.drawImage(QPointF(-margin_x, -margin_y), layer)
-
-    def draw(self, painter: QPainter, qt: QTransform, rect: QRectF) -> None:
-        """Draw the shapes meeting ``rect`` (level-0) through ``qt`` (no layer)."""
-        index = self.session.index
-        ids = index.visible((rect.left(), rect.top(), rect.right(), rect.bottom()))
-        if not ids:
+    def draw(self, painter: QPainter, qt: QTransform, rect: QRectF, level: int) -> None:
+        """Draw the shapes meeting ``rect`` (level-0) through ``qt`` at detail ``level``."""
+        detail = self._level(level)
+        cells = detail.cells.meeting((rect.left(), rect.top(), rect.right(), rect.bottom()))
+        if not cells:
             return
-        if len(ids) > WHOLE_CLASS_SHARE * len(index):
-            if self._whole is None:
-                self._whole = self._joined(self.session.index.visible(_EVERYWHERE))
-            joined = self._whole
-        else:
-            joined = self._joined(ids)
         painter.save()
         painter.setTransform(qt, combine=True)
-        for colour, (path, dots) in joined.items():
-            pen = QPen(QColor(colour), 0)
-            painter.setPen(pen)
-            if self.fill:
-                fill = QColor(colour)
-                fill.setAlpha(60)
-                painter.setBrush(fill)
-            else:
-                painter.setBrush(Qt.BrushStyle.NoBrush)
-            if not path.isEmpty():
-                painter.drawPath(path)
-            if dots:
-                dot = QPen(QColor(colour), DOT_PIXELS)
-                dot.setCosmetic(True)
-                dot.setCapStyle(Qt.PenCapStyle.RoundCap)
-                painter.setPen(dot)
-                painter.drawPoints(dots)
-        selected = [i for i in self.session.selection if i in self.session.document]
-        if selected:
-            outline = QPen(QColor("#ffffff"), 2, Qt.PenStyle.DashLine)
-            outline.setCosmetic(True)
-            painter.setPen(outline)
-            painter.setBrush(Qt.BrushStyle.NoBrush)
-            for annotation_id in selected:
-                _, path, points = self._shape(annotation_id)
-                painter.drawPath(path)
-                if points:
-                    painter.drawPoints(points)
+        for cell in cells:
+            self._cell(detail, cell).draw(painter, fill=self.fill)
         painter.restore()
 
+    # ------------------------------------------------------------------ the cached layer
+    def __call__(self, painter: QPainter, transform: OverlayTransform) -> None:
+        """Paint the shapes: the cached layer (repaired after edits) moved or scaled when it
+        covers enough of the widget, a new one started between frames when it no longer
+        serves exactly; else a layer drawn at once. Then the selection on top."""
+        qt = transform.qtransform()
+        device = painter.device()
+        widget, dpr = _logical_rect(device), device.devicePixelRatioF()
+        layer = self._layer
+        cover = self._cover(layer, qt, widget) if layer is not None else 0.0
+        if layer is None or cover < MIN_COVER or layer.image.devicePixelRatioF() != dpr:
+            layer = self._layer = self._draw_layer(qt, widget, dpr)
+            self._exact_due = False
+            cover = 1.0
+        exact = math.isclose(_scale_of(qt), layer.scale, rel_tol=1e-9)
+        if not exact:
+            self._settle.start()
+        if exact and cover == 1.0:
+            self._exact_due = False
+            self._pending = None  # a layer started for another view is not needed
+        elif self._pending is None and (cover < 1.0 or self._exact_due):
+            self._exact_due = False
+            self._start_layer(qt, widget, dpr)
+        self._repair(layer)
+        self._show(painter, layer, qt)
+        self._draw_selection(painter, qt)
 
-_EVERYWHERE = (-float(1 << 30), -float(1 << 30), float(1 << 30), float(1 << 30))
+    @staticmethod
+    def _cover(layer: _Layer, qt: QTransform, widget: QRectF) -> float:
+        """The share of the widget the layer covers drawn through ``qt`` (0 if it cannot be
+        reused: another rotation, or a zoom of more than :data:`ZOOM_REUSE` times)."""
+        ratio = _scale_of(qt) / layer.scale
+        if _turn(layer.to_layer) != _turn(qt) or not 1 / ZOOM_REUSE <= ratio <= ZOOM_REUSE:
+            return 0.0
+        from_layer, _ = layer.to_layer.inverted()
+        placed = (from_layer * qt).mapRect(layer.rect)
+        met = placed.intersected(widget)
+        return met.width() * met.height() / (widget.width() * widget.height())
+
+    @staticmethod
+    def _show(painter: QPainter, layer: _Layer, qt: QTransform) -> None:
+        """Draw the layer where ``qt`` puts it (moved, or scaled smoothly when shrunk)."""
+        from_layer, _ = layer.to_layer.inverted()
+        on_widget = from_layer * qt
+        if math.isclose(_scale_of(on_widget), 1.0, rel_tol=1e-9):
+            painter.drawImage(on_widget.map(QPointF(0, 0)), layer.image)
+            return
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform, _scale_of(on_widget) < 1)
+        painter.setTransform(on_widget, combine=True)
+        painter.drawImage(QPointF(0, 0), layer.image)
+        painter.restore()
+
+    def _new_layer(self, qt: QTransform, widget: QRectF, dpr: float) -> tuple[_Layer, QRectF]:
+        """An empty layer for the view ``qt`` (in device pixels: sharp on a high-DPI screen)
+        and the level-0 rectangle it spans."""
+        margin_x, margin_y = widget.width() * LAYER_MARGIN, widget.height() * LAYER_MARGIN
+        width, height = widget.width() + 2 * margin_x, widget.height() + 2 * margin_y
+        image = QImage(
+            round(width * dpr), round(height * dpr), QImage.Format.Format_ARGB32_Premultiplied
+        )
+        image.setDevicePixelRatio(dpr)
+        image.fill(0)
+        layer = _Layer(
+            image, qt * QTransform.fromTranslate(margin_x, margin_y), level_of(_scale_of(qt))
+        )
+        from_layer, _ = layer.to_layer.inverted()
+        return layer, from_layer.mapRect(layer.rect)
+
+    def _draw_layer(self, qt: QTransform, widget: QRectF, dpr: float) -> _Layer:
+        """A layer for ``qt`` drawn at once (nothing reusable to show meanwhile)."""
+        self._pending = None
+        layer, area = self._new_layer(qt, widget, dpr)
+        into = QPainter(layer.image)
+        try:
+            self.draw(into, layer.to_layer, area, layer.level)
+        finally:
+            into.end()
+        return layer
+
+    def _start_layer(self, qt: QTransform, widget: QRectF, dpr: float) -> None:
+        """Start drawing a layer for ``qt`` between frames."""
+        layer, area = self._new_layer(qt, widget, dpr)
+        detail = self._level(layer.level)
+        cells = detail.cells.meeting((area.left(), area.top(), area.right(), area.bottom()))
+        self._pending = _Pending(layer, cells)
+        self._slices.start(0)
+
+    def _repair(self, layer: _Layer) -> None:
+        """Redraw the parts of the layer the shapes changed since it was drawn cover."""
+        if not layer.dirty:
+            return
+        from_layer, _ = layer.to_layer.inverted()
+        into = QPainter(layer.image)
+        try:
+            for box in layer.dirty:
+                found = layer.to_layer.mapRect(_box_rect(box)).adjusted(-_PAD, -_PAD, _PAD, _PAD)
+                area = QRectF(found.toAlignedRect()).intersected(layer.rect)
+                if area.isEmpty():
+                    continue
+                into.setClipRect(area)
+                into.setCompositionMode(QPainter.CompositionMode.CompositionMode_Clear)
+                into.fillRect(area, Qt.GlobalColor.transparent)
+                into.setCompositionMode(QPainter.CompositionMode.CompositionMode_SourceOver)
+                self.draw(into, layer.to_layer, from_layer.mapRect(QRectF(area)), layer.level)
+        finally:
+            into.end()
+        layer.dirty.clear()
+
+    def _draw_selection(self, painter: QPainter, qt: QTransform) -> None:
+        """The selected shapes, exactly: a dashed white outline (and their points)."""
+        selected = [i for i in self.session.selection if i in self.session.document]
+        if not selected:
+            return
+        self._selected = {i: v for i, v in self._selected.items() if i in selected}
+        painter.save()
+        painter.setTransform(qt, combine=True)
+        outline = QPen(QColor("#ffffff"), 2, Qt.PenStyle.DashLine)
+        outline.setCosmetic(True)
+        painter.setPen(outline)
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        for annotation_id in selected:
+            found = self._selected.get(annotation_id)
+            if found is None:
+                geometry = self.session.document.get(annotation_id).data[GEOMETRY]
+                found = self._selected[annotation_id] = shape_path(geometry)
+            path, points = found
+            painter.drawPath(path)
+            if points:
+                painter.drawPoints(points)
+        painter.restore()
