@@ -98,6 +98,7 @@ class SliceView(QWidget):
     markup_pressed = Signal(object)  # QPointF of a left press (markup mode)
     markup_dragged = Signal(object)  # QPointF of the mouse during the left drag
     markup_released = Signal(object)  # QPointF of the left release
+    markup_double_clicked = Signal(object)  # QPointF of a left double-click (markup mode)
     maximise_requested = Signal()
 
     def __init__(
@@ -476,8 +477,13 @@ class SliceView(QWidget):
             self.update()
 
     def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
-        """Double-click maximises the view (or restores the 2×2 layout)."""
-        if event.button() == Qt.MouseButton.LeftButton:
+        """Double-click maximises the view (or restores the 2×2 layout); in markup mode the
+        measurement tools decide (a polygon closes)."""
+        if event.button() != Qt.MouseButton.LeftButton:
+            return
+        if self.mode is Mode.MARKUP:
+            self.markup_double_clicked.emit(event.position())
+        else:
             self.maximise_requested.emit()
 
 
