@@ -168,7 +168,7 @@ class MarkupControl(QObject):
             end = self._index(view, point, clamp=True)
             assert end is not None
             moved_to = self._in_slice(gesture, end)
-            if (problem := self.editing.move_vertex(gesture.polygon.id, gesture.vertex, moved_to)):
+            if problem := self.editing.move_vertex(gesture.polygon.id, gesture.vertex, moved_to):
                 self.message.emit(problem)
             return
         if gesture.box is None and max(abs(moved.x()), abs(moved.y())) < MIN_DRAG:
