@@ -189,7 +189,8 @@ class MarkupLayer:
     ) -> None:
         if not polygon_on_slice(view.frame, view.index, annotation):
             return
-        corners = QPolygonF([self._xy(view, p) for p in annotation.data["points_kji"]])
+        points = [self._xy(view, p) for p in annotation.data["points_kji"]]
+        corners = QPolygonF(points)
         painter.setBrush(Qt.BrushStyle.NoBrush)
         if selected:
             painter.setPen(QPen(HALO, 4.0))
@@ -202,12 +203,12 @@ class MarkupLayer:
         painter.drawPolygon(corners)
         painter.setPen(QPen(OUTLINE, 1.0))
         painter.setBrush(color)
-        for corner in corners:
+        for corner in points:
             painter.drawEllipse(corner, END_RADIUS, END_RADIUS)
         text = polygon_text(annotation.data)
         if annotation.label:
             text = f"{annotation.label}  {text}"
-        top = min(corners, key=lambda p: p.y())
+        top = min(points, key=lambda p: p.y())
         _caption(painter, top + QPointF(0, -6), text, QRectF(view.rect()))
 
     def _outline(self, view: SliceView, painter: QPainter, points: list[Index]) -> None:
