@@ -5,11 +5,11 @@ and its length follow the mouse and the ruler is placed on release. 3D box: drag
 the box reaches the Tools panel's depth on each side of the slice. With the box tool, pressing
 on an edge (or a corner) of a box drawn in a view drags that edge, so a box drawn in the axial
 view gets its height in the coronal or sagittal one (with a depth of 0 mm, or on a 2D image, the
-box is a rectangle on one slice). Polygon (as OHIF's and ITK-SNAP's): each click adds a vertex,
-a double-click or Enter closes the outline, Backspace takes the last vertex back and Escape
-drops the outline; with the polygon tool, pressing on a vertex of a polygon drawn in the slice
-drags that vertex. Each placement, resize or vertex move is one command
-(:class:`~viewers.volume.markup_editing.MarkupEditing`).
+box is a rectangle on one slice). Polygon (as OHIF's and ITK-SNAP's): each click adds a
+vertex; a double-click, a click on the first vertex or Enter closes the outline, Backspace takes
+the last vertex back and Escape drops it; with the polygon tool, pressing on a vertex of a
+polygon drawn in the slice drags that vertex. Each placement, resize or vertex move is one
+command (:class:`~viewers.volume.markup_editing.MarkupEditing`).
 """
 
 from __future__ import annotations
@@ -138,7 +138,7 @@ class MarkupControl(QObject):
         if start is None:
             return
         if tool == "polygon":
-            self._add_vertex(view, start)
+            self._add_vertex(view, start, point)
             return
         if tool == "landmark":
             self._report(*self.editing.landmark(start, self.label(tool)))
@@ -272,12 +272,18 @@ class MarkupControl(QObject):
         return low, high
 
     # ------------------------------------------------------------------ polygons
-    def _add_vertex(self, view: SliceView, point: Index) -> None:
+    def _add_vertex(self, view: SliceView, point: Index, clicked: QPointF) -> None:
         """Add a vertex to the outline in ``view`` (a click in another view or slice starts a
-        new outline)."""
+        new outline); a click on the first vertex of three or more closes it."""
         outline = self._outline
         if outline is None or outline.view is not view or outline.index != view.index:
             outline = self._outline = _Outline(view, view.index, [])
+        if len(outline.points) >= 3:
+            frame, rect = view.frame, view.image_rect()
+            first = nearest_vertex(frame, rect, outline.points[:1], clicked.x(), clicked.y())
+            if first[1] <= EDGE_GRAB:
+                self.close_outline()
+                return
         outline.points.append(point)
         self.layer.set_outline(view, outline.points)
 

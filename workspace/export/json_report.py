@@ -4,9 +4,9 @@ Rulers and findings as in the SR (:func:`~workspace.export.measurement_report.re
 landmarks (LPS mm) and 3D boxes (corners in LPS mm, size along the image's x, y and z axes in
 mm, volume), polygons (vertices in LPS mm, area in mm², count, mean, min and max of the values
 inside), each also in voxel indices ``points_ijk`` (x, y, z = column, row, slice; a pixel's
-centre is a whole number, so on a 2D image ``(i, j)`` is the pixel), and the voxel count and
-volume of each segment (an empty list when the volume has no segmentation; a damaged one is
-an error, never an empty list).
+centre is a whole number, so on a 2D image ``(i, j)`` is the pixel) with the ``grid`` they refer
+to, and the voxel count and volume of each segment (an empty list when the volume has no
+segmentation; a damaged one is an error, never an empty list).
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from workspace.annotation_kinds.names import BOX3D, LANDMARK, POLYGON, RULER
 from workspace.annotations import Annotation
 from workspace.errors import NoSegmentationError
 from workspace.export.base import ExportError, ExportInput
-from workspace.export.measurement_report import measurements, report_json
+from workspace.export.measurement_report import measurements, report_json, stored_geometry
 from workspace.export.registry import register_exporter
 from workspace.volume.model import LabelMap
 
@@ -83,6 +83,18 @@ def ruler_indices(annotations: Sequence[Annotation]) -> list[list[Any]]:
     ]
 
 
+def grid(meta: dict[str, Any]) -> dict[str, Any] | None:
+    """The voxel grid the ``points_ijk`` refer to: its size and spacing (mm) in x, y, z order
+    (a 2D image: columns, rows, 1); None when the item records none."""
+    geometry = stored_geometry(meta)
+    if geometry is None:
+        return None
+    return {
+        "size_ijk": [int(n) for n in reversed(geometry.shape)],
+        "spacing_mm_ijk": [float(v) for v in geometry.spacing],
+    }
+
+
 def _ijk(kji: Any) -> list[float] | None:
     """A point stored in array order (k, j, i) in x, y, z order."""
     return None if kji is None else [float(v) for v in reversed(kji)]
@@ -139,6 +151,7 @@ class JsonReportExporter:
             measurement["points_ijk"] = ends
         document["landmarks"], document["boxes"] = markups(source.annotations)
         document["polygons"] = polygons(source.annotations)
+        document["grid"] = grid(source.item.meta)
         try:
             document["segments"] = segment_statistics(source.payloads.segmentation(item))
         except NoSegmentationError:

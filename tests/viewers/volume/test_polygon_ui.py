@@ -15,12 +15,13 @@ from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QApplication
 
 from tests.viewers.volume.phantom import import_phantom
-from tests.viewers.volume.qt_input import move, press, release
+from tests.viewers.volume.qt_input import drag, move, press, release
 from tests.viewers.volume.test_measurements_ui import _choose, _list_rows, _markups, _stored
 from tests.viewers.volume.test_volume_viewer import _open
 from viewers.volume.reslice import View
 from viewers.volume.slice_view import SliceView
 from viewers.volume.volume_viewer import VolumeViewer
+from workspace.export.item_export import export_item
 from workspace.workspace import Workspace
 
 LEFT = Qt.MouseButton.LeftButton
@@ -152,7 +153,10 @@ def test_a_vertex_is_dragged_as_one_undo_step_and_deleted(qtbot, ct_viewer) -> N
     assert [a.id for a in _stored(viewer, "polygon")] == [polygon.id]
 
 
+@pytest.mark.filterwarnings("ignore:The string .* person name:UserWarning")  # the user "tester"
 def test_a_polygon_on_a_single_2d_image(qtbot, viewer_workspace: Workspace, tmp_path) -> None:
+    import highdicom as hd
+
     item_id = import_phantom(
         viewer_workspace, tmp_path / "one", slices=1, rows=40, cols=48, segmented=False
     )
@@ -169,5 +173,24 @@ def test_a_polygon_on_a_single_2d_image(qtbot, viewer_workspace: Workspace, tmp_
         assert polygon.data["area_mm2"] == pytest.approx(0.5 * 26 * si * 26 * sj)
         assert polygon.data["values"]["count"] > 0
         assert viewer.grid.maximised is axial  # still large after the double-click
+        # a click back on the first vertex closes an outline too
+        for corner in [(0, 32, 5), (0, 32, 20), (0, 38, 12), (0, 32, 5)]:
+            _click(qtbot, axial, corner)
+        assert len(_stored(viewer, "polygon")) == 2
+        assert len(_stored(viewer, "polygon")[1].data["points_kji"]) == 3
+        # the box tool on a 2D image draws a rectangle on it (its one slice)
+        _choose(qtbot, viewer, "box3d")
+        drag(axial, LEFT, [axial.point_of((0, 6, 30)), axial.point_of((0, 20, 44))])
+        (box,) = _stored(viewer, "box3d")
+        assert (box.data["min_kji"], box.data["max_kji"]) == ([0, 6, 30], [0, 20, 44])
+        # the SR has them as regions on the image
+        (sr,) = export_item(viewer_workspace, item_id, "sr", tmp_path / "sr.dcm")
+        groups = hd.sr.srread(sr).content.get_planar_roi_measurement_groups()
+        assert [g.tracking_identifier.split(":")[0] for g in groups] == [
+            "polygon 1",
+            "polygon 2",
+            "box 1",
+        ]
+        assert np.allclose(groups[2].roi.value[0], (29.5 + 0.5, 5.5 + 0.5))
     finally:
         viewer.shutdown()

@@ -154,6 +154,7 @@ def test_a_2d_image_s_markups_are_scoord_regions_on_the_image(
     # the pixel grid through the image plane agrees with the voxel indices
     assert np.allclose(pixels_of([(0.0, 3.0, 7.0)], header, geometry), [(7.5, 3.5)])
     report = json.loads(out.read_text(encoding="utf-8"))
+    assert report["grid"] == {"size_ijk": [48, 40, 1], "spacing_mm_ijk": list(geometry.spacing)}
     assert report["landmarks"][0]["point_ijk"] == [7.0, 3.0, 0.0]
     assert report["measurements"][0]["points_ijk"] == [[2.0, 2.0, 0.0], [30.0, 20.0, 0.0]]
     assert report["boxes"][0]["corners_ijk"] == [[5.5, 4.5, -0.5], [25.5, 15.5, 0.5]]
