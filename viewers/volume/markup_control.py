@@ -200,7 +200,7 @@ class MarkupControl(QObject):
         if gesture.polygon is not None:
             points = [list(p) for p in gesture.polygon.data["points_kji"]]
             points[gesture.vertex] = list(self._in_slice(gesture, end))
-            moved = self.editing.rebuilt(gesture.polygon, points=points)
+            moved = self.editing.rebuilt(gesture.polygon, points=points, values=False)
             return replace(moved, id=gesture.polygon.id)
         if gesture.box is not None:
             low, high = self._resized(gesture, end)

@@ -151,10 +151,11 @@ class MarkupEditing:
         low: Sequence[int] | None = None,
         high: Sequence[int] | None = None,
         points: Sequence[Sequence[float]] | None = None,
+        values: bool = True,
     ) -> Annotation:
         """``annotation`` made again by the measurements module with another label (and, for
-        a box, other corners; for a polygon, other vertices), keeping its attributes; raises
-        if the schema refuses them."""
+        a box, other corners; for a polygon, other vertices, and without reading the values inside
+        unless ``values``), keeping its attributes; raises if the schema refuses them."""
         data = annotation.data
         label = annotation.label if label is None else label
         options: dict[str, Any] = {
@@ -172,7 +173,12 @@ class MarkupEditing:
         if annotation.kind == POLYGON:
             points = data["points_kji"] if points is None else points
             return measurements.polygon(
-                self.item_id, self.geometry, points, label, voxels=self.voxels, **options
+                self.item_id,
+                self.geometry,
+                points,
+                label,
+                voxels=self.voxels if values else None,
+                **options,
             )
         low = data["min_kji"] if low is None else low
         high = data["max_kji"] if high is None else high

@@ -180,26 +180,36 @@ def _slice_axis(kji: npt.NDArray[np.float64]) -> int:
 def _values_inside(
     voxels: npt.NDArray[Any], kji: npt.NDArray[np.float64], axis: int
 ) -> dict[str, float | int | None]:
-    """Count, mean, min and max of the voxels of the slice whose centres lie inside the outline."""
+    """Count, mean, min and max of the voxels of the slice whose centres lie inside the outline
+    (or on it): each pixel row's centre line is cut by the polygon (shapely, vectorised), and
+    the pixels between the cuts' ends are read."""
     import shapely
 
     rows, cols = (a for a in range(3) if a != axis)
+    plane = np.take(voxels, round(float(kji[0, axis])), axis=axis)  # (rows, cols)
     outline = shapely.Polygon(kji[:, [cols, rows]])
-    low = np.maximum(np.floor(kji.min(axis=0)).astype(int), 0)
-    high = np.minimum(np.ceil(kji.max(axis=0)).astype(int), np.asarray(voxels.shape) - 1)
-    r, c = np.mgrid[low[rows] : high[rows] + 1, low[cols] : high[cols] + 1]
-    inside = shapely.contains_xy(outline, c, r) | shapely.intersects_xy(outline.boundary, c, r)
-    where: list[Any] = [0, 0, 0]
-    where[axis], where[rows], where[cols] = round(float(kji[0, axis])), r[inside], c[inside]
-    values = np.asarray(voxels[tuple(where)], dtype=np.float64)
-    if values.size == 0:
+    first = max(int(np.ceil(kji[:, rows].min())), 0)
+    last = min(int(np.floor(kji[:, rows].max())), plane.shape[0] - 1)
+    left, right = float(kji[:, cols].min()) - 1.0, float(kji[:, cols].max()) + 1.0
+    heights = np.arange(first, last + 1, dtype=np.float64)
+    ends = np.empty((heights.size, 2, 2))
+    ends[:, 0, 0], ends[:, 1, 0], ends[:, :, 1] = left, right, heights[:, None]
+    lines = shapely.linestrings(ends)
+    parts = shapely.get_parts(shapely.intersection(lines, outline))
+    bounds = shapely.bounds(parts) if len(parts) else np.empty((0, 4))
+    count, total, low, high = 0, 0.0, np.inf, -np.inf
+    for x0, y, x1, _y in bounds:
+        start = max(int(np.ceil(x0 - 1e-9)), 0)
+        stop = min(int(np.floor(x1 + 1e-9)), plane.shape[1] - 1)
+        if stop < start:
+            continue
+        span = np.asarray(plane[round(y), start : stop + 1], dtype=np.float64)
+        count += span.size
+        total += float(span.sum())
+        low, high = min(low, float(span.min())), max(high, float(span.max()))
+    if count == 0:
         return {"count": 0, "mean": None, "min": None, "max": None}
-    return {
-        "count": int(values.size),
-        "mean": float(values.mean()),
-        "min": float(values.min()),
-        "max": float(values.max()),
-    }
+    return {"count": count, "mean": total / count, "min": low, "max": high}
 
 
 def classification(
