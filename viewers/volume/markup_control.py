@@ -97,6 +97,7 @@ class MarkupControl(QObject):
             view.markup_dragged.connect(lambda point, v=view: self.drag(v, point))
             view.markup_released.connect(lambda point, v=view: self.release(v, point))
             view.markup_double_clicked.connect(lambda point, v=view: self.double_click(v, point))
+            view.markup_hovered.connect(lambda point, v=view: self.hover(v, point))
 
     def page(self, tool: str) -> MarkupPage:
         """The options page of measurement tool ``tool``."""
@@ -286,6 +287,15 @@ class MarkupControl(QObject):
                 return
         outline.points.append(point)
         self.layer.set_outline(view, outline.points)
+
+    def hover(self, view: SliceView, point: QPointF) -> None:
+        """The mouse moved with no button held: the outline follows it to the next vertex."""
+        outline = self._outline
+        if outline is None or outline.view is not view or outline.index != view.index:
+            return
+        at = self._index(view, point, clamp=True)
+        assert at is not None
+        self.layer.set_outline(view, [*outline.points, at])
 
     def double_click(self, view: SliceView, point: QPointF) -> None:
         """A double-click closes the polygon being outlined; otherwise it maximises the view."""

@@ -70,8 +70,9 @@ class MarkupLayer:
         self.update()
 
     def set_outline(self, view: SliceView | None, points: list[Index]) -> None:
-        """The vertices of the polygon being outlined in ``view`` (None: none)."""
-        self.outline = None if view is None else (view, list(points))
+        """The vertices of the polygon being outlined in ``view`` (and where the mouse is);
+        None or no points: none."""
+        self.outline = None if view is None or not points else (view, list(points))
         self.update()
 
     def update(self) -> None:
@@ -101,8 +102,13 @@ class MarkupLayer:
                 self._box(view, painter, annotation, selected, dashed)
             elif annotation.kind == POLYGON:
                 self._polygon(view, painter, annotation, selected, dashed)
-        if self.outline is not None and self.outline[0] is view:
-            self._outline(view, painter, self.outline[1])
+        outline = self.outline
+        if (
+            outline is not None
+            and outline[0] is view
+            and on_slice(view.frame, view.index, outline[1][0])
+        ):
+            self._outline(view, painter, outline[1])
 
     def _xy(self, view: SliceView, point: list[float]) -> QPointF:
         x, y = widget_xy(view.frame, view.image_rect(), point)

@@ -99,6 +99,7 @@ class SliceView(QWidget):
     markup_dragged = Signal(object)  # QPointF of the mouse during the left drag
     markup_released = Signal(object)  # QPointF of the left release
     markup_double_clicked = Signal(object)  # QPointF of a left double-click (markup mode)
+    markup_hovered = Signal(object)  # QPointF of the mouse, no button held (markup mode)
     maximise_requested = Signal()
 
     def __init__(
@@ -438,6 +439,8 @@ class SliceView(QWidget):
         if voxel is not None:
             self.hovered.emit(voxel)
         if self._drag is None:
+            if self.mode is Mode.MARKUP:
+                self.markup_hovered.emit(event.position())
             return
         button, start, last, window, level = self._drag
         position = event.position()

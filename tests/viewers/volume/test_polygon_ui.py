@@ -104,6 +104,10 @@ def test_enter_closes_escape_drops_and_backspace_takes_a_point_back(qtbot, ct_vi
     for corner in _square(k, 5, 15):
         _click(qtbot, axial, corner)
     assert viewer.measuring.layer.outline is not None  # drawn while outlining
+    qtbot.mouseMove(axial, axial.point_of((k, 20, 25)).toPoint())  # it follows the mouse
+    view, drawn = viewer.measuring.layer.outline
+    assert view is axial and len(drawn) == 5
+    assert drawn[-1] == pytest.approx((k, 20, 25), abs=0.5)
     qtbot.keyClick(axial, Qt.Key.Key_Escape)
     assert viewer.measuring.layer.outline is None and _markups(viewer, "polygon") == []
     assert viewer.tools.tool == "polygon"  # Esc dropped the outline, not the tool
