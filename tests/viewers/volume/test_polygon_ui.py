@@ -15,8 +15,15 @@ from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QApplication
 
 from tests.viewers.volume.phantom import import_phantom
-from tests.viewers.volume.qt_input import drag, move, press, release
-from tests.viewers.volume.test_measurements_ui import _choose, _list_rows, _markups, _stored
+from tests.viewers.volume.qt_input import drag, move, press, release, rendered
+from tests.viewers.volume.test_measurements_ui import (
+    LESION,
+    _choose,
+    _drawn,
+    _list_rows,
+    _markups,
+    _stored,
+)
 from tests.viewers.volume.test_volume_viewer import _open
 from viewers.volume.reslice import View
 from viewers.volume.slice_view import SliceView
@@ -89,6 +96,12 @@ def test_clicks_outline_a_polygon_closed_by_a_double_click(qtbot, ct_viewer) -> 
     ((kind, label, text),) = _list_rows(viewer)
     assert (kind, label) == ("Polygon", "lesion")
     assert text.startswith(f"{polygon.data['area_mm2']:.1f} mm², mean {inside.mean():.1f}")
+    # drawn in the lesion's colour in its slice, not in the next one
+    edge = axial.point_of((k, 10, 20)).toPoint()  # on the top edge
+    assert _drawn(rendered(axial), edge, LESION)
+    axial.set_index(k + 1)
+    assert not _drawn(rendered(axial), edge, LESION, 60)
+    axial.set_index(k)
     viewer.command_stack.undo()
     assert _markups(viewer, "polygon") == [] and _stored(viewer, "polygon") == []
     assert _list_rows(viewer) == []
