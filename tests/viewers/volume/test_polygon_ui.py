@@ -164,6 +164,12 @@ def test_a_vertex_is_dragged_as_one_undo_step_and_deleted(qtbot, ct_viewer) -> N
     viewer.command_stack.redo()
     panel = viewer.measuring.panel
     panel.tree.setCurrentItem(panel.row_of(polygon.id))
+    panel.label.setCurrentIndex(panel.label.findData("liver"))  # relabel: one more step
+    panel.label.activated.emit(panel.label.currentIndex())
+    (relabelled,) = _stored(viewer, "polygon")
+    assert relabelled.label == "liver"
+    assert relabelled.data["points_kji"] == moved.data["points_kji"]
+    assert relabelled.data["values"] == moved.data["values"]
     qtbot.mouseClick(panel.delete_button, LEFT)
     assert _stored(viewer, "polygon") == []
     viewer.command_stack.undo()
