@@ -150,6 +150,11 @@ def write_measurement_report(
         raise ExportError("A measurement report needs the source images it refers to.")
     if not (lengths or findings or points or boxes or polygons):
         raise ExportError("There are no measurements or findings to report.")
+    if "FrameOfReferenceUID" not in source[0]:
+        raise ExportError(
+            "These images have no patient frame of reference, so their measurements cannot be"
+            " placed in a DICOM SR (only a single 2D image's can); export them as JSON."
+        )
     frame_of_reference = str(source[0].FrameOfReferenceUID)
     groups: list[Any] = []
     for number, measurement in enumerate(lengths, start=1):

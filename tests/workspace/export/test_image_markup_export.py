@@ -220,6 +220,16 @@ def test_images_without_a_frame_of_reference_get_sr_and_seg(name: str, tmp_path:
         assert _dciodvfy_errors(seg_path) == []
 
 
+def test_a_stack_without_a_frame_of_reference_is_one_clear_error(tmp_path: Path) -> None:
+    from workspace.export.measurement_report import LengthMeasurement, write_measurement_report
+
+    frames = [pydicom.dcmread(get_testdata_file("SC_rgb.dcm")) for _ in range(2)]
+    ruler_mm = LengthMeasurement("length", (0.0, 0.0, 0.0), (1.0, 0.0, 0.0))
+    with pytest.raises(ExportError, match="no patient frame of reference"):
+        write_measurement_report(frames, [ruler_mm], [], tmp_path / "sr.dcm")
+    assert not (tmp_path / "sr.dcm").exists()
+
+
 def test_an_unreadable_polygon_is_one_clear_error() -> None:
     broken = Annotation("item", "polygon", "lesion", {"points": [[0, 0, 0]], "area_mm2": 1})
     with pytest.raises(ExportError, match="coordinates cannot be read"):
