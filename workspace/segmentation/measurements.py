@@ -182,7 +182,7 @@ def _values_inside(
 ) -> dict[str, float | int | None]:
     """Count, mean, min and max of the voxels of the slice whose centres lie inside the outline
     (or on it): each pixel row's centre line is cut by the polygon (shapely, vectorised), and
-    the pixels between the cuts' ends are read."""
+    the pixels between the cuts' ends are counted in."""
     import shapely
 
     rows, cols = (a for a in range(3) if a != axis)
@@ -197,19 +197,20 @@ def _values_inside(
     lines = shapely.linestrings(ends)
     parts = shapely.get_parts(shapely.intersection(lines, outline))
     bounds = shapely.bounds(parts) if len(parts) else np.empty((0, 4))
-    count, total, low, high = 0, 0.0, np.inf, -np.inf
+    inside = np.zeros(plane.shape, dtype=bool)
     for x0, y, x1, _y in bounds:
         start = max(int(np.ceil(x0 - 1e-9)), 0)
         stop = min(int(np.floor(x1 + 1e-9)), plane.shape[1] - 1)
-        if stop < start:
-            continue
-        span = np.asarray(plane[round(y), start : stop + 1], dtype=np.float64)
-        count += span.size
-        total += float(span.sum())
-        low, high = min(low, float(span.min())), max(high, float(span.max()))
-    if count == 0:
+        inside[round(y), start : stop + 1] = True
+    values = plane[inside]
+    if values.size == 0:
         return {"count": 0, "mean": None, "min": None, "max": None}
-    return {"count": count, "mean": total / count, "min": low, "max": high}
+    return {
+        "count": int(values.size),
+        "mean": float(values.mean(dtype=np.float64)),
+        "min": float(values.min()),
+        "max": float(values.max()),
+    }
 
 
 def classification(
