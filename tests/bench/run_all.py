@@ -11,6 +11,7 @@ from tests.bench import (
     bench_cold_start,
     bench_command_persist,
     bench_memory,
+    bench_polygon,
     bench_seg_tools,
     bench_slice_display,
     bench_slide_shapes,
@@ -48,6 +49,7 @@ def main() -> None:
     bench_slide_tiles.main(flags)
     bench_slide_view.main(flags)
     bench_slide_shapes.main(flags)
+    bench_polygon.main(flags)
 
 
 if __name__ == "__main__":

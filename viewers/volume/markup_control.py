@@ -4,8 +4,12 @@ Landmark: a left-click places a point where clicked. Ruler: press, drag and rele
 and its length follow the mouse and the ruler is placed on release. 3D box: drag a rectangle;
 the box reaches the Tools panel's depth on each side of the slice. With the box tool, pressing
 on an edge (or a corner) of a box drawn in a view drags that edge, so a box drawn in the axial
-view gets its height in the coronal or sagittal one. Each placement or resize is one command
-(:class:`~viewers.volume.markup_editing.MarkupEditing`).
+view gets its height in the coronal or sagittal one (with a depth of 0 mm, or on a 2D image, the
+box is a rectangle on one slice). Polygon (as OHIF's and ITK-SNAP's): each click adds a
+vertex; a double-click, a click on the first vertex or Enter closes the outline, Backspace takes
+the last vertex back and Escape drops it; with the polygon tool, pressing on a vertex of a
+polygon drawn in the slice drags that vertex. Each placement, resize or vertex move is one
+command (:class:`~viewers.volume.markup_editing.MarkupEditing`).
 """
 
 from __future__ import annotations
@@ -13,10 +17,18 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
-from PySide6.QtCore import QObject, QPointF, Signal
+from PySide6.QtCore import QObject, QPointF, Qt, Signal
 
 from viewers.volume.markup_editing import MarkupEditing
-from viewers.volume.markup_geometry import Index, box_on_slice, index_at, nearest_voxel, widget_xy
+from viewers.volume.markup_geometry import (
+    Index,
+    box_on_slice,
+    index_at,
+    nearest_vertex,
+    nearest_voxel,
+    polygon_on_slice,
+    widget_xy,
+)
 from viewers.volume.markup_layer import MarkupLayer
 from viewers.volume.markup_options import MarkupPage
 from viewers.volume.reslice import View
@@ -25,7 +37,7 @@ from viewers.volume.tool_ui import markup_tool_ids
 from viewers.volume.tools.box3d_ui import BoxPage
 from viewers.volume.tools_panel import ToolsPanel
 from workspace.annotations import Annotation
-from workspace.segmentation.measurements import BOX3D
+from workspace.segmentation.measurements import BOX3D, POLYGON
 
 #: How near (widget pixels) a press must be to a box's edge to drag it.
 EDGE_GRAB = 6.0
@@ -43,6 +55,17 @@ class _Gesture:
     start: Index
     box: Annotation | None = None  # the box whose edges move
     edges: tuple[tuple[int, int], ...] = ()  # (array axis, 0 = low end / 1 = high end)
+    polygon: Annotation | None = None  # the polygon whose vertex moves
+    vertex: int = 0
+
+
+@dataclass
+class _Outline:
+    """A polygon being outlined: the view and slice it is drawn in, its vertices so far."""
+
+    view: SliceView
+    index: int
+    points: list[Index]
 
 
 class MarkupControl(QObject):
@@ -65,6 +88,7 @@ class MarkupControl(QObject):
         self.views = views
         self.layer = layer
         self._gesture: _Gesture | None = None
+        self._outline: _Outline | None = None
         self.markup_tools = markup_tool_ids()
         for tool in self.markup_tools:
             self.page(tool).set_classes(editing.schema.classes)
@@ -72,6 +96,8 @@ class MarkupControl(QObject):
             view.markup_pressed.connect(lambda point, v=view: self.press(v, point))
             view.markup_dragged.connect(lambda point, v=view: self.drag(v, point))
             view.markup_released.connect(lambda point, v=view: self.release(v, point))
+            view.markup_double_clicked.connect(lambda point, v=view: self.double_click(v, point))
+            view.markup_hovered.connect(lambda point, v=view: self.hover(v, point))
 
     def page(self, tool: str) -> MarkupPage:
         """The options page of measurement tool ``tool``."""
@@ -98,13 +124,22 @@ class MarkupControl(QObject):
         self._gesture = None
         if tool not in self.markup_tools:
             return
+        if tool != "polygon":
+            self.cancel()
         if tool == "box3d":
             grabbed = self._grab_edge(view, point)
             if grabbed is not None:
                 self._gesture = grabbed
                 return
+        if tool == "polygon" and self._outline is None:
+            self._gesture = self._grab_vertex(view, point)
+            if self._gesture is not None:
+                return
         start = self._index(view, point)
         if start is None:
+            return
+        if tool == "polygon":
+            self._add_vertex(view, start, point)
             return
         if tool == "landmark":
             self._report(*self.editing.landmark(start, self.label(tool)))
@@ -128,6 +163,15 @@ class MarkupControl(QObject):
         if gesture is None or gesture.view is not view:
             return
         moved = point - gesture.press
+        if gesture.polygon is not None:
+            if max(abs(moved.x()), abs(moved.y())) < MIN_DRAG:
+                return  # a click on a vertex: nothing moves
+            end = self._index(view, point, clamp=True)
+            assert end is not None
+            moved_to = self._in_slice(gesture, end)
+            if problem := self.editing.move_vertex(gesture.polygon.id, gesture.vertex, moved_to):
+                self.message.emit(problem)
+            return
         if gesture.box is None and max(abs(moved.x()), abs(moved.y())) < MIN_DRAG:
             self.message.emit("Drag to draw a ruler or a box.")
             return
@@ -154,6 +198,11 @@ class MarkupControl(QObject):
         """The measurement as it would be placed were the mouse released at ``point``."""
         end = self._index(gesture.view, point, clamp=True)
         assert end is not None
+        if gesture.polygon is not None:
+            points = [list(p) for p in gesture.polygon.data["points_kji"]]
+            points[gesture.vertex] = list(self._in_slice(gesture, end))
+            moved = self.editing.rebuilt(gesture.polygon, points=points, values=False)
+            return replace(moved, id=gesture.polygon.id)
         if gesture.box is not None:
             low, high = self._resized(gesture, end)
             resized = self.editing.rebuilt(gesture.box, low=low, high=high)
@@ -222,3 +271,106 @@ class MarkupControl(QObject):
             else:
                 high[axis] = max(voxel[axis], low[axis])
         return low, high
+
+    # ------------------------------------------------------------------ polygons
+    def _add_vertex(self, view: SliceView, point: Index, clicked: QPointF) -> None:
+        """Add a vertex to the outline in ``view`` (a click in another view or slice starts a
+        new outline); a click on the first vertex of three or more closes it."""
+        outline = self._outline
+        if outline is None or outline.view is not view or outline.index != view.index:
+            outline = self._outline = _Outline(view, view.index, [])
+        if len(outline.points) >= 3:
+            frame, rect = view.frame, view.image_rect()
+            first = nearest_vertex(frame, rect, outline.points[:1], clicked.x(), clicked.y())
+            if first[1] <= EDGE_GRAB:
+                self.close_outline()
+                return
+        outline.points.append(point)
+        self.layer.set_outline(view, outline.points)
+
+    def hover(self, view: SliceView, point: QPointF) -> None:
+        """The mouse moved with no button held: the outline follows it to the next vertex."""
+        outline = self._outline
+        if outline is None or outline.view is not view or outline.index != view.index:
+            return
+        at = self._index(view, point, clamp=True)
+        assert at is not None
+        self.layer.set_outline(view, [*outline.points, at])
+
+    def double_click(self, view: SliceView, point: QPointF) -> None:
+        """A double-click closes the polygon being outlined; otherwise it maximises the view."""
+        if self.panel.tool == "polygon" and self._outline is not None:
+            if self._outline.view is view:
+                self.close_outline()
+            return
+        view.maximise_requested.emit()
+
+    def close_outline(self) -> None:
+        """Place the polygon outlined so far (three vertices or more)."""
+        outline, self._outline = self._outline, None
+        self.layer.set_outline(None, [])
+        if outline is None:
+            return
+        points = _distinct(outline.points)
+        if len(points) < 3:
+            self.message.emit("A polygon needs at least three points: click to add them.")
+            return
+        self._report(*self.editing.polygon(points, self.label("polygon")))
+
+    def cancel(self) -> None:
+        """Drop the outline in progress, if any."""
+        if self._outline is not None:
+            self._outline = None
+            self.layer.set_outline(None, [])
+
+    def key(self, key: int) -> bool:
+        """Enter closes the outline, Backspace removes its last vertex, Escape drops it;
+        whether the key was used."""
+        outline = self._outline
+        if outline is None:
+            return False
+        if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
+            self.close_outline()
+        elif key == Qt.Key.Key_Escape:
+            self.cancel()
+        elif key == Qt.Key.Key_Backspace:
+            outline.points.pop()
+            if outline.points:
+                self.layer.set_outline(outline.view, outline.points)
+            else:
+                self.cancel()
+        else:
+            return False
+        return True
+
+    def _grab_vertex(self, view: SliceView, point: QPointF) -> _Gesture | None:
+        """A move of the polygon vertex under ``point``, if there is one."""
+        frame, rect = view.frame, view.image_rect()
+        for polygon in reversed(self.layer.annotations):
+            if polygon.kind != POLYGON or not polygon_on_slice(frame, view.index, polygon):
+                continue
+            vertex, distance = nearest_vertex(
+                frame, rect, polygon.data["points_kji"], point.x(), point.y()
+            )
+            if distance <= EDGE_GRAB:
+                start = self._index(view, point, clamp=True)
+                assert start is not None
+                return _Gesture(view, "polygon", point, start, polygon=polygon, vertex=vertex)
+        return None
+
+    def _in_slice(self, gesture: _Gesture, point: Index) -> Index:
+        """``point`` kept in the slice of the polygon being edited."""
+        assert gesture.polygon is not None
+        axis = int(gesture.polygon.data["axis"])
+        moved = list(point)
+        moved[axis] = float(gesture.polygon.data["slice"])
+        return moved[0], moved[1], moved[2]
+
+
+def _distinct(points: list[Index]) -> list[Index]:
+    """``points`` without a vertex repeating the one before it (a double-click's second click)."""
+    kept: list[Index] = []
+    for point in points:
+        if not kept or max(abs(a - b) for a, b in zip(point, kept[-1], strict=True)) > 1e-6:
+            kept.append(point)
+    return kept

@@ -1,4 +1,5 @@
-"""The viewer's measurements as commands (no Qt): landmarks, rulers, 3D boxes, classification.
+"""The viewer's measurements as commands (no Qt): landmarks, rulers, 3D boxes, polygons and the
+classification.
 
 The annotations are made by :mod:`workspace.segmentation.measurements` (which checks labels
 and attributes against the schema and computes lengths and sizes in patient space), so the
@@ -12,6 +13,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+import numpy.typing as npt
+
 from workspace.annotations import (
     AddAnnotation,
     Annotation,
@@ -22,11 +25,11 @@ from workspace.annotations import (
 from workspace.commands import Command
 from workspace.schema import AttributeValue, LabelSchema
 from workspace.segmentation import measurements
-from workspace.segmentation.measurements import BOX3D, CLASSIFICATION, LANDMARK, RULER
+from workspace.segmentation.measurements import BOX3D, CLASSIFICATION, LANDMARK, POLYGON, RULER
 from workspace.volume.geometry import VolumeGeometry
 
 Push = Callable[[Command], bool]
-MARKUP_KINDS = (LANDMARK, RULER, BOX3D)
+MARKUP_KINDS = (LANDMARK, RULER, BOX3D, POLYGON)
 
 
 class MarkupEditing:
@@ -40,8 +43,11 @@ class MarkupEditing:
         push: Push,
         author: str = "",
         read_only: Callable[[], str | None] = lambda: None,
+        voxels: npt.NDArray[Any] | None = None,
     ) -> None:
         self.document = document
+        #: The voxel values a polygon's statistics are read from (None: no statistics).
+        self.voxels = voxels
         self.geometry = geometry
         self.schema = schema
         self.push = push
@@ -108,6 +114,24 @@ class MarkupEditing:
             author=self.author,
         )
 
+    def polygon(
+        self, points: Sequence[Sequence[float]], label: str | None
+    ) -> tuple[Annotation | None, str | None]:
+        """Place a closed outline through ``points`` (continuous indices in one slice)."""
+        return self._add(lambda: self.make_polygon(points, label))
+
+    def make_polygon(self, points: Sequence[Sequence[float]], label: str | None) -> Annotation:
+        """A polygon, not yet placed, with the statistics of the voxels inside."""
+        return measurements.polygon(
+            self.item_id,
+            self.geometry,
+            points,
+            label,
+            voxels=self.voxels,
+            schema=self.schema,
+            author=self.author,
+        )
+
     def _add(self, make: Callable[[], Annotation]) -> tuple[Annotation | None, str | None]:
         if refused := self.read_only():
             return None, refused
@@ -126,9 +150,12 @@ class MarkupEditing:
         label: str | None = None,
         low: Sequence[int] | None = None,
         high: Sequence[int] | None = None,
+        points: Sequence[Sequence[float]] | None = None,
+        values: bool = True,
     ) -> Annotation:
         """``annotation`` made again by the measurements module with another label (and, for
-        a box, other corners), keeping its attributes; raises if the schema refuses them."""
+        a box, other corners; for a polygon, other vertices, and without reading the values inside
+        unless ``values``), keeping its attributes; raises if the schema refuses them."""
         data = annotation.data
         label = annotation.label if label is None else label
         options: dict[str, Any] = {
@@ -143,6 +170,16 @@ class MarkupEditing:
         if annotation.kind == RULER:
             start, end = data["start_kji"], data["end_kji"]
             return measurements.ruler(self.item_id, self.geometry, start, end, label, **options)
+        if annotation.kind == POLYGON:
+            points = data["points_kji"] if points is None else points
+            return measurements.polygon(
+                self.item_id,
+                self.geometry,
+                points,
+                label,
+                voxels=self.voxels if values else None,
+                **options,
+            )
         low = data["min_kji"] if low is None else low
         high = data["max_kji"] if high is None else high
         return measurements.box3d(self.item_id, self.geometry, low, high, label, **options)
@@ -160,6 +197,16 @@ class MarkupEditing:
         if [list(low), list(high)] == [annotation.data["min_kji"], annotation.data["max_kji"]]:
             return None
         return self._update(annotation, lambda: self.rebuilt(annotation, low=low, high=high))
+
+    def move_vertex(self, annotation_id: str, vertex: int, point: Sequence[float]) -> str | None:
+        """Move vertex ``vertex`` of a polygon to continuous index ``point`` (in its slice)."""
+        annotation = self.document.get(annotation_id)
+        points = [list(p) for p in annotation.data["points_kji"]]
+        moved = [float(v) for v in point]
+        if points[vertex] == moved:
+            return None
+        points[vertex] = moved
+        return self._update(annotation, lambda: self.rebuilt(annotation, points=points))
 
     def _update(self, annotation: Annotation, make: Callable[[], Annotation]) -> str | None:
         if refused := self.read_only():

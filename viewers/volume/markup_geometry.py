@@ -9,13 +9,14 @@ Measurements (:mod:`workspace.segmentation.measurements`) keep continuous array 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from viewers.volume.reslice import SliceFrame, Voxel
 from viewers.volume.viewport import Rect, to_image, to_widget
 from workspace.annotations import Annotation
-from workspace.segmentation.measurements import BOX3D, LANDMARK, RULER
+from workspace.segmentation.measurements import BOX3D, LANDMARK, POLYGON, RULER
 
-KIND_NAMES = {LANDMARK: "Landmark", RULER: "Ruler", BOX3D: "3D box"}
+KIND_NAMES = {LANDMARK: "Landmark", RULER: "Ruler", BOX3D: "3D box", POLYGON: "Polygon"}
 #: A landmark or ruler end is shown in the slices within half a voxel of it.
 HALF_VOXEL = 0.5 + 1e-6
 Index = tuple[float, float, float]  # continuous (k, j, i)
@@ -86,8 +87,10 @@ def box_on_slice(
 
 
 def markup_points(annotation: Annotation) -> list[list[float]]:
-    """The continuous indices that define a measurement: its point, ends or corners."""
+    """The continuous indices that define a measurement: its point, ends, corners or vertices."""
     data = annotation.data
+    if annotation.kind == POLYGON:
+        return [list(p) for p in data["points_kji"]]
     if annotation.kind == LANDMARK:
         return [list(data["point_kji"])]
     if annotation.kind == RULER:
@@ -103,8 +106,11 @@ def centre_voxel(annotation: Annotation, shape: Sequence[int]) -> Voxel:
 
 
 def value_text(annotation: Annotation) -> str:
-    """What the measurements list shows: a length, a box's size, a point's position."""
+    """What the measurements list shows: a length, a box's size, a polygon's area and the
+    statistics of the values inside, a point's position."""
     data = annotation.data
+    if annotation.kind == POLYGON:
+        return polygon_text(data)
     if annotation.kind == RULER:
         return f"{float(data['length_mm']):.1f} mm"
     if annotation.kind == BOX3D:
@@ -112,3 +118,29 @@ def value_text(annotation: Annotation) -> str:
         return f"{i:.1f} × {j:.1f} × {k:.1f} mm"
     x, y, z = (float(v) for v in data["point"])
     return f"LPS {x:.1f}, {y:.1f}, {z:.1f}"
+
+
+def polygon_text(data: dict[str, Any]) -> str:
+    """A polygon's area and the mean, minimum and maximum of the values inside it."""
+    text = f"{float(data['area_mm2']):.1f} mm²"
+    values = data.get("values") or {}
+    if values.get("mean") is not None:
+        text += f", mean {values['mean']:.1f} (min {values['min']:.0f}, max {values['max']:.0f})"
+    return text
+
+
+def polygon_on_slice(frame: SliceFrame, index: int, annotation: Annotation) -> bool:
+    """Whether polygon ``annotation`` lies in slice ``index`` of ``frame``."""
+    data = annotation.data
+    return int(data["axis"]) == frame.fixed_axis and int(data["slice"]) == index
+
+
+def nearest_vertex(
+    frame: SliceFrame, rect: Rect, points: Sequence[Sequence[float]], x: float, y: float
+) -> tuple[int, float]:
+    """The vertex of ``points`` nearest widget ``(x, y)`` and its distance (widget pixels)."""
+    distances = [
+        (n, ((px - x) ** 2 + (py - y) ** 2) ** 0.5)
+        for n, (px, py) in enumerate(widget_xy(frame, rect, p) for p in points)
+    ]
+    return min(distances, key=lambda found: found[1])

@@ -2,8 +2,9 @@
 
 A landmark is a dot in its label's colour in every slice within half a voxel of it; a ruler a
 line with its length in millimetres in the slices of its plane; a 3D box the rectangle where
-the slice cuts it. The selected measurement has a white halo; the one being drawn (or resized)
-is dashed and shown in place of its stored version.
+the slice cuts it; a polygon its closed outline, with its area, in its own slice. The selected
+measurement has a white halo; the one being drawn (or resized) is dashed and shown in place of
+its stored version, and a polygon being outlined is an open dashed line through its vertices.
 """
 
 from __future__ import annotations
@@ -11,13 +12,20 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QColor, QFontMetricsF, QPainter, QPen
+from PySide6.QtGui import QColor, QFontMetricsF, QPainter, QPen, QPolygonF
 
-from viewers.volume.markup_geometry import box_on_slice, on_slice, widget_xy
+from viewers.volume.markup_geometry import (
+    Index,
+    box_on_slice,
+    on_slice,
+    polygon_on_slice,
+    polygon_text,
+    widget_xy,
+)
 from viewers.volume.slice_view import SliceView
 from workspace.annotations import Annotation
 from workspace.schema import LabelSchema
-from workspace.segmentation.measurements import BOX3D, LANDMARK, RULER
+from workspace.segmentation.measurements import BOX3D, LANDMARK, POLYGON, RULER
 
 #: The colour of measurements without a label.
 UNLABELLED = "#00d5ff"
@@ -37,6 +45,8 @@ class MarkupLayer:
         self.annotations: list[Annotation] = []
         self.selected: str | None = None
         self.draft: Annotation | None = None
+        #: A polygon being outlined: its view and vertices so far (None: none).
+        self.outline: tuple[SliceView, list[Index]] | None = None
         for view in self.views:
             view.overlays.append(self.paint)
 
@@ -57,6 +67,12 @@ class MarkupLayer:
     def set_draft(self, draft: Annotation | None) -> None:
         """The measurement being drawn or resized (None: none)."""
         self.draft = draft
+        self.update()
+
+    def set_outline(self, view: SliceView | None, points: list[Index]) -> None:
+        """The vertices of the polygon being outlined in ``view`` (and where the mouse is);
+        None or no points: none."""
+        self.outline = None if view is None or not points else (view, list(points))
         self.update()
 
     def update(self) -> None:
@@ -84,6 +100,15 @@ class MarkupLayer:
                 self._ruler(view, painter, annotation, selected, dashed)
             elif annotation.kind == BOX3D:
                 self._box(view, painter, annotation, selected, dashed)
+            elif annotation.kind == POLYGON:
+                self._polygon(view, painter, annotation, selected, dashed)
+        outline = self.outline
+        if (
+            outline is not None
+            and outline[0] is view
+            and on_slice(view.frame, view.index, outline[1][0])
+        ):
+            self._outline(view, painter, outline[1])
 
     def _xy(self, view: SliceView, point: list[float]) -> QPointF:
         x, y = widget_xy(view.frame, view.image_rect(), point)
@@ -159,6 +184,50 @@ class MarkupLayer:
         if annotation.label:
             corner = rect.topLeft() + QPointF(0, -4)
             _caption(painter, corner, annotation.label, QRectF(view.rect()))
+
+    def _polygon(
+        self,
+        view: SliceView,
+        painter: QPainter,
+        annotation: Annotation,
+        selected: bool,
+        dashed: bool,
+    ) -> None:
+        if not polygon_on_slice(view.frame, view.index, annotation):
+            return
+        points = [self._xy(view, p) for p in annotation.data["points_kji"]]
+        corners = QPolygonF(points)
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        if selected:
+            painter.setPen(QPen(HALO, 4.0))
+            painter.drawPolygon(corners)
+        color = self.color(annotation.label)
+        pen = QPen(color, 2.0)
+        if dashed:
+            pen.setStyle(Qt.PenStyle.DashLine)
+        painter.setPen(pen)
+        painter.drawPolygon(corners)
+        painter.setPen(QPen(OUTLINE, 1.0))
+        painter.setBrush(color)
+        for corner in points:
+            painter.drawEllipse(corner, END_RADIUS, END_RADIUS)
+        text = polygon_text(annotation.data)
+        if annotation.label:
+            text = f"{annotation.label}  {text}"
+        top = min(points, key=lambda p: p.y())
+        _caption(painter, top + QPointF(0, -6), text, QRectF(view.rect()))
+
+    def _outline(self, view: SliceView, painter: QPainter, points: list[Index]) -> None:
+        corners = [self._xy(view, list(p)) for p in points]
+        pen = QPen(QColor(UNLABELLED), 2.0)
+        pen.setStyle(Qt.PenStyle.DashLine)
+        painter.setPen(pen)
+        painter.setBrush(Qt.BrushStyle.NoBrush)
+        painter.drawPolyline(QPolygonF(corners))
+        painter.setPen(QPen(OUTLINE, 1.0))
+        painter.setBrush(QColor(UNLABELLED))
+        for corner in corners:
+            painter.drawEllipse(corner, END_RADIUS, END_RADIUS)
 
 
 def _line(

@@ -98,6 +98,8 @@ class SliceView(QWidget):
     markup_pressed = Signal(object)  # QPointF of a left press (markup mode)
     markup_dragged = Signal(object)  # QPointF of the mouse during the left drag
     markup_released = Signal(object)  # QPointF of the left release
+    markup_double_clicked = Signal(object)  # QPointF of a left double-click (markup mode)
+    markup_hovered = Signal(object)  # QPointF of the mouse, no button held (markup mode)
     maximise_requested = Signal()
 
     def __init__(
@@ -437,6 +439,8 @@ class SliceView(QWidget):
         if voxel is not None:
             self.hovered.emit(voxel)
         if self._drag is None:
+            if self.mode is Mode.MARKUP:
+                self.markup_hovered.emit(event.position())
             return
         button, start, last, window, level = self._drag
         position = event.position()
@@ -476,8 +480,13 @@ class SliceView(QWidget):
             self.update()
 
     def mouseDoubleClickEvent(self, event: QMouseEvent) -> None:
-        """Double-click maximises the view (or restores the 2×2 layout)."""
-        if event.button() == Qt.MouseButton.LeftButton:
+        """Double-click maximises the view (or restores the 2×2 layout); in markup mode the
+        measurement tools decide (a polygon closes)."""
+        if event.button() != Qt.MouseButton.LeftButton:
+            return
+        if self.mode is Mode.MARKUP:
+            self.markup_double_clicked.emit(event.position())
+        else:
             self.maximise_requested.emit()
 
 

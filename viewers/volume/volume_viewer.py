@@ -202,11 +202,13 @@ class VolumeViewer(Viewer):
             self.push,
             self.workspace.user,
             lambda: self.read_only_reason,
+            voxels=volume.voxels,
         )
         self.measuring = Measuring(
             markups, self.views, self.tools, self.relays, self.set_crosshair, self.surface_view
         )
         self.measuring.message.connect(self.message.emit)
+        self.state.events.tool.connect(lambda _tool: self.measuring.control.cancel())
         self.measuring.message.connect(self.tools.show_message)
         scroll = QScrollArea()
         scroll.setWidget(self.tools)
@@ -476,6 +478,8 @@ class VolumeViewer(Viewer):
             return False
         key, modifiers = event.key(), event.modifiers()
         plain = not modifiers & ~Qt.KeyboardModifier.KeypadModifier
+        if self.measuring.control.key(key):  # a polygon being outlined: Enter, Backspace, Esc
+            return True
         if modifiers == Qt.KeyboardModifier.AltModifier and key in PRESET_KEYS:
             self.state.apply_preset_number(PRESET_KEYS[key])
         elif key == Qt.Key.Key_W and plain:

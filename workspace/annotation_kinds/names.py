@@ -19,6 +19,8 @@ SEGMENTATION = "segmentation"
 RULER = "ruler"
 LANDMARK = "landmark"
 BOX3D = "box3d"
+#: A closed outline on one slice (volume or 2D image): :mod:`workspace.segmentation.measurements`.
+POLYGON = "polygon"
 CLASSIFICATION = "classification"
 #: A recording's list of tiers, kept even while empty: :mod:`.tier_list`.
 TIER_LIST = "tier_list"

@@ -56,7 +56,8 @@ def write_dicom_seg(
     creator: str = "",
     series_number: int = 900,
 ) -> Path:
-    """Write ``labels`` as a DICOM SEG referencing ``source`` (one dataset per slice, in k order).
+    """Write ``labels`` as a DICOM SEG referencing ``source`` (one dataset per slice, in k order;
+    a 2D image is one single-frame dataset, with or without a frame of reference).
 
     Every segment present in ``labels.segments`` becomes a SEG segment with its name, colour and
     codes; voxels of values not listed are left out.
@@ -107,6 +108,8 @@ def write_dicom_seg(
         content_label="SEGMENTATION",
         series_description="Caliper segmentation",
     )
+    if "FrameOfReferenceUID" not in seg:  # a 2D image without a patient frame (SC, US...)
+        seg.PatientOrientation = source[0].get("PatientOrientation") or ""
     seg.save_as(path)
     return path
 

@@ -1,7 +1,9 @@
 """Measurements and study-level findings as DICOM SR (TID 1500, highdicom) and as JSON.
 
-Rulers are planar ROI groups with an SCOORD3D polyline; landmarks and 3D boxes are written by
-:mod:`workspace.export.sr_markups`.
+Rulers are planar ROI groups with an SCOORD3D polyline; landmarks, 3D boxes and polygons are
+written by :mod:`workspace.export.sr_markups`. A single-frame 2D image's markups are instead
+regions on the image itself (SCOORD, no frame of reference needed), written by
+:mod:`workspace.export.sr_image_regions` into a Comprehensive SR.
 
 Terms with no standard code go into the private coding scheme ``99CALIPER`` (DICOM allows
 private schemes whose designator starts with 99); laterality uses SNOMED CT.
@@ -25,7 +27,21 @@ from workspace.annotation_kinds.names import CLASSIFICATION, RULER
 from workspace.annotations import Annotation
 from workspace.export.base import ExportError, ExportInput
 from workspace.export.registry import register_exporter
-from workspace.export.sr_markups import BoxMarkup, PointMarkup, markup_groups, markups_of
+from workspace.export.sr_image_regions import (
+    ImageMarkup,
+    image_markups,
+    image_region_groups,
+    is_single_image,
+)
+from workspace.export.sr_markups import (
+    BoxMarkup,
+    PointMarkup,
+    PolygonMarkup,
+    markup_groups,
+    markups_of,
+    polygons_of,
+    value_unit,
+)
 from workspace.volume.geometry import Vector3, VolumeGeometry
 
 PRIVATE_SCHEME = "99CALIPER"
@@ -122,17 +138,23 @@ def write_measurement_report(
     *,
     points: Sequence[PointMarkup] = (),
     boxes: Sequence[BoxMarkup] = (),
+    polygons: Sequence[PolygonMarkup] = (),
     observer: str = "",
     series_number: int = 901,
 ) -> Path:
     """Write a Comprehensive 3D SR (TID 1500 measurement report) referencing ``source``:
-    rulers, landmarks (``points``), 3D ``boxes`` and findings."""
+    rulers, landmarks (``points``), 3D ``boxes``, ``polygons`` and findings."""
     import highdicom as hd
 
     if not source:
         raise ExportError("A measurement report needs the source images it refers to.")
-    if not (lengths or findings or points or boxes):
+    if not (lengths or findings or points or boxes or polygons):
         raise ExportError("There are no measurements or findings to report.")
+    if "FrameOfReferenceUID" not in source[0]:
+        raise ExportError(
+            "These images have no patient frame of reference, so their measurements cannot be"
+            " placed in a DICOM SR (only a single 2D image's can); export them as JSON."
+        )
     frame_of_reference = str(source[0].FrameOfReferenceUID)
     groups: list[Any] = []
     for number, measurement in enumerate(lengths, start=1):
@@ -156,7 +178,44 @@ def write_measurement_report(
             )
         )
     series_uid = str(source[0].SeriesInstanceUID)
-    groups += markup_groups(points, boxes, frame_of_reference, series_uid, private_code)
+    unit = value_unit(str(source[0].get("Modality", "")))
+    groups += markup_groups(
+        points, boxes, frame_of_reference, series_uid, private_code, polygons, unit
+    )
+    return _save(source, groups, findings, path, observer, series_number, three_d=True)
+
+
+def write_image_report(
+    source: pydicom.Dataset,
+    markups: Sequence[ImageMarkup],
+    findings: Sequence[Finding],
+    path: Path,
+    *,
+    observer: str = "",
+    series_number: int = 901,
+) -> Path:
+    """Write a Comprehensive SR (TID 1500) of a single-frame image's ``markups``, each a
+    region on the image (SCOORD), and ``findings``."""
+    if not (markups or findings):
+        raise ExportError("There are no measurements or findings to report.")
+    unit = value_unit(str(source.get("Modality", "")))
+    groups = image_region_groups(markups, source, private_code, unit)
+    return _save([source], groups, findings, path, observer, series_number, three_d=False)
+
+
+def _save(
+    source: Sequence[pydicom.Dataset],
+    groups: list[Any],
+    findings: Sequence[Finding],
+    path: Path,
+    observer: str,
+    series_number: int,
+    three_d: bool,
+) -> Path:
+    """Add the findings' groups to ``groups`` and write the report (a Comprehensive 3D SR when
+    it holds SCOORD3D regions, else a Comprehensive SR)."""
+    import highdicom as hd
+
     for number, finding in enumerate(findings, start=1):
         groups.append(
             hd.sr.MeasurementsAndQualitativeEvaluations(
@@ -185,7 +244,8 @@ def write_measurement_report(
         procedure_reported=IMAGING_PROCEDURE,
         imaging_measurements=groups,
     )
-    document = hd.sr.Comprehensive3DSR(
+    kind = hd.sr.Comprehensive3DSR if three_d else hd.sr.ComprehensiveSR
+    document = kind(
         evidence=list(source),
         content=report,
         series_instance_uid=hd.UID(),
@@ -208,7 +268,8 @@ def stored_geometry(meta: dict[str, Any]) -> VolumeGeometry | None:
 
 
 class MeasurementReportExporter:
-    """``sr``: a volume's rulers, landmarks, 3D boxes and findings as a DICOM SR."""
+    """``sr``: a volume's rulers, landmarks, 3D boxes, polygons and findings as a DICOM SR (a
+    single 2D image's as regions on the image)."""
 
     format_id = "sr"
     result_file: str | None = None
@@ -216,10 +277,21 @@ class MeasurementReportExporter:
     def write(self, source: ExportInput, out: Path) -> list[Path]:
         """Write ``out`` as a TID 1500 report referencing the volume's instances."""
         lengths, findings = measurements(source.annotations)
-        points, boxes = markups_of(source.annotations, stored_geometry(source.item.meta))
+        geometry = stored_geometry(source.item.meta)
         headers = source.payloads.source_headers(source.item)
+        if is_single_image(headers):
+            regions = image_markups(source.annotations, headers[0], geometry)
+            return [write_image_report(headers[0], regions, findings, out, observer=source.user)]
+        points, boxes = markups_of(source.annotations, geometry)
         written = write_measurement_report(
-            headers, lengths, findings, out, points=points, boxes=boxes, observer=source.user
+            headers,
+            lengths,
+            findings,
+            out,
+            points=points,
+            boxes=boxes,
+            polygons=polygons_of(source.annotations),
+            observer=source.user,
         )
         return [written]
 

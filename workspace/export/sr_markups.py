@@ -1,6 +1,8 @@
-"""Landmarks and 3D boxes as TID 1500 measurement groups (beside the rulers of the SR).
+"""Landmarks, 3D boxes and polygons as TID 1500 measurement groups (beside the rulers of the SR).
 
-A landmark is a TID 1410 planar ROI group whose region is an SCOORD3D ``POINT``; a 3D box is a
+A landmark is a TID 1410 planar ROI group whose region is an SCOORD3D ``POINT``; a polygon a
+TID 1410 group whose region is a closed SCOORD3D ``POLYGON``, with its area (mm²) and the mean,
+minimum and maximum of the values inside (HU for CT); a 3D box is a
 TID 1411 volumetric ROI group whose volume surface is its six faces, each a closed SCOORD3D
 ``POLYGON``, with its volume (mm³) and its size along the image's x (i), y (j) and z (k) axes
 as width, height and depth. Coordinates are patient LPS millimetres in the source series'
@@ -19,7 +21,7 @@ import numpy.typing as npt
 from pydicom.sr.codedict import codes
 from pydicom.sr.coding import Code
 
-from workspace.annotation_kinds.names import BOX3D, LANDMARK
+from workspace.annotation_kinds.names import BOX3D, LANDMARK, POLYGON
 from workspace.annotations import Annotation
 from workspace.export.base import ExportError
 from workspace.export.formats import annotation_name
@@ -29,6 +31,14 @@ from workspace.volume.geometry import Vector3, VolumeGeometry
 SIZE_CODES = (codes.SCT.Width, codes.DCM.Height, codes.SCT.Depth)
 CUBIC_MILLIMETRE = codes.UCUM.CubicMillimeter
 MILLIMETRE = Code("mm", "UCUM", "millimeter")
+SQUARE_MILLIMETRE = codes.UCUM.SquareMillimeter
+#: The names of a polygon's value statistics, by their key in the stored ``values``.
+STATISTIC_CODES = {"mean": codes.SCT.Mean, "min": codes.SCT.Minimum, "max": codes.SCT.Maximum}
+
+
+def value_unit(modality: str) -> Code:
+    """The unit of a modality's pixel values: HU for CT, else none."""
+    return codes.UCUM.HounsfieldUnit if modality.upper() == "CT" else codes.UCUM.NoUnits
 
 
 @dataclass(frozen=True)
@@ -67,12 +77,29 @@ class BoxMarkup:
         return faces
 
 
+@dataclass(frozen=True)
+class PolygonMarkup:
+    """A polygon: its vertices (LPS, mm), area (mm²) and the statistics of the values inside
+    (``mean``, ``min``, ``max``; empty when unknown or no voxel is inside)."""
+
+    label: str
+    points: tuple[Vector3, ...]
+    area_mm2: float
+    values: Mapping[str, float] = field(default_factory=dict)
+    attributes: Mapping[str, str] = field(default_factory=dict)
+
+    def ring(self) -> npt.NDArray[np.float64]:
+        """The vertices, the first repeated last (a closed polygon)."""
+        return np.array([*self.points, self.points[0]], dtype=np.float64)
+
+
 def _vector(values: Any) -> Vector3:
     x, y, z = (float(v) for v in values)
     return (x, y, z)
 
 
-def _texts(attributes: Any) -> dict[str, str]:
+def attribute_texts(attributes: Any) -> dict[str, str]:
+    """Stored attribute values as texts (lists joined), the empty ones left out."""
     if not isinstance(attributes, Mapping):
         return {}
     return {
@@ -111,7 +138,7 @@ def markups_of(
     for annotation in annotations:
         data = annotation.data
         try:
-            attributes = _texts(data.get("attributes"))
+            attributes = attribute_texts(data.get("attributes"))
             if annotation.kind == LANDMARK:
                 label = annotation.label or "landmark"
                 points.append(PointMarkup(label, _vector(data["point"]), attributes))
@@ -132,15 +159,64 @@ def markups_of(
     return points, boxes
 
 
+def statistics(values: Any) -> dict[str, float]:
+    """The stored mean, min and max of a polygon's values that are known."""
+    if not isinstance(values, Mapping):
+        return {}
+    return {key: float(values[key]) for key in STATISTIC_CODES if values.get(key) is not None}
+
+
+def polygons_of(annotations: Sequence[Annotation]) -> list[PolygonMarkup]:
+    """The polygons among ``annotations`` (ExportError for an unreadable one)."""
+    polygons: list[PolygonMarkup] = []
+    for annotation in annotations:
+        if annotation.kind != POLYGON:
+            continue
+        data = annotation.data
+        try:
+            points = tuple(_vector(p) for p in data["points"])
+            if len(points) < 3:
+                raise ValueError("too few points")
+            polygons.append(
+                PolygonMarkup(
+                    annotation.label or "region",
+                    points,
+                    float(data["area_mm2"]),
+                    statistics(data.get("values")),
+                    attribute_texts(data.get("attributes")),
+                )
+            )
+        except (KeyError, TypeError, ValueError):
+            name = annotation_name(annotation)
+            raise ExportError(f"{name}: its coordinates cannot be read.") from None
+    return polygons
+
+
+def region_measurements(area_mm2: float, values: Mapping[str, float], unit: Code) -> list[Any]:
+    """A region's area and the statistics of its values, as TID 300 measurements."""
+    import highdicom as hd
+
+    found = [
+        hd.sr.Measurement(name=codes.SCT.Area, value=round(area_mm2, 3), unit=SQUARE_MILLIMETRE)
+    ]
+    for key, name in STATISTIC_CODES.items():
+        if key in values:
+            found.append(hd.sr.Measurement(name=name, value=round(values[key], 3), unit=unit))
+    return found
+
+
 def markup_groups(
     points: Sequence[PointMarkup],
     boxes: Sequence[BoxMarkup],
     frame_of_reference: str,
     series_uid: str,
     term: Any,
+    polygons: Sequence[PolygonMarkup] = (),
+    unit: Code = codes.UCUM.NoUnits,
 ) -> list[Any]:
-    """The measurement groups of ``points`` and ``boxes``; ``term(text)`` codes a label or an
-    attribute value (the report's private scheme)."""
+    """The measurement groups of ``points``, ``boxes`` and ``polygons`` (their values in
+    ``unit``); ``term(text)`` codes a label or an attribute value (the report's private
+    scheme)."""
     import highdicom as hd
 
     def evaluations(attributes: Mapping[str, str]) -> list[Any]:
@@ -163,6 +239,22 @@ def markup_groups(
                 ),
                 finding_type=term(point.label),
                 qualitative_evaluations=evaluations(point.attributes) or None,
+            )
+        )
+    for number, polygon in enumerate(polygons, start=1):
+        groups.append(
+            hd.sr.PlanarROIMeasurementsAndQualitativeEvaluations(
+                tracking_identifier=hd.sr.TrackingIdentifier(
+                    uid=hd.UID(), identifier=f"polygon {number}: {polygon.label}"
+                ),
+                referenced_region=hd.sr.ImageRegion3D(
+                    graphic_type=hd.sr.GraphicTypeValues3D.POLYGON,
+                    graphic_data=polygon.ring(),
+                    frame_of_reference_uid=frame_of_reference,
+                ),
+                finding_type=term(polygon.label),
+                measurements=region_measurements(polygon.area_mm2, polygon.values, unit),
+                qualitative_evaluations=evaluations(polygon.attributes) or None,
             )
         )
     for number, box in enumerate(boxes, start=1):

@@ -1,4 +1,4 @@
-"""3D boxes, landmarks, rulers and the volume-level classification, as annotations.
+"""3D boxes, landmarks, rulers, polygons and the volume-level classification, as annotations.
 
 Each helper validates its label and attributes against the label schema and returns an
 :class:`~workspace.annotations.Annotation` to push with
@@ -6,6 +6,10 @@ Each helper validates its label and attributes against the label schema and retu
 indices ``(k, j, i)``; patient coordinates (LPS, mm) are stored beside them, and ruler ``start``
 and ``end`` and the classification's ``finding`` and ``attributes`` are what
 :mod:`workspace.export.measurement_report` reads.
+
+A polygon is a closed outline on one slice (of any of the three array axes; a 2D image has one
+slice): its vertices, its area in mm² and the count, mean, minimum and maximum of the voxel
+values whose centres lie inside it (HU for CT), as OHIF's and ITK-SNAP's ROI statistics.
 """
 
 from __future__ import annotations
@@ -15,8 +19,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
-from workspace.annotation_kinds.names import BOX3D, CLASSIFICATION, LANDMARK, RULER
+from workspace.annotation_kinds.names import BOX3D, CLASSIFICATION, LANDMARK, POLYGON, RULER
 from workspace.annotations import Annotation
 from workspace.schema import AttributeValue, AttributeValueError, LabelSchema
 from workspace.volume.geometry import VolumeGeometry
@@ -126,6 +131,86 @@ def ruler(
         "attributes": _attributes(schema, label, attributes or {}),
     }
     return Annotation(item_id, RULER, label, data, author=author)
+
+
+def polygon(
+    item_id: str,
+    geometry: VolumeGeometry,
+    points: Sequence[Point],
+    label: str | None = None,
+    *,
+    voxels: npt.NDArray[Any] | None = None,
+    schema: LabelSchema | None = None,
+    attributes: Mapping[str, AttributeValue] | None = None,
+    author: str = "",
+) -> Annotation:
+    """A closed outline through ``points`` (three or more, all in one slice: the same whole
+    index along one array axis); with ``voxels``, the statistics of the values inside."""
+    if len(points) < 3:
+        raise ValueError("a polygon needs at least three points")
+    _check_inside(geometry, *points)
+    kji = np.asarray(points, dtype=np.float64)
+    axis = _slice_axis(kji)
+    corners = geometry.index_to_lps(kji[:, ::-1])
+    area = 0.5 * float(np.linalg.norm(np.cross(corners, np.roll(corners, -1, axis=0)).sum(axis=0)))
+    if area < 1e-9:
+        raise ValueError("a polygon's points must enclose an area")
+    data: dict[str, Any] = {
+        "points_kji": kji.tolist(),
+        "points": [[float(v) for v in p] for p in corners],
+        "axis": axis,
+        "slice": round(float(kji[0, axis])),
+        "area_mm2": area,
+        "attributes": _attributes(schema, label, attributes or {}),
+    }
+    if voxels is not None:
+        data["values"] = _values_inside(voxels, kji, axis)
+    return Annotation(item_id, POLYGON, label, data, author=author)
+
+
+def _slice_axis(kji: npt.NDArray[np.float64]) -> int:
+    """The array axis along which every point has the same whole index (the slice's axis)."""
+    for axis in range(3):
+        column = kji[:, axis]
+        if np.allclose(column, column[0], atol=1e-6) and abs(column[0] - round(column[0])) < 1e-6:
+            return axis
+    raise ValueError("a polygon's points must all lie in one slice")
+
+
+def _values_inside(
+    voxels: npt.NDArray[Any], kji: npt.NDArray[np.float64], axis: int
+) -> dict[str, float | int | None]:
+    """Count, mean, min and max of the voxels of the slice whose centres lie inside the outline
+    (or on it): each pixel row's centre line is cut by the polygon (shapely, vectorised), and
+    the pixels between the cuts' ends are counted in."""
+    import shapely
+
+    rows, cols = (a for a in range(3) if a != axis)
+    plane = np.take(voxels, round(float(kji[0, axis])), axis=axis)  # (rows, cols)
+    outline = shapely.Polygon(kji[:, [cols, rows]])
+    first = max(int(np.ceil(kji[:, rows].min())), 0)
+    last = min(int(np.floor(kji[:, rows].max())), plane.shape[0] - 1)
+    left, right = float(kji[:, cols].min()) - 1.0, float(kji[:, cols].max()) + 1.0
+    heights = np.arange(first, last + 1, dtype=np.float64)
+    ends = np.empty((heights.size, 2, 2))
+    ends[:, 0, 0], ends[:, 1, 0], ends[:, :, 1] = left, right, heights[:, None]
+    lines = shapely.linestrings(ends)
+    parts = shapely.get_parts(shapely.intersection(lines, outline))
+    bounds = shapely.bounds(parts) if len(parts) else np.empty((0, 4))
+    inside = np.zeros(plane.shape, dtype=bool)
+    for x0, y, x1, _y in bounds:
+        start = max(int(np.ceil(x0 - 1e-9)), 0)
+        stop = min(int(np.floor(x1 + 1e-9)), plane.shape[1] - 1)
+        inside[round(y), start : stop + 1] = True
+    values = plane[inside]
+    if values.size == 0:
+        return {"count": 0, "mean": None, "min": None, "max": None}
+    return {
+        "count": int(values.size),
+        "mean": float(values.mean(dtype=np.float64)),
+        "min": float(values.min()),
+        "max": float(values.max()),
+    }
 
 
 def classification(

@@ -188,6 +188,7 @@ def test_the_builtin_tools_bring_their_keys_and_every_tool_has_a_ui() -> None:
         "N": "landmark",
         "D": "ruler",
         "X": "box3d",
+        "L": "polygon",
     }
     assert [ui.tool_id for ui in tool_uis()][:3] == ["paint", "erase", "threshold"]
     assert set(tool_ids()) <= set(keys.values())
@@ -225,7 +226,7 @@ def test_a_broken_ui_module_is_logged_and_the_others_load(
     with caplog.at_level(logging.ERROR):
         assert load_tool_uis() == ["viewers.volume.tools.broken_ui"]
     assert "broken_ui could not be loaded" in caplog.text
-    assert len(tool_uis()) == 11
+    assert len(tool_uis()) == 12
 
 
 def test_a_ui_without_its_logic_is_left_out(caplog: pytest.LogCaptureFixture) -> None:

@@ -1,0 +1,50 @@
+"""Polygon measurements: area in patient space, the voxels inside on any slice axis."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from workspace.segmentation.measurements import polygon
+from workspace.volume.geometry import VolumeGeometry
+
+GEOMETRY = VolumeGeometry((6, 10, 12), (0.5, 0.7, 2.0), (1.0, 2.0, 3.0), np.eye(3).tolist())
+VOXELS = np.arange(6 * 10 * 12, dtype=np.int16).reshape(6, 10, 12)
+
+
+def test_an_axial_rectangle_s_area_and_values() -> None:
+    made = polygon("item", GEOMETRY, [(2, 1, 1), (2, 1, 4), (2, 3, 4), (2, 3, 1)], voxels=VOXELS)
+    assert made.data["axis"] == 0 and made.data["slice"] == 2
+    assert made.data["area_mm2"] == pytest.approx(3 * 0.5 * 2 * 0.7)
+    inside = VOXELS[2, 1:4, 1:5]  # centres on the outline count
+    assert made.data["values"] == {
+        "count": inside.size,
+        "mean": pytest.approx(inside.mean()),
+        "min": float(inside.min()),
+        "max": float(inside.max()),
+    }
+    assert np.allclose(made.data["points"][0], GEOMETRY.index_to_lps([1, 1, 2]))
+
+
+def test_a_sagittal_triangle_reads_its_own_slice() -> None:
+    made = polygon("item", GEOMETRY, [(0, 1, 3), (5, 1, 3), (5, 8, 3)], voxels=VOXELS)
+    assert made.data["axis"] == 2 and made.data["slice"] == 3
+    # row k spans j = 1 .. 1 + 1.4 k: 1 + 2 + 3 + 5 + 6 + 8 voxels
+    expected = [VOXELS[k, j, 3] for k in range(6) for j in range(1, math.floor(1 + 1.4 * k) + 1)]
+    values = made.data["values"]
+    assert values["count"] == len(expected) == 25
+    assert values["mean"] == pytest.approx(np.mean(expected))
+    assert made.data["area_mm2"] == pytest.approx(0.5 * 5 * 2.0 * 7 * 0.7)
+
+
+def test_a_sliver_between_pixel_centres_has_no_values() -> None:
+    made = polygon("item", GEOMETRY, [(0, 1.2, 3), (0, 1.8, 3), (0, 1.5, 5)], voxels=VOXELS)
+    assert made.data["values"] == {"count": 0, "mean": None, "min": None, "max": None}
+    assert "values" not in polygon("item", GEOMETRY, [(0, 1, 1), (0, 1, 4), (0, 3, 4)]).data
+
+
+def test_outside_the_volume_is_refused() -> None:
+    with pytest.raises(ValueError, match="outside the volume"):
+        polygon("item", GEOMETRY, [(0, 1, 1), (0, 1, 40), (0, 3, 4)])
