@@ -1,7 +1,8 @@
 """Rule files in ``resources/text_rules/``: read once, patterns expanded and compiled.
 
 A rule file is JSON with ``lists`` (named word lists), ``fragments`` (named regex pieces) and
-``rules``. In a pattern, ``{{list:NAME}}`` becomes the list ``NAME`` as an alternation (each
+``rules``. A list may be given as the name of a text file beside the rule file (one entry a
+line, ``#`` starts a comment): the large gazetteers live apart. In a pattern, ``{{list:NAME}}`` becomes the list ``NAME`` as an alternation (each
 item escaped, longest first, so "Mrs" is tried before "Mr") and ``{{NAME}}`` the fragment
 ``NAME`` (fragments may use lists and earlier fragments).
 """
@@ -34,6 +35,28 @@ def read_rule_file(name: str) -> dict[str, Any]:
     if not isinstance(document, dict):
         raise RuleFileError(f"{name}: a rule file is a JSON object.")
     return document
+
+
+def rule_lists(document: dict[str, Any], source: str) -> dict[str, list[str]]:
+    """The ``lists`` of a rule file, those given as a file name read from that file."""
+    lists: dict[str, list[str]] = {}
+    for name, value in document.get("lists", {}).items():
+        if isinstance(value, str):
+            value = read_list_file(value, f"{source}: list {name}")
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise RuleFileError(f"{source}: list {name} is not a list of words.")
+        lists[name] = value
+    return lists
+
+
+def read_list_file(name: str, where: str) -> list[str]:
+    """The entries of the list file ``resources/text_rules/<name>`` (one a line)."""
+    try:
+        lines = (RULES_DIR / name).read_text(encoding="utf-8").splitlines()
+    except (OSError, ValueError) as exc:
+        raise RuleFileError(f"{where}: the list file {name} cannot be read ({exc}).") from None
+    entries = (line.split("#", 1)[0].strip() for line in lines)
+    return [entry for entry in entries if entry]
 
 
 def alternation(words: list[str]) -> str:
