@@ -52,8 +52,8 @@ _RUN = re.compile(
     rf"(?![\w-]|['’](?!s\b))"
 )
 _WORD = re.compile(rf"{_TOKEN}|\S+")
-#: Words after which a capitalised word is not a person ("St Mary's", "Mount Sinai").
-_NOT_AFTER = re.compile(r"(?:\bSt|\bSaint|\bMt|\bMount|\bFort|\bFt|\bLake|\bPort)\.?[ \t]+$")
+#: Words after which capitalised words are a place, not a person ("St Mary's", "Mount Sinai").
+_PLACE_PREFIXES = frozenset({"st", "saint", "mt", "mount", "fort", "ft", "lake", "port"})
 #: More than this many words in a row is a heading in title case, not a name.
 _MOST_WORDS = 4
 
@@ -87,19 +87,22 @@ class NameLexicon:
         """``(start, end)`` of the names in ``text`` that their words show."""
         found: list[tuple[int, int]] = []
         for run in _RUN.finditer(text):
-            if _NOT_AFTER.search(text, max(0, run.start() - 8), run.start()):
+            if text[max(0, run.start() - 4) : run.start()].rstrip().rstrip(".") in ("St", "Mt"):
                 continue
             words = [
                 (m.start() + run.start(), m.end() + run.start(), m[0])
                 for m in _WORD.finditer(run[0])
             ]
             piece: list[tuple[int, int, str]] = []
+            after_place = False  # the piece follows "St", "Mount"...: a place, not a person
             for word in [*words, (0, 0, "")]:
                 if word[2] and not self._breaks(word[2]):
                     piece.append(word)
                     continue
-                found.extend(self._name_in(piece))
+                if not after_place:
+                    found.extend(self._name_in(piece))
                 piece = []
+                after_place = word[2].rstrip(".").lower() in _PLACE_PREFIXES
         return found
 
     def _breaks(self, word: str) -> bool:
