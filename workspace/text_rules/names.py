@@ -103,7 +103,19 @@ class NameLexicon:
                     found.extend(self._name_in(piece))
                 piece = []
                 after_place = word[2].rstrip(".").lower() in _PLACE_PREFIXES
-        return found
+        return self._last_first(text, found)
+
+    def _last_first(self, text: str, found: list[tuple[int, int]]) -> list[tuple[int, int]]:
+        """``found`` with "Okafor, Chidi" (a surname, a comma, a given name) made one name."""
+        merged: list[tuple[int, int]] = []
+        for start, end in found:
+            if merged and text[merged[-1][1] : start] == ", ":
+                last, first = text[merged[-1][0] : merged[-1][1]], text[start:end].split()[0]
+                if last.lower() in self.surnames and first.lower() in self.given:
+                    merged[-1] = (merged[-1][0], end)
+                    continue
+            merged.append((start, end))
+        return merged
 
     def _breaks(self, word: str) -> bool:
         """Whether ``word`` cannot be part of a name (an all-capitals word must be a name)."""
