@@ -132,7 +132,9 @@ def blind_rules(notes: Path = NOTES) -> PhiRules:
         for span in gold_spans(note):
             if span["type"] in ("name", "location"):
                 words.add(span["text"].lower())
-                words.update(w.lower() for w in re.findall(r"[^\W\d_]+(?:['’-][^\W\d_]+)*", span["text"]))
+                words.update(
+                    w.lower() for w in re.findall(r"[^\W\d_]+(?:['’-][^\W\d_]+)*", span["text"])
+                )
     document = read_rule_file(RULE_FILE)
     lists = rule_lists(document, RULE_FILE)
     for name in GAZETTEERS:

@@ -66,17 +66,29 @@ class NameLexicon:
     surnames: frozenset[str]
     ambiguous: frozenset[str]
     not_name: frozenset[str]
+    place_words: frozenset[str]  # "Okoye Hospital", "Harlow Street": a place, not a person
 
     @classmethod
     def of(
-        cls, given: list[str], surnames: list[str], ambiguous: list[str], not_name: list[str]
+        cls,
+        given: list[str],
+        surnames: list[str],
+        ambiguous: list[str],
+        not_name: list[str],
+        place_words: list[str] | None = None,
     ) -> NameLexicon:
         """A lexicon of these word lists (any case)."""
 
         def lower(words: list[str]) -> frozenset[str]:
             return frozenset(w.lower() for w in words)
 
-        return cls(lower(given), lower(surnames), lower(ambiguous), lower(not_name))
+        return cls(
+            lower(given),
+            lower(surnames),
+            lower(ambiguous),
+            lower(not_name),
+            lower(place_words or []),
+        )
 
     def is_name_word(self, word: str) -> bool:
         """Whether ``word`` is a known given name or surname (ambiguous or not)."""
@@ -99,10 +111,11 @@ class NameLexicon:
                 if word[2] and not self._breaks(word[2]):
                     piece.append(word)
                     continue
-                if not after_place:
+                lower = word[2].rstrip(".").lower()
+                if not after_place and lower not in self.place_words:
                     found.extend(self._name_in(piece))
                 piece = []
-                after_place = word[2].rstrip(".").lower() in _PLACE_PREFIXES
+                after_place = lower in _PLACE_PREFIXES
         return self._last_first(text, found)
 
     def _last_first(self, text: str, found: list[tuple[int, int]]) -> list[tuple[int, int]]:

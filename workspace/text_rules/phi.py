@@ -157,6 +157,7 @@ def compile_rules(document: dict[str, Any], lists: dict[str, list[str]]) -> PhiR
         lists.get("surnames", []),
         lists.get("ambiguous_names", []),
         not_name,
+        lists.get("place_words", []),
     )
     return PhiRules(tuple(rules), frozenset(w.lower() for w in not_name), lexicon)
 

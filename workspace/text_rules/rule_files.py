@@ -2,9 +2,10 @@
 
 A rule file is JSON with ``lists`` (named word lists), ``fragments`` (named regex pieces) and
 ``rules``. A list may be given as the name of a text file beside the rule file (one entry a
-line, ``#`` starts a comment): the large gazetteers live apart. In a pattern, ``{{list:NAME}}`` becomes the list ``NAME`` as an alternation (each
-item escaped, longest first, so "Mrs" is tried before "Mr") and ``{{NAME}}`` the fragment
-``NAME`` (fragments may use lists and earlier fragments).
+line, ``#`` starts a comment): the large gazetteers live apart. In a pattern,
+``{{list:NAME}}`` becomes the list ``NAME`` as an alternation (each item escaped, the longest
+tried first, so "Mrs" before "Mr") and ``{{NAME}}`` the fragment ``NAME`` (fragments may use
+lists and earlier fragments).
 """
 
 from __future__ import annotations
@@ -77,7 +78,9 @@ def alternation(words: list[str]) -> str:
 
 def _trie_pattern(node: dict[str, dict]) -> str:
     """The pattern of one trie node: its branches, then (if a word ends here) nothing."""
-    branches = [re.escape(char) + _trie_pattern(child) for char, child in sorted(node.items()) if char]
+    branches = [
+        re.escape(char) + _trie_pattern(child) for char, child in sorted(node.items()) if char
+    ]
     if not branches:
         return ""
     body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
