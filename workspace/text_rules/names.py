@@ -53,7 +53,9 @@ _RUN = re.compile(
 )
 _WORD = re.compile(rf"{_TOKEN}|\S+")
 #: Words after which capitalised words are a place, not a person ("St Mary's", "Mount Sinai").
-_PLACE_PREFIXES = frozenset({"st", "saint", "mt", "mount", "fort", "ft", "lake", "port"})
+_PLACE_PREFIXES = frozenset(
+    {"st", "saint", "mt", "mount", "fort", "ft", "lake", "port", "san", "santa", "los", "las"}
+)
 #: More than this many words in a row is a heading in title case, not a name.
 _MOST_WORDS = 4
 

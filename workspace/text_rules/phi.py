@@ -1,7 +1,8 @@
 """PHI candidates: the HIPAA Safe Harbor identifiers found by the rules in ``phi.json``.
 
 Each rule is a regex with a label (a ``phi_*`` class of the clinical-ner schema), a finer
-Safe Harbor ``type`` (``name``, ``date``, ``phone``, ``device``...) and a priority. Where
+Safe Harbor ``type`` (``name``, ``date``, ``phone``, ``device``...), a priority and, if it
+needs one, ``exclude``: lists whose words its candidate may not contain. Where
 candidates overlap, the higher priority wins, then the longer. Name candidates that contain
 a word of the ``not_name`` list are dropped ("Lakeview Clinic" is a place, not a person),
 and once a person is named, the other mentions of their names are found too. Besides the
@@ -41,6 +42,7 @@ class PhiRule:
     type: str
     priority: int
     pattern: re.Pattern[str]
+    exclude: frozenset[str] = frozenset()  # lower-case words the candidate may not hold
 
 
 @dataclass(frozen=True)
@@ -75,6 +77,10 @@ class PhiRules:
                     start, end, rule.label, rule.type, rule.id, text[start:end]
                 )
                 if rule.type == "name" and not self._plausible_name(candidate.text):
+                    continue
+                if rule.exclude and any(
+                    w.lower() in rule.exclude for w in _WORD.findall(candidate.text)
+                ):
                     continue
                 found.append((rule.priority, candidate))
         for start, end in self.lexicon.find(text):
@@ -144,18 +150,22 @@ def compile_rules(document: dict[str, Any], lists: dict[str, list[str]]) -> PhiR
             rule_id, label, kind = entry["id"], entry["label"], entry["type"]
             pattern = expander.compile(entry["pattern"], f"rule {rule_id}")
             priority = int(entry.get("priority", 0))
+            exclude = frozenset(
+                word.lower() for name in entry.get("exclude", []) for word in lists[name]
+            )
         except (KeyError, TypeError, ValueError) as exc:
             if isinstance(exc, RuleFileError):
                 raise
             raise RuleFileError(
-                f"{RULE_FILE}: rules[{number}] needs an id, label, type and pattern."
+                f"{RULE_FILE}: rules[{number}] needs an id, label, type and pattern "
+                "(and lists it excludes that exist)."
             ) from None
-        rules.append(PhiRule(rule_id, label, kind, priority, pattern))
+        rules.append(PhiRule(rule_id, label, kind, priority, pattern, exclude))
     not_name = lists.get("not_name", [])
     lexicon = NameLexicon.of(
         lists.get("first_names", []),
         lists.get("surnames", []),
-        lists.get("ambiguous_names", []),
+        lists.get("ambiguous_names", []) + lists.get("eponyms", []),
         not_name,
         lists.get("place_words", []),
     )
