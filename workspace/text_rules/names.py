@@ -15,8 +15,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-_UPPER = "A-ZÀ-ÖØ-Þ"
-_LOWER = "a-zß-öø-ÿ"
+_UPPER = "A-ZÀ-ÖØ-ÞĀĂĄĆĈĊČĎĐĒĔĖĘĚĜĞĠĢĤĦĨĪĬĮİĴĶĹĻĽĿŁŃŅŇŌŎŐŒŔŖŘŚŜŞŠŢŤŦŨŪŬŮŰŲŴŶŸŹŻŽḀ-ỿ"
+_LOWER = "a-zß-öø-ÿĀ-ſḀ-ỿ"
 #: A capitalised word (O'Brien, McAllister, Ferreira-Santos), an all-capitals word, an initial.
 _TOKEN = (
     rf"(?:O['’]|D['’]|Mc|Mac(?=[{_UPPER}]))?[{_UPPER}][{_LOWER}]+(?:-[{_UPPER}]?[{_LOWER}]+)*"
@@ -135,7 +135,7 @@ class NameLexicon:
     def _breaks(self, word: str) -> bool:
         """Whether ``word`` cannot be part of a name (an all-capitals word must be a name)."""
         lower = word.lower()
-        return lower in self.not_name or (
+        return lower in self.not_name or lower in _PLACE_PREFIXES or (
             word.isupper() and not word.endswith(".") and not self.is_name_word(word)
         )
 
