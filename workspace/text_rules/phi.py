@@ -93,7 +93,9 @@ class PhiRules:
 
     def _plausible_name(self, text: str) -> bool:
         words = _WORD.findall(text)
-        return bool(words) and not any(w.strip("'’-").lower() in self.not_name for w in words)
+        return any(c.isalpha() for c in text) and not any(
+            w.strip("'’-").lower() in self.not_name for w in words
+        )
 
     def _other_mentions(
         self, text: str, chosen: list[PhiCandidate], taken: bytearray

@@ -77,6 +77,26 @@ NEW_TEXT = [
     ("Lives with a roommate in Eugene.", "phi_location", "Eugene"),
     ("Brought in by Oakland PD.", "phi_location", "Oakland"),
     ("Lives at Rosewood Care Home, Bath.", "phi_location", "Bath"),
+    ("Calle de Alcalá 42, Madrid", "phi_location", "Calle de Alcalá 42"),
+    ("RR 3 Box 118, Plainview", "phi_location", "RR 3 Box 118"),
+    ("Eircode D02 X285", "phi_location", "D02 X285"),
+    ("ul. Marszałkowska 10\n00-950 Warszawa", "phi_location", "00-950"),
+    ("Moved to a farm near Cedar Falls.", "phi_location", "Cedar Falls"),
+    # written after the first contact with the unseen notes (the categories they showed)
+    ("Review on Thursday the 9th.", "phi_date", "Thursday the 9th"),
+    ("Call me back on the 21st.", "phi_date", "21st"),
+    ("Christmas 2021 was her last trip.", "phi_date", "Christmas 2021"),
+    ("She is ninety-six and lives alone.", "phi_age", "ninety-six"),
+    ("Login: jdoe_77 attempted access.", "phi_id", "jdoe_77"),
+    ("Brought in by Ambulance 12.", "phi_id", "Ambulance 12"),
+    ("Plate: KRT 4410", "phi_id", "KRT 4410"),
+    ("Crew of the trawler Morning Star.", "phi_id", "Morning Star"),
+    ("VPN from fe80::1ff:fe23:4567:890a today.", "phi_contact", "fe80::1ff:fe23:4567:890a"),
+    ("hey its rosalind, can u call", "phi_name", "rosalind"),
+    ('Robert "Bobby" Kaminski was admitted.', "phi_name", "Bobby"),
+    ("Patient (李小龍) arrived with his son.", "phi_name", "李小龍"),
+    ("Dr Nguyễn Văn Thành reviewed the film.", "phi_name", "Nguyễn Văn Thành"),
+    ("Occupation: retired welder", "phi_profession", "welder"),
 ]
 
 CLINICAL_PROSE = """\
@@ -91,6 +111,8 @@ Return to the Emergency Department for fever over 101 F. Temp 99 F, HR 92, BP 94
 Hospital Course: admitted to the Medicine Service; cleared for Home with Home Health.
 Grace period for the prior authorization ended. Will call Insurance tomorrow. Hope to
 discharge by Friday. Mark the site before surgery. Bill to Medicare Part B.
+Seen at 14:20:33 and again at 09:12. Fracture of the 5th metacarpal. On the 3rd day of
+antibiotics. Ninety percent of the time. MAC probe used. Counseling and Coordination of Care.
 """
 
 
