@@ -135,8 +135,10 @@ class NameLexicon:
     def _breaks(self, word: str) -> bool:
         """Whether ``word`` cannot be part of a name (an all-capitals word must be a name)."""
         lower = word.lower()
-        return lower in self.not_name or lower in _PLACE_PREFIXES or (
-            word.isupper() and not word.endswith(".") and not self.is_name_word(word)
+        return (
+            lower in self.not_name
+            or lower in _PLACE_PREFIXES
+            or (word.isupper() and not word.endswith(".") and not self.is_name_word(word))
         )
 
     def _name_in(self, piece: list[tuple[int, int, str]]) -> list[tuple[int, int]]:
