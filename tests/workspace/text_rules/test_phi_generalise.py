@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.bench.bench_phi_rules import NOTES, blind_rules, measure
+from tests.bench.bench_phi_rules import NOTES, UNSEEN, blind_rules, measure, unseen_is_complete
 from workspace.text_rules.phi import find_phi
 
 NEW_TEXT = [
@@ -135,4 +135,17 @@ def test_recall_holds_when_the_people_and_places_are_new(notes: Path) -> None:
     scores = measure(notes, blind_rules(notes))
     for kind in ("name", "date", "id", "phone"):
         assert scores.types[kind].recall >= 0.95, (kind, scores.types[kind])
+    assert all(s.precision >= 0.9 for s in scores.labels.values()), scores.labels
+
+
+#: Floors a little under the figures measured on the unseen notes on 2026-12-03 (see
+#: tests/data/phi_notes/README.md): a guard against regressions, not a target to tune to.
+UNSEEN_FLOORS = {"name": 0.85, "date": 0.95, "id": 0.95, "phone": 0.95, "location": 0.8}
+
+
+@pytest.mark.skipif(not unseen_is_complete(), reason="the unseen notes are not complete")
+def test_the_unseen_notes_do_not_regress() -> None:
+    scores = measure(UNSEEN)
+    for kind, floor in UNSEEN_FLOORS.items():
+        assert scores.types[kind].recall >= floor, (kind, scores.types[kind])
     assert all(s.precision >= 0.9 for s in scores.labels.values()), scores.labels

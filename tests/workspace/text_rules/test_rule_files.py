@@ -10,7 +10,13 @@ from pathlib import Path
 import pytest
 
 from workspace.text_rules import rule_files
-from workspace.text_rules.rule_files import RuleFileError, alternation, rule_lists
+from workspace.text_rules.phi import compile_rules
+from workspace.text_rules.rule_files import (
+    PatternExpander,
+    RuleFileError,
+    alternation,
+    rule_lists,
+)
 
 
 def test_the_longest_word_wins() -> None:
@@ -49,3 +55,29 @@ def test_a_missing_or_bad_list_is_one_clear_error(
         rule_lists({"lists": {"given": "none.txt"}}, "x.json")
     with pytest.raises(RuleFileError, match=r"x\.json: list given is not a list of words"):
         rule_lists({"lists": {"given": [1, 2]}}, "x.json")
+
+
+def test_a_group_of_plain_alternatives_becomes_a_trie_with_the_same_matches() -> None:
+    expander = PatternExpander("x.json", {}, {})
+    pattern = expander.compile(r"(?<![\w])(?i:seen by|per|c/o|approx\.|approx)[ \t]+(\w+)", "r")
+    assert "(?:" in pattern.pattern and "seen\\ by" in pattern.pattern
+    found = [m[0] for m in pattern.finditer("Seen by Ana, per Bo, c/o Cy, approx. 3, approx 4")]
+    assert found == ["Seen by Ana", "per Bo", "c/o Cy", "approx. 3", "approx 4"]
+
+
+def test_a_rule_may_exclude_the_words_of_a_list() -> None:
+    document = {
+        "rules": [
+            {
+                "id": "place",
+                "label": "phi_location",
+                "type": "location",
+                "exclude": ["months"],
+                "pattern": r"(?<![\w])in (?P<phi>[A-Z][a-z]+)",
+            }
+        ]
+    }
+    rules = compile_rules(document, {"months": ["March"]})
+    assert [c.text for c in rules.find("in Leeds in March")] == ["Leeds"]
+    with pytest.raises(RuleFileError, match="needs an id, label, type and pattern"):
+        compile_rules(document, {})
