@@ -17,6 +17,7 @@ from typing import Any
 
 import resources
 from workspace.errors import WorkspaceError
+from workspace.text_rules.fast_start import with_fast_start
 
 RULES_DIR = Path(resources.__file__).parent / "text_rules"
 _PLACEHOLDER = re.compile(r"\{\{(list:)?([A-Za-z_]+)\}\}")
@@ -128,7 +129,7 @@ class PatternExpander:
     def compile(self, pattern: str, where: str) -> re.Pattern[str]:
         """The expanded ``pattern`` compiled (RuleFileError naming ``where`` if it is bad)."""
         try:
-            return re.compile(_plain_groups_as_tries(self.expand(pattern, where)))
+            return re.compile(with_fast_start(_plain_groups_as_tries(self.expand(pattern, where))))
         except re.error as exc:
             raise RuleFileError(
                 f"{self._source}: {where} is not a valid pattern ({exc})."
