@@ -21,6 +21,7 @@ from workspace.text_rules.names import NameLexicon
 from workspace.text_rules.rule_files import (
     PatternExpander,
     RuleFileError,
+    alternation,
     read_rule_file,
     rule_lists,
 )
@@ -110,7 +111,7 @@ class PhiRules:
         }
         if not words:
             return []
-        alternatives = "|".join(map(re.escape, words))
+        alternatives = alternation(sorted(words))  # the longest word wins, run after run
         pattern = re.compile(rf"(?<![\w'’])(?:{alternatives})(?!\w|['’](?!s\b))")
         more: list[PhiCandidate] = []
         for match in pattern.finditer(text):
