@@ -3,18 +3,36 @@
 A gold span is found when a candidate of the same label overlaps it (lenient, as the i2b2
 de-identification evaluations also report); exact counts need the same offsets too. Figures
 are per label and per finer Safe Harbor type (a candidate's type is the gold span's it
-overlaps, else its rule's). Run: ``python -m tests.bench.bench_phi_rules``.
+overlaps, else its rule's). Run: ``python -m tests.bench.bench_phi_rules [--misses]``.
+
+Each set is also measured *blind*: with every word of its gold names and places taken out of
+the gazetteers, as if its people and towns were new to the rules (the rules have to find them
+by their cues). The unseen set (``unseen/``, written by someone else after the rules) is
+measured once its README says it is complete.
 """
 
 from __future__ import annotations
 
 import json
+import re
+import sys
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from workspace.text_rules.phi import PhiCandidate, find_phi
+from workspace.text_rules.phi import (
+    RULE_FILE,
+    PhiCandidate,
+    PhiRules,
+    compile_rules,
+    phi_rules,
+)
+from workspace.text_rules.rule_files import read_rule_file, rule_lists
 
 NOTES = Path(__file__).resolve().parents[1] / "data" / "phi_notes"
+UNSEEN = NOTES / "unseen"
+#: The gazetteers emptied of a set's own names and places for its blind measure.
+GAZETTEERS = ("first_names", "surnames", "ambiguous_names", "cities")
 #: The finer gold types counted together (a fax number is a phone number).
 TYPE_GROUPS = {"fax": "phone", "device": "id", "vehicle": "id"}
 
@@ -44,6 +62,10 @@ class Scores:
 
     labels: dict[str, Score] = field(default_factory=dict)
     types: dict[str, Score] = field(default_factory=dict)
+    misses: list[str] = field(default_factory=list)  # "note: type 'text'" of each miss
+    wrong: list[str] = field(default_factory=list)  # the same of each false candidate
+    seconds: float = 0.0  # time in the rules
+    notes: int = 0
 
     def of(self, label: str, kind: str) -> list[Score]:
         kind = TYPE_GROUPS.get(kind, kind)
@@ -59,9 +81,14 @@ def gold_spans(note: Path) -> list[dict]:
     return json.loads(note.with_suffix(".json").read_text(encoding="utf-8"))["spans"]
 
 
-def score_note(text: str, gold: list[dict], scores: Scores) -> list[PhiCandidate]:
+def score_note(
+    text: str, gold: list[dict], scores: Scores, rules: PhiRules | None = None, name: str = ""
+) -> list[PhiCandidate]:
     """Add one note's counts to ``scores``; returns its candidates."""
-    candidates = find_phi(text)
+    started = time.perf_counter()
+    candidates = (rules or phi_rules()).find(text)
+    scores.seconds += time.perf_counter() - started
+    scores.notes += 1
     for span in gold:
         where = (span["start"], span["end"])
         hits = [
@@ -71,6 +98,8 @@ def score_note(text: str, gold: list[dict], scores: Scores) -> list[PhiCandidate
             score.gold += 1
             score.found += bool(hits)
             score.exact += any((c.start, c.end) == where for c in hits)
+        if not hits:
+            scores.misses.append(f"{name}: {span['type']} {span['text']!r}")
     for candidate in candidates:
         where = (candidate.start, candidate.end)
         hit = [
@@ -81,15 +110,42 @@ def score_note(text: str, gold: list[dict], scores: Scores) -> list[PhiCandidate
         for score in scores.of(candidate.label, hit[0]["type"] if hit else candidate.type):
             score.predicted += 1
             score.correct += bool(hit)
+        if not hit:
+            scores.wrong.append(f"{name}: {candidate.rule} {candidate.text!r}")
     return candidates
 
 
-def measure(notes: Path = NOTES) -> Scores:
-    """Scores of the rules over every note in ``notes``."""
+def measure(notes: Path = NOTES, rules: PhiRules | None = None) -> Scores:
+    """Scores of the rules (the shipped ones by default) over every note in ``notes``."""
     scores = Scores()
     for note in sorted(notes.glob("*.txt")):
-        score_note(note.read_text(encoding="utf-8"), gold_spans(note), scores)
+        text = note.read_text(encoding="utf-8")
+        score_note(text, gold_spans(note), scores, rules, note.stem)
     return scores
+
+
+def blind_rules(notes: Path = NOTES) -> PhiRules:
+    """The shipped rules with the gazetteers emptied of every word of the gold names and
+    places of ``notes``."""
+    words: set[str] = set()
+    for note in notes.glob("*.txt"):
+        for span in gold_spans(note):
+            if span["type"] in ("name", "location"):
+                words.add(span["text"].lower())
+                words.update(
+                    w.lower() for w in re.findall(r"[^\W\d_]+(?:['’-][^\W\d_]+)*", span["text"])
+                )
+    document = read_rule_file(RULE_FILE)
+    lists = rule_lists(document, RULE_FILE)
+    for name in GAZETTEERS:
+        lists[name] = [w for w in lists.get(name, []) if w.lower() not in words]
+    return compile_rules(document, lists)
+
+
+def unseen_is_complete() -> bool:
+    """Whether the unseen notes' README says they are complete."""
+    readme = UNSEEN / "README.md"
+    return readme.is_file() and "complete" in readme.read_text(encoding="utf-8").lower()
 
 
 def _table(title: str, rows: dict[str, Score]) -> list[str]:
@@ -100,15 +156,27 @@ def _table(title: str, rows: dict[str, Score]) -> list[str]:
     return lines
 
 
+def _report(title: str, scores: Scores, misses: bool) -> None:
+    per_note = 1000 * scores.seconds / max(scores.notes, 1)
+    print(f"PHI rules on {scores.notes} {title} notes (lenient overlap; 'exact' = same offsets)")
+    print("\n".join(_table("label", scores.labels)))
+    print("\n".join(_table("type", scores.types)))
+    print(f"time in the rules: {per_note:.2f} ms a note")
+    if misses:
+        print("\n".join(["missed:", *scores.misses, "wrong:", *scores.wrong]))
+    print()
+
+
 def main() -> None:
-    """Print recall and precision per label and per type, on both note sets."""
-    for title, notes in (("development", NOTES), ("held-out", NOTES / "heldout")):
-        scores = measure(notes)
-        count = len(list(notes.glob("*.txt")))
-        print(f"PHI rules on {count} {title} notes (lenient overlap; 'exact' = same offsets)")
-        print("\n".join(_table("label", scores.labels)))
-        print("\n".join(_table("type", scores.types)))
-        print()
+    """Print recall and precision per label and per type on each note set, and blind."""
+    misses = "--misses" in sys.argv
+    phi_rules()  # compiled once, outside the timing
+    sets = [("development", NOTES), ("held-out", NOTES / "heldout")]
+    if unseen_is_complete():
+        sets.append(("unseen", UNSEEN))
+    for title, notes in sets:
+        _report(title, measure(notes), misses)
+        _report(f"{title} (blind gazetteers)", measure(notes, blind_rules(notes)), misses)
 
 
 if __name__ == "__main__":

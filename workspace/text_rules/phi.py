@@ -1,10 +1,13 @@
 """PHI candidates: the HIPAA Safe Harbor identifiers found by the rules in ``phi.json``.
 
 Each rule is a regex with a label (a ``phi_*`` class of the clinical-ner schema), a finer
-Safe Harbor ``type`` (``name``, ``date``, ``phone``, ``device``...) and a priority. Where
+Safe Harbor ``type`` (``name``, ``date``, ``phone``, ``device``...), a priority and, if it
+needs one, ``exclude``: lists whose words its candidate may not contain. Where
 candidates overlap, the higher priority wins, then the longer. Name candidates that contain
 a word of the ``not_name`` list are dropped ("Lakeview Clinic" is a place, not a person),
-and once a person is named, the other mentions of their names are found too.
+and once a person is named, the other mentions of their names are found too. Besides the
+patterns, names are recognised by their words (:mod:`workspace.text_rules.names`, gazetteers
+of given names and surnames).
 """
 
 from __future__ import annotations
@@ -12,13 +15,23 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
-from workspace.text_rules.rule_files import PatternExpander, RuleFileError, read_rule_file
+from workspace.text_rules.names import NameLexicon
+from workspace.text_rules.rule_files import (
+    PatternExpander,
+    RuleFileError,
+    alternation,
+    read_rule_file,
+    rule_lists,
+)
 
 RULE_FILE = "phi.json"
 #: Rule set id recorded on every suggestion these rules make.
 RULE_SET = "phi-rules"
 _WORD = re.compile(r"[A-Za-z][A-Za-z'’-]+")
+#: Priority of a name found by its words alone (below every cue rule).
+NAME_WORDS_PRIORITY = 1
 
 
 @dataclass(frozen=True)
@@ -30,6 +43,7 @@ class PhiRule:
     type: str
     priority: int
     pattern: re.Pattern[str]
+    exclude: frozenset[str] = frozenset()  # lower-case words the candidate may not hold
 
 
 @dataclass(frozen=True)
@@ -50,6 +64,7 @@ class PhiRules:
 
     rules: tuple[PhiRule, ...]
     not_name: frozenset[str]
+    lexicon: NameLexicon
 
     def find(self, text: str) -> list[PhiCandidate]:
         """Every candidate in ``text``, non-overlapping, in text order."""
@@ -64,7 +79,14 @@ class PhiRules:
                 )
                 if rule.type == "name" and not self._plausible_name(candidate.text):
                     continue
+                if rule.exclude and any(
+                    w.lower() in rule.exclude for w in _WORD.findall(candidate.text)
+                ):
+                    continue
                 found.append((rule.priority, candidate))
+        for start, end in self.lexicon.find(text):
+            name = PhiCandidate(start, end, "phi_name", "name", "name-words", text[start:end])
+            found.append((NAME_WORDS_PRIORITY, name))
         taken = bytearray(len(text))  # 1 where a chosen candidate lies
         chosen = _without_overlaps(found, taken)
         chosen += self._other_mentions(text, chosen, taken)
@@ -72,7 +94,9 @@ class PhiRules:
 
     def _plausible_name(self, text: str) -> bool:
         words = _WORD.findall(text)
-        return bool(words) and not any(w.strip("'’-").lower() in self.not_name for w in words)
+        return any(c.isalpha() for c in text) and not any(
+            w.strip("'’-").lower() in self.not_name for w in words
+        )
 
     def _other_mentions(
         self, text: str, chosen: list[PhiCandidate], taken: bytearray
@@ -87,7 +111,7 @@ class PhiRules:
         }
         if not words:
             return []
-        alternatives = "|".join(map(re.escape, words))
+        alternatives = alternation(sorted(words))  # the longest word wins, run after run
         pattern = re.compile(rf"(?<![\w'’])(?:{alternatives})(?!\w|['’](?!s\b))")
         more: list[PhiCandidate] = []
         for match in pattern.finditer(text):
@@ -117,7 +141,11 @@ def _without_overlaps(
 def phi_rules() -> PhiRules:
     """The shipped rule set, read and compiled once per process."""
     document = read_rule_file(RULE_FILE)
-    lists = document.get("lists", {})
+    return compile_rules(document, rule_lists(document, RULE_FILE))
+
+
+def compile_rules(document: dict[str, Any], lists: dict[str, list[str]]) -> PhiRules:
+    """The rule set of a rule file's ``document`` with its word ``lists``."""
     expander = PatternExpander(RULE_FILE, lists, document.get("fragments", {}))
     rules: list[PhiRule] = []
     for number, entry in enumerate(document.get("rules", [])):
@@ -125,15 +153,26 @@ def phi_rules() -> PhiRules:
             rule_id, label, kind = entry["id"], entry["label"], entry["type"]
             pattern = expander.compile(entry["pattern"], f"rule {rule_id}")
             priority = int(entry.get("priority", 0))
+            exclude = frozenset(
+                word.lower() for name in entry.get("exclude", []) for word in lists[name]
+            )
         except (KeyError, TypeError, ValueError) as exc:
             if isinstance(exc, RuleFileError):
                 raise
             raise RuleFileError(
-                f"{RULE_FILE}: rules[{number}] needs an id, label, type and pattern."
+                f"{RULE_FILE}: rules[{number}] needs an id, label, type and pattern "
+                "(and lists it excludes that exist)."
             ) from None
-        rules.append(PhiRule(rule_id, label, kind, priority, pattern))
-    not_name = frozenset(w.lower() for w in lists.get("not_name", []))
-    return PhiRules(tuple(rules), not_name)
+        rules.append(PhiRule(rule_id, label, kind, priority, pattern, exclude))
+    not_name = lists.get("not_name", [])
+    lexicon = NameLexicon.of(
+        lists.get("first_names", []),
+        lists.get("surnames", []),
+        lists.get("ambiguous_names", []) + lists.get("eponyms", []),
+        not_name,
+        lists.get("place_words", []),
+    )
+    return PhiRules(tuple(rules), frozenset(w.lower() for w in not_name), lexicon)
 
 
 def find_phi(text: str) -> list[PhiCandidate]:

@@ -21,7 +21,7 @@ from datetime import date, timedelta
 from functools import cache
 from typing import Any
 
-from workspace.text_rules.rule_files import read_rule_file
+from workspace.text_rules.rule_files import read_rule_file, rule_lists
 
 _NAME_WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*")
 _DIGIT_OR_LETTER = re.compile(r"[0-9A-Za-z]")
@@ -54,7 +54,7 @@ class SurrogateTables:
 @cache
 def tables() -> SurrogateTables:
     """The lists, read once."""
-    names = read_rule_file("phi.json")["lists"]
+    names = rule_lists(read_rule_file("phi.json"), "phi.json")
     extra = read_rule_file("surrogates.json")
     return SurrogateTables(
         first_names=tuple(sorted(names["first_names"])),
