@@ -2,7 +2,8 @@
 
 :func:`read_frames` reads the whole file once and returns its frames: viewed
 straight in the file's bytes when uncompressed little-endian, else decoded by pydicom's pixel
-handlers (JPEG, JPEG-LS, JPEG 2000 through pylibjpeg/pyjpegls; RLE natively).
+handlers (JPEG, JPEG-LS, JPEG 2000 through pylibjpeg/pyjpegls; RLE natively); colour frames
+become their luminance (:func:`~workspace.volume.dicom_planar.luminance`).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import numpy as np
 import numpy.typing as npt
 
 from workspace.volume.dicom_header import DEFLATED_LITTLE, DicomFile, VolumeAssemblyError
+from workspace.volume.dicom_planar import luminance
 
 _LONG_VRS = frozenset({b"OB", b"OW", b"OF", b"OD", b"OL", b"OV", b"UN"})
 _UNDEFINED_LENGTH = 0xFFFFFFFF
@@ -51,8 +53,20 @@ def _native_frames(file: DicomFile, raw: bytes) -> npt.NDArray[Any]:
 def _decoded_frames(file: DicomFile, raw: bytes) -> npt.NDArray[Any]:
     import pydicom
 
-    pixels = pydicom.dcmread(io.BytesIO(raw), force=True).pixel_array
-    return np.asarray(pixels).reshape(len(file.frames), file.rows, file.cols)
+    ds = pydicom.dcmread(io.BytesIO(raw), force=True)
+    if "TransferSyntaxUID" not in ds.file_meta:  # no file meta: the encoding read is the syntax
+        implicit, little = ds.original_encoding
+        ds.file_meta.TransferSyntaxUID = (
+            pydicom.uid.ImplicitVRLittleEndian
+            if implicit
+            else pydicom.uid.ExplicitVRLittleEndian
+            if little
+            else pydicom.uid.ExplicitVRBigEndian
+        )
+    pixels = np.asarray(ds.pixel_array)  # colour comes as RGB (YBR is converted)
+    if file.colour:
+        pixels = luminance(pixels, ds)
+    return pixels.reshape(len(file.frames), file.rows, file.cols)
 
 
 def read_frames(file: DicomFile) -> npt.NDArray[Any]:

@@ -274,6 +274,8 @@ def _assemble(
     if failed:
         skipped.extend((files[f].path, str(outcomes[f])) for f in failed)
         kept = [file for f, file in enumerate(files) if f not in failed]
+        if not kept:
+            raise VolumeAssemblyError(str(outcomes[failed[0]]))
         try:
             return _assemble(pool, kept, skipped, stream_to)
         except VolumeAssemblyError as exc:
