@@ -38,6 +38,7 @@ _HEADER_TAGS = [
     "FrameOfReferenceUID", "Rows", "Columns", "NumberOfFrames", "SamplesPerPixel",
     "BitsAllocated", "ImagePositionPatient", "ImageOrientationPatient", "PixelSpacing",
     "SliceThickness", "InstanceNumber", "AcquisitionDate", "SeriesDate",
+    "PhotometricInterpretation",
 ]  # fmt: skip
 
 
@@ -220,7 +221,8 @@ def _read_native(path: Path, head: bytes, handle: BinaryIO, size: int) -> _Heade
     frames = max(_int(native.get("NumberOfFrames")) or 1, 1)
     bits = native.unsigned("BitsAllocated", 0)
     samples = native.unsigned("SamplesPerPixel", 1)
-    expected = math.ceil(header.rows * header.cols * samples * frames * bits / 8) if bits else None
+    subsampled = native.text("PhotometricInterpretation") == "YBR_FULL_422"
+    expected = _image_bytes(header.rows * header.cols * frames, samples, bits, subsampled)
     problem = _pixel_data_problem(handle, size, expected)
     if problem is not None:
         raise _BadFileError(problem)
@@ -297,7 +299,16 @@ def _pixel_bytes(ds: Any) -> int | None:
         return None
     samples = int(ds.get("SamplesPerPixel") or 1)
     frames = max(_int(ds.get("NumberOfFrames")) or 1, 1)
-    return math.ceil(int(ds.Rows) * int(ds.Columns) * samples * frames * bits / 8)
+    subsampled = str(ds.get("PhotometricInterpretation", "")).strip() == "YBR_FULL_422"
+    return _image_bytes(int(ds.Rows) * int(ds.Columns) * frames, samples, bits, subsampled)
+
+
+def _image_bytes(pixels: int, samples: int, bits: int, subsampled: bool) -> int | None:
+    """Bytes of uncompressed pixel data; YBR_FULL_422 keeps two values per pixel, not three."""
+    if not bits:
+        return None
+    values = pixels * 2 if subsampled and samples == 3 else pixels * samples
+    return math.ceil(values * bits / 8)
 
 
 def _pixel_data_problem(handle: BinaryIO, size: int, expected: int | None) -> str | None:

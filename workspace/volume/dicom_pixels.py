@@ -69,6 +69,16 @@ def _decoded_frames(file: DicomFile, raw: bytes) -> npt.NDArray[Any]:
     return pixels.reshape(len(file.frames), file.rows, file.cols)
 
 
+def _one_line(exc: Exception, limit: int = 200) -> str:
+    """A decoder's message on one line: pydicom lists each plugin's failure on its own line
+    after a heading ending in ':', so the first plugin's reason is shown."""
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    if not lines:
+        return type(exc).__name__
+    text = lines[1] if len(lines) > 1 and lines[0].endswith(":") else lines[0]
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def read_frames(file: DicomFile) -> npt.NDArray[Any]:
     """The file's stored pixel values as ``(frames, rows, cols)``."""
     try:
@@ -83,7 +93,7 @@ def read_frames(file: DicomFile) -> npt.NDArray[Any]:
         raise
     except Exception as exc:  # noqa: BLE001 - any decoder failure becomes one sentence
         raise VolumeAssemblyError(
-            f"{file.name}: pixel data could not be decoded ({exc})."
+            f"{file.name}: pixel data could not be decoded ({_one_line(exc)})."
         ) from None
     return frames
 
