@@ -135,7 +135,7 @@ def labelmap_from_dicom_seg(
         seg = hd.seg.segread(path)
     except Exception:  # noqa: BLE001 - any reader failure becomes one sentence
         raise SegmentationImportError(f"{path.name}: not a readable DICOM SEG.") from None
-    if str(seg.FrameOfReferenceUID) != str(headers[0].FrameOfReferenceUID):
+    if str(seg.get("FrameOfReferenceUID", "")) != str(headers[0].get("FrameOfReferenceUID", "")):
         raise SegmentationImportError(
             f"{path.name}: its frame of reference differs from the volume's."
         )
