@@ -260,3 +260,42 @@ def test_images_without_positions_in_one_series_become_one_item_each(tmp_path, w
     items = workspace.import_paths([tmp_path / "cr"])
     assert len(items) == 3
     assert all(item.title == "CR — series 1 (2D image)" for item in items)
+
+
+def test_nm_stack_placed_by_its_detector_information(tmp_path, workspace):
+    frames = phantom((3, 5, 5), seed=8).astype(np.uint16)
+    detector = pydicom.Dataset()
+    detector.ImagePositionPatient = ["-20", "4", "8"]
+    detector.ImageOrientationPatient = ["1", "0", "0", "0", "0", "-1"]  # coronal
+    path = write(
+        image_dataset(
+            pydicom.uid.NuclearMedicineImageStorage,
+            "NM",
+            frames,
+            DetectorInformationSequence=pydicom.Sequence([detector]),
+            PixelSpacing=["4", "4"],
+            SliceThickness="4",
+        ),
+        tmp_path / "nm.dcm",
+    )
+    _item, volume, _ = _import_one(workspace, path)
+    assert np.array_equal(volume.voxels, frames)
+    assert np.allclose(volume.geometry.origin, (-20, 4, 8))
+    assert np.allclose(volume.geometry.matrix[:, 2], (0, 1, 0))  # row × column of a coronal
+    assert np.allclose(volume.geometry.spacing, (4, 4, 4))
+
+
+def test_a_ct_slice_without_a_position_is_left_out_of_its_series(tmp_path, workspace):
+    from workspace.demo_data import generate_ct_series
+
+    files = generate_ct_series(tmp_path / "ct", slices=5, rows=8, cols=8, seed=3)
+    odd = pydicom.dcmread(files[0])  # the top slice: leaving it out makes no gap
+    del odd.ImagePositionPatient
+    odd.save_as(files[0])
+    problems: list[tuple[Path, str]] = []
+    (item,) = workspace.import_paths(
+        [tmp_path / "ct"], on_problem=lambda p, m: problems.append((p, m))
+    )
+    assert workspace.load_volume(item.id).geometry.shape == (4, 8, 8)
+    ((path, message),) = problems
+    assert path == files[0] and "gives no position in the patient" in message

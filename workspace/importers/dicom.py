@@ -104,9 +104,10 @@ class _Header:
 
     @property
     def own_item(self) -> bool:
-        """A file that is an item by itself: multi-frame (a cine or an Enhanced volume), or an
-        image that does not say where it lies in the patient (a radiograph, a capture)."""
-        return self.frames > 1 or self.position is None or self.orientation is None
+        """A file that is an item by itself: multi-frame (a cine or an Enhanced volume), or a
+        2D image that does not say where it lies in the patient (a radiograph, a capture)."""
+        unplaced = self.position is None or self.orientation is None
+        return self.frames > 1 or (unplaced and self.modality in PLANAR_MODALITIES)
 
     @property
     def layout(self) -> tuple[int, int, tuple[float, ...] | None]:
