@@ -150,6 +150,43 @@ def test_seg_of_another_series_is_refused_and_nothing_is_saved(
     assert workspace.annotations(item.id) == []
 
 
+def test_seg_on_a_radiograph_without_frame_of_reference(tmp_path: Path, workspace: Workspace):
+    import highdicom as hd
+
+    from tests.workspace.dicom_images import image_dataset, write
+
+    pixels = phantom((1, 16, 20), seed=2)[0].astype(np.uint16)
+    path = write(
+        image_dataset(pydicom.uid.ComputedRadiographyImageStorage, "CR", pixels),
+        tmp_path / "cr" / "chest.dcm",
+    )
+    source = pydicom.dcmread(path)
+    del source.FrameOfReferenceUID  # as most radiographs: no frame of reference, no spacing
+    source.save_as(path)
+    (item,) = workspace.import_paths([path])
+    mask = np.zeros((16, 20), dtype=np.uint8)
+    mask[3:9, 4:12] = 1
+    seg = hd.seg.Segmentation(
+        source_images=[source],
+        pixel_array=mask,
+        segmentation_type="BINARY",
+        segment_descriptions=[_segment(1, "nodule")],
+        series_instance_uid=hd.UID(),
+        series_number=41,
+        sop_instance_uid=hd.UID(),
+        instance_number=1,
+        manufacturer="elsewhere",
+        manufacturer_model_name="highdicom",
+        software_versions="0",
+        device_serial_number="1",
+    )
+    seg.save_as(tmp_path / "seg.dcm")
+    import_annotations(workspace, item.id, tmp_path / "seg.dcm")
+    labels = workspace.load_segmentation(item.id)
+    assert np.array_equal(labels.labels[0], mask)
+    assert [s.name for s in labels.segments] == ["nodule"]
+
+
 def test_pydicom_data_liver_seg_needs_its_source_series() -> None:
     pytest.skip(
         "pydicom-data's liver.dcm references a CT series that no installable package ships "

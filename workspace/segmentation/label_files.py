@@ -123,6 +123,21 @@ def _segment_plane(seg: Any, headers: list[Any], geometry: VolumeGeometry, numbe
     )[..., 0]
 
 
+def _with_pixel_measures(path: Path, geometry: VolumeGeometry) -> Any:
+    """The SEG data set; one made on a 2D image with no pixel spacing (a radiograph without
+    a frame of reference) gets the volume's, as highdicom cannot read it back without."""
+    import pydicom
+
+    ds = pydicom.dcmread(path)
+    shared = (ds.get("SharedFunctionalGroupsSequence") or [None])[0]
+    measures = shared.get("PixelMeasuresSequence") if shared is not None else None
+    if measures and "PixelSpacing" not in measures[0]:
+        measures[0].PixelSpacing = [geometry.spacing[1], geometry.spacing[0]]  # row, column
+    if measures and "SliceThickness" not in measures[0]:
+        measures[0].SliceThickness = geometry.spacing[2]
+    return ds
+
+
 def labelmap_from_dicom_seg(
     path: Path, headers: list[Any], geometry: VolumeGeometry, names: list[str] | None
 ) -> LabelMap:
@@ -132,7 +147,7 @@ def labelmap_from_dicom_seg(
     import highdicom as hd
 
     try:
-        seg = hd.seg.segread(path)
+        seg = hd.seg.Segmentation.from_dataset(_with_pixel_measures(path, geometry), copy=False)
     except Exception:  # noqa: BLE001 - any reader failure becomes one sentence
         raise SegmentationImportError(f"{path.name}: not a readable DICOM SEG.") from None
     if str(seg.get("FrameOfReferenceUID", "")) != str(headers[0].get("FrameOfReferenceUID", "")):
