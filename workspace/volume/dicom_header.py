@@ -215,7 +215,7 @@ def _classic(ds: Any, name: str) -> _Placed:
     if count > 1:
         reason = "no slice spacing" if geometry is not None else "no ImagePositionPatient"
         notices.append(dicom_planar.frames_notice(count, reason))
-    else:
+    elif str(ds.get("Modality", "")).strip() in dicom_planar.CROSS_SECTIONAL:
         notices.append(dicom_planar.plane_notice("no ImagePositionPatient"))
     return _Placed(frames, dicom_planar.PLANE_ORIENTATION, spacing, "plane", notices)
 

@@ -9,7 +9,8 @@ position at all. Their frames are placed here:
   along the slice normal ``SpacingBetweenSlices`` (else ``SliceThickness``) apart.
 - *On a plane* otherwise: frames in file order, scrolled like slices 1 (unitless) apart, on an
   identity orientation at the origin. A cine's frames are moments in time, not positions; the
-  notice says so.
+  notice says so (as it does for a single CT/MR/PET/NM image that gives no position; a
+  radiograph or a capture is not expected to).
 
 The in-plane pixel spacing is PixelSpacing, else ImagerPixelSpacing (at the detector: the
 notice says sizes are not corrected for magnification), else the ultrasound region's physical
@@ -29,6 +30,8 @@ import numpy as np
 import numpy.typing as npt
 
 PLANE_ORIENTATION = (1.0, 0.0, 0.0, 0.0, 1.0, 0.0)
+#: Modalities whose images are expected to say where they lie (a notice when one does not).
+CROSS_SECTIONAL = frozenset({"CT", "MR", "PT", "NM"})
 LUMA_WEIGHTS = (0.299, 0.587, 0.114)  # ITU-R BT.601
 _CENTIMETRE = 3  # PhysicalUnitsXDirection code of an ultrasound region in cm
 COLOUR_NOTICE = (
