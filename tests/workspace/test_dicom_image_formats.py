@@ -299,3 +299,31 @@ def test_a_ct_slice_without_a_position_is_left_out_of_its_series(tmp_path, works
     assert workspace.load_volume(item.id).geometry.shape == (4, 8, 8)
     ((path, message),) = problems
     assert path == files[0] and "gives no position in the patient" in message
+
+
+@pytest.mark.parametrize(
+    ("change", "said"),
+    [
+        ({"NumberOfFrames": 10}, "the image size needs"),  # frames promised, not present
+        ({"PhotometricInterpretation": "PALETTE COLOR"}, "pixel data could not be decoded"),
+        ({"NumberOfFrames": b"X "}, "xa.dcm: corrupt DICOM header"),  # not a number
+    ],
+)
+def test_hostile_cines_are_refused_in_one_line_and_store_nothing(tmp_path, workspace, change, said):
+    frames = phantom((6, 10, 12), seed=2).astype(np.uint8)
+    ds = image_dataset(pydicom.uid.XRayAngiographicImageStorage, "XA", frames)
+    raw = {k: v for k, v in change.items() if isinstance(v, bytes)}
+    for keyword, value in change.items():
+        if keyword not in raw:
+            setattr(ds, keyword, value)
+    path = write(ds, tmp_path / "xa.dcm")
+    if raw:  # a value pydicom would not write: patched into the file's bytes
+        data = path.read_bytes()
+        element = b"\x28\x00\x08\x00IS\x02\x006 "  # NumberOfFrames "6 "
+        assert data.count(element) == 1
+        path.write_bytes(data.replace(element, element[:-2] + raw["NumberOfFrames"]))
+    problems: list[tuple[Path, str]] = []
+    items = workspace.import_paths([path], on_problem=lambda p, m: problems.append((p, m)))
+    assert items == [] and workspace.items() == []
+    ((reported, message),) = problems
+    assert reported == path and "\n" not in message and said in message
