@@ -113,11 +113,13 @@ class Workspace:
         progress: Callable[[int, int], None] | None = None,
         project: ProjectInfo | None = None,
         on_warning: ProblemCallback | None = None,
+        frame: int | None = None,
     ) -> list[ItemSummary]:
         """Scan ``paths`` (files or folders), store what is recognised, report the rest.
 
         ``on_problem`` hears of each file left out; ``on_warning`` of each volume loaded
-        despite a problem (uneven spacing, gantry tilt, missing slices).
+        despite a problem (uneven spacing, gantry tilt, missing slices). Of a 4D image, frame
+        ``frame`` (from 1; the first by default) is imported.
         """
         found = scan(list(paths), on_problem=on_problem, cancelled=cancelled, progress=progress)
         stored: list[ItemSummary] = []
@@ -127,6 +129,9 @@ class Workspace:
             imported.meta.setdefault("source", source_label([f.path for f in imported.files]))
             project_id = project.id if project else None
             if imported.modality == "volume":
+                if "time_frames" in imported.meta:
+                    imported.meta["frame"] = chosen = 1 if frame is None else frame
+                    imported.title += f", frame {chosen} of {imported.meta['time_frames']}"
                 summary = self._store_volume(imported, project_id, on_problem, on_warning)
             elif SLIDE_SOURCE_KEY in imported.meta:  # tiles sealed one by one (progress in tiles)
                 summary = store_slide_item(
@@ -158,8 +163,9 @@ class Workspace:
         try:
             if "image_format" in imported.meta:
                 paths = [f.path for f in imported.files]
-                volume, identity = read_image_volume(paths[0], paths[1:])
-                assembled = AssembledVolume(volume)
+                frame = imported.meta.get("frame")
+                volume, identity = read_image_volume(paths[0], paths[1:], frame)
+                assembled = AssembledVolume(volume, warnings=list(volume.meta.get("warnings", [])))
             else:
                 parsed = imported.parsed if isinstance(imported, DicomSeriesItem) else None
                 paths = [f.path for f in imported.files]

@@ -34,7 +34,10 @@ def cmd_import(args: argparse.Namespace) -> int:
     try:
         known = {item.id for item in workspace.items()}
         items = workspace.import_paths(
-            [Path(p) for p in args.paths], on_problem=on_problem, on_warning=on_warning
+            [Path(p) for p in args.paths],
+            on_problem=on_problem,
+            on_warning=on_warning,
+            frame=getattr(args, "frame", None),
         )
     finally:
         workspace.lock()

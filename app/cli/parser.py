@@ -101,6 +101,12 @@ def build_parser() -> argparse.ArgumentParser:
     importing.add_argument(
         "--labels", metavar="A,B,C", help="names of label values 1, 2, 3... (in value order)"
     )
+    importing.add_argument(
+        "--frame",
+        type=int,
+        metavar="N",
+        help="of a 4D image (NIfTI time series), import frame N (from 1; default: the first)",
+    )
     export = add("export", cmd_export, "write an item's annotations in an open format")
     export.add_argument("item", metavar="ITEM")
     export.add_argument("--format", required=True, choices=list(export_formats()))

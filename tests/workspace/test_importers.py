@@ -160,7 +160,7 @@ def test_pydicom_sample_ct_imports(tmp_path):
         ("rtplan.dcm", None, "a radiotherapy plan (not an image)"),
         ("rtstruct.dcm", None, "a radiotherapy structure set"),
         ("CT_small.dcm", "SR", "a DICOM structured report"),
-        ("CT_small.dcm", "CR", "a 2D radiograph (CR); Caliper imports CT, MR, PET and NM volumes"),
+        ("CT_small.dcm", "SM", "a slide microscopy image: import the slide's folder"),
         ("CT_small.dcm", "XC", "DICOM modality 'XC' is not one Caliper imports"),
     ],
 )

@@ -38,6 +38,7 @@ _HEADER_TAGS = [
     "FrameOfReferenceUID", "Rows", "Columns", "NumberOfFrames", "SamplesPerPixel",
     "BitsAllocated", "ImagePositionPatient", "ImageOrientationPatient", "PixelSpacing",
     "SliceThickness", "InstanceNumber", "AcquisitionDate", "SeriesDate",
+    "PhotometricInterpretation",
 ]  # fmt: skip
 
 
@@ -54,19 +55,11 @@ _NOT_IMAGES = {
     "RTDOSE": "a radiotherapy dose grid (not supported)",
     "REG": "a DICOM spatial registration (not an image)",
 }
-#: Single images and cines that Caliper does not open yet.
-_PROJECTION_IMAGES = {
-    "CR": "radiograph",
-    "DX": "radiograph",
-    "MG": "mammogram",
-    "US": "ultrasound image",
-    "XA": "X-ray angiogram",
-    "RF": "fluoroscopy image",
-    "IO": "intra-oral radiograph",
-    "PX": "panoramic radiograph",
-    "OT": "image of another kind",
-    "SC": "secondary capture",
-    "SM": "slide microscopy image",
+#: 2D images and cines, imported as single-slice items (or frames scrolled like slices).
+PLANAR_MODALITIES = frozenset({"CR", "DX", "MG", "US", "XA", "RF", "IO", "PX", "OT", "SC"})
+IMAGE_MODALITIES = VOLUME_MODALITIES | PLANAR_MODALITIES
+_ELSEWHERE = {
+    "SM": "a slide microscopy image: import the slide's folder, which the slide importer reads",
 }
 
 
@@ -74,12 +67,12 @@ def out_of_scope(modality: str) -> str:
     """Why a DICOM file of ``modality`` is not imported, in a user's words."""
     if modality in _NOT_IMAGES:
         return f"{_NOT_IMAGES[modality]}; left out"
-    if modality in _PROJECTION_IMAGES:
-        return (
-            f"a 2D {_PROJECTION_IMAGES[modality]} ({modality}); Caliper imports CT, MR, PET and "
-            "NM volumes so far"
-        )
-    return f"DICOM modality {modality!r} is not one Caliper imports (CT, MR, PET and NM volumes)"
+    if modality in _ELSEWHERE:
+        return f"{_ELSEWHERE[modality]}; left out"
+    return (
+        f"DICOM modality {modality!r} is not one Caliper imports (CT, MR, PET, NM, radiographs, "
+        "mammograms, ultrasound, angiography and secondary captures)"
+    )
 
 
 @dataclass
@@ -110,6 +103,13 @@ class _Header:
     native: NativeHeader | None = field(default=None, repr=False, compare=False)
 
     @property
+    def own_item(self) -> bool:
+        """A file that is an item by itself: multi-frame (a cine or an Enhanced volume), or a
+        2D image that does not say where it lies in the patient (a radiograph, a capture)."""
+        unplaced = self.position is None or self.orientation is None
+        return self.frames > 1 or (unplaced and self.modality in PLANAR_MODALITIES)
+
+    @property
     def layout(self) -> tuple[int, int, tuple[float, ...] | None]:
         """Image size and (rounded) orientation: what every slice of a volume shares."""
         rounded = None if self.orientation is None else tuple(round(v, 3) for v in self.orientation)
@@ -124,7 +124,8 @@ class DicomSeriesItem(ImportedItem):
 
 
 class DicomImporter:
-    """Reads DICOM CT/MR/PET/NM series; one item per SeriesInstanceUID."""
+    """Reads DICOM images: one item per CT/MR/PET/NM series, one per multi-frame file and one
+    per 2D image that does not say where it lies in the patient."""
 
     format_id = "dicom"
     modality = "volume"
@@ -147,7 +148,8 @@ class DicomImporter:
             ctx.check_cancelled()
             header = self._header_or_problem(path, ctx)
             if header is not None:
-                series[header.series_uid].append(header)
+                key = header.series_uid
+                series[f"{key}/{header.sop_instance}" if header.own_item else key].append(header)
             ctx.step()
         items: list[ImportedItem] = []
         for headers in series.values():
@@ -220,7 +222,8 @@ def _read_native(path: Path, head: bytes, handle: BinaryIO, size: int) -> _Heade
     frames = max(_int(native.get("NumberOfFrames")) or 1, 1)
     bits = native.unsigned("BitsAllocated", 0)
     samples = native.unsigned("SamplesPerPixel", 1)
-    expected = math.ceil(header.rows * header.cols * samples * frames * bits / 8) if bits else None
+    subsampled = native.text("PhotometricInterpretation") == "YBR_FULL_422"
+    expected = _image_bytes(header.rows * header.cols * frames, samples, bits, subsampled)
     problem = _pixel_data_problem(handle, size, expected)
     if problem is not None:
         raise _BadFileError(problem)
@@ -255,7 +258,7 @@ def _extract(path: Path, ds: Any, *, ended_early: bool) -> _Header:
         if not str(ds.get(keyword, "") or "").strip():
             raise _BadFileError(f"incomplete DICOM header (no {keyword}){hint}")
     modality = str(ds.get("Modality")).strip().upper()
-    if modality not in VOLUME_MODALITIES:
+    if modality not in IMAGE_MODALITIES:
         raise _BadFileError(out_of_scope(modality))
     rows, cols = int(ds.get("Rows") or 0), int(ds.get("Columns") or 0)
     if rows <= 0 or cols <= 0:
@@ -297,7 +300,16 @@ def _pixel_bytes(ds: Any) -> int | None:
         return None
     samples = int(ds.get("SamplesPerPixel") or 1)
     frames = max(_int(ds.get("NumberOfFrames")) or 1, 1)
-    return math.ceil(int(ds.Rows) * int(ds.Columns) * samples * frames * bits / 8)
+    subsampled = str(ds.get("PhotometricInterpretation", "")).strip() == "YBR_FULL_422"
+    return _image_bytes(int(ds.Rows) * int(ds.Columns) * frames, samples, bits, subsampled)
+
+
+def _image_bytes(pixels: int, samples: int, bits: int, subsampled: bool) -> int | None:
+    """Bytes of uncompressed pixel data; YBR_FULL_422 keeps two values per pixel, not three."""
+    if not bits:
+        return None
+    values = pixels * 2 if subsampled and samples == 3 else pixels * samples
+    return math.ceil(values * bits / 8)
 
 
 def _pixel_data_problem(handle: BinaryIO, size: int, expected: int | None) -> str | None:
@@ -370,6 +382,8 @@ def _series_item(headers: list[_Header]) -> ImportedItem | None:
         "slices": slices,
         "sorted_by": sorted_by,
     }
+    if first.modality in PLANAR_MODALITIES:
+        meta["planar"] = True  # a 2D image, or frames scrolled like slices
     if first.series_number is not None:
         meta["series_number"] = first.series_number
     if first.pixel_spacing is not None:
@@ -392,7 +406,11 @@ def series_title(meta: dict[str, Any]) -> str:
         f"series {number}" if number is not None else "unnamed series"
     )
     slices = int(meta["slices"])
-    return f"{meta['dicom_modality']} — {label} ({slices} slice{'' if slices == 1 else 's'})"
+    if meta.get("planar"):
+        count = "2D image" if slices == 1 else f"{slices} frames"
+    else:
+        count = f"{slices} slice{'' if slices == 1 else 's'}"
+    return f"{meta['dicom_modality']} — {label} ({count})"
 
 
 def _sort_slices(headers: list[_Header]) -> tuple[list[_Header], str]:

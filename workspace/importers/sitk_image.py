@@ -9,6 +9,7 @@ choosing only the data file imports the volume through its header.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 from workspace.importers.base import ImportedItem, ReadContext, file_entry
 from workspace.volume.image_header import FORMAT_NAMES, ImageFileError, inspect_image
@@ -63,7 +64,8 @@ def _header_of(path: Path) -> Path | None:
 
 
 class SimpleItkImageImporter:
-    """One volume item per 3D image (a single file, or a detached header and its data)."""
+    """One volume item per 3D image, or per 4D image (one frame of it is imported), in a
+    single file or a detached header and its data."""
 
     format_id = "sitk-image"
     modality = "volume"
@@ -99,15 +101,19 @@ def _read_item(header: Path, ctx: ReadContext) -> ImportedItem | None:
         ctx.problem(header, str(exc))
         return None
     size = info.size
-    if len(size) != 3 or info.components != 1:
-        ctx.problem(header, f"is not a 3D scalar image (size {size}, {info.components} components)")
+    if len(size) not in (3, 4) or info.components != 1:
+        ctx.problem(
+            header, f"is not a 3D or 4D scalar image (size {size}, {info.components} components)"
+        )
         return None
-    meta = {
+    meta: dict[str, Any] = {
         "image_format": info.kind,
         "size": list(size),
         "spacing": list(info.spacing),
         "pixel_type": info.pixel_type,
     }
     title = f"{info.kind} — {header.name} ({size[0]}×{size[1]}×{size[2]})"
+    if len(size) == 4:  # a time series: one frame is imported (see Workspace.import_paths)
+        meta["time_frames"] = size[3]
     files = [file_entry(part) for part in [header, *info.data_files]]
     return ImportedItem("volume", title, files, meta)

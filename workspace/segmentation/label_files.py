@@ -85,32 +85,88 @@ def _slicer_names(image: Any, values: list[int]) -> list[str] | None:
     return [by_value.get(v, f"segment {v}") for v in values]
 
 
+def _frames_in_slice_order(header: Any, geometry: VolumeGeometry) -> list[int]:
+    """A multi-frame source's frame numbers (from 1) in the volume's slice order: by position
+    along the slice normal, or in file order when its frames have no position."""
+    count = int(header.get("NumberOfFrames") or 1)
+    shared = (header.get("SharedFunctionalGroupsSequence") or [None])[0]
+    normal = geometry.matrix[:, 2]
+    distances: list[float] = []
+    for group in header.get("PerFrameFunctionalGroupsSequence") or []:
+        planes = group.get("PlanePositionSequence") or (
+            shared.get("PlanePositionSequence") if shared is not None else None
+        )
+        if not planes:
+            return list(range(1, count + 1))
+        distances.append(float(np.asarray(planes[0].ImagePositionPatient, dtype=float) @ normal))
+    if len(distances) != count:
+        return list(range(1, count + 1))
+    return [int(n) + 1 for n in np.argsort(distances, kind="stable")]
+
+
+def _segment_plane(seg: Any, headers: list[Any], geometry: VolumeGeometry, number: int) -> Any:
+    """One segment's stored values on the volume's grid (raw: fractional values unscaled)."""
+    options: dict[str, Any] = {
+        "segment_numbers": [number],
+        "assert_missing_frames_are_empty": True,
+        "rescale_fractional": False,
+        "dtype": np.uint8,
+    }
+    if len(headers) == 1 and int(headers[0].get("NumberOfFrames") or 1) > 1:
+        return seg.get_pixels_by_source_frame(
+            source_sop_instance_uid=str(headers[0].SOPInstanceUID),
+            source_frame_numbers=_frames_in_slice_order(headers[0], geometry),
+            **options,
+        )[..., 0]
+    return seg.get_pixels_by_source_instance(
+        source_sop_instance_uids=[str(h.SOPInstanceUID) for h in headers], **options
+    )[..., 0]
+
+
+def _with_pixel_measures(path: Path, geometry: VolumeGeometry) -> Any:
+    """The SEG data set; one made on a 2D image with no pixel spacing (a radiograph without
+    a frame of reference) gets the volume's, as highdicom cannot read it back without."""
+    import pydicom
+
+    ds = pydicom.dcmread(path)
+    shared = (ds.get("SharedFunctionalGroupsSequence") or [None])[0]
+    measures = shared.get("PixelMeasuresSequence") if shared is not None else None
+    if measures and "PixelSpacing" not in measures[0]:
+        measures[0].PixelSpacing = [geometry.spacing[1], geometry.spacing[0]]  # row, column
+    if measures and "SliceThickness" not in measures[0]:
+        measures[0].SliceThickness = geometry.spacing[2]
+    return ds
+
+
 def labelmap_from_dicom_seg(
     path: Path, headers: list[Any], geometry: VolumeGeometry, names: list[str] | None
 ) -> LabelMap:
-    """Read a DICOM SEG made on this volume's instances into a label map on its grid."""
+    """Read a DICOM SEG made on this volume's instances (or frames) into a label map on its
+    grid. A fractional segment covers the voxels at or above half its maximum value; where
+    segments overlap, the higher segment number wins."""
     import highdicom as hd
 
     try:
-        seg = hd.seg.segread(path)
+        seg = hd.seg.Segmentation.from_dataset(_with_pixel_measures(path, geometry), copy=False)
     except Exception:  # noqa: BLE001 - any reader failure becomes one sentence
         raise SegmentationImportError(f"{path.name}: not a readable DICOM SEG.") from None
-    if str(seg.FrameOfReferenceUID) != str(headers[0].FrameOfReferenceUID):
+    if str(seg.get("FrameOfReferenceUID", "")) != str(headers[0].get("FrameOfReferenceUID", "")):
         raise SegmentationImportError(
             f"{path.name}: its frame of reference differs from the volume's."
         )
+    numbers = sorted(int(d.SegmentNumber) for d in seg.SegmentSequence)
+    fractional = str(seg.SegmentationType) == "FRACTIONAL"
+    threshold = (int(seg.get("MaximumFractionalValue") or 255) + 1) // 2 if fractional else 1
+    array = np.zeros(geometry.shape, dtype=np.uint8 if max(numbers, default=0) < 256 else np.uint16)
     try:
-        array = seg.get_pixels_by_source_instance(
-            source_sop_instance_uids=[str(h.SOPInstanceUID) for h in headers],
-            combine_segments=True,
-            skip_overlap_checks=True,
-            assert_missing_frames_are_empty=True,
-        )
-    except (KeyError, ValueError, RuntimeError) as exc:
+        for number in numbers:
+            plane = _segment_plane(seg, headers, geometry, number)
+            array[plane >= threshold] = number
+    except (KeyError, ValueError, RuntimeError, IndexError) as exc:
         raise SegmentationImportError(
             f"{path.name}: it does not reference this volume's images ({exc})."
         ) from None
-    labels = _as_labels(np.asarray(array))
+    labels = _as_labels(array)
     values = [int(v) for v in np.unique(labels) if v != 0]
     if names is None:
         names = [seg.get_segment_description(v).segment_label for v in values]

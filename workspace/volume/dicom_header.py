@@ -1,22 +1,25 @@
 """The header of one DICOM file of a series: its frames' geometry and where its pixels are.
 
-Uncompressed little-endian files take the fast road: their header is walked by
-:mod:`workspace.volume.dicom_native`. Everything else (Enhanced multi-frame, compressed,
-big-endian, deflated, no file meta) is parsed by pydicom, reading frames from the per-frame
-functional groups (PlanePosition, PixelMeasures, PixelValueTransformation) where present.
+Uncompressed little-endian single-frame greyscale files placed in the patient take the fast
+road: their header is walked by :mod:`workspace.volume.dicom_native`. Everything else
+(Enhanced multi-frame, other multi-frame, 2D images, colour, compressed, big-endian, deflated,
+no file meta) is parsed by pydicom, reading frames from the per-frame functional groups
+(PlanePosition, PixelMeasures, PixelValueTransformation) where present, else placing them as
+:mod:`workspace.volume.dicom_planar` says.
 """
 
 from __future__ import annotations
 
 import io
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
 
+from workspace.volume import dicom_planar
 from workspace.volume.dicom_native import (
     EXPLICIT_LITTLE,
     IMPLICIT_LITTLE,
@@ -73,6 +76,11 @@ class DicomFile:
     unused_bits: int  # BitsAllocated - BitsStored, masked off native values as pydicom does
     slice_thickness: float | None = None
     dataset: pydicom.Dataset | None = None  # only when pydicom read the header
+    # "patient": frames placed by ImagePositionPatient; "plane": no position in the patient,
+    # frames in file order (see :mod:`workspace.volume.dicom_planar`)
+    placement: str = "patient"
+    colour: bool = False  # RGB, YBR or PALETTE COLOR: kept as luminance
+    notices: list[str] = field(default_factory=list)  # what the user should be told
 
     @property
     def name(self) -> str:
@@ -106,16 +114,19 @@ def native_layout(
     return NativeLayout(np.dtype(f"<{'i' if signed else 'u'}{bits // 8}"), implicit)
 
 
-def from_native(path: Path, header: NativeHeader) -> DicomFile:
-    """The file as the fast walker read its header (``header.prefix`` holds the bytes)."""
+def from_native(path: Path, header: NativeHeader) -> DicomFile | None:
+    """The file as the fast walker read its header (``header.prefix`` holds the bytes); None
+    when pydicom must read it (multi-frame, colour, or not placed in the patient)."""
     name = path.name
     if (header.numbers("NumberOfFrames") or [1])[0] > 1:
-        raise VolumeAssemblyError(
-            f"{name}: a multi-frame file without per-frame functional groups is not supported."
-        )
+        return None
     samples = header.unsigned("SamplesPerPixel", 1)
-    if samples != 1:
-        raise VolumeAssemblyError(f"{name}: colour images cannot be loaded as a volume.")
+    if samples != 1 or header.text("PhotometricInterpretation") == "PALETTE COLOR":
+        return None
+    if not all(header.text(k) for k in ("ImagePositionPatient", "ImageOrientationPatient")):
+        return None
+    if not header.text("PixelSpacing"):
+        return None
     bits = header.unsigned("BitsAllocated", 16)
     slope = (header.numbers("RescaleSlope") or [1.0])[0]
     intercept = (header.numbers("RescaleIntercept") or [0.0])[0]
@@ -171,18 +182,45 @@ def _rescale(item: Any) -> tuple[float, float]:
     )
 
 
-def _classic(ds: Any, name: str) -> tuple[list[FrameInfo], Any, Any]:
-    if int(ds.get("NumberOfFrames") or 1) > 1:
-        raise VolumeAssemblyError(
-            f"{name}: a multi-frame file without per-frame functional groups is not supported."
-        )
-    position = vector(ds.get("ImagePositionPatient"), 3, "ImagePositionPatient", name)
+@dataclass
+class _Placed:
+    """A file's frames and the geometry they share."""
+
+    frames: list[FrameInfo]
+    orientation: Any
+    spacing: Any  # PixelSpacing (row, column)
+    placement: str = "patient"
+    notices: list[str] = field(default_factory=list)
+
+
+def _classic(ds: Any, name: str) -> _Placed:
+    """Frames of a file without functional groups: in the patient when it says where (one
+    frame, or a stack with a slice spacing), else on a plane (see :mod:`dicom_planar`)."""
+    count = max(int(ds.get("NumberOfFrames") or 1), 1)
     slope, intercept = _rescale(ds)
-    frame = FrameInfo(position, slope, intercept, 0)
-    return [frame], ds.get("ImageOrientationPatient"), ds.get("PixelSpacing")
+    spacing, notice = dicom_planar.pixel_spacing(ds)
+    notices = [notice] if notice else []
+    geometry = dicom_planar.patient_geometry(ds)
+    step = dicom_planar.stack_step(ds) if count > 1 else None
+    if geometry is not None and (count == 1 or step is not None):
+        position = vector(geometry[0], 3, "ImagePositionPatient", name)
+        orientation = vector(geometry[1], 6, "ImageOrientationPatient", name)
+        normal = np.cross(orientation[:3], orientation[3:])
+        frames = [
+            FrameInfo(position + n * (step or 0.0) * normal, slope, intercept, n)
+            for n in range(count)
+        ]
+        return _Placed(frames, orientation, spacing, "patient", notices)
+    frames = [FrameInfo(np.array([0.0, 0.0, float(n)]), slope, intercept, n) for n in range(count)]
+    if count > 1:
+        reason = "no slice spacing" if geometry is not None else "no ImagePositionPatient"
+        notices.append(dicom_planar.frames_notice(count, reason))
+    elif str(ds.get("Modality", "")).strip() in dicom_planar.CROSS_SECTIONAL:
+        notices.append(dicom_planar.plane_notice("no ImagePositionPatient"))
+    return _Placed(frames, dicom_planar.PLANE_ORIENTATION, spacing, "plane", notices)
 
 
-def _enhanced(ds: Any, name: str) -> tuple[list[FrameInfo], Any, Any]:
+def _enhanced(ds: Any, name: str) -> _Placed:
     """Frames of an Enhanced CT/MR file, from its per-frame (or shared) functional groups."""
     shared = (ds.get("SharedFunctionalGroupsSequence") or [None])[0]
     per_frame = ds.PerFrameFunctionalGroupsSequence
@@ -202,7 +240,7 @@ def _enhanced(ds: Any, name: str) -> tuple[list[FrameInfo], Any, Any]:
         plane, measures = find("PlanePositionSequence"), find("PixelMeasuresSequence")
         orientation = find("PlaneOrientationSequence")
         if plane is None or measures is None or orientation is None:
-            raise VolumeAssemblyError(f"{name}: frame {index + 1} has no plane position or size.")
+            return _classic(ds, name)  # frames not placed in the patient (cine, 2D)
         layouts.add(
             (
                 tuple(float(v) for v in orientation.ImageOrientationPatient),
@@ -219,7 +257,7 @@ def _enhanced(ds: Any, name: str) -> tuple[list[FrameInfo], Any, Any]:
             f"{name}: its frames differ in orientation or pixel spacing (not one volume)."
         )
     orientation_values, spacing_values = next(iter(layouts))
-    return frames, orientation_values, spacing_values
+    return _Placed(frames, orientation_values, spacing_values)
 
 
 def _syntax(ds: Any) -> str | None:
@@ -255,21 +293,27 @@ def _parse(path: Path) -> tuple[Any, int, bytes]:
 
 
 def read_with_pydicom(path: Path) -> DicomFile:
-    """Any DICOM image file, classic or Enhanced multi-frame, parsed by pydicom."""
+    """Any DICOM image file, classic or Enhanced multi-frame, 2D or colour, parsed by pydicom."""
     name = path.name
     ds, offset, prefix = _parse(path)
-    if "PerFrameFunctionalGroupsSequence" in ds:
-        frames, orientation, spacing = _enhanced(ds, name)
-    else:
-        frames, orientation, spacing = _classic(ds, name)
+    enhanced = "PerFrameFunctionalGroupsSequence" in ds
+    placed = _enhanced(ds, name) if enhanced else _classic(ds, name)
     samples = int(ds.get("SamplesPerPixel") or 1)
-    if samples != 1:
-        raise VolumeAssemblyError(f"{name}: colour images cannot be loaded as a volume.")
+    photometric = str(ds.get("PhotometricInterpretation", "") or "").strip()
+    colour = samples != 1 or photometric == "PALETTE COLOR"
+    if colour and samples not in (1, 3):
+        raise VolumeAssemblyError(
+            f"{name}: {samples} values per pixel is not an image Caliper reads."
+        )
+    notices = placed.notices + ([dicom_planar.COLOUR_NOTICE] if colour else [])
     bits = int(ds.get("BitsAllocated") or 16)
     thickness = ds.get("SliceThickness")
     syntax = _syntax(ds)
     implicit, little = getattr(ds, "original_encoding", (False, True))
     signed = int(ds.get("PixelRepresentation") or 0) == 1
+    native = (
+        None if colour else native_layout(syntax, (bool(implicit), bool(little)), bits, 1, signed)
+    )
     return DicomFile(
         path=path,
         syntax=syntax,
@@ -277,14 +321,24 @@ def read_with_pydicom(path: Path) -> DicomFile:
         pixel_offset=offset,
         rows=int(ds.Rows),
         cols=int(ds.Columns),
-        orientation=vector(orientation, 6, "ImageOrientationPatient", name),
-        pixel_spacing=vector(spacing, 2, "PixelSpacing", name),
-        frames=frames,
-        native=native_layout(syntax, (bool(implicit), bool(little)), bits, samples, signed),
+        orientation=vector(placed.orientation, 6, "ImageOrientationPatient", name),
+        pixel_spacing=vector(placed.spacing, 2, "PixelSpacing", name),
+        frames=placed.frames,
+        native=native,
         unused_bits=max(bits - int(ds.get("BitsStored") or bits), 0),
-        slice_thickness=float(thickness) if thickness not in (None, "") else None,
+        slice_thickness=_float_or_none(thickness),
         dataset=ds,
+        placement=placed.placement,
+        colour=colour,
+        notices=notices,
     )
+
+
+def _float_or_none(value: Any) -> float | None:
+    try:
+        return float(value) if value not in (None, "") else None
+    except (TypeError, ValueError):
+        return None
 
 
 def read_header(path: Path, parsed: NativeHeader | None = None) -> DicomFile:

@@ -2,7 +2,8 @@
 
 :func:`read_frames` reads the whole file once and returns its frames: viewed
 straight in the file's bytes when uncompressed little-endian, else decoded by pydicom's pixel
-handlers (JPEG, JPEG-LS, JPEG 2000 through pylibjpeg/pyjpegls; RLE natively).
+handlers (JPEG, JPEG-LS, JPEG 2000 through pylibjpeg/pyjpegls; RLE natively); colour frames
+become their luminance (:func:`~workspace.volume.dicom_planar.luminance`).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import numpy as np
 import numpy.typing as npt
 
 from workspace.volume.dicom_header import DEFLATED_LITTLE, DicomFile, VolumeAssemblyError
+from workspace.volume.dicom_planar import luminance
 
 _LONG_VRS = frozenset({b"OB", b"OW", b"OF", b"OD", b"OL", b"OV", b"UN"})
 _UNDEFINED_LENGTH = 0xFFFFFFFF
@@ -51,8 +53,30 @@ def _native_frames(file: DicomFile, raw: bytes) -> npt.NDArray[Any]:
 def _decoded_frames(file: DicomFile, raw: bytes) -> npt.NDArray[Any]:
     import pydicom
 
-    pixels = pydicom.dcmread(io.BytesIO(raw), force=True).pixel_array
-    return np.asarray(pixels).reshape(len(file.frames), file.rows, file.cols)
+    ds = pydicom.dcmread(io.BytesIO(raw), force=True)
+    if "TransferSyntaxUID" not in ds.file_meta:  # no file meta: the encoding read is the syntax
+        implicit, little = ds.original_encoding
+        ds.file_meta.TransferSyntaxUID = (
+            pydicom.uid.ImplicitVRLittleEndian
+            if implicit
+            else pydicom.uid.ExplicitVRLittleEndian
+            if little
+            else pydicom.uid.ExplicitVRBigEndian
+        )
+    pixels = np.asarray(ds.pixel_array)  # colour comes as RGB (YBR is converted)
+    if file.colour:
+        pixels = luminance(pixels, ds)
+    return pixels.reshape(len(file.frames), file.rows, file.cols)
+
+
+def _one_line(exc: Exception, limit: int = 200) -> str:
+    """A decoder's message on one line: pydicom lists each plugin's failure on its own line
+    after a heading ending in ':', so the first plugin's reason is shown."""
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    if not lines:
+        return type(exc).__name__
+    text = lines[1] if len(lines) > 1 and lines[0].endswith(":") else lines[0]
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def read_frames(file: DicomFile) -> npt.NDArray[Any]:
@@ -69,7 +93,7 @@ def read_frames(file: DicomFile) -> npt.NDArray[Any]:
         raise
     except Exception as exc:  # noqa: BLE001 - any decoder failure becomes one sentence
         raise VolumeAssemblyError(
-            f"{file.name}: pixel data could not be decoded ({exc})."
+            f"{file.name}: pixel data could not be decoded ({_one_line(exc)})."
         ) from None
     return frames
 

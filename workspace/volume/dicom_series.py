@@ -274,6 +274,8 @@ def _assemble(
     if failed:
         skipped.extend((files[f].path, str(outcomes[f])) for f in failed)
         kept = [file for f, file in enumerate(files) if f not in failed]
+        if not kept:
+            raise VolumeAssemblyError(str(outcomes[failed[0]]))
         try:
             return _assemble(pool, kept, skipped, stream_to)
         except VolumeAssemblyError as exc:
@@ -295,6 +297,18 @@ def _assemble(
     warnings = {"warnings": list(grid.warnings)}
     volume = Volume(voxels, grid.geometry, warnings, sha256=filled.digest)
     return AssembledVolume(volume, sources, list(grid.warnings), skipped, filled.sink)
+
+
+def _placed_files(files: list[DicomFile], skipped: list[tuple[Path, str]]) -> list[DicomFile]:
+    """The files placed in the patient when some are: a file of such a series that gives no
+    position is left out (and said why) rather than refusing the whole series."""
+    if not any(file.placement == "patient" for file in files):
+        return files
+    for file in files:
+        if file.placement != "patient":
+            reason = f"{file.name}: it gives no position in the patient, unlike its series."
+            skipped.append((file.path, reason))
+    return [file for file in files if file.placement == "patient"]
 
 
 def assemble_series(
@@ -328,6 +342,7 @@ def assemble_series(
                 if len(skipped) == 1
                 else f"None of the {len(paths)} files could be read ({skipped[0][1]})"
             )
+        files = _placed_files(files, skipped)
         assembled = _assemble(pool, files, skipped, stream_to)
     assembled.warnings.extend(f"Left out: {reason}" for _, reason in assembled.skipped)
     assembled.volume.meta["warnings"] = assembled.warnings

@@ -193,10 +193,35 @@ def _vector3(values: npt.NDArray[np.float64]) -> tuple[float, float, float]:
     return float(values[0]), float(values[1]), float(values[2])
 
 
+def _plane_grid(files: Sequence[DicomFile]) -> SeriesGrid:
+    """The frames of one file not placed in the patient, in file order, 1 apart."""
+    placed = [f for f in files if f.placement == "patient"]
+    if len(files) > 1:
+        odd = next(f for f in files if f.placement == "plane")
+        what = f"while {placed[0].name} is" if placed else "and so are the others"
+        raise VolumeAssemblyError(
+            f"{odd.name} has no position in the patient ({what}): such images are imported "
+            "one file at a time, not stacked."
+        )
+    (file,) = files
+    slices = [
+        Slice(0, info.index, float(n), info.slope, info.intercept)
+        for n, info in enumerate(file.frames)
+    ]
+    row_spacing, column_spacing = (float(v) for v in file.pixel_spacing)
+    geometry = VolumeGeometry(
+        shape=(len(slices), file.rows, file.cols), spacing=(column_spacing, row_spacing, 1.0)
+    )
+    return SeriesGrid(slices, geometry, list(file.notices))
+
+
 def plan_grid(files: Sequence[DicomFile]) -> SeriesGrid:
-    """Order the frames of ``files`` along the normal, check them and build the geometry."""
+    """Order the frames of ``files`` along the normal, check them and build the geometry
+    (frames not placed in the patient keep their order, see :func:`_plane_grid`)."""
     if not files:
         raise VolumeAssemblyError("The series has no readable image files.")
+    if any(file.placement == "plane" for file in files):
+        return _plane_grid(files)
     _check_consistent(files)
     first = files[0]
     frame = axes(first.orientation, first.name)
@@ -212,7 +237,7 @@ def plan_grid(files: Sequence[DicomFile]) -> SeriesGrid:
     placed.sort(key=lambda pair: pair[1].distance)
     slices = [s for _, s in placed]
     positions = np.array([p for p, _ in placed])
-    warnings: list[str] = []
+    warnings: list[str] = list(dict.fromkeys(n for file in files for n in file.notices))
     if len(slices) == 1:
         thickness = first.slice_thickness
         if thickness is not None and not (math.isfinite(thickness) and thickness > 0):
