@@ -19,9 +19,9 @@ anew (as other items' damaged blobs are repaired by a re-import).
 Import streams: each segment is filled in a reused buffer (tiles copied byte for byte are read
 straight into it, a run of consecutive tiles per system call), then hashed, sealed and written
 past the page cache (:mod:`storage.blob_direct`) on one of two background threads while the
-next is filled, so memory holds about three segments, whatever the slide's size; the
-segments' index rows are written together at the end. The item's identity is the index's
-digest (the same file imported twice gives the same index).
+next is filled, so memory holds about three segments, whatever the slide's size. The
+segments are synced and indexed together at the end; nothing stays of a cancelled import.
+The item's identity is the index's digest (the same file imported twice gives the same index).
 """
 
 from __future__ import annotations
@@ -140,14 +140,16 @@ class _SegmentWriter:
         return self.digests
 
     def abort(self) -> None:
-        """Stop (segments being sealed are finished and indexed; nothing else is written)."""
+        """Stop; nothing of the segments stays."""
         self._pool.shutdown(wait=True, cancel_futures=True)
-        self._close()
+        self._sealer.close()
 
     def _close(self) -> None:
         self._pool.shutdown()
-        self._sealer.record()
-        self._sealer.close()
+        try:
+            self._sealer.commit()
+        finally:
+            self._sealer.close()
 
 
 def _place_ranged(
@@ -281,8 +283,8 @@ def seal_slide(
 
     Returns the item's stored files (segments, associated images, index; its identity is the
     index's digest) and its meta entry. ``progress(done, total)`` counts tiles; when
-    ``cancelled()`` turns true a :class:`ScanCancelledError` is raised (sealed segments stay
-    as unreferenced blobs).
+    ``cancelled()`` turns true a :class:`ScanCancelledError` is raised (nothing of the
+    slide is kept).
     """
     total = sum(level.rows * level.columns for level in source.levels)
     done = 0
