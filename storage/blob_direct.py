@@ -122,10 +122,12 @@ class DirectSealer:
         with self._lock:
             pending, self._pending = self._pending, {}
         try:
+            with disk_full_guard(what):
+                for waiting in pending.values():  # all synced first: one journal commit
+                    os.fsync(waiting.handle.fileno())
             while pending:
                 target, waiting = pending.popitem()
-                with disk_full_guard(what), waiting.handle:
-                    os.fsync(waiting.handle.fileno())
+                waiting.handle.close()
                 waiting.tmp.replace(target)
                 with self._lock:
                     self._placed[target] = waiting.new

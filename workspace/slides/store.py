@@ -93,7 +93,9 @@ class _SegmentWriter:
         is sealed first; a tile larger than a segment makes one of its own)."""
         if self.fill and self.fill + size > SEGMENT_SIZE:
             self.seal()
-        if self._buffer is None:
+        if self._buffer is None or len(self._buffer) < self.fill + size:  # fill is 0 here
+            if self._buffer is not None and len(self._buffer) == SEGMENT_SIZE:
+                self._free.put(self._buffer)
             self._buffer = self._take(size)
         offset, self.fill = self.fill, self.fill + size
         return self.segment, offset, memoryview(self._buffer)[offset : self.fill]
@@ -169,7 +171,8 @@ def _place_ranged(
         first = 0
         while first < count:
             base = int(ends[first - 1]) if first else 0
-            last = int(np.searchsorted(ends, base + SEGMENT_SIZE - writer.fill, side="right"))
+            room = max(0, SEGMENT_SIZE - writer.fill)  # a tile alone may overfill one
+            last = max(first, int(np.searchsorted(ends, base + room, side="right")))
             if last == first:  # the next tile does not fit
                 if writer.fill:
                     writer.seal()
