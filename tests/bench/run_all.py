@@ -13,6 +13,7 @@ from tests.bench import (
     bench_memory,
     bench_seg_tools,
     bench_slice_display,
+    bench_slide_import,
     bench_slide_shapes,
     bench_slide_tiles,
     bench_slide_view,
@@ -46,6 +47,7 @@ def main() -> None:
     bench_terminology.main(flags)
     bench_text.main(flags)
     bench_slide_tiles.main(flags)
+    bench_slide_import.main(flags)
     bench_slide_view.main(flags)
     bench_slide_shapes.main(flags)
 
