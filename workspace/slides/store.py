@@ -30,6 +30,7 @@ import hashlib
 import io
 import itertools
 import json
+import mmap
 import queue
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -78,8 +79,8 @@ class _SegmentWriter:
         self._sealer = DirectSealer(blobs, SEGMENT_SIZE)
         self._pool = ThreadPoolExecutor(IN_FLIGHT, thread_name_prefix="slide-seal")
         self._sealing: deque[Future[str]] = deque()
-        self._free: queue.SimpleQueue[bytearray] = queue.SimpleQueue()
-        self._buffer: bytearray | None = None
+        self._free: queue.SimpleQueue[mmap.mmap] = queue.SimpleQueue()
+        self._buffer: mmap.mmap | None = None
         self.fill = 0  # bytes of the segment being filled
         self.digests: list[str] = []
 
@@ -106,13 +107,15 @@ class _SegmentWriter:
         view[:] = data
         return segment, offset
 
-    def _take(self, size: int) -> bytearray:
+    def _take(self, size: int) -> mmap.mmap:
+        """A buffer for one segment: reused, and mapped (its pages are faulted in as they are
+        first filled, not all zeroed at once)."""
         if size > SEGMENT_SIZE:
-            return bytearray(size)
+            return mmap.mmap(-1, size)
         try:
-            return self._free.get_nowait()  # reused: a fresh buffer costs a fault per page
+            return self._free.get_nowait()
         except queue.Empty:
-            return bytearray(SEGMENT_SIZE)
+            return mmap.mmap(-1, SEGMENT_SIZE)
 
     def seal(self) -> None:
         """Seal the segment being filled (the next :meth:`reserve` starts another)."""
@@ -124,13 +127,13 @@ class _SegmentWriter:
             self.digests.append(self._sealing.popleft().result())
         self._sealing.append(self._pool.submit(self._seal_one, buffer, size))
 
-    def _seal_one(self, buffer: bytearray, size: int) -> str:
+    def _seal_one(self, buffer: mmap.mmap, size: int) -> str:
         try:
             data = memoryview(buffer)[:size]
             digest = hashlib.sha256(data).hexdigest()
             return self._sealer.put(data, sha256=digest, repair=True)
         finally:
-            if len(buffer) == SEGMENT_SIZE:
+            if len(buffer) == SEGMENT_SIZE:  # a larger one is dropped
                 self._free.put(buffer)
 
     def finish(self) -> list[str]:
