@@ -90,7 +90,7 @@ def _phase_timers() -> Iterator[dict[str, float]]:
 
     hashing = type("hashing", (), {"sha256": staticmethod(timed("SHA-256", hashlib.sha256))})
     patches: list[tuple[Any, str, Any]] = [
-        (store, "_read_tiles", timed("read tiles", store._read_tiles)),
+        (store, "_read_runs", timed("read tiles", store._read_runs)),
         (store, "hashlib", hashing),
         (
             blob_direct.DirectSealer,

@@ -26,17 +26,21 @@ The item's identity is the index's digest (the same file imported twice gives th
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
 import itertools
 import json
 import mmap
+import os
 import queue
+import threading
 from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, BinaryIO
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -81,6 +85,8 @@ class _SegmentWriter:
         self._sealing: deque[Future[str]] = deque()
         self._free: queue.SimpleQueue[mmap.mmap] = queue.SimpleQueue()
         self._buffer: mmap.mmap | None = None
+        self._fills: list[Callable[[], None]] = []  # reads the segment waits for
+        self._files: dict[Path, _PositionalFile] = {}
         self.fill = 0  # bytes of the segment being filled
         self.digests: list[str] = []
 
@@ -100,6 +106,17 @@ class _SegmentWriter:
             self._buffer = self._take(size)
         offset, self.fill = self.fill, self.fill + size
         return self.segment, offset, memoryview(self._buffer)[offset : self.fill]
+
+    def defer(self, fill: Callable[[], None]) -> None:
+        """Have ``fill`` (which fills views :meth:`reserve` gave) run on the sealing thread,
+        just before the segment being filled is hashed."""
+        self._fills.append(fill)
+
+    def file(self, path: Path) -> _PositionalFile:
+        """``path`` open for reads from the sealing threads, until the writer stops."""
+        if path not in self._files:
+            self._files[path] = _PositionalFile(path)
+        return self._files[path]
 
     def add(self, data: bytes | memoryview) -> tuple[int, int]:
         """Place ``data``; returns its segment number and offset."""
@@ -121,14 +138,16 @@ class _SegmentWriter:
         """Seal the segment being filled (the next :meth:`reserve` starts another)."""
         if self._buffer is None or not self.fill:
             return
-        buffer, size = self._buffer, self.fill
-        self._buffer, self.fill = None, 0
+        buffer, size, fills = self._buffer, self.fill, self._fills
+        self._buffer, self.fill, self._fills = None, 0, []
         while len(self._sealing) >= IN_FLIGHT:
             self.digests.append(self._sealing.popleft().result())
-        self._sealing.append(self._pool.submit(self._seal_one, buffer, size))
+        self._sealing.append(self._pool.submit(self._seal_one, buffer, size, fills))
 
-    def _seal_one(self, buffer: mmap.mmap, size: int) -> str:
+    def _seal_one(self, buffer: mmap.mmap, size: int, fills: list[Callable[[], None]]) -> str:
         try:
+            for fill in fills:
+                fill()
             data = memoryview(buffer)[:size]
             digest = hashlib.sha256(data).hexdigest()
             return self._sealer.put(data, sha256=digest, repair=True)
@@ -148,13 +167,49 @@ class _SegmentWriter:
         """Stop; nothing of the segments stays."""
         self._pool.shutdown(wait=True, cancel_futures=True)
         self._sealer.close()
+        self._close_files()
 
     def _close(self) -> None:
         self._pool.shutdown()
+        self._close_files()
         try:
             self._sealer.commit()
         finally:
             self._sealer.close()
+
+    def _close_files(self) -> None:
+        for file in self._files.values():
+            file.close()
+        self._files.clear()
+
+
+class _PositionalFile:
+    """A file read at given offsets, from several threads at once (``os.preadv``; a lock
+    around seek and read where the system has none)."""
+
+    def __init__(self, path: Path) -> None:
+        self.name = path.name
+        self._handle = path.open("rb", buffering=0)
+        self._lock = threading.Lock()
+
+    def read_into(self, view: memoryview, offset: int) -> int:
+        """Fill ``view`` from ``offset``; the bytes read (fewer only at the end of the file)."""
+        done = 0
+        if not hasattr(os, "preadv"):
+            with self._lock:
+                self._handle.seek(offset)
+                while done < len(view) and (count := self._handle.readinto(view[done:])):
+                    done += count
+            return done
+        while done < len(view) and (
+            count := os.preadv(self._handle.fileno(), [view[done:]], offset + done)
+        ):
+            done += count
+        return done
+
+    def close(self) -> None:
+        """Close the file."""
+        self._handle.close()
 
 
 def _place_ranged(
@@ -163,68 +218,59 @@ def _place_ranged(
     """Read the tiles ``ranges`` lists into segments and note where each went in ``places``
     (segment, offset, length per tile); yields the tiles placed so far, per segment.
 
-    A segment's tiles are taken greedily as the byte-by-byte path would, and tiles that follow
-    one another in the file (most of them) are read with one system call straight into the
-    segment's buffer.
+    A segment's tiles are taken greedily as the byte-by-byte path would; tiles that follow one
+    another in the file (most of them) are read with one system call straight into the
+    segment's buffer, by the thread that seals it (so both cores read).
     """
     lengths = ranges.lengths
     ends = np.cumsum(lengths)  # where each tile ends when the level's tiles are laid end to end
     count = len(lengths)
-    with ranges.path.open("rb", buffering=0) as handle:
-        first = 0
-        while first < count:
-            base = int(ends[first - 1]) if first else 0
-            room = max(0, SEGMENT_SIZE - writer.fill)  # a tile alone may overfill one
-            last = max(first, int(np.searchsorted(ends, base + room, side="right")))
-            if last == first:  # the next tile does not fit
-                if writer.fill:
-                    writer.seal()
-                    continue
-                last = first + 1  # larger than a segment: one of its own
-            segment, start, view = writer.reserve(int(ends[last - 1]) - base)
-            starts = ends[first:last] - lengths[first:last] - base  # within the view
-            places[0, first:last] = segment
-            places[1, first:last] = start + starts
-            places[2, first:last] = lengths[first:last]
-            _read_tiles(handle, ranges, first, last, starts, view)
-            first = last
-            yield first
+    file = writer.file(ranges.path)
+    first = 0
+    while first < count:
+        base = int(ends[first - 1]) if first else 0
+        room = max(0, SEGMENT_SIZE - writer.fill)  # a tile alone may overfill one
+        last = max(first, int(np.searchsorted(ends, base + room, side="right")))
+        if last == first:  # the next tile does not fit
+            if writer.fill:
+                writer.seal()
+                continue
+            last = first + 1  # larger than a segment: one of its own
+        segment, start, view = writer.reserve(int(ends[last - 1]) - base)
+        starts = ends[first:last] - lengths[first:last] - base  # within the view
+        places[0, first:last] = segment
+        places[1, first:last] = start + starts
+        places[2, first:last] = lengths[first:last]
+        runs = _runs(ranges, first, last, starts)
+        writer.defer(functools.partial(_read_runs, file, runs, view))
+        first = last
+        yield first
 
 
-def _read_tiles(
-    handle: BinaryIO,
-    ranges: TileRanges,
-    first: int,
-    last: int,
-    starts: npt.NDArray[np.int64],
-    view: memoryview,
-) -> None:
-    """Tiles ``first..last-1`` read into ``view`` at ``starts``, a run of consecutive tiles
-    at a time."""
+def _runs(
+    ranges: TileRanges, first: int, last: int, starts: npt.NDArray[np.int64]
+) -> list[tuple[int, int, int]]:
+    """Tiles ``first..last-1`` as runs of tiles that follow one another in the file: each
+    run's place in the segment's view, offset in the file and length."""
     present = np.flatnonzero(ranges.lengths[first:last])
     if not len(present):
-        return
+        return []
     offsets = ranges.offsets[first:last][present]
     lengths = ranges.lengths[first:last][present]
     at = starts[present]
     breaks = np.flatnonzero(offsets[1:] != offsets[:-1] + lengths[:-1]) + 1
     bounds = [0, *breaks.tolist(), len(present)]
-    for begin, end in itertools.pairwise(bounds):
-        into = int(at[begin])
-        size = int(at[end - 1] + lengths[end - 1]) - into
-        handle.seek(int(offsets[begin]))
-        if _read_into(handle, view[into : into + size]) < size:
-            raise SlideError(f"{ranges.path.name}: the file ends early (it is truncated).")
+    return [
+        (int(at[begin]), int(offsets[begin]), int(at[end - 1] + lengths[end - 1] - at[begin]))
+        for begin, end in itertools.pairwise(bounds)
+    ]
 
 
-def _read_into(handle: BinaryIO, view: memoryview) -> int:
-    done = 0
-    while done < len(view):
-        count = handle.readinto(view[done:])  # type: ignore[attr-defined]
-        if not count:
-            break
-        done += count
-    return done
+def _read_runs(file: _PositionalFile, runs: list[tuple[int, int, int]], view: memoryview) -> None:
+    """Read each run into its place in ``view`` (on a sealing thread)."""
+    for into, offset, size in runs:
+        if file.read_into(view[into : into + size], offset) < size:
+            raise SlideError(f"{file.name}: the file ends early (it is truncated).")
 
 
 def _place_each(
