@@ -17,9 +17,10 @@ Every blob is stored with ``repair``: importing the same file again seals a dama
 anew (as other items' damaged blobs are repaired by a re-import).
 
 Import streams: each segment is filled in a reused buffer (tiles copied byte for byte are read
-straight into it, a run of consecutive tiles per system call), then hashed, sealed and written
-past the page cache (:mod:`storage.blob_direct`) on one of two background threads while the
-next is filled, so memory holds about three segments, whatever the slide's size. The
+straight into it, a run of consecutive tiles per system call, by the thread that seals it),
+then hashed, sealed and written past the page cache (:mod:`storage.blob_direct`) on one of two
+background threads while the next is planned, so memory holds about three segments, whatever
+the slide's size. The
 segments are synced and indexed together at the end; nothing stays of a cancelled import.
 The item's identity is the index's digest (the same file imported twice gives the same index).
 """
