@@ -14,6 +14,7 @@ from tests.bench import (
     bench_polygon,
     bench_seg_tools,
     bench_slice_display,
+    bench_slide_import,
     bench_slide_shapes,
     bench_slide_tiles,
     bench_slide_view,
@@ -47,6 +48,7 @@ def main() -> None:
     bench_terminology.main(flags)
     bench_text.main(flags)
     bench_slide_tiles.main(flags)
+    bench_slide_import.main(flags)
     bench_slide_view.main(flags)
     bench_slide_shapes.main(flags)
     bench_polygon.main(flags)

@@ -105,6 +105,10 @@ class DicomSlideSource:
                         f"cannot be read ({exc})."
                     ) from None
 
+    def tile_ranges(self, level: int) -> None:
+        """None: the tiles are read through the library, one by one."""
+        del level
+
     def associated(self) -> dict[str, RGB]:
         """The label and the overview (stored as ``macro``)."""
         found: dict[str, RGB] = {}

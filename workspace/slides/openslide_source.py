@@ -83,6 +83,10 @@ class OpenSlideSource:
                     raise SlideError(f"{self.path.name}: a tile cannot be read ({exc}).") from None
                 yield bytes(imagecodecs.jpeg_encode(_on_white(np.asarray(region)), level=QUALITY))
 
+    def tile_ranges(self, level: int) -> None:
+        """None: the tiles are read through the library, one by one."""
+        del level
+
     def associated(self) -> dict[str, RGB]:
         """OpenSlide's associated images named label, macro or thumbnail."""
         return {

@@ -16,32 +16,42 @@ Layout ``slide-tile-segments-v1``:
 Every blob is stored with ``repair``: importing the same file again seals a damaged segment
 anew (as other items' damaged blobs are repaired by a re-import).
 
-Import streams: segments are sealed on background threads (two at a time, so one is encrypted
-while the other is flushed to disk) while the next one is read from the source and hashed,
-so memory holds about three segments, whatever the slide's size. The item's
-identity is the index's digest (the same file imported twice gives the same index).
+Import streams: each segment is filled in a reused buffer (tiles copied byte for byte are read
+straight into it, a run of consecutive tiles per system call, by the thread that seals it),
+then hashed, sealed and written past the page cache (:mod:`storage.blob_direct`) on one of two
+background threads while the next is planned, so memory holds about three segments, whatever
+the slide's size. The segments are synced and indexed together at the end; nothing stays of
+a cancelled import. The item's identity is the index's digest (the same file imported twice gives the same index).
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import io
+import itertools
 import json
+import mmap
+import os
+import queue
+import threading
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
+from storage.blob_direct import DirectSealer
 from storage.blobs import BlobStore
 from workspace.importers.base import ScanCancelledError
 from workspace.items import ItemFile, SealedFiles
 from workspace.slides.codecs import Codec, as_rgb, encode_zlib_rgb
 from workspace.slides.model import SlideError
-from workspace.slides.source import TileSource
+from workspace.slides.source import TileRanges, TileSource
 
 META_KEY = "slide"
 LAYOUT = "slide-tile-segments-v1"
@@ -63,46 +73,222 @@ class TileIndex:
 
 
 class _SegmentWriter:
-    """Packs encoded tiles into segments and seals full ones on background threads.
+    """Fills segments in reused buffers and seals full ones on background threads.
 
-    Up to :data:`IN_FLIGHT` segments are sealed at once, so one is encrypted while another is
-    flushed to disk; the next is filled (and hashed) meanwhile.
+    Up to :data:`IN_FLIGHT` segments are hashed, sealed and written at once (SHA-256, AES-GCM
+    and the direct write all release the GIL, so both cores work) while the next one is filled.
     """
 
     def __init__(self, blobs: BlobStore) -> None:
-        self._blobs = blobs
-        self._buffer = bytearray()
-        self.digests: list[str] = []
+        self._sealer = DirectSealer(blobs, SEGMENT_SIZE)
         self._pool = ThreadPoolExecutor(IN_FLIGHT, thread_name_prefix="slide-seal")
         self._sealing: deque[Future[str]] = deque()
+        self._free: queue.SimpleQueue[mmap.mmap] = queue.SimpleQueue()
+        self._buffer: mmap.mmap | None = None
+        self._fills: list[Callable[[], None]] = []  # reads the segment waits for
+        self._files: dict[Path, _PositionalFile] = {}
+        self.fill = 0  # bytes of the segment being filled
+        self.digests: list[str] = []
+
+    @property
+    def segment(self) -> int:
+        """The number of the segment being filled."""
+        return len(self.digests) + len(self._sealing)
+
+    def reserve(self, size: int) -> tuple[int, int, memoryview]:
+        """Room for ``size`` bytes: their segment, offset and the view to fill (a full segment
+        is sealed first; a tile larger than a segment makes one of its own)."""
+        if self.fill and self.fill + size > SEGMENT_SIZE:
+            self.seal()
+        if self._buffer is None or len(self._buffer) < self.fill + size:  # fill is 0 here
+            if self._buffer is not None and len(self._buffer) == SEGMENT_SIZE:
+                self._free.put(self._buffer)
+            self._buffer = self._take(size)
+        offset, self.fill = self.fill, self.fill + size
+        return self.segment, offset, memoryview(self._buffer)[offset : self.fill]
+
+    def defer(self, fill: Callable[[], None]) -> None:
+        """Have ``fill`` (which fills views :meth:`reserve` gave) run on the sealing thread,
+        just before the segment being filled is hashed."""
+        self._fills.append(fill)
+
+    def file(self, path: Path) -> _PositionalFile:
+        """``path`` open for reads from the sealing threads, until the writer stops."""
+        if path not in self._files:
+            self._files[path] = _PositionalFile(path)
+        return self._files[path]
 
     def add(self, data: bytes | memoryview) -> tuple[int, int]:
         """Place ``data``; returns its segment number and offset."""
-        if self._buffer and len(self._buffer) + len(data) > SEGMENT_SIZE:
-            self._seal()
-        offset = len(self._buffer)
-        self._buffer += data
-        return len(self.digests) + len(self._sealing), offset
+        segment, offset, view = self.reserve(len(data))
+        view[:] = data
+        return segment, offset
 
-    def _seal(self) -> None:
-        data, self._buffer = self._buffer, bytearray()
-        digest = hashlib.sha256(data).hexdigest()  # here, while others are sealed
+    def _take(self, size: int) -> mmap.mmap:
+        """A buffer for one segment: reused, and mapped (its pages are faulted in as they are
+        first filled, not all zeroed at once)."""
+        if size > SEGMENT_SIZE:
+            return mmap.mmap(-1, size)
+        try:
+            return self._free.get_nowait()
+        except queue.Empty:
+            return mmap.mmap(-1, SEGMENT_SIZE)
+
+    def seal(self) -> None:
+        """Seal the segment being filled (the next :meth:`reserve` starts another)."""
+        if self._buffer is None or not self.fill:
+            return
+        buffer, size, fills = self._buffer, self.fill, self._fills
+        self._buffer, self.fill, self._fills = None, 0, []
         while len(self._sealing) >= IN_FLIGHT:
             self.digests.append(self._sealing.popleft().result())
-        self._sealing.append(self._pool.submit(self._blobs.put, data, sha256=digest, repair=True))
+        self._sealing.append(self._pool.submit(self._seal_one, buffer, size, fills))
+
+    def _seal_one(self, buffer: mmap.mmap, size: int, fills: list[Callable[[], None]]) -> str:
+        try:
+            for fill in fills:
+                fill()
+            data = memoryview(buffer)[:size]
+            digest = hashlib.sha256(data).hexdigest()
+            return self._sealer.put(data, sha256=digest, repair=True)
+        finally:
+            if len(buffer) == SEGMENT_SIZE:  # a larger one is dropped
+                self._free.put(buffer)
 
     def finish(self) -> list[str]:
-        """Seal what is left; the segments' digests in order."""
-        if self._buffer:
-            self._seal()
+        """Seal what is left and index the segments; their digests in order."""
+        self.seal()
         while self._sealing:
             self.digests.append(self._sealing.popleft().result())
-        self._pool.shutdown()
+        self._close()
         return self.digests
 
     def abort(self) -> None:
-        """Stop (segments being sealed are finished; nothing else is written)."""
+        """Stop; nothing of the segments stays."""
         self._pool.shutdown(wait=True, cancel_futures=True)
+        self._sealer.close()
+        self._close_files()
+
+    def _close(self) -> None:
+        self._pool.shutdown()
+        self._close_files()
+        try:
+            self._sealer.commit()
+        finally:
+            self._sealer.close()
+
+    def _close_files(self) -> None:
+        for file in self._files.values():
+            file.close()
+        self._files.clear()
+
+
+class _PositionalFile:
+    """A file read at given offsets, from several threads at once (``os.preadv``; a lock
+    around seek and read where the system has none)."""
+
+    def __init__(self, path: Path) -> None:
+        self.name = path.name
+        self._handle = path.open("rb", buffering=0)
+        self._lock = threading.Lock()
+
+    def read_into(self, view: memoryview, offset: int) -> int:
+        """Fill ``view`` from ``offset``; the bytes read (fewer only at the end of the file)."""
+        done = 0
+        if not hasattr(os, "preadv"):
+            with self._lock:
+                self._handle.seek(offset)
+                while done < len(view) and (count := self._handle.readinto(view[done:])):
+                    done += count
+            return done
+        while done < len(view) and (
+            count := os.preadv(self._handle.fileno(), [view[done:]], offset + done)
+        ):
+            done += count
+        return done
+
+    def close(self) -> None:
+        """Close the file."""
+        self._handle.close()
+
+
+def _place_ranged(
+    writer: _SegmentWriter, ranges: TileRanges, places: npt.NDArray[np.int64]
+) -> Iterator[int]:
+    """Read the tiles ``ranges`` lists into segments and note where each went in ``places``
+    (segment, offset, length per tile); yields the tiles placed so far, per segment.
+
+    A segment's tiles are taken greedily as the byte-by-byte path would; tiles that follow one
+    another in the file (most of them) are read with one system call straight into the
+    segment's buffer, by the thread that seals it (so both cores read).
+    """
+    lengths = ranges.lengths
+    ends = np.cumsum(lengths)  # where each tile ends when the level's tiles are laid end to end
+    count = len(lengths)
+    file = writer.file(ranges.path)
+    first = 0
+    while first < count:
+        base = int(ends[first - 1]) if first else 0
+        room = max(0, SEGMENT_SIZE - writer.fill)  # a tile alone may overfill one
+        last = max(first, int(np.searchsorted(ends, base + room, side="right")))
+        if last == first:  # the next tile does not fit
+            if writer.fill:
+                writer.seal()
+                continue
+            last = first + 1  # larger than a segment: one of its own
+        segment, start, view = writer.reserve(int(ends[last - 1]) - base)
+        starts = ends[first:last] - lengths[first:last] - base  # within the view
+        places[0, first:last] = segment
+        places[1, first:last] = start + starts
+        places[2, first:last] = lengths[first:last]
+        runs = _runs(ranges, first, last, starts)
+        writer.defer(functools.partial(_read_runs, file, runs, view))
+        first = last
+        yield first
+
+
+def _runs(
+    ranges: TileRanges, first: int, last: int, starts: npt.NDArray[np.int64]
+) -> list[tuple[int, int, int]]:
+    """Tiles ``first..last-1`` as runs of tiles that follow one another in the file: each
+    run's place in the segment's view, offset in the file and length."""
+    present = np.flatnonzero(ranges.lengths[first:last])
+    if not len(present):
+        return []
+    offsets = ranges.offsets[first:last][present]
+    lengths = ranges.lengths[first:last][present]
+    at = starts[present]
+    breaks = np.flatnonzero(offsets[1:] != offsets[:-1] + lengths[:-1]) + 1
+    bounds = [0, *breaks.tolist(), len(present)]
+    return [
+        (int(at[begin]), int(offsets[begin]), int(at[end - 1] + lengths[end - 1] - at[begin]))
+        for begin, end in itertools.pairwise(bounds)
+    ]
+
+
+def _read_runs(file: _PositionalFile, runs: list[tuple[int, int, int]], view: memoryview) -> None:
+    """Read each run into its place in ``view`` (on a sealing thread)."""
+    for into, offset, size in runs:
+        if file.read_into(view[into : into + size], offset) < size:
+            raise SlideError(f"{file.name}: the file ends early (it is truncated).")
+
+
+def _place_each(
+    writer: _SegmentWriter, tiles: Iterator[bytes | memoryview], places: npt.NDArray[np.int64]
+) -> Iterator[int]:
+    """Copy each of ``tiles`` into the segments, noting where in ``places``; yields the tiles
+    placed so far, every 1024 and at the end."""
+    count = places.shape[1]
+    position = 0
+    for position, data in enumerate(tiles):
+        if position >= count:
+            break
+        if data:
+            segment, offset = writer.add(data)
+            places[:, position] = segment, offset, len(data)
+        if (position + 1) % 1024 == 0:
+            yield position + 1
+    yield count
 
 
 def _pack_index(header: dict[str, Any], indexes: list[TileIndex]) -> bytes:
@@ -149,8 +335,8 @@ def seal_slide(
 
     Returns the item's stored files (segments, associated images, index; its identity is the
     index's digest) and its meta entry. ``progress(done, total)`` counts tiles; when
-    ``cancelled()`` turns true a :class:`ScanCancelledError` is raised (sealed segments stay
-    as unreferenced blobs).
+    ``cancelled()`` turns true a :class:`ScanCancelledError` is raised (nothing of the
+    slide is kept).
     """
     total = sum(level.rows * level.columns for level in source.levels)
     done = 0
@@ -164,18 +350,22 @@ def seal_slide(
             codecs.append(source.codec(number))
             count = level.rows * level.columns
             places = np.zeros((3, count), np.int64)  # segment, offset, length per tile
-            for position, data in enumerate(source.tiles(number)):
-                if position >= count:
-                    break
-                if data:
-                    segment, offset = writer.add(data)
-                    places[:, position] = segment, offset, len(data)
-                done += 1
-                if done % 1024 == 0:
+            ranges = source.tile_ranges(number)
+            placed = (
+                _place_ranged(writer, ranges, places)
+                if ranges is not None
+                else _place_each(writer, source.tiles(number), places)
+            )
+            reported = done
+            for tiles in placed:
+                if (done + tiles) // 1024 > reported // 1024 or tiles == count:
+                    reported = done + tiles
                     if cancelled is not None and cancelled():
                         raise ScanCancelledError
                     if progress is not None:
-                        progress(done, total)
+                        progress(reported, total)
+            done += count
+            places[:, places[2] == 0] = 0  # a tile the file lacks
             shape = (level.rows, level.columns)
             indexes.append(
                 TileIndex(

@@ -16,9 +16,11 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from workspace.slides.codecs import JPEG, JPEG2K, RGB, WEBP, Codec, encode_zlib_rgb, zlib_rgb_codec
 from workspace.slides.model import ASSOCIATED_NAMES, SlideError, SlideLevel, check_levels
+from workspace.slides.source import TileRanges
 
 _COPIED = {7: JPEG, 33003: JPEG2K, 33005: JPEG2K, 34712: JPEG2K, 34927: WEBP, 50001: WEBP}
 _UNIT_UM = {2: 25400.0, 3: 10000.0}  # ResolutionUnit inch, centimetre
@@ -197,6 +199,24 @@ class TiffSlideSource:
             )
         return codec
 
+    def _places(self, level: int) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+        """The byte offset and length of each tile of a tiled ``level``, checked to lie in
+        the file."""
+        page = self._pages[level]
+        info = self.levels[level]
+        count = info.rows * info.columns
+        offsets = np.asarray(page.dataoffsets[:count], np.int64)
+        lengths = np.asarray(page.databytecounts[:count], np.int64)
+        outside = (lengths != 0) & (
+            (offsets < 0) | (lengths < 0) | (offsets + lengths > self._file_size)
+        )
+        if outside.any():
+            raise SlideError(
+                f"{self.path.name}: tile {int(np.argmax(outside))} of level {level} lies past "
+                "the end of the file (it is truncated or damaged)."
+            )
+        return offsets, lengths
+
     def tiles(self, level: int) -> Iterator[bytes | memoryview]:
         """The level's tiles row by row, copied or re-encoded."""
         page = self._pages[level]
@@ -204,18 +224,16 @@ class TiffSlideSource:
             yield from self._cut_untiled(level)
             return
         copied = self._copied(page) is not None
-        info = self.levels[level]
-        count = info.rows * info.columns
-        offsets = list(page.dataoffsets[:count])
-        lengths = list(page.databytecounts[:count])
-        for number, (offset, length) in enumerate(zip(offsets, lengths, strict=True)):
-            if length and (offset < 0 or length < 0 or offset + length > self._file_size):
-                raise SlideError(
-                    f"{self.path.name}: tile {number} of level {level} lies past the end of "
-                    "the file (it is truncated or damaged)."
-                )
-        for number, data in self._read_runs(offsets, lengths):
+        offsets, lengths = self._places(level)
+        for number, data in self._read_runs(offsets.tolist(), lengths.tolist()):
             yield data if copied or not data else self._recode(page, level, number, bytes(data))
+
+    def tile_ranges(self, level: int) -> TileRanges | None:
+        """Where the level's tiles lie, when they are copied as they are."""
+        page = self._pages[level]
+        if self._copied(page) is None:
+            return None
+        return TileRanges(self.path, *self._places(level))
 
     def _read_runs(
         self, offsets: list[int], lengths: list[int]

@@ -1,0 +1,231 @@
+"""Whole objects sealed at once and written straight to disk, past the page cache.
+
+An object held whole in memory (a slide's 16 MiB segment) is sealed into one reused, aligned
+buffer (header and every chunk: the very file :meth:`storage.blobs.BlobStore.put` writes, see
+:mod:`storage.blob_format`) and written with ``O_DIRECT``: the disk takes the ciphertext by DMA,
+so no CPU time goes to copying it into the page cache, which on a busy machine costs several
+times the encryption (768 MB measured here: 0.4 s direct, 0.7 to 3 s buffered, plus its
+fsync). Each file is written as a temporary one, then synced and renamed into place and its
+folder synced, as :func:`storage.fileio.atomic_file` does, but for many objects at once
+(:meth:`DirectSealer.commit`); a killed write leaves only temporary files (swept, see
+:mod:`storage.blob_folder`). Where ``O_DIRECT`` is refused (not Linux, tmpfs...) the same
+buffer is written the ordinary way.
+
+Only ciphertext is ever in the aligned buffers.
+"""
+
+from __future__ import annotations
+
+import errno
+import mmap
+import os
+import queue
+import secrets
+import threading
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING, BinaryIO, NamedTuple
+
+from storage.blob_folder import hold_while_writing
+from storage.blob_format import _HEADER, _MAGIC, _NONCE, _OVERHEAD, CHUNK_SIZE, _aad
+from storage.fileio import DIR_MODE, FILE_MODE, disk_full_guard, fsync_directory
+
+if TYPE_CHECKING:
+    from storage.blobs import BlobStore
+
+ALIGN = 4096  # O_DIRECT wants buffer, offset and length aligned to the device's block
+_DIRECT = getattr(os, "O_DIRECT", 0)
+
+
+def sealed_length(size: int) -> int:
+    """Bytes of the sealed file of a ``size``-byte object."""
+    return _HEADER.size + size + max(1, -(-size // CHUNK_SIZE)) * _OVERHEAD
+
+
+def _aligned(length: int) -> int:
+    return -(-length // ALIGN) * ALIGN
+
+
+class DirectSealer:
+    """Seals whole objects of a :class:`~storage.blobs.BlobStore` and writes them past the
+    page cache; :meth:`put` is safe to call from several threads at once.
+
+    An object :meth:`put` writes stays a temporary file (locked, so no sweep removes it) until
+    :meth:`commit` syncs it, renames it into place and writes the index rows of everything put,
+    in one transaction: one journal commit serves many files instead of one per file and per
+    folder. At most :data:`MAX_PENDING` files wait (the oldest are synced and renamed early;
+    their folders and rows still wait for :meth:`commit`). :meth:`close` removes what was not
+    committed (and the new ones placed early) and frees the buffers: nothing of an abandoned
+    import stays.
+    """
+
+    MAX_PENDING = 64
+
+    def __init__(self, store: BlobStore, size_hint: int) -> None:
+        self._store = store
+        self._capacity = _aligned(sealed_length(size_hint))
+        self._free: queue.SimpleQueue[mmap.mmap] = queue.SimpleQueue()
+        self._lock = threading.Lock()
+        self._pending: dict[Path, _Pending] = {}
+        self._placed: dict[Path, bool] = {}  # renamed into place (new?), folder not yet synced
+        self._rows: dict[str, tuple[int, str]] = {}
+
+    def put(self, data: memoryview, *, sha256: str, repair: bool = False) -> str:
+        """Store ``data`` under ``sha256`` (its SHA-256, which must be right, as for
+        :meth:`BlobStore.put`); with ``repair``, a stored copy that fails its check is
+        replaced. Returns the digest."""
+        store = self._store
+        target = store.path_of(sha256)
+        with self._lock:
+            written = target in self._pending or target in self._placed
+        new = not written and not target.exists()
+        if new or (not written and repair and store._replace_if_damaged(sha256)):
+            length = sealed_length(len(data))
+            large = _aligned(length) > self._capacity
+            image = mmap.mmap(-1, _aligned(length)) if large else self._take()
+            try:
+                self._seal_into(data, bytes.fromhex(sha256), memoryview(image))
+                handle, tmp = _write_unsynced(target, memoryview(image), length)
+            finally:
+                image.close() if large else self._free.put(image)
+            with self._lock:
+                self._pending[target] = _Pending(handle, tmp, new)
+                early = len(self._pending) > self.MAX_PENDING
+            if early:
+                self._place(f"blob {sha256[:12]}")
+        with self._lock:
+            self._rows[sha256] = len(data), target.name
+        return sha256
+
+    def _take(self) -> mmap.mmap:
+        try:
+            return self._free.get_nowait()
+        except queue.Empty:
+            return mmap.mmap(-1, self._capacity)  # page-aligned, as O_DIRECT needs
+
+    def _seal_into(self, data: memoryview, raw_digest: bytes, out: memoryview) -> None:
+        """The sealed file of ``data``: header, then ``nonce | ciphertext | tag`` per chunk."""
+        size = len(data)
+        out[: _HEADER.size] = _HEADER.pack(_MAGIC, CHUNK_SIZE, size)
+        place = _HEADER.size
+        for index, start in enumerate(range(0, max(size, 1), CHUNK_SIZE)):
+            chunk = data[start : start + CHUNK_SIZE]
+            nonce = os.urandom(_NONCE)
+            out[place : place + _NONCE] = nonce
+            end = place + _OVERHEAD + len(chunk)
+            aad = _aad(raw_digest, index, size)
+            self._store._aead.encrypt_into(nonce, chunk, aad, out[place + _NONCE : end])
+            place = end
+
+    def _place(self, what: str) -> None:
+        """Sync the waiting files and rename them into place."""
+        with self._lock:
+            pending, self._pending = self._pending, {}
+        try:
+            with disk_full_guard(what):
+                for waiting in pending.values():  # all synced first: one journal commit
+                    os.fsync(waiting.handle.fileno())
+            while pending:
+                target, waiting = pending.popitem()
+                waiting.handle.close()
+                waiting.tmp.replace(target)
+                with self._lock:
+                    self._placed[target] = waiting.new
+        finally:
+            _discard(pending.values())
+
+    def commit(self) -> None:
+        """Make every object put durable and write their index rows (one transaction)."""
+        self._place("the stored blobs")
+        with self._lock:
+            placed, self._placed = self._placed, {}
+            rows, self._rows = self._rows, {}
+        with disk_full_guard("the stored blobs"):
+            for folder in {target.parent for target in placed}:
+                fsync_directory(folder)
+        if rows:
+            with self._store._database.write() as session:
+                for digest, (size, name) in rows.items():
+                    self._store._index(digest, size, name, session)
+
+    def close(self) -> None:
+        """Remove the new files not committed and free the buffers."""
+        with self._lock:
+            pending, self._pending = self._pending, {}
+            placed, self._placed = self._placed, {}
+        _discard(pending.values())
+        for target, new in placed.items():
+            if new:  # a damaged copy sealed again stays: it is sound now
+                target.unlink(missing_ok=True)
+        while True:
+            try:
+                self._free.get_nowait().close()
+            except queue.Empty:
+                return
+
+
+class _Pending(NamedTuple):
+    """A file written but not yet synced: its locked handle, its temporary path, and whether
+    no copy of the object was stored before."""
+
+    handle: BinaryIO
+    tmp: Path
+    new: bool
+
+
+def _discard(pending: Iterable[_Pending]) -> None:
+    for waiting in pending:
+        waiting.handle.close()
+        waiting.tmp.unlink(missing_ok=True)
+
+
+def _write_unsynced(target: Path, image: memoryview, length: int) -> tuple[BinaryIO, Path]:
+    """The first ``length`` bytes of ``image`` written (past the page cache where allowed) to
+    a new temporary file beside ``target``; its handle (holding the file's lock) and path."""
+    target.parent.mkdir(mode=DIR_MODE, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.{secrets.token_hex(6)}.tmp")
+    padded = _aligned(length)
+    image[length:padded] = bytes(padded - length)  # the tail is cut off again below
+    with disk_full_guard(f"blob {target.name[:12]}"):
+        handle = os.fdopen(_open_direct(tmp), "wb", buffering=0)
+        try:
+            hold_while_writing(handle)
+            fd = handle.fileno()
+            written = 0
+            while written < padded:
+                try:
+                    written += os.write(fd, image[written:padded])
+                except OSError as exc:  # the file system refused the aligned write
+                    if exc.errno != errno.EINVAL or not _clear_direct(fd):
+                        raise
+            os.ftruncate(fd, length)
+        except BaseException:
+            handle.close()
+            tmp.unlink(missing_ok=True)
+            raise
+    return handle, tmp
+
+
+def _open_direct(path: Path) -> int:
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL
+    if _DIRECT:
+        try:
+            return os.open(path, flags | _DIRECT, FILE_MODE)
+        except OSError as exc:
+            if exc.errno != errno.EINVAL:  # EINVAL: this file system has no O_DIRECT
+                raise
+            path.unlink(missing_ok=True)  # some create the file before they refuse
+    return os.open(path, flags, FILE_MODE)
+
+
+def _clear_direct(fd: int) -> bool:
+    """Turn ``O_DIRECT`` off on ``fd``; False when it was not on (nothing left to try)."""
+    if not _DIRECT:
+        return False
+    import fcntl
+
+    flags = fcntl.fcntl(fd, fcntl.F_GETFL)
+    if not flags & _DIRECT:
+        return False
+    fcntl.fcntl(fd, fcntl.F_SETFL, flags & ~_DIRECT)
+    return True
