@@ -26,7 +26,7 @@ _PIECE = 1 << 20  # zlib payloads are inflated a piece at a time straight into t
 def pack(values: npt.NDArray[Any] | bytes | bytearray | memoryview) -> bytes:
     """Compress the C-order bytes of ``values`` (an array is made contiguous first)."""
     data = np.ascontiguousarray(values).data if isinstance(values, np.ndarray) else values
-    view = memoryview(data).cast("B")
+    view: Any = memoryview(data).cast("B")
     if len(view) < SMALL:
         packer = zlib.compressobj(1, zlib.DEFLATED, 15, 8, zlib.Z_RLE)
         return packer.compress(view) + packer.flush()
@@ -54,7 +54,7 @@ def unpack(payload: bytes | bytearray | memoryview, dtype: Any, shape: tuple[int
     return out
 
 
-def _zstd_into(payload: bytes | bytearray | memoryview, target: memoryview) -> None:
+def _zstd_into(payload: Any, target: memoryview) -> None:
     import imagecodecs
 
     try:

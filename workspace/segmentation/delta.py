@@ -42,7 +42,7 @@ def compress(values: Labels) -> bytes:
 
 def decompress(payload: bytes, dtype: str, shape: tuple[int, ...]) -> Labels:
     """Inverse of :func:`compress`, and of the zlib rows of earlier versions (a writable array)."""
-    return codec.unpack(payload, dtype, shape)  # type: ignore[no-any-return]
+    return codec.unpack(payload, dtype, shape)
 
 
 def bbox_shape(bbox: Sequence[int]) -> tuple[int, int, int]:
@@ -66,7 +66,7 @@ def apply_payload(labels: Labels, bbox: Sequence[int], dtype: str, payload: byte
         region[...] = decompress(payload, dtype, bbox_shape(bbox))
 
 
-def _span(hits: npt.NDArray[np.bool_]) -> tuple[int, int] | None:
+def _span(hits: npt.ArrayLike) -> tuple[int, int] | None:
     found = np.flatnonzero(hits)
     return None if found.size == 0 else (int(found[0]), int(found[-1]) + 1)
 
