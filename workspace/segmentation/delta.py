@@ -1,12 +1,13 @@
 """Undo deltas of a label map: a bounding box with what changed in it, compressed.
 
 As in ITK-SNAP's undo manager, a step costs what changed, never a copy of the label map. The box
-is cropped to the voxels that differ, and the delta holds the box's old values XOR its new ones:
-zero where nothing changed. A large box is one Zstandard frame of that (fast, and it packs to
-little more than the changed voxels); a small one (a brush dab) is one zlib stream of its change
-mask (one bit a voxel) followed by the non-zero XOR values, smaller still. XOR is its own
-inverse, so undo and redo are the same in-place ``labels[box] ^= change``, exact because the
-stack only ever undoes the newest step over the very voxels that step left.
+is cropped to the voxels that differ (a large one to its changed slices), and the delta holds
+the box's old values XOR its new ones: zero where nothing changed. A large box is one Zstandard
+frame of that (fast, and it packs to little more than the changed voxels); a small one (a brush
+dab) is one zlib stream of its change mask (one bit a voxel) followed by the non-zero XOR
+values, smaller still. XOR is its own inverse, so undo and redo are the same in-place
+``labels[box] ^= change``, exact because the stack only ever undoes the newest step over the
+very voxels that step left.
 
 Every step the stack takes (do, undo, redo) is persisted as one ``labelmap_deltas`` row holding
 all the voxels of the box as that step left them (compressed by :func:`compress`, the format
@@ -33,6 +34,8 @@ CODEC = codec.CODEC
 #: ``(k0, k1, j0, j1, i0, i1)``: array index ranges, ends exclusive.
 BBox = tuple[int, int, int, int, int, int]
 Labels = npt.NDArray[Any]
+#: Bytes of a box from which a delta is cropped to its changed slices only (see _changed_box).
+LARGE = 1 << 20
 
 
 def compress(values: Labels) -> bytes:
@@ -72,21 +75,22 @@ def _span(hits: npt.ArrayLike) -> tuple[int, int] | None:
 
 
 def _changed_box(change: Labels) -> BBox | None:
-    """The smallest box of ``change`` holding all its non-zero voxels (None if there are none).
+    """The box of ``change`` holding all its non-zero voxels (None if there are none).
 
-    One pass finds the changed slices; the rows and columns are looked for in those alone.
+    One pass finds the changed slices. A large box is cut to those slices alone: the slab
+    stays contiguous (compressed with no copy) and the unchanged rows and columns left in it
+    cost next to nothing packed. A small one is cut to its changed rows and columns too.
     """
-    depth = change.shape[0]
+    depth, rows, cols = change.shape
     k_span = _span(change.reshape(depth, -1).any(axis=1))
     if k_span is None:
         return None
+    if change.nbytes >= LARGE:
+        return (*k_span, 0, rows, 0, cols)
     slab = change[k_span[0] : k_span[1]]
-    rows = slab.any(axis=2)  # (k, j)
-    j_span = _span(rows.any(axis=0))
-    assert j_span is not None
-    cols = slab[:, j_span[0] : j_span[1]].any(axis=1)  # (k, i)
-    i_span = _span(cols.any(axis=0))
-    assert i_span is not None
+    j_span = _span(slab.any(axis=(0, 2)))
+    i_span = _span(slab.any(axis=(0, 1)))
+    assert j_span is not None and i_span is not None
     return (*k_span, *j_span, *i_span)
 
 
@@ -134,7 +138,8 @@ class LabelDelta:
     def capture(cls, labels: Labels, bbox: BBox, new_values: Labels) -> LabelDelta | None:
         """The delta that writes ``new_values`` into ``bbox`` of ``labels``; None if no change.
 
-        ``labels`` is not modified; the box is cropped to the voxels that actually change.
+        ``labels`` is not modified; the box is cropped to the voxels that actually change
+        (a large box to the slices that do).
         """
         if new_values.dtype != labels.dtype or new_values.shape != bbox_shape(bbox):
             raise ValueError(
