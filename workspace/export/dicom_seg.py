@@ -20,6 +20,7 @@ ANATOMICAL_STRUCTURE = Code("91723000", "SCT", "Anatomical Structure")
 MORPHOLOGICALLY_ALTERED = Code("49755003", "SCT", "Morphologically Altered Structure")
 TISSUE = Code("85756007", "SCT", "Tissue")
 SEGMENTATION_TYPES = ("BINARY", "LABELMAP")
+_SLAB_BYTES = 4 << 20
 
 
 @dataclass(frozen=True)
@@ -38,9 +39,21 @@ def default_coding(segment: Segment) -> SegmentCoding:
 
 
 def present_segments(labels: LabelMap) -> list[Segment]:
-    """The segments that have at least one voxel, in the order of ``labels.segments``."""
-    counts = np.bincount(labels.labels.reshape(-1))
-    return [s for s in labels.segments if s.value < counts.size and counts[s.value]]
+    """The segments that have at least one voxel, in the order of ``labels.segments``.
+
+    A slab of slices at a time (it stays in the cache), each segment looked for only until it
+    is found: one pass over the labels at most, and a ``bincount`` would first widen every
+    voxel to 8 bytes (seconds on a 512×512×500 map).
+    """
+    array = labels.labels
+    missing = {s.value for s in labels.segments}
+    step = max(1, _SLAB_BYTES // max(1, array[0].nbytes))
+    for k in range(0, array.shape[0], step):
+        slab = array[k : k + step]
+        missing -= {value for value in missing if (slab == value).any()}
+        if not missing:
+            break
+    return [s for s in labels.segments if s.value not in missing]
 
 
 def _relabelled(labels: LabelMap, segments: Sequence[Segment]) -> np.ndarray:
