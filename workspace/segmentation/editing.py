@@ -19,12 +19,19 @@ from workspace.segmentation.area import (
     check_target,
     erasable,
     intensity_mask,
-    paintable,
+    paint_limit,
 )
-from workspace.segmentation.delta import BBox, LabelDelta, LabelMapEdit, Labels, bbox_region
+from workspace.segmentation.delta import (
+    LARGE,
+    BBox,
+    LabelDelta,
+    LabelMapEdit,
+    Labels,
+    bbox_region,
+)
 from workspace.segmentation.document import SegmentationDocument
 from workspace.segmentation.progress import Progress
-from workspace.segmentation.shapes import full_bbox, mask_bbox
+from workspace.segmentation.shapes import full_bbox, mask_bbox, slab_bbox
 from workspace.volume.model import Segment, Volume
 
 
@@ -56,9 +63,10 @@ class ToolContext:
 
 
 def _crop(bbox: BBox | None, mask: Mask) -> tuple[BBox, Mask] | None:
-    """``mask`` with its box (a full-volume mask when ``bbox`` is None), cropped to set voxels."""
+    """``mask`` with its box (a full-volume mask when ``bbox`` is None), cropped to set voxels
+    (a large mask to its slices holding any: one pass, and the crop stays contiguous)."""
     box = bbox if bbox is not None else full_bbox(mask.shape)
-    inner = mask_bbox(mask)
+    inner = slab_bbox(mask) if mask.nbytes >= LARGE else mask_bbox(mask)
     if inner is None:
         return None
     k0, k1, j0, j1, i0, i1 = inner
@@ -89,7 +97,8 @@ def paint(
         return None
     box, shape = cropped
     current = context.document.labels[bbox_region(box)]
-    write = shape & paintable(context.document, context.volume, context.area, box, value)
+    limit = paint_limit(context.document, context.volume, context.area, box, value)
+    write = shape if limit is None else shape & limit
     return replace_values(context, box, _put(current, write, value), text)
 
 
@@ -118,7 +127,8 @@ def reshape(
     check_target(context.document, value)
     box = bbox if bbox is not None else full_bbox(mask.shape)
     current = context.document.labels[bbox_region(box)]
-    add = mask & paintable(context.document, context.volume, context.area, box, value)
+    limit = paint_limit(context.document, context.volume, context.area, box, value)
+    add = mask if limit is None else mask & limit
     remove = (current == value) & ~mask
     inside = intensity_mask(context.area, context.volume, box)
     if inside is not None:

@@ -39,6 +39,16 @@ def mask_bbox(mask: Mask) -> BBox | None:
     return (k0, k1, j0, j1, i0, i1)
 
 
+def slab_bbox(mask: Mask) -> BBox | None:
+    """The slices of ``mask`` holding a set voxel, whole rows and columns (None when empty):
+    one pass, where :func:`mask_bbox` takes three."""
+    depth, rows, cols = mask.shape
+    hits = np.flatnonzero(mask.reshape(depth, -1).any(axis=1))
+    if hits.size == 0:
+        return None
+    return (int(hits[0]), int(hits[-1]) + 1, 0, rows, 0, cols)
+
+
 def pad_bbox(bbox: BBox, pad: Sequence[int], shape: Sequence[int]) -> BBox:
     """``bbox`` grown by ``pad[axis]`` voxels on each side, clipped to ``shape``."""
     k0, k1, j0, j1, i0, i1 = bbox
