@@ -34,9 +34,11 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from storage.errors import StorageError
 from storage.models import LabelMapDeltaRecord, LabelMapSnapshotRecord
 from storage.profile import Profile
 from workspace.annotation_rows import read_annotations
+from workspace.errors import WorkspaceError
 from workspace.segmentation.delta import bbox_shape
 from workspace.segmentation.snapshots import (
     KIND,
@@ -126,7 +128,8 @@ class Compactor:
 
     :meth:`edited` after an item's edits were stored (compacts when the backlog is worth it),
     :meth:`closed` when an item is closed (compacts any backlog). Failures are logged, never
-    raised: the rows stay readable, so the next request simply tries again.
+    raised (a damaged segmentation is reported when it is opened or exported): the rows stay
+    readable, so the next request simply tries again.
     """
 
     def __init__(self, profile: Profile) -> None:
@@ -185,7 +188,9 @@ class Compactor:
                 self._busy = True
             try:
                 self._compact(item_id, forced)
-            except Exception:
+            except (WorkspaceError, StorageError) as exc:  # damaged, disk full, locked
+                LOG.info("The segmentation of item %s was not compacted: %s", item_id, exc)
+            except Exception:  # a failed compaction loses nothing: log it and go on
                 LOG.exception("Compacting the segmentation of item %s failed", item_id)
             finally:
                 with self._lock:

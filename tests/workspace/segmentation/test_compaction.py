@@ -282,3 +282,35 @@ def test_a_killed_compaction_leaves_the_segmentation_readable(
         compacted += lines.count("COMPACTED")
         _check_reads_exactly(profile_dir, ct_item)
     assert compacted > 0  # some rounds did finish: the check covered compacted snapshots too
+
+
+def test_a_damaged_row_is_left_for_the_reader_to_report(
+    profile_dir: Path, ct_item: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    import logging
+    import uuid
+
+    from storage.models import LabelMapDeltaRecord
+    from workspace.errors import DamagedSegmentationError
+
+    workspace = Workspace.unlock(profile_dir, PASSPHRASE)
+    try:
+        with workspace.profile.database.write() as session:
+            garbage = LabelMapDeltaRecord(
+                id=str(uuid.uuid4()),
+                item_id=ct_item,
+                bbox=[0, 1, 0, 1, 0, 1],
+                dtype="|u1",
+                voxels=b"\x00garbage",
+            )
+            session.add(garbage)
+        with caplog.at_level(logging.INFO, logger=compaction.__name__):
+            workspace.item_closed(ct_item)
+            assert workspace.compactor.wait(timeout=30)
+        assert "was not compacted" in caplog.text and "damaged" in caplog.text
+        with pytest.raises(DamagedSegmentationError):
+            load_segmentation(workspace.profile, ct_item)
+        with workspace.profile.database.read() as session:
+            assert session.scalars(select(LabelMapSnapshotRecord)).all() == []
+    finally:
+        workspace.lock()
