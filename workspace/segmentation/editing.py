@@ -22,7 +22,6 @@ from workspace.segmentation.area import (
     paint_limit,
 )
 from workspace.segmentation.delta import (
-    LARGE,
     SLAB,
     BBox,
     LabelDelta,
@@ -32,7 +31,7 @@ from workspace.segmentation.delta import (
 )
 from workspace.segmentation.document import SegmentationDocument
 from workspace.segmentation.progress import Progress
-from workspace.segmentation.shapes import full_bbox, mask_bbox, slab_bbox
+from workspace.segmentation.shapes import full_bbox, mask_bbox
 from workspace.volume.model import Segment, Volume
 
 
@@ -64,10 +63,9 @@ class ToolContext:
 
 
 def _crop(bbox: BBox | None, mask: Mask) -> tuple[BBox, Mask] | None:
-    """``mask`` with its box (a full-volume mask when ``bbox`` is None), cropped to set voxels
-    (a large mask to its slices holding any: one pass, and the crop stays contiguous)."""
+    """``mask`` with its box (a full-volume mask when ``bbox`` is None), cropped to set voxels."""
     box = bbox if bbox is not None else full_bbox(mask.shape)
-    inner = slab_bbox(mask) if mask.nbytes >= LARGE else mask_bbox(mask)
+    inner = mask_bbox(mask)
     if inner is None:
         return None
     k0, k1, j0, j1, i0, i1 = inner
