@@ -25,6 +25,7 @@ the map, which reading them would unpack) and when an item is closed (any row at
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import uuid
 from collections.abc import Callable
@@ -176,6 +177,7 @@ class Compactor:
             self._lock.notify_all()
 
     def _run(self) -> None:
+        _lower_priority()
         while True:
             with self._lock:
                 self._lock.wait_for(lambda: self._queue or self._stopped)
@@ -204,3 +206,12 @@ class Compactor:
             if found is None or not found.worth_compacting():
                 return
         compact(self._profile, item_id, lambda: self._stopped)
+
+
+def _lower_priority() -> None:
+    """Let the calling thread yield the CPU to the window's thread (Linux: a thread has its own
+    nice value; elsewhere it keeps the process's)."""
+    try:
+        os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), 10)
+    except (AttributeError, OSError):
+        pass

@@ -38,7 +38,7 @@ def mask_bbox(mask: Mask) -> BBox | None:
     if slices.size == 0:
         return None
     k0, k1 = int(slices[0]), int(slices[-1]) + 1
-    plane = mask[k0:k1].any(axis=0)
+    plane: Mask = np.any(mask[k0:k1], axis=0)
     rows = np.flatnonzero(plane.any(axis=1))
     cols = np.flatnonzero(plane.any(axis=0))
     return (k0, k1, int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1)
