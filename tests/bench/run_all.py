@@ -11,6 +11,7 @@ from tests.bench import (
     bench_cold_start,
     bench_command_persist,
     bench_memory,
+    bench_seg_export,
     bench_seg_tools,
     bench_slice_display,
     bench_slide_shapes,
@@ -40,6 +41,7 @@ def main() -> None:
     bench_surface.main(flags)
     bench_brush.main(flags)
     bench_seg_tools.main(flags)
+    bench_seg_export.main(flags)
     bench_sync.main(flags)
     bench_audio.main(flags)
     bench_waveform.main(flags)
