@@ -42,6 +42,7 @@ from workspace.annotation_rows import read_annotations
 from workspace.errors import WorkspaceError
 from workspace.segmentation.delta import bbox_shape
 from workspace.segmentation.snapshots import (
+    DAMAGE,
     KIND,
     last_delta_seq,
     newest_compaction,
@@ -91,7 +92,11 @@ def backlog(session: Session, item_id: str) -> Backlog | None:
     return Backlog(len(boxes), voxels, int(np.prod(shape)))
 
 
-def compact(profile: Profile, item_id: str, cancelled: Callable[[], bool] = bool) -> bool:
+def _never() -> bool:
+    return False
+
+
+def compact(profile: Profile, item_id: str, cancelled: Callable[[], bool] = _never) -> bool:
     """Fold the item's stored edits into a new snapshot; False when there was nothing to fold
     (or ``cancelled()`` turned true first). DamagedSegmentationError if it does not read."""
     with profile.database.read() as session:
@@ -190,7 +195,7 @@ class Compactor:
                 self._busy = True
             try:
                 self._compact(item_id, forced)
-            except (WorkspaceError, StorageError) as exc:  # damaged, disk full, locked
+            except (WorkspaceError, StorageError, *DAMAGE) as exc:  # damaged, disk full, locked
                 LOG.info("The segmentation of item %s was not compacted: %s", item_id, exc)
             except Exception:  # a failed compaction loses nothing: log it and go on
                 LOG.exception("Compacting the segmentation of item %s failed", item_id)
