@@ -265,5 +265,5 @@ class LabelMapEdit(Command):
             "bbox": list(self.delta.bbox),
             "changed": self.delta.changed,
             "bytes": self.delta.nbytes,
-            "codec": CODEC,
+            "codec": CODEC if self.delta.payload[:4] == codec.ZSTD_MAGIC else "zlib",
         }
