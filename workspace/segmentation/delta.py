@@ -36,8 +36,6 @@ BBox = tuple[int, int, int, int, int, int]
 Labels = npt.NDArray[Any]
 #: Bytes of a box from which a delta is cropped to its changed slices only (see _changed_box).
 LARGE = 1 << 20
-#: Bytes of the slabs a large box is worked through (they stay in the cache).
-SLAB = 2 << 20
 
 
 def compress(values: Labels) -> bytes:
@@ -76,35 +74,15 @@ def _span(hits: npt.ArrayLike) -> tuple[int, int] | None:
     return None if found.size == 0 else (int(found[0]), int(found[-1]) + 1)
 
 
-def _xor_slabs(old: Labels, new: Labels) -> tuple[Labels, npt.NDArray[np.bool_], int]:
-    """``old ^ new``, which of its slices hold a change, and how many voxels change.
-
-    Computed a few MiB of slices at a time, so each slab is counted and searched while it is
-    still in the cache (three passes over the box through memory would cost three times).
-    """
-    change = np.empty(old.shape, dtype=old.dtype)
-    depth = old.shape[0]
-    hits = np.empty(depth, dtype=np.bool_)
-    step = max(1, SLAB // max(1, old[:1].nbytes))
-    changed = 0
-    for k in range(0, depth, step):
-        part = change[k : k + step]
-        np.bitwise_xor(old[k : k + step], new[k : k + step], out=part)
-        hits[k : k + step] = part.reshape(part.shape[0], -1).any(axis=1)
-        changed += int(np.count_nonzero(part))
-    return change, hits, changed
-
-
-def _changed_box(change: Labels, hits: npt.NDArray[np.bool_]) -> BBox | None:
-    """The box of ``change`` holding all its non-zero voxels (None if there are none);
-    ``hits`` says which slices hold one.
+def _changed_box(change: Labels) -> BBox | None:
+    """The box of ``change`` holding all its non-zero voxels (None if there are none).
 
     A large box is cut to its changed slices alone: the slab stays contiguous (compressed with
     no copy) and the unchanged rows and columns left in it cost next to nothing packed. A small
     one is cut to its changed rows and columns too.
     """
-    _, rows, cols = change.shape
-    k_span = _span(hits)
+    depth, rows, cols = change.shape
+    k_span = _span(change.reshape(depth, -1).any(axis=1))
     if k_span is None:
         return None
     if change.nbytes >= LARGE:
@@ -168,8 +146,8 @@ class LabelDelta:
                 f"new values {new_values.dtype}{new_values.shape} do not fit bbox {bbox} of a "
                 f"{labels.dtype} label map"
             )
-        change, hits, changed = _xor_slabs(labels[bbox_region(bbox)], new_values)
-        inner = _changed_box(change, hits)
+        change = np.bitwise_xor(labels[bbox_region(bbox)], new_values)
+        inner = _changed_box(change)
         if inner is None:
             return None
         a, b, c, d, e, f = inner
@@ -177,12 +155,13 @@ class LabelDelta:
         tight: BBox = (k0 + a, k0 + b, j0 + c, j0 + d, i0 + e, i0 + f)
         cropped = change[bbox_region(inner)]
         if cropped.nbytes >= codec.SMALL:
+            changed = int(np.count_nonzero(cropped))
             return cls(tight, labels.dtype.str, codec.pack(cropped), changed)
         mask = cropped != 0
         packer = zlib.compressobj(1, zlib.DEFLATED, 15, 8, zlib.Z_RLE)
         parts = [np.packbits(mask).data, np.ascontiguousarray(cropped[mask]).data.cast("B")]
         payload = b"".join(packer.compress(part) for part in parts) + packer.flush()
-        return cls(tight, labels.dtype.str, payload, changed)
+        return cls(tight, labels.dtype.str, payload, int(mask.sum()))
 
 
 class LabelTarget(Protocol):

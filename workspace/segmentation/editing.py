@@ -22,7 +22,6 @@ from workspace.segmentation.area import (
     paint_limit,
 )
 from workspace.segmentation.delta import (
-    SLAB,
     BBox,
     LabelDelta,
     LabelMapEdit,
@@ -138,13 +137,7 @@ def reshape(
 
 
 def _put(current: Labels, where: Mask, value: int) -> Labels:
-    """A copy of ``current`` holding ``value`` where ``where`` is set (faster than np.where),
-    made a slab at a time (each is copied and painted while it is in the cache)."""
-    new = np.empty(current.shape, dtype=current.dtype)
-    fill = current.dtype.type(value)
-    step = max(1, SLAB // max(1, current[:1].nbytes))
-    for k in range(0, current.shape[0], step):
-        part = new[k : k + step]
-        np.copyto(part, current[k : k + step])
-        np.copyto(part, fill, where=where[k : k + step])
+    """A copy of ``current`` holding ``value`` where ``where`` is set (faster than np.where)."""
+    new = current.copy()
+    np.copyto(new, current.dtype.type(value), where=where)
     return new
