@@ -107,6 +107,7 @@ class ViewerArea(QStackedWidget):
         widget = self.tabs.widget(index)
         if isinstance(widget, Viewer):
             widget.shutdown()
+            widget.workspace.item_closed(widget.item.id)  # its edits compacted in the background
         self.tabs.removeTab(index)
         if widget is not None:
             widget.deleteLater()

@@ -164,6 +164,26 @@ class LabelMapDeltaRecord(Base):
     __table_args__ = (Index("ix_labelmap_deltas_item_seq", "item_id", "seq"),)
 
 
+class LabelMapSnapshotRecord(Base):
+    """A compacted snapshot: a segmentation record's snapshot with its edits up to a row folded in.
+
+    It continues the record whose snapshot is ``base`` and whose ``after_seq`` is ``base_seq``:
+    that snapshot with the item's ``labelmap_deltas`` rows up to ``after_seq`` replayed is
+    ``snapshot``. Readers start from it and replay only the rows after ``after_seq``; a record
+    it does not continue ignores it.
+    """
+
+    __tablename__ = "labelmap_snapshots"
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    item_id: Mapped[str] = mapped_column(ForeignKey("items.id"))
+    base: Mapped[str] = mapped_column(String(64))
+    base_seq: Mapped[int] = mapped_column(Integer)
+    after_seq: Mapped[int] = mapped_column(Integer)
+    snapshot: Mapped[str] = mapped_column(String(64))
+
+    __table_args__ = (Index("ix_labelmap_snapshots_item", "item_id", "base", "base_seq"),)
+
+
 class SyncCheckout(Base):
     """A batch this workstation claimed from the queue: its manifest, lease and progress."""
 

@@ -28,6 +28,7 @@ from workspace.persistence import StoreSink
 from workspace.projects import ProjectInfo, TaskSummary
 from workspace.schema import LabelSchema
 from workspace.segmentation import store as segmentation_store
+from workspace.segmentation.compaction import Compactor
 from workspace.segmentation.document import SegmentationDocument
 from workspace.segmentation.label_files import read_label_file
 from workspace.slides.importing import store_slide_item
@@ -67,6 +68,8 @@ class Workspace:
         self._documents: dict[str, AnnotationDocument] = {}
         self._stacks: dict[str, CommandStack] = {}
         self._opened: dict[str, OpenedItem] = {}
+        #: Folds stored label-map edits into snapshots in the background (see compaction).
+        self.compactor = Compactor(profile)
         self.items_changed: EventEmitter[[]] = EventEmitter("items_changed")
         self.tasks_changed: EventEmitter[[]] = EventEmitter("tasks_changed")
 
@@ -99,6 +102,7 @@ class Workspace:
 
     def lock(self) -> None:
         """Drop the key; documents and stacks are forgotten."""
+        self.compactor.stop()
         self._documents.clear()
         self._stacks.clear()
         self._opened.clear()
@@ -412,8 +416,14 @@ class Workspace:
         """The undo/redo stack of one item; every push is persisted before it returns."""
         if item_id not in self._stacks:
             sink = StoreSink(self.profile.database, self.profile.audit, item_id, check_editable)
-            self._stacks[item_id] = CommandStack(sink)
+            stack = self._stacks[item_id] = CommandStack(sink)
+            stack.changed.connect(lambda: self.compactor.edited(item_id))
         return self._stacks[item_id]
+
+    def item_closed(self, item_id: str) -> None:
+        """The item's viewer closed: its stored segmentation edits are folded into a snapshot
+        in the background, so the next open or export replays none of them."""
+        self.compactor.closed(item_id)
 
     def editing(self, item_id: str) -> ItemEditing:
         """The item's live annotations and undo stack, for the subsystems that edit it."""

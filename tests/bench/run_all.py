@@ -12,6 +12,7 @@ from tests.bench import (
     bench_command_persist,
     bench_memory,
     bench_polygon,
+    bench_seg_export,
     bench_seg_tools,
     bench_slice_display,
     bench_slide_import,
@@ -42,6 +43,7 @@ def main() -> None:
     bench_surface.main(flags)
     bench_brush.main(flags)
     bench_seg_tools.main(flags)
+    bench_seg_export.main(flags)
     bench_sync.main(flags)
     bench_audio.main(flags)
     bench_waveform.main(flags)

@@ -20,6 +20,7 @@ ANATOMICAL_STRUCTURE = Code("91723000", "SCT", "Anatomical Structure")
 MORPHOLOGICALLY_ALTERED = Code("49755003", "SCT", "Morphologically Altered Structure")
 TISSUE = Code("85756007", "SCT", "Tissue")
 SEGMENTATION_TYPES = ("BINARY", "LABELMAP")
+_SLAB_BYTES = 4 << 20
 
 
 @dataclass(frozen=True)
@@ -37,13 +38,36 @@ def default_coding(segment: Segment) -> SegmentCoding:
     return SegmentCoding(ANATOMICAL_STRUCTURE, TISSUE)
 
 
-def _relabelled(labels: LabelMap) -> np.ndarray:
-    """Label values mapped to segment numbers 1..N in the order of ``labels.segments``."""
-    lookup = np.zeros(int(labels.labels.max(initial=0)) + 1, dtype=np.uint16)
-    for number, segment in enumerate(labels.segments, start=1):
+def present_segments(labels: LabelMap) -> list[Segment]:
+    """The segments that have at least one voxel, in the order of ``labels.segments``.
+
+    A slab of slices at a time (it stays in the cache), each segment looked for only until it
+    is found: one pass over the labels at most, and a ``bincount`` would first widen every
+    voxel to 8 bytes (seconds on a 512×512×500 map).
+    """
+    array = labels.labels
+    missing = {s.value for s in labels.segments}
+    step = max(1, _SLAB_BYTES // max(1, array[0].nbytes))
+    for k in range(0, array.shape[0], step):
+        slab = array[k : k + step]
+        missing -= {value for value in missing if (slab == value).any()}
+        if not missing:
+            break
+    return [s for s in labels.segments if s.value not in missing]
+
+
+def _relabelled(labels: LabelMap, segments: Sequence[Segment]) -> np.ndarray:
+    """Label values mapped to segment numbers 1..N in the order of ``segments`` (others 0);
+    the label array itself when it already holds exactly those numbers."""
+    array = labels.labels
+    top = int(array.max(initial=0))
+    if top <= len(segments) and all(s.value == n for n, s in enumerate(segments, start=1)):
+        return array
+    lookup = np.zeros(top + 1, dtype=array.dtype)
+    for number, segment in enumerate(segments, start=1):
         if segment.value < lookup.size:
             lookup[segment.value] = number
-    return lookup[labels.labels]
+    return lookup[array]
 
 
 def write_dicom_seg(
@@ -59,8 +83,9 @@ def write_dicom_seg(
     """Write ``labels`` as a DICOM SEG referencing ``source`` (one dataset per slice, in k order;
     a 2D image is one single-frame dataset, with or without a frame of reference).
 
-    Every segment present in ``labels.segments`` becomes a SEG segment with its name, colour and
-    codes; voxels of values not listed are left out.
+    Every segment of ``labels.segments`` with at least one voxel becomes a SEG segment with its
+    name, colour and codes (numbered 1..N in that order); empty segments and voxels of values
+    not listed are left out.
     """
     import highdicom as hd
 
@@ -75,9 +100,12 @@ def write_dicom_seg(
         )
     if not labels.segments:
         raise ExportError("The label map has no segments to export.")
+    segments = present_segments(labels)
+    if not segments:
+        raise ExportError("Every segment is empty: there is nothing to export as DICOM SEG.")
     codings = codings or {}
     descriptions = []
-    for number, segment in enumerate(labels.segments, start=1):
+    for number, segment in enumerate(segments, start=1):
         coding = codings.get(segment.value) or default_coding(segment)
         descriptions.append(
             hd.seg.SegmentDescription(
@@ -93,7 +121,7 @@ def write_dicom_seg(
         )
     seg = hd.seg.Segmentation(
         source_images=list(source),
-        pixel_array=_relabelled(labels),
+        pixel_array=_relabelled(labels, segments),
         segmentation_type=segmentation_type,
         segment_descriptions=descriptions,
         series_instance_uid=hd.UID(),

@@ -26,7 +26,7 @@ import numpy as np
 import numpy.typing as npt
 
 from workspace.errors import WorkspaceError
-from workspace.segmentation.delta import BBox, bbox_region
+from workspace.segmentation.delta import BBox, bbox_region, bbox_shape
 from workspace.segmentation.document import SegmentationDocument
 from workspace.volume.model import Volume
 
@@ -123,9 +123,24 @@ def paintable(
     value: int,
 ) -> Mask:
     """Voxels of ``bbox`` that painting ``value`` may change (rule, locks and intensity)."""
-    current = document.labels[bbox_region(bbox)]
-    allowed = lookup(overwritable(document, value, area.rule), current)
+    limit = paint_limit(document, volume, area, bbox, value)
+    return np.ones(bbox_shape(bbox), dtype=np.bool_) if limit is None else limit
+
+
+def paint_limit(
+    document: SegmentationDocument,
+    volume: Volume | None,
+    area: EditableArea,
+    bbox: BBox,
+    value: int,
+) -> Mask | None:
+    """:func:`paintable`, or None when painting may change every voxel of ``bbox`` (nothing
+    locked or protected in the way, no intensity range): the caller skips a pass."""
+    table = overwritable(document, value, area.rule)
     inside = intensity_mask(area, volume, bbox)
+    if bool(table.all()):
+        return inside
+    allowed = lookup(table, document.labels[bbox_region(bbox)])
     return allowed if inside is None else allowed & inside
 
 

@@ -19,9 +19,15 @@ from workspace.segmentation.area import (
     check_target,
     erasable,
     intensity_mask,
-    paintable,
+    paint_limit,
 )
-from workspace.segmentation.delta import BBox, LabelDelta, LabelMapEdit, Labels, bbox_region
+from workspace.segmentation.delta import (
+    BBox,
+    LabelDelta,
+    LabelMapEdit,
+    Labels,
+    bbox_region,
+)
 from workspace.segmentation.document import SegmentationDocument
 from workspace.segmentation.progress import Progress
 from workspace.segmentation.shapes import full_bbox, mask_bbox
@@ -89,7 +95,8 @@ def paint(
         return None
     box, shape = cropped
     current = context.document.labels[bbox_region(box)]
-    write = shape & paintable(context.document, context.volume, context.area, box, value)
+    limit = paint_limit(context.document, context.volume, context.area, box, value)
+    write = shape if limit is None else shape & limit
     return replace_values(context, box, _put(current, write, value), text)
 
 
@@ -118,7 +125,8 @@ def reshape(
     check_target(context.document, value)
     box = bbox if bbox is not None else full_bbox(mask.shape)
     current = context.document.labels[bbox_region(box)]
-    add = mask & paintable(context.document, context.volume, context.area, box, value)
+    limit = paint_limit(context.document, context.volume, context.area, box, value)
+    add = mask if limit is None else mask & limit
     remove = (current == value) & ~mask
     inside = intensity_mask(context.area, context.volume, box)
     if inside is not None:

@@ -28,15 +28,20 @@ def full_bbox(shape: Sequence[int]) -> BBox:
 
 
 def mask_bbox(mask: Mask) -> BBox | None:
-    """The tightest box around the set voxels of ``mask`` (None when it is empty)."""
-    spans = []
-    for axis in range(3):
-        hits = np.flatnonzero(mask.any(axis=tuple(a for a in range(3) if a != axis)))
-        if hits.size == 0:
-            return None
-        spans += [int(hits[0]), int(hits[-1]) + 1]
-    k0, k1, j0, j1, i0, i1 = spans
-    return (k0, k1, j0, j1, i0, i1)
+    """The tightest box around the set voxels of ``mask`` (None when it is empty).
+
+    Two passes: one finds the slices holding a set voxel, one folds those slices into a
+    plane whose rows and columns give the rest.
+    """
+    depth = mask.shape[0]
+    slices = np.flatnonzero(mask.reshape(depth, -1).any(axis=1))
+    if slices.size == 0:
+        return None
+    k0, k1 = int(slices[0]), int(slices[-1]) + 1
+    plane: Mask = np.any(mask[k0:k1], axis=0)
+    rows = np.flatnonzero(plane.any(axis=1))
+    cols = np.flatnonzero(plane.any(axis=0))
+    return (k0, k1, int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1)
 
 
 def pad_bbox(bbox: BBox, pad: Sequence[int], shape: Sequence[int]) -> BBox:

@@ -1,12 +1,15 @@
 """A volume's stored segmentation: a compressed snapshot plus the edits after it, and its reader.
 
-The snapshot (the label array, zlib-compressed) lives in the encrypted blob store; the
-segmentation record is an annotation of kind ``segmentation`` naming the snapshot, its dtype,
-geometry and segments, and ``after_seq``: the last ``labelmap_deltas`` row it already holds.
-Edits made since are the rows after it (:mod:`workspace.segmentation.delta` writes them).
-:func:`read_segmentation` is the one reader: snapshot, then those rows replayed in order.
-Anything that does not read back as it was saved is a :class:`DamagedSegmentationError`,
-never an empty map.
+The snapshot (the label array, compressed by :mod:`~workspace.segmentation.codec`) lives in
+the encrypted blob store; the segmentation record is an annotation of kind ``segmentation``
+naming the snapshot, its dtype, geometry and segments, and ``after_seq``: the last
+``labelmap_deltas`` row it already holds. Edits made since are the rows after it
+(:mod:`workspace.segmentation.delta` writes them). Compaction
+(:mod:`workspace.segmentation.compaction`) folds those rows into newer snapshots beside the
+record, in ``labelmap_snapshots``, without touching the record or the rows.
+:func:`read_segmentation` is the one reader: the newest compacted snapshot continuing the
+record (else the record's own), then the rows after it replayed in order. Anything that does
+not read back as it was saved is a :class:`DamagedSegmentationError`, never an empty map.
 """
 
 from __future__ import annotations
@@ -23,16 +26,17 @@ from sqlalchemy.orm import Session
 
 from storage.blobs import BlobStore
 from storage.database import Database
-from storage.models import LabelMapDeltaRecord
+from storage.errors import StorageError
+from storage.models import LabelMapDeltaRecord, LabelMapSnapshotRecord
 from workspace.annotations import Annotation
 from workspace.errors import DamagedSegmentationError
+from workspace.segmentation import codec
 from workspace.segmentation.delta import Labels, apply_payload
 from workspace.volume.geometry import VolumeGeometry
 from workspace.volume.model import LabelMap, Segment
 
 KIND = "segmentation"
-CODEC = "zlib"
-_PIECE = 1 << 20  # decompressed a piece at a time straight into the label array
+CODEC = codec.CODEC
 PALETTE = ["#e6194b", "#3cb44b", "#4363d8", "#f58231", "#911eb4", "#46f0f0", "#f032e6",
            "#bcf60c", "#fabebe", "#008080"]  # fmt: skip
 
@@ -108,7 +112,8 @@ def replay_deltas(database: Database, item_id: str, base: Labels, after_seq: int
 def read_segmentation(
     blobs: BlobStore, session: Session, item_id: str, record: Annotation
 ) -> LabelMap:
-    """The label map ``record`` stores: its snapshot with the edits after it (the one reader).
+    """The label map ``record`` stores: its snapshot with the edits after it (the one reader),
+    from the newest compacted snapshot continuing it when there is one.
 
     :class:`DamagedSegmentationError` if the record, the snapshot or an edit cannot be read
     back (never an empty map instead).
@@ -116,46 +121,69 @@ def read_segmentation(
     data = record.data
     try:
         geometry = VolumeGeometry.from_json(data["geometry"])
-        labels = unpack_labels(blobs.get(data["snapshot"]), data["dtype"], geometry)
         segments = [Segment(**s) for s in data["segments"]]
         after_seq = int(data.get("after_seq", 0))
+        compacted = _compacted(blobs, session, item_id, record, geometry)
+        if compacted is not None:
+            labels, after_seq = compacted
+        else:
+            labels = unpack_labels(blobs.get(data["snapshot"]), data["dtype"], geometry)
     except DAMAGE as exc:
         raise damaged(item_id, exc) from None
     apply_deltas(session, item_id, labels, after_seq)
     return LabelMap(labels, geometry, segments)
 
 
+def _compacted(
+    blobs: BlobStore, session: Session, item_id: str, record: Annotation, geometry: VolumeGeometry
+) -> tuple[Labels, int] | None:
+    """The newest compacted snapshot continuing ``record`` and the last row it holds; None
+    when there is none or it does not read back (the record's own snapshot and every row
+    after it then give the same labels, only slower)."""
+    data = record.data
+    found = newest_compaction(session, item_id, data["snapshot"], int(data.get("after_seq", 0)))
+    if found is None:
+        return None
+    try:
+        return unpack_labels(blobs.get(found.snapshot), data["dtype"], geometry), found.after_seq
+    except (*DAMAGE, StorageError):
+        return None
+
+
+def newest_compaction(
+    session: Session, item_id: str, base: str, base_seq: int
+) -> LabelMapSnapshotRecord | None:
+    """The newest compacted snapshot continuing the record of snapshot ``base`` and
+    ``after_seq`` ``base_seq`` (None when there is none)."""
+    query = (
+        select(LabelMapSnapshotRecord)
+        .where(
+            LabelMapSnapshotRecord.item_id == item_id,
+            LabelMapSnapshotRecord.base == base,
+            LabelMapSnapshotRecord.base_seq == base_seq,
+        )
+        .order_by(LabelMapSnapshotRecord.after_seq.desc())
+        .limit(1)
+    )
+    return session.scalars(query).first()
+
+
 def pack_labels(array: npt.NDArray[Any]) -> bytes:
-    """A label array's C-order bytes, compressed (how snapshots and queue results hold it)."""
+    """A label array's C-order bytes, zlib-compressed (how queue results carry it, readable by
+    every Caliper version)."""
     return zlib.compress(np.ascontiguousarray(array).data.cast("B"), 1)
+
+
+def pack_snapshot(array: npt.NDArray[Any]) -> bytes:
+    """A label array's C-order bytes as a snapshot holds them (:func:`codec.pack`)."""
+    return codec.pack(array)
 
 
 def unpack_labels(
     payload: bytes | bytearray, dtype: str, geometry: VolumeGeometry
 ) -> npt.NDArray[Any]:
-    """The label array packed by :func:`pack_labels`; ValueError if it does not fit."""
+    """The label array of a snapshot or a queue result (either codec); ValueError if it does
+    not fit ``geometry``."""
     labels = np.empty(geometry.shape, dtype=np.dtype(dtype))
-    _decompress_into(payload, labels)
+    codec.unpack_into(payload, labels)
     return labels
-
-
-def _decompress_into(payload: bytes | bytearray, out: npt.NDArray[Any]) -> None:
-    """Inflate ``payload`` into ``out``, a piece at a time (no second copy of the labels).
-
-    Raises ValueError when the inflated size differs from ``out``'s.
-    """
-    target = out.data.cast("B")  # out is C-contiguous (fresh from np.empty)
-    inflater = zlib.decompressobj()
-    pending: bytes | bytearray = payload
-    position = 0
-    while not inflater.eof:
-        piece = inflater.decompress(pending, _PIECE)
-        pending = inflater.unconsumed_tail
-        if not piece and not pending:
-            break  # the stream ends early
-        if position + len(piece) > len(target):
-            raise ValueError("The stored label map is larger than its geometry says.")
-        target[position : position + len(piece)] = piece
-        position += len(piece)
-    if not inflater.eof or position != len(target):
-        raise ValueError("The stored label map is smaller than its geometry says.")

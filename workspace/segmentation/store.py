@@ -8,8 +8,6 @@ undoable; the snapshot it names is sealed into the blob store first.
 
 from __future__ import annotations
 
-import numpy as np
-
 from storage.profile import Profile
 from workspace.annotation_rows import read_annotations
 from workspace.annotations import AddAnnotation, Annotation, UpdateAnnotation
@@ -22,7 +20,7 @@ from workspace.segmentation.snapshots import (
     KIND,
     last_delta_seq,
     newest_record,
-    pack_labels,
+    pack_snapshot,
     read_segmentation,
     record_data,
 )
@@ -47,7 +45,7 @@ def load_segmentation(profile: Profile, item_id: str) -> LabelMap:
 def seal_labels(profile: Profile, labels: LabelMap) -> str:
     """Seal a snapshot of ``labels`` into the blob store; its digest (no record, no undo step:
     the compressing and sealing, which may run on a worker thread)."""
-    return profile.blobs.put(pack_labels(np.ascontiguousarray(labels.labels)))
+    return profile.blobs.put(pack_snapshot(labels.labels))
 
 
 def save_segmentation(

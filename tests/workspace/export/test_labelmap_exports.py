@@ -126,3 +126,42 @@ def test_seg_needs_one_source_image_per_slice(series, labels, tmp_path: Path) ->
     datasets, _ = series
     with pytest.raises(ExportError, match="12 slices but 11 source images"):
         write_dicom_seg(datasets[:-1], labels, tmp_path / "seg.dcm")
+
+
+def test_empty_segments_are_left_out_of_dicom_seg(series, labels, tmp_path: Path) -> None:
+    import highdicom as hd
+
+    datasets, geometry = series
+    empty = Segment(2, "spleen", "#9d6ca2")  # listed between the two painted ones, no voxel
+    with_empty = LabelMap(labels.labels, geometry, [SEGMENTS[0], empty, SEGMENTS[1]])
+    seg = hd.seg.segread(write_dicom_seg(datasets, with_empty, tmp_path / "seg.dcm"))
+    assert [seg.get_segment_description(n).segment_label for n in (1, 2)] == ["liver", "lesion"]
+    assert seg.number_of_segments == 2
+    volume = seg.get_volume(combine_segments=True, relabel=False).array
+    assert int((volume == 2).sum()) == int((labels.labels == 5).sum())
+    assert int((volume == 1).sum()) == int((labels.labels == 1).sum())
+
+
+def test_a_seg_of_only_empty_segments_is_refused(series, tmp_path: Path) -> None:
+    datasets, geometry = series
+    nothing = LabelMap(np.zeros(geometry.shape, np.uint8), geometry, list(SEGMENTS))
+    with pytest.raises(ExportError, match="Every segment is empty"):
+        write_dicom_seg(datasets, nothing, tmp_path / "seg.dcm")
+    assert not (tmp_path / "seg.dcm").exists()
+
+
+def test_segment_values_already_numbered_are_written_as_they_are(series, tmp_path: Path) -> None:
+    import highdicom as hd
+
+    datasets, geometry = series
+    array = np.zeros(geometry.shape, np.uint8)
+    array[1:4, 2:10, 3:12] = 1
+    array[5:8, 12:20, 3:12] = 2
+    segments = [Segment(1, "liver", "#dd8265"), Segment(2, "spleen", "#9d6ca2")]
+    for stray in (False, True):
+        if stray:
+            array[9, 0, 0] = 9  # a value no segment lists: left out
+        out = write_dicom_seg(datasets, LabelMap(array, geometry, segments), tmp_path / "s.dcm")
+        volume = hd.seg.segread(out).get_volume(combine_segments=True, relabel=False).array
+        assert sorted(np.unique(volume).tolist()) == [0, 1, 2]
+        assert int((volume == 2).sum()) == int((array == 2).sum())

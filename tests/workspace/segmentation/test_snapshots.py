@@ -10,7 +10,7 @@ import pytest
 
 from tests.conftest import PASSPHRASE
 from tests.workspace.volume.series_helpers import small_series
-from workspace.segmentation.snapshots import _decompress_into
+from workspace.segmentation import codec
 from workspace.volume.geometry import VolumeGeometry
 from workspace.volume.model import LabelMap, Segment
 from workspace.workspace import Workspace
@@ -34,24 +34,40 @@ def test_a_label_map_larger_than_one_piece_reloads_exactly(
         workspace.lock()
 
 
+def _zlib(data: bytes) -> bytes:
+    return zlib.compress(data, 1)  # what earlier versions stored (still read back)
+
+
+def _zstd(data: bytes) -> bytes:
+    import imagecodecs
+
+    return bytes(imagecodecs.zstd_encode(data, level=1))
+
+
+CODECS = pytest.mark.parametrize("pack", [_zlib, _zstd, codec.pack], ids=["zlib", "zstd", "pack"])
+
+
+@CODECS
 @pytest.mark.parametrize("size", [0, 1, 5 << 20])
-def test_decompress_into_fills_the_array(size: int) -> None:
+def test_decompress_into_fills_the_array(size: int, pack) -> None:
     data = np.arange(size, dtype=np.uint8)
     out = np.empty(size, dtype=np.uint8)
-    _decompress_into(zlib.compress(data.tobytes(), 1), out)
+    codec.unpack_into(pack(data.tobytes()), out)
     assert np.array_equal(out, data)
 
 
+@CODECS
 @pytest.mark.parametrize(("stored", "expected"), [(99, "smaller"), (101, "larger")])
-def test_decompress_into_refuses_a_size_mismatch(stored: int, expected: str) -> None:
+def test_decompress_into_refuses_a_size_mismatch(stored: int, expected: str, pack) -> None:
     with pytest.raises(ValueError, match=expected):
-        _decompress_into(zlib.compress(bytes(stored)), np.empty(100, dtype=np.uint8))
+        codec.unpack_into(pack(bytes(stored)), np.empty(100, dtype=np.uint8))
 
 
-def test_decompress_into_refuses_a_cut_stream() -> None:
-    payload = zlib.compress(np.random.default_rng(1).bytes(1 << 20))
-    with pytest.raises(ValueError, match="smaller"):
-        _decompress_into(payload[: len(payload) // 2], np.empty(1 << 20, dtype=np.uint8))
+@CODECS
+def test_decompress_into_refuses_a_cut_stream(pack) -> None:
+    payload = pack(np.random.default_rng(1).bytes(1 << 20))
+    with pytest.raises(ValueError, match=r"smaller|do not decompress"):
+        codec.unpack_into(payload[: len(payload) // 2], np.empty(1 << 20, dtype=np.uint8))
 
 
 def test_a_segmentation_on_another_grid_is_not_shown_as_an_empty_one(

@@ -50,6 +50,34 @@ def test_threshold_replace_clears_the_segment_outside_the_range(context, stack) 
         ThresholdOptions(low=5, high=1)
 
 
+@pytest.mark.parametrize("dtype", [np.int16, np.uint8, np.uint16, np.float32])
+@pytest.mark.parametrize(
+    ("low", "high"),
+    [
+        (-0.5, 10.5),
+        (3.0, 3.0),
+        (2.2, 2.8),  # no integer inside
+        (-1e9, 1e9),
+        (-np.inf, np.inf),
+        (70000.0, 80000.0),  # above every uint8/int16 value
+        (-80000.0, -70000.0),
+        (np.nan, 5.0),
+    ],
+)
+def test_threshold_selects_what_a_float_comparison_selects(
+    document, dtype: type, low: float, high: float
+) -> None:
+    """In-range voxels are compared in the volume's own type, exactly as with the floats."""
+    info = np.iinfo(dtype) if np.issubdtype(dtype, np.integer) else np.finfo(dtype)
+    values = np.linspace(max(info.min, -40000), min(info.max, 40000), num=GEOMETRY.shape[2])
+    voxels = np.broadcast_to(values.astype(dtype), GEOMETRY.shape).copy()
+    voxels[0, 0, :12] = np.arange(12)
+    tool = ThresholdTool(ThresholdOptions(low, high))
+    tool.activate(ToolContext(document, Volume(voxels, GEOMETRY), segment=LIVER.value))
+    expected = (voxels.astype(np.float64) >= low) & (voxels.astype(np.float64) <= high)
+    assert np.array_equal(tool.in_range(), expected)
+
+
 def test_threshold_needs_the_volume(document) -> None:
     tool = ThresholdTool()
     tool.activate(ToolContext(document, None, segment=LIVER.value))

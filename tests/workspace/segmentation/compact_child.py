@@ -1,0 +1,63 @@
+"""Subprocess for the compaction kill test: edit a segmentation and compact it, forever.
+
+``python -m tests.workspace.segmentation.compact_child PROFILE ITEM [hold]``. Each round
+pushes a few label edits through the real stack (persisted rows), prints ``EDITED <n>``, then
+compacts, printing ``COMPACTING`` before and ``COMPACTED`` after. With ``hold``, the first
+compaction stops right after sealing its snapshot blob and before its row commits (it prints
+``SEALED`` and waits for a kill): the exact moment a crash is most likely to leave debris.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+from pathlib import Path
+
+import numpy as np
+
+from workspace.segmentation import compaction
+from workspace.segmentation.editing import ToolContext, paint
+from workspace.workspace import Workspace
+
+
+def main() -> None:
+    workspace = Workspace.unlock(Path(sys.argv[1]), os.environ["CALIPER_PASSPHRASE"])
+    workspace.compactor.stop()  # this process compacts in the foreground, when it says so
+    item_id = sys.argv[2]
+    if sys.argv[3:] == ["hold"]:
+        blobs = workspace.profile.blobs
+        put = blobs.put
+
+        def put_then_hold(*args: object, **kwargs: object) -> str:
+            digest = put(*args, **kwargs)  # type: ignore[arg-type]
+            print("SEALED", flush=True)
+            threading.Event().wait()  # until killed
+            return digest
+
+        blobs.put = put_then_hold  # type: ignore[method-assign]
+    document = workspace.open_segmentation(item_id)
+    stack = workspace.command_stack(item_id)
+    context = ToolContext(document, segment=document.segments[0].value)
+    shape = document.labels.shape
+    rng = np.random.default_rng(int.from_bytes(os.urandom(4), "little"))
+    n = 0
+    while True:
+        for _ in range(3):
+            k, j, i = (int(rng.integers(0, s - 6)) for s in shape)
+            value = int(rng.choice([s.value for s in document.segments[:2]]))
+            box = (k, k + 4, j, j + 6, i, i + 6)
+            command = paint(context, np.ones((4, 6, 6), dtype=np.bool_), value, "dab", box)
+            if command is not None:
+                stack.push(command)
+                n += 1
+        if rng.random() < 0.3 and stack.can_undo:
+            stack.undo()
+        print(f"EDITED {n}", flush=True)
+        print("COMPACTING", flush=True)
+        compaction.compact(workspace.profile, item_id)
+        print("COMPACTED", flush=True)
+
+
+if __name__ == "__main__":
+    main()
