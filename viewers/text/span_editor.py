@@ -61,7 +61,7 @@ class SpanEditor(QTextEdit):
         super().__init__(parent)
         self.offsets = offsets
         self.index = SpanIndex([0])
-        self.colors: dict[str, QColor] = {}
+        self._colors: dict[str, QColor] = {}
         #: The selected span's id (None: none), drawn with a tinted background.
         self.selected: str | None = None
         #: Where each label tag was drawn in the last paint, for clicks and tooltips.
@@ -69,6 +69,8 @@ class SpanEditor(QTextEdit):
         self._hint = 0  # the first block on screen at the last paint
         #: Drawn over the spans, given the painter and the first and last block on screen.
         self.overlays: list[Callable[[QPainter, int, int], None]] = []
+        self._pens: dict[tuple[str, bool, int], tuple[QColor, QPen]] = {}
+        self._tags: dict[tuple[str, bool], tuple[str, float, QColor]] = {}
         self.setReadOnly(True)
         self.setUndoRedoEnabled(False)
         self.setTextInteractionFlags(
@@ -90,6 +92,17 @@ class SpanEditor(QTextEdit):
         spacing = QTextBlockFormat()
         spacing.setLineHeight(gap, QTextBlockFormat.LineHeightTypes.LineDistanceHeight.value)
         cursor.mergeBlockFormat(spacing)
+
+    @property
+    def colors(self) -> dict[str, QColor]:
+        """Each label's colour."""
+        return self._colors
+
+    @colors.setter
+    def colors(self, colors: dict[str, QColor]) -> None:
+        self._colors = colors
+        self._pens.clear()
+        self._tags.clear()
 
     def set_selected(self, span_id: str | None) -> None:
         """Select ``span_id`` (None: none): its fragments get a tinted background."""
@@ -125,7 +138,7 @@ class SpanEditor(QTextEdit):
 
     def color_of(self, label: str) -> QColor:
         """The colour of ``label`` (grey if the schema lacks it)."""
-        return self.colors.get(label) or QColor(FALLBACK_COLOR)
+        return self._colors.get(label) or QColor(FALLBACK_COLOR)
 
     # ------------------------------------------------------------------ geometry
     def _scroll(self) -> QPointF:
@@ -172,13 +185,15 @@ class SpanEditor(QTextEdit):
                 high = middle - 1
         return low
 
-    def segments(self, start: int, end: int, first: int, last: int) -> Iterator[Segment]:
+    def segments(
+        self, start: int, end: int, first: int, last: int, scroll: QPointF | None = None
+    ) -> Iterator[Segment]:
         """Screen pieces of code points ``start..end``, one per visual line, within blocks
-        ``first``..``last``."""
+        ``first``..``last`` (``scroll``: the scroll bars' values, if already known)."""
         document = self.document()
         qt_start, qt_end = self.offsets.to_qt(start), self.offsets.to_qt(end)
         block: QTextBlock = document.findBlock(qt_start)
-        scroll = self._scroll()
+        scroll = self._scroll() if scroll is None else scroll
         while block.isValid() and block.position() < qt_end and block.blockNumber() <= last:
             if block.blockNumber() >= first:
                 yield from self._block_segments(block, qt_start, qt_end, scroll)
@@ -237,11 +252,13 @@ class SpanEditor(QTextEdit):
         painter = QPainter(self.viewport())
         try:
             painter.setRenderHint(QPainter.RenderHint.Antialiasing, False)
+            painter.setFont(self.tag_font)
             self.tag_rects = []
             placed: dict[float, float] = {}  # line top -> right edge of its last tag
             entries = sorted(self.index.in_lines(first, last), key=lambda e: (e.start, e.lane))
+            scroll = self._scroll()
             for entry in entries:
-                self._paint_entry(painter, entry, first, last, placed)
+                self._paint_entry(painter, entry, first, last, placed, scroll)
             for overlay in self.overlays:
                 overlay(painter, first, last)
         finally:
@@ -255,19 +272,14 @@ class SpanEditor(QTextEdit):
         first: int,
         last: int,
         placed: dict[float, float],
+        scroll: QPointF,
     ) -> None:
-        color = QColor(self.color_of(entry.label))
-        if entry.suggestion:
-            color.setAlpha(SUGGESTION_ALPHA)
         width = LANE_WIDTH + (1 if entry.id == self.selected else 0)
-        pen = QPen(color, width)
-        pen.setCapStyle(Qt.PenCapStyle.FlatCap)
-        if entry.suggestion:
-            pen.setStyle(Qt.PenStyle.DashLine)
+        color, pen = self._pen(entry.label, entry.suggestion, width)
         lane = min(entry.lane, MAX_LANES - 1)
         previous: tuple[float, float] | None = None  # end x and lane y of the last fragment
         for number, (start, end) in enumerate(entry.fragments):
-            pieces = list(self.segments(start, end, first, last))
+            pieces = list(self.segments(start, end, first, last, scroll))
             for index, (x1, x2, top, bottom) in enumerate(pieces):
                 y = bottom + 1 + lane * LANE_STEP + width / 2
                 painter.setPen(pen)
@@ -291,18 +303,41 @@ class SpanEditor(QTextEdit):
         top: float,
         placed: dict[float, float],
     ) -> None:
-        text = entry.label if len(entry.label) <= TAG_CHARS else entry.label[: TAG_CHARS - 1] + "…"
-        if entry.suggestion:
-            text = f"{text}?"
-        painter.setFont(self.tag_font)
-        width = painter.fontMetrics().horizontalAdvance(text) + 6
+        text, width, ink = self._tag_look(entry.label, entry.suggestion, color)
         x = max(x, placed.get(top, x - 1) + 2)  # beside the tags already on this line
         rect = QRectF(x, top - self.tag_height - 1, width, self.tag_height)
         placed[top] = rect.right()
-        fill = QColor(color)
         painter.setPen(Qt.PenStyle.NoPen)
-        painter.setBrush(fill)
+        painter.setBrush(color)
         painter.drawRoundedRect(rect, 3, 3)
-        painter.setPen(readable_on(QColor(color.red(), color.green(), color.blue())))
+        painter.setPen(ink)
         painter.drawText(rect, Qt.AlignmentFlag.AlignCenter, text)
         self.tag_rects.append((rect, entry.id))
+
+    def _pen(self, label: str, suggestion: bool, width: int) -> tuple[QColor, QPen]:
+        """The colour and underline pen of a span (made once per look, not per paint)."""
+        key = (label, suggestion, width)
+        found = self._pens.get(key)
+        if found is None:
+            color = QColor(self.color_of(label))
+            if suggestion:
+                color.setAlpha(SUGGESTION_ALPHA)
+            pen = QPen(color, width)
+            pen.setCapStyle(Qt.PenCapStyle.FlatCap)
+            if suggestion:
+                pen.setStyle(Qt.PenStyle.DashLine)
+            found = self._pens[key] = (color, pen)
+        return found
+
+    def _tag_look(self, label: str, suggestion: bool, color: QColor) -> tuple[str, float, QColor]:
+        """A tag's text, width and text colour (measured once per label)."""
+        key = (label, suggestion)
+        found = self._tags.get(key)
+        if found is None:
+            text = label if len(label) <= TAG_CHARS else label[: TAG_CHARS - 1] + "…"
+            if suggestion:
+                text = f"{text}?"
+            width = QFontMetricsF(self.tag_font).horizontalAdvance(text) + 6
+            ink = readable_on(QColor(color.red(), color.green(), color.blue()))
+            found = self._tags[key] = (text, width, ink)
+        return found

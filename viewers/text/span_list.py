@@ -23,9 +23,9 @@ from PySide6.QtCore import (
     Signal,
 )
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QComboBox,
     QHBoxLayout,
-    QAbstractItemView,
     QHeaderView,
     QLabel,
     QPushButton,
