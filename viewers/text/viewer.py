@@ -323,6 +323,7 @@ class TextViewer(Viewer):
             entries = [e for e in map(self._entry, self.document.all()) if e is not None]
             self.index.rebuild(entries)
             self.span_model.reset()
+            self.editor.fit_lines()
         if self.editor.selected not in self.index:
             self.select_span(None)
         self.editor.viewport().update()
@@ -368,12 +369,14 @@ class TextViewer(Viewer):
         if entry is not None:
             self.index.add(entry)
             self.span_model.insert(entry)
+            self.editor.fit_lines(entry.blocks)
             self.editor.viewport().update()
 
     def _on_updated(self, annotation: Annotation) -> None:
         old = self.index.remove(annotation.id)
         if old is not None:
             self.span_model.remove(old)
+            self.editor.fit_lines(old.blocks)
         self._on_added(annotation)
         if annotation.id == self.editor.selected:
             if annotation.id in self.index:  # moved or relabelled: its tint follows
@@ -387,6 +390,7 @@ class TextViewer(Viewer):
         old = self.index.remove(annotation.id)
         if old is not None:
             self.span_model.remove(old)
+            self.editor.fit_lines(old.blocks)
         if annotation.id == self.editor.selected:
             self.select_span(None)
         self.editor.viewport().update()
