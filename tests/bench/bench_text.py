@@ -129,13 +129,15 @@ def _caliper(workspace_of: Callable[[], object], item_id: str, pages: list[int])
     from PySide6.QtTest import QTest
 
     problem = viewer.schema.class_named("problem")
-    shortcut = problem.shortcut
-    assert shortcut is not None
+    assert problem.shortcut is not None
+    from PySide6.QtGui import QKeySequence
+
+    shortcut = QKeySequence(problem.shortcut)[0].key()  # type: ignore[index]
     before = len(viewer.index)
 
     def select(n: int) -> None:
         """Select a word pages away (the view scrolls there)."""
-        offset = viewer.text.index(" ", 1000 + 9973 * n) + 1
+        offset = viewer.text.index(" ", (1000 + 9973 * n) % (len(viewer.text) - 1000)) + 1
         viewer.select_range(offset, viewer.text.index(" ", offset))
 
     def selected(n: int) -> None:
