@@ -148,9 +148,14 @@ class TextViewer(Viewer):
         return self.document.get(selected) if selected and selected in self.document else None
 
     def select_span(self, span_id: str | None, *, reveal: bool = False) -> None:
-        """Select ``span_id`` (None: deselect); ``reveal`` scrolls it into view."""
+        """Select ``span_id`` (None: deselect); ``reveal`` scrolls it into view.
+
+        A selected span lets go of any text selection (a find match, say): the label key
+        then relabels the span instead of adding one over the old selection."""
         if span_id is not None and span_id not in self.index:
             span_id = None
+        if span_id is not None and self.editor.textCursor().hasSelection():
+            self._clear_text_selection()
         changed = span_id != self.editor.selected
         self.editor.set_selected(span_id)
         self.span_panel.show_span(span_id)
