@@ -155,8 +155,8 @@ class Physician:
         #: The action under way, and the slowest steps: (ms, action).
         self.current = ""
         self.slowest: list[tuple[float, str]] = []
-        #: Heartbeat gaps over 100 ms: (ms, the action under way).
-        self.stalls: list[tuple[int, str]] = []
+        #: Heartbeat gaps over 100 ms: (ms, of which this process's CPU ms, the action).
+        self.stalls: list[tuple[int, int, str]] = []
         self.surprises: list[str] = []
         self.trail: list[str] = []
         self.noops: list[tuple[str, list[tuple[str, str]]]] = []
@@ -587,11 +587,14 @@ def run(
     heartbeat.setInterval(HEARTBEAT_MS)
     doctor.stalls = []
 
+    cpu = [time.process_time()]
+
     def beat() -> None:
-        now = clock.elapsed()
-        if ticks and now - ticks[-1] > 100:
-            doctor.stalls.append((now - ticks[-1], doctor.current))
+        now, used = clock.elapsed(), time.process_time()
+        if ticks and now - ticks[-1] > 100:  # and how much of it this process worked
+            doctor.stalls.append((now - ticks[-1], round((used - cpu[0]) * 1000), doctor.current))
         ticks.append(now)
+        cpu[0] = used
 
     heartbeat.timeout.connect(beat)
     loop = QEventLoop()

@@ -32,7 +32,7 @@ def test_a_session_of_keys_and_clicks_stays_smooth_and_is_stored(
     doctor, ticks = run(viewer, seconds, Path(shots) if shots else None)
 
     assert {"add", "relabel", "delete", "label all", "relate", "undo"} <= set(doctor.done)
-    assert longest_gap(ticks) < 100, (longest_gap(ticks), doctor.slowest, doctor.done)
+    assert longest_gap(ticks) < 100, (longest_gap(ticks), doctor.stalls, doctor.done)
     expected = doctor.expected
     viewer.shutdown()
     viewer.close()
