@@ -17,6 +17,7 @@ from before it), which the test compares with the profile reopened afterwards.
 from __future__ import annotations
 
 import argparse
+import gc
 import re
 import sys
 import tempfile
@@ -30,8 +31,10 @@ import numpy as np
 from PySide6.QtCore import QElapsedTimer, QEventLoop, QPoint, Qt, QTimer
 from PySide6.QtGui import QKeySequence
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication
+from PySide6.QtWidgets import QApplication, QComboBox
 
+from app.gc_tuning import raise_thresholds, settle_heap
+from tests.viewers.waveform.responsiveness import GcPauses
 from viewers.text.viewer import TextViewer
 from workspace.annotation_kinds.base import ATTRIBUTES, NOTE
 from workspace.annotation_kinds.codes import codes_of
@@ -157,6 +160,8 @@ class Physician:
         self.slowest: list[tuple[float, str]] = []
         #: Heartbeat gaps over 100 ms: (ms, of which this process's CPU ms, the action).
         self.stalls: list[tuple[int, int, str]] = []
+        #: The garbage collections made meanwhile (count and longest, per generation).
+        self.collections = ""
         self.surprises: list[str] = []
         self.trail: list[str] = []
         self.noops: list[tuple[str, list[tuple[str, str]]]] = []
@@ -348,8 +353,9 @@ class Physician:
         yield
         bar = self.viewer.find_bar
         bar.phrase.selectAll()
-        QTest.keyClicks(bar.phrase, drug)
-        yield
+        for letter in drug:  # a key at a time, as typed: each one searches the note
+            QTest.keyClicks(bar.phrase, letter)
+            yield
         bar.label.setCurrentText("medication")
         self._checkpoint()
         QTest.mouseClick(bar.label_button, Qt.MouseButton.LeftButton)
@@ -452,21 +458,42 @@ class Physician:
             return
         panel = self.viewer.side_panel
         certainty = panel.fields["certainty"].widget
-        value = str(self.rng.choice(["absent", "possible", "present"]))
+        assert isinstance(certainty, QComboBox)
+        letter = str(self.rng.choice(["a", "p"]))
+        # A letter selects the next item starting with it, after the current one.
+        texts = [certainty.itemText(i).lower() for i in range(certainty.count())]
+        now = certainty.currentIndex()
+        chosen = next(
+            (
+                i
+                for k in range(1, len(texts) + 1)
+                if texts[i := (now + k) % len(texts)].startswith(letter)
+            ),
+            None,
+        )
         record = self.expected.spans[target]
-        if dict(record.attributes).get("certainty") != value:
+        if chosen is not None and chosen != now:
+            value = certainty.itemData(chosen)
             certainty.setFocus()
             self._checkpoint()
-            QTest.keyClick(certainty, Key(ord(value[0].upper())))
+            QTest.keyClick(certainty, Key(ord(letter.upper())))
             yield
-            attributes = tuple(sorted({**dict(record.attributes), "certainty": value}.items()))
-            self.expected.spans[target] = replace(record, attributes=attributes)
+            attributes = dict(record.attributes)
+            if value is None:
+                attributes.pop("certainty", None)
+            else:
+                attributes["certainty"] = value
+            self.expected.spans[target] = replace(
+                record, attributes=tuple(sorted(attributes.items()))
+            )
             self._count("attribute")
         panel.note.setFocus()
         yield
         words = f"seen {self.done.get('note', 0)}"
         panel.note.selectAll()
-        QTest.keyClicks(panel.note, words)
+        for letter in words:
+            QTest.keyClicks(panel.note, letter)
+            yield
         self._checkpoint()
         QTest.keyClick(panel.note, Key.Key_Return, Mod.ControlModifier)
         yield
@@ -487,7 +514,9 @@ class Physician:
         picker = self.viewer.side_panel.picker
         picker.query.setFocus()
         picker.query.selectAll()
-        QTest.keyClicks(picker.query, "E11.9")
+        for letter in "E11.9":
+            QTest.keyClicks(picker.query, letter)
+            yield
         waited = time.perf_counter()
         while not any(c.code == "E11.9" for c in picker.shown()):
             if time.perf_counter() - waited > 30:
@@ -580,6 +609,10 @@ def run(
             viewer.grab().save(str(shots / f"{name}.png"))
 
     steps = doctor.session(seconds, lambda: shot("soak-midway"))
+    thresholds = raise_thresholds()  # what the window does once an item has opened
+    settle_heap()
+    pauses = GcPauses()
+    pauses.start()
     ticks: list[int] = []
     clock = QElapsedTimer()
     clock.start()
@@ -617,9 +650,15 @@ def run(
     driver.timeout.connect(advance)
     heartbeat.start()
     driver.start()
-    loop.exec()
-    driver.stop()
-    heartbeat.stop()
+    try:
+        loop.exec()
+    finally:
+        driver.stop()
+        heartbeat.stop()
+        pauses.stop()
+        gc.set_threshold(*thresholds)
+        gc.unfreeze()
+    doctor.collections = pauses.summary()
     ticks.append(clock.elapsed())
     shot("soak-end")
     if failure:
@@ -673,8 +712,9 @@ def main(argv: list[str]) -> int:
         doctor, ticks = run(viewer, args.seconds, args.shots)
         print(f"done: {doctor.done}")
         print(f"longest heartbeat gap {longest_gap(ticks)} ms over {len(ticks)} beats")
-        print(f"stalls: {doctor.stalls}")
+        print(f"stalls (worst first): {sorted(doctor.stalls, reverse=True)[:12]}")
         print(f"slowest steps: {doctor.slowest}")
+        print(f"collections: {doctor.collections}")
         viewer.shutdown()
         viewer.close()
     del app

@@ -32,7 +32,6 @@ def test_a_session_of_keys_and_clicks_stays_smooth_and_is_stored(
     doctor, ticks = run(viewer, seconds, Path(shots) if shots else None)
 
     assert {"add", "relabel", "delete", "label all", "relate", "undo"} <= set(doctor.done)
-    assert longest_gap(ticks) < 100, (longest_gap(ticks), doctor.stalls, doctor.done)
     expected = doctor.expected
     viewer.shutdown()
     viewer.close()
@@ -46,3 +45,6 @@ def test_a_session_of_keys_and_clicks_stays_smooth_and_is_stored(
     assert stored.relations == expected.relations
     assert stored.spans.keys() == expected.spans.keys()
     assert stored.spans == expected.spans
+    # Each stall says how much of it this process worked: on a shared machine, most of a
+    # gap can be the wait for a core.
+    assert longest_gap(ticks) < 100, (longest_gap(ticks), doctor.stalls, doctor.done)
