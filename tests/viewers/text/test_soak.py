@@ -47,4 +47,4 @@ def test_a_session_of_keys_and_clicks_stays_smooth_and_is_stored(
     assert stored.spans == expected.spans
     # Each stall says how much of it this process worked: on a shared machine, most of a
     # gap can be the wait for a core.
-    assert longest_gap(ticks) < 100, (longest_gap(ticks), doctor.stalls, doctor.done)
+    assert longest_gap(ticks) < 100, (longest_gap(ticks), doctor.stalls, doctor.collections)
