@@ -44,6 +44,8 @@ from viewers.text_offsets import OffsetMap
 MAX_LANES = 4
 #: Pixels between a line without spans and the next (a text editor's leading).
 PLAIN_GAP = 2
+#: Changed lines this close are laid out again in one edit (see ``SpanEditor._apply_room``).
+NEAR_LINES = 40
 LANE_STEP = 3
 LANE_WIDTH = 2
 TAG_CHARS = 16
@@ -208,16 +210,25 @@ class SpanEditor(QTextEdit):
         self._apply_room(changes)
 
     def _apply_room(self, changes: list[tuple[int, Room]]) -> None:
+        """Set the changed lines' spacing. Qt lays out again every line between the first
+        and the last change of one edit, and only moves the others: lines far apart (a
+        "label all" over the whole note) are changed in edits of their own."""
         document = self.document()
         cursor = QTextCursor(document)
-        cursor.beginEditBlock()  # one relayout for all of them
+        previous: int | None = None
         for first, last, room in _runs(changes):  # one call per run of like lines
+            if previous is None or first - previous > NEAR_LINES:
+                if previous is not None:
+                    cursor.endEditBlock()
+                cursor.beginEditBlock()
+            previous = last
             cursor.setPosition(document.findBlockByNumber(first).position())
             if last > first:
                 end = document.findBlockByNumber(last).position()
                 cursor.setPosition(end, QTextCursor.MoveMode.KeepAnchor)
             cursor.mergeBlockFormat(_spacing(*room))
-        cursor.endEditBlock()
+        if previous is not None:
+            cursor.endEditBlock()
 
     def showEvent(self, event: QShowEvent) -> None:
         """Lay the note out when shown, if :meth:`fit_lines` has not yet run."""
