@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import functools
+
 from PySide6.QtGui import QColor
 
 #: The colour of a span whose label is not in the schema.
@@ -19,7 +21,11 @@ def blend(color: QColor, base: QColor, amount: float) -> QColor:
 
 def readable_on(background: QColor) -> QColor:
     """Black or white, whichever reads better on ``background``."""
-    luminance = (
-        0.2126 * background.redF() + 0.7152 * background.greenF() + 0.0722 * background.blueF()
-    )
-    return QColor("#000000") if luminance > 0.5 else QColor("#ffffff")
+    return QColor(_readable_on(background.rgb() & 0xFFFFFF))
+
+
+@functools.lru_cache(maxsize=256)
+def _readable_on(rgb: int) -> str:
+    red, green, blue = (rgb >> 16) & 0xFF, (rgb >> 8) & 0xFF, rgb & 0xFF
+    luminance = (0.2126 * red + 0.7152 * green + 0.0722 * blue) / 255
+    return "#000000" if luminance > 0.5 else "#ffffff"

@@ -36,12 +36,21 @@ LABEL_SPOTS = (0.5, 0.38, 0.62, 0.28, 0.72, 0.5)
 
 @dataclass(slots=True)
 class DrawnArrow:
-    """Where one relation was drawn: its curve (widened for clicks) and its label."""
+    """Where one relation was drawn: its curve and its label."""
 
     id: str
     path: QPainterPath
     label_rect: QRectF
-    hit: QPainterPath = field(default_factory=QPainterPath)
+    _hit: QPainterPath | None = field(default=None, repr=False)
+
+    @property
+    def hit(self) -> QPainterPath:
+        """The curve widened for clicks (made on the first hit test, not at every paint)."""
+        if self._hit is None:
+            stroker = QPainterPathStroker()
+            stroker.setWidth(HIT_WIDTH)
+            self._hit = stroker.createStroke(self.path)
+        return self._hit
 
 
 class RelationLayer:
@@ -137,9 +146,7 @@ class RelationLayer:
         painter.drawPath(path)
         self._paint_head(painter, path, color)
         label_rect = self._paint_label(painter, path, entry.label, color)
-        stroker = QPainterPathStroker()
-        stroker.setWidth(HIT_WIDTH)
-        self.drawn.append(DrawnArrow(entry.id, path, label_rect, stroker.createStroke(path)))
+        self.drawn.append(DrawnArrow(entry.id, path, label_rect))
 
     @staticmethod
     def _paint_head(painter: QPainter, path: QPainterPath, color: QColor) -> None:

@@ -52,7 +52,7 @@ class RelationTool(QObject):
         self.layer = RelationLayer(viewer.editor, self.index, types)
         #: The span a keyboard relation starts from (R pressed), None otherwise.
         self.pending: str | None = None
-        #: The menu of relation types last offered (open until a type is picked or it closes).
+        #: The menu of relation types offered, while it is open.
         self.menu: QMenu | None = None
         self._press: tuple[str, QPointF] | None = None  # span and point a drag may start from
         self._dragged = False
@@ -198,7 +198,12 @@ class RelationTool(QObject):
             rect = next((r for r, s in self.viewer.editor.tag_rects if s == near), None)
             at = rect.bottomLeft().toPoint() if rect is not None else QPoint(20, 20)
         self.menu = menu
+        menu.aboutToHide.connect(self._menu_closed)  # it deletes itself once closed
         menu.popup(self._viewport.mapToGlobal(at))
+
+    def _menu_closed(self) -> None:
+        if self.sender() is self.menu:
+            self.menu = None
 
     # ------------------------------------------------------------------ gestures
     def span_at(self, point: QPoint) -> str | None:

@@ -188,6 +188,21 @@ class SpanIndex:
             index = bisect_left(self._order, (offset, -1, "")) - 1
         return self._order[index][2] if 0 <= index < len(self._order) else None
 
+    def line_lanes(self, line: int) -> int:
+        """How many lanes the spans on ``line`` use (0: no span there)."""
+        ids = self._buckets.get(line)
+        return 1 + max(self.entries[i].lane for i in ids) if ids else 0
+
+    def lanes_by_line(self) -> dict[int, int]:
+        """How many lanes the spans of each line with spans use."""
+        used: dict[int, int] = {}
+        for entry in self.entries.values():
+            need = entry.lane + 1
+            for line in entry.blocks:
+                if used.get(line, 0) < need:
+                    used[line] = need
+        return used
+
     def lanes(self) -> int:
         """How many lanes the spans use."""
         return 1 + max((e.lane for e in self.entries.values()), default=0)

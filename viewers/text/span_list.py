@@ -2,7 +2,9 @@
 
 A list model over the span index (rows in text order, kept in step one span at a time, so a
 note with 20,000 spans is not re-listed on every edit), filtered by label. Clicking a row, or
-Enter on it, asks the viewer to jump to the span.
+Enter on it, asks the viewer to jump to the span. The list is a one-column
+:class:`QTableView`: a ``QListView`` re-lays out every row after an insert (about 4 ms for
+20,000 rows, on every added span), a table view's fixed-height rows need no layout.
 """
 
 from __future__ import annotations
@@ -21,11 +23,13 @@ from PySide6.QtCore import (
     Signal,
 )
 from PySide6.QtWidgets import (
+    QAbstractItemView,
     QComboBox,
     QHBoxLayout,
+    QHeaderView,
     QLabel,
-    QListView,
     QPushButton,
+    QTableView,
     QVBoxLayout,
     QWidget,
 )
@@ -129,10 +133,20 @@ class SpanListPanel(QWidget):
         self.proxy = QSortFilterProxyModel(self)
         self.proxy.setSourceModel(model)
         self.proxy.setFilterRole(LABEL_ROLE)
-        self.view = QListView()
+        self.view = QTableView()
         self.view.setModel(self.proxy)
-        self.view.setUniformItemSizes(True)
+        self.view.setShowGrid(False)
+        self.view.setWordWrap(False)
         self.view.setAlternatingRowColors(True)
+        self.view.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
+        self.view.setSelectionMode(QAbstractItemView.SelectionMode.SingleSelection)
+        self.view.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
+        self.view.horizontalHeader().hide()
+        self.view.horizontalHeader().setStretchLastSection(True)
+        rows = self.view.verticalHeader()
+        rows.hide()
+        rows.setSectionResizeMode(QHeaderView.ResizeMode.Fixed)
+        rows.setDefaultSectionSize(self.fontMetrics().height() + 4)
         self.view.clicked.connect(self._activate)
         self.view.activated.connect(self._activate)
         self.filter = QComboBox()

@@ -221,9 +221,12 @@ class SpanPanel(QScrollArea):
             self.save_note()
         self.span_id = span_id
         annotation = self.selected()
-        label = annotation.label if annotation is not None else None
-        if annotation is None or label != self._label or not self.fields:
-            self._build(label if annotation is not None else None)
+        if annotation is not None and (annotation.label != self._label or not self.fields):
+            self._build(annotation.label)
+        # No span: the last label's fields stay built, hidden, for the next span (building
+        # them costs more than the rest of a selection).
+        self.attribute_box.setVisible(annotation is not None and bool(self.fields))
+        self.code_box.setEnabled(annotation is not None)
         self._fill(note=changed)
 
     def _build(self, label: str | None) -> None:

@@ -7,7 +7,7 @@ import gc
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QColor, QTextCursor
 from PySide6.QtWidgets import QLabel, QSplitter, QVBoxLayout, QWidget
 
@@ -76,6 +76,11 @@ class TextViewer(Viewer):
         self.editor = SpanEditor(display_text(self.text), self.offsets)
         self.editor.colors = {name: QColor(color) for name, color in self.colors.items()}
         self.index = SpanIndex(self.editor.line_starts())
+        self._unfitted: set[int] = set()
+        self._fit_timer = QTimer(self)
+        self._fit_timer.setSingleShot(True)
+        self._fit_timer.setInterval(0)
+        self._fit_timer.timeout.connect(self._fit_lines)
         self.editor.index = self.index
         labels = [c.name for c in self.schema.classes]
         self.span_model = SpanListModel(self.text, self.index, self.colors)
@@ -148,9 +153,14 @@ class TextViewer(Viewer):
         return self.document.get(selected) if selected and selected in self.document else None
 
     def select_span(self, span_id: str | None, *, reveal: bool = False) -> None:
-        """Select ``span_id`` (None: deselect); ``reveal`` scrolls it into view."""
+        """Select ``span_id`` (None: deselect); ``reveal`` scrolls it into view.
+
+        A selected span lets go of any text selection (a find match, say): the label key
+        then relabels the span instead of adding one over the old selection."""
         if span_id is not None and span_id not in self.index:
             span_id = None
+        if span_id is not None and self.editor.textCursor().hasSelection():
+            self._clear_text_selection()
         changed = span_id != self.editor.selected
         self.editor.set_selected(span_id)
         self.span_panel.show_span(span_id)
@@ -323,6 +333,7 @@ class TextViewer(Viewer):
             entries = [e for e in map(self._entry, self.document.all()) if e is not None]
             self.index.rebuild(entries)
             self.span_model.reset()
+            self.editor.fit_lines()
         if self.editor.selected not in self.index:
             self.select_span(None)
         self.editor.viewport().update()
@@ -368,12 +379,14 @@ class TextViewer(Viewer):
         if entry is not None:
             self.index.add(entry)
             self.span_model.insert(entry)
+            self._refit(entry.blocks)
             self.editor.viewport().update()
 
     def _on_updated(self, annotation: Annotation) -> None:
         old = self.index.remove(annotation.id)
         if old is not None:
             self.span_model.remove(old)
+            self._refit(old.blocks)
         self._on_added(annotation)
         if annotation.id == self.editor.selected:
             if annotation.id in self.index:  # moved or relabelled: its tint follows
@@ -387,9 +400,27 @@ class TextViewer(Viewer):
         old = self.index.remove(annotation.id)
         if old is not None:
             self.span_model.remove(old)
+            self._refit(old.blocks)
         if annotation.id == self.editor.selected:
             self.select_span(None)
         self.editor.viewport().update()
+
+    def _refit(self, blocks: list[int]) -> None:
+        """Lines whose spans changed get their room once the step is done: a step adding
+        fifty spans relays the note out once, not fifty times."""
+        self._unfitted.update(blocks)
+        if not self._fit_timer.isActive():
+            self._fit_timer.start()  # for a change made outside the command stack
+
+    def _fit_lines(self) -> None:
+        self._fit_timer.stop()
+        if self._unfitted:
+            blocks, self._unfitted = self._unfitted, set()
+            self.editor.fit_lines(blocks)
+
+    def _on_stack_changed(self) -> None:
+        self._fit_lines()  # the step is done (and saved): one relayout for all its spans
+        super()._on_stack_changed()
 
     def _jump_to(self, span_id: str) -> None:
         self.select_span(span_id, reveal=True)

@@ -3,6 +3,8 @@ carry the labels, clicks and hovers find the span under the pointer."""
 
 from __future__ import annotations
 
+import itertools
+
 from PySide6.QtCore import QEvent, QPoint, Qt
 from PySide6.QtGui import QColor, QHelpEvent, QImage
 from PySide6.QtWidgets import QApplication, QToolTip
@@ -163,3 +165,34 @@ def test_ctrl_drag_adds_a_fragment_to_the_selected_span(qtbot, viewer_workspace)
     qtbot.mouseRelease(viewport, Qt.MouseButton.LeftButton, ctrl, QPoint(round(x2) - 1, y))
     (joined,) = viewer.span_annotations()
     assert joined.data["text"] == "aspirin daily"
+
+
+def _pitches(viewer) -> list[float]:
+    """From the top of each line to the top of the next, in pixels."""
+    document = viewer.editor.document()
+    layout = document.documentLayout()
+    tops = [
+        layout.blockBoundingRect(document.findBlockByNumber(n)).top()
+        for n in range(document.blockCount())
+    ]
+    return [b - a for a, b in itertools.pairwise(tops)]
+
+
+def test_lines_get_room_only_for_the_spans_they_hold(qtbot, viewer_workspace):
+    viewer = open_viewer(qtbot, viewer_workspace)
+    editor = viewer.editor
+    plain = _pitches(viewer)  # no spans yet: every line is set tight, as in a text editor
+    assert len(set(plain)) == 1 and plain[0] < editor.fontMetrics().height() + 2 * LANE_STEP
+    outer, _inner = add_spans(viewer, ("chest pain and fever", "problem"), ("pain", "test"))
+    assert viewer.index.line_of(outer.data["start"]) == 1 and viewer.index.line_lanes(1) == 2
+    above, below = _pitches(viewer)[:2]
+    assert above >= plain[0] + editor.tag_height  # room for the tags over line 1
+    assert below >= plain[0] + 2 * LANE_STEP + editor.tag_height  # two lanes under it
+    viewer.command_stack.undo()  # both spans go: the line is tight again
+    assert _pitches(viewer) == plain
+    image = _pixels(viewer)  # and nothing is drawn under it
+    start, end = phrase(viewer, "pain")
+    first, last = editor.visible_blocks()
+    ((x1, x2, _top, bottom),) = editor.segments(start, end, first, last)
+    base = editor.palette().base().color()
+    assert image.pixelColor(round((x1 + x2) / 2), int(bottom + 1)) == base

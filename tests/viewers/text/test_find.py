@@ -72,3 +72,18 @@ def test_ctrl_f_in_the_find_field_selects_the_phrase(qtbot, viewer_workspace):
     viewer.find_bar.phrase.deselect()
     qtbot.keyClick(viewer.find_bar.phrase, Qt.Key.Key_F, CTRL)
     assert viewer.find_bar.phrase.selectedText() == "fever"
+
+
+def test_a_span_clicked_after_find_is_relabelled_not_the_match(qtbot, viewer_workspace):
+    viewer = open_viewer(qtbot, viewer_workspace)
+    (fever,) = add_spans(viewer, ("fever", "problem"))
+    key(qtbot, viewer, Qt.Key.Key_F, CTRL)
+    qtbot.keyClicks(viewer.find_bar.phrase, "patient")
+    assert _selected(viewer) == phrase(viewer, "patient")  # the match is selected text
+    viewer.editor.setFocus()
+    viewer.editor.viewport().grab()  # a paint: where the tags are
+    tag = next(r for r, s in viewer.editor.tag_rects if s == fever.id).center().toPoint()
+    qtbot.mouseClick(viewer.editor.viewport(), Qt.MouseButton.LeftButton, pos=tag)
+    assert viewer.selected_id == fever.id
+    key(qtbot, viewer, Qt.Key.Key_2)  # medication's key
+    assert [(a.id, a.label) for a in viewer.span_annotations()] == [(fever.id, "medication")]
