@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pydicom
@@ -70,6 +71,23 @@ def _relabelled(labels: LabelMap, segments: Sequence[Segment]) -> np.ndarray:
     return lookup[array]
 
 
+def _pixel_measures(first: pydicom.Dataset, labels: LabelMap) -> Any:
+    """The SEG's pixel size when the source's own cannot be copied (highdicom copies it): a
+    PixelSpacing of zeros, as some radiographs carry, becomes the size the image was imported
+    with (from ImagerPixelSpacing, else 1 mm); None leaves it to highdicom."""
+    import highdicom as hd
+
+    spacing = first.get("PixelSpacing")
+    if spacing is not None and len(spacing) == 2 and all(float(v) > 0 for v in spacing):
+        return None
+    if "FrameOfReferenceUID" in first and spacing is not None:
+        return None  # a patient frame: highdicom checks the planes against it
+    column, row, thickness = labels.geometry.spacing
+    return hd.PixelMeasuresSequence(
+        pixel_spacing=(float(row), float(column)), slice_thickness=float(thickness)
+    )
+
+
 def write_dicom_seg(
     source: Sequence[pydicom.Dataset],
     labels: LabelMap,
@@ -121,6 +139,7 @@ def write_dicom_seg(
         )
     seg = hd.seg.Segmentation(
         source_images=list(source),
+        pixel_measures=_pixel_measures(source[0], labels),
         pixel_array=_relabelled(labels, segments),
         segmentation_type=segmentation_type,
         segment_descriptions=descriptions,
