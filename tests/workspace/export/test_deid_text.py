@@ -86,6 +86,12 @@ def test_a_written_surrogate_wins_and_suggestions_are_left_out() -> None:
     assert out.startswith("Mrs Jo Roe, seen 03/14/2024")
 
 
+def _stands_in(phi: str, text: str) -> bool:
+    """``phi`` appears in ``text`` as a whole token (a surrogate phone number may contain the
+    digits of a short gold span, "92" in "811-1392", by chance)."""
+    return re.search(rf"(?<![0-9A-Za-z]){re.escape(phi)}(?![0-9A-Za-z])", text) is not None
+
+
 def test_a_stored_note_exported_with_tags_and_surrogates(
     workspace: Workspace, tmp_path: Path
 ) -> None:
@@ -104,20 +110,16 @@ def test_a_stored_note_exported_with_tags_and_surrogates(
     tagged = tags.read_text(encoding="utf-8")
     assert "[NAME]" in tagged and "[DATE]" in tagged and "[LOCATION]" in tagged
     assert "CT head was negative for hemorrhage." in tagged
-    assert not [g["text"] for g in gold if g["text"] in tagged]
+    assert not [g["text"] for g in gold if _stands_in(g["text"], tagged)]
 
     options = deid_options(workspace, surrogates=True)
     assert workspace.setting(SECRET_SETTING) == options["secret"]  # kept in the profile
-    # A fixed secret from here on: with a random one, a surrogate digit run could contain a
-    # short gold text ("92") by chance and fail the leak check below one run in a few.
-    workspace.set_setting(SECRET_SETTING, "5e" * 32)
-    options = deid_options(workspace, surrogates=True)
     first, second = tmp_path / "s1.txt", tmp_path / "s2.txt"
     export_item(workspace, item.id, "deid-text", first, options)
     export_item(workspace, item.id, "deid-text", second, deid_options(workspace, True))
     surrogate = first.read_text(encoding="utf-8")
     assert surrogate == second.read_text(encoding="utf-8")
-    assert not [g["text"] for g in gold if g["text"] in surrogate]
+    assert not [g["text"] for g in gold if _stands_in(g["text"], surrogate)]
     assert "Discharge date: " in surrogate and "HOSPITAL COURSE:" in surrogate
 
 
