@@ -1,7 +1,8 @@
 """ICD-10-CM from the table the ``simple-icd-10-cm`` package ships: an in-memory search index.
 
 Built once per process on first use (about 4 s, mostly the package parsing its XML; call
-:func:`warm` from a background job to have it ready), then a query costs a few milliseconds.
+:func:`warm` from a background job to have it ready: it parses in a child process, so a GUI
+never freezes for it), then a query costs a few milliseconds.
 Nothing is written to disk: the table is public, but the rule is that caches stay in memory.
 
 Which codes: the categories and subcategories of the tabular list (chapters and blocks are
@@ -125,16 +126,39 @@ def package_version() -> str:
     return ""
 
 
-def _build() -> Icd10CmIndex:
+def _table() -> list[tuple[str, str, bool]]:
+    """(code, description, billable) of every category and subcategory, from the package, in
+    the index's order (a sort in one C call holds the GIL: done here, it is done in the child)."""
     with warnings.catch_warnings():  # it loads its data with deprecated importlib calls
         warnings.simplefilter("ignore", DeprecationWarning)
         import simple_icd_10_cm as icd
 
-    entries = [
-        _Entry(code, icd.get_description(code), icd.is_leaf(code))
+    rows = [
+        (code, icd.get_description(code), icd.is_leaf(code))
         for code in icd.get_all_codes(True)
         if icd.is_category_or_subcategory(code)
     ]
+    rows.sort(key=lambda r: (len(r[1]), r[1], r[0]))  # the index's order: its sort is then cheap
+    return rows
+
+
+def _table_in_child() -> list[tuple[str, str, bool]]:
+    """:func:`_table` run in a child process. Importing the package parses its XML in one C
+    call that holds the GIL for seconds: on a GUI's worker thread it froze the window (up to
+    2.3 s at a time). The child's rows come back pickled (tens of ms); if no child can be
+    started, the table is read here."""
+    import multiprocessing
+
+    try:
+        with multiprocessing.get_context("spawn").Pool(1) as pool:
+            return pool.apply(_table)
+    except (OSError, RuntimeError, multiprocessing.ProcessError):
+        return _table()
+
+
+def _build(in_child: bool = False) -> Icd10CmIndex:
+    rows = _table_in_child() if in_child else _table()
+    entries = [_Entry(code, display, billable) for code, display, billable in rows]
     return Icd10CmIndex(entries, package_version())
 
 
@@ -142,18 +166,20 @@ _lock = threading.Lock()
 _index: Icd10CmIndex | None = None
 
 
-def index() -> Icd10CmIndex:
-    """The process-wide index, built on first use (thread-safe)."""
+def index(*, in_child: bool = False) -> Icd10CmIndex:
+    """The process-wide index, built on first use (thread-safe); ``in_child`` reads the table
+    in a child process (see :func:`_table_in_child`)."""
     global _index
     with _lock:
         if _index is None:
-            _index = _build()
+            _index = _build(in_child)
         return _index
 
 
 def warm() -> None:
-    """Build the index now (from a background job) so the first keystroke does not wait."""
-    index()
+    """Build the index now (from a background job) so the first keystroke does not wait; the
+    package's table is read in a child process, so the GUI thread never waits for the GIL."""
+    index(in_child=True)
 
 
 def is_ready() -> bool:
