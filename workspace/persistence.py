@@ -49,12 +49,15 @@ class StoreSink:
         audit: AuditLog,
         item_id: str,
         guard: Callable[[Any, str], None] | None = None,
+        label_map_edited: Callable[[], None] | None = None,
     ) -> None:
         self._database = database
         self._audit = audit
         self._item_id = item_id
         #: Called with the cursor and the item id before anything is written (may refuse).
         self._guard = guard
+        #: Called after a step that stored label-map edit rows is committed.
+        self._label_map_edited = label_map_edited
 
     def persist(self, action: str, command: Command, changes: Sequence[Change]) -> None:
         """One ``BEGIN IMMEDIATE`` transaction, synced before this returns."""
@@ -76,3 +79,5 @@ class StoreSink:
                 self._item_id,
                 {"action": action, "command": command.kind, "payload": command.payload()},
             )
+        if self._label_map_edited is not None and any(c.table in _APPEND for c in changes):
+            self._label_map_edited()

@@ -415,9 +415,14 @@ class Workspace:
     def command_stack(self, item_id: str) -> CommandStack:
         """The undo/redo stack of one item; every push is persisted before it returns."""
         if item_id not in self._stacks:
-            sink = StoreSink(self.profile.database, self.profile.audit, item_id, check_editable)
-            stack = self._stacks[item_id] = CommandStack(sink)
-            stack.changed.connect(lambda: self.compactor.edited(item_id))
+            sink = StoreSink(
+                self.profile.database,
+                self.profile.audit,
+                item_id,
+                check_editable,
+                label_map_edited=lambda: self.compactor.edited(item_id),
+            )
+            self._stacks[item_id] = CommandStack(sink)
         return self._stacks[item_id]
 
     def item_closed(self, item_id: str) -> None:

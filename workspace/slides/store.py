@@ -21,7 +21,8 @@ straight into it, a run of consecutive tiles per system call, by the thread that
 then hashed, sealed and written past the page cache (:mod:`storage.blob_direct`) on one of two
 background threads while the next is planned, so memory holds about three segments, whatever
 the slide's size. The segments are synced and indexed together at the end; nothing stays of
-a cancelled import. The item's identity is the index's digest (the same file imported twice gives the same index).
+a cancelled import. The item's identity is the index's digest (the same file imported twice
+gives the same index).
 """
 
 from __future__ import annotations
