@@ -81,8 +81,12 @@ def test_the_picker_offers_only_the_systems_of_the_class(qtbot) -> None:
     assert [picker.system_box.itemText(i) for i in range(picker.system_box.count())] == ["RXNORM"]
     with qtbot.waitSignal(picker.results_shown, timeout=10_000):
         qtbot.keyClicks(picker.query, "metf")
-    qtbot.waitUntil(lambda: [c.code for c in picker.shown()] == ["860975"], timeout=10_000)
-    assert asked[-1] == ("RXNORM", "metf")
+
+    def answered() -> bool:  # the last keystroke's search, not an earlier one's, is shown
+        last = asked[-1:] == [("RXNORM", "metf")] and picker.status.text() != "Searching…"
+        return last and [c.code for c in picker.shown()] == ["860975"]
+
+    qtbot.waitUntil(answered, timeout=10_000)
     with qtbot.waitSignal(picker.code_chosen, timeout=5_000) as chosen:
         qtbot.keyClick(picker.query, Qt.Key.Key_Return)
     assert chosen.args[0] == AnnotationCode("RXNORM", "860975", "", "metformin 500 MG Oral Tablet")
