@@ -166,10 +166,13 @@ _lock = threading.Lock()
 _index: Icd10CmIndex | None = None
 
 
-def index(*, in_child: bool = False) -> Icd10CmIndex:
-    """The process-wide index, built on first use (thread-safe); ``in_child`` reads the table
-    in a child process (see :func:`_table_in_child`)."""
+def index(*, in_child: bool | None = None) -> Icd10CmIndex:
+    """The process-wide index, built on first use (thread-safe). ``in_child`` reads the table
+    in a child process (see :func:`_table_in_child`); by default it does so off the main thread
+    (a GUI's workers: a search typed before :func:`warm` finished), not in a command-line run."""
     global _index
+    if in_child is None:
+        in_child = threading.current_thread() is not threading.main_thread()
     with _lock:
         if _index is None:
             _index = _build(in_child)

@@ -69,6 +69,10 @@ def test_other_systems_need_an_imported_release() -> None:
 def test_the_table_read_in_a_child_process_is_the_same(index) -> None:
     """``warm`` (the GUI's background job) reads the package's table in a child process, so its
     seconds-long XML parse never holds this process's GIL; the index it gives is the same."""
+    import multiprocessing
+
+    with multiprocessing.get_context("spawn").Pool(1) as pool:  # the child, not its fallback
+        assert pool.apply(icd10cm._table) == icd10cm._table()
     built = icd10cm._build(in_child=True)
     assert len(built) == len(index)
     for query in ("E11.9", "type 2 diab", "S72.0", "fracture femur neck"):
