@@ -225,38 +225,43 @@ def markup_groups(
             for name, value in attributes.items()
         ]
 
-    groups: list[Any] = []
-    for number, point in enumerate(points, start=1):
-        groups.append(
-            hd.sr.PlanarROIMeasurementsAndQualitativeEvaluations(
-                tracking_identifier=hd.sr.TrackingIdentifier(
-                    uid=hd.UID(), identifier=f"landmark {number}: {point.label}"
-                ),
-                referenced_region=hd.sr.ImageRegion3D(
-                    graphic_type=hd.sr.GraphicTypeValues3D.POINT,
-                    graphic_data=np.array([point.point], dtype=np.float64),
-                    frame_of_reference_uid=frame_of_reference,
-                ),
-                finding_type=term(point.label),
-                qualitative_evaluations=evaluations(point.attributes) or None,
-            )
+    def planar(
+        name: str, label: str, graphic_type: Any, data: Any, evaluated: list[Any], found: Any
+    ) -> Any:
+        return hd.sr.PlanarROIMeasurementsAndQualitativeEvaluations(
+            tracking_identifier=hd.sr.TrackingIdentifier(uid=hd.UID(), identifier=name),
+            referenced_region=hd.sr.ImageRegion3D(
+                graphic_type=graphic_type,
+                graphic_data=data,
+                frame_of_reference_uid=frame_of_reference,
+            ),
+            finding_type=term(label),
+            measurements=found,
+            qualitative_evaluations=evaluated or None,
         )
-    for number, polygon in enumerate(polygons, start=1):
-        groups.append(
-            hd.sr.PlanarROIMeasurementsAndQualitativeEvaluations(
-                tracking_identifier=hd.sr.TrackingIdentifier(
-                    uid=hd.UID(), identifier=f"polygon {number}: {polygon.label}"
-                ),
-                referenced_region=hd.sr.ImageRegion3D(
-                    graphic_type=hd.sr.GraphicTypeValues3D.POLYGON,
-                    graphic_data=polygon.ring(),
-                    frame_of_reference_uid=frame_of_reference,
-                ),
-                finding_type=term(polygon.label),
-                measurements=region_measurements(polygon.area_mm2, polygon.values, unit),
-                qualitative_evaluations=evaluations(polygon.attributes) or None,
-            )
+
+    groups: list[Any] = [
+        planar(
+            f"landmark {number}: {point.label}",
+            point.label,
+            hd.sr.GraphicTypeValues3D.POINT,
+            np.array([point.point], dtype=np.float64),
+            evaluations(point.attributes),
+            None,
         )
+        for number, point in enumerate(points, start=1)
+    ]
+    groups.extend(
+        planar(
+            f"polygon {number}: {polygon.label}",
+            polygon.label,
+            hd.sr.GraphicTypeValues3D.POLYGON,
+            polygon.ring(),
+            evaluations(polygon.attributes),
+            region_measurements(polygon.area_mm2, polygon.values, unit),
+        )
+        for number, polygon in enumerate(polygons, start=1)
+    )
     for number, box in enumerate(boxes, start=1):
         sizes = [
             hd.sr.Measurement(name=name, value=round(size, 3), unit=MILLIMETRE)
