@@ -21,7 +21,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from workspace.annotation_kinds.base import ATTRIBUTES, AnnotationKindError
+from workspace.annotation_kinds.base import ATTRIBUTES, AnnotationKindError, with_attribute
 from workspace.annotation_kinds.names import INTERVAL, SPAN
 from workspace.annotation_kinds.signal_marks import (
     SPEAKER_ATTRIBUTE,
@@ -264,15 +264,9 @@ def set_region_attribute(
     """The region's attribute ``name`` set to ``value`` (None, "" or []: removed), checked
     against the schema; None if unchanged."""
     before = document.get(region_id)
-    attributes = _attributes(before)
-    if value is None or value == "" or value == []:
-        if name not in attributes:
-            return None
-        del attributes[name]
-    else:
-        if attributes.get(name) == value:
-            return None
-        attributes[name] = value
+    attributes = with_attribute(_attributes(before), name, value)
+    if attributes is None:
+        return None
     return _update(document, before, _rebuilt(before, schema, attributes=attributes))
 
 

@@ -47,6 +47,23 @@ def checked_attributes(
     return {name: list(v) if isinstance(v, tuple) else v for name, v in attributes.items()}
 
 
+def with_attribute(
+    attributes: Mapping[str, Any], name: str, value: object
+) -> dict[str, Any] | None:
+    """A copy of ``attributes`` with ``name`` set to ``value`` (None, "" or []: removed); None
+    when that changes nothing (so an edit that would change nothing makes no command)."""
+    changed = dict(attributes)
+    if value is None or value == "" or value == []:
+        if name not in changed:
+            return None
+        del changed[name]
+    else:
+        if changed.get(name) == value:
+            return None
+        changed[name] = value
+    return changed
+
+
 def describe(annotation: Annotation) -> str:
     """How a message names an annotation: short id and label (or kind)."""
     return f"annotation {annotation.id[:8]} ({annotation.label or annotation.kind})"

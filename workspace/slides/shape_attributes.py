@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from workspace.annotation_kinds.base import ATTRIBUTES, checked_attributes
+from workspace.annotation_kinds.base import ATTRIBUTES, checked_attributes, with_attribute
 from workspace.annotation_kinds.slide_shapes import check_shape
 from workspace.annotations import Annotation, AnnotationDocument, UpdateAnnotation
 from workspace.commands import Command
@@ -40,15 +40,9 @@ def set_shape_attribute(
     """The shape's attribute ``name`` set to ``value`` (None, "" or []: removed)."""
     annotation = document.get(annotation_id)
     check_shape(annotation)
-    attributes = shape_attributes(annotation)
-    if value is None or value == "" or value == []:
-        if name not in attributes:
-            return None
-        del attributes[name]
-    else:
-        if attributes.get(name) == value:
-            return None
-        attributes[name] = value
+    attributes = with_attribute(shape_attributes(annotation), name, value)
+    if attributes is None:
+        return None
     checked = checked_attributes(schema, annotation.label, attributes)
     return UpdateAnnotation(document, annotation_id, data=_with(annotation, checked))
 
