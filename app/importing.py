@@ -87,16 +87,15 @@ class ImportController(QObject):
                 problems.append((path, f"Loaded with a warning: {message}"))
 
         def work(context: JobContext) -> ImportOutcome:
-            known = {item.id for item in workspace.items()}
-            items = workspace.import_paths(
+            items, again = workspace.import_counted(
                 list(paths),
                 on_problem=on_problem,
                 on_warning=on_warning,
                 cancelled=context.cancelled,
                 progress=context.progress,
             )
-            new = [item for item in items if item.id not in known]
-            again = [item for item in items if item.id in known]
+            repeated = {item.id for item in again}
+            new = [item for item in items if item.id not in repeated]
             return ImportOutcome(new, problems, cancelled=context.cancelled(), already=again)
 
         count = len(paths)

@@ -153,6 +153,15 @@ class Workspace:
             self.items_changed.emit()
         return stored
 
+    def import_counted(
+        self, paths: Sequence[Path], **options: Any
+    ) -> tuple[list[ItemSummary], list[ItemSummary]]:
+        """:meth:`import_paths` (same ``options``), returning every item the paths hold, in
+        order, and those of them the profile already held before (nothing changed for them)."""
+        known = {item.id for item in self.items()}
+        items = self.import_paths(paths, **options)
+        return items, [item for item in items if item.id in known]
+
     def _store_volume(
         self,
         imported: ImportedItem,

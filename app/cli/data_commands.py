@@ -32,8 +32,7 @@ def cmd_import(args: argparse.Namespace) -> int:
         print(f"caliper: warning: {message} ({path})", file=sys.stderr)
 
     try:
-        known = {item.id for item in workspace.items()}
-        items = workspace.import_paths(
+        items, again = workspace.import_counted(
             [Path(p) for p in args.paths],
             on_problem=on_problem,
             on_warning=on_warning,
@@ -47,7 +46,6 @@ def cmd_import(args: argparse.Namespace) -> int:
         print(f"caliper: skipped {problem}", file=sys.stderr)
     for item in items:  # every item the paths hold, new or not, so scripts get their ids
         print(f"{item.id}\t{item.modality}\t{item.title}")
-    again = [item for item in items if item.id in known]
     if again:
         new = len(items) - len(again)
         print(
