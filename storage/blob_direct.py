@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, BinaryIO, NamedTuple
 
 from storage.blob_folder import hold_while_writing
-from storage.blob_format import _HEADER, _MAGIC, _NONCE, _OVERHEAD, CHUNK_SIZE, _aad
+from storage.blob_format import _HEADER, _MAGIC, _NONCE, _OVERHEAD, CHUNK_SIZE, _aad, id_bytes
 from storage.fileio import DIR_MODE, FILE_MODE, disk_full_guard, fsync_directory
 
 if TYPE_CHECKING:
@@ -70,10 +70,21 @@ class DirectSealer:
         self._placed: dict[Path, bool] = {}  # renamed into place (new?), folder not yet synced
         self._rows: dict[str, tuple[int, str]] = {}
 
-    def put(self, data: memoryview, *, sha256: str, repair: bool = False) -> str:
+    def put(
+        self,
+        data: memoryview,
+        *,
+        sha256: str | None = None,
+        blob_id: str | None = None,
+        repair: bool = False,
+    ) -> str:
         """Store ``data`` under ``sha256`` (its SHA-256, which must be right, as for
-        :meth:`BlobStore.put`); with ``repair``, a stored copy that fails its check is
-        replaced. Returns the digest."""
+        :meth:`BlobStore.put`) or under ``blob_id`` (a random id, see
+        :func:`storage.blob_format.new_random_id`); with ``repair``, a stored copy that fails
+        its check is replaced. Returns the id."""
+        sha256 = blob_id or sha256
+        if sha256 is None:
+            raise ValueError("DirectSealer.put needs the object's sha256 or blob_id")
         store = self._store
         target = store.path_of(sha256)
         with self._lock:
@@ -84,7 +95,7 @@ class DirectSealer:
             large = _aligned(length) > self._capacity
             image = mmap.mmap(-1, _aligned(length)) if large else self._take()
             try:
-                self._seal_into(data, bytes.fromhex(sha256), memoryview(image))
+                self._seal_into(data, id_bytes(sha256), memoryview(image))
                 handle, tmp = _write_unsynced(target, memoryview(image), length)
             finally:
                 image.close() if large else self._free.put(image)
