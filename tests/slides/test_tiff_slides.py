@@ -271,7 +271,8 @@ workspace.import_paths([Path(sys.argv[3])])  # libraries loaded, buffers made on
 Path("/proc/self/clear_refs").write_text("5")  # the peak starts again from here
 before = status("VmRSS")
 (item,) = workspace.import_paths([Path(sys.argv[4])])
-print(json.dumps({"before": before, "peak": status("VmHWM"), "levels": len(item.meta["slide"]["levels"])}))
+levels = len(item.meta["slide"]["levels"])
+print(json.dumps({"before": before, "peak": status("VmHWM"), "levels": levels}))
 """
 
 
@@ -291,9 +292,9 @@ def test_import_holds_a_few_segments_in_memory_never_the_slide(profile_dir, slid
     path = tmp_path / "big.tif"
     write_big_pyramid(path, 12800)
     size = path.stat().st_size
+    warm_and_big = [str(slides["plain.tif"]), str(path)]
     result = subprocess.run(
-        [sys.executable, "-c", _MEASURED_IMPORT, str(profile_dir), PASSPHRASE]
-        + [str(slides["plain.tif"]), str(path)],
+        [sys.executable, "-c", _MEASURED_IMPORT, str(profile_dir), PASSPHRASE, *warm_and_big],
         capture_output=True,
         text=True,
         env={**os.environ, "PYTHONPATH": str(REPO)},

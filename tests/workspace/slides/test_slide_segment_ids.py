@@ -10,7 +10,6 @@ import signal
 import subprocess
 import sys
 import textwrap
-import zlib
 from pathlib import Path
 
 import pytest
@@ -132,13 +131,14 @@ def test_a_slide_stored_with_sha256_named_segments_still_reads(
 
     def seal_as_before(
         writer: store._SegmentWriter, buffer: object, size: int, fills: list
-    ) -> tuple[str, int]:
+    ) -> tuple[str, str]:
         try:
             for fill in fills:
                 fill()
             data = memoryview(buffer)[:size]  # type: ignore[arg-type]
             digest = hashlib.sha256(data).hexdigest()
-            return writer._sealer.put(data, sha256=digest, repair=True), zlib.crc32(data)
+            stored = writer._sealer.put(data, sha256=digest, repair=True)
+            return stored, store.blake3(data).hexdigest()
         finally:
             if len(buffer) == store.SEGMENT_SIZE:  # type: ignore[arg-type]
                 writer._free.put(buffer)  # type: ignore[arg-type]
