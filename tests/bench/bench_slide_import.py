@@ -11,18 +11,22 @@ the import's thread time per phase (read tiles, BLAKE3, AES-GCM, write, commit).
 
 The slides are generated JPEG pyramids (:func:`tests.bench.bench_slide_tiles.write_big_pyramid`),
 cached under the system's temporary folder between runs: 51,200² (about 0.8 GB) and 16,384²
-(``--quick``: 16,384² and 8,192²).
+(``--quick``: 16,384² and 8,192²; ``--size N``: that one only). ``--against DIR`` adds, in the
+same rounds, the import of another checkout of Caliper (e.g. the main branch, to show what a
+change gained), run in a child process that times its own import the same way.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import os
 import resource
 import shutil
 import statistics
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -60,6 +64,38 @@ def _timed(run: Callable[[], object]) -> tuple[float, float]:
     cpu_start, start = cpu(), time.perf_counter()
     run()
     return time.perf_counter() - start, cpu() - cpu_start
+
+
+_CHILD_IMPORT = """
+import json, resource, sys, time
+from pathlib import Path
+from tests.bench.common import scratch_profile
+from workspace.workspace import Workspace
+
+def cpu():
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    return own.ru_utime + own.ru_stime
+
+with scratch_profile() as profile:
+    workspace = Workspace(profile)
+    cpu_start, start = cpu(), time.perf_counter()
+    workspace.import_paths([Path(sys.argv[1])])
+    print(json.dumps([time.perf_counter() - start, cpu() - cpu_start]))
+"""
+
+
+def _import_elsewhere(checkout: Path, path: Path) -> tuple[float, float]:
+    """Wall-clock and CPU seconds of importing ``path`` with the Caliper in ``checkout``."""
+    result = subprocess.run(
+        [sys.executable, "-c", _CHILD_IMPORT, str(path)],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=checkout,
+        env={**os.environ, "PYTHONPATH": str(checkout)},
+    )
+    wall, cpu = json.loads(result.stdout.splitlines()[-1])
+    return float(wall), float(cpu)
 
 
 def _synced(path: Path) -> None:
@@ -112,7 +148,7 @@ def _phase_timers() -> Iterator[dict[str, float]]:
             setattr(owner, name, value)
 
 
-def bench_size(size: int, rounds: int, phases: bool) -> float:
+def bench_size(size: int, rounds: int, phases: bool, against: Path | None = None) -> float:
     """Import ``rounds`` times beside the copies; returns the import / copyfile ratio."""
     path = cached_pyramid(size)
     size_mb = path.stat().st_size / 1e6
@@ -146,6 +182,8 @@ def bench_size(size: int, rounds: int, phases: bool) -> float:
                 with timers as found:
                     figures.setdefault("import", []).append(_timed(run_import))
                 spent = dict(found)
+            if against is not None:
+                figures.setdefault("against", []).append(_import_elsewhere(against, path))
 
     def median(name: str, part: int) -> float:
         return statistics.median(f[part] for f in figures[name])
@@ -157,6 +195,7 @@ def bench_size(size: int, rounds: int, phases: bool) -> float:
         "copyfile": "shutil.copyfile + fsync",
         "cp": "cp + fsync",
         "cat": "read once (cat)",
+        "against": f"import by {against}",
     }
     rows = [
         (
@@ -164,7 +203,8 @@ def bench_size(size: int, rounds: int, phases: bool) -> float:
             f"{median(name, 0):.2f} s",
             f"CPU {median(name, 1):.2f} s; {size_mb / median(name, 0):,.0f} MB/s",
         )
-        for name in ("import", "copyfile", "cp", "cat")
+        for name in ("import", "against", "copyfile", "cp", "cat")
+        if name in figures
     ]
     if spent:
         split = ", ".join(f"{name} {seconds:.2f} s" for name, seconds in spent.items())
@@ -187,9 +227,13 @@ def main(argv: list[str] | None = None) -> float:
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--phases", action="store_true")
+    parser.add_argument("--size", type=int, help="only this pyramid (e.g. 51200)")
+    parser.add_argument("--against", type=Path, help="another checkout to import with too")
     args = parser.parse_args(argv)
     sizes = [8192, 16384] if args.quick else [16384, 51200]
-    return [bench_size(size, args.rounds, args.phases) for size in sizes][-1]
+    if args.size:
+        sizes = [args.size]
+    return [bench_size(size, args.rounds, args.phases, args.against) for size in sizes][-1]
 
 
 if __name__ == "__main__":
