@@ -215,7 +215,8 @@ class BlobReader:
 
 
 class BlobStore:
-    """Objects addressed by SHA-256, sealed in ~1 MiB AES-256-GCM chunks under ``root``."""
+    """Objects addressed by SHA-256 (or named by a random id, see :meth:`put`), sealed in
+    ~1 MiB AES-256-GCM chunks under ``root``."""
 
     def __init__(self, root: Path, data_key: bytes, database: Database) -> None:
         self.root = root
