@@ -22,12 +22,22 @@ import os
 import queue
 import secrets
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import TYPE_CHECKING, BinaryIO, NamedTuple
+from typing import TYPE_CHECKING, BinaryIO, NamedTuple, TypeVar
 
 from storage.blob_folder import STAGING_LOCK, hold_while_writing
-from storage.blob_format import _HEADER, _MAGIC, _NONCE, _OVERHEAD, CHUNK_SIZE, _aad, id_bytes
+from storage.blob_format import (
+    _HEADER,
+    _MAGIC,
+    _NONCE,
+    _OVERHEAD,
+    CHUNK_SIZE,
+    _aad,
+    id_bytes,
+    is_random_id,
+)
 from storage.fileio import DIR_MODE, FILE_MODE, disk_full_guard, fsync_directory
 
 if TYPE_CHECKING:
@@ -35,6 +45,8 @@ if TYPE_CHECKING:
 
 ALIGN = 4096  # O_DIRECT wants buffer, offset and length aligned to the device's block
 _DIRECT = getattr(os, "O_DIRECT", 0)
+_SYNC_THREADS = 16
+_T = TypeVar("_T")
 
 
 def sealed_length(size: int) -> int:
@@ -143,9 +155,8 @@ class DirectSealer:
         with self._lock:
             pending, self._pending = self._pending, {}
         try:
-            with disk_full_guard(what):
-                for waiting in pending.values():  # all synced first: one journal commit
-                    os.fsync(waiting.handle.fileno())
+            with disk_full_guard(what):  # all at once: they share a journal commit or two
+                _all_at_once(os.fsync, [waiting.handle.fileno() for waiting in pending.values()])
             while pending:
                 target, waiting = pending.popitem()
                 waiting.handle.close()
@@ -160,8 +171,7 @@ class DirectSealer:
             for target, file in staged.items():
                 target.parent.mkdir(mode=DIR_MODE, exist_ok=True)
                 file.tmp.replace(target)
-            for folder in {target.parent for target in staged}:
-                fsync_directory(folder)
+            _all_at_once(fsync_directory, list({target.parent for target in staged}))
 
     def commit(self) -> None:
         """Make every object put durable and write their index rows (one transaction)."""
@@ -172,6 +182,8 @@ class DirectSealer:
         self._place(staged)
         if rows:
             with self._store._database.write() as session:
+                fresh = [d for d in rows if is_random_id(d)]  # never indexed: no lookup
+                session.add_all(self._store._record(d, *rows.pop(d)) for d in fresh)
                 for digest, (size, name) in rows.items():
                     self._store._index(digest, size, name, session)
 
@@ -240,6 +252,17 @@ class _Staging:
             self.folder.rmdir()
         except FileNotFoundError:
             pass  # a sweep took it once the lock was free
+
+
+def _all_at_once(function: Callable[[_T], object], items: list[_T]) -> None:
+    """``function(item)`` for every item, on as many threads (syncs waiting on the disk)."""
+    if len(items) < 2:
+        for item in items:
+            function(item)
+        return
+    with ThreadPoolExecutor(min(len(items), _SYNC_THREADS), thread_name_prefix="blob-sync") as pool:
+        for _ in pool.map(function, items):
+            pass
 
 
 def _discard(pending: Iterable[_Pending]) -> None:

@@ -338,14 +338,19 @@ class BlobStore:
 
         return seal
 
-    def _index(self, digest: str, size: int, file_name: str, session: Session | None) -> None:
-        record = BlobRecord(
+    @staticmethod
+    def _record(digest: str, size: int, file_name: str) -> BlobRecord:
+        """The index row of an object."""
+        return BlobRecord(
             digest=digest,
             size=size,
             chunk_size=CHUNK_SIZE,
             file_name=file_name,
             created_at=datetime.now(UTC).isoformat(),
         )
+
+    def _index(self, digest: str, size: int, file_name: str, session: Session | None) -> None:
+        record = self._record(digest, size, file_name)
         if session is not None:
             session.merge(record)
             return
