@@ -216,7 +216,7 @@ def bench_size(size: int, rounds: int, phases: bool, against: Path | None = None
         rows,
         f"import {ratio:.2f}× a copy "
         f"({'meets' if ratio <= GOAL_RATIO else 'MISSES'} ≤ {GOAL_RATIO}×); "
-        f"CPU {cpu_ratio:.1f}× the copy's",
+        f"CPU {cpu_ratio:.1f}× the copy's; {median('import', 0) / median('cp', 0):.2f}× cp",
     )
     return ratio
 
