@@ -2,9 +2,16 @@
 
 A file is a header (``magic+version | chunk size | object size``) followed by sealed chunks,
 each ``nonce(12) | AES-256-GCM(chunk) | tag(16)``; the associated data of a chunk binds the
-object's SHA-256, the chunk index and the object size (:func:`_aad`). The helpers here are
+object's id, the chunk index and the object size (:func:`_aad`). The helpers here are
 the plumbing that keeps large objects fast: reused buffers, early flushes to disk, and chunk
 tasks run in order on a small thread pool.
+
+An object's id is its SHA-256 (hex) — content addressing, the rule — or, for internal objects
+that need no content address (a slide's tile segments: hashing them cost as much as sealing
+them), a random 256-bit id :func:`new_random_id` gives, ``r-`` and 64 hex digits. Such an
+object's integrity rests on AES-GCM alone: its id is bound into every chunk's associated data
+(:func:`id_bytes`, under a prefix of its own so it can never pass for a digest), so a file
+moved, swapped, reordered or altered fails to open, as a content-addressed one does.
 """
 
 from __future__ import annotations
@@ -12,6 +19,7 @@ from __future__ import annotations
 import itertools
 import os
 import queue
+import secrets
 import struct
 from collections import deque
 from collections.abc import Callable, Iterable
@@ -26,6 +34,30 @@ _TAG = 16
 _OVERHEAD = _NONCE + _TAG
 _MAX_WORKERS = 4
 _T = TypeVar("_T")
+RANDOM_PREFIX = "r-"
+_RANDOM_DOMAIN = b"caliper-random-blob-id-v1:"
+
+
+def new_random_id() -> str:
+    """A fresh random id for an object that needs no content address."""
+    return RANDOM_PREFIX + secrets.token_hex(32)
+
+
+def is_random_id(blob_id: str) -> bool:
+    """True for an id :func:`new_random_id` gave (not a SHA-256 of the content)."""
+    return blob_id.startswith(RANDOM_PREFIX)
+
+
+def id_bytes(blob_id: str) -> bytes:
+    """The bytes that name object ``blob_id`` in its chunks' associated data and its file name:
+    the raw digest for a SHA-256 id, the random bytes under a prefix of their own for a random
+    id (so the two kinds never meet). ``ValueError`` for an id of neither form."""
+    if is_random_id(blob_id):
+        raw = bytes.fromhex(blob_id[len(RANDOM_PREFIX) :])
+        if len(raw) != 32:
+            raise ValueError(f"malformed random blob id {blob_id[:14]!r}")
+        return _RANDOM_DOMAIN + raw
+    return bytes.fromhex(blob_id)
 
 
 def _workers() -> int:

@@ -3,7 +3,9 @@
 Each object is one file of sealed chunks: ``nonce(12) | AES-256-GCM(chunk) | tag(16)``. The
 associated data binds the object's SHA-256, the chunk index and the object size, so a chunk
 moved, swapped or truncated fails to open. File names are an HMAC of the digest: the digest of
-a known document cannot be confirmed by looking at the directory.
+a known document cannot be confirmed by looking at the directory. Internal objects may carry a
+random id instead of a digest (:func:`storage.blob_format.new_random_id`): bound the same way,
+checked by their GCM tags alone, never deduplicated.
 
 Large objects are sealed chunk by chunk and opened a group of chunks at a time on a small
 thread pool (AES-GCM releases the GIL), through a few reused buffers; sealed chunks are written
@@ -43,6 +45,8 @@ from storage.blob_format import (
     _Buffers,
     _in_order,
     _Writeback,
+    id_bytes,
+    is_random_id,
 )
 from storage.blob_stream import StreamingBlob
 from storage.database import Database
@@ -87,7 +91,7 @@ class BlobReader:
     def __init__(self, path: Path, digest: str, aead: AESGCM) -> None:
         self.path = path
         self.digest = digest
-        self._raw_digest = bytes.fromhex(digest)
+        self._raw_digest = id_bytes(digest)
         self._aead = aead
         self._file = path.open("rb")
         head = self._file.read(_HEADER.size)
@@ -211,7 +215,8 @@ class BlobReader:
 
 
 class BlobStore:
-    """Objects addressed by SHA-256, sealed in ~1 MiB AES-256-GCM chunks under ``root``."""
+    """Objects addressed by SHA-256 (or named by a random id, see :meth:`put`), sealed in
+    ~1 MiB AES-256-GCM chunks under ``root``."""
 
     def __init__(self, root: Path, data_key: bytes, database: Database) -> None:
         self.root = root
@@ -222,7 +227,7 @@ class BlobStore:
         self._database = database
 
     def _file_name(self, digest: str) -> str:
-        return hmac.new(self._name_key, bytes.fromhex(digest), hashlib.sha256).hexdigest()
+        return hmac.new(self._name_key, id_bytes(digest), hashlib.sha256).hexdigest()
 
     def path_of(self, digest: str) -> Path:
         """Where the object with ``digest`` lives (whether or not it exists)."""
@@ -239,16 +244,19 @@ class BlobStore:
         session: Session | None = None,
         *,
         sha256: str | None = None,
+        blob_id: str | None = None,
         repair: bool = False,
     ) -> str:
         """Store ``data``; return its SHA-256 hex digest (deduplicated).
 
         ``sha256`` is the data's digest when the caller has already computed it over these
         very bytes (it saves hashing them again); the object is stored under it, so it must be
-        right: :meth:`verify` would find a wrong one. With ``repair``, a stored copy that
-        fails :meth:`verify` is sealed again from ``data`` (see :meth:`damage`).
+        right: :meth:`verify` would find a wrong one. ``blob_id`` stores it under that id
+        instead: a digest (as ``sha256``) or a random id (an object received under it). With
+        ``repair``, a stored copy that fails :meth:`verify` is sealed again from ``data``
+        (see :meth:`damage`).
         """
-        digest = sha256 or hashlib.sha256(data).hexdigest()
+        digest = blob_id or sha256 or hashlib.sha256(data).hexdigest()
         view = memoryview(data)
         chunks = (view[i : i + CHUNK_SIZE] for i in range(0, max(len(data), 1), CHUNK_SIZE))
         self._store(digest, len(data), chunks, session, repair)
@@ -293,7 +301,7 @@ class BlobStore:
     ) -> None:
         target = self.path_of(digest)
         if not target.exists() or (repair and self._replace_if_damaged(digest)):
-            raw_digest = bytes.fromhex(digest)
+            raw_digest = id_bytes(digest)
             target.parent.mkdir(mode=DIR_MODE, exist_ok=True)
             buffers = _Buffers(min(CHUNK_SIZE, size) + _OVERHEAD)
 
@@ -330,14 +338,19 @@ class BlobStore:
 
         return seal
 
-    def _index(self, digest: str, size: int, file_name: str, session: Session | None) -> None:
-        record = BlobRecord(
+    @staticmethod
+    def _record(digest: str, size: int, file_name: str) -> BlobRecord:
+        """The index row of an object."""
+        return BlobRecord(
             digest=digest,
             size=size,
             chunk_size=CHUNK_SIZE,
             file_name=file_name,
             created_at=datetime.now(UTC).isoformat(),
         )
+
+    def _index(self, digest: str, size: int, file_name: str, session: Session | None) -> None:
+        record = self._record(digest, size, file_name)
         if session is not None:
             session.merge(record)
             return
@@ -357,13 +370,30 @@ class BlobStore:
             return reader.read()
 
     def verify(self, digest: str) -> None:
-        """Decrypt every chunk and re-check the SHA-256; raise :class:`IntegrityError` if bad."""
-        hasher = hashlib.sha256()
+        """Decrypt every chunk and re-check the SHA-256 (a random id: the GCM tags alone, which
+        bind the id); raise :class:`IntegrityError` if bad."""
+        hasher = None if is_random_id(digest) else hashlib.sha256()
         with self.open(digest) as reader:
             for index in range(reader.chunk_count):
-                hasher.update(reader.read_chunk(index))
-        if hasher.hexdigest() != digest:
+                chunk = reader.read_chunk(index)
+                if hasher is not None:
+                    hasher.update(chunk)
+        if hasher is not None and hasher.hexdigest() != digest:
             raise IntegrityError(f"Blob {digest[:12]} does not match its digest.")
+
+    def discard(self, blob_ids: Iterable[str]) -> None:
+        """Remove objects with random ids (each belongs to one item; a content-addressed one
+        may be shared and is never removed here): their index rows, then their files."""
+        doomed = list(blob_ids)
+        if any(not is_random_id(blob_id) for blob_id in doomed):
+            raise ValueError("only objects with random ids can be discarded")
+        with self._database.write() as session:
+            for blob_id in doomed:
+                record = session.get(BlobRecord, blob_id)
+                if record is not None:
+                    session.delete(record)
+        for blob_id in doomed:
+            self.path_of(blob_id).unlink(missing_ok=True)
 
     def damage(self, digest: str) -> str | None:
         """Why the stored object cannot be read back whole (missing, damaged), or None."""

@@ -1,26 +1,32 @@
 """Slide import beside a plain copy of the same file, in the same run (issue 13).
 
-Goal: importing a slide (every tile hashed, sealed with AES-GCM and written, durably, into the
-encrypted store) takes ≤ 1.5× a plain copy of the file (``shutil.copyfile`` and an fsync, as
+Goal: importing a slide (every tile hashed with BLAKE3 for the item's identity, sealed with
+AES-GCM under a random segment id and written, durably, into the encrypted store) takes ≤ 1.5×
+a plain copy of the file (``shutil.copyfile`` and an fsync, as
 the store syncs its blobs). Reading the file once (``cat``) and ``cp`` show the disk's share.
 Rounds are interleaved so each figure sees the same load; medians are reported, with the CPU
 time each took (user + system), which the machine's load does not stretch. ``--phases`` adds
-the import's thread time per phase (read tiles, SHA-256, AES-GCM, write, commit).
+the import's thread time per phase (read tiles, BLAKE3, AES-GCM, write, commit). The load
+(``uptime``'s one-minute average) is printed beside the figures.
 
 The slides are generated JPEG pyramids (:func:`tests.bench.bench_slide_tiles.write_big_pyramid`),
 cached under the system's temporary folder between runs: 51,200² (about 0.8 GB) and 16,384²
-(``--quick``: 16,384² and 8,192²).
+(``--quick``: 16,384² and 8,192²; ``--size N``: that one only). ``--against DIR`` adds, in the
+same rounds, the import of another checkout of Caliper (e.g. the main branch, to show what a
+change gained), run in a child process that times its own import the same way.
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import os
 import resource
 import shutil
 import statistics
 import subprocess
+import sys
 import tempfile
 import threading
 import time
@@ -60,6 +66,38 @@ def _timed(run: Callable[[], object]) -> tuple[float, float]:
     return time.perf_counter() - start, cpu() - cpu_start
 
 
+_CHILD_IMPORT = """
+import json, resource, sys, time
+from pathlib import Path
+from tests.bench.common import scratch_profile
+from workspace.workspace import Workspace
+
+def cpu():
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    return own.ru_utime + own.ru_stime
+
+with scratch_profile() as profile:
+    workspace = Workspace(profile)
+    cpu_start, start = cpu(), time.perf_counter()
+    workspace.import_paths([Path(sys.argv[1])])
+    print(json.dumps([time.perf_counter() - start, cpu() - cpu_start]))
+"""
+
+
+def _import_elsewhere(checkout: Path, path: Path) -> tuple[float, float]:
+    """Wall-clock and CPU seconds of importing ``path`` with the Caliper in ``checkout``."""
+    result = subprocess.run(
+        [sys.executable, "-c", _CHILD_IMPORT, str(path)],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=checkout,
+        env={**os.environ, "PYTHONPATH": str(checkout)},
+    )
+    wall, cpu = json.loads(result.stdout.splitlines()[-1])
+    return float(wall), float(cpu)
+
+
 def _synced(path: Path) -> None:
     with path.open("rb+") as handle:
         os.fsync(handle.fileno())
@@ -69,7 +107,7 @@ def _synced(path: Path) -> None:
 def _phase_timers() -> Iterator[dict[str, float]]:
     """Thread time spent per phase of the import, summed over threads (wrappers put around
     the pipeline's steps for the block)."""
-    import hashlib
+    from blake3 import blake3
 
     from storage import blob_direct
     from workspace.slides import store
@@ -88,10 +126,10 @@ def _phase_timers() -> Iterator[dict[str, float]]:
 
         return run
 
-    hashing = type("hashing", (), {"sha256": staticmethod(timed("SHA-256", hashlib.sha256))})
+    hashing = timed("BLAKE3", blake3)
     patches: list[tuple[Any, str, Any]] = [
         (store, "_read_runs", timed("read tiles", store._read_runs)),
-        (store, "hashlib", hashing),
+        (store, "blake3", hashing),
         (
             blob_direct.DirectSealer,
             "_seal_into",
@@ -110,7 +148,7 @@ def _phase_timers() -> Iterator[dict[str, float]]:
             setattr(owner, name, value)
 
 
-def bench_size(size: int, rounds: int, phases: bool) -> float:
+def bench_size(size: int, rounds: int, phases: bool, against: Path | None = None) -> float:
     """Import ``rounds`` times beside the copies; returns the import / copyfile ratio."""
     path = cached_pyramid(size)
     size_mb = path.stat().st_size / 1e6
@@ -144,6 +182,8 @@ def bench_size(size: int, rounds: int, phases: bool) -> float:
                 with timers as found:
                     figures.setdefault("import", []).append(_timed(run_import))
                 spent = dict(found)
+            if against is not None:
+                figures.setdefault("against", []).append(_import_elsewhere(against, path))
 
     def median(name: str, part: int) -> float:
         return statistics.median(f[part] for f in figures[name])
@@ -155,6 +195,7 @@ def bench_size(size: int, rounds: int, phases: bool) -> float:
         "copyfile": "shutil.copyfile + fsync",
         "cp": "cp + fsync",
         "cat": "read once (cat)",
+        "against": f"import by {against}",
     }
     rows = [
         (
@@ -162,7 +203,8 @@ def bench_size(size: int, rounds: int, phases: bool) -> float:
             f"{median(name, 0):.2f} s",
             f"CPU {median(name, 1):.2f} s; {size_mb / median(name, 0):,.0f} MB/s",
         )
-        for name in ("import", "copyfile", "cp", "cat")
+        for name in ("import", "against", "copyfile", "cp", "cat")
+        if name in figures
     ]
     if spent:
         split = ", ".join(f"{name} {seconds:.2f} s" for name, seconds in spent.items())
@@ -174,7 +216,7 @@ def bench_size(size: int, rounds: int, phases: bool) -> float:
         rows,
         f"import {ratio:.2f}× a copy "
         f"({'meets' if ratio <= GOAL_RATIO else 'MISSES'} ≤ {GOAL_RATIO}×); "
-        f"CPU {cpu_ratio:.1f}× the copy's",
+        f"CPU {cpu_ratio:.1f}× the copy's; {median('import', 0) / median('cp', 0):.2f}× cp",
     )
     return ratio
 
@@ -185,9 +227,13 @@ def main(argv: list[str] | None = None) -> float:
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--phases", action="store_true")
+    parser.add_argument("--size", type=int, help="only this pyramid (e.g. 51200)")
+    parser.add_argument("--against", type=Path, help="another checkout to import with too")
     args = parser.parse_args(argv)
     sizes = [8192, 16384] if args.quick else [16384, 51200]
-    return [bench_size(size, args.rounds, args.phases) for size in sizes][-1]
+    if args.size:
+        sizes = [args.size]
+    return [bench_size(size, args.rounds, args.phases, args.against) for size in sizes][-1]
 
 
 if __name__ == "__main__":

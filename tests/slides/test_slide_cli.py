@@ -21,6 +21,8 @@ def test_caliper_imports_a_slide_and_refuses_a_cut_one_in_one_line(tmp_path: Pat
     listed = caliper("list", "--json", "--profile", str(profile))
     (item,) = json.loads(listed.stdout)["items"]
     assert item["modality"] == "slide" and "800 x 600" in item["title"]
+    checked = caliper("check", "--profile", str(profile))  # random-id segments verify by GCM
+    assert checked.returncode == 0 and "profile sound" in checked.stdout, checked.stderr
     cut = tmp_path / "cut.svs"
     cut.write_bytes(slide.read_bytes()[:5000])
     refused = caliper("import", str(cut), "--profile", str(profile))

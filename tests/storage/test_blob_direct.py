@@ -69,9 +69,11 @@ def test_objects_put_from_several_threads_are_committed_together(blobs: BlobStor
 
 def test_nothing_stays_of_objects_closed_before_their_commit(blobs: BlobStore) -> None:
     sealer = DirectSealer(blobs, CHUNK_SIZE)
-    sealer.MAX_PENDING = 2  # the oldest are renamed into place early
+    sealer.MAX_PENDING = 2  # the oldest are synced and closed early: still staged
     digests = [_put(sealer, os.urandom(1000 + n)) for n in range(5)]
-    assert any(blobs.contains(d) for d in digests)
+    assert not any(blobs.contains(d) for d in digests)  # nothing in place before the commit
+    assert len(_files(blobs.root)) == 6  # five staged files and the staging folder's lock
+    assert not blobs.sweep().removed  # the staging folder is held
     sealer.close()
     assert _files(blobs.root) == []
     assert not _known(blobs)

@@ -29,6 +29,7 @@ from typing import IO, TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
+from storage.blob_format import id_bytes, is_random_id
 from storage.fileio import atomic_file
 from storage.models import QueueBatch, QueueResult, SyncCheckout, SyncOutboxEntry
 from workspace.annotations import now_iso
@@ -207,6 +208,18 @@ def _read_records(handle: IO[bytes], key: bytes, batch_id: str) -> list[tuple[st
             return records
 
 
+def _names(digest: str, data: bytes | bytearray) -> bool:
+    """True when ``digest`` names ``data``: its SHA-256, or a well-formed random id (an
+    internal object, vouched for by its record's GCM tag, which binds its place)."""
+    if is_random_id(digest):
+        try:
+            id_bytes(digest)
+        except ValueError:
+            return False
+        return True
+    return hashlib.sha256(data).hexdigest() == digest
+
+
 def read_batch_file(profile: Profile, path: Path) -> BatchFile:
     """Read and authenticate a whole batch file; :class:`BatchFileError` says what is wrong."""
     try:
@@ -235,7 +248,7 @@ def read_batch_file(profile: Profile, path: Path) -> BatchFile:
     if count != len(records) or len(objects) != len(named):
         raise BatchFileError("The batch file's records do not match its index.")
     for digest, data in zip(named, objects, strict=True):
-        if hashlib.sha256(data).hexdigest() != digest:
+        if not _names(str(digest), data):
             raise BatchFileError(f"Object {str(digest)[:12]} in the batch file is damaged.")
     if index.get("kind") not in ("batch", "results"):
         raise BatchFileError(f"Unknown batch file kind {index.get('kind')!r}.")
@@ -253,8 +266,8 @@ def import_batch(profile: Profile, batch_file: BatchFile) -> ImportedFile:
     if batch_id != batch_file.batch_id or manifest["project"] != batch_file.project:
         raise BatchFileError("The batch file's manifest does not match its header.")
     lease = batch_file.index.get("lease") or {}
-    for data in batch_file.objects:
-        profile.blobs.put(data)
+    for digest, data in zip(batch_file.index["objects"], batch_file.objects, strict=True):
+        profile.blobs.put(data, blob_id=digest)
     files = manifest_files(manifest)
     with profile.database.write() as session:
         if session.get(SyncCheckout, batch_id) is None:
@@ -330,8 +343,8 @@ def record_results(
     with profile.database.read() as session:
         if session.get(QueueBatch, batch_id) is None:
             raise BatchFileError(f"Batch {batch_id} was not made in this profile.")
-    for data in batch_file.objects:
-        profile.blobs.put(data)
+    for digest, data in zip(batch_file.index["objects"], batch_file.objects, strict=True):
+        profile.blobs.put(data, blob_id=digest)
     added = flagged = 0
     with profile.database.write() as session:
         for document in results:

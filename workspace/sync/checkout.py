@@ -249,7 +249,7 @@ class Checkout:
             if not blobs.contains(payload.digest):
                 plaintext = await download(js, protocol.PAYLOAD_BUCKET, key, payload.digest)
                 await asyncio.get_running_loop().run_in_executor(
-                    None, partial(blobs.put, plaintext, sha256=payload.digest)
+                    None, partial(blobs.put, plaintext, blob_id=payload.digest)
                 )
                 del plaintext
             progress.bytes_done += payload.size

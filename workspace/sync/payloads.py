@@ -14,6 +14,7 @@ from nats.js.api import ObjectMeta, ObjectMetaOptions
 from nats.js.errors import NotFoundError
 from nats.js.object_store import ObjectStore
 
+from storage.blob_format import is_random_id
 from workspace.errors import WorkspaceError
 from workspace.sync.envelope import EnvelopeError, open_sealed, seal, sealed_size
 
@@ -25,6 +26,13 @@ CHUNK_TIMEOUT_S = 15.0
 
 class PayloadError(WorkspaceError, ValueError):
     """An object that is missing, altered or cut short; the message names it."""
+
+
+def _matches(plaintext: bytes | bytearray, digest: str) -> bool:
+    """True when ``plaintext`` is the object ``digest`` names: its SHA-256, or any data for a
+    random id (an internal object such as a slide segment: the envelope's GCM tags, whose
+    context binds the id, vouch for it, and the store's own tags once it is sealed)."""
+    return is_random_id(digest) or hashlib.sha256(plaintext).hexdigest() == digest
 
 
 def object_context(digest: str) -> str:
@@ -47,7 +55,7 @@ async def upload(store: ObjectStore, key: bytes, digest: str, plaintext: bytes) 
     An object already there is kept when its size is the envelope's size, and replaced when
     not (truncated or padded on the server), so pushing again repairs it.
     """
-    if hashlib.sha256(plaintext).hexdigest() != digest:
+    if not _matches(plaintext, digest):
         raise PayloadError(f"Refusing to upload {digest[:12]}: the data does not match it.")
     try:
         info = await store.get_info(digest)
@@ -104,6 +112,6 @@ async def download(js: JetStreamContext, bucket: str, key: bytes, digest: str) -
         plaintext = open_sealed(key, sealed, object_context(digest))
     except EnvelopeError as exc:
         raise PayloadError(f"Object {digest[:12]} was rejected: {exc}") from None
-    if hashlib.sha256(plaintext).hexdigest() != digest:
+    if not _matches(plaintext, digest):
         raise PayloadError(f"Object {digest[:12]} does not match its digest.")
     return plaintext
