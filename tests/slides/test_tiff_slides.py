@@ -306,6 +306,6 @@ def test_a_damaged_label_is_one_clear_error(profile, slides):
     data[len(data) // 2] ^= 0xFF
     path.write_bytes(bytes(data))
     with workspace.open_slide(item.id) as reader:
-        with pytest.raises(SlideError, match="label image cannot be read.*integrity check"):
+        with pytest.raises(SlideError, match=r"label image cannot be read.*integrity check"):
             reader.read_associated("label")
         assert reader.read_associated("macro").shape == (200, 500, 3)  # the rest still reads

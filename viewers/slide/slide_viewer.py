@@ -274,6 +274,11 @@ class SlideViewer(Viewer):
         for name, shown in (("label", self.label_images), ("macro", self.macro_image)):
             if name in images:
                 shown.setPixmap(QPixmap.fromImage(images[name]))
+        # the wrapped placeholder left its height-for-width policy (-1: laid out 0 high)
+        self.label_images.setWordWrap(False)
+        policy = self.label_images.sizePolicy()
+        policy.setHeightForWidth(False)
+        self.label_images.setSizePolicy(policy)
 
     def shutdown(self) -> None:
         self.measurements.close_model()

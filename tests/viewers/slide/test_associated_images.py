@@ -46,6 +46,9 @@ def test_the_label_and_macro_are_decoded_off_the_gui_thread(
     assert not viewer.label_images.pixmap().isNull()
     label = viewer.label_images.pixmap()
     assert (label.width(), label.height()) == (ASSOCIATED_WIDTH, 120 * ASSOCIATED_WIDTH // 300)
+    viewer.tabs.setCurrentIndex(viewer.tabs.indexOf(viewer.label_images.parentWidget()))
+    qtbot.waitUntil(lambda: viewer.label_images.height() == label.height())  # laid out, seen
+    assert viewer.macro_image.y() >= viewer.label_images.y() + label.height()
     assert sorted(name for name, _ in reads) == ["label", "macro"]
     assert all(thread is not threading.main_thread() for _, thread in reads)
     assert _label_views(viewer_workspace.profile) == 1
