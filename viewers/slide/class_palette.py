@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 
-from PySide6.QtCore import QModelIndex, QPoint, Qt, QTimer, Signal
+from PySide6.QtCore import QModelIndex, QPoint, QSize, Qt, QTimer, Signal
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import (
     QHBoxLayout,
@@ -46,6 +46,8 @@ SETTLE_MS = 40
 NAME_ROLE = Qt.ItemDataRole.UserRole
 UNKNOWN_COLOUR = "#808080"
 CLASS, KEY, COUNT = range(3)
+#: The palette asks for the height of this many rows at most (a longer schema scrolls).
+MOST_ROWS_SHOWN = 12
 
 
 class ClassPalette(QWidget):
@@ -119,6 +121,16 @@ class ClassPalette(QWidget):
         """Stop following the document (the viewer is closing)."""
         self._timer.stop()
         self.relays.close()
+
+    def sizeHint(self) -> QSize:
+        """Tall enough for every row (up to :data:`MOST_ROWS_SHOWN`) and the button."""
+        hint = super().sizeHint()
+        rows = min(self.tree.topLevelItemCount(), MOST_ROWS_SHOWN)
+        first = self.tree.topLevelItem(0)
+        row_height = self.tree.visualItemRect(first).height() if first is not None else 0
+        row_height = row_height or self.tree.fontMetrics().height() + 4
+        tree = self.tree.header().sizeHint().height() + rows * row_height + 4
+        return QSize(hint.width(), tree + self.set_button.sizeHint().height() + 6)
 
     # ------------------------------------------------------------------ the drawing class
     def current_class(self) -> str | None:
