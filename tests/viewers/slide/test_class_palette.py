@@ -4,8 +4,8 @@ follow every edit, undo and redo."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPointF, Qt
-from PySide6.QtWidgets import QApplication, QTreeWidgetItem
+from PySide6.QtCore import QPointF, Qt, QTimer
+from PySide6.QtWidgets import QApplication, QMenu, QTreeWidgetItem
 
 from storage.profile import Profile
 from tests.viewers.slide.conftest import settle
@@ -189,3 +189,45 @@ def test_classes_the_schema_lacks_are_counted_and_selected_by_class(open_viewer)
     palette.choose("stroma")
     assert palette.set_selected()
     assert _counts(palette) == {"stroma": 2, "tumour": 1}
+
+
+def _pick_from_menu(qtbot, palette: ClassPalette, name: str, text: str) -> list[str]:
+    """Open ``name``'s row menu as a right-click does and choose the action ``text``;
+    the menu's action texts."""
+    seen: list[str] = []
+
+    def choose() -> None:
+        menu = QApplication.activePopupWidget()
+        assert isinstance(menu, QMenu)
+        seen.extend(a.text() for a in menu.actions())
+        (action,) = [a for a in menu.actions() if a.text() == text]
+        menu.hide()
+        action.trigger()
+
+    QTimer.singleShot(0, choose)
+    tree = palette.tree
+    place = tree.visualItemRect(_row(palette, name)).center()
+    tree.customContextMenuRequested.emit(place)  # returns once the menu has closed
+    return seen
+
+
+def test_a_rows_menu_sets_the_selected_shapes_and_selects_a_class(
+    open_viewer, viewer_workspace, qtbot
+) -> None:
+    viewer = open_viewer("aperio.svs")
+    palette, item = viewer.classes, viewer.item.id
+    ids = [_shape(viewer, rectangle(item, 60 * n, 0, 50, 50, "tumour")) for n in range(2)]
+    viewer.session.select(ids)
+    texts = _pick_from_menu(qtbot, palette, "stroma", "Set 2 selected shape(s) to “stroma”")
+    assert texts == [
+        "Set 2 selected shape(s) to “stroma”",
+        "Draw new shapes as “stroma”",
+        "Select all “stroma” shapes",
+    ]
+    assert {a.label for a in _stored(viewer_workspace.profile).values()} == {"stroma"}
+    assert palette.current_class() is None  # the drawing class is left as it was
+    viewer.session.select([])
+    _pick_from_menu(qtbot, palette, "stroma", "Select all “stroma” shapes")
+    assert sorted(viewer.session.selection) == sorted(ids)
+    _pick_from_menu(qtbot, palette, "necrosis", "Draw new shapes as “necrosis”")
+    assert viewer.session.current_class == "necrosis"
