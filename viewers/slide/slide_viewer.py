@@ -31,7 +31,6 @@ from workspace.slides.label import SHOW_LABEL_SETTING, labels_shown, show_label
 from workspace.workspace import Workspace
 
 if TYPE_CHECKING:
-    from storage.profile import Profile
     from workspace.slides.reader import SlideReader
 
 PANEL_WIDTH = 410
@@ -59,14 +58,14 @@ def small_image(pixels: RGB, longest: int) -> QImage:
 
 
 def associated_images(
-    profile: Profile, item: ItemSummary, reader: SlideReader, longest: int
+    workspace: Workspace, item: ItemSummary, reader: SlideReader, longest: int
 ) -> dict[str, QImage]:
     """The label (audited, only when the profile allows) and macro, scaled to ``longest``.
     Reads and decodes them: run it off the GUI thread."""
     names = reader.associated_names
     images: dict[str, QImage] = {}
     if "label" in names:
-        images["label"] = small_image(show_label(profile, item, reader), longest)
+        images["label"] = small_image(show_label(workspace.profile, item, reader), longest)
     if "macro" in names:
         images["macro"] = small_image(reader.read_associated("macro"), longest)
     return images
@@ -261,10 +260,10 @@ class SlideViewer(Viewer):
             )
             return
         self.label_images.setText(READING_ASSOCIATED)
-        profile, item, reader = self.workspace.profile, self.item, self.reader
+        workspace, item, reader = self.workspace, self.item, self.reader
         self.associated_job = self.jobs.start(
             "Reading the slide's label",
-            lambda _: associated_images(profile, item, reader, ASSOCIATED_WIDTH),
+            lambda _: associated_images(workspace, item, reader, ASSOCIATED_WIDTH),
         )
         self.associated_job.succeeded.connect(self._set_associated)
         self.associated_job.failed.connect(self.label_images.setText)

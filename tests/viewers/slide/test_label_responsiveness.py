@@ -67,7 +67,7 @@ def test_a_large_label_never_stalls_the_event_loop(viewer_workspace, tmp_path, q
     set_labels_shown(profile, True)
     with viewer_workspace.open_slide(item.id) as reader:  # the old way: on the calling thread
         start = time.perf_counter()
-        associated_images(profile, item, reader, ASSOCIATED_WIDTH)
+        associated_images(viewer_workspace, item, reader, ASSOCIATED_WIDTH)
         inline = time.perf_counter() - start
 
     stall, took, early = _open_and_time(
