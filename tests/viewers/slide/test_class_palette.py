@@ -4,6 +4,9 @@ follow every edit, undo and redo."""
 
 from __future__ import annotations
 
+import time
+
+import pytest
 from PySide6.QtCore import QPointF, Qt, QTimer
 from PySide6.QtWidgets import QApplication, QMenu, QTreeWidgetItem
 
@@ -15,6 +18,7 @@ from viewers.slide.slide_viewer import SlideViewer
 from workspace.annotation_kinds.names import SLIDE_SHAPE
 from workspace.annotation_kinds.slide_shapes import add_shape, points, rectangle
 from workspace.annotations import Annotation
+from workspace.segmentation.compound import CompoundCommand
 from workspace.workspace import Workspace
 
 
@@ -231,3 +235,22 @@ def test_a_rows_menu_sets_the_selected_shapes_and_selects_a_class(
     assert sorted(viewer.session.selection) == sorted(ids)
     _pick_from_menu(qtbot, palette, "necrosis", "Draw new shapes as “necrosis”")
     assert viewer.session.current_class == "necrosis"
+
+
+@pytest.mark.timing  # a time limit: run alone
+def test_setting_the_class_of_thousands_of_selected_shapes_stays_linear(open_viewer) -> None:
+    """4,000 selected cells given another class in one step: each followed once by every
+    panel (the Shape tab asked, per shape, about the whole selection: 5.7 s, now 1.2 s)."""
+    viewer = open_viewer("aperio.svs")
+    item, document = viewer.item.id, viewer.session.document
+    cells = [points(item, [(10 * (n % 100), 10 * (n // 100))], "tumour_cell") for n in range(4000)]
+    assert viewer.session.push(
+        lambda: CompoundCommand("count", [add_shape(document, c) for c in cells])
+    )
+    viewer.classes.select_class("tumour_cell")
+    start = time.perf_counter()
+    assert viewer.classes.set_selected("lymphocyte")
+    took = time.perf_counter() - start
+    print(f"\nclass of 4,000 selected shapes set in {took * 1000:.0f} ms")
+    assert _counts(viewer.classes) == {"lymphocyte": 4000}
+    assert took < 4.0
