@@ -328,3 +328,17 @@ def test_a_damaged_segment_is_one_clear_error_and_importing_again_repairs_it(pro
     assert again.id == item.id
     with workspace.open_slide(item.id) as reader:
         np.testing.assert_array_equal(reader.read_tile(0, 1, 1), expected)
+
+
+def test_a_damaged_label_is_one_clear_error(profile, slides):
+    workspace = Workspace(profile)
+    (item,) = workspace.import_paths([slides["aperio.svs"]])
+    (label,) = [f for f in workspace.item_files(item.id) if f.name == "label.rgb.z"]
+    path = profile.blobs.path_of(label.digest)
+    data = bytearray(path.read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    path.write_bytes(bytes(data))
+    with workspace.open_slide(item.id) as reader:
+        with pytest.raises(SlideError, match=r"label image cannot be read.*integrity check"):
+            reader.read_associated("label")
+        assert reader.read_associated("macro").shape == (200, 500, 3)  # the rest still reads

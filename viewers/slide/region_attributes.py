@@ -68,8 +68,13 @@ class RegionAttributes(QWidget):
         self.relays = RelayGroup(self)
         self.relays.connect(session.selected, self._selected)
         document = session.document
-        for emitter in (document.added, document.updated, document.removed):
-            self.relays.connect(emitter, self._changed)
+        self.relays.connect(document.updated, self._changed)
+        for emitter in (document.added, document.removed):
+            self.relays.connect(emitter, self._came_or_went)
+        self.relays.connect(session.stack.changed, self._command_done)
+        #: A shape came or went: is exactly one selected now? (asked once the command is done,
+        #: not per shape: a command touching thousands of selected shapes stays linear)
+        self._recheck = False
         self.show_shape(None)
 
     def close_model(self) -> None:
@@ -101,7 +106,16 @@ class RegionAttributes(QWidget):
             document = self.session.document
             shown = document.get(annotation.id) if annotation.id in document else None
             self.show_shape(shown, fresh=False)
-        elif annotation.id in self.session.selection:  # one of two selected went
+
+    def _came_or_went(self, annotation: Annotation) -> None:
+        if annotation.id == self.shape_id:
+            self._changed(annotation)
+        else:  # one of two selected went (a merge), or came back (its undo)?
+            self._recheck = True
+
+    def _command_done(self) -> None:
+        if self._recheck:
+            self._recheck = False
             self._selected(self.session.selection)
 
     def _push(self, make: Callable[[], Command | None]) -> bool:

@@ -1,16 +1,20 @@
 """The viewer of modality ``slide``: the tiled view, and beside it the overview, the zoom
-readout, and tabs with the measurements list, the selected shape's class and attributes, and
-the label and macro images (only when the profile allows: they may show the patient's name)."""
+readout, the class palette, and tabs with the measurements list, the selected shape's class and
+attributes, and the label and macro images (only when the profile allows: they may show the
+patient's name; read and decoded on a worker thread, a placeholder meanwhile)."""
 
 from __future__ import annotations
 
-from typing import ClassVar
+from typing import TYPE_CHECKING, ClassVar
 
+import numpy as np
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QImage, QKeyEvent, QPainter, QPixmap
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QTabWidget, QVBoxLayout, QWidget
+from PySide6.QtGui import QImage, QKeyEvent, QKeySequence, QPainter, QPixmap, QShortcut
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QSplitter, QTabWidget, QVBoxLayout, QWidget
 
 from viewers.base import Viewer, register_viewer
+from viewers.jobs import Job
+from viewers.slide.class_palette import SET_CLASS_KEYS, ClassPalette
 from viewers.slide.measurement_list import MeasurementList
 from viewers.slide.overview import Overview, overview_image
 from viewers.slide.region_attributes import RegionAttributes
@@ -23,23 +27,48 @@ from viewers.slide.transform import SlideTransform
 from workspace.items import ItemSummary
 from workspace.schema import LabelClass
 from workspace.slides.codecs import RGB
-from workspace.slides.label import SHOW_LABEL_SETTING, LabelHiddenError, labels_shown, show_label
-from workspace.slides.model import SlideError
+from workspace.slides.label import SHOW_LABEL_SETTING, labels_shown, show_label
 from workspace.workspace import Workspace
+
+if TYPE_CHECKING:
+    from workspace.slides.reader import SlideReader
 
 PANEL_WIDTH = 410
 TILE_CACHE_MB = 256
 
 
-def _pixmap(pixels: RGB, longest: int) -> QPixmap:
-    height, width = pixels.shape[:2]
-    image = QImage(bytes(pixels.tobytes()), width, height, 3 * width, QImage.Format.Format_RGB888)
-    return QPixmap.fromImage(image).scaled(
+ASSOCIATED_WIDTH = PANEL_WIDTH - 20
+READING_ASSOCIATED = "Reading the label and macro images…"
+
+
+def small_image(pixels: RGB, longest: int) -> QImage:
+    """``pixels`` scaled to fit ``longest`` pixels (smoothly; a large image thinned first, so
+    the smooth scaling, which holds Python's lock, stays small)."""
+    step = max(1, max(pixels.shape[:2]) // (2 * longest))
+    thinned = np.ascontiguousarray(pixels[::step, ::step])
+    height, width = thinned.shape[:2]
+    image = QImage(thinned.data, width, height, 3 * width, QImage.Format.Format_RGB888)
+    scaled = image.scaled(
         longest,
         longest,
         Qt.AspectRatioMode.KeepAspectRatio,
         Qt.TransformationMode.SmoothTransformation,
     )
+    return scaled.copy()  # its own pixels, not ``thinned``'s
+
+
+def associated_images(
+    workspace: Workspace, item: ItemSummary, reader: SlideReader, longest: int
+) -> dict[str, QImage]:
+    """The label (audited, only when the profile allows) and macro, scaled to ``longest``.
+    Reads and decodes them: run it off the GUI thread."""
+    names = reader.associated_names
+    images: dict[str, QImage] = {}
+    if "label" in names:
+        images["label"] = small_image(show_label(workspace.profile, item, reader), longest)
+    if "macro" in names:
+        images["macro"] = small_image(reader.read_associated("macro"), longest)
+    return images
 
 
 @register_viewer("slide")
@@ -48,6 +77,7 @@ class SlideViewer(Viewer):
     cells and lines drawn over it with the annotation tools."""
 
     editable = True
+    uses_label_palette = False  # the Classes list shows the labels, their keys and counts
 
     gestures: ClassVar[tuple[tuple[str, str], ...]] = (
         ("Zoom around the pointer", "Wheel"),
@@ -56,7 +86,11 @@ class SlideViewer(Viewer):
         ("Fit the whole slide", "Home"),
         ("Turn 90° clockwise / anticlockwise", "R / Shift+R"),
         ("Go to a place", "Click or drag in the overview"),
-        ("Choose a class to draw with", "Its key in the Labels palette"),
+        ("Choose a class to draw with", "Its row in Classes, or its key"),
+        (
+            "Give the selected shapes a class",
+            f"Its key, or Set selected in Classes ({SET_CLASS_KEYS}, or a row's menu)",
+        ),
         (
             "Annotation tools",
             "The tool row above the slide: Pan, Select, Rectangle, Ellipse, "
@@ -106,6 +140,11 @@ class SlideViewer(Viewer):
             self.session, self.schema, refuse_edit=self.refuse_edit
         )
         self.shape_attributes.attributes.escaped.connect(self.view.setFocus)
+        self.classes = ClassPalette(self.session, self.schema, refuse_edit=self.refuse_edit)
+        self.classes.class_chosen.connect(self._class_chosen)
+        set_class = QShortcut(QKeySequence(SET_CLASS_KEYS), self)
+        set_class.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        set_class.activated.connect(lambda: self.classes.set_selected())
 
         panel = QWidget()
         panel.setFixedWidth(PANEL_WIDTH)
@@ -127,7 +166,12 @@ class SlideViewer(Viewer):
         column.addWidget(self.macro_image)
         column.addStretch(1)
         self.tabs.addTab(associated, "Label and macro")
-        side.addWidget(self.tabs, 1)
+        split = QSplitter(Qt.Orientation.Vertical)
+        split.setChildrenCollapsible(False)
+        split.addWidget(self.classes)
+        split.addWidget(self.tabs)
+        split.setStretchFactor(1, 2)
+        side.addWidget(split, 1)
         left = QVBoxLayout()
         left.addWidget(self.tool_bar)
         left.addWidget(self.view, 1)
@@ -137,15 +181,29 @@ class SlideViewer(Viewer):
         layout.addWidget(panel)
 
         self._show_readout()
+        #: Reading the label and macro (None when there are none or they are hidden).
+        self.associated_job: Job | None = None
         self._show_associated()
         job = self.jobs.start("Drawing the slide's overview", lambda _: overview_image(self.reader))
         job.succeeded.connect(self.overview.set_image)
         job.failed.connect(self._tell_failure)
 
     def set_active_label(self, label: LabelClass | None) -> None:
-        """The class the drawing tools use."""
+        """The class the drawing tools use (highlighted in the Classes list)."""
         super().set_active_label(label)
         self.session.current_class = label.name if label is not None else ""
+        self.classes.choose(label.name if label is not None else None)
+
+    def apply_label(self, label: LabelClass) -> bool:
+        """A class's key: draw with it, and give it to the selected shapes (one undo step);
+        False when none is selected."""
+        self.set_active_label(label)
+        return bool(self.session.selection) and self.classes.set_selected(label.name)
+
+    def _class_chosen(self, name: str) -> None:
+        schema = self.schema
+        if schema is not None and name in schema.class_names:
+            self.set_active_label(schema.class_named(name))
 
     def keyPressEvent(self, event: QKeyEvent) -> None:
         """F2 (a key the view leaves): the selected shape's class and attributes."""
@@ -189,7 +247,8 @@ class SlideViewer(Viewer):
         self.readout.setText(readout(mpp, self.view.transform, level, downsample))
 
     def _show_associated(self) -> None:
-        """The label and macro, or why they are hidden (labels may show the patient's name)."""
+        """The label and macro, or why they are hidden (labels may show the patient's name):
+        read and decoded on a worker, never when the profile does not allow them."""
         names = self.reader.associated_names
         if "label" not in names and "macro" not in names:
             self.label_images.setText("This slide has no label or macro image.")
@@ -200,22 +259,29 @@ class SlideViewer(Viewer):
                 f"(the profile's '{SHOW_LABEL_SETTING}' setting is off)."
             )
             return
-        try:
-            if "label" in names:
-                self.label_images.setPixmap(
-                    _pixmap(
-                        show_label(self.workspace.profile, self.item, self.reader), PANEL_WIDTH - 20
-                    )
-                )
-            if "macro" in names:
-                self.macro_image.setPixmap(
-                    _pixmap(self.reader.read_associated("macro"), PANEL_WIDTH - 20)
-                )
-        except (LabelHiddenError, SlideError) as error:
-            self.label_images.setText(str(error))
+        self.label_images.setText(READING_ASSOCIATED)
+        workspace, item, reader = self.workspace, self.item, self.reader
+        self.associated_job = self.jobs.start(
+            "Reading the slide's label",
+            lambda _: associated_images(workspace, item, reader, ASSOCIATED_WIDTH),
+        )
+        self.associated_job.succeeded.connect(self._set_associated)
+        self.associated_job.failed.connect(self.label_images.setText)
+
+    def _set_associated(self, images: dict[str, QImage]) -> None:
+        self.label_images.clear()
+        for name, shown in (("label", self.label_images), ("macro", self.macro_image)):
+            if name in images:
+                shown.setPixmap(QPixmap.fromImage(images[name]))
+        # the wrapped placeholder left its height-for-width policy (-1: laid out 0 high)
+        self.label_images.setWordWrap(False)
+        policy = self.label_images.sizePolicy()
+        policy.setHeightForWidth(False)
+        self.label_images.setSizePolicy(policy)
 
     def shutdown(self) -> None:
         self.measurements.close_model()
+        self.classes.close_model()
         self.shape_attributes.close_model()
         self.view.shutdown()
         super().shutdown()

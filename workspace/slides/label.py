@@ -39,13 +39,24 @@ def set_labels_shown(profile: Profile, shown: bool) -> None:
 
 def show_label(profile: Profile, item: ItemSummary, reader: SlideReader) -> RGB:
     """The label of ``item`` (open in ``reader``); :class:`LabelHiddenError` when the
-    profile does not allow labels to be shown. Each showing is audited."""
+    profile does not allow labels to be shown. Each showing is audited.
+
+    Slow for a large label (it is read and inflated): call it off the GUI thread. The label
+    is decoded outside the profile's write transaction (other edits are not held up), and
+    the setting is read again with the audit entry: turned off meanwhile, nothing is shown.
+    """
+    if not labels_shown(profile):
+        raise _hidden()
+    pixels = reader.read_associated("label")
     with profile.database.write() as session:
         if not get_setting(session, SHOW_LABEL_SETTING, False):
-            raise LabelHiddenError(
-                "Slide labels may show the patient's name and are hidden in this profile "
-                f"(turn on the '{SHOW_LABEL_SETTING}' setting to show them)."
-            )
-        pixels = reader.read_associated("label")
+            raise _hidden()
         profile.audit.append(session, "slide.label.view", item.id)
     return pixels
+
+
+def _hidden() -> LabelHiddenError:
+    return LabelHiddenError(
+        "Slide labels may show the patient's name and are hidden in this profile "
+        f"(turn on the '{SHOW_LABEL_SETTING}' setting to show them)."
+    )

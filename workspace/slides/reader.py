@@ -9,6 +9,7 @@ tiles share them). A reader is safe to use from several worker threads.
 from __future__ import annotations
 
 import threading
+import zlib
 from collections import OrderedDict
 from typing import TYPE_CHECKING, Any
 
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
 BACKGROUND = 255  # a tile the slide lacks is shown white, as glass is
 _CHUNKS_KEPT = 32
 _READERS_KEPT = 64
+_INFLATE_STEP = 4 << 20  # an associated image is inflated this many bytes at a time
 
 
 class _Lru:
@@ -193,16 +195,35 @@ class SlideReader:
         return out
 
     def read_associated(self, name: str) -> RGB:
-        """The associated image ``name`` (see :attr:`associated_names`) as RGB."""
+        """The associated image ``name`` (see :attr:`associated_names`) as RGB.
+
+        Decrypted a chunk at a time and inflated in pieces straight into the result, so a
+        large label never holds Python's lock for long (a worker reading it leaves the GUI
+        thread free) nor sits in memory twice."""
         entry = self._associated.get(name)
         if entry is None:
             raise SlideError(f"The slide has no {name} image.")
+        height, width = int(entry["height"]), int(entry["width"])
+        out = np.empty((height, width, 3), np.uint8)
+        flat = out.reshape(-1)
+        inflater = zlib.decompressobj()
+        filled = 0
         try:
-            data = self._blobs.get(str(entry["blob"]))
+            with self._blobs.open(str(entry["blob"])) as stored:
+                for index in range(stored.chunk_count):
+                    data: bytes | bytearray = stored.read_chunk(index)
+                    while data and filled < flat.size:
+                        piece = inflater.decompress(data, min(_INFLATE_STEP, flat.size - filled))
+                        flat[filled : filled + len(piece)] = np.frombuffer(piece, np.uint8)
+                        filled += len(piece)
+                        data = inflater.unconsumed_tail
         except StorageError as exc:
             raise SlideError(f"The slide's {name} image cannot be read: {exc}") from None
-        codec = {"codec": "zlib-rgb"}
-        return decode_tile(codec, data, int(entry["height"]), int(entry["width"]))
+        except zlib.error as exc:
+            raise SlideError(f"The slide's {name} image could not be decoded ({exc})") from None
+        if filled < flat.size:
+            raise SlideError(f"The slide's {name} image could not be decoded (it is cut short)")
+        return out
 
     # ------------------------------------------------------------------ chunks
     def _reader(self, segment: int) -> tuple[BlobReader, threading.Lock]:

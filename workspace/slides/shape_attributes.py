@@ -1,4 +1,5 @@
-"""Commands setting a slide shape's schema attributes and changing its class.
+"""Commands setting a slide shape's schema attributes and changing its class (of one shape, or
+of many at once: the class palette's *Set selected*).
 
 Qt-free: the slide viewer's region attribute editor builds its edits here. Each is one
 :class:`~workspace.annotations.UpdateAnnotation` (one undo step, stored at once), checked
@@ -15,6 +16,7 @@ from workspace.annotation_kinds.slide_shapes import check_shape
 from workspace.annotations import Annotation, AnnotationDocument, UpdateAnnotation
 from workspace.commands import Command
 from workspace.schema import LabelSchema
+from workspace.segmentation.compound import CompoundCommand
 
 
 def shape_attributes(annotation: Annotation) -> dict[str, Any]:
@@ -62,3 +64,18 @@ def set_shape_class(
         attributes = {k: v for k, v in attributes.items() if k in allowed}
     checked = checked_attributes(schema, label, attributes)
     return UpdateAnnotation(document, annotation_id, label=label, data=_with(annotation, checked))
+
+
+def set_shapes_class(
+    document: AnnotationDocument, annotation_ids: list[str], label: str, schema: LabelSchema | None
+) -> Command | None:
+    """Every shape of ``annotation_ids`` given class ``label`` as one command (one undo step
+    restores each shape's old class and attributes); None when none would change."""
+    parts = [
+        part
+        for annotation_id in dict.fromkeys(annotation_ids)
+        if (part := set_shape_class(document, annotation_id, label, schema)) is not None
+    ]
+    if not parts:
+        return None
+    return CompoundCommand(f"set the class of {len(parts)} shape(s) to {label}", parts)

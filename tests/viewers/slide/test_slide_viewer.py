@@ -141,13 +141,14 @@ def test_scale_bar_and_magnification_follow_the_zoom(open_viewer, qtbot) -> None
     settle(qtbot, view)
 
 
-def test_label_hidden_unless_the_profile_allows_it(open_viewer, viewer_workspace) -> None:
+def test_label_hidden_unless_the_profile_allows_it(open_viewer, viewer_workspace, qtbot) -> None:
     hidden = open_viewer("aperio.svs")
     assert "Hidden" in hidden.label_images.text()
     assert hidden.label_images.pixmap().isNull()
+    assert hidden.associated_job is None  # not even read
     set_labels_shown(viewer_workspace.profile, True)
     shown = open_viewer("aperio.svs")
-    assert not shown.label_images.pixmap().isNull()
+    qtbot.waitUntil(lambda: not shown.label_images.pixmap().isNull(), timeout=10_000)
     assert not shown.macro_image.pixmap().isNull()
     plain = open_viewer("plain.tif")
     assert "no label" in plain.label_images.text()
