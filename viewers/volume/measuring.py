@@ -15,6 +15,7 @@ from typing import Any
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtWidgets import QTabWidget
 
+from viewers.jobs import JobGroup
 from viewers.qt_events import RelayGroup
 from viewers.volume.classification_form import ClassificationForm
 from viewers.volume.landmarks_3d import Landmarks3D
@@ -23,12 +24,13 @@ from viewers.volume.markup_editing import MARKUP_KINDS, MarkupEditing
 from viewers.volume.markup_geometry import centre_voxel
 from viewers.volume.markup_layer import MarkupLayer
 from viewers.volume.measurements_panel import MeasurementsPanel
+from viewers.volume.polygon_values import PolygonValues
 from viewers.volume.reslice import View, Voxel
 from viewers.volume.slice_view import SliceView
 from viewers.volume.tools_panel import ToolsPanel
 from workspace.annotations import Annotation
 from workspace.schema import AttributeValue
-from workspace.segmentation.measurements import CLASSIFICATION, LANDMARK
+from workspace.segmentation.measurements import CLASSIFICATION, LANDMARK, POLYGON
 
 
 class Measuring(QObject):
@@ -49,6 +51,7 @@ class Measuring(QObject):
         super().__init__(parent)
         self.editing = editing
         self.jump = jump
+        self.values: PolygonValues | None = None  # reads polygons' statistics (once told to)
         self.surface_view: Any = None  # a SurfaceView, or None without 3D (or not yet)
         self.landmarks_3d: Landmarks3D | None = None
         if surface_view is not None:
@@ -74,6 +77,13 @@ class Measuring(QObject):
         self._show_markups()
         self._show_classification()
 
+    def read_values(self, jobs: JobGroup) -> None:
+        """Read the polygons' statistics on ``jobs``' workers from now on (those missing now
+        too: a polygon saved just before a crash)."""
+        self.values = PolygonValues(self.editing, jobs, self)
+        self.values.message.connect(self.message.emit)
+        self.values.refresh()
+
     def _set_surface_view(self, surface_view: Any) -> None:
         self.surface_view = surface_view
         self.landmarks_3d = Landmarks3D(surface_view.render_window, surface_view.renderer)
@@ -86,11 +96,13 @@ class Measuring(QObject):
     def _changed(self, annotation: Annotation) -> None:
         if annotation.kind in MARKUP_KINDS:
             self._show_markups()
+            if annotation.kind == POLYGON and self.values is not None:
+                self.values.refresh()
         elif annotation.kind == CLASSIFICATION:
             self._show_classification()
 
     def _show_markups(self) -> None:
-        markups = self.editing.markups()
+        markups = [self.editing.with_known_values(a) for a in self.editing.markups()]
         self.layer.set_annotations(markups)
         self.panel.set_markups(markups)
         if self.landmarks_3d is not None:

@@ -9,7 +9,10 @@ and ``end`` and the classification's ``finding`` and ``attributes`` are what
 
 A polygon is a closed outline on one slice (of any of the three array axes; a 2D image has one
 slice): its vertices, its area in mm² and the count, mean, minimum and maximum of the voxel
-values whose centres lie inside it (HU for CT), as OHIF's and ITK-SNAP's ROI statistics.
+values whose centres lie inside it (HU for CT), as OHIF's and ITK-SNAP's ROI statistics. The
+statistics cost a pass over the slice (a few hundred ms on a 4k radiograph): a viewer places
+the outline first and reads them off its GUI thread with :func:`polygon_values`, for the
+outline :func:`polygon_key` names.
 """
 
 from __future__ import annotations
@@ -140,12 +143,14 @@ def polygon(
     label: str | None = None,
     *,
     voxels: npt.NDArray[Any] | None = None,
+    values: Mapping[str, float | int | None] | None = None,
     schema: LabelSchema | None = None,
     attributes: Mapping[str, AttributeValue] | None = None,
     author: str = "",
 ) -> Annotation:
     """A closed outline through ``points`` (three or more, all in one slice: the same whole
-    index along one array axis); with ``voxels``, the statistics of the values inside."""
+    index along one array axis); with ``voxels``, the statistics of the values inside (or
+    ``values``, those statistics read earlier, as :func:`polygon_values` returns them)."""
     if len(points) < 3:
         raise ValueError("a polygon needs at least three points")
     _check_inside(geometry, *points)
@@ -163,9 +168,28 @@ def polygon(
         "area_mm2": area,
         "attributes": _attributes(schema, label, attributes or {}),
     }
-    if voxels is not None:
+    if values is not None:
+        data["values"] = dict(values)
+    elif voxels is not None:
         data["values"] = _values_inside(voxels, kji, axis)
     return Annotation(item_id, POLYGON, label, data, author=author)
+
+
+#: What names a polygon's outline: its axis, slice and vertices (continuous indices).
+PolygonKey = tuple[int, int, tuple[tuple[float, float, float], ...]]
+
+
+def polygon_key(data: Mapping[str, Any]) -> PolygonKey:
+    """The outline of a polygon's ``data``: the statistics inside depend on it alone."""
+    points = tuple((float(k), float(j), float(i)) for k, j, i in data["points_kji"])
+    return int(data["axis"]), int(data["slice"]), points
+
+
+def polygon_values(voxels: npt.NDArray[Any], key: PolygonKey) -> dict[str, float | int | None]:
+    """Count, mean, min and max of the voxels inside outline ``key`` (a pass over its slice:
+    run it off a GUI thread on big images)."""
+    axis, _slice, points = key
+    return _values_inside(voxels, np.asarray(points, dtype=np.float64), axis)
 
 
 def _slice_axis(kji: npt.NDArray[np.float64]) -> int:
