@@ -46,6 +46,7 @@ from workspace.volume.geometry import VolumeGeometry
 Push = Callable[[Command], bool]
 MARKUP_KINDS = (LANDMARK, RULER, BOX3D, POLYGON)
 Values = dict[str, float | int | None]
+MIN_VERTICES = 3
 #: How many outlines' statistics are remembered (undo, redo and relabel reuse them).
 KNOWN_VALUES = 512
 
@@ -285,6 +286,23 @@ class MarkupEditing:
         if points[vertex] == moved:
             return None
         points[vertex] = moved
+        return self._update(annotation, lambda: self.rebuilt(annotation, points=points))
+
+    def insert_vertex(self, annotation_id: str, after: int, point: Sequence[float]) -> str | None:
+        """Put a new vertex at continuous index ``point`` (in the polygon's slice) between
+        vertex ``after`` and the next (the last and the first)."""
+        annotation = self.document.get(annotation_id)
+        points = [list(p) for p in annotation.data["points_kji"]]
+        points.insert(after + 1, [float(v) for v in point])
+        return self._update(annotation, lambda: self.rebuilt(annotation, points=points))
+
+    def delete_vertex(self, annotation_id: str, vertex: int) -> str | None:
+        """Take vertex ``vertex`` out of a polygon (never below three)."""
+        annotation = self.document.get(annotation_id)
+        points = [list(p) for p in annotation.data["points_kji"]]
+        if len(points) <= MIN_VERTICES:
+            return f"A polygon keeps at least {MIN_VERTICES} points: delete the polygon instead."
+        del points[vertex]
         return self._update(annotation, lambda: self.rebuilt(annotation, points=points))
 
     def _update(self, annotation: Annotation, make: Callable[[], Annotation]) -> str | None:

@@ -10,9 +10,13 @@ its own). An outline's job runs once, however often it is asked for meanwhile.
 
 from __future__ import annotations
 
+from functools import partial
+from typing import Any
+
+import numpy.typing as npt
 from PySide6.QtCore import QObject, Signal
 
-from viewers.jobs import Job, JobGroup
+from viewers.jobs import Job, JobContext, JobGroup
 from viewers.volume.markup_editing import MarkupEditing, Values
 from workspace.segmentation.measurements import PolygonKey, polygon_values
 
@@ -45,7 +49,7 @@ class PolygonValues(QObject):
                 continue
             job = self.jobs.start(
                 "Polygon statistics",
-                lambda _context, key=key: polygon_values(voxels, key),
+                partial(_read, voxels, key),
                 failure="The polygon's statistics could not be read: ",
             )
             self.running[key] = job
@@ -64,3 +68,7 @@ class PolygonValues(QObject):
         if problem:
             self.message.emit(problem)
         self.filled.emit()
+
+
+def _read(voxels: npt.NDArray[Any], key: PolygonKey, _context: JobContext) -> Values:
+    return polygon_values(voxels, key)

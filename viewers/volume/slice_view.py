@@ -134,6 +134,8 @@ class SliceView(QWidget):
         self._drag: tuple[Qt.MouseButton, QPointF, QPointF, float, float] | None = None
         self._stroke: list[Voxel] = []
         self._erasing = False
+        #: The modifier keys of the last left press or double-click (Ctrl+click on an edge).
+        self.press_modifiers = Qt.KeyboardModifier.NoModifier
         self.setObjectName(f"sliceView_{frame.view.value}")
         self.setMinimumSize(120, 120)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
@@ -429,6 +431,7 @@ class SliceView(QWidget):
         elif self.mode is Mode.CLICK and voxel is not None:
             self.voxel_clicked.emit(voxel)
         elif self.mode is Mode.MARKUP:
+            self.press_modifiers = event.modifiers()
             self.markup_pressed.emit(event.position())
         elif self.mode is Mode.NAVIGATE and voxel is not None:
             self.cursor_moved.emit(voxel)
@@ -485,6 +488,7 @@ class SliceView(QWidget):
         if event.button() != Qt.MouseButton.LeftButton:
             return
         if self.mode is Mode.MARKUP:
+            self.press_modifiers = event.modifiers()
             self.markup_double_clicked.emit(event.position())
         else:
             self.maximise_requested.emit()
