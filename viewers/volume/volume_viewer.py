@@ -208,7 +208,7 @@ class VolumeViewer(Viewer):
         self.measuring = Measuring(
             markups, self.views, self.tools, self.relays, self.set_crosshair, self.surface_view
         )
-        self.measuring.read_values(self.jobs)
+        self.measuring.follow(self.jobs, self.document)
         self.measuring.message.connect(self.message.emit)
         self.state.events.tool.connect(lambda _tool: self.measuring.control.cancel())
         self.measuring.message.connect(self.tools.show_message)
