@@ -91,9 +91,11 @@ def test_placing_and_dragging_a_polygon_on_a_4k_radiograph_never_stalls(
             + [lambda: release(axial, LEFT, path[-1])]
         )
         qtbot.waitUntil(
-            lambda: drag.done
-            and _values_stored(viewer, 4)
-            and _stored(viewer, "polygon")[0].data["values"] != placed.data["values"],
+            lambda: (
+                drag.done
+                and _values_stored(viewer, 4)
+                and _stored(viewer, "polygon")[0].data["values"] != placed.data["values"]
+            ),
             timeout=30_000,
         )
         heartbeat.stop()
