@@ -7,7 +7,7 @@ import math
 import numpy as np
 import pytest
 
-from workspace.segmentation.measurements import polygon
+from workspace.segmentation.measurements import polygon, polygon_key, polygon_values
 from workspace.volume.geometry import VolumeGeometry
 
 GEOMETRY = VolumeGeometry((6, 10, 12), (0.5, 0.7, 2.0), (1.0, 2.0, 3.0), np.eye(3).tolist())
@@ -48,3 +48,17 @@ def test_a_sliver_between_pixel_centres_has_no_values() -> None:
 def test_outside_the_volume_is_refused() -> None:
     with pytest.raises(ValueError, match="outside the volume"):
         polygon("item", GEOMETRY, [(0, 1, 1), (0, 1, 40), (0, 3, 4)])
+
+
+def test_values_read_apart_are_those_of_the_outline_they_were_read_for() -> None:
+    corners = [(0, 1, 3), (5, 1, 3), (5, 8, 3)]
+    outline = polygon("item", GEOMETRY, corners)  # placed first, without its values
+    assert "values" not in outline.data
+    key = polygon_key(outline.data)
+    assert key == (2, 3, ((0.0, 1.0, 3.0), (5.0, 1.0, 3.0), (5.0, 8.0, 3.0)))
+    values = polygon_values(VOXELS, key)  # as a worker reads them
+    assert values == polygon("item", GEOMETRY, corners, voxels=VOXELS).data["values"]
+    given = polygon("item", GEOMETRY, corners, values=values)
+    assert given.data["values"] == values and given.data["values"] is not values
+    moved = polygon("item", GEOMETRY, [(0, 1, 3), (5, 1, 3), (5, 9, 3)])
+    assert polygon_key(moved.data) != key
