@@ -107,7 +107,7 @@ class Viewer(QWidget):
             return False
         return True
 
-    def record(self, command: Command) -> bool:
+    def push_result(self, command: Command) -> bool:
         """Persist ``command`` without an undo step of its own (a background result completing
         one, see :meth:`CommandStack.record`); False, having said why, if not saved."""
         if self._stack is None or self.read_only_reason is not None:

@@ -203,7 +203,7 @@ class VolumeViewer(Viewer):
             self.workspace.user,
             lambda: self.read_only_reason,
             voxels=volume.voxels,
-            record=self.record,
+            record=self.push_result,
         )
         self.measuring = Measuring(
             markups, self.views, self.tools, self.relays, self.set_crosshair, self.surface_view
