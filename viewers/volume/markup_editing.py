@@ -293,6 +293,8 @@ class MarkupEditing:
         vertex ``after`` and the next (the last and the first)."""
         annotation = self.document.get(annotation_id)
         points = [list(p) for p in annotation.data["points_kji"]]
+        if not 0 <= after < len(points):
+            return None
         points.insert(after + 1, [float(v) for v in point])
         return self._update(annotation, lambda: self.rebuilt(annotation, points=points))
 
@@ -300,6 +302,8 @@ class MarkupEditing:
         """Take vertex ``vertex`` out of a polygon (never below three)."""
         annotation = self.document.get(annotation_id)
         points = [list(p) for p in annotation.data["points_kji"]]
+        if not 0 <= vertex < len(points):
+            return None  # a vertex an undo took away meanwhile
         if len(points) <= MIN_VERTICES:
             return f"A polygon keeps at least {MIN_VERTICES} points: delete the polygon instead."
         del points[vertex]

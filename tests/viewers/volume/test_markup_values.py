@@ -93,3 +93,19 @@ def test_known_values_are_given_at_once_to_an_outline_read_before() -> None:
     again, _problem = editing.polygon(corners, None)  # the same outline, drawn again
     assert again is not None and again.data["values"]["count"] == 64
     assert editing.missing_values() == []
+
+
+def test_vertices_put_in_and_taken_out_are_single_steps_never_below_three() -> None:
+    editing, stack, _sink = _editing()
+    placed, _problem = editing.polygon([(1, 2, 2), (1, 2, 10), (1, 10, 10)], None)
+    assert placed is not None
+    assert editing.insert_vertex(placed.id, 2, (1, 6, 2)) is None  # between the last and first
+    assert editing.document.get(placed.id).data["points_kji"][-1] == [1.0, 6.0, 2.0]
+    assert "at least 3" not in (editing.delete_vertex(placed.id, 3) or "")
+    assert len(editing.document.get(placed.id).data["points_kji"]) == 3
+    assert "at least 3 points" in (editing.delete_vertex(placed.id, 0) or "")
+    stack.undo()
+    stack.undo()
+    assert editing.document.get(placed.id).data == placed.data
+    assert editing.delete_vertex(placed.id, 7) is None  # gone meanwhile: nothing happens
+    assert editing.document.get(placed.id).data == placed.data
