@@ -62,3 +62,15 @@ def test_values_read_apart_are_those_of_the_outline_they_were_read_for() -> None
     assert given.data["values"] == values and given.data["values"] is not values
     moved = polygon("item", GEOMETRY, [(0, 1, 3), (5, 1, 3), (5, 9, 3)])
     assert polygon_key(moved.data) != key
+
+
+def test_a_crossed_outline_counts_the_voxels_of_both_its_loops() -> None:
+    # a bow tie (a vertex dragged across the opposite edge): two triangles touching at (2, 5, 5)
+    bow_tie = [(2, 1, 1), (2, 1, 9), (2, 9, 1), (2, 9, 9)]
+    made = polygon("item", GEOMETRY, bow_tie)
+    assert made.data["area_mm2"] == pytest.approx(2 * 0.5 * 8 * 4 * 0.5 * 0.7)  # two triangles
+    values = polygon_values(VOXELS, polygon_key(made.data))
+    top = [VOXELS[2, j, i] for j in range(1, 6) for i in range(j, 11 - j)]
+    bottom = [VOXELS[2, j, i] for j in range(6, 10) for i in range(10 - j, j + 1)]
+    assert values["count"] == len(top) + len(bottom)
+    assert values["mean"] == pytest.approx(np.mean(top + bottom))
