@@ -11,7 +11,7 @@ import pytest
 from PySide6.QtCore import Qt
 
 from tests.viewers.volume.phantom import import_phantom
-from tests.viewers.volume.qt_input import drag, press, release
+from tests.viewers.volume.qt_input import drag, move, press, release
 from tests.viewers.volume.test_measurements_ui import _choose, _stored
 from tests.viewers.volume.test_polygon_ui import (
     LEFT,
@@ -34,6 +34,11 @@ def ct_viewer(qtbot, viewer_workspace: Workspace, tmp_path: Path):
     viewer = _open(qtbot, viewer_workspace, item_id)
     yield viewer
     viewer.shutdown()
+
+
+def _hover(view, voxel) -> None:
+    """The mouse moved over ``voxel`` with no button held (delivered at once)."""
+    move(view, Qt.MouseButton.NoButton, view.point_of(voxel))
 
 
 def _points(viewer: VolumeViewer) -> list[list[float]]:
@@ -84,7 +89,7 @@ def test_vertices_are_put_on_edges_and_taken_out_one_undo_step_each(qtbot, ct_vi
     assert len(six.data["points_kji"]) == 6
 
     # Delete with the mouse over a vertex takes it out: the peak goes, the area shrinks
-    qtbot.mouseMove(axial, axial.point_of((k, 4, 20)).toPoint())
+    _hover(axial, (k, 4, 20))
     assert viewer.measuring.layer.vertex == (six.id, 1)  # ringed
     qtbot.keyClick(axial, Qt.Key.Key_Delete)
     without_peak = [p for n, p in enumerate(six.data["points_kji"]) if n != 1]
@@ -102,7 +107,7 @@ def test_vertices_are_put_on_edges_and_taken_out_one_undo_step_each(qtbot, ct_vi
     # a vertex clicked (not dragged) is taken out by Backspace, the mouse elsewhere
     press(axial, LEFT, axial.point_of((k, 20, 30)))
     release(axial, LEFT, axial.point_of((k, 20, 30)))
-    qtbot.mouseMove(axial, axial.point_of((k, 40, 40)).toPoint())
+    _hover(axial, (k, 40, 40))
     qtbot.keyClick(axial, Qt.Key.Key_Backspace)
     four = [p for p in five_again.data["points_kji"] if p != _kji([(k, 20, 30)])[0]]
     _after_edit(qtbot, viewer, four)
@@ -110,7 +115,7 @@ def test_vertices_are_put_on_edges_and_taken_out_one_undo_step_each(qtbot, ct_vi
 
     # never below three points
     for corner in [(k, 10, 10), (k, 30, 30)]:
-        qtbot.mouseMove(axial, axial.point_of(corner).toPoint())
+        _hover(axial, corner)
         qtbot.keyClick(axial, Qt.Key.Key_Delete)
     assert len(_points(viewer)) == 3
     assert "at least 3 points" in viewer.tools.message.text()  # type: ignore[attr-defined]
