@@ -10,8 +10,9 @@ vertex; a double-click, a click on the first vertex or Enter closes the outline,
 the last vertex back and Escape drops it; with the polygon tool, pressing on a vertex of a
 polygon drawn in the slice drags that vertex, a double-click (or Ctrl+click) on an edge puts a
 new vertex there, and Delete or Backspace takes out the vertex under the mouse (or the one last
-clicked), as in 3D Slicer and ITK-SNAP. Each placement, resize, vertex move, insertion or
-deletion is one command (:class:`~viewers.volume.markup_editing.MarkupEditing`).
+clicked), as in 3D Slicer and ITK-SNAP; a right click on a vertex or an edge offers the same.
+Each placement, resize, vertex move, insertion or deletion is one command
+(:class:`~viewers.volume.markup_editing.MarkupEditing`).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 from PySide6.QtCore import QObject, QPointF, Qt, Signal
+from PySide6.QtWidgets import QMenu
 
 from viewers.volume.markup_editing import MarkupEditing
 from viewers.volume.markup_geometry import (
@@ -100,6 +102,7 @@ class MarkupControl(QObject):
         #: The polygon vertex Delete takes out: under the mouse, else the one last clicked.
         self._hovered: tuple[str, int] | None = None
         self._clicked: tuple[str, int] | None = None
+        self.menu: QMenu | None = None  # the last right-click menu
         self.markup_tools = markup_tool_ids()
         for tool in self.markup_tools:
             self.page(tool).set_classes(editing.schema.classes)
@@ -109,6 +112,7 @@ class MarkupControl(QObject):
             view.markup_released.connect(lambda point, v=view: self.release(v, point))
             view.markup_double_clicked.connect(lambda point, v=view: self.double_click(v, point))
             view.markup_hovered.connect(lambda point, v=view: self.hover(v, point))
+            view.markup_context.connect(lambda point, v=view: self.context_menu(v, point))
 
     def page(self, tool: str) -> MarkupPage:
         """The options page of measurement tool ``tool``."""
@@ -379,6 +383,28 @@ class MarkupControl(QObject):
         else:
             return False
         return True
+
+    def context_menu(self, view: SliceView, point: QPointF) -> QMenu | None:
+        """A right click on a polygon's vertex or edge (polygon tool): a menu to delete that
+        point or add one there (shown, and returned; None elsewhere)."""
+        if self.panel.tool != "polygon" or self._outline is not None:
+            return None
+        menu = QMenu(view)
+        grabbed = self._grab_vertex(view, point)
+        if grabbed is not None:
+            target = (grabbed.polygon_id(), grabbed.vertex)
+            self._clicked, self._hovered = target, None
+            self._show_vertex()
+            delete = menu.addAction("Delete point")
+            delete.triggered.connect(lambda: self._vertex_key(Qt.Key.Key_Delete))
+        elif self._edge_at(view, point) is not None:
+            add = menu.addAction("Add point here")
+            add.triggered.connect(lambda: self._insert_on_edge(view, point))
+        else:
+            return None
+        self.menu = menu
+        menu.popup(view.mapToGlobal(point.toPoint()))
+        return menu
 
     def _vertex_key(self, key: int) -> bool:
         """Delete or Backspace with a polygon vertex hovered or clicked: take it out."""

@@ -1,7 +1,8 @@
 """Single polygon vertices put in and taken out with the mouse and keys, as in 3D Slicer and
 ITK-SNAP: a double-click or Ctrl+click on an edge puts a vertex there, Delete or Backspace takes
-out the vertex under the mouse (or the one last clicked), never below three. Each is one undo
-step, saved at once, whose area and values inside follow the new outline."""
+out the vertex under the mouse (or the one last clicked), never below three; a right click on
+a vertex or an edge offers the same. Each is one undo step, saved at once, whose area and
+values inside follow the new outline."""
 
 from __future__ import annotations
 
@@ -121,3 +122,34 @@ def test_vertices_are_put_on_edges_and_taken_out_one_undo_step_each(qtbot, ct_vi
     assert "at least 3 points" in viewer.tools.message.text()  # type: ignore[attr-defined]
     qtbot.waitUntil(lambda: "values" in _stored(viewer, "polygon")[0].data)
     assert not viewer.measuring.values.busy
+
+
+def test_a_right_click_on_a_vertex_or_an_edge_offers_to_delete_or_add_a_point(
+    qtbot, ct_viewer
+) -> None:
+    viewer: VolumeViewer = ct_viewer
+    _choose(qtbot, viewer, "polygon")
+    axial = viewer.views[View.AXIAL]
+    k = axial.index
+    _outline(qtbot, axial, _square(k, 10, 30))
+    _with_values(qtbot, viewer)
+    right = Qt.MouseButton.RightButton
+
+    def right_click(voxel) -> list[str]:
+        viewer.measuring.control.menu = None
+        press(axial, right, axial.point_of(voxel))
+        release(axial, right, axial.point_of(voxel))
+        menu = viewer.measuring.control.menu
+        return [] if menu is None else [a.text() for a in menu.actions()]
+
+    assert right_click((k, 20, 10)) == ["Add point here"]  # the left-hand edge
+    viewer.measuring.control.menu.actions()[0].trigger()
+    five = _kji([*_square(k, 10, 30), (k, 20, 10)])
+    _after_edit(qtbot, viewer, five)
+    assert right_click((k, 30, 30)) == ["Delete point"]
+    viewer.measuring.control.menu.actions()[0].trigger()
+    _after_edit(qtbot, viewer, [*five[:2], *five[3:]])  # (k, 30, 30) taken out
+    assert right_click((k, 40, 40)) == []  # nothing there: no menu
+    drag(axial, right, [axial.point_of((k, 40, 40)), axial.point_of((k, 20, 40))])
+    assert viewer.measuring.control.menu is None  # a right drag zooms, no menu
+    assert len(_points(viewer)) == 4
