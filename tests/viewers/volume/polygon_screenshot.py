@@ -9,7 +9,8 @@ It opens a CT phantom (or a 4096 × 3072 radiograph) in the main window, outline
 polygons with mouse clicks and a double-click, waits for their values, puts a vertex on an
 edge (double-click) and drags it out, takes a vertex out (hover + Delete), deletes a polygon
 from the Measurements list, and saves ``<image>-1-drawn.png``, ``-2-edited.png``,
-``-3-deleted.png`` (the viewer, ``QWidget.grab``) and ``-4-3d.png`` (the screen, as VTK
+``-3-deleted.png`` (the viewer, ``QWidget.grab``; ``-2-hovered.png`` the axial view with a
+vertex ringed under the mouse) and ``-4-3d.png`` (the screen, as VTK
 draws only there).
 """
 
@@ -28,7 +29,7 @@ from app.gui import build_main_window, ensure_application
 from app.theme import DARK, apply_theme
 from tests.app.profiles import FAST_KDF, PASSPHRASE
 from tests.viewers.volume.phantom import import_phantom
-from tests.viewers.volume.qt_input import drag, press, release
+from tests.viewers.volume.qt_input import drag, move, press, release
 from tests.viewers.volume.test_polygon_ui import _double_click
 from viewers.volume.reslice import View
 from viewers.volume.volume_viewer import VolumeViewer
@@ -103,7 +104,9 @@ def main(argv: list[str] | None = None) -> int:
         _double_click(None, axial, edge)
         _settled(viewer)
         drag(axial, LEFT, [axial.point_of(edge), axial.point_of(at(0.31, 0.34))])
-        QTest.mouseMove(axial, axial.point_of(spleen[3]).toPoint())
+        move(axial, Qt.MouseButton.NoButton, axial.point_of(spleen[3]))  # ringed
+        QTest.qWait(100)
+        axial.grab().save(str(args.out / f"{args.image}-2-hovered.png"))
         QTest.keyClick(axial, Qt.Key.Key_Delete)
         _settled(viewer)
         viewer.grab().save(str(args.out / f"{args.image}-2-edited.png"))
