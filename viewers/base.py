@@ -107,6 +107,19 @@ class Viewer(QWidget):
             return False
         return True
 
+    def push_result(self, command: Command) -> bool:
+        """Persist ``command`` without an undo step of its own (a background result completing
+        one, see :meth:`CommandStack.record`); False, having said why, if not saved."""
+        if self._stack is None or self.read_only_reason is not None:
+            return False
+        try:
+            self._stack.record(command)
+        except Exception as error:  # noqa: BLE001 - shown to the user; logged without PHI
+            log_failure(logger, "Saving an edit failed", error)
+            self.edit_failed.emit(f"Not saved: {error}")
+            return False
+        return True
+
     def set_active_label(self, label: LabelClass | None) -> None:
         """The label new annotations get (chosen in the palette)."""
         self.active_label = label

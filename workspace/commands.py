@@ -93,6 +93,12 @@ class CommandStack:
         self._redo.clear()
         self.changed.emit()
 
+    def record(self, command: Command) -> None:
+        """Do ``command`` and persist it without making it a step of its own: a result worked
+        out in the background that completes an earlier step (a polygon's statistics). The
+        caller has put the result in that step's command too, so its undo and redo keep it."""
+        self._apply(command, "record")
+
     def undo(self) -> None:
         """Revert the last step (persisted as it happens)."""
         if not self._undo:

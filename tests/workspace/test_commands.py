@@ -126,3 +126,20 @@ def test_limit_drops_the_oldest_steps(document: AnnotationDocument) -> None:
     for _ in range(5):
         stack.undo()
     assert sorted(a.label or "" for a in document.all()) == ["0", "1"]
+
+
+def test_record_persists_a_completion_without_an_undo_step(document: AnnotationDocument) -> None:
+    sink = RecordingSink()
+    stack = CommandStack(sink)
+    span = _span()
+    stack.push(AddAnnotation(document, span))
+    stack.record(UpdateAnnotation(document, span.id, data={"start": 0, "end": 5}))
+    assert document.get(span.id).data["end"] == 5
+    assert [(a, k) for a, k, _ in sink.steps][-1] == ("record", "annotation.update")
+    assert stack.undo_text == "add Problem" and not stack.can_redo  # no step of its own
+    sink.fail_next = True
+    with pytest.raises(OSError, match="disk full"):
+        stack.record(UpdateAnnotation(document, span.id, data={"start": 0, "end": 9}))
+    assert document.get(span.id).data["end"] == 5  # rolled back
+    stack.undo()
+    assert span.id not in document and not stack.can_undo

@@ -1,8 +1,10 @@
-"""Landmarks in the 3D view: a dot in its label's colour at each point (VTK, no Qt).
+"""Landmarks and polygons in the 3D view, in their labels' colours (VTK, no Qt).
 
-The points are drawn as spheres of a fixed size on the screen, in a renderer layered over the
-surfaces' one and sharing its camera, so that a landmark inside an organ stays visible. Every
-VTK object is kept referenced here, as VTK pipelines need.
+A landmark is a sphere of a fixed size on the screen; a polygon a closed line through its
+vertices (in patient space, so an axial outline lies flat in the volume), as 3D Slicer shows
+closed-curve markups. Both are drawn in a renderer layered over the surfaces' one and sharing
+its camera, so that a landmark or outline inside an organ stays visible. Every VTK object is
+kept referenced here, as VTK pipelines need.
 """
 
 from __future__ import annotations
@@ -11,9 +13,12 @@ from collections.abc import Sequence
 from typing import Any
 
 POINT_SIZE = 12.0
+LINE_WIDTH = 3.0
 
 #: A landmark to draw: LPS millimetres and 0-255 red, green, blue.
 Landmark3D = tuple[Sequence[float], tuple[int, int, int]]
+#: A polygon to draw: its vertices (LPS millimetres) and 0-255 red, green, blue.
+Outline3D = tuple[Sequence[Sequence[float]], tuple[int, int, int]]
 
 
 class Landmarks3D:
@@ -41,6 +46,18 @@ class Landmarks3D:
         prop.SetPointSize(POINT_SIZE)
         self.actor.VisibilityOff()
         self.renderer.AddActor(self.actor)
+        self.lines = vtkPolyData()
+        self.line_mapper = vtkPolyDataMapper()
+        self.line_mapper.SetInputData(self.lines)
+        self.line_mapper.SetScalarModeToUseCellData()
+        self.line_actor = vtkActor()
+        self.line_actor.SetMapper(self.line_mapper)
+        self.line_actor.PickableOff()
+        line = self.line_actor.GetProperty()
+        line.SetLineWidth(LINE_WIDTH)
+        line.SetRenderLinesAsTubes(True)
+        self.line_actor.VisibilityOff()
+        self.renderer.AddActor(self.line_actor)
 
     def set_landmarks(self, landmarks: Sequence[Landmark3D]) -> None:
         """Show exactly ``landmarks``."""
@@ -60,3 +77,25 @@ class Landmarks3D:
         self.points.GetCellData().SetScalars(colors)
         self.points.Modified()
         self.actor.SetVisibility(bool(landmarks))
+
+    def set_polygons(self, outlines: Sequence[Outline3D]) -> None:
+        """Show exactly ``outlines``, each a closed line."""
+        from vtkmodules.vtkCommonCore import vtkPoints, vtkUnsignedCharArray
+        from vtkmodules.vtkCommonDataModel import vtkCellArray
+
+        points, cells, colors = vtkPoints(), vtkCellArray(), vtkUnsignedCharArray()
+        colors.SetNumberOfComponents(3)
+        colors.SetName("colors")
+        for corners, rgb in outlines:
+            first = points.GetNumberOfPoints()
+            for corner in corners:
+                x, y, z = (float(v) for v in corner)
+                points.InsertNextPoint(x, y, z)
+            ids = [*range(first, first + len(corners)), first]  # back to the first: closed
+            cells.InsertNextCell(len(ids), ids)
+            colors.InsertNextTuple3(*rgb)
+        self.lines.SetPoints(points)
+        self.lines.SetLines(cells)
+        self.lines.GetCellData().SetScalars(colors)
+        self.lines.Modified()
+        self.line_actor.SetVisibility(bool(outlines))

@@ -8,8 +8,11 @@ view gets its height in the coronal or sagittal one (with a depth of 0 mm, or on
 box is a rectangle on one slice). Polygon (as OHIF's and ITK-SNAP's): each click adds a
 vertex; a double-click, a click on the first vertex or Enter closes the outline, Backspace takes
 the last vertex back and Escape drops it; with the polygon tool, pressing on a vertex of a
-polygon drawn in the slice drags that vertex. Each placement, resize or vertex move is one
-command (:class:`~viewers.volume.markup_editing.MarkupEditing`).
+polygon drawn in the slice drags that vertex, a double-click (or Ctrl+click) on an edge puts a
+new vertex there, and Delete or Backspace takes out the vertex under the mouse (or the one last
+clicked), as in 3D Slicer and ITK-SNAP; a right click on a vertex or an edge offers the same.
+Each placement, resize, vertex move, insertion or deletion is one command
+(:class:`~viewers.volume.markup_editing.MarkupEditing`).
 """
 
 from __future__ import annotations
@@ -18,12 +21,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 
 from PySide6.QtCore import QObject, QPointF, Qt, Signal
+from PySide6.QtWidgets import QMenu
 
 from viewers.volume.markup_editing import MarkupEditing
 from viewers.volume.markup_geometry import (
     Index,
     box_on_slice,
     index_at,
+    nearest_edge,
     nearest_vertex,
     nearest_voxel,
     polygon_on_slice,
@@ -58,6 +63,11 @@ class _Gesture:
     polygon: Annotation | None = None  # the polygon whose vertex moves
     vertex: int = 0
 
+    def polygon_id(self) -> str:
+        """The id of the polygon whose vertex moves."""
+        assert self.polygon is not None
+        return self.polygon.id
+
 
 @dataclass
 class _Outline:
@@ -89,6 +99,10 @@ class MarkupControl(QObject):
         self.layer = layer
         self._gesture: _Gesture | None = None
         self._outline: _Outline | None = None
+        #: The polygon vertex Delete takes out: under the mouse, else the one last clicked.
+        self._hovered: tuple[str, int] | None = None
+        self._clicked: tuple[str, int] | None = None
+        self.menu: QMenu | None = None  # the last right-click menu
         self.markup_tools = markup_tool_ids()
         for tool in self.markup_tools:
             self.page(tool).set_classes(editing.schema.classes)
@@ -98,6 +112,7 @@ class MarkupControl(QObject):
             view.markup_released.connect(lambda point, v=view: self.release(v, point))
             view.markup_double_clicked.connect(lambda point, v=view: self.double_click(v, point))
             view.markup_hovered.connect(lambda point, v=view: self.hover(v, point))
+            view.markup_context.connect(lambda point, v=view: self.context_menu(v, point))
 
     def page(self, tool: str) -> MarkupPage:
         """The options page of measurement tool ``tool``."""
@@ -135,6 +150,9 @@ class MarkupControl(QObject):
             self._gesture = self._grab_vertex(view, point)
             if self._gesture is not None:
                 return
+            if view.press_modifiers & Qt.KeyboardModifier.ControlModifier:
+                self._insert_on_edge(view, point)  # Ctrl+click: a vertex on the edge
+                return
         start = self._index(view, point)
         if start is None:
             return
@@ -165,6 +183,8 @@ class MarkupControl(QObject):
         moved = point - gesture.press
         if gesture.polygon is not None:
             if max(abs(moved.x()), abs(moved.y())) < MIN_DRAG:
+                self._clicked = (gesture.polygon.id, gesture.vertex)  # Delete takes it out
+                self._show_vertex()
                 return  # a click on a vertex: nothing moves
             end = self._index(view, point, clamp=True)
             assert end is not None
@@ -289,8 +309,16 @@ class MarkupControl(QObject):
         self.layer.set_outline(view, outline.points)
 
     def hover(self, view: SliceView, point: QPointF) -> None:
-        """The mouse moved with no button held: the outline follows it to the next vertex."""
+        """The mouse moved with no button held: the outline follows it to the next vertex;
+        with no outline, a polygon vertex under the mouse is ringed (Delete takes it out)."""
         outline = self._outline
+        if outline is None and self.panel.tool == "polygon":
+            grabbed = self._grab_vertex(view, point)
+            hovered = None if grabbed is None else (grabbed.polygon_id(), grabbed.vertex)
+            if hovered != self._hovered:
+                self._hovered = hovered
+                self._show_vertex()
+            return
         if outline is None or outline.view is not view or outline.index != view.index:
             return
         at = self._index(view, point, clamp=True)
@@ -298,11 +326,20 @@ class MarkupControl(QObject):
         self.layer.set_outline(view, [*outline.points, at])
 
     def double_click(self, view: SliceView, point: QPointF) -> None:
-        """A double-click closes the polygon being outlined; otherwise it maximises the view."""
-        if self.panel.tool == "polygon" and self._outline is not None:
-            if self._outline.view is view:
-                self.close_outline()
-            return
+        """A double-click closes the polygon being outlined, or on a polygon's edge puts a
+        vertex there; otherwise it maximises the view."""
+        if self.panel.tool == "polygon":
+            outline = self._outline
+            # the double-click's first press began an outline of one point, or was on a vertex
+            if (outline is None or len(outline.points) <= 1) and self._on_polygon(view, point):
+                self.cancel()
+                if self._grab_vertex(view, point) is None:
+                    self._insert_on_edge(view, point)
+                return
+            if outline is not None:
+                if outline.view is view:
+                    self.close_outline()
+                return
         view.maximise_requested.emit()
 
     def close_outline(self) -> None:
@@ -318,17 +355,21 @@ class MarkupControl(QObject):
         self._report(*self.editing.polygon(points, self.label("polygon")))
 
     def cancel(self) -> None:
-        """Drop the outline in progress, if any."""
+        """Drop the outline in progress, if any (and forget the vertex Delete would take)."""
+        if self._hovered or self._clicked:
+            self._hovered = self._clicked = None
+            self._show_vertex()
         if self._outline is not None:
             self._outline = None
             self.layer.set_outline(None, [])
 
     def key(self, key: int) -> bool:
-        """Enter closes the outline, Backspace removes its last vertex, Escape drops it;
-        whether the key was used."""
+        """Enter closes the outline, Backspace removes its last vertex, Escape drops it; with
+        no outline, Delete or Backspace takes out the polygon vertex under the mouse (or the
+        one last clicked); whether the key was used."""
         outline = self._outline
         if outline is None:
-            return False
+            return self._vertex_key(key)
         if key in (Qt.Key.Key_Return, Qt.Key.Key_Enter):
             self.close_outline()
         elif key == Qt.Key.Key_Escape:
@@ -341,6 +382,77 @@ class MarkupControl(QObject):
                 self.cancel()
         else:
             return False
+        return True
+
+    def context_menu(self, view: SliceView, point: QPointF) -> QMenu | None:
+        """A right click on a polygon's vertex or edge (polygon tool): a menu to delete that
+        point or add one there (shown, and returned; None elsewhere)."""
+        if self.panel.tool != "polygon" or self._outline is not None:
+            return None
+        menu = QMenu(view)
+        grabbed = self._grab_vertex(view, point)
+        if grabbed is not None:
+            target = (grabbed.polygon_id(), grabbed.vertex)
+            self._clicked, self._hovered = target, None
+            self._show_vertex()
+            delete = menu.addAction("Delete point")
+            delete.triggered.connect(lambda: self._vertex_key(Qt.Key.Key_Delete))
+        elif self._edge_at(view, point) is not None:
+            add = menu.addAction("Add point here")
+            add.triggered.connect(lambda: self._insert_on_edge(view, point))
+        else:
+            return None
+        self.menu = menu
+        menu.popup(view.mapToGlobal(point.toPoint()))
+        return menu
+
+    def _vertex_key(self, key: int) -> bool:
+        """Delete or Backspace with a polygon vertex hovered or clicked: take it out."""
+        target = self._hovered or self._clicked
+        if key not in (Qt.Key.Key_Delete, Qt.Key.Key_Backspace) or self.panel.tool != "polygon":
+            return False
+        if target is None or target[0] not in self.editing.document:
+            return False
+        self._hovered = self._clicked = None
+        self._show_vertex()
+        if problem := self.editing.delete_vertex(*target):
+            self.message.emit(problem)
+        return True
+
+    def _show_vertex(self) -> None:
+        self.layer.set_vertex(self._hovered or self._clicked)
+
+    def _on_polygon(self, view: SliceView, point: QPointF) -> bool:
+        """Whether ``point`` is on a vertex or an edge of a polygon in ``view``'s slice."""
+        return self._grab_vertex(view, point) is not None or self._edge_at(view, point) is not None
+
+    def _edge_at(self, view: SliceView, point: QPointF) -> tuple[Annotation, int, float] | None:
+        """The polygon, edge and place along it (0-1) under ``point``, if any."""
+        frame, rect = view.frame, view.image_rect()
+        for polygon in reversed(self.layer.annotations):
+            if polygon.kind != POLYGON or not polygon_on_slice(frame, view.index, polygon):
+                continue
+            edge, distance, t = nearest_edge(
+                frame, rect, polygon.data["points_kji"], point.x(), point.y()
+            )
+            if distance <= EDGE_GRAB:
+                return polygon, edge, t
+        return None
+
+    def _insert_on_edge(self, view: SliceView, point: QPointF) -> bool:
+        """Put a vertex on the polygon edge under ``point``; whether there was one."""
+        found = self._edge_at(view, point)
+        if found is None:
+            return False
+        polygon, edge, t = found
+        points = polygon.data["points_kji"]
+        a, b = points[edge], points[(edge + 1) % len(points)]
+        at = [float(p) + t * (float(q) - float(p)) for p, q in zip(a, b, strict=True)]
+        if problem := self.editing.insert_vertex(polygon.id, edge, at):
+            self.message.emit(problem)
+        else:
+            self._clicked, self._hovered = (polygon.id, edge + 1), None
+            self._show_vertex()
         return True
 
     def _grab_vertex(self, view: SliceView, point: QPointF) -> _Gesture | None:

@@ -144,3 +144,22 @@ def nearest_vertex(
         for n, (px, py) in enumerate(widget_xy(frame, rect, p) for p in points)
     ]
     return min(distances, key=lambda found: found[1])
+
+
+def nearest_edge(
+    frame: SliceFrame, rect: Rect, points: Sequence[Sequence[float]], x: float, y: float
+) -> tuple[int, float, float]:
+    """The edge of closed outline ``points`` nearest widget ``(x, y)``: ``(n, distance, t)``
+    for the edge from vertex ``n`` to the next (the last to the first), the distance in widget
+    pixels and where along the edge (0 at vertex ``n``, 1 at the next) the nearest point is."""
+    corners = [widget_xy(frame, rect, p) for p in points]
+    found = (0, float("inf"), 0.0)
+    for n, (ax, ay) in enumerate(corners):
+        bx, by = corners[(n + 1) % len(corners)]
+        dx, dy = bx - ax, by - ay
+        length2 = dx * dx + dy * dy
+        t = 0.0 if length2 == 0 else min(max(((x - ax) * dx + (y - ay) * dy) / length2, 0.0), 1.0)
+        distance = ((ax + t * dx - x) ** 2 + (ay + t * dy - y) ** 2) ** 0.5
+        if distance < found[1]:
+            found = (n, distance, t)
+    return found

@@ -3,8 +3,9 @@
 A landmark is a dot in its label's colour in every slice within half a voxel of it; a ruler a
 line with its length in millimetres in the slices of its plane; a 3D box the rectangle where
 the slice cuts it; a polygon its closed outline, with its area, in its own slice. The selected
-measurement has a white halo; the one being drawn (or resized) is dashed and shown in place of
-its stored version, and a polygon being outlined is an open dashed line through its vertices.
+measurement has a white halo, as has the polygon vertex under the mouse (or last clicked); the
+one being drawn (or resized) is dashed and shown in place of its stored version, and a polygon
+being outlined is an open dashed line through its vertices.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ OUTLINE = QColor(0, 0, 0, 200)
 CAPTION_BACKGROUND = QColor(0, 0, 0, 150)
 DOT_RADIUS = 5.0
 END_RADIUS = 2.5
+VERTEX_RING = 6.0
 
 
 class MarkupLayer:
@@ -47,6 +49,8 @@ class MarkupLayer:
         self.draft: Annotation | None = None
         #: A polygon being outlined: its view and vertices so far (None: none).
         self.outline: tuple[SliceView, list[Index]] | None = None
+        #: A polygon vertex ringed (hovered or clicked: Delete takes it out), None: none.
+        self.vertex: tuple[str, int] | None = None
         for view in self.views:
             view.overlays.append(self.paint)
 
@@ -74,6 +78,12 @@ class MarkupLayer:
         None or no points: none."""
         self.outline = None if view is None or not points else (view, list(points))
         self.update()
+
+    def set_vertex(self, vertex: tuple[str, int] | None) -> None:
+        """Ring vertex ``vertex[1]`` of polygon ``vertex[0]`` (None: none)."""
+        if vertex != self.vertex:
+            self.vertex = vertex
+            self.update()
 
     def update(self) -> None:
         """Repaint every view."""
@@ -211,6 +221,11 @@ class MarkupLayer:
         painter.setBrush(color)
         for corner in points:
             painter.drawEllipse(corner, END_RADIUS, END_RADIUS)
+        vertex = self.vertex
+        if vertex is not None and vertex[0] == annotation.id and vertex[1] < len(points):
+            painter.setPen(QPen(HALO, 2.0))
+            painter.setBrush(Qt.BrushStyle.NoBrush)
+            painter.drawEllipse(points[vertex[1]], VERTEX_RING, VERTEX_RING)
         text = polygon_text(annotation.data)
         if annotation.label:
             text = f"{annotation.label}  {text}"

@@ -1,14 +1,15 @@
 """The Measurements list: every landmark, ruler and 3D box of the item, as in Slicer's Markups.
 
 One row per measurement with its kind, label and value (a length in mm, a box's size, a
-point's position). Selecting a row moves the crosshair to it; Delete (the button or the key)
-deletes it; the label box below gives it another of the schema's labels. The panel only
-reports what the user asks for; the viewer pushes the commands.
+point's position, a polygon's area and values). Selecting a row moves the crosshair to it;
+Delete (the button or the key) deletes it; the label box below gives it another of the
+schema's labels; its tick shows or hides it in the slices and in 3D (as Slicer's eye). The
+panel only reports what the user asks for; the viewer pushes the commands.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeyEvent
@@ -54,6 +55,7 @@ class MeasurementsPanel(QWidget):
     selected = Signal(object)  # annotation id, or None
     delete_requested = Signal(str)  # annotation id
     relabel_requested = Signal(str, str)  # annotation id, label
+    visibility_changed = Signal(str, bool)  # annotation id, shown
 
     def __init__(self, classes: Sequence[LabelClass], parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -73,6 +75,7 @@ class MeasurementsPanel(QWidget):
         self.tree.currentItemChanged.connect(lambda _now, _before: self._current_changed())
         self.tree.itemClicked.connect(lambda _row, _column: self._current_changed())
         self.tree.delete_pressed.connect(self._delete)
+        self.tree.itemChanged.connect(self._ticked)
         self.label = shrinkable(QComboBox())
         self.label.setObjectName("measurementLabel")
         self.label.setToolTip("Give the selected measurement another label")
@@ -99,8 +102,9 @@ class MeasurementsPanel(QWidget):
         self._enable()
 
     # ------------------------------------------------------------------ model -> view
-    def set_markups(self, annotations: Sequence[Annotation]) -> None:
-        """Show ``annotations`` (keeping the selection where it still exists)."""
+    def set_markups(self, annotations: Sequence[Annotation], hidden: Collection[str] = ()) -> None:
+        """Show ``annotations``, those of ids in ``hidden`` unticked (keeping the selection
+        where it still exists)."""
         current = self.current_id()
         self.tree.blockSignals(True)
         self.tree.clear()
@@ -111,6 +115,10 @@ class MeasurementsPanel(QWidget):
             )
             row.setIcon(0, swatch(self.colors.get(label, UNLABELLED)))
             row.setData(0, ID_ROLE, annotation.id)
+            row.setFlags(row.flags() | Qt.ItemFlag.ItemIsUserCheckable)
+            shown = annotation.id not in hidden
+            row.setCheckState(0, Qt.CheckState.Checked if shown else Qt.CheckState.Unchecked)
+            row.setToolTip(0, "Untick to hide it in the slices and in 3D")
             row.setToolTip(2, row.text(2))
             if annotation.id == current:
                 self.tree.setCurrentItem(row)
@@ -159,6 +167,12 @@ class MeasurementsPanel(QWidget):
         self.label.blockSignals(True)
         self.label.setCurrentIndex(max(self.label.findData(row.text(1)), 0) if row else 0)
         self.label.blockSignals(False)
+
+    def _ticked(self, row: QTreeWidgetItem, column: int) -> None:
+        annotation_id = row.data(0, ID_ROLE)
+        if column == 0 and isinstance(annotation_id, str):
+            shown = row.checkState(0) == Qt.CheckState.Checked
+            self.visibility_changed.emit(annotation_id, shown)
 
     def _delete(self) -> None:
         annotation_id = self.current_id()

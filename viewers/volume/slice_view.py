@@ -100,6 +100,7 @@ class SliceView(QWidget):
     markup_released = Signal(object)  # QPointF of the left release
     markup_double_clicked = Signal(object)  # QPointF of a left double-click (markup mode)
     markup_hovered = Signal(object)  # QPointF of the mouse, no button held (markup mode)
+    markup_context = Signal(object)  # QPointF of a right click (no drag) in markup mode
     maximise_requested = Signal()
 
     def __init__(
@@ -134,6 +135,8 @@ class SliceView(QWidget):
         self._drag: tuple[Qt.MouseButton, QPointF, QPointF, float, float] | None = None
         self._stroke: list[Voxel] = []
         self._erasing = False
+        #: The modifier keys of the last left press or double-click (Ctrl+click on an edge).
+        self.press_modifiers = Qt.KeyboardModifier.NoModifier
         self.setObjectName(f"sliceView_{frame.view.value}")
         self.setMinimumSize(120, 120)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
@@ -429,6 +432,7 @@ class SliceView(QWidget):
         elif self.mode is Mode.CLICK and voxel is not None:
             self.voxel_clicked.emit(voxel)
         elif self.mode is Mode.MARKUP:
+            self.press_modifiers = event.modifiers()
             self.markup_pressed.emit(event.position())
         elif self.mode is Mode.NAVIGATE and voxel is not None:
             self.cursor_moved.emit(voxel)
@@ -470,10 +474,13 @@ class SliceView(QWidget):
 
     def mouseReleaseEvent(self, event: QMouseEvent) -> None:
         """End the drag; a finished stroke is handed to the viewer."""
-        left = self._drag is not None and self._drag[0] == Qt.MouseButton.LeftButton
-        self._drag = None
+        drag, self._drag = self._drag, None
+        left = drag is not None and drag[0] == Qt.MouseButton.LeftButton
         if left and self.mode is Mode.MARKUP:
             self.markup_released.emit(event.position())
+        right = drag is not None and drag[0] == Qt.MouseButton.RightButton
+        if right and self.mode is Mode.MARKUP and _still(drag, event.position()):
+            self.markup_context.emit(event.position())  # a right click, not a zoom
         if self._stroke:
             stroke, self._stroke = self._stroke, []
             self.stroke_finished.emit(stroke, self._erasing)
@@ -485,9 +492,15 @@ class SliceView(QWidget):
         if event.button() != Qt.MouseButton.LeftButton:
             return
         if self.mode is Mode.MARKUP:
+            self.press_modifiers = event.modifiers()
             self.markup_double_clicked.emit(event.position())
         else:
             self.maximise_requested.emit()
+
+
+def _still(drag: tuple[Any, QPointF, Any, Any, Any] | None, position: QPointF) -> bool:
+    """Whether the mouse is (about) where the drag began: a click."""
+    return drag is not None and (position - drag[1]).manhattanLength() < 3
 
 
 def _shadowed(painter: QPainter, point: QPointF, text: str) -> None:

@@ -203,10 +203,12 @@ class VolumeViewer(Viewer):
             self.workspace.user,
             lambda: self.read_only_reason,
             voxels=volume.voxels,
+            record=self.push_result,
         )
         self.measuring = Measuring(
             markups, self.views, self.tools, self.relays, self.set_crosshair, self.surface_view
         )
+        self.measuring.follow(self.jobs, self.document)
         self.measuring.message.connect(self.message.emit)
         self.state.events.tool.connect(lambda _tool: self.measuring.control.cancel())
         self.measuring.message.connect(self.tools.show_message)

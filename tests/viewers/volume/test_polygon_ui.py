@@ -28,6 +28,7 @@ from tests.viewers.volume.test_volume_viewer import _open
 from viewers.volume.reslice import View
 from viewers.volume.slice_view import SliceView
 from viewers.volume.volume_viewer import VolumeViewer
+from workspace.annotations import Annotation
 from workspace.export.item_export import export_item
 from workspace.workspace import Workspace
 
@@ -81,11 +82,14 @@ def test_clicks_outline_a_polygon_closed_by_a_double_click(qtbot, ct_viewer) -> 
     k = axial.index
     _outline(qtbot, axial, _square(k, 10, 30))
     assert viewer.grid.maximised is None  # the double-click closed the outline, no maximise
-    (polygon,) = _markups(viewer, "polygon")
-    assert polygon.label == "lesion"
-    assert polygon.data["points_kji"] == _kji(_square(k, 10, 30))
+    (placed,) = _stored(viewer, "polygon")  # saved at once, outline and area
+    assert placed.label == "lesion"
+    assert placed.data["points_kji"] == _kji(_square(k, 10, 30))
     si, sj, _sk = viewer.volume.geometry.spacing
-    assert polygon.data["area_mm2"] == pytest.approx(20 * si * 20 * sj)
+    assert placed.data["area_mm2"] == pytest.approx(20 * si * 20 * sj)
+    # the values inside follow from a worker, stored without an undo step of their own
+    polygon = _with_values(qtbot, viewer)
+    assert polygon.id == placed.id and polygon.data["area_mm2"] == placed.data["area_mm2"]
     inside = np.asarray(viewer.volume.voxels[k, 10:31, 10:31], dtype=np.float64)
     values = polygon.data["values"]
     assert values["count"] == inside.size
@@ -105,8 +109,20 @@ def test_clicks_outline_a_polygon_closed_by_a_double_click(qtbot, ct_viewer) -> 
     viewer.command_stack.undo()
     assert _markups(viewer, "polygon") == [] and _stored(viewer, "polygon") == []
     assert _list_rows(viewer) == []
-    viewer.command_stack.redo()
-    assert [a.id for a in _stored(viewer, "polygon")] == [polygon.id]
+    viewer.command_stack.redo()  # with its values: the one step holds them
+    assert [a.data for a in _stored(viewer, "polygon")] == [polygon.data]
+    assert not viewer.measuring.values.busy
+
+
+def _with_values(qtbot, viewer: VolumeViewer, count: int = 1) -> Annotation:
+    """The stored polygon (the last of ``count``) once its values were read and saved."""
+    qtbot.waitUntil(
+        lambda: (
+            len(stored := _stored(viewer, "polygon")) == count
+            and stored[-1].data.get("values") is not None
+        )
+    )
+    return _stored(viewer, "polygon")[-1]
 
 
 def test_enter_closes_escape_drops_and_backspace_takes_a_point_back(qtbot, ct_viewer) -> None:
@@ -145,7 +161,7 @@ def test_a_vertex_is_dragged_as_one_undo_step_and_deleted(qtbot, ct_viewer) -> N
     axial = viewer.views[View.AXIAL]
     k = axial.index
     _outline(qtbot, axial, _square(k, 10, 20))
-    (polygon,) = _markups(viewer, "polygon")
+    polygon = _with_values(qtbot, viewer)
     area = polygon.data["area_mm2"]
     press(axial, LEFT, axial.point_of((k, 20, 20)))
     move(axial, LEFT, axial.point_of((k, 25, 25)))  # the moved polygon is drawn meanwhile
@@ -157,11 +173,15 @@ def test_a_vertex_is_dragged_as_one_undo_step_and_deleted(qtbot, ct_viewer) -> N
     assert moved.id == polygon.id
     assert moved.data["points_kji"][2] == _kji([(k, 30, 30)])[0]
     assert moved.data["area_mm2"] > area
+    assert "values" not in moved.data  # the old outline's values are not kept
+    moved = _with_values(qtbot, viewer)
+    assert moved.data["values"]["count"] > polygon.data["values"]["count"]
     assert viewer.command_stack.undo_text == "edit polygon"
-    viewer.command_stack.undo()
+    viewer.command_stack.undo()  # one step: the outline and its values
     assert _markups(viewer, "polygon")[0].data["points_kji"][2] == _kji([(k, 20, 20)])[0]
-    assert _stored(viewer, "polygon")[0].data["area_mm2"] == pytest.approx(area)
+    assert _stored(viewer, "polygon")[0].data == polygon.data
     viewer.command_stack.redo()
+    assert _stored(viewer, "polygon")[0].data == moved.data
     panel = viewer.measuring.panel
     panel.tree.setCurrentItem(panel.row_of(polygon.id))
     panel.label.setCurrentIndex(panel.label.findData("liver"))  # relabel: one more step
@@ -191,7 +211,7 @@ def test_a_polygon_on_a_single_2d_image(qtbot, viewer_workspace: Workspace, tmp_
         _choose(qtbot, viewer, "polygon")
         corners = [(0, 4, 4), (0, 4, 30), (0, 30, 17)]
         _outline(qtbot, axial, corners)
-        (polygon,) = _stored(viewer, "polygon")
+        polygon = _with_values(qtbot, viewer)
         si, sj, _sk = viewer.volume.geometry.spacing
         assert polygon.data["area_mm2"] == pytest.approx(0.5 * 26 * si * 26 * sj)
         assert polygon.data["values"]["count"] > 0
@@ -199,7 +219,7 @@ def test_a_polygon_on_a_single_2d_image(qtbot, viewer_workspace: Workspace, tmp_
         # a click back on the first vertex closes an outline too
         for corner in [(0, 32, 5), (0, 32, 20), (0, 38, 12), (0, 32, 5)]:
             _click(qtbot, axial, corner)
-        assert len(_stored(viewer, "polygon")) == 2
+        _with_values(qtbot, viewer, 2)
         assert len(_stored(viewer, "polygon")[1].data["points_kji"]) == 3
         # the box tool on a 2D image draws a rectangle on it (its one slice)
         _choose(qtbot, viewer, "box3d")

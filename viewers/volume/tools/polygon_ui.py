@@ -20,7 +20,10 @@ class PolygonPage(MarkupPage):
             hint(
                 "Click the outline's points in a slice view; double-click or Enter closes it,"
                 " Backspace takes the last point back, Esc drops it. Drag a point of a polygon"
-                " to move it. The list shows its area and the mean, min and max inside."
+                " to move it; double-click (or Ctrl+click) an edge to add a point there;"
+                " Delete takes out the point under the mouse (or the one clicked); right-click"
+                " a point or an edge for the same. The list shows its area and the mean, min"
+                " and max inside (read in the background)."
             )
         )
 
