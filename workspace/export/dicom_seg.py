@@ -289,7 +289,7 @@ class DicomSegExporter:
     def write(self, source: ExportInput, out: Path) -> list[Path]:
         """Write ``out`` as a DICOM SEG coded with the schema's codes."""
         labels = source.payloads.segmentation(source.item)
-        headers = source.payloads.source_headers(source.item)
+        headers = source.payloads.reference_headers(source.item)
         codings = schema_codings(source.schema, labels)
         return [write_dicom_seg(headers, labels, out, codings=codings, creator=source.user)]
 
