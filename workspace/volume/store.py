@@ -20,7 +20,6 @@ from storage.blobs import BlobStore
 from storage.errors import IntegrityError
 from workspace.errors import NotFoundError
 from workspace.items import ItemFile, SealedFiles
-from workspace.volume.dicom_native import EXPLICIT_LITTLE
 from workspace.volume.dicom_series import AssembledVolume, SourceFile, VoxelSink
 from workspace.volume.geometry import VolumeGeometry
 from workspace.volume.model import Volume
@@ -174,7 +173,6 @@ def load_reference_headers(blobs: BlobStore, meta: dict[str, Any]) -> list[pydic
 
 #: What a referencing export reads of every source image but the first.
 REFERENCE_KEYWORDS = (
-    "SpecificCharacterSet",
     "SOPClassUID",
     "SOPInstanceUID",
     "Modality",
@@ -197,11 +195,11 @@ _PIXEL_DATA_END = b"\xe0\x7f\x10\x00OW\x00\x00\x00\x00\x00\x00"
 
 
 def _lean_header(header: bytes) -> pydicom.Dataset | None:
-    """A data set of the :data:`REFERENCE_KEYWORDS` of one single-frame header, its values
-    left raw for pydicom to decode when read; None when the walker does not take it."""
-    from pydicom.dataelem import DataElement, RawDataElement
+    """A data set of the :data:`REFERENCE_KEYWORDS` of one single-frame header (values already
+    decoded, as pydicom would give them); None when the walker does not take it."""
+    from pydicom import config
+    from pydicom.dataelem import DataElement
     from pydicom.dataset import Dataset
-    from pydicom.tag import BaseTag, Tag
 
     from workspace.volume.dicom_native import WANTED, TruncatedHeaderError, read_native_header
 
@@ -213,13 +211,12 @@ def _lean_header(header: bytes) -> pydicom.Dataset | None:
         return None
     if any(keyword not in walked.values for keyword in _REQUIRED):
         return None
-    implicit = walked.syntax != EXPLICIT_LITTLE
-    elements: dict[BaseTag, DataElement | RawDataElement] = {}
+    dataset = Dataset()
     for tag, (keyword, vr) in WANTED.items():
-        value = walked.values.get(keyword)
-        if value is not None and keyword in REFERENCE_KEYWORDS:
-            elements[Tag(tag)] = RawDataElement(Tag(tag), vr, len(value), value, 0, implicit, True)
-    return Dataset(elements)
+        if keyword in REFERENCE_KEYWORDS and keyword in walked.values:
+            value = walked.get(keyword)  # checked by the walker: not validated again
+            dataset[tag] = DataElement(tag, vr, value, validation_mode=config.IGNORE)
+    return dataset
 
 
 def _entry(meta: dict[str, Any]) -> dict[str, Any]:
