@@ -1,8 +1,9 @@
 """What a segmentation's edit history leaves in the profile after 200 edits (issue 10).
 
-A CT is imported into a throwaway profile and given 200 brush-sized edits through the real
-stack, with the background compactor doing its work as in the viewer; then the item is
-closed (which compacts what is left) and, in a second session with no undo history, edited
+A CT is imported into a throwaway profile and given 200 edits through the real stack
+(brush-sized dabs, every twentieth a slab over a fifth of the slices, as a threshold makes),
+with the background compactor doing its work as in the viewer; then the item is closed
+(which compacts what is left) and, in a second session with no undo history, edited
 once more and closed again. Printed: the edit rows and compacted snapshot rows stored, the
 database file's size (SQLite reuses freed pages; it does not shrink), the blob folder's size
 (sealed snapshots stay: blobs are content-addressed and may be shared) and the open time.
@@ -39,10 +40,18 @@ def _edits(workspace: Workspace, item_id: str, count: int, first: int = 0) -> No
     context = ToolContext(document, segment=document.segments[0].value)
     depth, rows, cols = document.labels.shape
     for n in range(first, first + count):
-        k, j, i = (n * 13) % (depth - 8), (n * 37) % (rows - 24), (n * 53) % (cols - 24)
         value = document.segments[n % 2].value
-        box = (k, k + 8, j, j + 24, i, i + 24)
-        command = paint(context, np.ones((8, 24, 24), dtype=np.bool_), value, f"dab {n}", box)
+        if n % 20 == 19:  # a large edit (a threshold, a fill): a slab of every fifth slice
+            mask = np.zeros(document.labels.shape, dtype=np.bool_)
+            mask[
+                (n * 7) % depth :: 5, rows // 5 : rows - rows // 5, cols // 5 : cols - cols // 5
+            ] = True
+            command = paint(context, mask, value, f"slab {n}")
+        else:
+            k, j, i = (n * 13) % (depth - 8), (n * 37) % (rows - 24), (n * 53) % (cols - 24)
+            box = (k, k + 8, j, j + 24, i, i + 24)
+            dab = np.ones((8, 24, 24), dtype=np.bool_)
+            command = paint(context, dab, value, f"dab {n}", box)
         if command is not None:
             workspace.command_stack(item_id).push(command)
     workspace.item_closed(item_id)
