@@ -137,11 +137,10 @@ def source_frame_slices(header: pydicom.Dataset, geometry: VolumeGeometry) -> li
 
 def _check_frames_referable(header: pydicom.Dataset, depth: int) -> None:
     """Refuse a multi-frame source whose frames a SEG cannot reference one by one: highdicom
-    writes several frames only of a multi-frame IOD placed in the patient (not of a cine)."""
-    from highdicom._standard_utils import is_multiframe_image
+    writes several frames only of an image placed in the patient (not of a cine)."""
     from highdicom.spatial import get_image_coordinate_system
 
-    if get_image_coordinate_system(header) is None or not is_multiframe_image(header):
+    if get_image_coordinate_system(header) is None:
         raise ExportError(
             f"The source image's {depth} frames have no position in the patient (a cine or "
             "a multi-frame ultrasound): a DICOM SEG can reference only one such frame. Export "
@@ -223,7 +222,7 @@ def write_dicom_seg(
         seg = _segmentation(
             source, labels, pixels, segmentation_type, descriptions, creator, series_number
         )
-    except (ValueError, TypeError) as exc:  # highdicom's refusals of an unusual source image
+    except ValueError as exc:  # highdicom's refusals of an unusual source image
         raise ExportError(
             f"A DICOM SEG cannot reference this source image ({exc}). Export the segmentation "
             "as NIfTI or NRRD instead."

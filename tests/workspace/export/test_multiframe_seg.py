@@ -97,3 +97,16 @@ def test_frames_without_a_position_are_refused_in_one_sentence(
         export_item(workspace, item_id, "dicom-seg", tmp_path / "seg.dcm")
     assert "frames have no position in the patient" in str(caught.value)
     assert not (tmp_path / "seg.dcm").exists()
+
+
+def test_frames_that_do_not_lie_on_the_slices_are_refused() -> None:
+    header = pydicom.dcmread(ENHANCED_CT, stop_before_pixels=True)
+    normal_minus_z = ((-1.0, 0.0, 0.0), (0.0, 1.0, 0.0), (0.0, 0.0, -1.0))
+    shifted = VolumeGeometry(
+        (2, 512, 512), (0.5, 0.5, 10.0), (99.5, -301.5, -139.0), normal_minus_z
+    )
+    with pytest.raises(ExportError, match="do not lie on the slices"):
+        source_frame_slices(header, shifted)
+    three = VolumeGeometry((3, 512, 512), (0.5, 0.5, 10.0), (99.5, -301.5, -149.0), normal_minus_z)
+    with pytest.raises(ExportError, match="2 frames but the label map 3 slices"):
+        source_frame_slices(header, three)
