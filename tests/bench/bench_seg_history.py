@@ -3,12 +3,12 @@
 A CT is imported into a throwaway profile and given 200 edits through the real stack
 (brush-sized dabs, every twentieth a slab over a fifth of the slices, as a threshold makes),
 with the background compactor doing its work as in the viewer; then the item is closed
-(which compacts what is left) and, in a second session with no undo history, edited
-once more and closed again. Printed: the edit rows and compacted snapshot rows stored, the
-database file's size (SQLite reuses freed pages; it does not shrink), the blob folder's size
-(sealed snapshots stay: blobs are content-addressed and may be shared) and the open time.
-The database figure counts its write-ahead log, checkpointed when the profile is locked.
-Run it on a checkout without pruning for the baseline.
+(which compacts what is left) and, in a second session with no undo history, edited once
+more and closed again. Printed: the edit rows (and the bytes they hold) and the compacted
+snapshot rows stored, the database file's size (SQLite reuses freed pages; it does not
+shrink; the write-ahead log is counted, checkpointed when the profile is locked), the blob
+folder's size (sealed snapshots stay: blobs are content-addressed and may be shared) and the
+open time. Run it on a checkout without pruning for the baseline.
 """
 
 from __future__ import annotations
@@ -60,7 +60,11 @@ def _edits(workspace: Workspace, item_id: str, count: int, first: int = 0) -> No
 
 def _figures(profile: Profile, item_id: str) -> dict[str, float]:
     with profile.database.read() as session:
-        rows = session.scalar(select(func.count()).where(LabelMapDeltaRecord.item_id == item_id))
+        rows, row_bytes = session.execute(
+            select(func.count(), func.sum(func.length(LabelMapDeltaRecord.voxels))).where(
+                LabelMapDeltaRecord.item_id == item_id
+            )
+        ).one()
         snapshots = session.scalar(
             select(func.count()).where(LabelMapSnapshotRecord.item_id == item_id)
         )
@@ -68,6 +72,7 @@ def _figures(profile: Profile, item_id: str) -> dict[str, float]:
     load_segmentation(profile, item_id)
     return {
         "rows": float(rows or 0),
+        "rows MB": (row_bytes or 0) / 1e6,
         "snapshots": float(snapshots or 0),
         "database MB": _size(profile.path) / 1e6 - _size(profile.path / "blobs") / 1e6,
         "blobs MB": _size(profile.path / "blobs") / 1e6,
