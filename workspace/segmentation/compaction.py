@@ -145,14 +145,14 @@ def prune(session: Session, item_id: str, base: str, base_seq: int, older_record
         dropped.extend(others)
     if dropped:
         session.execute(delete(snapshots).where(snapshots.id.in_(dropped)))
-    deltas = LabelMapDeltaRecord
-    held = found[KEEP_COMPACTIONS - 1].after_seq if len(found) >= KEEP_COMPACTIONS else base_seq
-    horizon = held if older_records else (held if held > base_seq else None)
+    # rows up to ``upto`` are held by both kept snapshots (or precede the record); those
+    # before the record stay while an older record may come back
+    upto = found[KEEP_COMPACTIONS - 1].after_seq if len(found) >= KEEP_COMPACTIONS else base_seq
+    start = 0 if older_records else base_seq
     rows = 0
-    if horizon is not None:
-        covered = (deltas.item_id == item_id) & (deltas.seq <= horizon)
-        if not older_records:
-            covered &= deltas.seq > base_seq
+    if upto > start:
+        deltas = LabelMapDeltaRecord
+        covered = (deltas.item_id == item_id) & (deltas.seq > start) & (deltas.seq <= upto)
         result = cast(CursorResult[Any], session.execute(delete(deltas).where(covered)))
         rows = result.rowcount or 0
     return Pruned(len(dropped), rows)
