@@ -76,6 +76,11 @@ class CommandStack:
         return bool(self._redo)
 
     @property
+    def step_kinds(self) -> frozenset[str]:
+        """The kinds of the steps undo and redo could apply."""
+        return frozenset(command.kind for command in (*self._undo, *self._redo))
+
+    @property
     def undo_text(self) -> str:
         """Description of the step :meth:`undo` would revert ("" if none)."""
         return self._undo[-1].text if self._undo else ""

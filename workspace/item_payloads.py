@@ -33,6 +33,11 @@ class ItemPayloads(Protocol):
         """The DICOM headers of the instances the item's volume was made from."""
         ...
 
+    def reference_headers(self, item: ItemSummary) -> list[Any]:
+        """The same headers as an export that only references them needs them: the first in
+        full, the others with what identifies and places an image (faster to read)."""
+        ...
+
 
 class StoredPayloads:
     """:class:`ItemPayloads` read from an unlocked profile's store (no facade needed)."""
@@ -63,3 +68,9 @@ class StoredPayloads:
         from workspace.volume.store import load_source_headers
 
         return list(load_source_headers(self._profile.blobs, item.meta))
+
+    def reference_headers(self, item: ItemSummary) -> list[Any]:
+        """The volume's source headers for referencing, from the blob store."""
+        from workspace.volume.store import load_reference_headers
+
+        return list(load_reference_headers(self._profile.blobs, item.meta))

@@ -69,7 +69,7 @@ class Workspace:
         self._stacks: dict[str, CommandStack] = {}
         self._opened: dict[str, OpenedItem] = {}
         #: Folds stored label-map edits into snapshots in the background (see compaction).
-        self.compactor = Compactor(profile)
+        self.compactor = Compactor(profile, history=self._has_history)
         self.items_changed: EventEmitter[[]] = EventEmitter("items_changed")
         self.tasks_changed: EventEmitter[[]] = EventEmitter("tasks_changed")
 
@@ -433,6 +433,14 @@ class Workspace:
             )
             self._stacks[item_id] = CommandStack(sink)
         return self._stacks[item_id]
+
+    def _has_history(self, item_id: str) -> bool:
+        """Whether an undo or redo step of this session may bring back another segmentation
+        record of the item: one that adds, changes or removes annotations (label edits and
+        segment edits keep the record)."""
+        stack = self._stacks.get(item_id)
+        kinds = stack.step_kinds if stack is not None else frozenset()
+        return any(kind.startswith("annotation.") or kind == "compound" for kind in kinds)
 
     def item_closed(self, item_id: str) -> None:
         """The item's viewer closed: its stored segmentation edits are folded into a snapshot

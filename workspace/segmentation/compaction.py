@@ -7,15 +7,27 @@ seals it as a new snapshot blob, then records in one ``labelmap_snapshots`` row 
 is the record's snapshot with the rows up to ``after_seq`` folded in. Readers start from it and
 replay only later rows (:func:`workspace.segmentation.snapshots.read_segmentation`).
 
-Nothing is rewritten or deleted, so compaction is safe at any moment:
+In the same transaction, what no reader can need any more is pruned (:func:`prune`): of the
+record's compacted snapshots the newest two are kept (the older one to fall back on if the
+newest does not read back), older ones are dropped, and so are the rows up to the older
+kept one's ``after_seq``. Rows before the record and the snapshots of older records are
+dropped too, but only when ``older_records`` says no undo step can bring such a record
+back. Nothing else is touched (the record, the audit trail, the sync outbox); the sealed
+blobs of dropped snapshots stay in the blob store (content-addressed, they may be shared).
+Compaction is safe at any moment:
 
-- crash-safe: killed before the row commits, the blob is an unused orphan and the old
-  snapshot and rows read as before; the row commits whole or not at all;
-- undo-safe: the record and every row stay. Undoing a label edit writes a new row (the voxels
-  of its box as the undo left them), replayed after the compacted snapshot like any edit;
-  undoing a step that replaced the record (an import, a save) brings back a record that the
-  compacted snapshot does not continue, which is then read from its own snapshot and rows;
-- concurrency-safe: rows written while it runs have later ``seq``s and are replayed after it.
+- crash-safe: killed before the transaction commits, the blob is an unused orphan and the
+  old snapshots and rows read as before; the new row and the pruning commit whole or not at
+  all;
+- undo-safe: undoing a label edit writes a new row (the voxels of its box as the undo left
+  them, held by the command), replayed after the compacted snapshot like any edit. Undoing
+  a step that replaced the record (an import, a save) brings back a record that the
+  compacted snapshot does not continue, which is read from its own snapshots and rows:
+  those are kept while an undo step may bring it back. Its rows after the newer record began
+  are the newer record's edits, which undo has already reverted; pruning them changes
+  nothing it reads back;
+- concurrency-safe: rows written while it runs have later ``seq``s and are replayed after
+  it; pruning checks, in its transaction, that the record is still the one compacted.
 
 :class:`Compactor` runs it on one worker thread: when enough rows have piled up since the
 newest snapshot (:data:`MAX_ROWS`, or rows covering more voxels than :data:`MAX_REPLAY` times
@@ -30,9 +42,11 @@ import threading
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any, cast
 
 import numpy as np
-from sqlalchemy import select
+from sqlalchemy import delete, select
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session
 
 from storage.errors import StorageError
@@ -43,7 +57,9 @@ from workspace.errors import WorkspaceError
 from workspace.segmentation.delta import bbox_shape
 from workspace.segmentation.snapshots import (
     DAMAGE,
+    KEEP_COMPACTIONS,
     KIND,
+    compactions,
     last_delta_seq,
     newest_compaction,
     newest_record,
@@ -92,13 +108,74 @@ def backlog(session: Session, item_id: str) -> Backlog | None:
     return Backlog(len(boxes), voxels, int(np.prod(shape)))
 
 
+@dataclass(frozen=True)
+class Pruned:
+    """What one pruning dropped."""
+
+    snapshots: int  # compacted snapshot rows
+    rows: int  # edit rows
+
+
+def prune(session: Session, item_id: str, base: str, base_seq: int, older_records: bool) -> Pruned:
+    """Drop, in the caller's write transaction, what no reader of the item's record (snapshot
+    ``base``, ``after_seq`` ``base_seq``) needs: its compacted snapshots but the newest
+    :data:`KEEP_COMPACTIONS`, and the rows those kept hold (up to the older one's
+    ``after_seq``). With ``older_records`` (no undo step can bring back an older record) also
+    the rows before the record and the compacted snapshots of other records.
+
+    Nothing is dropped when the record is no longer the item's newest (a save or an undo
+    came in meanwhile).
+    """
+    record = newest_record(read_annotations(session, item_id, KIND))
+    if record is None or (
+        record.data.get("snapshot"),
+        int(record.data.get("after_seq", 0)),
+    ) != (base, base_seq):
+        return Pruned(0, 0)
+    found = compactions(session, item_id, base, base_seq)
+    dropped = [c.id for c in found[KEEP_COMPACTIONS:]]
+    snapshots = LabelMapSnapshotRecord
+    if older_records:
+        others = session.scalars(
+            select(snapshots.id).where(
+                snapshots.item_id == item_id,
+                (snapshots.base != base) | (snapshots.base_seq != base_seq),
+            )
+        ).all()
+        dropped.extend(others)
+    if dropped:
+        session.execute(delete(snapshots).where(snapshots.id.in_(dropped)))
+    # rows up to ``upto`` are held by both kept snapshots (or precede the record); those
+    # before the record stay while an older record may come back
+    upto = found[KEEP_COMPACTIONS - 1].after_seq if len(found) >= KEEP_COMPACTIONS else base_seq
+    start = 0 if older_records else base_seq
+    rows = 0
+    if upto > start:
+        deltas = LabelMapDeltaRecord
+        covered = (deltas.item_id == item_id) & (deltas.seq > start) & (deltas.seq <= upto)
+        result = cast(CursorResult[Any], session.execute(delete(deltas).where(covered)))
+        rows = result.rowcount or 0
+    return Pruned(len(dropped), rows)
+
+
 def _never() -> bool:
     return False
 
 
-def compact(profile: Profile, item_id: str, cancelled: Callable[[], bool] = _never) -> bool:
-    """Fold the item's stored edits into a new snapshot; False when there was nothing to fold
-    (or ``cancelled()`` turned true first). DamagedSegmentationError if it does not read."""
+def compact(
+    profile: Profile,
+    item_id: str,
+    cancelled: Callable[[], bool] = _never,
+    *,
+    older_records: bool = False,
+) -> bool:
+    """Fold the item's stored edits into a new snapshot and prune what it makes needless
+    (:func:`prune`); False when there was nothing to fold (or ``cancelled()`` turned true
+    first). DamagedSegmentationError if it does not read.
+
+    ``older_records``: no undo step can bring back an older segmentation record of the item
+    (its rows and compacted snapshots may go too).
+    """
     with profile.database.read() as session:
         record = newest_record(read_annotations(session, item_id, KIND))
         if record is None:
@@ -126,6 +203,8 @@ def compact(profile: Profile, item_id: str, cancelled: Callable[[], bool] = _nev
                 snapshot=digest,
             )
         )
+        session.flush()
+        prune(session, item_id, base, base_seq, older_records)
     return True
 
 
@@ -133,13 +212,18 @@ class Compactor:
     """Compacts items' segmentations on one background thread, one request at a time.
 
     :meth:`edited` after an item's edits were stored (compacts when the backlog is worth it),
-    :meth:`closed` when an item is closed (compacts any backlog). Failures are logged, never
+    :meth:`closed` when an item is closed (compacts any backlog). ``history(item_id)`` tells
+    whether an undo step may bring back an older segmentation record of the item (then what
+    only such a record reads is kept; by default it is). Failures are logged, never
     raised (a damaged segmentation is reported when it is opened or exported): the rows stay
     readable, so the next request simply tries again.
     """
 
-    def __init__(self, profile: Profile) -> None:
+    def __init__(
+        self, profile: Profile, history: Callable[[str], bool] = lambda item_id: True
+    ) -> None:
         self._profile = profile
+        self._history = history  # whether an undo step may bring back an older record
         self._lock = threading.Condition()
         self._queue: dict[str, bool] = {}  # item id -> forced (closed)
         self._busy = False
@@ -210,7 +294,8 @@ class Compactor:
                 found = backlog(session, item_id)
             if found is None or not found.worth_compacting():
                 return
-        compact(self._profile, item_id, lambda: self._stopped)
+        older_records = not self._history(item_id)
+        compact(self._profile, item_id, lambda: self._stopped, older_records=older_records)
 
 
 def _lower_priority() -> None:

@@ -6,10 +6,11 @@ naming the snapshot, its dtype, geometry and segments, and ``after_seq``: the la
 ``labelmap_deltas`` row it already holds. Edits made since are the rows after it
 (:mod:`workspace.segmentation.delta` writes them). Compaction
 (:mod:`workspace.segmentation.compaction`) folds those rows into newer snapshots beside the
-record, in ``labelmap_snapshots``, without touching the record or the rows.
+record, in ``labelmap_snapshots``, and prunes what no reader can need any more.
 :func:`read_segmentation` is the one reader: the newest compacted snapshot continuing the
-record (else the record's own), then the rows after it replayed in order. Anything that does
-not read back as it was saved is a :class:`DamagedSegmentationError`, never an empty map.
+record that reads back (else the record's own, while no row it needs was pruned), then the
+rows after it replayed in order. Anything that does not read back as it was saved is a
+:class:`DamagedSegmentationError`, never an empty map.
 """
 
 from __future__ import annotations
@@ -39,6 +40,10 @@ KIND = "segmentation"
 CODEC = codec.CODEC
 PALETTE = ["#e6194b", "#3cb44b", "#4363d8", "#f58231", "#911eb4", "#46f0f0", "#f032e6",
            "#bcf60c", "#fabebe", "#008080"]  # fmt: skip
+
+#: Compacted snapshots kept per record: the newest, and the one before it to fall back on
+#: (rows up to the older one's ``after_seq`` may then be pruned, see compaction).
+KEEP_COMPACTIONS = 2
 
 #: What reading a damaged record, snapshot or delta raises (turned into one sentence).
 DAMAGE = (KeyError, TypeError, ValueError, IndexError, MemoryError, zlib.error)
@@ -137,24 +142,31 @@ def read_segmentation(
 def _compacted(
     blobs: BlobStore, session: Session, item_id: str, record: Annotation, geometry: VolumeGeometry
 ) -> tuple[Labels, int] | None:
-    """The newest compacted snapshot continuing ``record`` and the last row it holds; None
-    when there is none or it does not read back (the record's own snapshot and every row
-    after it then give the same labels, only slower)."""
+    """The newest compacted snapshot continuing ``record`` that reads back, and the last row
+    it holds; None when there is none, or when the only one does not read back (the record's
+    own snapshot and every row after it then give the same labels, only slower: no row is
+    pruned while fewer than :data:`KEEP_COMPACTIONS` exist)."""
     data = record.data
-    found = newest_compaction(session, item_id, data["snapshot"], int(data.get("after_seq", 0)))
-    if found is None:
-        return None
-    try:
-        return unpack_labels(blobs.get(found.snapshot), data["dtype"], geometry), found.after_seq
-    except (*DAMAGE, StorageError):
-        return None
+    found = compactions(session, item_id, data["snapshot"], int(data.get("after_seq", 0)))
+    problem: BaseException | None = None
+    for compacted in found:
+        try:
+            labels = unpack_labels(blobs.get(compacted.snapshot), data["dtype"], geometry)
+        except (*DAMAGE, StorageError) as exc:
+            problem = problem or exc
+            continue
+        return labels, compacted.after_seq
+    if problem is not None and len(found) >= KEEP_COMPACTIONS:
+        # rows the record's own snapshot would need may have been pruned: never guess
+        raise damaged(item_id, problem)
+    return None
 
 
-def newest_compaction(
-    session: Session, item_id: str, base: str, base_seq: int
-) -> LabelMapSnapshotRecord | None:
-    """The newest compacted snapshot continuing the record of snapshot ``base`` and
-    ``after_seq`` ``base_seq`` (None when there is none)."""
+def compactions(
+    session: Session, item_id: str, base: str, base_seq: int, limit: int | None = None
+) -> list[LabelMapSnapshotRecord]:
+    """The compacted snapshots continuing the record of snapshot ``base`` and ``after_seq``
+    ``base_seq``, newest first (at most ``limit``)."""
     query = (
         select(LabelMapSnapshotRecord)
         .where(
@@ -163,9 +175,18 @@ def newest_compaction(
             LabelMapSnapshotRecord.base_seq == base_seq,
         )
         .order_by(LabelMapSnapshotRecord.after_seq.desc())
-        .limit(1)
+        .limit(limit)
     )
-    return session.scalars(query).first()
+    return list(session.scalars(query))
+
+
+def newest_compaction(
+    session: Session, item_id: str, base: str, base_seq: int
+) -> LabelMapSnapshotRecord | None:
+    """The newest compacted snapshot continuing the record of snapshot ``base`` and
+    ``after_seq`` ``base_seq`` (None when there is none)."""
+    found = compactions(session, item_id, base, base_seq, limit=1)
+    return found[0] if found else None
 
 
 def pack_labels(array: npt.NDArray[Any]) -> bytes:

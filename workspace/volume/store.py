@@ -133,8 +133,8 @@ def source_identity(assembled: AssembledVolume) -> str:
     return hasher.hexdigest()
 
 
-def load_source_headers(blobs: BlobStore, meta: dict[str, Any]) -> list[pydicom.Dataset]:
-    """The source DICOM headers of a stored volume, in slice order (for exports)."""
+def _stored_headers(blobs: BlobStore, meta: dict[str, Any]) -> list[bytes]:
+    """The stored header files of a volume, in slice order."""
     entry = _entry(meta)
     if "headers" not in entry:
         raise NotFoundError(
@@ -142,9 +142,81 @@ def load_source_headers(blobs: BlobStore, meta: dict[str, Any]) -> list[pydicom.
             "reference; export it as NIfTI or NRRD instead."
         )
     with zipfile.ZipFile(io.BytesIO(blobs.get(entry["headers"]))) as archive:
-        import pydicom
+        return [archive.read(name) for name in archive.namelist()]
 
-        return [pydicom.dcmread(io.BytesIO(archive.read(name))) for name in archive.namelist()]
+
+def load_source_headers(blobs: BlobStore, meta: dict[str, Any]) -> list[pydicom.Dataset]:
+    """The source DICOM headers of a stored volume, in slice order (for exports)."""
+    import pydicom
+
+    return [pydicom.dcmread(io.BytesIO(header)) for header in _stored_headers(blobs, meta)]
+
+
+def load_reference_headers(blobs: BlobStore, meta: dict[str, Any]) -> list[pydicom.Dataset]:
+    """The source headers as an export that only references them needs them (DICOM SEG):
+    the first in full, the others holding only what identifies and places an image.
+
+    Parsing 500 full headers with pydicom takes most of a second; walking them for their
+    UIDs, size, position, orientation and spacing (:mod:`workspace.volume.dicom_native`)
+    takes a tenth of it. Any header the walker does not take (another transfer syntax, a
+    multi-frame file, an element missing) makes every header parsed in full instead.
+    """
+    import pydicom
+
+    headers = _stored_headers(blobs, meta)
+    first = pydicom.dcmread(io.BytesIO(headers[0])) if headers else None
+    lean = [_lean_header(header) for header in headers[1:]]
+    if first is None or any(dataset is None for dataset in lean):
+        return [pydicom.dcmread(io.BytesIO(header)) for header in headers]
+    return [first, *(dataset for dataset in lean if dataset is not None)]
+
+
+#: What a referencing export reads of every source image but the first.
+REFERENCE_KEYWORDS = (
+    "SOPClassUID",
+    "SOPInstanceUID",
+    "Modality",
+    "SliceThickness",
+    "SpacingBetweenSlices",
+    "StudyInstanceUID",
+    "SeriesInstanceUID",
+    "InstanceNumber",
+    "ImagePositionPatient",
+    "ImageOrientationPatient",
+    "FrameOfReferenceUID",
+    "Rows",
+    "Columns",
+    "PixelSpacing",
+)
+_REQUIRED = ("SOPClassUID", "SOPInstanceUID", "Rows", "Columns")
+# A stored header is the file's bytes before its pixel data element (header_file_bytes): the
+# walker stops at that element, so an empty one (explicit VR OW, length 0) is put back.
+_PIXEL_DATA_END = b"\xe0\x7f\x10\x00OW\x00\x00\x00\x00\x00\x00"
+
+
+def _lean_header(header: bytes) -> pydicom.Dataset | None:
+    """A data set of the :data:`REFERENCE_KEYWORDS` of one single-frame header (values already
+    decoded, as pydicom would give them); None when the walker does not take it."""
+    from pydicom import config
+    from pydicom.dataelem import DataElement
+    from pydicom.dataset import Dataset
+
+    from workspace.volume.dicom_native import WANTED, TruncatedHeaderError, read_native_header
+
+    try:
+        walked = read_native_header(header + _PIXEL_DATA_END)
+    except TruncatedHeaderError:
+        return None
+    if walked is None or "NumberOfFrames" in walked.values:
+        return None
+    if any(keyword not in walked.values for keyword in _REQUIRED):
+        return None
+    dataset = Dataset()
+    for tag, (keyword, vr) in WANTED.items():
+        if keyword in REFERENCE_KEYWORDS and keyword in walked.values:
+            value = walked.get(keyword)  # checked by the walker: not validated again
+            dataset[tag] = DataElement(tag, vr, value, validation_mode=config.IGNORE)
+    return dataset
 
 
 def _entry(meta: dict[str, Any]) -> dict[str, Any]:

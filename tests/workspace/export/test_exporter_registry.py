@@ -36,6 +36,9 @@ class NotePayloads:
     def source_headers(self, item: ItemSummary) -> list[object]:
         raise AssertionError("a brat export does not read DICOM headers")
 
+    def reference_headers(self, item: ItemSummary) -> list[object]:
+        raise AssertionError("a brat export does not read DICOM headers")
+
 
 def test_every_export_format_of_every_modality_has_an_exporter() -> None:
     for spec in modalities():

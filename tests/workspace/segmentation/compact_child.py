@@ -2,13 +2,17 @@
 
 ``python -m tests.workspace.segmentation.compact_child PROFILE ITEM [hold]``. Each round
 pushes a few label edits through the real stack (persisted rows), prints ``EDITED <n>``, then
-compacts, printing ``COMPACTING`` before and ``COMPACTED`` after. With ``hold``, the first
-compaction stops right after sealing its snapshot blob and before its row commits (it prints
-``SEALED`` and waits for a kill): the exact moment a crash is most likely to leave debris.
+compacts (and prunes), printing ``COMPACTING`` before and ``COMPACTED`` after. The labels'
+SHA-256 is printed as ``NEXT <digest>`` just before a step is persisted and as
+``STATE <digest>`` once it is durable: what a kill leaves stored must be one of the two last.
+With ``hold``, the first compaction stops right after sealing its snapshot blob and before
+its row commits (it prints ``SEALED`` and waits for a kill): the exact moment a crash is most
+likely to leave debris.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
 import sys
 import threading
@@ -38,6 +42,19 @@ def main() -> None:
         blobs.put = put_then_hold  # type: ignore[method-assign]
     document = workspace.open_segmentation(item_id)
     stack = workspace.command_stack(item_id)
+
+    def digest() -> str:
+        return hashlib.sha256(document.labels.tobytes()).hexdigest()
+
+    sink = stack._sink  # the test watches the moment a step is persisted
+    persist = sink.persist
+
+    def persist_watched(*args: object) -> None:
+        print(f"NEXT {digest()}", flush=True)
+        persist(*args)  # type: ignore[arg-type]
+
+    sink.persist = persist_watched  # type: ignore[method-assign]
+    print(f"STATE {digest()}", flush=True)
     context = ToolContext(document, segment=document.segments[0].value)
     shape = document.labels.shape
     rng = np.random.default_rng(int.from_bytes(os.urandom(4), "little"))
@@ -50,12 +67,15 @@ def main() -> None:
             command = paint(context, np.ones((4, 6, 6), dtype=np.bool_), value, "dab", box)
             if command is not None:
                 stack.push(command)
+                print(f"STATE {digest()}", flush=True)
                 n += 1
         if rng.random() < 0.3 and stack.can_undo:
             stack.undo()
+            print(f"STATE {digest()}", flush=True)
         print(f"EDITED {n}", flush=True)
         print("COMPACTING", flush=True)
-        compaction.compact(workspace.profile, item_id)
+        # no step here replaces the record, so older records' rows may go too, half the time
+        compaction.compact(workspace.profile, item_id, older_records=bool(n % 2))
         print("COMPACTED", flush=True)
 
 
