@@ -12,11 +12,15 @@ record's compacted snapshots the newest two are kept (the older one to fall back
 newest does not read back), older ones are dropped, and so are the rows up to the older
 kept one's ``after_seq``. Rows before the record and the snapshots of older records are
 dropped too, but only when ``older_records`` says no undo step can bring such a record
-back. Nothing else is touched (the record, the audit trail, the sync outbox); the sealed
-blobs of dropped snapshots stay in the blob store (content-addressed, they may be shared).
+back. Nothing else is touched (the record, the audit trail, the sync outbox). A compacted
+snapshot is sealed under a random id (:func:`storage.blob_format.new_random_id`: it belongs to
+its row alone, unlike a content-addressed blob that may be shared), so once the pruning has
+committed, the blobs of the dropped snapshots are removed too: a profile does not grow by a
+label map with every compaction. Those sealed before random ids (SHA-named) stay.
 Compaction is safe at any moment:
 
-- crash-safe: killed before the transaction commits, the blob is an unused orphan and the
+- crash-safe: killed before the transaction commits, the new blob is an unused orphan (and
+  killed after it, before the dropped blobs are removed, so are they) and the
   old snapshots and rows read as before; the new row and the pruning commit whole or not at
   all;
 - undo-safe: undoing a label edit writes a new row (the voxels of its box as the undo left
@@ -49,6 +53,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session
 
+from storage.blob_format import is_random_id, new_random_id
 from storage.errors import StorageError
 from storage.models import LabelMapDeltaRecord, LabelMapSnapshotRecord
 from storage.profile import Profile
@@ -114,6 +119,7 @@ class Pruned:
 
     snapshots: int  # compacted snapshot rows
     rows: int  # edit rows
+    blobs: tuple[str, ...] = ()  # the dropped snapshots' blobs that only they used
 
 
 def prune(session: Session, item_id: str, base: str, base_seq: int, older_records: bool) -> Pruned:
@@ -143,7 +149,10 @@ def prune(session: Session, item_id: str, base: str, base_seq: int, older_record
             )
         ).all()
         dropped.extend(others)
+    blobs: tuple[str, ...] = ()
     if dropped:
+        sealed = session.scalars(select(snapshots.snapshot).where(snapshots.id.in_(dropped)))
+        blobs = tuple(sorted({b for b in sealed if is_random_id(b)}))
         session.execute(delete(snapshots).where(snapshots.id.in_(dropped)))
     # rows up to ``upto`` are held by both kept snapshots (or precede the record); those
     # before the record stay while an older record may come back
@@ -155,7 +164,7 @@ def prune(session: Session, item_id: str, base: str, base_seq: int, older_record
         covered = (deltas.item_id == item_id) & (deltas.seq > start) & (deltas.seq <= upto)
         result = cast(CursorResult[Any], session.execute(delete(deltas).where(covered)))
         rows = result.rowcount or 0
-    return Pruned(len(dropped), rows)
+    return Pruned(len(dropped), rows, blobs)
 
 
 def _never() -> bool:
@@ -188,10 +197,11 @@ def compact(
         labels = read_segmentation(profile.blobs, session, item_id, record).labels
     if cancelled():
         return False
-    digest = profile.blobs.put(pack_snapshot(labels))
+    digest = profile.blobs.put(pack_snapshot(labels), blob_id=new_random_id())
     del labels
     if cancelled():
-        return False  # the sealed blob stays unused
+        profile.blobs.discard([digest])
+        return False
     with profile.database.write() as session:
         session.add(
             LabelMapSnapshotRecord(
@@ -204,7 +214,8 @@ def compact(
             )
         )
         session.flush()
-        prune(session, item_id, base, base_seq, older_records)
+        pruned = prune(session, item_id, base, base_seq, older_records)
+    profile.blobs.discard(pruned.blobs)  # after the commit: no row names them any more
     return True
 
 

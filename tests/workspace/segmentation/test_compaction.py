@@ -20,6 +20,7 @@ import numpy as np
 import pytest
 from sqlalchemy import select
 
+from storage.blob_format import is_random_id
 from storage.models import LabelMapSnapshotRecord
 from storage.profile import Profile
 from tests.conftest import PASSPHRASE
@@ -347,6 +348,26 @@ def _stored(profile: Profile, item_id: str) -> tuple[list[int], list[tuple[str, 
     return sorted(seqs), sorted((b, s, a) for b, s, a in snapshots)
 
 
+def _snapshot_blobs(profile: Profile, item_id: str) -> set[str]:
+    """The blobs the item's compacted snapshot rows name."""
+    with profile.database.read() as session:
+        return set(
+            session.scalars(
+                select(LabelMapSnapshotRecord.snapshot).where(
+                    LabelMapSnapshotRecord.item_id == item_id
+                )
+            )
+        )
+
+
+def _private_blobs(profile: Profile) -> set[str]:
+    """The random-id blobs the profile holds, by its index and on disk."""
+    every = [b.digest for b in profile.blobs.digests()]
+    files = {p for p in profile.blobs.root.glob("??/*") if p.is_file()}
+    assert files == {profile.blobs.path_of(blob) for blob in every}  # no file left behind
+    return {blob for blob in every if is_random_id(blob)}
+
+
 def test_compaction_prunes_what_no_reader_needs(profile_dir: Path, ct_item) -> None:
     """Only the newest two compacted snapshots stay, and only the rows after the older one;
     undo still crosses them, and the audit trail is untouched."""
@@ -367,6 +388,7 @@ def test_compaction_prunes_what_no_reader_needs(profile_dir: Path, ct_item) -> N
         audited = len(audit.entries(limit=100_000))
         seqs, snapshots = _stored(workspace.profile, ct_item)
         assert len(snapshots) == KEEP_COMPACTIONS  # four compactions, two kept
+        assert _private_blobs(workspace.profile) == _snapshot_blobs(workspace.profile, ct_item)
         older = min(after for _, _, after in snapshots)
         assert seqs == sorted(seqs) and min(seqs) > older  # the rows it holds are gone
         assert len(seqs) == 3  # the last compaction's three
