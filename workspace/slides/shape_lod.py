@@ -170,9 +170,24 @@ class LevelCells:
         )
 
     def fill(self, boxes: Iterable[tuple[str, Box]]) -> None:
-        """Place every shape (ids in drawing order)."""
-        for annotation_id, box in boxes:
-            self.place(annotation_id, box)
+        """Place every shape (ids in drawing order): the cells found for all at once (numpy),
+        so a new level over 10,000 shapes costs milliseconds."""
+        pairs = [(i, b) for i, b in boxes if i not in self.cell_of]
+        if not pairs:
+            return
+        ids = [i for i, _ in pairs]
+        found = np.array([b for _, b in pairs], dtype=np.float64).reshape(-1, 4)
+        columns = np.floor((found[:, 0] + found[:, 2]) / 2 / self.size).astype(np.int64)
+        rows = np.floor((found[:, 1] + found[:, 3]) / 2 / self.size).astype(np.int64)
+        cells = list(zip(columns.tolist(), rows.tolist(), strict=True))
+        self.cell_of.update(zip(ids, cells, strict=True))
+        self._box_of.update(pairs)
+        for annotation_id, cell in zip(ids, cells, strict=True):
+            self.members.setdefault(cell, []).append(annotation_id)
+        for cell in set(cells):
+            self._bounds.pop(cell, None)
+        half = np.maximum(found[:, 2] - found[:, 0], found[:, 3] - found[:, 1]) / 2
+        self.reach = max(self.reach, float(half.max()))
 
     def place(self, annotation_id: str, box: Box | None) -> list[Cell]:
         """Move one shape to the cell of ``box`` (``None``: it is gone); the cells changed."""

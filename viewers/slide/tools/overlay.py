@@ -15,9 +15,16 @@ an option (:attr:`ShapeOverlay.fill`). Three things keep a frame of 10,000+ regi
   layer is drawn a few cells at a time between frames (slices of about :data:`SLICE_MS`, on
   the GUI thread: Qt's painter holds Python's GIL, so a worker thread would not free it)
   when the view runs past the old one or :data:`SETTLE_MS` after the last zoom step, and
-  replaces it when done. Only the first frame, a rotation or a jump of more than
-  :data:`ZOOM_REUSE` times is drawn at once. An edit repaints only the part of the layer the
-  shape covered before and after, in the next frame.
+  replaces it when done. A rotation or a jump of more than :data:`ZOOM_REUSE` times needs a
+  new layer at once: it is drawn in that frame when its cells are built already or cheap
+  (:data:`SYNC_SHAPES`), else the old layer stands in, drawn through the new view, until the
+  new one is ready. An edit repaints only the part of the layer the shape covered before and
+  after, in the next frame.
+* **Outlines built off the GUI thread**: a level's cells (simplification, dots, the
+  ``QPainterPath`` of each class) are built on a worker thread
+  (:mod:`viewers.slide.tools.outline_worker`) from a snapshot of the shapes, and arrive by a
+  queued signal; a result for a cell edited meanwhile (its generation changed) is dropped.
+  So the first frame at a new zoom level never waits for 10,000 outlines.
 
 The selection is drawn on top every frame, exactly (full detail, dashed).
 """
@@ -42,19 +49,14 @@ from PySide6.QtGui import (
 )
 
 from viewers.slide.tools.base import OverlayTransform, ToolSession
+from viewers.slide.tools.outline_worker import BuiltCell, OutlineWorker, build
 from viewers.slide.tools.shape_paths import DOT_PIXELS, CellDrawing
 from workspace.annotation_kinds.names import SLIDE_SHAPE
 from workspace.annotation_kinds.slide_shapes import GEOMETRY
 from workspace.annotations import Annotation
+from workspace.slides.outline_jobs import CellJob, GeometryCache
 from workspace.slides.shape_index import geometry_bounds
-from workspace.slides.shape_lod import (
-    Box,
-    Cell,
-    LevelCells,
-    level_of,
-    outlines,
-    shapely_geometries,
-)
+from workspace.slides.shape_lod import Box, Cell, LevelCells, level_of
 
 #: The cached layer reaches this share of the widget's size past each edge.
 LAYER_MARGIN = 0.25
@@ -64,8 +66,11 @@ ZOOM_REUSE = 2.0
 SETTLE_MS = 150
 #: A layer drawn between frames is drawn in slices of about this long.
 SLICE_MS = 6.0
-#: Below this share of the widget covered by the old layer, a frame is drawn at once.
+#: Below this share of the widget covered by the old layer, a new layer is needed at once.
 MIN_COVER = 0.5
+#: A frame builds missing cells itself only when they hold at most this many shapes in all
+#: (a few milliseconds); more are built on the worker thread.
+SYNC_SHAPES = 200
 _GREY = "#808080"
 _PAD = DOT_PIXELS + 2  # layer pixels around a repaired shape (dots and pen)
 
@@ -93,6 +98,8 @@ class _Level:
 
     cells: LevelCells
     drawn: dict[Cell, CellDrawing] = field(default_factory=dict)
+    #: Bumped when an edit touches a cell: results built from an older snapshot are dropped.
+    generation: dict[Cell, int] = field(default_factory=dict)
 
 
 @dataclass
@@ -153,6 +160,11 @@ class ShapeOverlay:
         self._fill = fill
         self._levels: dict[int, _Level] = {}
         self._placed: dict[str, Box] = {}
+        self._geometries = GeometryCache()
+        self._worker = OutlineWorker(self._geometries)
+        self._worker.built.connect(self._built)
+        #: Bumped when every level is dropped (colours changed): older results are dropped.
+        self._epoch = 0
         self._layer: _Layer | None = None
         self._pending: _Pending | None = None
         self._selected: dict[str, tuple[QPainterPath, list[QPointF]]] = {}
@@ -183,6 +195,8 @@ class ShapeOverlay:
     def refresh(self) -> None:
         """Draw everything afresh at the next frame (class colours changed)."""
         self._levels.clear()
+        self._epoch += 1
+        self._worker.cancel()
         self._layer = self._pending = None
         self.session.repaint()
 
@@ -193,6 +207,8 @@ class ShapeOverlay:
         if annotation.kind != SLIDE_SHAPE or not self._levels:
             return
         present = annotation.id in self.session.document and GEOMETRY in annotation.data
+        if not present:
+            self._geometries.forget(annotation.id)
         box = geometry_bounds(annotation.data[GEOMETRY]) if present else None
         old = self._placed.pop(annotation.id, None)
         if box is not None:
@@ -203,6 +219,7 @@ class ShapeOverlay:
         for level in self._levels.values():
             for cell in level.cells.place(annotation.id, box):
                 level.drawn.pop(cell, None)
+                level.generation[cell] = level.generation.get(cell, 0) + 1
 
     def _layers(self) -> list[_Layer]:
         pending = [self._pending.layer] if self._pending is not None else []
@@ -218,33 +235,48 @@ class ShapeOverlay:
         """Whether a new layer is being drawn between frames."""
         return self._pending is not None
 
-    def step(self) -> None:
-        """Draw the next slice of the pending layer; when it is done it replaces the old one
-        and the view is asked to repaint."""
+    def step(self, *, wait: bool = False) -> None:
+        """Draw the next slice of the pending layer (cells in order; one not built yet is
+        asked of the worker and the slice ends, unless ``wait``: then it is built here).
+        When the layer is done it replaces the old one and the view is asked to repaint."""
         pending = self._pending
         if pending is None:
             return
         layer = pending.layer
         detail = self._level(layer.level)
         start = time.perf_counter()
+        waiting = False
         into = QPainter(layer.image)
         try:
             into.setTransform(layer.to_layer, combine=True)
             while pending.cells and (time.perf_counter() - start) * 1000 < SLICE_MS:
-                self._cell(detail, pending.cells.pop(0)).draw(into, fill=self.fill)
+                drawing = detail.drawn.get(pending.cells[0])
+                if drawing is None and not wait:
+                    self._ask(detail, pending.cells)
+                    waiting = True
+                    break
+                drawing = drawing or self._cell(detail, pending.cells[0])
+                drawing.draw(into, fill=self.fill)
+                pending.cells.pop(0)
         finally:
             into.end()
         if pending.cells:
-            self._slices.start(0)
+            if not waiting:
+                self._slices.start(0)
             return
         self._pending = None
         self._layer = layer
         self.session.repaint()
 
     def finish(self) -> None:
-        """Draw the pending layer to its end now."""
+        """Draw the pending layer to its end now (building its missing cells here)."""
         while self._pending is not None:
-            self.step()
+            self.step(wait=True)
+
+    @property
+    def building(self) -> bool:
+        """Whether cells are being built on the worker thread."""
+        return self._worker.busy
 
     # ------------------------------------------------------------------ levels and cells
     def _colour(self, label: str) -> str:
@@ -263,22 +295,65 @@ class ShapeOverlay:
             self._levels[level] = found
         return found
 
+    def _job(self, level: _Level, cell: Cell) -> CellJob:
+        """A snapshot of one cell's shapes for building its drawing (here or on the worker)."""
+        ids = level.cells.members.get(cell, [])
+        shapes = tuple(self.session.document.get(i) for i in ids)
+        labels = [a.label or "" for a in shapes]
+        colour = {label: self._colour(label) for label in set(labels)}
+        return CellJob(
+            level=level.cells.level,
+            cell=cell,
+            generation=self._generation(level, cell),
+            shapes=shapes,
+            boxes=tuple(self._placed[i] for i in ids),
+            colours=tuple(colour[label] for label in labels),
+        )
+
+    def _generation(self, level: _Level, cell: Cell) -> tuple[int, int]:
+        return self._epoch, level.generation.get(cell, 0)
+
     def _cell(self, level: _Level, cell: Cell) -> CellDrawing:
+        """One cell's drawing, built here if it is not yet."""
         drawing = level.drawn.get(cell)
         if drawing is None:
-            ids = level.cells.members.get(cell, [])
-            shapes = [self.session.document.get(i) for i in ids]
-            found = outlines(
-                shapely_geometries([a.data[GEOMETRY] for a in shapes]),
-                [self._placed[i] for i in ids],
-                level.cells.level,
-            )
-            labels = [a.label or "" for a in shapes]
-            colour = {label: self._colour(label) for label in set(labels)}
-            colours = [colour[label] for label in labels]
-            drawing = CellDrawing.build(found, colours)
-            level.drawn[cell] = drawing
+            drawing = level.drawn[cell] = build(self._job(level, cell), self._geometries)
         return drawing
+
+    def _missing(self, level: _Level, cells: list[Cell]) -> list[Cell]:
+        return [c for c in cells if c not in level.drawn]
+
+    def _cheap(self, level: _Level, cells: list[Cell]) -> bool:
+        """Whether the missing ones of ``cells`` are few enough shapes to build in a frame."""
+        members = level.cells.members
+        return sum(len(members.get(c, ())) for c in self._missing(level, cells)) <= SYNC_SHAPES
+
+    def _ask(self, level: _Level, cells: list[Cell]) -> None:
+        """Have the worker build the missing ones of ``cells``, in order (and no others)."""
+        missing = self._missing(level, cells)
+        self._worker.keep({(level.cells.level, c) for c in missing})
+        self._worker.ask(
+            [
+                self._job(level, c)
+                for c in missing
+                if not self._worker.queued((level.cells.level, c), self._generation(level, c))
+            ]
+        )
+
+    def _built(self, built: BuiltCell) -> None:
+        """A cell's drawing arrived from the worker: keep it unless the cell changed since
+        (or every level was dropped), and go on with the pending layer."""
+        job = built.job
+        self._worker.done(job)
+        level = self._levels.get(job.level)
+        if level is None or self._generation(level, job.cell) != job.generation:
+            return
+        if job.cell in level.drawn:
+            return
+        level.drawn[job.cell] = built.drawing
+        pending = self._pending
+        if pending is not None and pending.cells and pending.cells[0] in level.drawn:
+            self._slices.start(0)
 
     def draw(self, painter: QPainter, qt: QTransform, rect: QRectF, level: int) -> None:
         """Draw the shapes meeting ``rect`` (level-0) through ``qt`` at detail ``level``."""
@@ -296,16 +371,24 @@ class ShapeOverlay:
     def __call__(self, painter: QPainter, transform: OverlayTransform) -> None:
         """Paint the shapes: the cached layer (repaired after edits) moved or scaled when it
         covers enough of the widget, a new one started between frames when it no longer
-        serves exactly; else a layer drawn at once. Then the selection on top."""
+        serves exactly; else a new layer, drawn at once when that is cheap, or else started
+        between frames with the old layer standing in. Then the selection on top."""
         qt = transform.qtransform()
         device = painter.device()
         widget, dpr = _logical_rect(device), device.devicePixelRatioF()
         layer = self._layer
+        if layer is not None and layer.image.devicePixelRatioF() != dpr:
+            layer = self._layer = None
         cover = self._cover(layer, qt, widget) if layer is not None else 0.0
-        if layer is None or cover < MIN_COVER or layer.image.devicePixelRatioF() != dpr:
-            layer = self._layer = self._draw_layer(qt, widget, dpr)
-            self._exact_due = False
-            cover = 1.0
+        if cover < MIN_COVER:
+            drawn = self._replace_layer(qt, widget, dpr)
+            if drawn is not None:
+                layer = self._layer = drawn
+                self._exact_due = False
+                cover = 1.0
+        if layer is None:  # nothing to show until the new layer is ready
+            self._draw_selection(painter, qt)
+            return
         exact = math.isclose(_scale_of(qt), layer.scale, rel_tol=1e-9)
         if not exact:
             self._settle.start()
@@ -336,7 +419,14 @@ class ShapeOverlay:
         """Draw the layer where ``qt`` puts it (moved, or scaled smoothly when shrunk)."""
         from_layer, _ = layer.to_layer.inverted()
         on_widget = from_layer * qt
-        if math.isclose(_scale_of(on_widget), 1.0, rel_tol=1e-9):
+        moved = on_widget.type() in (
+            QTransform.TransformationType.TxNone,
+            QTransform.TransformationType.TxTranslate,
+        )
+        if moved or (
+            math.isclose(_scale_of(on_widget), 1.0, rel_tol=1e-9)
+            and _turn(on_widget) == (1.0, 0.0, 0.0, 1.0)
+        ):
             painter.drawImage(on_widget.map(QPointF(0, 0)), layer.image)
             return
         painter.save()
@@ -361,13 +451,31 @@ class ShapeOverlay:
         from_layer, _ = layer.to_layer.inverted()
         return layer, from_layer.mapRect(layer.rect)
 
-    def _draw_layer(self, qt: QTransform, widget: QRectF, dpr: float) -> _Layer:
-        """A layer for ``qt`` drawn at once (nothing reusable to show meanwhile)."""
-        self._pending = None
+    def _replace_layer(self, qt: QTransform, widget: QRectF, dpr: float) -> _Layer | None:
+        """A layer for ``qt`` drawn at once when its cells are built or cheap to build; else
+        ``None``, and the layer is started between frames (its cells asked of the worker),
+        unless the one pending already serves the view."""
+        pending = self._pending
+        if (
+            pending is not None
+            and pending.layer.image.devicePixelRatioF() == dpr
+            and self._cover(pending.layer, qt, widget) >= MIN_COVER
+        ):
+            return None
         layer, area = self._new_layer(qt, widget, dpr)
+        detail = self._level(layer.level)
+        cells = detail.cells.meeting((area.left(), area.top(), area.right(), area.bottom()))
+        if not self._cheap(detail, cells):
+            self._pending = _Pending(layer, cells)
+            self._ask(detail, cells)
+            self._slices.start(0)
+            return None
+        self._pending = None
         into = QPainter(layer.image)
         try:
-            self.draw(into, layer.to_layer, area, layer.level)
+            into.setTransform(layer.to_layer, combine=True)
+            for cell in cells:
+                self._cell(detail, cell).draw(into, fill=self.fill)
         finally:
             into.end()
         return layer
