@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -49,7 +50,7 @@ from PySide6.QtGui import (
 )
 
 from viewers.slide.tools.base import OverlayTransform, ToolSession
-from viewers.slide.tools.outline_worker import BuiltCell, OutlineWorker, build
+from viewers.slide.tools.outline_worker import Done, OutlineWorker, Task, build
 from viewers.slide.tools.shape_paths import DOT_PIXELS, CellDrawing
 from workspace.annotation_kinds.names import SLIDE_SHAPE
 from workspace.annotation_kinds.slide_shapes import GEOMETRY
@@ -71,6 +72,9 @@ MIN_COVER = 0.5
 #: A frame builds missing cells itself only when they hold at most this many shapes in all
 #: (a few milliseconds); more are built on the worker thread.
 SYNC_SHAPES = 200
+#: A new level's shapes are placed in cells in the frame up to this many shapes; more, on
+#: the worker thread.
+SYNC_PLACE = 2000
 _GREY = "#808080"
 _PAD = DOT_PIXELS + 2  # layer pixels around a repaired shape (dots and pen)
 
@@ -142,10 +146,12 @@ def _turn(qt: QTransform) -> tuple[float, ...]:
 
 @dataclass
 class _Pending:
-    """A layer being drawn between frames: the cells still to draw into it."""
+    """A layer being drawn between frames: the cells still to draw into it (``None`` while
+    its level's cells are being placed on the worker thread) and the level-0 area it spans."""
 
     layer: _Layer
-    cells: list[Cell]
+    cells: list[Cell] | None
+    area: QRectF
 
 
 def _box_rect(box: Box) -> QRectF:
@@ -160,11 +166,16 @@ class ShapeOverlay:
         self._fill = fill
         self._levels: dict[int, _Level] = {}
         self._placed: dict[str, Box] = {}
+        self._loaded = False  # whether _placed follows the document
         self._geometries = GeometryCache()
-        self._worker = OutlineWorker(self._geometries)
+        self._worker = OutlineWorker()
         self._worker.built.connect(self._built)
         #: Bumped when every level is dropped (colours changed): older results are dropped.
         self._epoch = 0
+        #: Levels being placed on the worker: where their replay of the edits starts.
+        self._placing: dict[int, int] = {}
+        #: Shapes changed (id, new box) while levels are placed on the worker, to replay.
+        self._edits: list[tuple[str, Box | None]] = []
         self._layer: _Layer | None = None
         self._pending: _Pending | None = None
         self._selected: dict[str, tuple[QPainterPath, list[QPointF]]] = {}
@@ -197,6 +208,8 @@ class ShapeOverlay:
         self._levels.clear()
         self._epoch += 1
         self._worker.cancel()
+        self._placing.clear()
+        self._edits.clear()
         self._layer = self._pending = None
         self.session.repaint()
 
@@ -204,7 +217,7 @@ class ShapeOverlay:
     def _changed(self, annotation: Annotation) -> None:
         """One shape changed: drop its cells and mark where it was and is for repair."""
         self._selected.pop(annotation.id, None)
-        if annotation.kind != SLIDE_SHAPE or not self._levels:
+        if annotation.kind != SLIDE_SHAPE or not self._loaded:
             return
         present = annotation.id in self.session.document and GEOMETRY in annotation.data
         if not present:
@@ -216,6 +229,8 @@ class ShapeOverlay:
         changed = [b for b in (old, box) if b is not None]
         for layer in self._layers():
             layer.dirty += changed
+        if self._placing:
+            self._edits.append((annotation.id, box))
         for level in self._levels.values():
             for cell in level.cells.place(annotation.id, box):
                 level.drawn.pop(cell, None)
@@ -243,6 +258,10 @@ class ShapeOverlay:
         if pending is None:
             return
         layer = pending.layer
+        if pending.cells is None:
+            if layer.level not in self._levels and not wait:
+                return  # its cells are being placed: _built goes on
+            pending.cells = self._meeting(self._level(layer.level), pending.area)
         detail = self._level(layer.level)
         start = time.perf_counter()
         waiting = False
@@ -285,26 +304,58 @@ class ShapeOverlay:
             return schema.class_named(label).color
         return _GREY
 
+    def _load(self) -> None:
+        if not self._loaded:  # from now on kept up to date by _changed
+            self._placed = dict(self.session.index.boxes())
+            self._loaded = True
+
     def _level(self, level: int) -> _Level:
+        """A level, its shapes placed in cells here if they are not yet."""
         found = self._levels.get(level)
         if found is None:
-            if not self._levels:  # from now on kept up to date by _changed
-                self._placed = dict(self.session.index.boxes())
-            found = _Level(LevelCells(level))
-            found.cells.fill(self._placed.items())
-            self._levels[level] = found
+            self._load()
+            cells = LevelCells(level)
+            cells.fill(self._placed.items())
+            found = self._levels[level] = _Level(cells)
         return found
 
-    def _job(self, level: _Level, cell: Cell) -> CellJob:
-        """A snapshot of one cell's shapes for building its drawing (here or on the worker)."""
-        ids = level.cells.members.get(cell, [])
+    def _level_soon(self, level: int) -> _Level | None:
+        """A level if it is ready or cheap to make here; else ``None``, its shapes being
+        placed in cells on the worker thread (from a copy of their boxes; the edits made
+        meanwhile are replayed when it arrives)."""
+        found = self._levels.get(level)
+        if found is not None:
+            return found
+        self._load()
+        if len(self._placed) <= SYNC_PLACE:
+            return self._level(level)
+        if level not in self._placing:
+            boxes = list(self._placed.items())
+
+            def place() -> LevelCells:
+                cells = LevelCells(level)
+                cells.fill(boxes)
+                return cells
+
+            self._placing[level] = len(self._edits)
+            self._worker.ask([Task(("level", level), (self._epoch, 0), place)])
+        return None
+
+    def _meeting(self, level: _Level, area: QRectF) -> list[Cell]:
+        return level.cells.meeting((area.left(), area.top(), area.right(), area.bottom()))
+
+    def _job(self, level: _Level, cell: Cell, generation: tuple[int, int]) -> CellJob:
+        """A snapshot of one cell's shapes for building its drawing. Taken here or on the
+        worker thread: the document's annotations are immutable and a member or box read
+        while the GUI thread edits the cell belongs to an older generation (dropped)."""
+        ids = tuple(level.cells.members.get(cell, ()))
         shapes = tuple(self.session.document.get(i) for i in ids)
         labels = [a.label or "" for a in shapes]
         colour = {label: self._colour(label) for label in set(labels)}
         return CellJob(
             level=level.cells.level,
             cell=cell,
-            generation=self._generation(level, cell),
+            generation=generation,
             shapes=shapes,
             boxes=tuple(self._placed[i] for i in ids),
             colours=tuple(colour[label] for label in labels),
@@ -317,7 +368,8 @@ class ShapeOverlay:
         """One cell's drawing, built here if it is not yet."""
         drawing = level.drawn.get(cell)
         if drawing is None:
-            drawing = level.drawn[cell] = build(self._job(level, cell), self._geometries)
+            job = self._job(level, cell, self._generation(level, cell))
+            drawing = level.drawn[cell] = build(job, self._geometries)
         return drawing
 
     def _missing(self, level: _Level, cells: list[Cell]) -> list[Cell]:
@@ -329,36 +381,54 @@ class ShapeOverlay:
         return sum(len(members.get(c, ())) for c in self._missing(level, cells)) <= SYNC_SHAPES
 
     def _ask(self, level: _Level, cells: list[Cell]) -> None:
-        """Have the worker build the missing ones of ``cells``, in order (and no others)."""
+        """Have the worker build the missing ones of ``cells``, in order (cancelling other
+        cells not started yet; levels being placed go on)."""
+        number = level.cells.level
         missing = self._missing(level, cells)
-        self._worker.keep({(level.cells.level, c) for c in missing})
-        self._worker.ask(
-            [
-                self._job(level, c)
-                for c in missing
-                if not self._worker.queued((level.cells.level, c), self._generation(level, c))
-            ]
-        )
+        wanted = {(number, c) for c in missing}
+        self._worker.keep(lambda key: key in wanted or key[0] == "level")
+        tasks = []
+        for cell in missing:
+            generation = self._generation(level, cell)
+            if not self._worker.queued((number, cell), generation):
+                tasks.append(Task((number, cell), generation, self._building(level, cell)))
+        self._worker.ask(tasks)
 
-    def _built(self, built: BuiltCell) -> None:
-        """A cell's drawing arrived from the worker: keep it unless the cell changed since
-        (or every level was dropped), and go on with the pending layer."""
-        job = built.job
-        self._worker.done(job)
-        level = self._levels.get(job.level)
-        if level is None or self._generation(level, job.cell) != job.generation:
-            return
-        if job.cell in level.drawn:
-            return
-        level.drawn[job.cell] = built.drawing
+    def _building(self, level: _Level, cell: Cell) -> Callable[[], CellDrawing]:
+        generation, cache = self._generation(level, cell), self._geometries
+        return lambda: build(self._job(level, cell, generation), cache)
+
+    def _built(self, done: Done) -> None:
+        """A result arrived from the worker: a level's cells (the edits made meanwhile are
+        replayed) or a cell's drawing, kept unless the cell changed since (or every level
+        was dropped); then the pending layer goes on."""
+        self._worker.done(done.key, done.generation)
+        kind, number = done.key
+        if kind == "level":
+            start = self._placing.pop(number, None)
+            if start is None or done.generation != (self._epoch, 0):
+                return
+            cells: LevelCells = done.result
+            for annotation_id, box in self._edits[start:]:
+                cells.place(annotation_id, box)
+            if not self._placing:
+                self._edits.clear()
+            self._levels.setdefault(number, _Level(cells))
+        else:
+            level = self._levels.get(kind)
+            if level is None or self._generation(level, number) != done.generation:
+                return
+            if not isinstance(done.result, CellDrawing):
+                raise done.result  # a bug in building, not bad input: shapes are checked
+            level.drawn.setdefault(number, done.result)
         pending = self._pending
-        if pending is not None and pending.cells and pending.cells[0] in level.drawn:
+        if pending is not None and (pending.cells is None or pending.cells):
             self._slices.start(0)
 
     def draw(self, painter: QPainter, qt: QTransform, rect: QRectF, level: int) -> None:
         """Draw the shapes meeting ``rect`` (level-0) through ``qt`` at detail ``level``."""
         detail = self._level(level)
-        cells = detail.cells.meeting((rect.left(), rect.top(), rect.right(), rect.bottom()))
+        cells = self._meeting(detail, rect)
         if not cells:
             return
         painter.save()
@@ -463,10 +533,13 @@ class ShapeOverlay:
         ):
             return None
         layer, area = self._new_layer(qt, widget, dpr)
-        detail = self._level(layer.level)
-        cells = detail.cells.meeting((area.left(), area.top(), area.right(), area.bottom()))
+        detail = self._level_soon(layer.level)
+        if detail is None:  # its cells are being placed
+            self._pending = _Pending(layer, None, area)
+            return None
+        cells = self._meeting(detail, area)
         if not self._cheap(detail, cells):
-            self._pending = _Pending(layer, cells)
+            self._pending = _Pending(layer, cells, area)
             self._ask(detail, cells)
             self._slices.start(0)
             return None
@@ -483,9 +556,10 @@ class ShapeOverlay:
     def _start_layer(self, qt: QTransform, widget: QRectF, dpr: float) -> None:
         """Start drawing a layer for ``qt`` between frames."""
         layer, area = self._new_layer(qt, widget, dpr)
-        detail = self._level(layer.level)
-        cells = detail.cells.meeting((area.left(), area.top(), area.right(), area.bottom()))
-        self._pending = _Pending(layer, cells)
+        detail = self._level_soon(layer.level)
+        self._pending = _Pending(
+            layer, None if detail is None else self._meeting(detail, area), area
+        )
         self._slices.start(0)
 
     def _repair(self, layer: _Layer) -> None:
