@@ -12,10 +12,10 @@ the drawing to the few in view):
 * one edit — a vertex moved (a stored command) and the next frame, which repaints only the
   part of the layer the shape covered;
 * the first frame at a new zoom level — before (a fresh overlay building the level's outlines
-  in the frame, as it did before issue 13's fix: ``SYNC_SHAPES`` and ``SYNC_PLACE`` unbounded) and after (the
-  outlines built on the worker thread): the frame's time, the longest GUI-thread event until
-  the exact layer is shown (thread CPU time, as the soak's heartbeat counts it) and the time
-  until it is shown;
+  in the frame, as it did before issue 13's fix: ``SYNC_SHAPES`` and ``SYNC_PLACE``
+  unbounded) and after (the outlines built on the worker thread): the frame's time, the
+  longest GUI-thread event until the exact layer is shown (thread CPU time, as the soak's
+  heartbeat counts it) and the time until it is shown;
 * zooming across levels — the view zoomed 8 % a frame from 0.01 to 1.5, the event loop given
   one turn between frames (no waiting): frame times and the longest GUI-thread event;
 * the baseline — the same 10,000 ``QPolygonF`` drawn by a bare ``QPainter``, one
