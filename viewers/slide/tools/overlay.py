@@ -240,10 +240,25 @@ class ShapeOverlay:
         pending = [self._pending.layer] if self._pending is not None else []
         return [self._layer, *pending] if self._layer is not None else pending
 
+    def _repaint(self) -> None:
+        """Ask the view for a frame (from a timer or a worker's result: the view may have
+        been closed meanwhile, and then the overlay stops)."""
+        try:
+            self.session.repaint()
+        except RuntimeError:  # the view's Qt object was deleted
+            self.close()
+
+    def close(self) -> None:
+        """Stop: cancel the worker's tasks not started, the timers and the pending layer."""
+        self._worker.cancel()
+        self._settle.stop()
+        self._slices.stop()
+        self._pending = None
+
     def settle(self) -> None:
         """Have the exact drawing replace a scaled layer (the zoom has stopped)."""
         self._exact_due = True
-        self.session.repaint()
+        self._repaint()
 
     @property
     def drawing(self) -> bool:
@@ -285,7 +300,7 @@ class ShapeOverlay:
             return
         self._pending = None
         self._layer = layer
-        self.session.repaint()
+        self._repaint()
 
     def finish(self) -> None:
         """Draw the pending layer to its end now (building its missing cells here)."""
