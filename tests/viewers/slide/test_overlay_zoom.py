@@ -155,6 +155,34 @@ def test_an_edit_while_the_level_is_built_is_drawn(
     assert corner[..., 3].any()  # the dragged corner: 1,500 level-0 pixels × 0.05
 
 
+def test_an_edit_in_a_crowded_cell_is_built_off_the_gui_thread(
+    session: ToolSession, qtbot: QtBot, monkeypatch: pytest.MonkeyPatch, threads: set[int]
+) -> None:
+    view = View(10_000, 10_000, 0.02)  # level 5: ~1,000 shapes a cell
+    overlay = ShapeOverlay(session)
+    _frame(overlay, view)
+    qtbot.waitUntil(lambda: not overlay.drawing, timeout=20_000)
+    layer = overlay._layer
+    document = session.document
+    moved = document.all()[0].id
+    ring = document.get(moved).data["geometry"]["coordinates"][0]
+    session.push(lambda: move_vertex(document, moved, [0, 0], (10_000, 10_000)))
+    threads.clear()
+    _frame(overlay, view)  # the crowded cell is asked of the worker, not built here
+    assert threading.get_ident() not in threads
+    assert overlay._layer is layer and layer is not None and layer.dirty  # still to repair
+    repaints: list[int] = []
+    session.repaint = lambda: repaints.append(1)
+    qtbot.waitUntil(lambda: bool(repaints), timeout=20_000)  # the cell arrived: a frame asked
+    repaired = _frame(overlay, view)
+    assert overlay._layer is layer and not layer.dirty  # repaired in place, not redrawn
+    assert threads and threading.get_ident() not in threads
+    assert repaired[SIZE // 2 - 1 : SIZE // 2 + 2, SIZE // 2 - 1 : SIZE // 2 + 2, 3].any()
+    expected = _at_once(session, view, monkeypatch)
+    assert np.array_equal(repaired[..., 3] > 0, expected[..., 3] > 0)
+    assert ring  # the shape had a ring to drag
+
+
 class _Canvas(QWidget):
     """A widget painting the overlay through ``view`` (as the slide view does)."""
 

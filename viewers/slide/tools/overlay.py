@@ -395,13 +395,14 @@ class ShapeOverlay:
         members = level.cells.members
         return sum(len(members.get(c, ())) for c in self._missing(level, cells)) <= SYNC_SHAPES
 
-    def _ask(self, level: _Level, cells: list[Cell]) -> None:
-        """Have the worker build the missing ones of ``cells``, in order (cancelling other
-        cells not started yet; levels being placed go on)."""
+    def _ask(self, level: _Level, cells: list[Cell], *, only: bool = True) -> None:
+        """Have the worker build the missing ones of ``cells``, in order (when ``only``,
+        cancelling other cells not started yet; levels being placed go on)."""
         number = level.cells.level
         missing = self._missing(level, cells)
         wanted = {(number, c) for c in missing}
-        self._worker.keep(lambda key: key in wanted or key[0] == "level")
+        if only:
+            self._worker.keep(lambda key: key in wanted or key[0] == "level")
         tasks = []
         for cell in missing:
             generation = self._generation(level, cell)
@@ -439,6 +440,8 @@ class ShapeOverlay:
         pending = self._pending
         if pending is not None and (pending.cells is None or pending.cells):
             self._slices.start(0)
+        if self._layer is not None and self._layer.dirty:
+            self._repaint()  # a repair was waiting for cells
 
     def draw(self, painter: QPainter, qt: QTransform, rect: QRectF, level: int) -> None:
         """Draw the shapes meeting ``rect`` (level-0) through ``qt`` at detail ``level``."""
@@ -578,17 +581,28 @@ class ShapeOverlay:
         self._slices.start(0)
 
     def _repair(self, layer: _Layer) -> None:
-        """Redraw the parts of the layer the shapes changed since it was drawn cover."""
+        """Redraw the parts of the layer the shapes changed since it was drawn cover. When
+        the cells to build there hold many shapes (a crowded cell at low zoom), they are
+        asked of the worker and the repair waits for them (the layer is shown as it was)."""
         if not layer.dirty:
             return
         from_layer, _ = layer.to_layer.inverted()
+        areas = []
+        for box in layer.dirty:
+            found = layer.to_layer.mapRect(_box_rect(box)).adjusted(-_PAD, -_PAD, _PAD, _PAD)
+            area = QRectF(found.toAlignedRect()).intersected(layer.rect)
+            if not area.isEmpty():
+                areas.append(area)
+        detail = self._level(layer.level)
+        cells = list(
+            dict.fromkeys(c for a in areas for c in self._meeting(detail, from_layer.mapRect(a)))
+        )
+        if not self._cheap(detail, cells):
+            self._ask(detail, cells, only=False)
+            return
         into = QPainter(layer.image)
         try:
-            for box in layer.dirty:
-                found = layer.to_layer.mapRect(_box_rect(box)).adjusted(-_PAD, -_PAD, _PAD, _PAD)
-                area = QRectF(found.toAlignedRect()).intersected(layer.rect)
-                if area.isEmpty():
-                    continue
+            for area in areas:
                 into.setClipRect(area)
                 into.setCompositionMode(QPainter.CompositionMode.CompositionMode_Clear)
                 into.fillRect(area, Qt.GlobalColor.transparent)
