@@ -2,7 +2,7 @@
 
 :class:`ShapeOverlay` is a view overlay (``view.overlays.append(overlay)``). Shapes are drawn
 with a cosmetic (1 screen pixel) pen, as QuPath draws annotations by default; region fill is
-an option (:attr:`ShapeOverlay.fill`). Three things keep a frame of 10,000+ regions fast:
+an option (:attr:`ShapeOverlay.fill`). Four things keep a frame of 10,000+ regions fast:
 
 * **Level of detail** (:mod:`workspace.slides.shape_lod`): per zoom level, outlines simplified
   to half a screen pixel and shapes under two pixels drawn as a dot, computed once per level
@@ -19,12 +19,14 @@ an option (:attr:`ShapeOverlay.fill`). Three things keep a frame of 10,000+ regi
   new layer at once: it is drawn in that frame when its cells are built already or cheap
   (:data:`SYNC_SHAPES`), else the old layer stands in, drawn through the new view, until the
   new one is ready. An edit repaints only the part of the layer the shape covered before and
-  after, in the next frame.
-* **Outlines built off the GUI thread**: a level's cells (simplification, dots, the
-  ``QPainterPath`` of each class) are built on a worker thread
-  (:mod:`viewers.slide.tools.outline_worker`) from a snapshot of the shapes, and arrive by a
-  queued signal; a result for a cell edited meanwhile (its generation changed) is dropped.
-  So the first frame at a new zoom level never waits for 10,000 outlines.
+  after, in the next frame (a crowded cell, over :data:`SYNC_SHAPES`, once it is rebuilt).
+* **Outlines built off the GUI thread**: a new level's shapes are placed in cells (over
+  :data:`SYNC_PLACE` shapes; the edits made meanwhile are replayed) and its cells built
+  (simplification, dots, the ``QPainterPath`` of each class) on a worker thread
+  (:mod:`viewers.slide.tools.outline_worker`) from a snapshot of the shapes; results arrive
+  by a queued signal, and one for a cell edited meanwhile (its generation changed) is
+  dropped. So no frame at a new zoom level waits for 10,000 outlines: the GUI thread only
+  draws the finished cells into the layer, in slices.
 
 The selection is drawn on top every frame, exactly (full detail, dashed).
 """
