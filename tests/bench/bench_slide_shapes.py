@@ -11,6 +11,13 @@ the drawing to the few in view):
   slices (level-of-detail outlines, batched by class, into a layer 1.5× the widget);
 * one edit — a vertex moved (a stored command) and the next frame, which repaints only the
   part of the layer the shape covered;
+* the first frame at a new zoom level — before (a fresh overlay building the level's outlines
+  in the frame, as it did before issue 13's fix: ``SYNC_SHAPES`` and ``SYNC_PLACE``
+  unbounded) and after (the outlines built on the worker thread): the frame's time, the
+  longest GUI-thread event until the exact layer is shown (thread CPU time, as the soak's
+  heartbeat counts it) and the time until it is shown;
+* zooming across levels — the view zoomed 8 % a frame from 0.01 to 1.5, the event loop given
+  one turn between frames (no waiting): frame times and the longest GUI-thread event;
 * the baseline — the same 10,000 ``QPolygonF`` drawn by a bare ``QPainter``, one
   ``drawPolygon`` call each through the painter's transform.
 """
@@ -26,12 +33,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from PySide6.QtCore import QPointF, QRectF
+from PySide6.QtCore import QEventLoop, QPointF, QRectF
 from PySide6.QtGui import QImage, QPainter, QPolygonF, QTransform
 from PySide6.QtWidgets import QApplication
 
 from app.gc_tuning import settle_heap
 from tests.bench.common import report
+from viewers.slide.tools import overlay as overlay_module
 from viewers.slide.tools.base import ToolSession
 from viewers.slide.tools.overlay import ShapeOverlay
 from workspace.annotation_kinds.slide_shapes import move_vertex, polygon
@@ -122,6 +130,54 @@ def frame_ms(draw: Draw, view: View, frames: int, *args: Any, **kw: Any) -> floa
     return statistics.median(frame_times(draw, view, frames, *args, **kw))
 
 
+def events_until_drawn(overlay: ShapeOverlay) -> list[float]:
+    """Run the event loop until the overlay's new layer is drawn (cells arriving from the
+    worker, slices between frames); the GUI thread's CPU time (ms) of each turn."""
+    application = QApplication.instance()
+    assert application is not None
+    turns = []
+    while overlay.drawing:
+        cpu = time.thread_time()
+        application.processEvents(QEventLoop.ProcessEventsFlag.WaitForMoreEvents)
+        turns.append((time.thread_time() - cpu) * 1000)
+    return turns
+
+
+def new_level(session: ToolSession, view: View, *, in_frame: bool) -> tuple[float, float, float]:
+    """A fresh overlay's first frame at ``view``: (frame ms, longest GUI-thread event ms, ms
+    until the exact layer is shown). ``in_frame``: the outlines built in the frame (before)."""
+    kept = overlay_module.SYNC_SHAPES, overlay_module.SYNC_PLACE
+    if in_frame:
+        overlay_module.SYNC_SHAPES = overlay_module.SYNC_PLACE = 10**9
+    try:
+        overlay = ShapeOverlay(session)
+        start = time.perf_counter()
+        first = frame_ms(overlay, view, 1)
+        turns = events_until_drawn(overlay)
+        frame_ms(overlay, view, 1)  # the exact layer shown
+        shown = (time.perf_counter() - start) * 1000
+    finally:
+        overlay_module.SYNC_SHAPES, overlay_module.SYNC_PLACE = kept
+    return first, max([first, *turns]), shown
+
+
+def zoom_across_levels(session: ToolSession) -> tuple[list[float], float]:
+    """Frame times (ms) zooming 8 % a frame from scale 0.01 to 1.5 with a fresh overlay (every
+    level new), one turn of the event loop between frames; and the longest GUI event (ms)."""
+    application = QApplication.instance()
+    assert application is not None
+    overlay = ShapeOverlay(session)
+    times, longest, scale = [], 0.0, 0.01
+    while scale < 1.5:
+        times += frame_times(overlay, View(10_000, 10_000, scale), 1)
+        cpu = time.thread_time()
+        application.processEvents()
+        longest = max(longest, (time.thread_time() - cpu) * 1000)
+        scale *= 1.08
+    events_until_drawn(overlay)
+    return times, max(longest, *times)
+
+
 def redraw_ms(overlay: ShapeOverlay, view: View, frames: int) -> float:
     """Median ms of drawing the exact layer after a zoom settles (all its slices)."""
     totals = []
@@ -161,19 +217,17 @@ def main(argv: list[str] | None = None) -> float:
     slices: list[float] = []
 
     def between_frames() -> None:
-        """The event loop's turn: the slices of a layer being drawn."""
-        while overlay.drawing:
-            start = time.perf_counter()
-            overlay.step()
-            slices.append((time.perf_counter() - start) * 1000)
+        """The event loop's turns until a layer being drawn is done (its slices)."""
+        slices.extend(events_until_drawn(overlay))
 
     rows: list[tuple[str, str, str]] = []
     worst = 0.0
     for name, scale in ZOOMS.items():
         view = View(10_000, 10_000, scale)
-        start = time.perf_counter()
-        frame_ms(overlay, view, 1)  # outlines of this level built, layer drawn
-        first_ms = (time.perf_counter() - start) * 1000
+        before = new_level(session, view, in_frame=True)
+        after = new_level(session, view, in_frame=False)
+        frame_ms(overlay, view, 1)
+        between_frames()
         settle_heap()  # as the app does once an item is open: no gen-2 pauses in the figures
         slices.clear()
         pan = frame_times(overlay, view, frames * 2, (0, 12), after=between_frames)
@@ -188,10 +242,28 @@ def main(argv: list[str] | None = None) -> float:
             (f"{name}: zooming", f"{zoom_ms:.1f} ms", f"median; longest {max(zoom):.1f} ms"),
             (f"{name}: longest slice", f"{slice_ms:.1f} ms", "new layer, between frames"),
             (f"{name}: full redraw", f"{full_ms:.1f} ms", "all slices, after a zoom"),
-            (f"{name}: first frame", f"{first_ms:.0f} ms", "outlines of the level built"),
+            (
+                f"{name}: new level, before",
+                f"{before[0]:.0f} ms",
+                f"frame builds the outlines; shown after {before[2]:.0f} ms",
+            ),
+            (
+                f"{name}: new level, after",
+                f"{after[0]:.1f} ms",
+                f"frame; longest GUI event {after[1]:.1f} ms; shown after {after[2]:.0f} ms",
+            ),
             (f"{name}: bare QPainter", f"{base_ms:.1f} ms", "baseline, drawPolygon each"),
         ]
 
+    across, across_event = zoom_across_levels(session)
+    rows.append(
+        (
+            "zooming across levels",
+            f"{statistics.median(across):.1f} ms",
+            f"median of {len(across)}; longest {max(across):.1f} ms, GUI event {across_event:.1f}",
+        )
+    )
+    worst = max(worst, statistics.median(across))
     view = View(10_000, 10_000, ZOOMS["all in view (~15 px)"])
     frame_ms(overlay, view, 1)
     between_frames()

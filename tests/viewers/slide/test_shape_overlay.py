@@ -284,3 +284,36 @@ def test_turning_fill_on_shows_at_the_next_frame(tools: ToolSession) -> None:
     assert _frame(overlay, view)[100, 100, 3] > 0  # now shaded
     overlay.refresh()
     assert _frame(overlay, view)[100, 100, 3] > 0
+
+
+def test_a_level_filled_at_once_equals_one_shape_at_a_time() -> None:
+    rng = random.Random(11)
+    boxes = []
+    for n in range(3000):
+        x, y, side = rng.uniform(-500, 20_000), rng.uniform(-500, 20_000), rng.uniform(1, 400)
+        boxes.append((f"s{n}", (x, y, x + side, y + side * rng.uniform(0.2, 2))))
+    for level in (0, 3, 6):
+        at_once, one_by_one = LevelCells(level), LevelCells(level)
+        at_once.fill(boxes)
+        for annotation_id, box in boxes:
+            one_by_one.place(annotation_id, box)
+        assert at_once.cell_of == one_by_one.cell_of
+        assert at_once.members == one_by_one.members  # the drawing order kept in each cell
+        assert at_once.reach == one_by_one.reach
+        everywhere = (-1000.0, -1000.0, 21_000.0, 21_000.0)
+        cells = at_once.meeting(everywhere)
+        assert cells == one_by_one.meeting(everywhere)
+        assert all(at_once.bounds(c) == one_by_one.bounds(c) for c in cells)
+
+
+def test_geometries_are_built_once_per_version_of_a_shape(tools: ToolSession) -> None:
+    from workspace.slides.outline_jobs import GeometryCache
+
+    first = _add(tools, _square(10, 10, 20))
+    cache = GeometryCache()
+    (built,) = cache.geometries([tools.document.get(first)])
+    (again,) = cache.geometries([tools.document.get(first)])
+    assert again is built  # the same annotation: kept
+    tools.push(lambda: shapes.move_vertex(tools.document, first, [0, 2], (40, 40)))
+    (moved,) = cache.geometries([tools.document.get(first)])
+    assert moved is not built and moved.bounds == (10.0, 10.0, 40.0, 40.0)
