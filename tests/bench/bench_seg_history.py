@@ -7,7 +7,7 @@ with the background compactor doing its work as in the viewer; then the item is 
 more and closed again. Printed: the edit rows (and the bytes they hold) and the compacted
 snapshot rows stored, the database file's size (SQLite reuses freed pages; it does not
 shrink; the write-ahead log is counted, checkpointed when the profile is locked), the blob
-folder's size (sealed snapshots stay: blobs are content-addressed and may be shared) and the
+folder's size (pruned snapshots' blobs go: they are sealed under random ids) and the
 open time. Run it on a checkout without pruning for the baseline.
 """
 

@@ -280,6 +280,7 @@ class SlideViewer(Viewer):
         self.label_images.setSizePolicy(policy)
 
     def shutdown(self) -> None:
+        self.shapes.close()  # no outline built for a viewer that is going
         self.measurements.close_model()
         self.classes.close_model()
         self.shape_attributes.close_model()
