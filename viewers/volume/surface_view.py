@@ -43,6 +43,16 @@ def _qvtk_class() -> Any:
     return QVTKRenderWindowInteractor
 
 
+def new_render_window() -> Any:
+    """A render window for a :class:`SurfaceView`. The first one made in a process loads
+    VTK's OpenGL back end (a tenth of a second or more): a caller spreading the 3D view's
+    creation over event-loop turns makes it a step of its own."""
+    _qvtk_class()  # imports the OpenGL back end, which registers the window class
+    from vtkmodules.vtkRenderingCore import vtkRenderWindow
+
+    return vtkRenderWindow()
+
+
 class SurfaceView(QWidget):
     """Renders the surfaces of the visible segments of one label map."""
 
@@ -57,9 +67,11 @@ class SurfaceView(QWidget):
         parent: QWidget | None = None,
         *,
         initialise: bool = True,
+        render_window: Any = None,
     ) -> None:
-        """``initialise=False`` leaves the OpenGL set-up to :meth:`initialise` (a caller
-        spreading the 3D view's creation over two event-loop turns)."""
+        """``initialise=False`` leaves the OpenGL set-up to :meth:`initialise`, and
+        ``render_window`` (from :func:`new_render_window`) is used instead of a new one: for a
+        caller spreading the 3D view's creation over event-loop turns."""
         super().__init__(parent)
         from vtkmodules.vtkRenderingCore import vtkRenderer
 
@@ -71,7 +83,7 @@ class SurfaceView(QWidget):
         self._closed = False
         self._camera_moved = False  # by the user; until then the camera refits on resize
         self._refit = False
-        self.vtk_widget: Any = _qvtk_class()(self)
+        self.vtk_widget: Any = _qvtk_class()(self, rw=render_window)
         self.vtk_widget.installEventFilter(self)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
