@@ -263,6 +263,10 @@ class SurfaceView(QWidget):
         interactor.RemoveAllObservers()
         self.render_window.RemoveAllObservers()
         self.vtk_widget._Iren = self.vtk_widget._RenderWindow = None
+        # ...which its own close() would call again when this view is destroyed (it is
+        # connected to our ``destroyed``): at exit, with no event loop left, that printed a
+        # traceback ('NoneType' object has no attribute 'Finalize')
+        self.destroyed.disconnect(self.vtk_widget.close)
         self.vtk_widget.deleteLater()
         self.render_window = self.renderer = self._marker = self._keep = None
         self.actors.clear()
