@@ -89,8 +89,10 @@ class SurfaceView(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.vtk_widget)
         self.render_window: Any = self.vtk_widget.GetRenderWindow()
+        self.render_window.SetMultiSamples(0)  # FXAA below: no multisample buffers to set up
         self.renderer: Any = vtkRenderer()
         self.renderer.GradientBackgroundOn()
+        self.renderer.UseFXAAOn()
         self.renderer.SetBackground(*BACKGROUND[0])
         self.renderer.SetBackground2(*BACKGROUND[1])
         self.render_window.AddRenderer(self.renderer)
