@@ -4,11 +4,15 @@ A background job (here the segment count of a 512×512×300 label map) never sta
 loop. Opening a volume of that size stalled it for 1.3-2.7 s; now the voxels are decrypted
 into an uninitialised array on workers (no zero-fill under the GIL), VTK is imported on a
 worker while they are read (``viewers.volume.vtk_warmup``), the first paint reads a
-sagittal slice directly instead of building a 16-slice slab, and the 3D view is made after
-the slice views, in two event-loop turns. What is left is GUI-thread work that cannot move:
-building the panels and views (~0.25 s) and VTK's OpenGL set-up (``Initialize``, ~0.2 s with
-software OpenGL under Xvfb, far less on a GPU). The 100 ms test is a strict xfail, so it
-starts failing the day both are gone; a second test holds the gain (no stall over 0.75 s).
+sagittal slice directly instead of building a 16-slice slab, and the viewer is built in steps
+one frame apart (``viewers.volume.turns``): slice views, Segments panel, Tools panel,
+measurements, wiring, then the 3D view's render window, view, OpenGL set-up and surfaces.
+Each step is well under 100 ms on a quiet machine but one: VTK's OpenGL set-up
+(``Initialize``, one C++ call that holds the GIL: ~80 ms alone with software OpenGL under
+Xvfb, 0.3-0.4 s with six test runs sharing two cores; far less on a GPU). The 100 ms test is a
+strict xfail, so it starts failing the day that step is reliably under it; a second test holds
+the gain (no stall over 0.75 s). Longest stall of the second open, load ~6: 0.76 s before the
+steps, 0.14-0.42 s after (the OpenGL set-up).
 """
 
 from __future__ import annotations
@@ -128,7 +132,7 @@ def test_opening_a_512x512x300_volume_stalls_the_event_loop_far_less_than_before
 @pytest.mark.slow
 @pytest.mark.xfail(
     raises=AssertionError,
-    reason="building the panels and VTK's OpenGL set-up stay on the GUI thread: see docstring",
+    reason="VTK's OpenGL set-up (one GIL-holding call) stays on the GUI thread: see docstring",
 )
 def test_opening_a_512x512x300_volume_never_stalls_the_event_loop(
     qtbot, viewer_workspace: Workspace, big_nifti: Path
