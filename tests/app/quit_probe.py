@@ -9,6 +9,7 @@ is ``caliper open``'s.
 
 from __future__ import annotations
 
+import faulthandler
 import sys
 
 from PySide6.QtCore import QDeadlineTimer, Qt, QTimer
@@ -57,6 +58,7 @@ def _open_all_then_quit(app: QApplication, how: str) -> None:
 
 def run(how: str, arguments: list[str]) -> int:
     """Start ``caliper`` with ``arguments`` and quit it as ``how`` says."""
+    faulthandler.dump_traceback_later(240, exit=True)  # a hang shows where, then ends
     app = ensure_application([])
     QTimer.singleShot(0, lambda: _open_all_then_quit(app, how))
     return main(arguments)
