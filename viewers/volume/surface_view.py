@@ -109,8 +109,16 @@ class SurfaceView(QWidget):
         if initialise:
             self.initialise()
 
+    def prepare_context(self) -> None:
+        """Make the OpenGL context with a first frame, then let go of it: the costly part of
+        :meth:`initialise`, which VTK runs without the GIL. May run on a worker thread while
+        nothing else touches this view (see :mod:`viewers.volume.vtk_context`)."""
+        self.render_window.Render()
+        self.render_window.ReleaseCurrent()
+
     def initialise(self) -> None:
-        """Set up the OpenGL context and the camera (the costliest step of making the view)."""
+        """Set up the interactor, the OpenGL context unless :meth:`prepare_context` made it,
+        and the camera (on the GUI thread)."""
         self.vtk_widget.Initialize()
         self.reset_camera()
 

@@ -15,6 +15,8 @@ a worker and refreshed block by block after edits.
 from __future__ import annotations
 
 import logging
+import threading
+from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QDeadlineTimer, QEventLoop, Qt, QTimer
@@ -50,6 +52,7 @@ from viewers.volume.toolbar import VolumeToolbar
 from viewers.volume.tools_panel import ToolsPanel
 from viewers.volume.turns import next_turn
 from viewers.volume.view_grid import ViewGrid
+from viewers.volume.vtk_context import context_off_thread
 from viewers.volume.vtk_warmup import warm_up
 from viewers.volume.window_level import WindowLevel, initial_preset, presets_for
 from workspace.items import ItemSummary
@@ -62,6 +65,14 @@ from workspace.volume.model import Segment
 from workspace.workspace import Workspace
 
 logger = logging.getLogger(__name__)
+
+
+def _prepare(view: Any, failures: list[BaseException]) -> None:
+    """Make ``view``'s OpenGL context (on a worker: VTK renders without the GIL)."""
+    try:
+        view.prepare_context()
+    except Exception as error:  # noqa: BLE001 - reported on the GUI thread
+        failures.append(error)
 
 
 @register_viewer("volume")
@@ -99,6 +110,8 @@ class VolumeViewer(Viewer):
         self._surfaces_started = False
         self._three_d_pending = False  # the views or the 3D view are still being made
         self._building: dict[View, SliceView] = {}  # the slice views, before they are shown
+        self._preparing: Any = None  # the 3D view while its OpenGL context is made
+        self._context_thread: threading.Thread | None = None
         self._side = QSplitter(Qt.Orientation.Vertical)  # Segments, Tools, Measurements
         self._three_d_poll = QTimer(self)
         self._three_d_poll.setInterval(25)
@@ -336,8 +349,13 @@ class VolumeViewer(Viewer):
         return SegmentationDocument(self.item.id, loaded.label_map, annotations, record_id)
 
     def _make_surface_view(
-        self, geometry: VolumeGeometry, initialise: bool = True, render_window: Any = None
+        self,
+        geometry: VolumeGeometry,
+        initialise: bool = True,
+        render_window: Any = None,
+        publish: bool = True,
     ) -> QWidget:
+        """The 3D view (``surface_view`` once ``publish``), or a placeholder saying why not."""
         assert self.document is not None
         try:
             from viewers.volume.surface_view import SurfaceView
@@ -354,7 +372,8 @@ class VolumeViewer(Viewer):
             return self._three_d_placeholder("3D view unavailable on this display")
         surface_view.maximise_requested.connect(lambda: self.grid.toggle(surface_view))
         surface_view.key_pressed.connect(self.handle_key)
-        self.surface_view = surface_view
+        if publish:
+            self.surface_view = surface_view
         return surface_view
 
     def _three_d_placeholder(self, text: str = "Preparing the 3D view…") -> QLabel:
@@ -388,26 +407,52 @@ class VolumeViewer(Viewer):
             return
         placeholder = self.grid.views[3]
         geometry = self.loaded.volume.geometry
-        made = self._make_surface_view(geometry, initialise=False, render_window=render_window)
-        if self.surface_view is None:  # no OpenGL: say so where the 3D view would be
+        made = self._make_surface_view(geometry, False, render_window, publish=False)
+        if not hasattr(made, "prepare_context"):  # no OpenGL: said where the 3D view would be
             self.grid.replace(placeholder, made)
             self._three_d_pending = False
             return
-        next_turn(self, lambda: self._finish_3d(placeholder))
+        self._preparing = made  # unpublished: nothing else touches it until it is attached
+        if context_off_thread():
+            failures: list[BaseException] = []
+            self._context_thread = threading.Thread(
+                target=_prepare, args=(made, failures), name="3d-context", daemon=True
+            )
+            self._context_thread.start()
+            self._after_context(lambda: self._finish_3d(placeholder, failures))
+        else:
+            next_turn(self, lambda: self._finish_3d(placeholder, []))
 
-    def _finish_3d(self, placeholder: QWidget) -> None:
-        surface_view = self.surface_view
+    def _after_context(self, step: Callable[[], None]) -> None:
+        """Run ``step`` once the OpenGL context is made (checked once a frame)."""
+        thread = self._context_thread
+        if thread is not None and thread.is_alive():
+            next_turn(self, lambda: self._after_context(step))
+        else:
+            step()
+
+    def _finish_3d(self, placeholder: QWidget, failures: list[BaseException]) -> None:
+        surface_view = self._preparing
         if self._closed or surface_view is None:
             self._three_d_pending = False
             return
-        surface_view.initialise()
+        if failures:  # the context could not be made: the slice views still work
+            log_failure(logger, "The 3D view could not be created", failures[0])
+            self._preparing = None
+            surface_view.shutdown()
+            self.grid.replace(placeholder, self._three_d_placeholder("3D view unavailable"))
+            self._three_d_pending = False
+            return
+        surface_view.initialise()  # the interactor; the context is there already if prepared
         next_turn(self, lambda: self._attach_3d(placeholder))
 
     def _attach_3d(self, placeholder: QWidget) -> None:
-        surface_view = self.surface_view
+        surface_view = self._preparing
         if self._closed or surface_view is None:
             self._three_d_pending = False
             return
+        self._preparing = None
+        self.surface_view = surface_view
         self.grid.replace(placeholder, surface_view)
         surface_view.status.connect(self.surface_status.setText)
         self.measuring.attach_surface_view(surface_view)
@@ -736,8 +781,12 @@ class VolumeViewer(Viewer):
         tool_control = getattr(self, "tool_control", None)  # None if closed while building
         if tool_control is not None:
             tool_control.close()
-        if self.surface_view is not None:
-            self.surface_view.shutdown()
+        if self._context_thread is not None:
+            self._context_thread.join()  # never release a render window a worker renders
+        for view in (self.surface_view, self._preparing):
+            if view is not None:
+                view.shutdown()
+        self._preparing = None
         super().shutdown()
 
     def closeEvent(self, event: QCloseEvent) -> None:
