@@ -15,8 +15,6 @@ a worker and refreshed block by block after edits.
 from __future__ import annotations
 
 import logging
-import threading
-from collections.abc import Callable
 from typing import Any
 
 from PySide6.QtCore import QCoreApplication, QDeadlineTimer, QEventLoop, Qt, QTimer
@@ -33,7 +31,6 @@ from PySide6.QtWidgets import (
 from viewers.base import Viewer, register_viewer
 from viewers.job_strip import JobStrip
 from viewers.jobs import Job
-from viewers.safe_log import log_failure
 from viewers.volume.corner_text import SHOW_PATIENT_DETAILS, series_lines, value_with_unit
 from viewers.volume.editing import SegmentEditing
 from viewers.volume.gestures import GESTURES, PRESET_KEYS
@@ -46,14 +43,13 @@ from viewers.volume.segment_actions import add_segment, duplicate_segment, remov
 from viewers.volume.segments_panel import SegmentsPanel
 from viewers.volume.slice_view import Mode, SliceView
 from viewers.volume.state import VolumeViewState
+from viewers.volume.surface_maker import UNAVAILABLE, SurfaceMaker, make_surface_view
 from viewers.volume.tool_control import ToolControl
 from viewers.volume.tool_ui import Interaction
 from viewers.volume.toolbar import VolumeToolbar
 from viewers.volume.tools_panel import ToolsPanel
 from viewers.volume.turns import next_turn
 from viewers.volume.view_grid import ViewGrid
-from viewers.volume.vtk_context import context_off_thread
-from viewers.volume.vtk_warmup import warm_up
 from viewers.volume.window_level import WindowLevel, initial_preset, presets_for
 from workspace.items import ItemSummary
 from workspace.schema import LabelClass
@@ -65,14 +61,6 @@ from workspace.volume.model import Segment
 from workspace.workspace import Workspace
 
 logger = logging.getLogger(__name__)
-
-
-def _prepare(view: Any, failures: list[BaseException]) -> None:
-    """Make ``view``'s OpenGL context (on a worker: VTK renders without the GIL)."""
-    try:
-        view.prepare_context()
-    except Exception as error:  # noqa: BLE001 - reported on the GUI thread
-        failures.append(error)
 
 
 @register_viewer("volume")
@@ -110,12 +98,8 @@ class VolumeViewer(Viewer):
         self._surfaces_started = False
         self._three_d_pending = False  # the views or the 3D view are still being made
         self._building: dict[View, SliceView] = {}  # the slice views, before they are shown
-        self._preparing: Any = None  # the 3D view while its OpenGL context is made
-        self._context_thread: threading.Thread | None = None
+        self._maker: SurfaceMaker | None = None  # making the 3D view, after the slice views
         self._side = QSplitter(Qt.Orientation.Vertical)  # Segments, Tools, Measurements
-        self._three_d_poll = QTimer(self)
-        self._three_d_poll.setInterval(25)
-        self._three_d_poll.timeout.connect(self._make_3d_when_ready)
         self.state = VolumeViewState()
         self._opacity_preview: dict[int, float] = {}
         self._layout = QVBoxLayout(self)
@@ -329,8 +313,11 @@ class VolumeViewer(Viewer):
         flat = [view for view in View if shape[slice_frame(volume.geometry, view).fixed_axis] == 1]
         if flat:  # a single image: its one real view, large (the others are 1-voxel strips)
             self.maximise(flat[0])
-        if self.loading is not None:  # the 3D view, once VTK is imported
-            self._three_d_poll.start()
+        if self.loading is not None:  # the 3D view, in steps of its own
+            self._maker = SurfaceMaker(volume.geometry, self.document.labels, self)
+            self._maker.made.connect(self._attach_3d)
+            self._maker.unavailable.connect(self._no_3d)
+            self._maker.start()
 
     def _show_intensities(self, loaded: Loaded) -> None:
         """The volume's own presets and opening window; the tools' intensity range."""
@@ -348,33 +335,19 @@ class VolumeViewer(Viewer):
         record_id = records[-1].id if records else None
         return SegmentationDocument(self.item.id, loaded.label_map, annotations, record_id)
 
-    def _make_surface_view(
-        self,
-        geometry: VolumeGeometry,
-        initialise: bool = True,
-        render_window: Any = None,
-        publish: bool = True,
-    ) -> QWidget:
-        """The 3D view (``surface_view`` once ``publish``), or a placeholder saying why not."""
+    def _make_surface_view(self, geometry: VolumeGeometry) -> QWidget:
+        """The 3D view made at once (a preloaded volume), or a placeholder saying why not."""
         assert self.document is not None
-        try:
-            from viewers.volume.surface_view import SurfaceView
+        surface_view = make_surface_view(geometry, self.document.labels, self)
+        if surface_view is None:
+            return self._three_d_placeholder(UNAVAILABLE)
+        self._wire_3d(surface_view)
+        self.surface_view = surface_view
+        return surface_view
 
-            surface_view = SurfaceView(
-                geometry,
-                self.document.labels,
-                self,
-                initialise=initialise,
-                render_window=render_window,
-            )
-        except Exception as error:  # noqa: BLE001 - no OpenGL: the slice views still work
-            log_failure(logger, "The 3D view could not be created", error)
-            return self._three_d_placeholder("3D view unavailable on this display")
+    def _wire_3d(self, surface_view: Any) -> None:
         surface_view.maximise_requested.connect(lambda: self.grid.toggle(surface_view))
         surface_view.key_pressed.connect(self.handle_key)
-        if publish:
-            self.surface_view = surface_view
-        return surface_view
 
     def _three_d_placeholder(self, text: str = "Preparing the 3D view…") -> QLabel:
         placeholder = QLabel(text)
@@ -382,83 +355,24 @@ class VolumeViewer(Viewer):
         placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
         return placeholder
 
-    def _make_3d_when_ready(self) -> None:
-        """Make the 3D view once VTK is imported, in steps of one event-loop turn each: the
-        render window (the first in a process loads the OpenGL back end), the view around it,
-        its OpenGL set-up, then into the grid. None of it can leave the GUI thread (VTK holds
-        the GIL in every call), but split, no step freezes the window long."""
-        if warm_up().is_alive():
-            return
-        self._three_d_poll.stop()
-        if self._closed or self.loaded is None:
-            return
-        render_window = None
-        try:
-            from viewers.volume.surface_view import new_render_window
-
-            render_window = new_render_window()
-        except Exception as error:  # noqa: BLE001 - said where the 3D view would be
-            log_failure(logger, "The 3D render window could not be created", error)
-        next_turn(self, lambda: self._create_3d(render_window))
-
-    def _create_3d(self, render_window: Any) -> None:
-        if self._closed or self.loaded is None:
+    def _attach_3d(self, surface_view: Any) -> None:
+        """The 3D view made by the maker takes the placeholder's cell."""
+        if self._closed:
             self._three_d_pending = False
-            return
-        placeholder = self.grid.views[3]
-        geometry = self.loaded.volume.geometry
-        made = self._make_surface_view(geometry, False, render_window, publish=False)
-        if not hasattr(made, "prepare_context"):  # no OpenGL: said where the 3D view would be
-            self.grid.replace(placeholder, made)
-            self._three_d_pending = False
-            return
-        self._preparing = made  # unpublished: nothing else touches it until it is attached
-        if context_off_thread():
-            failures: list[BaseException] = []
-            self._context_thread = threading.Thread(
-                target=_prepare, args=(made, failures), name="3d-context", daemon=True
-            )
-            self._context_thread.start()
-            self._after_context(lambda: self._finish_3d(placeholder, failures))
-        else:
-            next_turn(self, lambda: self._finish_3d(placeholder, []))
-
-    def _after_context(self, step: Callable[[], None]) -> None:
-        """Run ``step`` once the OpenGL context is made (checked once a frame)."""
-        thread = self._context_thread
-        if thread is not None and thread.is_alive():
-            next_turn(self, lambda: self._after_context(step))
-        else:
-            step()
-
-    def _finish_3d(self, placeholder: QWidget, failures: list[BaseException]) -> None:
-        surface_view = self._preparing
-        if self._closed or surface_view is None:
-            self._three_d_pending = False
-            return
-        if failures:  # the context could not be made: the slice views still work
-            log_failure(logger, "The 3D view could not be created", failures[0])
-            self._preparing = None
             surface_view.shutdown()
-            self.grid.replace(placeholder, self._three_d_placeholder("3D view unavailable"))
-            self._three_d_pending = False
             return
-        surface_view.initialise()  # the interactor; the context is there already if prepared
-        next_turn(self, lambda: self._attach_3d(placeholder))
-
-    def _attach_3d(self, placeholder: QWidget) -> None:
-        surface_view = self._preparing
-        if self._closed or surface_view is None:
-            self._three_d_pending = False
-            return
-        self._preparing = None
+        self._wire_3d(surface_view)
         self.surface_view = surface_view
-        self.grid.replace(placeholder, surface_view)
+        self.grid.replace(self.grid.views[3], surface_view)
         surface_view.status.connect(self.surface_status.setText)
         self.measuring.attach_surface_view(surface_view)
         if self.crosshair is not None:
             self._crosshair_moved(self.crosshair)
         next_turn(self, self._show_surfaces)
+
+    def _no_3d(self, reason: str) -> None:
+        self.grid.replace(self.grid.views[3], self._three_d_placeholder(reason))
+        self._three_d_pending = False
 
     def _show_surfaces(self) -> None:
         """The segments' surfaces in the new 3D view (after its first frame)."""
@@ -777,16 +691,13 @@ class VolumeViewer(Viewer):
         """Stop the surface worker and release the 3D view, then let go of the model."""
         self._closed = True
         self._recount.stop()
-        self._three_d_poll.stop()
         tool_control = getattr(self, "tool_control", None)  # None if closed while building
         if tool_control is not None:
             tool_control.close()
-        if self._context_thread is not None:
-            self._context_thread.join()  # never release a render window a worker renders
-        for view in (self.surface_view, self._preparing):
-            if view is not None:
-                view.shutdown()
-        self._preparing = None
+        if self._maker is not None:
+            self._maker.close()
+        if self.surface_view is not None:
+            self.surface_view.shutdown()
         super().shutdown()
 
     def closeEvent(self, event: QCloseEvent) -> None:
