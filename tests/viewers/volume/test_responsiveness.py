@@ -8,10 +8,10 @@ sagittal slice directly instead of building a 16-slice slab, the viewer is built
 frame apart (``viewers.volume.turns``: slice views, Segments panel, Tools panel,
 measurements, wiring, then the 3D view's render window, view and surfaces), and the 3D view's
 OpenGL context is made by a first render on a worker thread, where VTK lets go of the GIL
-(``viewers.volume.vtk_context``; under X11). Longest stall of the second open in a process:
-0.76 s before (load 2.3 on 2 cores), under 0.1 s after (load 3). The first open in a process
-also imports VTK and makes the first render window (which loads the OpenGL back end): held
-under 0.75 s.
+(``viewers.volume.vtk_context``; under X11). Longest stall, before and after, in the same
+runs (load ~3.6 on 2 cores): a later open 0.19-0.27 s → 0.05-0.07 s; the first open in a
+process, which also imports VTK and makes the first render window (loading VTK's OpenGL back
+end, one GIL-holding call), 0.25-0.29 s → 0.14-0.16 s, held under 0.75 s here.
 """
 
 from __future__ import annotations
