@@ -16,6 +16,7 @@ from PySide6.QtWidgets import (
 
 from app.actions import ActionRegistry, ShortcutEntry
 from viewers.base import viewer_gestures
+from viewers.builtins import load_all_viewers
 
 
 class HelpDialog(QDialog):
@@ -51,6 +52,7 @@ class HelpDialog(QDialog):
 
     def refresh(self) -> None:
         """Re-read the registry."""
+        load_all_viewers()  # their gestures
         entries = self._registry.entries() + [
             ShortcutEntry(category, text, (keys,)) for category, text, keys in viewer_gestures()
         ]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import QSettings, Qt, QTimer
 from PySide6.QtGui import QCloseEvent, QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication, QDialog, QDockWidget, QFileDialog, QMainWindow
 
@@ -26,7 +26,7 @@ from app.unlock_dialog import Opener, UnlockDialog
 from app.viewer_area import ViewerArea
 from app.window_state import app_settings, restore_window_state, save_theme, save_window_state
 from viewers.base import Viewer
-from viewers.builtins import load_builtin_viewers
+from viewers.builtins import load_viewers_in_background
 from viewers.jobs import shared_runner
 from viewers.safe_log import log_failure
 from workspace.schema import LabelClass
@@ -50,7 +50,7 @@ class MainWindow(QMainWindow):
         opener: Opener = Workspace.unlock,
     ) -> None:
         super().__init__()
-        load_builtin_viewers()
+        QTimer.singleShot(0, self, load_viewers_in_background)  # once the window shows
         self.profile_dir = profile_dir
         self.workspace: Workspace | None = None
         self.settings = settings or app_settings()

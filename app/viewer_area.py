@@ -8,6 +8,7 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QLabel, QStackedWidget, QTabWidget, QVBoxLayout, QWidget
 
 from viewers.base import Viewer, viewer_class_for
+from viewers.builtins import load_viewer_for
 from workspace.items import ItemSummary
 from workspace.workspace import Workspace
 
@@ -91,6 +92,7 @@ class ViewerArea(QStackedWidget):
         """Show ``item`` (focusing its tab if already open)."""
         viewer = self.viewer_for(item.id)
         if viewer is None:
+            load_viewer_for(item.modality)
             viewer = viewer_class_for(item.modality)(workspace, item)
             viewer.task_changed.connect(self._show_header)
             index = self.tabs.addTab(viewer, viewer.title())

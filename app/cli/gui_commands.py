@@ -33,6 +33,7 @@ def cmd_open(args: argparse.Namespace) -> int:
     """Open the workstation on a profile: unlocked with ``--passphrase-file`` or
     ``CALIPER_PASSPHRASE`` when given (a wrong one is refused in one line, before any
     window), else with the passphrase asked for in a dialog."""
+    import app.domain_first  # noqa: F401 - before PySide6
     from app.gui import launch
 
     if getattr(args, "passphrase_file", None) or os.environ.get("CALIPER_PASSPHRASE"):

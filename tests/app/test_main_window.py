@@ -76,7 +76,10 @@ def test_double_click_opens_the_item_in_a_text_viewer(qtbot, make_window, app_wo
 
 
 def test_unknown_modality_falls_back_to_item_info(make_window, app_workspace, monkeypatch):
+    from viewers.builtins import load_all_viewers
+
     window = make_window()
+    assert load_all_viewers() == []  # none still loading into the registry replaced below
     item = app_workspace.item(text_item_id(app_workspace))
     monkeypatch.setattr("viewers.base._REGISTRY", {"*": ItemInfoViewer})
     viewer = window.area.open(app_workspace, item)

@@ -15,6 +15,8 @@ START = time.perf_counter()
 
 def main() -> None:
     mode = sys.argv[1]
+    if mode != "bare":
+        import app.domain_first  # as ``caliper open`` does, before PySide6
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QApplication, QMainWindow
 

@@ -43,6 +43,16 @@ def _qvtk_class() -> Any:
     return QVTKRenderWindowInteractor
 
 
+def new_render_window() -> Any:
+    """A render window for a :class:`SurfaceView`. The first one made in a process loads
+    VTK's OpenGL back end (a tenth of a second or more): a caller spreading the 3D view's
+    creation over event-loop turns makes it a step of its own."""
+    _qvtk_class()  # imports the OpenGL back end, which registers the window class
+    from vtkmodules.vtkRenderingCore import vtkRenderWindow
+
+    return vtkRenderWindow()
+
+
 class SurfaceView(QWidget):
     """Renders the surfaces of the visible segments of one label map."""
 
@@ -57,9 +67,11 @@ class SurfaceView(QWidget):
         parent: QWidget | None = None,
         *,
         initialise: bool = True,
+        render_window: Any = None,
     ) -> None:
-        """``initialise=False`` leaves the OpenGL set-up to :meth:`initialise` (a caller
-        spreading the 3D view's creation over two event-loop turns)."""
+        """``initialise=False`` leaves the OpenGL set-up to :meth:`initialise`, and
+        ``render_window`` (from :func:`new_render_window`) is used instead of a new one: for a
+        caller spreading the 3D view's creation over event-loop turns."""
         super().__init__(parent)
         from vtkmodules.vtkRenderingCore import vtkRenderer
 
@@ -71,14 +83,16 @@ class SurfaceView(QWidget):
         self._closed = False
         self._camera_moved = False  # by the user; until then the camera refits on resize
         self._refit = False
-        self.vtk_widget: Any = _qvtk_class()(self)
+        self.vtk_widget: Any = _qvtk_class()(self, rw=render_window)
         self.vtk_widget.installEventFilter(self)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(self.vtk_widget)
         self.render_window: Any = self.vtk_widget.GetRenderWindow()
+        self.render_window.SetMultiSamples(0)  # FXAA below: no multisample buffers to set up
         self.renderer: Any = vtkRenderer()
         self.renderer.GradientBackgroundOn()
+        self.renderer.UseFXAAOn()
         self.renderer.SetBackground(*BACKGROUND[0])
         self.renderer.SetBackground2(*BACKGROUND[1])
         self.render_window.AddRenderer(self.renderer)
@@ -95,8 +109,16 @@ class SurfaceView(QWidget):
         if initialise:
             self.initialise()
 
+    def prepare_context(self) -> None:
+        """Make the OpenGL context with a first frame, then let go of it: the costly part of
+        :meth:`initialise`, which VTK runs without the GIL. May run on a worker thread while
+        nothing else touches this view (see :mod:`viewers.volume.vtk_context`)."""
+        self.render_window.Render()
+        self.render_window.ReleaseCurrent()
+
     def initialise(self) -> None:
-        """Set up the OpenGL context and the camera (the costliest step of making the view)."""
+        """Set up the interactor, the OpenGL context unless :meth:`prepare_context` made it,
+        and the camera (on the GUI thread)."""
         self.vtk_widget.Initialize()
         self.reset_camera()
 
@@ -251,6 +273,10 @@ class SurfaceView(QWidget):
         interactor.RemoveAllObservers()
         self.render_window.RemoveAllObservers()
         self.vtk_widget._Iren = self.vtk_widget._RenderWindow = None
+        # ...which its own close() would call again when this view is destroyed (it is
+        # connected to our ``destroyed``): at exit, with no event loop left, that printed a
+        # traceback ('NoneType' object has no attribute 'Finalize')
+        self.destroyed.disconnect(self.vtk_widget.close)
         self.vtk_widget.deleteLater()
         self.render_window = self.renderer = self._marker = self._keep = None
         self.actors.clear()

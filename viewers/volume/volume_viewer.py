@@ -31,7 +31,6 @@ from PySide6.QtWidgets import (
 from viewers.base import Viewer, register_viewer
 from viewers.job_strip import JobStrip
 from viewers.jobs import Job
-from viewers.safe_log import log_failure
 from viewers.volume.corner_text import SHOW_PATIENT_DETAILS, series_lines, value_with_unit
 from viewers.volume.editing import SegmentEditing
 from viewers.volume.gestures import GESTURES, PRESET_KEYS
@@ -44,18 +43,20 @@ from viewers.volume.segment_actions import add_segment, duplicate_segment, remov
 from viewers.volume.segments_panel import SegmentsPanel
 from viewers.volume.slice_view import Mode, SliceView
 from viewers.volume.state import VolumeViewState
+from viewers.volume.surface_maker import UNAVAILABLE, SurfaceMaker, make_surface_view
 from viewers.volume.tool_control import ToolControl
 from viewers.volume.tool_ui import Interaction
 from viewers.volume.toolbar import VolumeToolbar
 from viewers.volume.tools_panel import ToolsPanel
+from viewers.volume.turns import next_turn
 from viewers.volume.view_grid import ViewGrid
-from viewers.volume.vtk_warmup import warm_up
 from viewers.volume.window_level import WindowLevel, initial_preset, presets_for
 from workspace.items import ItemSummary
 from workspace.schema import LabelClass
 from workspace.segmentation.delta import BBox
 from workspace.segmentation.document import SegmentationDocument
 from workspace.segmentation.snapshots import KIND
+from workspace.volume.geometry import VolumeGeometry
 from workspace.volume.model import Segment
 from workspace.workspace import Workspace
 
@@ -95,10 +96,10 @@ class VolumeViewer(Viewer):
         self._counting: Job | None = None
         self._closed = False
         self._surfaces_started = False
-        self._three_d_pending = False  # the 3D view is still to be made (after the slices)
-        self._three_d_poll = QTimer(self)
-        self._three_d_poll.setInterval(25)
-        self._three_d_poll.timeout.connect(self._make_3d_when_ready)
+        self._three_d_pending = False  # the views or the 3D view are still being made
+        self._building: dict[View, SliceView] = {}  # the slice views, before they are shown
+        self._maker: SurfaceMaker | None = None  # making the 3D view, after the slice views
+        self._side = QSplitter(Qt.Orientation.Vertical)  # Segments, Tools, Measurements
         self.state = VolumeViewState()
         self._opacity_preview: dict[int, float] = {}
         self._layout = QVBoxLayout(self)
@@ -140,10 +141,40 @@ class VolumeViewer(Viewer):
 
     # ------------------------------------------------------------------ building the views
     def _show(self, loaded: Loaded) -> None:
-        """Build the views once the voxels are in memory (on the GUI thread)."""
+        """Build the views once the voxels are in memory, on the GUI thread.
+
+        Opened by a job, the building is spread over event-loop turns (:func:`next_turn`): the
+        slice views first (painted at once), then the side panels, then the wiring, then the
+        3D view; no step holds the window long. ``loaded`` and ``views`` are set only by the
+        last step, so nothing reaches a half-built viewer. Preloaded, it is all done now.
+        """
         if self._closed:
             return
-        self.loaded = loaded
+        steps = [
+            self._build_views,
+            self._build_segments_panel,
+            self._build_tools_panel,
+            self._build_measuring,
+            self._connect,
+        ]
+        if self.loading is None:
+            for step in steps:
+                step(loaded)
+            return
+        self._three_d_pending = True  # wait_loaded waits for every step and the 3D view
+
+        def run(index: int) -> None:
+            if self._closed:
+                self._three_d_pending = False
+                return
+            steps[index](loaded)
+            if index + 1 < len(steps):
+                next_turn(self, lambda: run(index + 1))
+
+        run(0)
+
+    def _build_views(self, loaded: Loaded) -> None:
+        """The slice views, the grid (the 3D cell waits), the toolbar and the read-out."""
         volume = loaded.volume
         while self._layout.count():
             taken = self._layout.takeAt(0)
@@ -167,65 +198,17 @@ class VolumeViewer(Viewer):
             slice_view.window_changed.connect(self.state.set_window)
             slice_view.stroke_finished.connect(self._stroke)
             slice_view.maximise_requested.connect(lambda v=slice_view: self.grid.toggle(v))
-            self.views[view] = slice_view
+            self._building[view] = slice_view
+        views = self._building
         deferred = self.loading is not None  # opened by a job: the 3D view comes after
-        third = self._three_d_placeholder() if deferred else self._make_surface_view()
-        order: list[QWidget] = [self.views[View.AXIAL], self.views[View.SAGITTAL]]
-        self.grid = ViewGrid([*order, self.views[View.CORONAL], third], self)
-        self.panel = SegmentsPanel(self)
-        self.panel.visibility_changed.connect(self._edit_visible)
-        self.panel.opacity_previewed.connect(self._preview_opacity)
-        self.panel.opacity_changed.connect(self._edit_opacity)
-        self.panel.lock_changed.connect(self._edit_locked)
-        self.panel.segment_selected.connect(self.select_segment)
-        self.panel.renamed.connect(self._rename)
-        self.panel.recolour_requested.connect(self._recolour)
-        self.panel.add_requested.connect(self.add_segment)
-        self.panel.duplicate_requested.connect(self.duplicate_segment)
-        self.panel.remove_requested.connect(self.remove_segment)
-        self.tools = ToolsPanel(self.state, self)
-        self.tool_control = ToolControl(
-            self.state,
-            self.tools,
-            self.editing,
-            self.views,
-            self.target_value,
-            jobs=self.jobs,
-            strip=self.strip,
+        third = (
+            self._three_d_placeholder() if deferred else self._make_surface_view(volume.geometry)
         )
-        self.tool_control.modes_changed.connect(self._update_modes)
-        self.tool_control.message.connect(self.message.emit)
-        markups = MarkupEditing(
-            self.workspace.document(self.item.id),
-            volume.geometry,
-            self.schema,
-            self.push,
-            self.workspace.user,
-            lambda: self.read_only_reason,
-            voxels=volume.voxels,
-            record=self.push_result,
-        )
-        self.measuring = Measuring(
-            markups, self.views, self.tools, self.relays, self.set_crosshair, self.surface_view
-        )
-        self.measuring.follow(self.jobs, self.document)
-        self.measuring.message.connect(self.message.emit)
-        self.state.events.tool.connect(lambda _tool: self.measuring.control.cancel())
-        self.measuring.message.connect(self.tools.show_message)
-        scroll = QScrollArea()
-        scroll.setWidget(self.tools)
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        side = QSplitter(Qt.Orientation.Vertical)
-        side.addWidget(self.panel)
-        side.addWidget(scroll)
-        side.addWidget(self.measuring.tabs)
-        side.setStretchFactor(1, 1)
-        side.setSizes([200, 330, 250])
+        order: list[QWidget] = [views[View.AXIAL], views[View.SAGITTAL]]
+        self.grid = ViewGrid([*order, views[View.CORONAL], third], self)
         splitter = QSplitter(Qt.Orientation.Horizontal)
         splitter.addWidget(self.grid)
-        splitter.addWidget(side)
+        splitter.addWidget(self._side)
         splitter.setStretchFactor(0, 1)
         splitter.setSizes([1000, 320])
         self.readout = QLabel(" ")
@@ -246,6 +229,74 @@ class VolumeViewer(Viewer):
         self._layout.addWidget(self.toolbar)
         self._layout.addWidget(splitter, 1)
         self._layout.addLayout(bottom)
+
+    def _build_segments_panel(self, _loaded: Loaded) -> None:
+        """The Segments panel, at the top of the side column."""
+        self.panel = SegmentsPanel(self)
+        self.panel.visibility_changed.connect(self._edit_visible)
+        self.panel.opacity_previewed.connect(self._preview_opacity)
+        self.panel.opacity_changed.connect(self._edit_opacity)
+        self.panel.lock_changed.connect(self._edit_locked)
+        self.panel.segment_selected.connect(self.select_segment)
+        self.panel.renamed.connect(self._rename)
+        self.panel.recolour_requested.connect(self._recolour)
+        self.panel.add_requested.connect(self.add_segment)
+        self.panel.duplicate_requested.connect(self.duplicate_segment)
+        self.panel.remove_requested.connect(self.remove_segment)
+        self._side.addWidget(self.panel)
+
+    def _build_tools_panel(self, _loaded: Loaded) -> None:
+        """The Tools panel (segmentation and measurement tools) under it."""
+        self.tools = ToolsPanel(self.state, self)
+        scroll = QScrollArea()
+        scroll.setWidget(self.tools)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        self._side.addWidget(scroll)
+
+    def _build_measuring(self, loaded: Loaded) -> None:
+        """The tools' control and the measurements (landmarks, rulers, boxes) with their tabs."""
+        assert self.editing is not None
+        volume = loaded.volume
+        self.tool_control = ToolControl(
+            self.state,
+            self.tools,
+            self.editing,
+            self._building,
+            self.target_value,
+            jobs=self.jobs,
+            strip=self.strip,
+        )
+        self.tool_control.modes_changed.connect(self._update_modes)
+        self.tool_control.message.connect(self.message.emit)
+        markups = MarkupEditing(
+            self.workspace.document(self.item.id),
+            volume.geometry,
+            self.schema,
+            self.push,
+            self.workspace.user,
+            lambda: self.read_only_reason,
+            voxels=volume.voxels,
+            record=self.push_result,
+        )
+        self.measuring = Measuring(
+            markups, self._building, self.tools, self.relays, self.set_crosshair, self.surface_view
+        )
+        self.measuring.follow(self.jobs, self.document)
+        self.measuring.message.connect(self.message.emit)
+        self.state.events.tool.connect(lambda _tool: self.measuring.control.cancel())
+        self.measuring.message.connect(self.tools.show_message)
+        self._side.addWidget(self.measuring.tabs)
+        self._side.setStretchFactor(1, 1)
+        self._side.setSizes([200, 330, 250])
+
+    def _connect(self, loaded: Loaded) -> None:
+        """Wire the model to the views; from here on the viewer is shown (``loaded`` set)."""
+        assert self.document is not None
+        volume = loaded.volume
+        self.loaded = loaded
+        self.views = self._building
         self.relays.connect(self.document.events.labels_changed, self._labels_changed)
         self.relays.connect(self.document.events.segments_changed, self._segments_changed)
         events = self.state.events
@@ -264,9 +315,11 @@ class VolumeViewer(Viewer):
         flat = [view for view in View if shape[slice_frame(volume.geometry, view).fixed_axis] == 1]
         if flat:  # a single image: its one real view, large (the others are 1-voxel strips)
             self.maximise(flat[0])
-        if deferred:
-            self._three_d_pending = True
-            self._three_d_poll.start()
+        if self.loading is not None:  # the 3D view, in steps of its own
+            self._maker = SurfaceMaker(volume.geometry, self.document.labels, self)
+            self._maker.made.connect(self._attach_3d)
+            self._maker.unavailable.connect(self._no_3d)
+            self._maker.start()
 
     def _show_intensities(self, loaded: Loaded) -> None:
         """The volume's own presets and opening window; the tools' intensity range."""
@@ -284,21 +337,19 @@ class VolumeViewer(Viewer):
         record_id = records[-1].id if records else None
         return SegmentationDocument(self.item.id, loaded.label_map, annotations, record_id)
 
-    def _make_surface_view(self, initialise: bool = True) -> QWidget:
-        assert self.loaded is not None and self.document is not None
-        try:
-            from viewers.volume.surface_view import SurfaceView
-
-            surface_view = SurfaceView(
-                self.loaded.volume.geometry, self.document.labels, self, initialise=initialise
-            )
-        except Exception as error:  # noqa: BLE001 - no OpenGL: the slice views still work
-            log_failure(logger, "The 3D view could not be created", error)
-            return self._three_d_placeholder("3D view unavailable on this display")
-        surface_view.maximise_requested.connect(lambda: self.grid.toggle(surface_view))
-        surface_view.key_pressed.connect(self.handle_key)
+    def _make_surface_view(self, geometry: VolumeGeometry) -> QWidget:
+        """The 3D view made at once (a preloaded volume), or a placeholder saying why not."""
+        assert self.document is not None
+        surface_view = make_surface_view(geometry, self.document.labels, self)
+        if surface_view is None:
+            return self._three_d_placeholder(UNAVAILABLE)
+        self._wire_3d(surface_view)
         self.surface_view = surface_view
         return surface_view
+
+    def _wire_3d(self, surface_view: Any) -> None:
+        surface_view.maximise_requested.connect(lambda: self.grid.toggle(surface_view))
+        surface_view.key_pressed.connect(self.handle_key)
 
     def _three_d_placeholder(self, text: str = "Preparing the 3D view…") -> QLabel:
         placeholder = QLabel(text)
@@ -306,42 +357,30 @@ class VolumeViewer(Viewer):
         placeholder.setAlignment(Qt.AlignmentFlag.AlignCenter)
         return placeholder
 
-    def _make_3d_when_ready(self) -> None:
-        """Make the 3D view once VTK is imported, in steps of one event-loop turn each (the
-        OpenGL set-up cannot leave the GUI thread; split, no step freezes the window long)."""
-        if warm_up().is_alive():
-            return
-        self._three_d_poll.stop()
-        if self._closed or self.loaded is None:
-            return
-        placeholder = self.grid.views[3]
-        made = self._make_surface_view(initialise=False)
-        if self.surface_view is None:  # no OpenGL: say so where the 3D view would be
-            self.grid.replace(placeholder, made)
+    def _attach_3d(self, surface_view: Any) -> None:
+        """The 3D view made by the maker takes the placeholder's cell."""
+        if self._closed:
             self._three_d_pending = False
+            surface_view.shutdown()
             return
-        QTimer.singleShot(0, lambda: self._finish_3d(placeholder))
-
-    def _finish_3d(self, placeholder: QWidget) -> None:
-        surface_view = self.surface_view
-        if self._closed or surface_view is None:
-            self._three_d_pending = False
-            return
-        surface_view.initialise()
-        QTimer.singleShot(0, lambda: self._attach_3d(placeholder))
-
-    def _attach_3d(self, placeholder: QWidget) -> None:
-        surface_view = self.surface_view
-        if self._closed or surface_view is None:
-            self._three_d_pending = False
-            return
-        self.grid.replace(placeholder, surface_view)
+        self._wire_3d(surface_view)
+        self.surface_view = surface_view
+        self.grid.replace(self.grid.views[3], surface_view)
         surface_view.status.connect(self.surface_status.setText)
         self.measuring.attach_surface_view(surface_view)
         if self.crosshair is not None:
             self._crosshair_moved(self.crosshair)
-        self._segments_changed()
+        next_turn(self, self._show_surfaces)
+
+    def _no_3d(self, reason: str) -> None:
+        self.grid.replace(self.grid.views[3], self._three_d_placeholder(reason))
         self._three_d_pending = False
+
+    def _show_surfaces(self) -> None:
+        """The segments' surfaces in the new 3D view (after its first frame)."""
+        self._three_d_pending = False
+        if not self._closed:
+            self._segments_changed()
 
     # ------------------------------------------------------------------ display
     @property
@@ -654,9 +693,11 @@ class VolumeViewer(Viewer):
         """Stop the surface worker and release the 3D view, then let go of the model."""
         self._closed = True
         self._recount.stop()
-        self._three_d_poll.stop()
-        if self.views:
-            self.tool_control.close()
+        tool_control = getattr(self, "tool_control", None)  # None if closed while building
+        if tool_control is not None:
+            tool_control.close()
+        if self._maker is not None:
+            self._maker.close()
         if self.surface_view is not None:
             self.surface_view.shutdown()
         super().shutdown()

@@ -12,7 +12,6 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-from scipy import signal
 
 #: Butterworth order of the high-pass and low-pass filters.
 ORDER = 2
@@ -44,6 +43,8 @@ class DisplayFilter:
 
     def sections(self, rate: float) -> npt.NDArray[np.float64]:
         """The second-order sections of every active filter that the rate allows, cascaded."""
+        from scipy import signal  # a second to import: not at start-up
+
         nyquist = rate / 2
         parts: list[npt.NDArray[np.float64]] = []
         if self.highpass and 0 < self.highpass < nyquist:
@@ -62,6 +63,8 @@ class DisplayFilter:
         padding = 3 * (2 * len(sos) + 1)
         if len(sos) == 0 or data.size <= padding:
             return data
+        from scipy import signal
+
         filtered = np.asarray(signal.sosfiltfilt(sos, data), dtype=np.float64)
         if self.highpass:
             filtered += float(np.mean(data))

@@ -23,6 +23,7 @@ from typing import Any, BinaryIO
 from workspace.importers.base import ImportedItem, ReadContext, file_entries, read_head
 from workspace.importers.dicom_waveform import is_dicom_waveform
 from workspace.volume.dicom_native import NativeHeader, TruncatedHeaderError, read_native_header
+from workspace.volume.enhanced_stacks import STACK_MODALITIES, form_one_volume
 
 DICOM_SUFFIXES = frozenset({".dcm", ".dicom", ".dic", ".ima"})
 VOLUME_MODALITIES = frozenset({"CT", "MR", "PT", "NM"})
@@ -110,6 +111,20 @@ class _Header:
         return self.frames > 1 or (unplaced and self.modality in PLANAR_MODALITIES)
 
     @property
+    def stackable(self) -> bool:
+        """A multi-frame CT/MR/PET file with a frame of reference: maybe one stack of a volume
+        written in several files (:mod:`workspace.volume.enhanced_stacks`)."""
+        stack = self.frames > 1 and self.modality in STACK_MODALITIES
+        return stack and bool(self.frame_of_reference)
+
+    @property
+    def group(self) -> str:
+        """The key of the item this file belongs to, before the stacks are checked."""
+        if self.stackable:
+            return f"{self.series_uid}/stacks/{self.frame_of_reference}/{self.rows}x{self.cols}"
+        return f"{self.series_uid}/{self.sop_instance}" if self.own_item else self.series_uid
+
+    @property
     def layout(self) -> tuple[int, int, tuple[float, ...] | None]:
         """Image size and (rounded) orientation: what every slice of a volume shares."""
         rounded = None if self.orientation is None else tuple(round(v, 3) for v in self.orientation)
@@ -148,14 +163,14 @@ class DicomImporter:
             ctx.check_cancelled()
             header = self._header_or_problem(path, ctx)
             if header is not None:
-                key = header.series_uid
-                series[f"{key}/{header.sop_instance}" if header.own_item else key].append(header)
+                series[header.group].append(header)
             ctx.step()
         items: list[ImportedItem] = []
         for headers in series.values():
-            item = _series_item(_drop_odd_files(headers, ctx))
-            if item is not None:
-                items.append(item)
+            for group in _stacks_or_files(_drop_odd_files(headers, ctx)):
+                item = _series_item(group)
+                if item is not None:
+                    items.append(item)
         return items
 
     def _header_or_problem(self, path: Path, ctx: ReadContext) -> _Header | None:
@@ -357,6 +372,17 @@ def _drop_odd_files(headers: list[_Header], ctx: ReadContext) -> list[_Header]:
                 f"({header.rows}×{header.cols} vs {majority[0]}×{majority[1]})",
             )
     return [h for h in kept if h.layout == majority]
+
+
+def _stacks_or_files(headers: list[_Header]) -> list[list[_Header]]:
+    """Multi-frame files of one series are one item if their frames form one volume, else
+    one item each; any other group stays as it is."""
+    if len(headers) < 2 or not headers[0].stackable:
+        return [headers]
+    parsed = {h.path: h.native for h in headers if h.native is not None}
+    if form_one_volume([h.path for h in headers], parsed):
+        return [headers]
+    return [[header] for header in headers]
 
 
 def _series_item(headers: list[_Header]) -> ImportedItem | None:

@@ -18,7 +18,6 @@ from nats.js import JetStreamContext
 from nats.js.api import ObjectStoreConfig, StorageType
 from nats.js.errors import NotFoundError
 from nats.js.object_store import ObjectStore
-from sqlalchemy import select
 
 from storage.models import SyncCheckout, SyncOutboxEntry, Task
 from workspace.annotation_rows import read_annotations
@@ -32,6 +31,7 @@ from workspace.sync.checkout import PROJECT_HEADER, Clock, utc_now
 from workspace.sync.config import load_config, project_key
 from workspace.sync.documents import encode
 from workspace.sync.envelope import seal
+from workspace.sync.outbox_rows import pending
 from workspace.sync.payloads import upload
 from workspace.sync.signing import sign_result
 from workspace.tasks import TaskStatus, check_transition
@@ -182,21 +182,6 @@ def submit_task(
             {"result": result_id, "late": late, "revision": revision},
         )
     return result_id
-
-
-def pending(profile: Profile) -> list[SyncOutboxEntry]:
-    """Outbox entries not yet sent, oldest first."""
-    with profile.database.read() as session:
-        rows = list(
-            session.scalars(
-                select(SyncOutboxEntry)
-                .where(SyncOutboxEntry.sent_at.is_(None))
-                .order_by(SyncOutboxEntry.created_at, SyncOutboxEntry.result_id)
-            )
-        )
-        for row in rows:
-            session.expunge(row)
-        return rows
 
 
 async def drain(js: JetStreamContext, profile: Profile) -> int:
