@@ -157,6 +157,8 @@ def test_rotation_killed_from_outside_while_it_runs_is_finished_by_the_next_unlo
     for _ in range(3):  # enough sealed data that the kill lands while blobs are re-sealed
         data = os.urandom(12 << 20)
         stocked[profile.blobs.put(data)] = data
+    for n in range(400):  # and enough pages that re-keying the database is seen on a busy machine
+        profile.audit.record("test.padding", str(n), {"filler": os.urandom(12_000).hex()})
     profile.lock()
     old_keys = (profile_dir / "keys.json").read_bytes()
     environment = {k: v for k, v in os.environ.items() if not k.startswith("CALIPER_")}
