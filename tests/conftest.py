@@ -39,3 +39,19 @@ def profile(profile_dir: Path) -> Iterator[Profile]:
     yield opened
     if not opened.is_locked:
         opened.lock()
+
+
+@pytest.fixture(autouse=True)
+def _no_theme_left_behind() -> Iterator[None]:
+    """A test that applies a theme (app.theme) leaves the application as Qt made it: drawing
+    tests on the same worker compare pixels with the default palette."""
+    yield
+    import sys
+
+    widgets = sys.modules.get("PySide6.QtWidgets")  # never imports Qt for a test without it
+    app = widgets.QApplication.instance() if widgets is not None else None
+    if app is None or app.property("caliper_theme") is None:
+        return
+    app.setStyleSheet("")
+    app.setPalette(app.style().standardPalette())
+    app.setProperty("caliper_theme", None)
