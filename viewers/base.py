@@ -99,21 +99,19 @@ class Viewer(QWidget):
         """
         if self._stack is None or self.refuse_edit():
             return False
-        try:
-            self._stack.push(command)
-        except Exception as error:  # noqa: BLE001 - shown to the user; logged without PHI
-            log_failure(logger, "Saving an edit failed", error)
-            self.edit_failed.emit(f"Not saved: {error}")
-            return False
-        return True
+        return self._saved(self._stack.push, command)
 
     def push_result(self, command: Command) -> bool:
         """Persist ``command`` without an undo step of its own (a background result completing
         one, see :meth:`CommandStack.record`); False, having said why, if not saved."""
         if self._stack is None or self.read_only_reason is not None:
             return False
+        return self._saved(self._stack.record, command)
+
+    def _saved(self, save: Callable[[Command], None], command: Command) -> bool:
+        """``save(command)``; False, with the failure shown, if it raised."""
         try:
-            self._stack.record(command)
+            save(command)
         except Exception as error:  # noqa: BLE001 - shown to the user; logged without PHI
             log_failure(logger, "Saving an edit failed", error)
             self.edit_failed.emit(f"Not saved: {error}")
