@@ -26,7 +26,7 @@ from app.unlock_dialog import Opener, UnlockDialog
 from app.viewer_area import ViewerArea
 from app.window_state import app_settings, restore_window_state, save_theme, save_window_state
 from viewers.base import Viewer
-from viewers.builtins import load_viewers_in_background
+from viewers.builtins import load_viewers_when_idle
 from viewers.jobs import shared_runner
 from viewers.safe_log import log_failure
 from workspace.schema import LabelClass
@@ -50,7 +50,7 @@ class MainWindow(QMainWindow):
         opener: Opener = Workspace.unlock,
     ) -> None:
         super().__init__()
-        QTimer.singleShot(0, self, load_viewers_in_background)  # once the window shows
+        QTimer.singleShot(0, self, load_viewers_when_idle)  # once the window shows
         self.profile_dir = profile_dir
         self.workspace: Workspace | None = None
         self.settings = settings or app_settings()

@@ -2,24 +2,27 @@
 
 Each modality names its viewer module in its :class:`~workspace.modalities.ModalitySpec`;
 the item-information view is the fallback of every modality without one. The main window does
-not wait for them: they are imported on a worker once it shows (half a second of imports at
-start-up), and opening an item waits only for that, or imports its own viewer.
+not wait for them: once it shows they are imported one module per event-loop turn
+(:func:`load_viewers_when_idle`), and opening an item imports its own viewer at once.
+Always on the GUI thread: importing Qt modules on a worker while the GUI thread runs Qt code
+corrupted the binding's wrapper map under load (a viewer in the tabs came back as a fresh
+wrapper without its Python attributes).
 """
 
 from __future__ import annotations
 
 import importlib
 import logging
-import threading
+
+from PySide6.QtCore import QTimer
 
 from workspace.modalities import modalities
 
 logger = logging.getLogger(__name__)
 
 FALLBACK_VIEWER_MODULE = "viewers.item_info"
-
-_lock = threading.Lock()
-_background: threading.Thread | None = None
+#: Between two modules imported at idle, so input and paints go first.
+IDLE_STEP_MS = 20
 
 
 def viewer_modules() -> tuple[str, ...]:
@@ -44,34 +47,21 @@ def load_builtin_viewers() -> list[str]:
     return _import_each(viewer_modules())
 
 
-def load_viewers_in_background() -> threading.Thread:
-    """Start :func:`load_builtin_viewers` on a worker thread (once per process)."""
-    global _background
-    with _lock:
-        if _background is None:
-            _background = threading.Thread(
-                target=load_builtin_viewers, name="viewer-imports", daemon=True
-            )
-            _background.start()
-        return _background
-
-
-def _wait_for_background() -> None:
-    """Never two threads importing the same modules: wait for the worker's imports."""
-    with _lock:
-        background = _background
-    if background is not None and background is not threading.current_thread():
-        background.join()
+def load_viewers_when_idle(names: tuple[str, ...] | None = None) -> None:
+    """Import the viewer modules one per event-loop turn, :data:`IDLE_STEP_MS` apart."""
+    pending = viewer_modules() if names is None else names
+    if not pending:
+        return
+    _import_each(pending[:1])
+    QTimer.singleShot(IDLE_STEP_MS, lambda: load_viewers_when_idle(pending[1:]))
 
 
 def load_viewer_for(modality: str) -> list[str]:
     """Import the viewer of ``modality`` and the fallback; return the modules that failed."""
-    _wait_for_background()
     own = tuple(s.viewer_module for s in modalities() if s.id == modality and s.viewer_module)
     return _import_each((FALLBACK_VIEWER_MODULE, *own))
 
 
 def load_all_viewers() -> list[str]:
-    """Every viewer module imported (waiting for the worker's imports if they run)."""
-    _wait_for_background()
+    """Every viewer module imported; those that failed."""
     return load_builtin_viewers()
