@@ -25,9 +25,11 @@ from storage.models import LabelMapSnapshotRecord
 from storage.profile import Profile
 from tests.conftest import PASSPHRASE
 from workspace.annotation_rows import read_annotations
+from workspace.commands import CommandStack
 from workspace.demo_data import generate_ct_series
 from workspace.segmentation import compaction
 from workspace.segmentation.compaction import backlog, compact
+from workspace.segmentation.document import SegmentationDocument
 from workspace.segmentation.editing import ToolContext, paint
 from workspace.segmentation.snapshots import (
     KEEP_COMPACTIONS,
@@ -87,6 +89,23 @@ def dab(workspace: Workspace, item_id: str, context: ToolContext, n: int) -> Non
     workspace.command_stack(item_id).push(command)
 
 
+def _dabbed_and_compacted(
+    workspace: Workspace, item_id: str, edits: int
+) -> tuple[SegmentationDocument, CommandStack, list[np.ndarray]]:
+    """``edits`` dabs with the background compactor stopped, compacted after every third;
+    the item's segmentation, its stack, and the labels before the first and after each dab."""
+    workspace.compactor.stop()
+    document = workspace.open_segmentation(item_id)
+    context = ToolContext(document, segment=document.segments[0].value)
+    states = [document.labels.copy()]
+    for n in range(edits):
+        dab(workspace, item_id, context, n)
+        states.append(document.labels.copy())
+        if n % 3 == 2:
+            assert compact(workspace.profile, item_id)
+    return document, workspace.command_stack(item_id), states
+
+
 def test_compaction_folds_the_rows_and_reads_back_exactly(profile_dir: Path, ct_item) -> None:
     workspace = Workspace.unlock(profile_dir, PASSPHRASE)
     try:
@@ -112,16 +131,7 @@ def test_compaction_folds_the_rows_and_reads_back_exactly(profile_dir: Path, ct_
 def test_undo_and_redo_across_compactions_restore_exactly(profile_dir: Path, ct_item) -> None:
     workspace = Workspace.unlock(profile_dir, PASSPHRASE)
     try:
-        workspace.compactor.stop()
-        document = workspace.open_segmentation(ct_item)
-        stack = workspace.command_stack(ct_item)
-        context = ToolContext(document, segment=document.segments[0].value)
-        states = [document.labels.copy()]
-        for n in range(8):
-            dab(workspace, ct_item, context, n)
-            states.append(document.labels.copy())
-            if n % 3 == 2:
-                assert compact(workspace.profile, ct_item)
+        document, stack, states = _dabbed_and_compacted(workspace, ct_item, 8)
         for expected in reversed(states[:-1]):  # undo every edit, across three snapshots
             stack.undo()
             assert np.array_equal(document.labels, expected)
@@ -373,16 +383,7 @@ def test_compaction_prunes_what_no_reader_needs(profile_dir: Path, ct_item) -> N
     undo still crosses them, and the audit trail is untouched."""
     workspace = Workspace.unlock(profile_dir, PASSPHRASE)
     try:
-        workspace.compactor.stop()
-        document = workspace.open_segmentation(ct_item)
-        stack = workspace.command_stack(ct_item)
-        context = ToolContext(document, segment=document.segments[0].value)
-        states = [document.labels.copy()]
-        for n in range(12):
-            dab(workspace, ct_item, context, n)
-            states.append(document.labels.copy())
-            if n % 3 == 2:
-                assert compact(workspace.profile, ct_item)
+        _, stack, states = _dabbed_and_compacted(workspace, ct_item, 12)
         audit = workspace.profile.audit
         head = audit.head()
         audited = len(audit.entries(limit=100_000))
