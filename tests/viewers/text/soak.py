@@ -22,7 +22,7 @@ import re
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -255,6 +255,15 @@ class Physician:
         self._click(rect.center().toPoint())
         yield
 
+    def _select_one_shown(self) -> Generator[None, None, str | None]:
+        """Click a span on screen, picked at random; its id once selected, else None."""
+        shown = self._on_screen()
+        if not shown:
+            return None
+        target = shown[int(self.rng.integers(len(shown)))]
+        yield from self._select_span(target)
+        return target if self.viewer.selected_id == target else None
+
     # ------------------------------------------------------------------ actions
     def add_span(self) -> Step:
         """Double-click a free word on screen and press a label's key."""
@@ -289,12 +298,8 @@ class Physician:
         self._count("add")
 
     def relabel(self) -> Step:
-        shown = self._on_screen()
-        if not shown:
-            return
-        target = shown[int(self.rng.integers(len(shown)))]
-        yield from self._select_span(target)
-        if self.viewer.selected_id != target:
+        target = yield from self._select_one_shown()
+        if target is None:
             return
         current = self.expected.spans[target].label
         if current not in TEXT_LABELS:
@@ -309,12 +314,8 @@ class Physician:
         self._count("relabel")
 
     def delete(self) -> Step:
-        shown = self._on_screen()
-        if not shown:
-            return
-        target = shown[int(self.rng.integers(len(shown)))]
-        yield from self._select_span(target)
-        if self.viewer.selected_id != target:
+        target = yield from self._select_one_shown()
+        if target is None:
             return
         self._checkpoint()
         self._key(Key.Key_Delete)

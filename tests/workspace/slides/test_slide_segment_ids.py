@@ -21,6 +21,7 @@ from storage.profile import Profile
 from tests.cli.test_cli import REPO
 from tests.conftest import PASSPHRASE
 from tests.slides.generate import write_pyramid
+from workspace.items import ItemSummary
 from workspace.slides import store
 from workspace.slides.model import SlideError
 from workspace.workspace import Workspace
@@ -51,12 +52,20 @@ def _all_tiles(workspace: Workspace, item_id: str) -> list[bytes]:
         ]
 
 
-def test_segments_have_random_ids_and_the_profile_checks_sound(
+def _imported_in_small_segments(
     profile: Profile, slide: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
+) -> tuple[Workspace, ItemSummary]:
+    """``slide`` imported in 40 kB segments (many of them, from a small slide)."""
     monkeypatch.setattr(store, "SEGMENT_SIZE", 40_000)
     workspace = Workspace(profile)
     (item,) = workspace.import_paths([slide])
+    return workspace, item
+
+
+def test_segments_have_random_ids_and_the_profile_checks_sound(
+    profile: Profile, slide: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    workspace, item = _imported_in_small_segments(profile, slide, monkeypatch)
     segments = _segments(workspace, item.id)
     assert len(segments) > 5 and all(is_random_id(s) for s in segments)
     assert len(set(segments)) == len(segments)
@@ -68,9 +77,7 @@ def test_segments_have_random_ids_and_the_profile_checks_sound(
 def test_two_segments_swapped_are_refused(
     profile: Profile, slide: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(store, "SEGMENT_SIZE", 40_000)
-    workspace = Workspace(profile)
-    (item,) = workspace.import_paths([slide])
+    workspace, item = _imported_in_small_segments(profile, slide, monkeypatch)
     first, second = _segments(workspace, item.id)[:2]
     one, other = profile.blobs.path_of(first), profile.blobs.path_of(second)
     swap = one.with_name("swap")
@@ -88,9 +95,7 @@ def test_two_segments_swapped_are_refused(
 def test_the_same_file_imported_again_keeps_no_second_copy(
     profile: Profile, slide: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(store, "SEGMENT_SIZE", 40_000)
-    workspace = Workspace(profile)
-    (item,) = workspace.import_paths([slide])
+    workspace, item = _imported_in_small_segments(profile, slide, monkeypatch)
     files, known = _files(profile.blobs.root), profile.blobs.digests()
     (again,) = workspace.import_paths([slide])
     assert again.id == item.id
@@ -101,9 +106,7 @@ def test_the_same_file_imported_again_keeps_no_second_copy(
 def test_a_repaired_slide_drops_its_damaged_segments(
     profile: Profile, slide: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(store, "SEGMENT_SIZE", 40_000)
-    workspace = Workspace(profile)
-    (item,) = workspace.import_paths([slide])
+    workspace, item = _imported_in_small_segments(profile, slide, monkeypatch)
     expected = _all_tiles(workspace, item.id)
     old = _segments(workspace, item.id)
     path = profile.blobs.path_of(old[3])
