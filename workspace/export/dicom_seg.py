@@ -73,16 +73,14 @@ def _relabelled(labels: LabelMap, segments: Sequence[Segment]) -> np.ndarray:
 
 
 def _pixel_measures(first: pydicom.Dataset, labels: LabelMap) -> Any:
-    """The SEG's pixel size when the source's own cannot be copied (highdicom copies it): a
-    PixelSpacing of zeros, as some radiographs carry, becomes the size the image was imported
-    with (from ImagerPixelSpacing, else 1 mm); None leaves it to highdicom."""
+    """The SEG's pixel size: None in a patient frame with a pixel spacing (highdicom copies the
+    source's and checks the planes against it); else the size the image was imported with
+    (PixelSpacing, ImagerPixelSpacing, the US region or 1 mm: the stored geometry), so a
+    radiograph whose PixelSpacing is zeros gets a real one."""
     import highdicom as hd
 
-    spacing = first.get("PixelSpacing")
-    if spacing is not None and len(spacing) == 2 and all(float(v) > 0 for v in spacing):
+    if "FrameOfReferenceUID" in first and first.get("PixelSpacing") is not None:
         return None
-    if "FrameOfReferenceUID" in first and spacing is not None:
-        return None  # a patient frame: highdicom checks the planes against it
     column, row, thickness = labels.geometry.spacing
     return hd.PixelMeasuresSequence(
         pixel_spacing=(float(row), float(column)), slice_thickness=float(thickness)
